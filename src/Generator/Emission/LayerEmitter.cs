@@ -104,7 +104,9 @@ namespace MoreauGen.Generator.Emission
             int slots = program.TapeSlotsPerSample;
             Separate();
             code.Line("/// <inheritdoc/>");
-            code.Line("/// <remarks>The tape holds " + Int(slots) + " value" + (slots == 1 ? string.Empty : "s") + " per sample, samples back to back.</remarks>");
+            code.Line(slots == 0
+                ? "/// <remarks>Nothing is recorded: the reverse pass recomputes what it reads from w and x.</remarks>"
+                : "/// <remarks>The tape holds " + Int(slots) + " value" + (slots == 1 ? string.Empty : "s") + " per sample, samples back to back.</remarks>");
             code.Line("public int TapeLength(int batch) => " + (slots == 0 ? "0" : "batch * " + Int(slots)) + ";");
         }
 

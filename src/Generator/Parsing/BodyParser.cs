@@ -37,6 +37,7 @@ namespace MoreauGen.Generator.Parsing
         private readonly List<Stmt> body = new();
         private readonly List<ConstantDeclaration> constants = new();
         private readonly Dictionary<ILocalSymbol, string> localNames = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<ILocalSymbol> rejectedLocals = new(SymbolEqualityComparer.Default);
         private readonly HashSet<string> reserved = new(StringComparer.Ordinal);
         private readonly List<OutputAccess> outputAccesses = new();
         private MethodDeclarationSyntax? methodSyntax;
@@ -250,6 +251,7 @@ namespace MoreauGen.Generator.Parsing
 
             if (localType is null)
             {
+                rejectedLocals.Add(local);
                 string hint = local.Type.SpecialType == SpecialType.System_Int32
                     ? "integer locals are not supported yet; make the value a 'const int' or write the integer expression where it is used"
                     : "declare locals of type float or double (span locals are not supported yet)";
@@ -316,6 +318,9 @@ namespace MoreauGen.Generator.Parsing
                     break;
                 case IIncrementOrDecrementOperation increment:
                     Report(DiagnosticDescriptors.UnsupportedStatement, increment.Syntax, "'" + Abbreviate(increment.Syntax) + "'", "write 'a += 1;' or 'a -= 1;'");
+                    break;
+                case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
+                    Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
                     break;
                 case IInvocationOperation invocation:
                     Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax, "A call whose result is discarded",
@@ -623,6 +628,12 @@ namespace MoreauGen.Generator.Parsing
                 return new Local(NameOf(local), resultType);
             }
 
+            if (rejectedLocals.Contains(local))
+            {
+                // Its declaration is already reported.
+                return null;
+            }
+
             if (!localNames.ContainsKey(local) || !resultType.IsReal)
             {
                 Unsupported(reference, "The local '" + local.Name + "'", "read only float or double locals declared in the method");
@@ -843,7 +854,7 @@ namespace MoreauGen.Generator.Parsing
                 }
             }
 
-            if (sizes.Outputs is int outputs)
+            if (sizes.Outputs is int outputs && !diagnostics.Any(IsError))
             {
                 string yName = method.Parameters[2].Name;
                 List<string> missing = Enumerable.Range(0, outputs).Where(i => !written.Contains(i))

@@ -49,7 +49,7 @@ internal sealed class CorpusAssembly : IDisposable
                 CultureInfo.DefaultThreadCurrentCulture = culture;
             }
 
-            GeneratorResult result = GeneratorHarness.Run(GeneratorHarness.Compile("MoreauGen.Corpus" + (culture is null ? string.Empty : ".Culture"), LayerCorpus.Source()));
+            GeneratorResult result = GeneratorHarness.Run(GeneratorHarness.CompileAssembly("MoreauGen.Corpus" + (culture is null ? string.Empty : ".Culture"), LayerCorpus.Source()));
             using var image = new MemoryStream();
             Microsoft.CodeAnalysis.Emit.EmitResult emitted = result.Output.Emit(image);
             if (!emitted.Success)

@@ -24,14 +24,14 @@ internal static class GeneratorHarness
         .WithOptimizationLevel(OptimizationLevel.Release)
         .WithAllowUnsafe(false);
 
-    public static CSharpCompilation Compile(string assemblyName, params string[] sources) =>
+    public static CSharpCompilation CompileAssembly(string assemblyName, params string[] sources) =>
         CSharpCompilation.Create(
             assemblyName,
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
             References.Value,
             Options);
 
-    public static CSharpCompilation Compile(params string[] sources) => Compile("Test", sources);
+    public static CSharpCompilation Compile(params string[] sources) => CompileAssembly("Test", sources);
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(
