@@ -12,7 +12,7 @@ namespace MoreauGen.Generator.Tests;
 /// </summary>
 public sealed class DiagnosticTests
 {
-    private const string Header = """
+    internal const string Header = """
         using System;
         using MoreauGen;
 

@@ -9,7 +9,7 @@ namespace MoreauGen.Generator.Tests;
 /// </summary>
 public sealed class SnapshotTests
 {
-    private const string Usings = """
+    internal const string Usings = """
         using System;
         using MoreauGen;
 
@@ -17,7 +17,7 @@ public sealed class SnapshotTests
 
     public static TheoryData<string> Layers => new(Sources.Keys);
 
-    private static readonly Dictionary<string, string> Sources = new()
+    internal static readonly Dictionary<string, string> Sources = new()
     {
         ["Pendulum"] = """
             namespace Samples;

@@ -87,6 +87,12 @@ namespace MoreauGen.Generator.Parsing
                 return ParseResult.Nothing;
             }
 
+            if (!HasValidNames(type))
+            {
+                // Broken declarations (the compiler reports them): nothing to generate.
+                return ParseResult.Nothing;
+            }
+
             Compilation compilation = context.SemanticModel.Compilation;
             if (compilation.GetTypeByMetadataName(LayerInterfaceName) is null || compilation.GetTypeByMetadataName(ChecksTypeName) is null)
             {
@@ -132,6 +138,33 @@ namespace MoreauGen.Generator.Parsing
             diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
         // ---- the type ----------------------------------------------------------------------------------
+
+        /// <summary>Every name the generated code repeats (namespace, types, type parameters, method) is a valid identifier.</summary>
+        private bool HasValidNames(INamedTypeSymbol type)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(method.Name))
+            {
+                return false;
+            }
+
+            for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(ns.Name))
+                {
+                    return false;
+                }
+            }
+
+            for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(current.Name) || current.TypeParameters.Any(p => !SyntaxFacts.IsValidIdentifier(p.Name)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         private bool CheckType(INamedTypeSymbol type)
         {

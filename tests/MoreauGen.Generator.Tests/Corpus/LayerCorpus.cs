@@ -554,6 +554,24 @@ internal static class LayerCorpus
         return source.ToString();
     }
 
+    /// <summary>One entry as a source file of its own, as a double or a float layer.</summary>
+    public static string StandaloneSource(CorpusEntry entry, bool single)
+    {
+        var source = new StringBuilder();
+        source.AppendLine("using System;");
+        source.AppendLine("using MoreauGen;");
+        if (single)
+        {
+            Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", [entry]);
+        }
+        else
+        {
+            Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", [entry]);
+        }
+
+        return source.ToString();
+    }
+
     private static void Namespace(StringBuilder source, string name, string t, string m, string u, string n, IEnumerable<CorpusEntry> entries)
     {
         source.AppendLine($"namespace Corpus.{name}");
