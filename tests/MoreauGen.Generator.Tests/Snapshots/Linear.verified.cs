@@ -16,7 +16,7 @@ namespace Samples
         public int OutputCount => 1;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 0 values per sample, samples back to back.</remarks>
+        /// <remarks>Nothing is recorded: the reverse pass recomputes what it reads from w and x.</remarks>
         public int TapeLength(int batch) => 0;
 
         /// <inheritdoc/>

@@ -18,7 +18,7 @@ namespace Samples.Nested
             public int OutputCount => 1;
 
             /// <inheritdoc/>
-            /// <remarks>The tape holds 0 values per sample, samples back to back.</remarks>
+            /// <remarks>Nothing is recorded: the reverse pass recomputes what it reads from w and x.</remarks>
             public int TapeLength(int batch) => 0;
 
             /// <inheritdoc/>
