@@ -83,7 +83,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor OutputReadBeforeWritten = Error(
             "MG0014",
             "An output is read before it is written",
-            "y[{0}] is read before it is written (y is not cleared before the call); assign y[{0}] first, or accumulate in a local and assign it at the end");
+            "{0} is read before it is written (the output is not cleared before the call); assign {0} first, or accumulate in a local and assign it at the end");
 
         public static readonly DiagnosticDescriptor IndexOutOfRange = Error(
             "MG0015",

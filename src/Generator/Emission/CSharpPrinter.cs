@@ -71,6 +71,10 @@ namespace MoreauGen.Generator.Emission
                 case Element element:
                     level = PrimaryLevel;
                     return Print(element.Span, out _) + "[" + Expression(element.Index) + "]";
+                case Slice slice:
+                    level = PrimaryLevel;
+                    return Print(slice.Span, out _) + ".Slice(" + Expression(slice.Start) +
+                           (slice.Length is null ? string.Empty : ", " + Expression(slice.Length)) + ")";
                 case Conditional conditional:
                     level = ConditionalLevel;
                     return Operand(conditional.Condition, ConditionalLevel + 1) + " ? " +

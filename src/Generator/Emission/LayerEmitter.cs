@@ -655,6 +655,15 @@ namespace MoreauGen.Generator.Emission
                     Walk(element.Span, visit);
                     Walk(element.Index, visit);
                     break;
+                case Slice slice:
+                    Walk(slice.Span, visit);
+                    Walk(slice.Start, visit);
+                    if (slice.Length is not null)
+                    {
+                        Walk(slice.Length, visit);
+                    }
+
+                    break;
                 case Apply apply:
                     foreach (Expr arg in apply.Args)
                     {

@@ -149,6 +149,12 @@ namespace MoreauGen.Generator.Model
     /// <summary><c>span[index]</c>; the index is an int expression that needs no derivative.</summary>
     internal sealed record Element(Expr Span, Expr Index, IrType Type) : Expr(Type);
 
+    /// <summary>
+    /// <c>span.Slice(start, length)</c> (or <c>span.Slice(start)</c>): a span-valued expression, for span locals such as
+    /// <c>var weights = w[..k]</c>. The body parser does not produce it yet (tensor layers will).
+    /// </summary>
+    internal sealed record Slice(Expr Span, Expr Start, Expr? Length, IrType Type) : Expr(Type);
+
     /// <summary>A primitive applied to arguments: an operator, a conversion or a Math/MathF call.</summary>
     internal sealed record Apply(Op Op, IrType Type, EquatableArray<Expr> Args) : Expr(Type);
 

@@ -849,7 +849,8 @@ namespace MoreauGen.Generator.Parsing
                 }
                 else if (!written.Contains(access.Index!.Value))
                 {
-                    Report(DiagnosticDescriptors.OutputReadBeforeWritten, access.Node, access.Index.Value.ToString(CultureInfo.InvariantCulture));
+                    Report(DiagnosticDescriptors.OutputReadBeforeWritten, access.Node,
+                        method.Parameters[2].Name + "[" + access.Index.Value.ToString(CultureInfo.InvariantCulture) + "]");
                     written.Add(access.Index.Value);
                 }
             }
