@@ -53,13 +53,22 @@ namespace MoreauGen.Generator
 
             context.RegisterSourceOutput(programs, static (output, generated) =>
             {
+                string? error = generated.Error;
                 if (generated.Source is not null)
                 {
-                    output.AddSource(generated.HintName, generated.Source);
+                    try
+                    {
+                        output.AddSource(generated.HintName, generated.Source);
+                    }
+                    catch (ArgumentException exception)
+                    {
+                        error = exception.Message;
+                    }
                 }
-                else
+
+                if (error is not null)
                 {
-                    output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, generated.Method, generated.Error));
+                    output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, generated.Method, error));
                 }
             });
         }
@@ -70,14 +79,15 @@ namespace MoreauGen.Generator
             try
             {
                 LayerProgram program = Differentiator.Differentiate(layer);
-                return new Generated(layer.HintName, LayerEmitter.Emit(program), null, null);
+                return new Generated(layer.HintName, LayerEmitter.Emit(program), MethodOf(layer), null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                string method = layer.Types[layer.Types.Count - 1].Name + "." + layer.MethodName;
-                return new Generated(layer.HintName, null, method, exception.GetType().Name + ": " + exception.Message);
+                return new Generated(layer.HintName, null, MethodOf(layer), exception.GetType().Name + ": " + exception.Message);
             }
         }
+
+        private static string MethodOf(LayerModel layer) => layer.Types[layer.Types.Count - 1].Name + "." + layer.MethodName;
 
         private static object[] ToObjects(EquatableArray<string> arguments)
         {
@@ -91,6 +101,6 @@ namespace MoreauGen.Generator
         }
 
         /// <summary>The generated source of one layer, or why there is none.</summary>
-        private sealed record Generated(string HintName, string? Source, string? Method, string? Error);
+        private sealed record Generated(string HintName, string? Source, string Method, string? Error);
     }
 }

@@ -28,8 +28,8 @@ public sealed class CompileAndRunTests
     [Fact]
     public void Generated_code_compiles_with_every_warning_on_and_without_diagnostics()
     {
+        AssertNoDiagnostics(CorpusAssembly.Default);
         CorpusAssembly corpus = CorpusAssembly.Default;
-        Assert.Empty(corpus.AllDiagnostics().Where(d => d.Severity != DiagnosticSeverity.Hidden));
         Assert.Equal(2 * LayerCorpus.All.Count() + LayerCorpus.All.Count(e => e.Mixed), corpus.Result.Result.GeneratedSources.Length);
     }
 
@@ -48,7 +48,7 @@ public sealed class CompileAndRunTests
         culture.NumberFormat.NumberGroupSeparator = "\u00a0";
 
         using CorpusAssembly corpus = CorpusAssembly.Build(culture);
-        Assert.Empty(corpus.AllDiagnostics().Where(d => d.Severity != DiagnosticSeverity.Hidden));
+        AssertNoDiagnostics(corpus);
         foreach ((string hintName, string source) in corpus.Result.Sources)
         {
             Assert.False(source.Contains('\u2212'), hintName + " contains U+2212");
@@ -58,6 +58,13 @@ public sealed class CompileAndRunTests
         {
             CheckEntry(corpus, entry);
         }
+    }
+
+    /// <summary>No diagnostic of any severity in the generated files, and none above hidden anywhere (the corpus has unused aliases).</summary>
+    private static void AssertNoDiagnostics(CorpusAssembly corpus)
+    {
+        Assert.Empty(corpus.AllDiagnostics().Where(d =>
+            d.Severity != DiagnosticSeverity.Hidden || d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) != false));
     }
 
     internal static void CheckEntry(CorpusAssembly corpus, CorpusEntry entry)

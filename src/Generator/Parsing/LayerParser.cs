@@ -479,7 +479,8 @@ namespace MoreauGen.Generator.Parsing
             var hint = new StringBuilder();
             foreach (char c in string.Join(".", parts))
             {
-                hint.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+                // Metadata names keep generic arity (Layer`1), so hint names stay unique.
+                hint.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '`' ? c : '_');
             }
 
             return hint.Append(".g.cs").ToString();
