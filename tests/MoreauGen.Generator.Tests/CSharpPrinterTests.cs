@@ -93,3 +93,50 @@ public sealed class CSharpPrinterTests
         }
     }
 }
+
+/// <summary>The IR's loops and branches print as blocks (the parser does not produce them yet; the reverse pass of a loop runs it downwards).</summary>
+public sealed class ControlFlowPrintingTests
+{
+    [Fact]
+    public void Loops_and_branches_print_as_indented_blocks()
+    {
+        var i = new Local("i", IrType.Int);
+        var n = new Data("this.n", IrType.Int);
+        var x = new SpanRef(SpanRole.X, IrType.SpanOf(ScalarKind.Double, true));
+        var gradX = new SpanRef(SpanRole.GradX, IrType.SpanOf(ScalarKind.Double, false));
+        var s = new Local("s", IrType.Double);
+        var printer = new CSharpPrinter(new Dictionary<SpanRole, string> { [SpanRole.X] = "x_s", [SpanRole.GradX] = "gradX_s" });
+        Stmt[] body =
+        [
+            new Declare(IrType.Double, "s", new Literal(IrType.Double, 0)),
+            new For("i", new Literal(IrType.Int, 0), n, Descending: false, EquatableArray.Of<Stmt>(
+                new Assign(s, AssignKind.Add, new Element(x, i, IrType.Double)))),
+            new For("i", new Literal(IrType.Int, 0), n, Descending: true, EquatableArray.Of<Stmt>(
+                new If(new Apply(Op.Greater, IrType.Bool, EquatableArray.Of<Expr>(new Element(x, i, IrType.Double), new Literal(IrType.Double, 0))),
+                    EquatableArray.Of<Stmt>(new Assign(new Element(gradX, i, IrType.Double), AssignKind.Add, s)),
+                    EquatableArray.Of<Stmt>(new Assign(new Element(gradX, i, IrType.Double), AssignKind.Subtract, s))))),
+        ];
+
+        var code = new CodeWriter();
+        printer.WriteAll(code, body);
+        Assert.Equal("""
+            double s = 0.0;
+            for (int i = 0; i < this.n; i++)
+            {
+                s += x_s[i];
+            }
+            for (int i = this.n - 1; i >= 0; i--)
+            {
+                if (x_s[i] > 0.0)
+                {
+                    gradX_s[i] += s;
+                }
+                else
+                {
+                    gradX_s[i] -= s;
+                }
+            }
+
+            """.Replace("\r\n", "\n"), code.ToString());
+    }
+}

@@ -27,6 +27,49 @@ namespace MoreauGen.Generator.Emission
 
         public CSharpPrinter(IReadOnlyDictionary<SpanRole, string> spans) => this.spans = spans;
 
+        /// <summary>Writes <paramref name="statement"/> (blocks for loops and branches) to <paramref name="code"/>.</summary>
+        public void Write(CodeWriter code, Stmt statement)
+        {
+            switch (statement)
+            {
+                case For loop:
+                {
+                    string index = Identifier(loop.Index);
+                    code.Open(loop.Descending
+                        ? "for (int " + index + " = " + Operand(loop.To, AdditiveLevel) + " - 1; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)"
+                        : "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " + index + "++)");
+                    WriteAll(code, loop.Body);
+                    code.Close();
+                    break;
+                }
+
+                case If branch:
+                    code.Open("if (" + Expression(branch.Condition) + ")");
+                    WriteAll(code, branch.Then);
+                    code.Close();
+                    if (branch.Else.Count > 0)
+                    {
+                        code.Open("else");
+                        WriteAll(code, branch.Else);
+                        code.Close();
+                    }
+
+                    break;
+                default:
+                    code.Line(Statement(statement));
+                    break;
+            }
+        }
+
+        public void WriteAll(CodeWriter code, IEnumerable<Stmt> statements)
+        {
+            foreach (Stmt statement in statements)
+            {
+                Write(code, statement);
+            }
+        }
+
+        /// <summary>A simple (one-line) statement.</summary>
         public string Statement(Stmt statement) => statement switch
         {
             Declare { Value: null } declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + ";",

@@ -587,11 +587,7 @@ namespace MoreauGen.Generator.Emission
 
             public void Statements(IEnumerable<Stmt> statements)
             {
-                var printer = new CSharpPrinter(spans);
-                foreach (Stmt statement in statements)
-                {
-                    Code.Line(printer.Statement(statement));
-                }
+                new CSharpPrinter(spans).WriteAll(Code, statements);
             }
 
             private static bool Uses(IEnumerable<Stmt> statements, SpanRole role)
@@ -608,6 +604,7 @@ namespace MoreauGen.Generator.Emission
 
         // ---- walking the IR ---------------------------------------------------------------------------
 
+        /// <summary>Every expression in <paramref name="statement"/>, including nested statements.</summary>
         private static IEnumerable<Expr> ExpressionsOf(Stmt statement) => statement switch
         {
             Declare { Value: { } value } => new[] { value },
@@ -615,6 +612,8 @@ namespace MoreauGen.Generator.Emission
             Assign assign => new[] { assign.Target, assign.Value },
             CopySpan copy => new[] { copy.Source, copy.Destination },
             ClearSpan clear => new[] { clear.Span },
+            For loop => new[] { loop.From, loop.To }.Concat(loop.Body.SelectMany(ExpressionsOf)),
+            If branch => new[] { branch.Condition }.Concat(branch.Then.SelectMany(ExpressionsOf)).Concat(branch.Else.SelectMany(ExpressionsOf)),
             _ => System.Array.Empty<Expr>(),
         };
 

@@ -176,6 +176,16 @@ namespace MoreauGen.Generator.Model
     /// </summary>
     internal sealed record Restore(IrType Type, string Name, Expr Source) : Stmt;
 
+    /// <summary>
+    /// <c>for (int Index = From; Index &lt; To; Index++) { Body }</c>, or with <paramref name="Descending"/>
+    /// <c>for (int Index = To - 1; Index &gt;= From; Index--)</c> (the order a reverse pass walks a loop in).
+    /// The body parser does not produce loops yet.
+    /// </summary>
+    internal sealed record For(string Index, Expr From, Expr To, bool Descending, EquatableArray<Stmt> Body) : Stmt;
+
+    /// <summary><c>if (Condition) { Then } else { Else }</c>. The body parser does not produce branches yet.</summary>
+    internal sealed record If(Expr Condition, EquatableArray<Stmt> Then, EquatableArray<Stmt> Else) : Stmt;
+
     /// <summary><c>Source.CopyTo(Destination);</c></summary>
     internal sealed record CopySpan(Expr Source, Expr Destination) : Stmt;
 
