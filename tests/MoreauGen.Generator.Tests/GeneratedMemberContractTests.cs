@@ -10,7 +10,9 @@ public sealed class GeneratedMemberContractTests
     [InlineData("RuntimeAffine")]
     [InlineData("RuntimeOutputIndices")]
     [InlineData("NoInputs")]
+    [InlineData("ScaffoldNames")]
     public void Wrong_lengths_throw_ArgumentException_naming_the_span(string name)
+
     {
         CorpusEntry entry = LayerCorpus.Find(name);
         IMoreauLayer<double> layer = CorpusAssembly.Default.Create<double>(entry, "Double");

@@ -132,9 +132,9 @@ namespace MoreauGen.Generator.Emission
             code.Line("/// <inheritdoc/>");
             code.Open("public void Forward(" + ReadOnlySpan + " " + member.Param("w") + ", " + ReadOnlySpan + " " + member.Param("x") + ", " + Span + " " + member.Param("y") + ")");
             member.SizeLocals();
-            string m = member.BatchSize(member.Param("y"), "Outputs");
-            member.CheckLength(member.Param("w"), member.Size("Parameters"));
-            member.CheckLength(member.Param("y"), member.Times(m, "Outputs"));
+            string m = member.BatchSize("y", "Outputs");
+            member.CheckLength("w", member.Size("Parameters"));
+            member.CheckLength("y", member.Times(m, "Outputs"));
             member.Constants(layer.Body);
 
             member.SampleLoop(m, () =>
@@ -161,10 +161,10 @@ namespace MoreauGen.Generator.Emission
             code.Open("public void Forward(" + ReadOnlySpan + " " + member.Param("w") + ", " + ReadOnlySpan + " " + member.Param("x") + ", " +
                       Span + " " + member.Param("y") + ", " + Span + " " + member.Param("tape") + ")");
             member.SizeLocals();
-            string m = member.BatchSize(member.Param("y"), "Outputs");
-            member.CheckLength(member.Param("w"), member.Size("Parameters"));
-            member.CheckLength(member.Param("y"), member.Times(m, "Outputs"));
-            member.CheckLength(member.Param("tape"), member.Times(m, program.TapeSlotsPerSample));
+            string m = member.BatchSize("y", "Outputs");
+            member.CheckLength("w", member.Size("Parameters"));
+            member.CheckLength("y", member.Times(m, "Outputs"));
+            member.CheckLength("tape", member.Times(m, program.TapeSlotsPerSample));
             member.Constants(program.Primal);
 
             member.SampleLoop(m, () =>
@@ -195,12 +195,12 @@ namespace MoreauGen.Generator.Emission
                       ReadOnlySpan + " " + member.Param("tape") + ", " + ReadOnlySpan + " " + member.Param("lambda") + ", " +
                       Span + " " + member.Param("gradW") + ", " + Span + " " + member.Param("gradX") + ")");
             member.SizeLocals();
-            string m = member.BatchSize(member.Param("lambda"), "Outputs");
-            member.CheckLength(member.Param("w"), member.Size("Parameters"));
-            member.CheckLength(member.Param("tape"), member.Times(m, program.TapeSlotsPerSample));
-            member.CheckLength(member.Param("lambda"), member.Times(m, "Outputs"));
-            member.CheckLengthOrEmpty(member.Param("gradW"), member.Size("Parameters"));
-            member.CheckLengthOrEmpty(member.Param("gradX"), member.Times(m, "Inputs"));
+            string m = member.BatchSize("lambda", "Outputs");
+            member.CheckLength("w", member.Size("Parameters"));
+            member.CheckLength("tape", member.Times(m, program.TapeSlotsPerSample));
+            member.CheckLength("lambda", member.Times(m, "Outputs"));
+            member.CheckLengthOrEmpty("gradW", member.Size("Parameters"));
+            member.CheckLengthOrEmpty("gradX", member.Times(m, "Inputs"));
             string needW = member.Local("needW");
             string needX = member.Local("needX");
             code.Line("bool " + needW + " = !" + member.Param("gradW") + ".IsEmpty;");
@@ -270,12 +270,12 @@ namespace MoreauGen.Generator.Emission
                       ReadOnlySpan + " " + member.Param("lambda") + ", " + ReadOnlySpan + " " + member.Param(shift) + ", " +
                       Span + " " + member.Param("grad") + ")");
             member.SizeLocals();
-            string m = member.BatchSize(member.Param("lambda"), "Outputs");
-            member.CheckLength(member.Param("w"), member.Size("Parameters"));
-            member.CheckLength(member.Param("lambda"), member.Times(m, "Outputs"));
+            string m = member.BatchSize("lambda", "Outputs");
+            member.CheckLength("w", member.Size("Parameters"));
+            member.CheckLength("lambda", member.Times(m, "Outputs"));
             string shiftSize = forW ? member.Size("Parameters") : member.Times(m, "Inputs");
-            member.CheckLength(member.Param(shift), shiftSize);
-            member.CheckLengthOrEmpty(member.Param("grad"), shiftSize);
+            member.CheckLength(shift, shiftSize);
+            member.CheckLengthOrEmpty("grad", shiftSize);
             string needGrad = member.Local("needGrad");
             code.Line("bool " + needGrad + " = !" + member.Param("grad") + ".IsEmpty;");
             code.Line(member.Param("grad") + ".Clear();");
@@ -481,15 +481,16 @@ namespace MoreauGen.Generator.Emission
             {
                 string m = names.Fresh("m");
                 Code.Line("int " + m + " = " + Checks + ".BatchSize(" + Param("x") + ".Length, " + Size("Inputs") + ", " +
-                          otherSpan + ".Length, " + Size(otherSize) + ", \"" + otherSpan + "\");");
+                          Param(otherSpan) + ".Length, " + Size(otherSize) + ", \"" + otherSpan + "\");");
                 return m;
             }
 
+            /// <summary>Checks the length of the parameter <paramref name="span"/> (the interface's name, used in the message).</summary>
             public void CheckLength(string span, string expected) =>
-                Code.Line(Checks + ".Length(" + span + ".Length, " + expected + ", \"" + span + "\");");
+                Code.Line(Checks + ".Length(" + Param(span) + ".Length, " + expected + ", \"" + span + "\");");
 
             public void CheckLengthOrEmpty(string span, string expected) =>
-                Code.Line(Checks + ".LengthOrEmpty(" + span + ".Length, " + expected + ", \"" + span + "\");");
+                Code.Line(Checks + ".LengthOrEmpty(" + Param(span) + ".Length, " + expected + ", \"" + span + "\");");
 
             /// <summary>Declares the method's constants that <paramref name="statements"/> read.</summary>
             public void Constants(IEnumerable<Stmt> statements)
