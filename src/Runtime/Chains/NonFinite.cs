@@ -49,11 +49,10 @@ internal static class NonFinite
             ThrowForObjective(values, chain, objective, quantity);
     }
 
-    /// <summary>True when every value is finite (and for an empty span, unlike <see cref="TensorPrimitives.IsFiniteAll{T}"/>).</summary>
+    /// <summary>True when every value is finite (and for an empty span).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite<T>(ReadOnlySpan<T> values)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        values.IsEmpty || TensorPrimitives.IsFiniteAll(values);
+        where T : unmanaged, IFloatingPointIeee754<T> => Vectors.AllFinite(values);
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

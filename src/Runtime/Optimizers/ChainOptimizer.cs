@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -47,7 +46,7 @@ public abstract class ChainOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         if (w.Overlaps(next))
             throw new ArgumentException("w overlaps the optimiser's own buffer.", nameof(w));
         T value = Oracle.Evaluate(w, x0, objective, next);
-        TensorPrimitives.MultiplyAdd(next, -StepScale, w, next); // next = w − η·d
+        Vectors.MultiplyAdd(next, -StepScale, w, next); // next = w − η·d
         if (!NonFinite.AllFinite<T>(next))
         {
             Chain<T> chain = Chain;

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -43,7 +42,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         }
 
         if (!T.IsZero(ParameterL2))
-            TensorPrimitives.MultiplyAdd(w, ParameterL2, direction, direction);
+            Vectors.MultiplyAdd(w, ParameterL2, direction, direction);
         return value;
     }
 }

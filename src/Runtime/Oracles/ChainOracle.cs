@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -104,7 +103,7 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     private T Regularization(ReadOnlySpan<T> w) =>
-        T.IsZero(ParameterL2) ? T.Zero : ParameterL2 / (T.One + T.One) * TensorPrimitives.SumOfSquares(w);
+        T.IsZero(ParameterL2) ? T.Zero : ParameterL2 / (T.One + T.One) * Vectors.SumOfSquares(w);
 
     private void CheckObjective(IMoreauObjective<T> objective)
     {

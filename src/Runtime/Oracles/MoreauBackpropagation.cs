@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -80,7 +79,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
         T objectiveScale = schedule.ObjectiveScale(count);
         if (objectiveScale != T.One)
-            TensorPrimitives.Multiply(lambda, objectiveScale, lambda);
+            Vectors.Multiply(lambda, objectiveScale, lambda);
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
         for (int i = count - 1; i >= 0; i--)
@@ -95,7 +94,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
             // ∇_w λᵀφ and ∇_x λᵀφ at the forward pass's tape: the subproblems' gradients at 0, up to their steps.
             layer.Pullback(wt, input, workspace.Tape(i), lambda, update, inputGradient);
-            T lambdaDotState = TensorPrimitives.Dot(lambda, state);
+            T lambdaDotState = Vectors.Dot(lambda, state);
 
             Span<T> previous = Span<T>.Empty;
             if (needInput)
@@ -105,19 +104,19 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 T c = schedule.InputStep(i);
                 if (chain.IsAffineInInputs(i))
                 {
-                    TensorPrimitives.Multiply(inputGradient, c * schedule.MultiplierScale(i), previous);
+                    Vectors.Multiply(inputGradient, c * schedule.MultiplierScale(i), previous);
                 }
                 else
                 {
                     solverWorkspace ??= workspace.SolverWorkspace(Solver);
                     Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                    TensorPrimitives.Multiply(lambda, c, scaledLambda);
-                    TensorPrimitives.Multiply(inputGradient, c, inputGradient);
+                    Vectors.Multiply(lambda, c, scaledLambda);
+                    Vectors.Multiply(inputGradient, c, inputGradient);
                     var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
                     statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace));
                     T b = schedule.MultiplierScale(i);
                     if (b != T.One)
-                        TensorPrimitives.Multiply(previous, b, previous);
+                        Vectors.Multiply(previous, b, previous);
                 }
             }
 
@@ -128,29 +127,29 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             {
                 if (T.IsZero(kappa))
                 {
-                    TensorPrimitives.Multiply(update, alpha, update);
+                    Vectors.Multiply(update, alpha, update);
                 }
                 else
                 {
                     T shrink = T.One / (T.One + kappa);
-                    TensorPrimitives.Multiply(update, alpha * shrink, update);
-                    TensorPrimitives.MultiplyAdd(wt, kappa * shrink, update, update);
+                    Vectors.Multiply(update, alpha * shrink, update);
+                    Vectors.MultiplyAdd(wt, kappa * shrink, update, update);
                 }
             }
             else if (update.Length > 0)
             {
                 solverWorkspace ??= workspace.SolverWorkspace(Solver);
                 Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
-                TensorPrimitives.Multiply(update, alpha, startGradient);
+                Vectors.Multiply(update, alpha, startGradient);
                 T startValue = alpha * lambdaDotState;
                 if (!T.IsZero(kappa))
                 {
-                    TensorPrimitives.MultiplyAdd(wt, kappa, startGradient, startGradient);
-                    startValue += kappa / (T.One + T.One) * TensorPrimitives.SumOfSquares(wt);
+                    Vectors.MultiplyAdd(wt, kappa, startGradient, startGradient);
+                    startValue += kappa / (T.One + T.One) * Vectors.SumOfSquares(wt);
                 }
 
                 Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                TensorPrimitives.Multiply(lambda, alpha, scaledLambda);
+                Vectors.Multiply(lambda, alpha, scaledLambda);
                 var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
                 statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
             }
@@ -183,7 +182,10 @@ public struct InnerSolveStatistics<T> where T : unmanaged, IFloatingPointIeee754
     public int Failures { get; private set; }
 
     /// <summary>The largest final ‖∇F‖/‖∇F(0)‖ over the solves (see <see cref="SolverReport{T}.GradientNorm"/> for where it is measured).</summary>
-    public T MaxRelativeGradientNorm { get; private set; }
+    public readonly T MaxRelativeGradientNorm => _worstInitial > T.Zero ? T.Sqrt(_worstFinal / _worstInitial) : _worstFinal;
+
+    // The worst ratio as a fraction of squared norms, compared by cross-multiplying (no division per solve).
+    private T _worstFinal, _worstInitial;
 
     internal void Add(in SolverReport<T> report)
     {
@@ -192,8 +194,16 @@ public struct InnerSolveStatistics<T> where T : unmanaged, IFloatingPointIeee754
         Evaluations += report.Evaluations;
         if (report.Status is SolverStatus.LineSearchFailed or SolverStatus.NonFiniteStart)
             Failures++;
-        T relative = report.RelativeGradientNorm;
-        if (relative > MaxRelativeGradientNorm || T.IsNaN(relative))
-            MaxRelativeGradientNorm = relative;
+        T final = report.FinalSquared, initial = report.InitialSquared;
+        if (T.IsNaN(final) || T.IsNaN(initial))
+        {
+            _worstFinal = T.NaN;
+            _worstInitial = T.One;
+        }
+        else if (initial > T.Zero && final * _worstInitial >= _worstFinal * initial)
+        {
+            _worstFinal = final;
+            _worstInitial = initial;
+        }
     }
 }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -39,16 +39,17 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
     /// <inheritdoc/>
     public override int WorkVectorCount => FirstFree + 3;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
-                                            T value, T initialNorm, SolverWorkspace<T> workspace)
+                                            T value, T initialSquared, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = y.Length;
         Span<T> d = workspace.Vector(Direction, n);
         Span<T> trialY = workspace.Vector(TrialIterate, n);
         Span<T> trialG = workspace.Vector(TrialGradient, n);
-        T tolerance = RelativeTolerance * initialNorm;
-        T norm = initialNorm;
+        T tolerance = RelativeTolerance * RelativeTolerance * initialSquared; // on squared norms
+        T norm = initialSquared;
         T step = InitialStep;
         int iterations = 0;
         SolverStatus status = SolverStatus.Completed;
@@ -60,8 +61,8 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
                 break;
             }
 
-            TensorPrimitives.Negate(g, d);
-            T slope = -TensorPrimitives.Dot<T>(g, g);
+            Vectors.Negate(g, d);
+            T slope = -norm;
             LineSearchOutcome outcome = LineSearch<T>.Search(ref f, ref problem, LineSearchRule.Armijo, y, value, d, slope,
                                                              step, MaxLineSearchTrials, trialY, trialG, out T trialValue, out step);
             if (outcome == LineSearchOutcome.Failed)
@@ -73,12 +74,12 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
-            norm = TensorPrimitives.Norm<T>(g);
+            norm = Vectors.SumOfSquares<T>(g);
             iterations++;
         }
 
         if (status == SolverStatus.Completed && norm <= tolerance)
             status = SolverStatus.Converged;
-        return new SolverReport<T>(status, iterations, 0, initialNorm, norm, true);
+        return new SolverReport<T>(status, iterations, initialSquared, norm, true);
     }
 }

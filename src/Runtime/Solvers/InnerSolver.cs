@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -48,7 +47,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
     /// </summary>
     public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
-        => Solve(ref function, y, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace);
+        => Solve(ref function, y, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: false);
 
     /// <summary>
     /// Minimises <paramref name="function"/> from the point in <paramref name="y"/>, whose value
@@ -61,7 +60,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
     {
         if (startGradient.Length != y.Length)
             throw new ArgumentException($"startGradient has {startGradient.Length} values; y has {y.Length}.", nameof(startGradient));
-        return Solve(ref function, y, knownStart: true, startValue, startGradient, workspace);
+        return Solve(ref function, y, knownStart: true, startValue, startGradient, workspace, fromZero: false);
     }
 
     /// <summary>
@@ -70,12 +69,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
     /// </summary>
     public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
-    {
-        result.Clear();
-        SolverReport<T> report = Solve(ref subproblem, result, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace);
-        TensorPrimitives.Negate(result, result);
-        return report;
-    }
+        => Solve(ref subproblem, result, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: true);
 
     /// <summary>
     /// As <see cref="MoreauGradient{TFunction}(ref TFunction, Span{T}, SolverWorkspace{T})"/>, with F(0) =
@@ -85,14 +79,18 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
                                                      ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
-        result.Clear();
-        SolverReport<T> report = Minimize(ref subproblem, result, startValue, startGradient, workspace);
-        TensorPrimitives.Negate(result, result);
-        return report;
+        if (startGradient.Length != result.Length)
+            throw new ArgumentException($"startGradient has {startGradient.Length} values; result has {result.Length}.", nameof(startGradient));
+        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true);
     }
 
+    /// <summary>
+    /// The common frame of every solver: start value and gradient, the scaling σ, the algorithm, the result. With
+    /// <paramref name="fromZero"/> the start is y = 0 whatever <paramref name="y"/> holds, and the result written is
+    /// −argmin (a Moreau gradient); <paramref name="startGradient"/> may then not overlap <paramref name="y"/>.
+    /// </summary>
     private SolverReport<T> Solve<TFunction>(scoped ref TFunction f, Span<T> y, bool knownStart, T startValue,
-                                             scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
+                                             scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, bool fromZero)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -102,6 +100,10 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
         Span<T> gradient = workspace.Vector(Gradient, n);
         int evaluations = 0;
         T value;
+        if (fromZero)
+            iterate.Clear();
+        else
+            y.CopyTo(iterate);
         if (knownStart)
         {
             value = startValue;
@@ -109,46 +111,47 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
         }
         else
         {
-            value = f.Evaluate(y, gradient);
+            value = f.Evaluate(iterate, gradient);
             evaluations = 1;
         }
 
-        T maxMagnitude = n == 0 ? T.Zero : TensorPrimitives.MaxMagnitude<T>(gradient);
+        T maxMagnitude = Vectors.MaxMagnitude(gradient);
         if (!T.IsFinite(value) || !T.IsFinite(maxMagnitude))
-            return new SolverReport<T>(SolverStatus.NonFiniteStart, 0, evaluations, T.NaN, T.NaN, true);
+        {
+            if (fromZero)
+                y.Clear();
+            return new SolverReport<T>(SolverStatus.NonFiniteStart, 0, T.NaN, T.NaN, true).WithFrame(T.One, evaluations);
+        }
+
         if (T.IsZero(maxMagnitude))
-            return new SolverReport<T>(SolverStatus.Converged, 0, evaluations, T.Zero, T.Zero, true);
+        {
+            if (fromZero)
+                y.Clear();
+            return new SolverReport<T>(SolverStatus.Converged, 0, T.Zero, T.Zero, true).WithFrame(T.One, evaluations);
+        }
 
         var problem = new ScaledProblem<T>(ScaledProblem<T>.ChooseSigma(maxMagnitude), workspace.Vector(Unscaled, n));
         problem.Evaluations = evaluations;
         if (problem.Active)
         {
-            TensorPrimitives.Multiply(y, problem.InverseSigma, iterate);
-            TensorPrimitives.Multiply(gradient, problem.InverseSigma, gradient);
-        }
-        else
-        {
-            y.CopyTo(iterate);
+            Vectors.Multiply(iterate, problem.InverseSigma, iterate);
+            Vectors.Multiply(gradient, problem.InverseSigma, gradient);
         }
 
-        T initialNorm = TensorPrimitives.Norm<T>(gradient);
+        T initialSquared = Vectors.SumOfSquares<T>(gradient);
         SolverReport<T> report = this switch
         {
-            TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialNorm, workspace),
-            GradientDescentSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialNorm, workspace),
-            LbfgsSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialNorm, workspace),
+            TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            GradientDescentSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            LbfgsSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
             _ => throw new UnreachableException(),
         };
 
-        if (problem.Active)
-            TensorPrimitives.Multiply(iterate, problem.Sigma, y);
-        else
+        T outputScale = fromZero ? -problem.Sigma : problem.Sigma;
+        if (outputScale == T.One)
             iterate.CopyTo(y);
-        return report with
-        {
-            InitialGradientNorm = initialNorm * problem.Sigma,
-            GradientNorm = report.GradientNorm * problem.Sigma,
-            Evaluations = problem.Evaluations,
-        };
+        else
+            Vectors.Multiply(iterate, outputScale, y);
+        return report.WithFrame(problem.Sigma, problem.Evaluations);
     }
 }

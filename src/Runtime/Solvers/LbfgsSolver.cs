@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -40,8 +40,9 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
     /// <inheritdoc/>
     public override int WorkScalarCount => 2 * Memory;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
-                                            T value, T initialNorm, SolverWorkspace<T> workspace)
+                                            T value, T initialSquared, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = y.Length;
@@ -53,8 +54,8 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         Span<T> rho = scalars[..memory];
         Span<T> alpha = scalars[memory..];
 
-        T tolerance = RelativeTolerance * initialNorm;
-        T norm = initialNorm;
+        T tolerance = RelativeTolerance * RelativeTolerance * initialSquared; // on squared norms
+        T norm = initialSquared;
         int count = 0, newest = -1, iterations = 0;
         SolverStatus status = SolverStatus.IterationLimit;
         while (iterations < MaxIterations)
@@ -66,13 +67,13 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             }
 
             T initialStep = SearchDirection(g, d, workspace, n, memory, count, newest, rho, alpha);
-            T slope = TensorPrimitives.Dot<T>(g, d);
+            T slope = Vectors.Dot(g, d);
             if (!(slope < T.Zero))
             {
                 // Not a descent direction in floating point: forget the curvature pairs.
                 count = 0;
-                TensorPrimitives.Negate(g, d);
-                slope = -TensorPrimitives.Dot<T>(g, g);
+                Vectors.Negate(g, d);
+                slope = -Vectors.Dot(g, g);
                 initialStep = InitialStep;
             }
 
@@ -94,10 +95,10 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             int slot = (newest + 1) % memory;
             Span<T> s = workspace.Vector(History + slot, n);
             Span<T> r = workspace.Vector(History + memory + slot, n);
-            TensorPrimitives.Subtract(trialY, y, s);
-            TensorPrimitives.Subtract(trialG, g, r);
-            T sr = TensorPrimitives.Dot<T>(s, r);
-            if (sr > CurvatureFloor * TensorPrimitives.Norm<T>(s) * TensorPrimitives.Norm<T>(r))
+            Vectors.Subtract(trialY, y, s);
+            Vectors.Subtract(trialG, g, r);
+            T sr = Vectors.Dot(s, r);
+            if (sr > CurvatureFloor * Vectors.Norm(s) * Vectors.Norm(r))
             {
                 rho[slot] = T.One / sr;
                 newest = slot;
@@ -107,13 +108,13 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
-            norm = TensorPrimitives.Norm<T>(g);
+            norm = Vectors.SumOfSquares<T>(g);
             iterations++;
         }
 
         if (status == SolverStatus.IterationLimit && norm <= tolerance)
             status = SolverStatus.Converged;
-        return new SolverReport<T>(status, iterations, 0, initialNorm, norm, true);
+        return new SolverReport<T>(status, iterations, initialSquared, norm, true);
     }
 
     /// <summary>d = −H·g by the two-loop recursion; returns the first step to try.</summary>
@@ -123,7 +124,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         g.CopyTo(d);
         if (count == 0)
         {
-            TensorPrimitives.Negate(d, d);
+            Vectors.Negate(d, d);
             return InitialStep;
         }
 
@@ -131,26 +132,26 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         {
             ReadOnlySpan<T> s = workspace.Vector(History + slot, n);
             ReadOnlySpan<T> r = workspace.Vector(History + memory + slot, n);
-            T a = rho[slot] * TensorPrimitives.Dot(s, d);
+            T a = rho[slot] * Vectors.Dot(s, d);
             alpha[slot] = a;
-            TensorPrimitives.MultiplyAdd(r, -a, d, d);
+            Vectors.MultiplyAdd(r, -a, d, d);
         }
 
         ReadOnlySpan<T> sNew = workspace.Vector(History + newest, n);
         ReadOnlySpan<T> rNew = workspace.Vector(History + memory + newest, n);
-        T gamma = TensorPrimitives.Dot(sNew, rNew) / TensorPrimitives.Dot(rNew, rNew);
-        TensorPrimitives.Multiply(d, gamma, d);
+        T gamma = Vectors.Dot(sNew, rNew) / Vectors.Dot(rNew, rNew);
+        Vectors.Multiply(d, gamma, d);
 
         int oldest = (newest - count + 1 + memory) % memory;
         for (int k = 0, slot = oldest; k < count; k++, slot = (slot + 1) % memory)
         {
             ReadOnlySpan<T> s = workspace.Vector(History + slot, n);
             ReadOnlySpan<T> r = workspace.Vector(History + memory + slot, n);
-            T b = rho[slot] * TensorPrimitives.Dot(r, d);
-            TensorPrimitives.MultiplyAdd(s, alpha[slot] - b, d, d);
+            T b = rho[slot] * Vectors.Dot(r, d);
+            Vectors.MultiplyAdd(s, alpha[slot] - b, d, d);
         }
 
-        TensorPrimitives.Negate(d, d);
+        Vectors.Negate(d, d);
         return T.One;
     }
 }

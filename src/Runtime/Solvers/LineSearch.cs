@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -86,9 +85,9 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         T s = initialStep;
         for (int trial = 0; trial < maxTrials; trial++)
         {
-            TensorPrimitives.MultiplyAdd(direction, s, y0, y);
+            Vectors.MultiplyAdd(direction, s, y0, y);
             T v = problem.Evaluate(ref f, y, gradient);
-            T slopeS = TensorPrimitives.Dot<T>(gradient, direction);
+            T slopeS = Vectors.Dot(gradient, direction);
 
             Verdict verdict = T.IsFinite(v) && T.IsFinite(slopeS)
                 ? Judge(ref problem, rule, value0, slope, v, slopeS, s)
@@ -138,7 +137,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         if (lo > T.Zero)
         {
             // Fall back on the longest step that passed the sufficient-decrease side of the rule.
-            TensorPrimitives.MultiplyAdd(direction, lo, y0, y);
+            Vectors.MultiplyAdd(direction, lo, y0, y);
             value = problem.Evaluate(ref f, y, gradient);
             step = lo;
             return LineSearchOutcome.ShortStep;

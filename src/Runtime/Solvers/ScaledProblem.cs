@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -21,8 +20,8 @@ internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<
     public ScaledProblem(T sigma, Span<T> temp)
     {
         Sigma = sigma;
-        InverseSigma = T.One / sigma;
         Active = sigma != T.One;
+        InverseSigma = Active ? T.One / sigma : T.One;
         _temp = temp;
         Evaluations = 0;
     }
@@ -47,25 +46,27 @@ internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<
         if (!Active)
             return f.Evaluate(scaledY, scaledGradient);
         Span<T> y = _temp[..scaledY.Length];
-        TensorPrimitives.Multiply(scaledY, Sigma, y);
+        Vectors.Multiply(scaledY, Sigma, y);
         T value = f.Evaluate(y, scaledGradient);
-        TensorPrimitives.Multiply(scaledGradient, InverseSigma, scaledGradient);
+        Vectors.Multiply(scaledGradient, InverseSigma, scaledGradient);
         return value;
     }
 
     /// <summary>(a − b)/σ², a difference of function values in the units of inner products of scaled vectors.</summary>
     public readonly T ScaledDifference(T a, T b) => Active ? (a - b) * InverseSigma * InverseSigma : a - b;
 
+    /// <summary>The binary exponent of the largest finite value (1023 for double, 127 for float).</summary>
+    private static readonly int MaxExponent = T.ILogB(T.BitDecrement(T.PositiveInfinity));
+
     /// <summary>The power of two σ for a start gradient whose largest magnitude is <paramref name="maxMagnitude"/> (positive, finite).</summary>
     public static T ChooseSigma(T maxMagnitude)
     {
         int exponent = T.ILogB(maxMagnitude);
-        int maxExponent = T.ILogB(T.BitDecrement(T.PositiveInfinity)); // the exponent of the largest finite value
-        int band = maxExponent / 4;
+        int band = MaxExponent / 4;
         if (exponent >= -band && exponent <= band)
             return T.One;
         // Keep σ and 1/σ normal numbers.
-        exponent = Math.Clamp(exponent, -(maxExponent - 1), maxExponent - 1);
+        exponent = Math.Clamp(exponent, -(MaxExponent - 1), MaxExponent - 1);
         return T.ScaleB(T.One, exponent);
     }
 }

@@ -26,28 +26,68 @@ public enum SolverStatus
 
 /// <summary>
 /// What an <see cref="InnerSolver{T}"/> run did: iterations, function evaluations (each one value and gradient) and
-/// the gradient norm where the run stopped.
+/// the gradient norms at the start and where the run stopped.
 /// </summary>
+/// <remarks>
+/// Norms are kept squared, in the solver's scaled units, and their square roots taken only when read, so that a
+/// report costs no division or square root in the hot path.
+/// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
-/// <param name="Status">How the run ended.</param>
-/// <param name="Iterations">Steps taken (line-search trials are not counted here but in <paramref name="Evaluations"/>).</param>
-/// <param name="Evaluations">Calls to <see cref="ISmoothFunction{T}.Evaluate"/>, not counting a start value and gradient passed in by the caller.</param>
-/// <param name="InitialGradientNorm">‖∇F(y₀)‖₂ at the start point.</param>
-/// <param name="GradientNorm">
-/// ‖∇F‖₂ at the last evaluated point. That is the returned point when <paramref name="GradientIsAtResult"/> is true;
-/// <see cref="TwoStepSolver{T}"/> takes its last (Barzilai–Borwein) step without evaluating there, so by default its
-/// norm is the one at the point before that step.
-/// </param>
-/// <param name="GradientIsAtResult">Whether <paramref name="GradientNorm"/> was measured at the returned point.</param>
-public readonly record struct SolverReport<T>(
-    SolverStatus Status,
-    int Iterations,
-    int Evaluations,
-    T InitialGradientNorm,
-    T GradientNorm,
-    bool GradientIsAtResult)
-    where T : unmanaged, IFloatingPointIeee754<T>
+public readonly struct SolverReport<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly T _scale, _initialSquared, _finalSquared;
+
+    internal SolverReport(SolverStatus status, int iterations, T initialSquared, T finalSquared, bool gradientIsAtResult)
+        : this(status, iterations, 0, T.One, initialSquared, finalSquared, gradientIsAtResult)
+    {
+    }
+
+    private SolverReport(SolverStatus status, int iterations, int evaluations, T scale, T initialSquared, T finalSquared, bool gradientIsAtResult)
+    {
+        Status = status;
+        Iterations = iterations;
+        Evaluations = evaluations;
+        _scale = scale;
+        _initialSquared = initialSquared;
+        _finalSquared = finalSquared;
+        GradientIsAtResult = gradientIsAtResult;
+    }
+
+    /// <summary>How the run ended.</summary>
+    public SolverStatus Status { get; }
+
+    /// <summary>Steps taken (line-search trials are not counted here but in <see cref="Evaluations"/>).</summary>
+    public int Iterations { get; }
+
+    /// <summary>Calls to <see cref="ISmoothFunction{T}.Evaluate"/>, not counting a start value and gradient passed in by the caller.</summary>
+    public int Evaluations { get; }
+
+    /// <summary>‖∇F(y₀)‖₂ at the start point.</summary>
+    public T InitialGradientNorm => _scale * T.Sqrt(_initialSquared);
+
+    /// <summary>
+    /// ‖∇F‖₂ at the last evaluated point. That is the returned point when <see cref="GradientIsAtResult"/> is true;
+    /// <see cref="TwoStepSolver{T}"/> takes its last (Barzilai–Borwein) step without evaluating there, so by default its
+    /// norm is the one at the point before that step.
+    /// </summary>
+    public T GradientNorm => _scale * T.Sqrt(_finalSquared);
+
+    /// <summary>Whether <see cref="GradientNorm"/> was measured at the returned point.</summary>
+    public bool GradientIsAtResult { get; }
+
     /// <summary>‖∇F‖ / ‖∇F(y₀)‖, or 0 when the initial gradient was zero.</summary>
-    public T RelativeGradientNorm => T.IsZero(InitialGradientNorm) ? T.Zero : GradientNorm / InitialGradientNorm;
+    public T RelativeGradientNorm => T.IsZero(_initialSquared) ? T.Zero : T.Sqrt(_finalSquared / _initialSquared);
+
+    /// <summary>The squared norms (scaled units), for comparing relative norms without dividing.</summary>
+    internal T InitialSquared => _initialSquared;
+
+    internal T FinalSquared => _finalSquared;
+
+    /// <summary>The report with the solver frame's scale and evaluation count.</summary>
+    internal SolverReport<T> WithFrame(T scale, int evaluations) =>
+        new(Status, Iterations, evaluations, scale, _initialSquared, _finalSquared, GradientIsAtResult);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Status}: {Iterations} iterations, {Evaluations} evaluations, ‖∇F‖ {GradientNorm} (start {InitialGradientNorm}){(GradientIsAtResult ? "" : ", measured before the last step")}";
 }

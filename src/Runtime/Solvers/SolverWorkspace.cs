@@ -43,7 +43,12 @@ public sealed class SolverWorkspace<T> where T : unmanaged, IFloatingPointIeee75
     internal void Check(int dimension, int vectorCount, int scalarCount)
     {
         if (dimension > Dimension || vectorCount > VectorCount || scalarCount > ScalarCount)
-            throw new ArgumentException(
+            ThrowTooSmall(dimension, vectorCount, scalarCount);
+    }
+
+    private void ThrowTooSmall(int dimension, int vectorCount, int scalarCount)
+    {
+        throw new ArgumentException(
                 $"The solver workspace holds {VectorCount} vectors of {Dimension} values and {ScalarCount} scalars; this solve needs {vectorCount} vectors of {dimension} and {scalarCount} scalars. Create it with InnerSolver.CreateWorkspace(dimension).",
                 "workspace");
     }

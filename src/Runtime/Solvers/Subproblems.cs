@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -70,10 +69,10 @@ public readonly ref struct LayerParameterSubproblem<T> : ISmoothFunction<T> wher
         if (T.IsZero(_l2))
             return value;
         Span<T> shifted = _scratch[.._w.Length];
-        TensorPrimitives.Add(_w, y, shifted);
-        value += _l2 / (T.One + T.One) * TensorPrimitives.SumOfSquares<T>(shifted);
+        Vectors.Add(_w, y, shifted);
+        value += _l2 / (T.One + T.One) * Vectors.SumOfSquares(shifted);
         if (!gradient.IsEmpty)
-            TensorPrimitives.MultiplyAdd(shifted, _l2, gradient, gradient);
+            Vectors.MultiplyAdd(shifted, _l2, gradient, gradient);
         return value;
     }
 }
@@ -106,12 +105,12 @@ public readonly ref struct ObjectiveEnvelopeSubproblem<T> : ISmoothFunction<T> w
     public T Evaluate(ReadOnlySpan<T> y, Span<T> gradient)
     {
         Span<T> point = _scratch[.._x.Length];
-        TensorPrimitives.Add(_x, y, point);
+        Vectors.Add(_x, y, point);
         T half = T.One / (T.One + T.One);
         if (gradient.IsEmpty)
-            return _gamma * _objective.Value(point) + half * TensorPrimitives.SumOfSquares(y);
+            return _gamma * _objective.Value(point) + half * Vectors.SumOfSquares(y);
         T value = _objective.ValueAndGradient(point, gradient);
-        TensorPrimitives.MultiplyAdd(gradient, _gamma, y, gradient);
-        return _gamma * value + half * TensorPrimitives.SumOfSquares(y);
+        Vectors.MultiplyAdd(gradient, _gamma, y, gradient);
+        return _gamma * value + half * Vectors.SumOfSquares(y);
     }
 }

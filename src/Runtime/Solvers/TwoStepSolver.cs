@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -42,8 +42,9 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
     /// <inheritdoc/>
     public override int WorkVectorCount => FirstFree + 3;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
-                                            T value, T initialNorm, SolverWorkspace<T> workspace)
+                                            T value, T initialSquared, SolverWorkspace<T> workspace)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = y.Length;
@@ -52,35 +53,35 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         Span<T> g1 = workspace.Vector(TrialGradient, n);
 
         // Step 1: gradient step with a Goldstein line search.
-        TensorPrimitives.Negate(g, d);
-        T slope = -TensorPrimitives.Dot<T>(g, g);
+        Vectors.Negate(g, d);
+        T slope = -initialSquared;
         LineSearchOutcome outcome = LineSearch<T>.Search(ref f, ref problem, LineSearchRule.Goldstein, y, value, d, slope,
                                                          InitialStep, MaxLineSearchTrials, y1, g1, out _, out T s1);
         if (outcome == LineSearchOutcome.Failed)
-            return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, 0, initialNorm, initialNorm, true);
+            return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, initialSquared, initialSquared, true);
 
         // Step 2: Barzilai–Borwein, η = sᵀs / sᵀr with s = s₁·d and r = g₁ − g₀ (r is written over g₀).
-        TensorPrimitives.Subtract(g1, g, g);
-        T dd = TensorPrimitives.Dot<T>(d, d);
-        T dr = TensorPrimitives.Dot<T>(d, g);
+        Vectors.Subtract(g1, g, g);
+        T dd = Vectors.Dot(d, d);
+        T dr = Vectors.Dot(d, g);
         T eta = s1 * (dd / dr);
         if (!(dr > T.Zero) || !T.IsFinite(eta) || !(eta > T.Zero))
             eta = s1;
-        TensorPrimitives.MultiplyAdd(g1, -eta, y1, y);
+        Vectors.MultiplyAdd(g1, -eta, y1, y);
 
-        T gradientNorm;
+        T finalSquared;
         bool atResult = EvaluateFinalGradient;
         if (atResult)
         {
             problem.Evaluate(ref f, y, g);
-            gradientNorm = TensorPrimitives.Norm<T>(g);
+            finalSquared = Vectors.SumOfSquares<T>(g);
         }
         else
         {
-            gradientNorm = TensorPrimitives.Norm<T>(g1);
+            finalSquared = Vectors.SumOfSquares<T>(g1);
         }
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
-        return new SolverReport<T>(status, 2, 0, initialNorm, gradientNorm, atResult);
+        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult);
     }
 }

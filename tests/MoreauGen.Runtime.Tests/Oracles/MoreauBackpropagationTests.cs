@@ -216,7 +216,7 @@ public sealed class MoreauBackpropagationTests
             errors[k] = RelativeError(g, gradient);
         }
 
-        Assert.True(errors[0] < 0.05, $"error at α = γ = 0.02: {errors[0]:E3}");
+        Assert.True(errors[0] < 0.1, $"error at α = γ = 0.02: {errors[0]:E3}");
         for (int k = 1; k < errors.Length; k++)
         {
             double ratio = errors[k - 1] / errors[k];
