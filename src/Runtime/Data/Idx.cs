@@ -116,10 +116,11 @@ public static class Idx
             throw new DataFileException(labelsPath, DataFileProblem.DimensionMismatch,
                 $"'{labelsPath}' holds {labels.Length} labels but '{imagesPath}' holds {dimensions[0]} images: " +
                 "the two files do not belong together.");
-        int perImage = dimensions[1] * dimensions[2];
-        if (perImage == 0)
+        long pixelsPerImage = (long)dimensions[1] * dimensions[2];
+        if (pixelsPerImage == 0 || pixelsPerImage > Array.MaxLength)
             throw new DataFileException(imagesPath, DataFileProblem.Malformed,
-                $"'{imagesPath}' declares images of {dimensions[1]} × {dimensions[2]} pixels: there is nothing to learn from.");
+                $"'{imagesPath}' declares images of {dimensions[1]} × {dimensions[2]} pixels: the header is corrupt.");
+        int perImage = (int)pixelsPerImage;
         int count = Math.Min(limit, labels.Length);
         if (count < labels.Length)
             labels = labels[..count];

@@ -233,6 +233,16 @@ public sealed class IdxReaderTests : IDisposable
         Assert.Equal(DataFileProblem.Malformed, e.Problem);
     }
 
+    [Fact]
+    public void Images_without_pixels_are_a_malformed_data_set()
+    {
+        string images = Write("images", IdxBytes.File(0x00000803, [0, 1 << 20, 1 << 20], []));
+        string labels = Write("labels", IdxBytes.Labels([]));
+        var e = Assert.Throws<DataFileException>(() => Idx.ReadLabeled<float>(images, labels, 10));
+        Assert.Equal(DataFileProblem.Malformed, e.Problem);
+        Assert.Equal(images, e.Path);
+    }
+
     private static bool IsGzip(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
