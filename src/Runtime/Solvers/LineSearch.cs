@@ -24,7 +24,14 @@ internal enum LineSearchOutcome
     /// <summary>No step met the rule, but a shorter one decreased the function; the trial vectors hold that one.</summary>
     ShortStep,
 
-    /// <summary>No step decreased the function; the trial vectors are undefined.</summary>
+    /// <summary>
+    /// No step met the rule and none decreased the function on values, but some trial met the approximate
+    /// sufficient-decrease condition on derivatives, φ'(s) ≤ (2δ − 1)·φ'(0); the trial vectors hold the longest such
+    /// step. Taken rather than no step, which would make a Moreau gradient 0.
+    /// </summary>
+    DerivativeStep,
+
+    /// <summary>No trial was usable; the trial vectors are undefined.</summary>
     Failed,
 }
 
@@ -35,11 +42,14 @@ internal enum LineSearchOutcome
 /// </summary>
 /// <remarks>
 /// <para>
-/// Scale-free acceptance: when the change of value cannot be resolved, |φ(s) − φ(0)| ≤ 10ε·max(|φ(0)|, |φ(s)|)
-/// (a Moreau subproblem λᵀφ(w, x + u) + ½‖u‖² with λ ~ 1e-30 and x ~ 1: x + u rounds to x and the decrease,
-/// ~1e-60, is far below the rounding of the value, ~1e-46), the rule is judged on derivatives instead, with the
-/// approximate Wolfe conditions of Hager and Zhang (2005): (2δ − 1)·φ'(0) ≥ φ'(s) ≥ σ·φ'(0), δ = 0.1, σ = 0.9
-/// (backtracking uses only the first). Gradients stay accurate at any scale, so these decide correctly where values cannot.
+/// Scale-free acceptance. A step is accepted when it meets the rule on values, or when it meets the approximate
+/// Wolfe conditions of Hager and Zhang (2005), (2δ − 1)·φ'(0) ≥ φ'(s) ≥ σ·φ'(0) with δ = 0.1, σ = 0.9
+/// (backtracking uses only the first), together with φ(s) ≤ φ(0) + ε_k, ε_k = √ε·max(|φ(0)|, |φ(s)|): a change of
+/// value that small may be rounding noise (evaluations of the same point by different arithmetic, e.g. a start value
+/// taken from the forward pass, differ by several ε), while gradients stay accurate at any scale. When the change of
+/// value cannot be resolved at all, |φ(s) − φ(0)| ≤ 10ε·max(|φ(0)|, |φ(s)|) — a Moreau subproblem
+/// λᵀφ(w, x + u) + ½‖u‖² with λ ~ 1e-30 and x ~ 1, where x + u rounds to x and the decrease (~1e-60) is far below
+/// the rounding of the value (~1e-46) — rejected steps are also classified too long or too short on derivatives.
 /// </para>
 /// <para>
 /// Trial steps: the secant step on φ' inside the current bracket (exact for a quadratic), safeguarded away from the
@@ -55,6 +65,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
     private static readonly T ApproximateArmijo = T.CreateChecked(-0.8); // 2δ − 1, δ = 0.1
     private static readonly T ApproximateCurvature = T.CreateChecked(0.9); // σ
     private static readonly T Resolution = T.CreateChecked(10) * (T.BitIncrement(T.One) - T.One);
+    private static readonly T Noise = T.Sqrt(T.BitIncrement(T.One) - T.One);
     private static readonly T Safeguard = T.CreateChecked(1e-3);
     private static readonly T Two = T.CreateChecked(2);
     private static readonly T Four = T.CreateChecked(4);
@@ -65,7 +76,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
 
     /// <summary>
     /// Searches from <paramref name="initialStep"/> along <paramref name="direction"/> (φ'(0) = <paramref name="slope"/> &lt; 0).
-    /// On <see cref="LineSearchOutcome.Accepted"/> or <see cref="LineSearchOutcome.ShortStep"/>, <paramref name="y"/>,
+    /// Unless the outcome is <see cref="LineSearchOutcome.Failed"/>, <paramref name="y"/>,
     /// <paramref name="gradient"/>, <paramref name="value"/> and <paramref name="step"/> describe the chosen point.
     /// </summary>
     public static LineSearchOutcome Search<TFunction>(
@@ -80,6 +91,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
             return LineSearchOutcome.Failed;
 
         T lo = T.Zero, slopeLo = slope;
+        T derivativeStep = T.Zero; // the longest trial meeting the approximate sufficient-decrease condition
         T hi = T.PositiveInfinity, slopeHi = T.NaN;
         T previousWidth = T.PositiveInfinity, widthBefore = T.PositiveInfinity;
         T s = initialStep;
@@ -89,9 +101,10 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
             T v = problem.Evaluate(ref f, y, gradient);
             T slopeS = Vectors.Dot(gradient, direction);
 
-            Verdict verdict = T.IsFinite(v) && T.IsFinite(slopeS)
-                ? Judge(ref problem, rule, value0, slope, v, slopeS, s)
-                : Verdict.TooLong;
+            bool finite = T.IsFinite(v) && T.IsFinite(slopeS);
+            Verdict verdict = finite ? Judge(ref problem, rule, value0, slope, v, slopeS, s) : Verdict.TooLong;
+            if (finite && slopeS <= ApproximateArmijo * slope && s > derivativeStep)
+                derivativeStep = s;
             if (verdict == Verdict.Accept)
             {
                 value = v;
@@ -143,14 +156,27 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
             return LineSearchOutcome.ShortStep;
         }
 
+        if (derivativeStep > T.Zero)
+        {
+            Vectors.MultiplyAdd(direction, derivativeStep, y0, y);
+            value = problem.Evaluate(ref f, y, gradient);
+            step = derivativeStep;
+            return LineSearchOutcome.DerivativeStep;
+        }
+
         return LineSearchOutcome.Failed;
     }
 
     private static Verdict Judge(scoped ref ScaledProblem<T> problem, LineSearchRule rule, T value0, T slope0, T value, T slope, T s)
     {
         T change = value - value0;
-        bool resolvable = T.Abs(change) > Resolution * T.Max(T.Abs(value0), T.Abs(value));
-        if (resolvable)
+        T magnitude = T.Max(T.Abs(value0), T.Abs(value));
+        bool sufficient = slope <= ApproximateArmijo * slope0;
+        bool curvature = rule == LineSearchRule.Armijo || slope >= ApproximateCurvature * slope0;
+        if (sufficient && curvature && change <= Noise * magnitude)
+            return Verdict.Accept; // approximate Wolfe (Hager–Zhang)
+
+        if (T.Abs(change) > Resolution * magnitude)
         {
             T scaledChange = problem.ScaledDifference(value, value0);
             T c = rule == LineSearchRule.Goldstein ? GoldsteinC : ArmijoC;
@@ -164,12 +190,8 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
             };
         }
 
-        // Values cannot resolve the change: approximate Wolfe conditions on the (accurate) derivatives.
-        if (slope > ApproximateArmijo * slope0)
-            return Verdict.TooLong;
-        if (rule != LineSearchRule.Armijo && slope < ApproximateCurvature * slope0)
-            return Verdict.TooShort;
-        return Verdict.Accept;
+        // Values cannot resolve the change: classify on the (accurate) derivatives.
+        return sufficient ? Verdict.TooShort : Verdict.TooLong;
     }
 
     /// <summary>The zero of the line through (a, φ'(a)) and (b, φ'(b)), when φ' increases from a to b.</summary>

@@ -139,6 +139,24 @@ public sealed class InnerSolverTests
     }
 
     [Fact]
+    public void A_start_value_off_by_more_than_the_decrease_but_within_rounding_noise_does_not_stall_the_line_search()
+    {
+        // Scale 1e-9: F(0) ≈ 1e-8 while the decrease is ≈ 1e-17, resolvable (> 10ε|F| ≈ 2e-23) but below the noise a
+        // start value computed by other arithmetic may carry (√ε|F| ≈ 1.5e-16). A start value 5e-17 too low makes
+        // every trial look like an increase; the step must still be taken, on the approximate Wolfe conditions.
+        var problem = new ConvexTestProblem(1e-9);
+        double[] exact = problem.NewtonMinimiser();
+        var g0 = new double[ConvexTestProblem.N];
+        double f0 = problem.F(new double[ConvexTestProblem.N], g0);
+        var function = problem.AsFunction();
+        var solver = new TwoStepSolver<double>();
+        var y = new double[ConvexTestProblem.N];
+        var report = solver.Minimize(ref function, y, f0 - 5e-17, g0, solver.CreateWorkspace(y.Length));
+        Assert.Equal(SolverStatus.Completed, report.Status);
+        Assert.True(RelativeError(y, exact) <= 1e-6, $"relative error {RelativeError(y, exact):E3}");
+    }
+
+    [Fact]
     public void MoreauGradient_returns_minus_the_minimiser()
     {
         var problem = new ConvexTestProblem(1.0);
