@@ -45,6 +45,8 @@ public sealed class MoreauSchedule<T> where T : unmanaged, IFloatingPointIeee754
     public static MoreauSchedule<T> Constant(T alpha, T gamma) => new(true, Positive(alpha, nameof(alpha)), Positive(gamma, nameof(gamma)), null, null);
 
     /// <summary>Alg. 2 as printed with α_t = <paramref name="alpha"/> and γ_t = <paramref name="gamma"/> for every t. Fits a chain of any length.</summary>
+    /// <param name="alpha">α &gt; 0, the step of every Φw_t, multiplying the unscaled λ_t (so g_t/α → ∇_{w_t}(h∘f) as α, γ → 0).</param>
+    /// <param name="gamma">γ &gt; 0, the step of ∇env(γh) and of every Φx_t (λ_{t−1} = γ⁻¹Φx_t(γλ_t)).</param>
     public static MoreauSchedule<T> Algorithm2(T alpha, T gamma) => new(false, Positive(alpha, nameof(alpha)), Positive(gamma, nameof(gamma)), null, null);
 
     /// <summary>

@@ -28,13 +28,25 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
     public int Steps { get; }
 
     /// <summary>Stop before <see cref="Steps"/> once ‖∇F‖ ≤ this × ‖∇F(y₀)‖ (0, the default, never stops early).</summary>
-    public T RelativeTolerance { get; init; } = T.Zero;
+    public T RelativeTolerance
+    {
+        get;
+        init => field = value >= T.Zero ? value : throw new ArgumentOutOfRangeException(nameof(RelativeTolerance), value, "The tolerance must be non-negative.");
+    } = T.Zero;
 
     /// <summary>The first step tried; 1 is the gradient step of the linearised subproblem.</summary>
-    public T InitialStep { get; init; } = T.One;
+    public T InitialStep
+    {
+        get;
+        init => field = value > T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialStep), value, "The initial step must be positive and finite.");
+    } = T.One;
 
     /// <summary>The most trials each line search makes.</summary>
-    public int MaxLineSearchTrials { get; init; } = 30;
+    public int MaxLineSearchTrials
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxLineSearchTrials), value, "A line search makes at least one trial.");
+    } = 30;
 
     /// <inheritdoc/>
     public override int WorkVectorCount => FirstFree + 3;

@@ -20,19 +20,39 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
     private static readonly T CurvatureFloor = T.BitIncrement(T.One) - T.One;
 
     /// <summary>Stop once ‖∇F‖ ≤ this × ‖∇F(y₀)‖. Default max(10⁻¹⁰, 100ε): 10⁻¹⁰ in double, ~1.2·10⁻⁵ in float.</summary>
-    public T RelativeTolerance { get; init; } = T.Max(T.CreateChecked(1e-10), T.CreateChecked(100) * (T.BitIncrement(T.One) - T.One));
+    public T RelativeTolerance
+    {
+        get;
+        init => field = value >= T.Zero ? value : throw new ArgumentOutOfRangeException(nameof(RelativeTolerance), value, "The tolerance must be non-negative.");
+    } = T.Max(T.CreateChecked(1e-10), T.CreateChecked(100) * (T.BitIncrement(T.One) - T.One));
 
     /// <summary>The most iterations (default 100).</summary>
-    public int MaxIterations { get; init; } = 100;
+    public int MaxIterations
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxIterations), value, "The iteration limit must be non-negative.");
+    } = 100;
 
     /// <summary>How many correction pairs are kept (default 8).</summary>
-    public int Memory { get; init; } = 8;
+    public int Memory
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Memory), value, "L-BFGS keeps at least one correction pair.");
+    } = 8;
 
     /// <summary>The first step before any curvature is known; 1 suits Moreau subproblems f(z + y) + ½‖y‖².</summary>
-    public T InitialStep { get; init; } = T.One;
+    public T InitialStep
+    {
+        get;
+        init => field = value > T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialStep), value, "The initial step must be positive and finite.");
+    } = T.One;
 
     /// <summary>The most trials each line search makes.</summary>
-    public int MaxLineSearchTrials { get; init; } = 30;
+    public int MaxLineSearchTrials
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxLineSearchTrials), value, "A line search makes at least one trial.");
+    } = 30;
 
     /// <inheritdoc/>
     public override int WorkVectorCount => History + 2 * Memory;
@@ -46,7 +66,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = y.Length;
-        int memory = Math.Max(Memory, 1);
+        int memory = Memory;
         Span<T> d = workspace.Vector(Direction, n);
         Span<T> trialY = workspace.Vector(TrialIterate, n);
         Span<T> trialG = workspace.Vector(TrialGradient, n);

@@ -28,10 +28,18 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
     private const int Direction = FirstFree, TrialIterate = FirstFree + 1, TrialGradient = FirstFree + 2;
 
     /// <summary>The first step tried by the line search; 1 is the gradient step of the linearised subproblem.</summary>
-    public T InitialStep { get; init; } = T.One;
+    public T InitialStep
+    {
+        get;
+        init => field = value > T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialStep), value, "The initial step must be positive and finite.");
+    } = T.One;
 
     /// <summary>The most trials the line search makes.</summary>
-    public int MaxLineSearchTrials { get; init; } = 30;
+    public int MaxLineSearchTrials
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxLineSearchTrials), value, "A line search makes at least one trial.");
+    } = 30;
 
     /// <summary>
     /// Whether to evaluate the gradient after the last step so that <see cref="SolverReport{T}.GradientNorm"/> is
