@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace MoreauGen;
 
@@ -173,14 +172,15 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
         // One pass over all states; on failure, find the first layer whose output is not finite.
         if (!NonFinite.AllFinite(workspace.AllStates))
         {
-            int bad = TensorPrimitives.IndexOfMaxMagnitude(workspace.State(0)); // NaN or ∞ if any
-            if (!T.IsFinite(workspace.State(0)[bad]))
-                throw new ArgumentException($"x0 holds a non-finite value ({workspace.State(0)[bad]}) at index {bad}.", nameof(x0));
+            for (int j = 0; j < x0.Length; j++)
+            {
+                if (!T.IsFinite(x0[j]))
+                    throw new ArgumentException($"x0 holds a non-finite value ({x0[j]}) at index {j}.", nameof(x0));
+            }
+
             for (int i = 0; i < _layers.Length; i++)
                 NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }
-
-        workspace.HasTapes = record;
     }
 
     internal bool IsAffineInParameters(int index) => _affineInParameters[index];

@@ -75,9 +75,6 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The largest |w_t| or m·|x_t|: the dimension of the largest subproblem of a backward pass.</summary>
     public int MaxSubproblemDimension { get; }
 
-    /// <summary>Whether the last forward pass recorded tapes.</summary>
-    internal bool HasTapes { get; set; }
-
     internal Span<T> StateBuffer(int t) => _states.AsSpan(_stateOffsets[t], _stateOffsets[t + 1] - _stateOffsets[t]);
 
     internal Span<T> TapeBuffer(int index) => _tapes.AsSpan(_tapeOffsets[index], _tapeOffsets[index + 1] - _tapeOffsets[index]);
