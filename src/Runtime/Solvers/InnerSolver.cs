@@ -21,6 +21,10 @@ namespace MoreauGen;
 /// overflow, and line searches accept steps on derivative conditions where the change of value is below the
 /// rounding of the value (see the remarks of <see cref="TwoStepSolver{T}"/>).
 /// </para>
+/// <para>
+/// The set of solvers is closed (the constructor is not public): a solve dispatches to its algorithm by type, so
+/// that the function stays a generic argument all the way down, without generic virtual calls.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
 public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<T>
