@@ -73,6 +73,65 @@ public sealed class MoreauBackpropagationTests
         FiniteDifferences.AssertClose(expected, g, 1e-15, "g");
     }
 
+    [Fact]
+    public void For_a_non_linear_layer_with_l2_the_update_is_a_stationary_point_of_the_defining_subproblem()
+    {
+        // One tanh layer, h without closed form, μ > 0: λ₁ = ∇env(γh)(x₁) (Newton reference) and g₁ = −v* with v*
+        // minimising αλ₁ᵀφ(w + v, x₀) + (αμ/2)‖w + v‖² + ½‖v‖², checked by central differences of φ itself.
+        const double alpha = 0.8, gamma = 0.6, mu = 0.05;
+        var random = new Random(19);
+        var layer = new TanhLayer(3, 2);
+        var chain = new Chain<double>([layer]);
+        double[] w = FiniteDifferences.RandomVector(random, layer.ParameterCount);
+        double[] x0 = FiniteDifferences.RandomVector(random, 2 * 3);
+        var h = new LogSquareObjective(2);
+        var oracle = new MoreauBackpropagation<double>(chain, MoreauSchedule<double>.Constant(alpha, gamma), new LbfgsSolver<double> { RelativeTolerance = 1e-13 })
+        {
+            ParameterL2 = mu,
+        };
+        var g = new double[w.Length];
+        oracle.Evaluate(w, x0, h, g);
+
+        var x1 = new double[4];
+        layer.Forward(w, x0, x1);
+        double[] lambda = LogSquareObjective.ReferenceMoreauGradient(x1, gamma);
+        double Defining(double[] v)
+        {
+            var shifted = new double[w.Length];
+            for (int i = 0; i < w.Length; i++) shifted[i] = w[i] + v[i];
+            var y = new double[4];
+            layer.Forward(shifted, x0, y);
+            return alpha * FiniteDifferences.Dot(lambda, y) + alpha * mu / 2 * FiniteDifferences.Dot(shifted, shifted) + 0.5 * FiniteDifferences.Dot(v, v);
+        }
+        double[] vStar = Array.ConvertAll(g, v => -v);
+        double[] stationarity = FiniteDifferences.Gradient(Defining, vStar);
+        Assert.True(stationarity.Max(Math.Abs) <= 1e-8, $"largest |∇F(v*)| = {stationarity.Max(Math.Abs):E2}");
+        Assert.True(g.Max(Math.Abs) > 1e-2); // a real step
+    }
+
+    [Fact]
+    public void Schedules_check_their_lengths()
+    {
+        Assert.Equal("gammas", Assert.Throws<ArgumentException>(() => MoreauSchedule<double>.Algorithm2([1.0, 1.0], [1.0, 1.0])).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MoreauSchedule<double>.Constant(-1.0, 0.5));
+        var schedule = MoreauSchedule<double>.Algorithm2([1.0, 1.0], [1.0, 1.0, 1.0]);
+        var ex = Assert.Throws<ArgumentException>(() => new MoreauBackpropagation<double>(Chain<double>.Repeat(new PendulumDynamics(), 3), schedule));
+        Assert.Contains("steps for 2 layers; the chain has 3", ex.Message);
+    }
+
+    [Fact]
+    public void Per_layer_steps_equal_to_constants_give_the_constant_schedule()
+    {
+        var chain = Chain<double>.Repeat(new PendulumDynamics(), 10);
+        double[] w = FiniteDifferences.RandomVector(new Random(6), 10);
+        var a = new double[10];
+        var b = new double[10];
+        new MoreauBackpropagation<double>(chain, MoreauSchedule<double>.Algorithm2(0.3, 0.7)).Evaluate(w, [0.0, 0.0], new PendulumCost(), a);
+        new MoreauBackpropagation<double>(chain, MoreauSchedule<double>.Algorithm2(Enumerable.Repeat(0.3, 10).ToArray(), Enumerable.Repeat(0.7, 11).ToArray()))
+            .Evaluate(w, [0.0, 0.0], new PendulumCost(), b);
+        Assert.Equal(a, b);
+    }
+
     // ---- linear layers with a quadratic objective: the closed form of eq. 52 ----
 
     public static TheoryData<string> Solvers => new() { "two-step", "gradient descent", "L-BFGS", "declared affine" };
