@@ -34,11 +34,11 @@ public sealed class CSharpPrinterTests
         { Printer.Expression(Op1(Op.Sin, Op2(Op.Add, A, B))), "global::System.Math.Sin(a + b)" },
         { Printer.Expression(new Apply(Op.Max, IrType.Float, EquatableArray.Of<Expr>(new Local("f", IrType.Float), new Literal(IrType.Float, 0)))), "global::System.MathF.Max(f, 0f)" },
         { Printer.Expression(Op2(Op.Multiply, A, new Conditional(new Apply(Op.GreaterOrEqual, IrType.Bool, EquatableArray.Of<Expr>(B, C)), A, Op1(Op.Negate, A)))), "a * (b >= c ? a : -a)" },
-        { Printer.Expression(new Element(new SpanRef(SpanRole.X, IrType.SpanOf(ScalarKind.Double, true)), Op2(Op.Add, new Data("n", IrType.Int), new Literal(IrType.Int, -1)), IrType.Double)), "x_s[n + -1]" },
+        { Printer.Expression(new Element(new SpanRef(SpanRole.X, IrType.SpanOf(ScalarKind.Double, true)), Op2(Op.Add, new LayerData("n", IrType.Int), new Literal(IrType.Int, -1)), IrType.Double)), "x_s[n + -1]" },
         { Printer.Statement(new Assign(A, AssignKind.Subtract, Op2(Op.Multiply, B, C))), "a -= b * c;" },
         {
             Printer.Statement(new Declare(IrType.SpanOf(ScalarKind.Double, readOnly: true), "weights",
-                new Slice(new SpanRef(SpanRole.W, IrType.SpanOf(ScalarKind.Double, true)), new Literal(IrType.Int, 2), new Data("this.count", IrType.Int), IrType.SpanOf(ScalarKind.Double, true)))),
+                new Slice(new SpanRef(SpanRole.W, IrType.SpanOf(ScalarKind.Double, true)), new Literal(IrType.Int, 2), new LayerData("this.count", IrType.Int), IrType.SpanOf(ScalarKind.Double, true)))),
             "global::System.ReadOnlySpan<double> weights = w.Slice(2, this.count);"
         },
     };
@@ -101,7 +101,7 @@ public sealed class ControlFlowPrintingTests
     public void Loops_and_branches_print_as_indented_blocks()
     {
         var i = new Local("i", IrType.Int);
-        var n = new Data("this.n", IrType.Int);
+        var n = new LayerData("this.n", IrType.Int);
         var x = new SpanRef(SpanRole.X, IrType.SpanOf(ScalarKind.Double, true));
         var gradX = new SpanRef(SpanRole.GradX, IrType.SpanOf(ScalarKind.Double, false));
         var s = new Local("s", IrType.Double);

@@ -221,7 +221,7 @@ namespace MoreauGen.Generator.Differentiation
         {
             switch (expr)
             {
-                case Literal or Data:
+                case Literal or LayerData:
                     return Node.Leaf(expr, Need.None);
                 case Local local when constants.Contains(local.Name):
                     return Node.Leaf(expr, Need.None);
@@ -448,7 +448,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>Cheap to read more than once: a local, a literal, data, or an element of a read-only span.</summary>
         private static bool IsAtom(Expr expr) => expr switch
         {
-            Local or Literal or Data => true,
+            Local or Literal or LayerData => true,
             Element { Span: SpanRef { Role: SpanRole.W or SpanRole.X or SpanRole.Lambda or SpanRole.Tape } } => true,
             Apply { Op: Op.Negate } negated => IsAtom(negated.Args[0]),
             _ => false,

@@ -103,7 +103,7 @@ namespace MoreauGen.Generator.Emission
                 case Local local:
                     level = PrimaryLevel;
                     return Identifier(local.Name);
-                case Data data:
+                case LayerData data:
                     level = PrimaryLevel;
                     return data.Code;
                 case SpanRef span:

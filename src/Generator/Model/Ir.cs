@@ -141,7 +141,7 @@ namespace MoreauGen.Generator.Model
     internal sealed record Local(string Name, IrType Type) : Expr(Type);
 
     /// <summary>Non-differentiable data of the layer, printed as is (<c>this.dt</c>, <c>global::N.T.K</c>, a primary-constructor parameter).</summary>
-    internal sealed record Data(string Code, IrType Type) : Expr(Type);
+    internal sealed record LayerData(string Code, IrType Type) : Expr(Type);
 
     /// <summary>One of the spans of the layer or of a generated member.</summary>
     internal sealed record SpanRef(SpanRole Role, IrType Type) : Expr(Type);

@@ -656,7 +656,7 @@ namespace MoreauGen.Generator.Parsing
                 SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type))
             {
                 reserved.Add(parameter.Name);
-                return new Data(Identifier(parameter.Name), resultType);
+                return new LayerData(Identifier(parameter.Name), resultType);
             }
 
             Unsupported(reference, "The parameter '" + parameter.Name + "'", "read the layer's data through fields, properties or primary-constructor parameters");
@@ -673,7 +673,7 @@ namespace MoreauGen.Generator.Parsing
                     return IntConstant(reference);
                 }
 
-                return new Data(Qualified(field), resultType);
+                return new LayerData(Qualified(field), resultType);
             }
 
             return Member(reference, field, reference.Instance, resultType);
@@ -720,12 +720,12 @@ namespace MoreauGen.Generator.Parsing
             bool ownType = IsOwnMember(member);
             if (!member.IsStatic && ownType && instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
             {
-                return new Data("this." + Identifier(member.Name), resultType);
+                return new LayerData("this." + Identifier(member.Name), resultType);
             }
 
             if (member.IsStatic && ownType)
             {
-                return new Data(Qualified(member), resultType);
+                return new LayerData(Qualified(member), resultType);
             }
 
             Unsupported(reference, "'" + Abbreviate(reference.Syntax) + "'",
