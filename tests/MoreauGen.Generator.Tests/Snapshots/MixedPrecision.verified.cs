@@ -50,10 +50,10 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
             global::System.Span<double> tape_s = tape.Slice(s * 2, 2);
             // Forward pass, recording on the tape the values the reverse pass reads.
             float f = (float)(w[0] * x_s[0]);
-            tape_s[0] = (double)f;
             float f_2 = global::System.MathF.Sqrt(1f + f * f);
-            tape_s[1] = (double)f_2;
             y_s[0] = (double)f_2 + tiny * x_s[0];
+            tape_s[0] = (double)f;
+            tape_s[1] = (double)f_2;
         }
     }
 
@@ -82,8 +82,8 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
             global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 2, 2);
             global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
             // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-            float f = (float)tape_s[0];
             float f_2 = (float)tape_s[1];
+            float f = (float)tape_s[0];
             // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
             float d_f_2 = (float)lambda_s[0];
             float d_t = d_f_2 / (2f * f_2);

@@ -50,15 +50,15 @@ namespace Samples
                 global::System.Span<double> tape_s = tape.Slice(s * 3, 3);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double y0 = global::System.Math.Exp(w[0] * x_s[0]);
-                tape_s[0] = y0;
                 y_s[0] = y0;
                 double y0_2 = y0 * w[1];
                 y_s[0] = y0_2;
                 double t1 = 1.0 + x_s[0] * x_s[0];
-                tape_s[1] = t1;
                 double y1 = y0_2 / t1;
-                tape_s[2] = y1;
                 y_s[1] = y1;
+                tape_s[0] = y0;
+                tape_s[1] = t1;
+                tape_s[2] = y1;
             }
         }
 
@@ -86,9 +86,9 @@ namespace Samples
                 global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double y0 = tape_s[0];
-                double t1 = tape_s[1];
                 double y1 = tape_s[2];
+                double t1 = tape_s[1];
+                double y0 = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 double d_y0_2 = lambda_s[0] + lambda_s[1] / t1;
                 double d_y0 = d_y0_2 * w[1];

@@ -50,14 +50,14 @@ namespace Samples
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 y_s[0] = global::System.Math.Max(w[0] * x_s[0], 0.0) + global::System.Math.Abs(x_s[1] - w[1]);
                 double t2 = 1.5 + x_s[0] * x_s[0];
-                tape_s[0] = t2;
                 double t3 = global::System.Math.Pow(t2, w[1]);
-                tape_s[1] = t3;
                 double t1 = global::System.Math.Min(2.0, 3.0 + x_s[1]);
-                tape_s[2] = t1;
                 double y1 = t3 / t1;
-                tape_s[3] = y1;
                 y_s[1] = y1;
+                tape_s[0] = t2;
+                tape_s[1] = t3;
+                tape_s[2] = t1;
+                tape_s[3] = y1;
             }
         }
 
@@ -85,10 +85,10 @@ namespace Samples
                 global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 4, 4);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double t2 = tape_s[0];
-                double t3 = tape_s[1];
-                double t1 = tape_s[2];
                 double y1 = tape_s[3];
+                double t1 = tape_s[2];
+                double t3 = tape_s[1];
+                double t2 = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 double d_t = lambda_s[1] / t1;
                 double d_t_3 = w[0] * x_s[0] >= 0.0 ? lambda_s[0] : 0.0;
