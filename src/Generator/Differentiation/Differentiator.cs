@@ -1201,7 +1201,21 @@ namespace MoreauGen.Generator.Differentiation
                 case ForwardValue forward:
                     return new Local(PartialValue(node, forward.Value, owner).Name, forward.Type);
                 case Apply apply:
-                    return new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => Substitute(a, node, owner, adjoint))));
+                {
+                    Expr[] args = apply.Args.Select(a => Substitute(a, node, owner, adjoint)).ToArray();
+                    if (apply.Op == Op.Multiply && args[0] is Literal { Value: 1 } && args[1].Type == apply.Type)
+                    {
+                        return args[1];
+                    }
+
+                    if (apply.Op == Op.Multiply && args[1] is Literal { Value: 1 } && args[0].Type == apply.Type)
+                    {
+                        return args[0];
+                    }
+
+                    return new Apply(apply.Op, apply.Type, EquatableArray.From(args));
+                }
+
                 case Conditional conditional:
                     return new Conditional(Substitute(conditional.Condition, node, owner, adjoint), Substitute(conditional.WhenTrue, node, owner, adjoint),
                         Substitute(conditional.WhenFalse, node, owner, adjoint));
@@ -1333,11 +1347,34 @@ namespace MoreauGen.Generator.Differentiation
             return new Local(node.Binding.Name, node.Type);
         }
 
-        /// <summary>Arithmetic on leaves only (<c>w[0] * x[1]</c>), or a comparison of leaves: recomputing it is cheaper than keeping it.</summary>
-        private static bool IsCheapOverLeaves(Node node) =>
-            node.Kind == NodeKind.Apply &&
-            (node.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || node.Type == IrType.Bool) &&
-            node.Args.All(a => a.Kind == NodeKind.Leaf || (node.Type == IrType.Bool && IsCheapOverLeaves(a)));
+        /// <summary>
+        /// Arithmetic on leaves (<c>w[0] * x[1] + 0.5</c>, at most <see cref="CheapOperations"/> operations), or a
+        /// condition on such values: recomputing it in the reverse pass is cheaper than recording it.
+        /// </summary>
+        private static bool IsCheapOverLeaves(Node node)
+        {
+            int operations = 0;
+            bool Cheap(Node n)
+            {
+                if (n.Kind == NodeKind.Leaf)
+                {
+                    return true;
+                }
+
+                if (n.Kind != NodeKind.Apply || ++operations > CheapOperations ||
+                    !(n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool))
+                {
+                    return false;
+                }
+
+                return n.Args.All(Cheap);
+            }
+
+            return node.Kind == NodeKind.Apply && Cheap(node);
+        }
+
+        /// <summary>The most operations a value recomputed by the reverse pass may take.</summary>
+        private const int CheapOperations = 4;
 
         private static Expr Rebuild(Node node) =>
             node.Kind == NodeKind.Leaf ? node.Expr! : new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild)));

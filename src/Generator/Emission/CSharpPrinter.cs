@@ -55,6 +55,11 @@ namespace MoreauGen.Generator.Emission
                     code.Close();
                     break;
 
+                case If { Then.Count: 0, Else.Count: > 0 } branch:
+                    code.Open("if (!" + Operand(branch.Condition, UnaryLevel) + ")");
+                    WriteAll(code, branch.Else);
+                    code.Close();
+                    break;
                 case If branch:
                     code.Open("if (" + Expression(branch.Condition) + ")");
                     WriteAll(code, branch.Then);
@@ -126,6 +131,11 @@ namespace MoreauGen.Generator.Emission
             {
                 return "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " +
                        (unit ? index + "++" : index + " += " + Expression(loop.Step)) + ")";
+            }
+
+            if (unit && loop.To is Literal bound)
+            {
+                return "for (int " + index + " = " + Expression(new Literal(IrType.Int, bound.Value - 1)) + "; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)";
             }
 
             if (unit)
