@@ -51,6 +51,7 @@ namespace MoreauGen.Generator.Differentiation
         private readonly Dictionary<(int Loop, string Local), Need> phiGuess;
         private readonly Dictionary<(int Loop, string Local), Need> phiObserved = new();
         private readonly int? outputCount;
+        private readonly LayerSizes? sizes;
 
         private readonly Region top = new(null);
         private Region current;
@@ -82,13 +83,14 @@ namespace MoreauGen.Generator.Differentiation
             bool layerMode,
             IEnumerable<string> parameters,
             IEnumerable<HelperModel> helpers,
-            int? outputCount,
+            LayerSizes? sizes,
             Dictionary<(int, string), Need> phiGuess)
         {
             this.body = body;
             this.element = element;
             this.layerMode = layerMode;
-            this.outputCount = outputCount;
+            this.sizes = sizes;
+            outputCount = sizes?.Outputs;
             this.phiGuess = phiGuess;
             this.constants = new HashSet<string>(constants.Select(c => c.Name), StringComparer.Ordinal);
             this.parameters = new HashSet<string>(parameters, StringComparer.Ordinal);
@@ -112,7 +114,7 @@ namespace MoreauGen.Generator.Differentiation
             bool isLayer = layer.Kind == ModelKind.Layer;
             DifferentiatedBody differentiated = Run(
                 (guess) => new Differentiator(layer.Body.ToList(), layer.ElementType, layer.ReservedNames, layer.Constants, isLayer,
-                    Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes.Outputs : null, guess),
+                    Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, guess),
                 isLayer ? null : new Literal(layer.ElementType, 1));
             var helperPrograms = new List<HelperProgram>();
             foreach (HelperModel helper in layer.Helpers.Where(h => !h.IsCustom))
@@ -805,6 +807,8 @@ namespace MoreauGen.Generator.Differentiation
             {
                 cursor = names.Fresh("tp");
                 tapeSlots = Count(top, tapePrelude, inScope: false);
+                tapePrelude = tapePrelude.Select(FixSizes).ToList();
+                tapeSlots = FixSizes(tapeSlots);
                 restores.Insert(0, new Declare(IrType.Int, cursor, new SpanLength(SpanRole.Tape)));
             }
             else
@@ -1608,7 +1612,7 @@ namespace MoreauGen.Generator.Differentiation
 
             if (bodyPrelude.Count == 0 && !IrWalk.LocalsRead(body).Contains(loop.Index))
             {
-                return IntMath.Multiply(Trip(loop), body);
+                return IntMath.Multiply(Trip(loop), FixSizes(body));
             }
 
             string sum = names.Fresh("slots");
@@ -1618,10 +1622,31 @@ namespace MoreauGen.Generator.Differentiation
             return new Local(sum, IrType.Int);
         }
 
-        /// <summary>The number of iterations of <paramref name="loop"/>.</summary>
-        private static Expr Trip(LoopItem loop)
+        /// <summary>Span lengths the attribute fixes, as literals (a layer body's w, x and y are one sample's).</summary>
+        private Expr FixSizes(Expr expr) =>
+            sizes is null ? expr : IntMath.Simplify(IrWalk.Replace(expr, e => e is SpanLength length && SizeOf(length.Role) is int size ? IntLiteral(size) : null));
+
+        private Stmt FixSizes(Stmt statement) => statement switch
         {
-            Expr span = IntMath.Subtract(loop.To, loop.From);
+            Declare { Value: { } value } declare => declare with { Value = FixSizes(value) },
+            Assign assign => assign with { Value = FixSizes(assign.Value) },
+            Block block => new Block(EquatableArray.From(block.Body.Select(FixSizes))),
+            For loop => loop with { From = FixSizes(loop.From), To = FixSizes(loop.To), Step = FixSizes(loop.Step), Body = EquatableArray.From(loop.Body.Select(FixSizes)) },
+            _ => statement,
+        };
+
+        private int? SizeOf(SpanRole role) => role switch
+        {
+            SpanRole.W => sizes?.Parameters,
+            SpanRole.X => sizes?.Inputs,
+            SpanRole.Y => sizes?.Outputs,
+            _ => null,
+        };
+
+        /// <summary>The number of iterations of <paramref name="loop"/>.</summary>
+        private Expr Trip(LoopItem loop)
+        {
+            Expr span = IntMath.Subtract(FixSizes(loop.To), FixSizes(loop.From));
             if (loop.Step is not Literal { Value: 1 })
             {
                 span = IntMath.Divide(IntMath.Add(span, IntMath.Subtract(loop.Step, IntLiteral(1))), loop.Step);

@@ -21,12 +21,24 @@ namespace MoreauGen.Generator.Differentiation
         public static Expr Max(Expr a, Expr b) =>
             a.Equals(b) ? a : a is Literal { Value: 0 } && IsCount(b) ? b : b is Literal { Value: 0 } && IsCount(a) ? a : Fold(Op.Max, a, b) ?? Make(Op.Max, a, b);
 
+        /// <summary>Folds literal arithmetic bottom-up in an int expression.</summary>
+        public static Expr Simplify(Expr expr) => expr switch
+        {
+            Apply { Op: Op.Add } a => Add(Simplify(a.Args[0]), Simplify(a.Args[1])),
+            Apply { Op: Op.Subtract } a => Subtract(Simplify(a.Args[0]), Simplify(a.Args[1])),
+            Apply { Op: Op.Multiply } a => Multiply(Simplify(a.Args[0]), Simplify(a.Args[1])),
+            Apply { Op: Op.Divide } a => Divide(Simplify(a.Args[0]), Simplify(a.Args[1])),
+            Apply { Op: Op.Max } a => Max(Simplify(a.Args[0]), Simplify(a.Args[1])),
+            _ => expr,
+        };
+
         private static Literal Int(double value) => new(IrType.Int, value);
 
         /// <summary>Counts built here are never negative: a maximum with 0, a product or sum of counts, a literal ≥ 0.</summary>
         private static bool IsCount(Expr e) => e switch
         {
             Literal literal => literal.Value >= 0,
+            SpanLength => true,
             Apply { Op: Op.Max } max => IsCount(max.Args[0]) || IsCount(max.Args[1]),
             Apply { Op: Op.Add or Op.Multiply } apply => IsCount(apply.Args[0]) && IsCount(apply.Args[1]),
             _ => false,

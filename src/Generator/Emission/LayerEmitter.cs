@@ -361,6 +361,10 @@ namespace MoreauGen.Generator.Emission
                     code.Line("// A scratch tape for one sample: the reverse pass reads back what the loops and branches record.");
                     tape = member.Buffer("tape_s", slots);
                 }
+                else if (member.UsesTape)
+                {
+                    member.EmptyTape();
+                }
             }
 
             Buffer shifted;
@@ -527,6 +531,10 @@ namespace MoreauGen.Generator.Emission
                     code.Line("// A scratch tape: the reverse pass reads back what the loops and branches record.");
                     member.Bind(SpanRole.Tape, member.Buffer("tape", slots).Name);
                 }
+                else if (member.UsesTape)
+                {
+                    member.EmptyTape();
+                }
             }
 
             string value = member.Local("value");
@@ -590,6 +598,10 @@ namespace MoreauGen.Generator.Emission
                 if (helperBody.FixedTapeSlots != 0)
                 {
                     member.Bind(SpanRole.Tape, member.Buffer("tape", slots, model.ElementType).Name);
+                }
+                else if (IrWalk.Roles(forward.Concat(reverse)).Contains(SpanRole.Tape))
+                {
+                    member.EmptyTape(model.ElementType);
                 }
 
                 code.OpenBlock();
@@ -723,13 +735,14 @@ namespace MoreauGen.Generator.Emission
 
             public string TapeSlots(DifferentiatedBody program, IrType element)
             {
-                if (program.FixedTapeSlots is int slots)
+                if (program.FixedTapeSlots is int fixedSlots)
                 {
-                    return Int(slots);
+                    return Int(fixedSlots);
                 }
 
                 Statements(program.TapePrelude);
-                return Expression(program.TapeSlots);
+                string slots = Expression(program.TapeSlots);
+                return program.TapeSlots is Model.Local or Literal or SpanLength ? slots : "(" + slots + ")";
             }
 
             public string BatchSize(string otherSpan, string otherSize)
@@ -794,14 +807,34 @@ namespace MoreauGen.Generator.Emission
 
             public void SliceTape(string tape, string slots, bool readOnly)
             {
+                string name = names.Fresh("tape_s");
+                string type = readOnly ? owner.ReadOnlySpan : owner.Span;
                 if (slots == "0")
                 {
+                    // Nothing is recorded; code in loops that never run may still name the tape.
+                    if (UsesTape)
+                    {
+                        Code.Line(type + " " + name + " = default;");
+                        spans[SpanRole.Tape] = name;
+                    }
+
                     return;
                 }
 
-                string name = names.Fresh("tape_s");
-                string type = readOnly ? owner.ReadOnlySpan : owner.Span;
                 Code.Line(type + " " + name + " = " + tape + ".Slice(" + Product(s, slots) + ", " + slots + ");");
+                spans[SpanRole.Tape] = name;
+            }
+
+            /// <summary>Whether the member's program names the tape at all.</summary>
+            public bool UsesTape => IrWalk.Roles(owner.body.Primal.Concat(owner.body.Restores).Concat(owner.body.AdjointBoth)
+                .Concat(owner.body.AdjointW).Concat(owner.body.AdjointX)).Contains(SpanRole.Tape);
+
+            /// <summary>Binds the tape to an empty span (nothing is recorded, but code in loops that never run names it).</summary>
+            public void EmptyTape(IrType? elementType = null)
+            {
+                string elementName = elementType is null ? owner.t : CSharpPrinter.TypeName(elementType);
+                string name = names.Fresh("tape_s");
+                Code.Line("global::System.Span<" + elementName + "> " + name + " = default;");
                 spans[SpanRole.Tape] = name;
             }
 

@@ -125,6 +125,25 @@ namespace MoreauGen.Generator.Model
             return roles;
         }
 
+        /// <summary><paramref name="expr"/> with each node <paramref name="replace"/> maps to something replaced (bottom-up where it returns null).</summary>
+        public static Expr Replace(Expr expr, Func<Expr, Expr?> replace)
+        {
+            if (replace(expr) is { } replaced)
+            {
+                return replaced;
+            }
+
+            return expr switch
+            {
+                Element element => new Element(Replace(element.Span, replace), Replace(element.Index, replace), element.Type),
+                Slice slice => new Slice(Replace(slice.Span, replace), Replace(slice.Start, replace), slice.Length is null ? null : Replace(slice.Length, replace), slice.Type),
+                Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => Replace(a, replace)))),
+                Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
+                Conditional conditional => new Conditional(Replace(conditional.Condition, replace), Replace(conditional.WhenTrue, replace), Replace(conditional.WhenFalse, replace)),
+                _ => expr,
+            };
+        }
+
         /// <summary><paramref name="expr"/> with every local renamed by <paramref name="rename"/> (null keeps the name).</summary>
         public static Expr RenameLocals(Expr expr, Func<Local, Expr?> rename) => expr switch
         {
