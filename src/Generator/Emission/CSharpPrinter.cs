@@ -92,6 +92,15 @@ namespace MoreauGen.Generator.Emission
             Declare { Value: null } declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + ";",
             Declare declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + " = " + Expression(declare.Value) + ";",
             Restore restore => TypeName(restore.Type) + " " + Identifier(restore.Name) + " = " + Expression(restore.Source) + ";",
+            Assign { Target: Local target, Kind: AssignKind.Assign, Value: Apply { Op: Op.Add or Op.Subtract or Op.Multiply or Op.Divide, Args: var args } compound } assign
+                when args[0].Equals(target) && compound.Type == target.Type =>
+                Expression(assign.Target) + " " + AssignOperator(compound.Op switch
+                {
+                    Op.Add => AssignKind.Add,
+                    Op.Subtract => AssignKind.Subtract,
+                    Op.Multiply => AssignKind.Multiply,
+                    _ => AssignKind.Divide,
+                }) + " " + Expression(args[1]) + ";",
             Assign assign => Expression(assign.Target) + " " + AssignOperator(assign.Kind) + " " + Expression(assign.Value) + ";",
             Return ret => "return " + Expression(ret.Value) + ";",
             CallPullback call => call.Method + "(" + string.Join(", ", ArgumentsOf(call)) + ");",
@@ -131,6 +140,11 @@ namespace MoreauGen.Generator.Emission
             {
                 return "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " +
                        (unit ? index + "++" : index + " += " + Expression(loop.Step)) + ")";
+            }
+
+            if (unit && loop.To is Apply { Op: Op.Add, Args: var plus } && plus[1] is Literal { Value: 1 })
+            {
+                return "for (int " + index + " = " + Expression(plus[0]) + "; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)";
             }
 
             if (unit && loop.To is Literal bound)

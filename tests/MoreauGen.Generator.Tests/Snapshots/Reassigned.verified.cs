@@ -31,7 +31,7 @@ namespace Samples
                 global::System.Span<double> y_s = y.Slice(s, 1);
                 // The body of Apply, for sample s.
                 double a = w[0] * x_s[0];
-                a = a * a;
+                a *= a;
                 a += global::System.Math.Sin(a);
                 y_s[0] = a;
             }
