@@ -1360,18 +1360,20 @@ namespace MoreauGen.Generator.Differentiation
             int operations = 0;
             bool Cheap(Node n)
             {
-                if (n.Kind == NodeKind.Leaf)
+                switch (n.Kind)
                 {
-                    return true;
+                    case NodeKind.Leaf:
+                        return true;
+                    case NodeKind.Ref:
+                        // A value the reverse pass recomputes anyway (a copy of a leaf, or cheap arithmetic) is as good as a leaf.
+                        Node definition = n.Ref!.Definition;
+                        return definition.Kind == NodeKind.Leaf || (definition.Kind is NodeKind.Apply or NodeKind.Ref && Cheap(definition));
+                    case NodeKind.Apply when ++operations <= CheapOperations &&
+                                             (n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool):
+                        return n.Args.All(Cheap);
+                    default:
+                        return false;
                 }
-
-                if (n.Kind != NodeKind.Apply || ++operations > CheapOperations ||
-                    !(n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool))
-                {
-                    return false;
-                }
-
-                return n.Args.All(Cheap);
             }
 
             return node.Kind == NodeKind.Apply && Cheap(node);
@@ -1380,8 +1382,12 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The most operations a value recomputed by the reverse pass may take.</summary>
         private const int CheapOperations = 4;
 
-        private static Expr Rebuild(Node node) =>
-            node.Kind == NodeKind.Leaf ? node.Expr! : new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild)));
+        private static Expr Rebuild(Node node) => node.Kind switch
+        {
+            NodeKind.Leaf => node.Expr!,
+            NodeKind.Ref => new Local(node.Ref!.Name, node.Type),
+            _ => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild))),
+        };
 
         // =========================================================================================================
         // 4. Restores

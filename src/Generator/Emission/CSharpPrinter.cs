@@ -166,6 +166,16 @@ namespace MoreauGen.Generator.Emission
 
         private static Expr Binary(Op op, Expr a, Expr b)
         {
+            if (op is Op.Add or Op.Subtract && b is Literal { Value: 0 })
+            {
+                return a;
+            }
+
+            if (op == Op.Add && a is Literal { Value: 0 })
+            {
+                return b;
+            }
+
             if (a is Literal x && b is Literal y)
             {
                 double value = op switch

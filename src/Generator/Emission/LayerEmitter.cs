@@ -427,7 +427,7 @@ namespace MoreauGen.Generator.Emission
 
                 if (structured)
                 {
-                    code.Line("// Forward pass, recording on the scratch tape.");
+                    code.Line(tape is null ? "// Forward pass." : "// Forward pass, recording on the scratch tape.");
                     code.OpenBlock();
                     member.Statements(forward);
                     code.Close();
@@ -541,7 +541,7 @@ namespace MoreauGen.Generator.Emission
             code.Line(t + " " + value + ";");
             if (structured)
             {
-                code.Line("// Forward pass, recording on the scratch tape.");
+                code.Line(body.FixedTapeSlots == 0 ? "// Forward pass." : "// Forward pass, recording on the scratch tape.");
                 code.OpenBlock();
                 member.Statements(forward);
                 code.Line(value + " = " + member.Expression(body.Result!) + ";");

@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 3 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 3;
+        /// <remarks>The tape holds 2 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 2;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -51,12 +51,12 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                global::System.Span<double> tape_s = tape.Slice(s * 3, 3);
+                global::System.Span<double> tape_s = tape.Slice(s * 2, 2);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double z = w[0] * x_s[0] + w[1];
                 bool c1 = z > 0.0;
@@ -83,8 +83,7 @@ namespace Samples
                     t3 = 0.1 * z;
                 }
                 y_s[1] = t3;
-                tape_s[1] = c1 ? 1.0 : 0.0;
-                tape_s[2] = a_3;
+                tape_s[1] = a_3;
             }
         }
 
@@ -93,7 +92,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -109,12 +108,12 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 3, 3);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double a_3 = tape_s[2];
-                bool c1 = tape_s[1] != 0.0;
+                double a_3 = tape_s[1];
                 double z = w[0] * x_s[0] + w[1];
+                bool c1 = z > 0.0;
                 bool c2 = x_s[1] > 0.5;
                 if (needW && needX)
                 {
@@ -215,7 +214,7 @@ namespace Samples
             bool needGrad = !grad.IsEmpty;
             grad.Clear();
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::System.Span<double> tape_s = stackalloc double[3];
+            global::System.Span<double> tape_s = stackalloc double[2];
             // λᵀφ is evaluated at w + v.
             global::System.Span<double> w_v = stackalloc double[2];
             for (int i = 0; i < w_v.Length; i++)
@@ -256,8 +255,7 @@ namespace Samples
                         t3 = 0.1 * z;
                     }
                     y_s[1] = t3;
-                    tape_s[1] = c1 ? 1.0 : 0.0;
-                    tape_s[2] = a_3;
+                    tape_s[1] = a_3;
                 }
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -266,9 +264,9 @@ namespace Samples
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
-                    double a_3 = tape_s[2];
-                    bool c1 = tape_s[1] != 0.0;
+                    double a_3 = tape_s[1];
                     double z = w_v[0] * x_s[0] + w_v[1];
+                    bool c1 = z > 0.0;
                     bool c2 = x_s[1] > 0.5;
                     double d_t3 = lambda_s[1];
                     double d_z = 0.0;
@@ -319,7 +317,7 @@ namespace Samples
             bool needGrad = !grad.IsEmpty;
             grad.Clear();
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::System.Span<double> tape_s = stackalloc double[3];
+            global::System.Span<double> tape_s = stackalloc double[2];
             global::System.Span<double> x_u = stackalloc double[2];
             global::System.Span<double> y_s = stackalloc double[2];
             double value = 0.0;
@@ -361,8 +359,7 @@ namespace Samples
                         t3 = 0.1 * z;
                     }
                     y_s[1] = t3;
-                    tape_s[1] = c1 ? 1.0 : 0.0;
-                    tape_s[2] = a_3;
+                    tape_s[1] = a_3;
                 }
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -372,9 +369,9 @@ namespace Samples
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 2, 2);
                     // Reverse pass: the gradient of λᵀφ with respect to x.
-                    double a_3 = tape_s[2];
-                    bool c1 = tape_s[1] != 0.0;
+                    double a_3 = tape_s[1];
                     double z = w[0] * x_u[0] + w[1];
+                    bool c1 = z > 0.0;
                     bool c2 = x_u[1] > 0.5;
                     double d_t3 = lambda_s[1];
                     double d_z = 0.0;

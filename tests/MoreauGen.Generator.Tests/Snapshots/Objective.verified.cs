@@ -22,7 +22,7 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.WholeSamples(x.Length, 2, "x");
             global::MoreauGen.Generated.LayerChecks.Length(grad.Length, x.Length, "grad");
             double value;
-            // Forward pass, recording on the scratch tape.
+            // Forward pass.
             {
                 double sum = 0.0;
                 for (int i = 0; i < x.Length; i++)
