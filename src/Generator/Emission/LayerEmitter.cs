@@ -307,12 +307,15 @@ namespace MoreauGen.Generator.Emission
                 code.Open("if (" + needW + " && " + needX + ")");
                 code.Line("// Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through " + layer.MethodName + ".");
                 member.SliceIfUsed(SpanRole.GradX, member.Param("gradX"), "Inputs", "gradX_s", body.AdjointBoth);
+                member.ExactGradW(member.Param("gradW"), body.AdjointBoth);
                 member.Statements(body.AdjointBoth);
                 code.Close();
                 code.Open("else if (" + needW + ")");
                 code.Line("// Reverse pass for the gradient with respect to w only.");
+                member.ExactGradW(member.Param("gradW"), body.AdjointW);
                 member.Statements(body.AdjointW);
                 code.Close();
+                member.Bind(SpanRole.GradW, member.Param("gradW"));
                 code.Open("else");
                 code.Line("// Reverse pass for the gradient with respect to x only.");
                 member.SliceIfUsed(SpanRole.GradX, member.Param("gradX"), "Inputs", "gradX_s", body.AdjointX);
@@ -791,6 +794,20 @@ namespace MoreauGen.Generator.Emission
                 }
 
                 spans[role] = SliceNamed(span, size, readOnly, preferred);
+            }
+
+            /// <summary>
+            /// Where gradW is known not to be empty and |w| is fixed, and the statements loop, binds gradW to a slice of
+            /// exactly |w| values, so that the JIT can prove indices of loops over fixed bounds in range.
+            /// </summary>
+            public void ExactGradW(string gradW, IEnumerable<Stmt> statements)
+            {
+                if (Sizes.Parameters is int parameters && parameters > 0 && statements.Any(s => s is For) && IrWalk.Roles(statements).Contains(SpanRole.GradW))
+                {
+                    string name = names.Fresh("gradW_all");
+                    Code.Line(owner.Span + " " + name + " = " + gradW + ".Slice(0, " + Int(parameters) + ");");
+                    spans[SpanRole.GradW] = name;
+                }
             }
 
             /// <summary>A writable slice bound to <paramref name="role"/>, declared only when <paramref name="statements"/> use it.</summary>

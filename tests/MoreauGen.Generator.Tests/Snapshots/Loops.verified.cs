@@ -119,6 +119,7 @@ namespace Samples
                 {
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
                     global::System.Span<double> gradX_s = gradX.Slice(s_5 * 2, 2);
+                    global::System.Span<double> gradW_all = gradW.Slice(0, 6);
                     lambda_s.CopyTo(d_y);
                     double d_sum_4 = 0.0;
                     double d_s_4 = 0.0;
@@ -129,7 +130,7 @@ namespace Samples
                             double d_t3 = d_y[j];
                             d_y[j] = 0.0;
                             double d_t2 = d_t3;
-                            gradW[3 + j + k] += d_t3 * s_4;
+                            gradW_all[3 + j + k] += d_t3 * s_4;
                             d_s_4 += d_t3 * w[3 + j + k];
                             d_y[j] += d_t2;
                         }
@@ -145,7 +146,7 @@ namespace Samples
                         double d_s_3 = d_s_4 + d_sum_4 * x_s[1];
                         gradX_s[1] += d_sum_4 * s_3;
                         double d_s_2 = -(d_s_3 * t4);
-                        gradW[i] += d_s_3;
+                        gradW_all[i] += d_s_3;
                         d_s_4 = d_s_2;
                         d_sum_4 = d_sum_2;
                     }
@@ -155,6 +156,7 @@ namespace Samples
                 else if (needW)
                 {
                     // Reverse pass for the gradient with respect to w only.
+                    global::System.Span<double> gradW_all_2 = gradW.Slice(0, 6);
                     lambda_s.CopyTo(d_y);
                     double d_sum_4 = 0.0;
                     double d_s_4 = 0.0;
@@ -165,7 +167,7 @@ namespace Samples
                             double d_t3 = d_y[j];
                             d_y[j] = 0.0;
                             double d_t2 = d_t3;
-                            gradW[3 + j + k] += d_t3 * s_4;
+                            gradW_all_2[3 + j + k] += d_t3 * s_4;
                             d_s_4 += d_t3 * w[3 + j + k];
                             d_y[j] += d_t2;
                         }
@@ -180,7 +182,7 @@ namespace Samples
                         double d_sum_2 = d_sum_4;
                         double d_s_3 = d_s_4 + d_sum_4 * x_s[1];
                         double d_s_2 = -(d_s_3 * t4);
-                        gradW[i] += d_s_3;
+                        gradW_all_2[i] += d_s_3;
                         d_s_4 = d_s_2;
                         d_sum_4 = d_sum_2;
                     }
