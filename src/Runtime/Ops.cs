@@ -176,7 +176,8 @@ public static partial class Ops
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSameLength(x, y, nameof(y));
-        TensorPrimitives.Sigmoid(x, y);
+        if (!x.IsEmpty) // TensorPrimitives.Sigmoid rejects empty spans
+            TensorPrimitives.Sigmoid(x, y);
     }
 
     /// <summary>dx = dy·y·(1 − y) where y = sigmoid(x) is the forward output. dx may be the same span as dy or y.</summary>

@@ -57,7 +57,7 @@ public static partial class Ops
                                                     T gamma, Span<T> result)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckLoss(scores, labels, classes, result);
+        CheckLoss(scores, labels, classes, Span<T>.Empty);
         CheckLength(result, scores.Length, nameof(result));
         if (!(gamma >= T.Zero))
             throw new ArgumentOutOfRangeException(nameof(gamma), $"gamma must be non-negative; it is {gamma}.");
@@ -83,7 +83,7 @@ public static partial class Ops
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int classes, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckLoss(logits, labels, classes, gradient);
+        CheckLoss(logits, labels, classes, gradient, nameof(logits));
         int m = labels.Length;
         if (m == 0)
             return T.Zero;
@@ -130,13 +130,14 @@ public static partial class Ops
         where T : unmanaged, IFloatingPointIeee754<T>
         => SoftmaxCrossEntropy(logits, labels, classes, Span<T>.Empty);
 
-    private static void CheckLoss<T>(ReadOnlySpan<T> scores, ReadOnlySpan<int> labels, int classes, Span<T> gradient)
+    private static void CheckLoss<T>(ReadOnlySpan<T> scores, ReadOnlySpan<int> labels, int classes, Span<T> gradient,
+                                     string scoresName = "scores")
     {
         if (classes <= 0)
             throw new ArgumentOutOfRangeException(nameof(classes), $"classes must be positive; it is {classes}.");
         if ((long)labels.Length * classes != scores.Length)
             throw new ArgumentException(
-                $"scores has {scores.Length} values; expected labels.Length × classes = {labels.Length} × {classes}.", nameof(scores));
+                $"{scoresName} has {scores.Length} values; expected labels.Length × classes = {labels.Length} × {classes}.", scoresName);
         if (!gradient.IsEmpty)
             CheckLength(gradient, scores.Length, nameof(gradient));
         for (int i = 0; i < labels.Length; i++)
