@@ -29,6 +29,15 @@ public abstract class ElementwiseOpsTests<T> where T : unmanaged, IFloatingPoint
         Assert.True(Math.Abs(a - expected) <= tolerance, $"{what}: got {a}, expected {expected} (±{tolerance})");
     }
 
+    /// <summary>For a sum of <paramref name="terms"/> values: the classical bound 2·terms·u·Σ|termᵢ| on top of <see cref="Tolerance"/>.</summary>
+    private void AssertSumClose(double expected, double absoluteSum, int terms, T actual, string what)
+    {
+        double u = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        double tolerance = Tolerance * Math.Max(1, Math.Abs(expected)) + 2 * terms * u * absoluteSum;
+        double a = D(actual);
+        Assert.True(Math.Abs(a - expected) <= tolerance, $"{what}: got {a}, expected {expected} (±{tolerance})");
+    }
+
     private void CheckUnary(Func<T[], T[], int> run, Func<double, double> reference, string name)
     {
         for (int length = 0; length <= MaxLength; length++)
@@ -131,10 +140,13 @@ public abstract class ElementwiseOpsTests<T> where T : unmanaged, IFloatingPoint
             for (int i = 0; i < length; i++)
                 AssertClose(D(y0[i]) + D(s) * D(a[i]), y[i], $"ScaleAdd length {length} [{i}]");
 
-            double dot = 0;
+            double dot = 0, absoluteDot = 0;
             for (int i = 0; i < length; i++)
+            {
                 dot += D(a[i]) * D(b[i]);
-            AssertClose(dot, Ops.Dot<T>(a, b), $"Dot length {length}");
+                absoluteDot += Math.Abs(D(a[i]) * D(b[i]));
+            }
+            AssertSumClose(dot, absoluteDot, length, Ops.Dot<T>(a, b), $"Dot length {length}");
 
             T[] sumInPlace = (T[])a.Clone();
             Ops.Add<T>(sumInPlace, b, sumInPlace);
@@ -164,11 +176,14 @@ public abstract class ElementwiseOpsTests<T> where T : unmanaged, IFloatingPoint
             Ops.SumRowsAdd<T>(y0, sumsAdded, m, n);
             for (int j = 0; j < n; j++)
             {
-                double column = 0;
+                double column = 0, absoluteColumn = 0;
                 for (int i = 0; i < m; i++)
+                {
                     column += D(y0[i * n + j]);
-                AssertClose(column, sums[j], $"SumRows {m}×{n} [{j}]");
-                AssertClose(D(r0[j]) + column, sumsAdded[j], $"SumRowsAdd {m}×{n} [{j}]");
+                    absoluteColumn += Math.Abs(D(y0[i * n + j]));
+                }
+                AssertSumClose(column, absoluteColumn, m, sums[j], $"SumRows {m}×{n} [{j}]");
+                AssertSumClose(D(r0[j]) + column, Math.Abs(D(r0[j])) + absoluteColumn, m + 1, sumsAdded[j], $"SumRowsAdd {m}×{n} [{j}]");
             }
         }
     }
