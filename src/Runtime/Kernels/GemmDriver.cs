@@ -54,13 +54,15 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _a = a; _b = b; _c = c;
         _m = m; _k = k; _n = n;
         _transA = transA; _transB = transB; _accumulate = accumulate;
-        _blocking = blocking;
         _threads = threads;
 
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kc = Math.Min(blocking.KC, k);
-        _aBlock = RoundUp(Math.Min(blocking.MC, m), mr) * (nint)kc;
-        _bBlock = RoundUp(Math.Min(blocking.NC, n), nr) * (nint)kc;
+        // Balance the blocks: k = 784 with KC = 256 becomes 4 blocks of 196 rather than 3 of 256 and a thin
+        // one of 16 (whose micro-kernel calls would be dominated by loading and storing C); likewise MC, NC.
+        _blocking = new GemmBlocking(Balance(m, blocking.MC, mr), Balance(k, blocking.KC, 1), Balance(n, blocking.NC, nr));
+        int kc = _blocking.KC;
+        _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
+        _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         int copies = threads > 1 ? 2 : 1;
         _packA.EnsureCapacity(copies * _aBlock);
         _packB.EnsureCapacity(copies * _bBlock);
@@ -221,6 +223,15 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     }
 
     private static nint RoundUp(int value, int multiple) => (nint)((value + multiple - 1) / multiple * multiple);
+
+    /// <summary>The block size for <paramref name="size"/>: as many blocks as the limit requires, evenly sized, rounded up to a multiple of the register tile.</summary>
+    private static int Balance(int size, int limit, int multiple)
+    {
+        int blocks = (size + limit - 1) / limit;
+        int even = (size + blocks - 1) / blocks;
+        int rounded = (even + multiple - 1) / multiple * multiple;
+        return Math.Max(multiple, Math.Min(rounded, Math.Max(limit, multiple)));
+    }
 }
 
 /// <summary>A counter alone on its cache lines, so threads claiming work do not falsely share with other fields.</summary>
