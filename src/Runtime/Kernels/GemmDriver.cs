@@ -12,12 +12,14 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// <summary>
 /// One packed matrix product C (+)= op(A)·op(B) in the Goto/BLIS structure, run by one or several threads:
 /// <code>
-/// for jc in 0..n step NC                      (B̃ block: KC×NC, shared by all threads)
-///   for pc in 0..k step KC                    pack B̃ (threads split its NR-panels)
-///     for ic in 0..m step MC                  pack Ã (threads split its MR-panels); barrier
-///       for (jr, ir) tiles, claimed dynamically by the threads:
-///         micro-kernel: C[ir·MR.., jr·NR..] (+)= Ã panel · B̃ panel
-/// </code>
+/// for jc in 0..n step NC
+///   for pc in 0..k step KC
+///     for ic in 0..m step MC
+///       pack  B̃ = op(B)[pc.., jc..] (KC×NC, NR-panels; only when ic = 0, then reused for every ic)
+///             and Ã = op(A)[ic.., pc..] (MC×KC, MR-panels); panels are claimed by the threads; barrier
+///       compute the (jr, ir) tiles, claimed by the threads:
+///         micro-kernel C[ic + ir·MR.., jc + jr·NR..] (+)= Ã panel ir · B̃ panel jr
+/// /// </code>
 /// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
 /// packing of the next block may start while another thread still computes on the current one.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
@@ -33,6 +35,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private readonly AlignedBuffer<T> _packB = new();
     private readonly SpinBarrier _barrier = new();
     private PaddedCounter _counter;
+    private PaddedCounter _packCounter;
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
@@ -68,6 +71,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _packB.EnsureCapacity(copies * _bBlock);
         _barrier.Reset(threads);
         _counter.Value = 0;
+        _packCounter.Value = 0;
     }
 
     /// <summary>Releases the operand pointers once the product is done.</summary>
@@ -85,7 +89,9 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         int threads = _threads;
         bool doubleBuffer = threads > 1;
         T* tile = stackalloc T[mr * nr];
-        long counterBase = 0;
+        // Work is claimed from shared counters that only grow: each phase every thread claims until it
+        // gets an index past the end, i.e. exactly once too many, so all threads agree on the next base.
+        long counterBase = 0, packBase = 0;
         int aStep = 0, bStep = 0;
         (int mcMax, int kcMax, int ncMax) = _blocking;
 
@@ -104,10 +110,13 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     int mrPanels = (mc + mr - 1) / mr;
                     T* packA = _packA.Pointer + (doubleBuffer ? (aStep++ & 1) * _aBlock : 0);
 
-                    // Pack: the B̃ panels (first ic block of this pc only), then the Ã panels, split statically.
+                    // Pack: the B̃ panels (first ic block of this pc only), then the Ã panels, claimed
+                    // dynamically like the tiles below.
                     int bUnits = ic == 0 ? nrPanels : 0;
                     int packUnits = bUnits + mrPanels;
-                    for (int u = t; u < packUnits; u += threads)
+                    for (int u = threads == 1 ? 0 : Claim(ref _packCounter.Value, packBase);
+                         u < packUnits;
+                         u = threads == 1 ? u + 1 : Claim(ref _packCounter.Value, packBase))
                     {
                         if (u < bUnits)
                         {
@@ -124,7 +133,10 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                         }
                     }
                     if (threads > 1)
+                    {
+                        packBase += packUnits + threads;
                         _barrier.SignalAndWait();
+                    }
 
                     // Compute: tiles of the (jr, ir) grid, claimed dynamically so a thread slowed down by
                     // other work on the machine does not hold the others back.
@@ -137,21 +149,22 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     }
                     else
                     {
-                        while (true)
+                        for (int u = Claim(ref _counter.Value, counterBase); u < units; u = Claim(ref _counter.Value, counterBase))
                         {
-                            long u = Interlocked.Increment(ref _counter.Value) - 1 - counterBase;
-                            if (u >= units)
-                                break;
-                            ComputeUnits((int)u, (int)u + 1, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc,
+                            ComputeUnits(u, u + 1, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc,
                                          nc, kc, accumulate, packA, packB, tile);
                         }
-                        // Every thread claims exactly once past the end, so all agree on the next base.
                         counterBase += units + threads;
                     }
                 }
             }
         }
     }
+
+    /// <summary>Claims the next work unit of the current phase (an index relative to the phase's base).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Claim(ref long counter, long phaseBase) =>
+        (int)Math.Min(int.MaxValue, Interlocked.Increment(ref counter) - 1 - phaseBase);
 
     /// <summary>Splits the nrPanels × mrPanels tile grid into work units: one for a single thread, else about 4 per thread.</summary>
     private static void Grid(int nrPanels, int mrPanels, int threads,
