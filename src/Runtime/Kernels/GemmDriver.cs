@@ -19,7 +19,7 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 ///             and Ã = op(A)[ic.., pc..] (MC×KC, MR-panels); panels are claimed by the threads; barrier
 ///       compute the (jr, ir) tiles, claimed by the threads:
 ///         micro-kernel C[ic + ir·MR.., jc + jr·NR..] (+)= Ã panel ir · B̃ panel jr
-/// /// </code>
+/// </code>
 /// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
 /// packing of the next block may start while another thread still computes on the current one.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
