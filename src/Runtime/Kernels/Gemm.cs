@@ -39,7 +39,7 @@ internal readonly record struct GemmOptions
     public long DirectWorkAtMost { get; init; } = 4096;
 
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
-    public long ParallelWorkAtLeast { get; init; } = 1L << 18;
+    public long ParallelWorkAtLeast { get; init; } = 1L << 20;
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
