@@ -1,0 +1,207 @@
+using System.Globalization;
+using MoreauGen.Data;
+using ScottPlot;
+
+namespace MoreauGen.Samples.Common;
+
+/// <summary>
+/// A figure of line-plot panels side by side (one row), saved as a PNG without any display. Each panel has a title,
+/// axis labels, a legend and one line per series; a series keeps the same colour in every panel (colours are given
+/// per series label, in order of first use), so "gd" in the left panel matches "gd" in the right one.
+/// </summary>
+/// <example>
+/// <code>
+/// var figure = new LinePlot();
+/// foreach (int horizon in horizons)
+/// {
+///     var panel = figure.AddPanel($"τ = {horizon}", "iteration", "cost", logY: true);
+///     panel.AddSeries("GD", iterations, gdCost);
+///     panel.AddSeries("MorGD", iterations, morgdCost);
+/// }
+/// figure.SavePng(output.PathOf("cost.png"));
+/// </code>
+/// </example>
+public sealed class LinePlot
+{
+    private readonly List<LinePanel> _panels = [];
+    private readonly List<string> _seriesLabels = [];
+
+    /// <summary>The panels, left to right.</summary>
+    public IReadOnlyList<LinePanel> Panels => _panels;
+
+    /// <summary>
+    /// Adds a panel to the right of the others. With <paramref name="logY"/> the y axis is logarithmic (base 10): points
+    /// with y ≤ 0 cannot be shown and are left out.
+    /// </summary>
+    public LinePanel AddPanel(string title, string xLabel, string yLabel, bool logY = false)
+    {
+        var panel = new LinePanel(this, title, xLabel, yLabel, logY);
+        _panels.Add(panel);
+        return panel;
+    }
+
+    /// <summary>
+    /// Renders the figure (<paramref name="panelWidth"/> pixels per panel, <paramref name="height"/> pixels high) and
+    /// writes it as a PNG to <paramref name="path"/>, atomically. The folder must exist.
+    /// </summary>
+    public void SavePng(string path, int panelWidth = 640, int height = 480)
+    {
+        byte[] png = RenderPng(panelWidth, height);
+        AtomicFile.Write(path, stream => stream.Write(png));
+    }
+
+    /// <summary>Renders the figure and returns the PNG file's bytes.</summary>
+    public byte[] RenderPng(int panelWidth = 640, int height = 480)
+    {
+        if (_panels.Count == 0)
+            throw new InvalidOperationException("The figure has no panel: call AddPanel first.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(panelWidth, 100);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 100);
+
+        var multiplot = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
+        multiplot.AddPlots(_panels.Count);
+        for (int i = 0; i < _panels.Count; i++)
+            _panels[i].Draw(multiplot.GetPlot(i));
+        using var image = multiplot.Render(panelWidth * _panels.Count, height);
+        return image.GetImageBytes(ImageFormat.Png, 100);
+    }
+
+    /// <summary>DejaVu Sans when installed (fonts-dejavu-core); otherwise ScottPlot's own choice.</summary>
+    internal static string? SansFont { get; } = FindSans();
+
+    private static string? FindSans()
+    {
+        const string family = "DejaVu Sans";
+        var typeface = ScottPlot.Fonts.GetTypeface(family, bold: false, italic: false, FontSpacing.Normal);
+        return typeface.FamilyName == family ? family : null; // not disposed: ScottPlot caches its typefaces
+    }
+
+    internal Color ColorOf(string label)
+    {
+        int index = _seriesLabels.IndexOf(label);
+        if (index < 0)
+        {
+            _seriesLabels.Add(label);
+            index = _seriesLabels.Count - 1;
+        }
+        var palette = new ScottPlot.Palettes.Category10();
+        return palette.GetColor(index);
+    }
+}
+
+/// <summary>One panel of a <see cref="LinePlot"/>: axes, a title, and its series.</summary>
+public sealed class LinePanel
+{
+    private readonly LinePlot _figure;
+    private readonly List<(string Label, double[] X, double[] Y)> _series = [];
+
+    internal LinePanel(LinePlot figure, string title, string xLabel, string yLabel, bool logY)
+    {
+        _figure = figure;
+        Title = title;
+        XLabel = xLabel;
+        YLabel = yLabel;
+        LogY = logY;
+    }
+
+    /// <summary>Text above the panel.</summary>
+    public string Title { get; }
+
+    /// <summary>Horizontal axis label (include units).</summary>
+    public string XLabel { get; }
+
+    /// <summary>Vertical axis label (include units).</summary>
+    public string YLabel { get; }
+
+    /// <summary>Whether the y axis is logarithmic.</summary>
+    public bool LogY { get; }
+
+    /// <summary>Number of series added.</summary>
+    public int SeriesCount => _series.Count;
+
+    /// <summary>
+    /// Adds a line through the points (x[i], y[i]). Points whose y is NaN or infinite (a diverged run), or ≤ 0 on a
+    /// log panel, are left out; the rest of the line is still drawn.
+    /// </summary>
+    public LinePanel AddSeries(string label, ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (x.Length != y.Length)
+            throw new ArgumentException($"x has {x.Length} values, y has {y.Length}.", nameof(y));
+        _series.Add((label, x.ToArray(), y.ToArray()));
+        _figure.ColorOf(label); // fixes the colour by first use, across panels
+        return this;
+    }
+
+    /// <summary>Adds a line through (i, y[i]), i = 0, 1, … (e.g. one point per iteration or epoch).</summary>
+    public LinePanel AddSeries(string label, ReadOnlySpan<double> y)
+    {
+        var x = new double[y.Length];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = i;
+        return AddSeries(label, x, y);
+    }
+
+    internal void Draw(Plot plot)
+    {
+        plot.Title(Title);
+        plot.XLabel(XLabel);
+        plot.YLabel(YLabel);
+        bool integerX = true;
+        foreach (var (label, x, y) in _series)
+        {
+            var (xs, ys) = Drawable(x, y);
+            if (xs.Length == 0)
+                continue; // nothing finite to draw: the CSV still holds the run
+            integerX &= xs.All(v => v == Math.Round(v));
+            var line = plot.Add.ScatterLine(xs, ys, _figure.ColorOf(label));
+            line.LegendText = label;
+            line.LineWidth = 2;
+            line.MarkerSize = xs.Length <= 30 ? 5 : 0;
+        }
+        if (LogY)
+        {
+            // ScottPlot has no log axis: plot log10(y) and label the ticks 10^k, with log-spaced minor ticks.
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = FormatPowerOfTen,
+            };
+            plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
+            plot.Grid.MinorLineColor = Colors.Black.WithOpacity(0.05);
+            plot.Grid.MinorLineWidth = 1;
+        }
+        if (integerX)
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        // Below the axes, so it never hides a curve.
+        plot.ShowLegend(Edge.Bottom);
+        if (LinePlot.SansFont is string font)
+            plot.Font.Set(font);
+    }
+
+    private (double[] X, double[] Y) Drawable(double[] x, double[] y)
+    {
+        var xs = new List<double>(x.Length);
+        var ys = new List<double>(y.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = y[i];
+            if (!double.IsFinite(v) || !double.IsFinite(x[i]) || (LogY && v <= 0))
+                continue;
+            xs.Add(x[i]);
+            ys.Add(LogY ? Math.Log10(v) : v);
+        }
+        return ([.. xs], [.. ys]);
+    }
+
+    private static string FormatPowerOfTen(double exponent)
+    {
+        int k = (int)Math.Round(exponent);
+        return k switch
+        {
+            >= -3 and <= 4 => Math.Pow(10, k).ToString("G", CultureInfo.InvariantCulture),
+            _ => "1e" + k.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+}
