@@ -51,6 +51,7 @@ internal static class Elementwise
     /// d[i] = f(x[i], y[i]) (or d[i] += f(x[i], y[i]) when <paramref name="accumulate"/>). The lengths must
     /// match (checked by the caller); d may be the same span as x or y, but must not partly overlap them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     public static void Apply<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOperator<T>

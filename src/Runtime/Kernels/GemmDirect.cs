@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -27,6 +26,7 @@ internal static unsafe class GemmDirect
     }
 
     /// <summary>Rows i0..i0+rows of C (rows ≤ 4) for B stored k×n: C[i, :] (+)= Σ_p op(A)[i, p]·B[p, :].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private static void RowsTimesB<T>(T* a, T* b, T* c, int m, int k, int n, bool transA, bool accumulate, int i0, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -105,37 +105,89 @@ internal static unsafe class GemmDirect
         }
     }
 
-    /// <summary>B stored n×k: C[i, j] (+)= ⟨op(A)[i, :], B[j, :]⟩, a dot product of contiguous rows.</summary>
+    /// <summary>
+    /// B stored n×k: C[i, j] (+)= ⟨op(A)[i, :], B[j, :]⟩, dot products of contiguous rows. Rows of op(A) go four
+    /// at a time against each row of B, so B is read once per four rows of C; a row of op(A) stored as a column
+    /// (transposed A) is first gathered into a contiguous chunk on the stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private static void RowsDotB<T>(T* a, T* b, T* c, int m, int k, int n, bool transA, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int Chunk = 512;
-        T* gathered = stackalloc T[Chunk];
-        for (int i = 0; i < m; i++)
+        const int Chunk = 256;
+        T* gathered = stackalloc T[4 * Chunk];
+        bool contiguous = !transA || m == 1; // for m = 1 both storage orders coincide
+        for (int i0 = 0; i0 < m; i0 += 4)
         {
-            Span<T> cRow = new(c + (nint)i * n, n);
-            if (!accumulate)
-                cRow.Clear();
-            if (!transA || m == 1)
+            int rows = Math.Min(4, m - i0);
+            for (int r = 0; r < rows; r++)
             {
-                // Row i of op(A) is contiguous (for m = 1 both storage orders coincide).
-                ReadOnlySpan<T> aRow = new(transA ? a : a + (nint)i * k, k);
-                for (int j = 0; j < n; j++)
-                    cRow[j] += TensorPrimitives.Dot(aRow, new ReadOnlySpan<T>(b + (nint)j * k, k));
+                if (!accumulate)
+                    new Span<T>(c + (nint)(i0 + r) * n, n).Clear();
             }
-            else
+            for (int p0 = 0; p0 < k; p0 += Chunk)
             {
-                // Row i of op(A) is column i of the stored k×m matrix: gather it in chunks.
-                for (int p0 = 0; p0 < k; p0 += Chunk)
+                int len = Math.Min(Chunk, k - p0);
+                // Row pointers of op(A)[i0 + r, p0..p0 + len); missing rows repeat the first and are not stored.
+                T* a0, a1, a2, a3;
+                if (contiguous)
                 {
-                    int len = Math.Min(Chunk, k - p0);
-                    for (int p = 0; p < len; p++)
-                        gathered[p] = a[(nint)(p0 + p) * m + i];
-                    ReadOnlySpan<T> aPart = new(gathered, len);
-                    for (int j = 0; j < n; j++)
-                        cRow[j] += TensorPrimitives.Dot(aPart, new ReadOnlySpan<T>(b + (nint)j * k + p0, len));
+                    a0 = a + (nint)i0 * k + p0;
+                    a1 = rows > 1 ? a0 + k : a0;
+                    a2 = rows > 2 ? a0 + 2 * (nint)k : a0;
+                    a3 = rows > 3 ? a0 + 3 * (nint)k : a0;
+                }
+                else
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int p = 0; p < len; p++)
+                            gathered[r * Chunk + p] = a[(nint)(p0 + p) * m + i0 + r];
+                    }
+                    a0 = gathered;
+                    a1 = rows > 1 ? gathered + Chunk : a0;
+                    a2 = rows > 2 ? gathered + 2 * Chunk : a0;
+                    a3 = rows > 3 ? gathered + 3 * Chunk : a0;
+                }
+                for (int j = 0; j < n; j++)
+                {
+                    T* bj = b + (nint)j * k + p0;
+                    Dot4(a0, a1, a2, a3, bj, len, out T d0, out T d1, out T d2, out T d3);
+                    T* cj = c + (nint)i0 * n + j;
+                    cj[0] += d0;
+                    if (rows > 1) cj[n] += d1;
+                    if (rows > 2) cj[2 * n] += d2;
+                    if (rows > 3) cj[3 * n] += d3;
                 }
             }
+        }
+    }
+
+    /// <summary>Four dot products of length <paramref name="len"/> against the same <paramref name="b"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private static void Dot4<T>(T* a0, T* a1, T* a2, T* a3, T* b, int len, out T d0, out T d1, out T d2, out T d3)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = 0;
+        d0 = d1 = d2 = d3 = T.Zero;
+        if (Avx2Kernel<T>.IsSupported)
+        {
+            int w = Vector256<T>.Count;
+            Vector256<T> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; p + w <= len; p += w)
+            {
+                Vector256<T> bv = Vector256.Load(b + p);
+                s0 = SimdMath.Fma(Vector256.Load(a0 + p), bv, s0);
+                s1 = SimdMath.Fma(Vector256.Load(a1 + p), bv, s1);
+                s2 = SimdMath.Fma(Vector256.Load(a2 + p), bv, s2);
+                s3 = SimdMath.Fma(Vector256.Load(a3 + p), bv, s3);
+            }
+            d0 = Vector256.Sum(s0); d1 = Vector256.Sum(s1); d2 = Vector256.Sum(s2); d3 = Vector256.Sum(s3);
+        }
+        for (; p < len; p++)
+        {
+            T bv = b[p];
+            d0 += a0[p] * bv; d1 += a1[p] * bv; d2 += a2[p] * bv; d3 += a3[p] * bv;
         }
     }
 

@@ -80,6 +80,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _a = _b = _c = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     public override void Run(int t)
     {
         if (t >= _threads)
@@ -183,6 +184,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         irUnits = (mrPanels + irChunk - 1) / irChunk;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private void ComputeUnits(int first, int end, int jrChunk, int irChunk, int irUnits, int nrPanels, int mrPanels,
                               int ic, int jc, int mc, int nc, int kc, bool accumulate, T* packA, T* packB, T* tile)
     {

@@ -16,6 +16,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="transA"/>) into one panel: dst[p·mr + i] = op(A)[row0 + i, pc + p], zero for
     /// i ≥ <paramref name="rows"/> (rows ≤ mr).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     public static void PackA<T>(T* a, int m, int k, bool transA, int row0, int rows, int pc, int kc, T* dst, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -70,6 +71,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="transB"/>) into one panel: dst[p·nr + j] = op(B)[pc + p, col0 + j], zero for
     /// j ≥ <paramref name="cols"/> (cols ≤ nr).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     public static void PackB<T>(T* b, int k, int n, bool transB, int pc, int kc, int col0, int cols, T* dst, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -160,6 +162,7 @@ internal static unsafe class Transposer
             TransposeDouble((double*)src, ld, rows, kc, (double*)dst, stride);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private static void TransposeFloat(float* src, nint ld, int rows, int kc, float* dst, int stride)
     {
         for (int r0 = 0; r0 < rows; r0 += 8)
@@ -226,6 +229,7 @@ internal static unsafe class Transposer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private static void TransposeDouble(double* src, nint ld, int rows, int kc, double* dst, int stride)
     {
         for (int r0 = 0; r0 < rows; r0 += 4)
