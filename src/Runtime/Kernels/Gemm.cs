@@ -53,7 +53,7 @@ internal readonly record struct GemmOptions
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>Element count of a product, as the kernels read it.</summary>
+    /// <summary>C[m×n] = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>, with the default options (what <see cref="Ops"/> uses); the lengths must already be checked.</summary>
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n,
                                    bool transA, bool transB, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -115,7 +115,15 @@ internal static unsafe class Gemm
         return requested;
     }
 
-    /// <summary>The tuned cache blocking of a kernel (elements; see <see cref="GemmBlocking"/>).</summary>
+    /// <summary>The cache blocking of a kernel (elements; see <see cref="GemmBlocking"/>).</summary>
+    /// <remarks>
+    /// For the 48 KB L1d / 1 MB L2 per core of the machines we tune on (AMD Zen 5): KC = 256 keeps a kc×NR
+    /// panel of B̃ in L1 (16 KB for the AVX2 float kernel, 32 KB for AVX-512); MC = 240 floats (120 doubles)
+    /// makes the Ã block 240 KB, well inside L2 next to the B̃ panels streaming through; NC = 4096 floats
+    /// (2048 doubles) bounds the shared B̃ block to 4 MB. The blocks are then evened out per product
+    /// (<see cref="GemmTask{T, TKernel}.Prepare"/>). Measured on one core: MC 120–480 and KC 192–512 are all
+    /// within ±3% of each other on the benchmark shapes.
+    /// </remarks>
     public static GemmBlocking DefaultBlocking<T>(GemmKernel kernel)
         where T : unmanaged
     {
