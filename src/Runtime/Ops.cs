@@ -63,6 +63,9 @@ public static partial class Ops
         if (!da.IsEmpty)
         {
             CheckLength(da, m * k, nameof(da));
+            CheckDisjoint(da, a, nameof(da), nameof(a));
+            CheckDisjoint(da, b, nameof(da), nameof(b));
+            CheckDisjoint(da, dy, nameof(da), nameof(dy));
             if (!transposeA)
                 Gemm.Multiply(dy, b, da, m, n, k, false, !transposeB, accumulate);   // da = dy·op(b)ᵀ        (m×k)
             else
@@ -71,6 +74,9 @@ public static partial class Ops
         if (!db.IsEmpty)
         {
             CheckLength(db, k * n, nameof(db));
+            CheckDisjoint(db, a, nameof(db), nameof(a));
+            CheckDisjoint(db, b, nameof(db), nameof(b));
+            CheckDisjoint(db, dy, nameof(db), nameof(dy));
             if (!transposeB)
                 Gemm.Multiply(a, dy, db, k, m, n, !transposeA, false, accumulate);   // db = op(a)ᵀ·dy        (k×n)
             else
@@ -87,6 +93,7 @@ public static partial class Ops
         CheckSizes(m, 0, n);
         CheckLength(y, m * n, nameof(y));
         CheckLength(bias, n, nameof(bias));
+        CheckDisjoint(y, bias, nameof(y), nameof(bias));
         for (int i = 0; i < m; i++)
             TensorPrimitives.Add(y.Slice(i * n, n), bias, y.Slice(i * n, n));
     }
@@ -98,6 +105,7 @@ public static partial class Ops
         CheckSizes(m, 0, n);
         CheckLength(y, m * n, nameof(y));
         CheckLength(result, n, nameof(result));
+        CheckDisjoint(result, y, nameof(result), nameof(y));
         result.Clear();
         for (int i = 0; i < m; i++)
             TensorPrimitives.Add(result, y.Slice(i * n, n), result);
@@ -110,6 +118,7 @@ public static partial class Ops
         CheckSizes(m, 0, n);
         CheckLength(y, m * n, nameof(y));
         CheckLength(result, n, nameof(result));
+        CheckDisjoint(result, y, nameof(result), nameof(y));
         for (int i = 0; i < m; i++)
             TensorPrimitives.Add(result, y.Slice(i * n, n), result);
     }
@@ -133,6 +142,8 @@ public static partial class Ops
     {
         CheckSameLength(z, dy, nameof(dy));
         CheckSameLength(z, dx, nameof(dx));
+        CheckInPlace(z, dx, nameof(dx), nameof(z));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, ReluBackwardOperator<T>>(z, dy, dx, accumulate: false);
     }
 
@@ -142,6 +153,8 @@ public static partial class Ops
     {
         CheckSameLength(z, dy, nameof(dy));
         CheckSameLength(z, dx, nameof(dx));
+        CheckInPlace(z, dx, nameof(dx), nameof(z));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, ReluBackwardOperator<T>>(z, dy, dx, accumulate: true);
     }
 
@@ -159,6 +172,8 @@ public static partial class Ops
     {
         CheckSameLength(y, dy, nameof(dy));
         CheckSameLength(y, dx, nameof(dx));
+        CheckInPlace(y, dx, nameof(dx), nameof(y));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, TanhBackwardOperator<T>>(y, dy, dx, accumulate: false);
     }
 
@@ -168,6 +183,8 @@ public static partial class Ops
     {
         CheckSameLength(y, dy, nameof(dy));
         CheckSameLength(y, dx, nameof(dx));
+        CheckInPlace(y, dx, nameof(dx), nameof(y));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, TanhBackwardOperator<T>>(y, dy, dx, accumulate: true);
     }
 
@@ -186,6 +203,8 @@ public static partial class Ops
     {
         CheckSameLength(y, dy, nameof(dy));
         CheckSameLength(y, dx, nameof(dx));
+        CheckInPlace(y, dx, nameof(dx), nameof(y));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, SigmoidBackwardOperator<T>>(y, dy, dx, accumulate: false);
     }
 
@@ -195,6 +214,8 @@ public static partial class Ops
     {
         CheckSameLength(y, dy, nameof(dy));
         CheckSameLength(y, dx, nameof(dx));
+        CheckInPlace(y, dx, nameof(dx), nameof(y));
+        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
         Elementwise.Apply<T, SigmoidBackwardOperator<T>>(y, dy, dx, accumulate: true);
     }
 
@@ -259,6 +280,22 @@ public static partial class Ops
         CheckLength(a, m * k, nameof(a));
         CheckLength(b, k * n, nameof(b));
         CheckLength(y, m * n, nameof(y));
+        CheckDisjoint(y, a, nameof(y), nameof(a));
+        CheckDisjoint(y, b, nameof(y), nameof(b));
+    }
+
+    /// <summary>For outputs written while the input is still read in another order (products, row sums): no overlap at all.</summary>
+    private static void CheckDisjoint<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> input, string outputName, string inputName)
+    {
+        if (output.Overlaps(input))
+            throw new ArgumentException($"{outputName} overlaps {inputName}; they must be separate spans.", outputName);
+    }
+
+    /// <summary>An element-wise output may be the very same span as an input, but must not partly overlap it.</summary>
+    internal static void CheckInPlace<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, string outputName, string inputName)
+    {
+        if (output.Overlaps(input, out int offset) && offset != 0)
+            throw new ArgumentException($"{outputName} partly overlaps {inputName}; it may only be the same span or a separate one.", outputName);
     }
 
     private static void CheckSizes(int m, int k, int n)

@@ -59,6 +59,7 @@ public static partial class Ops
     {
         CheckLoss(scores, labels, classes, Span<T>.Empty);
         CheckLength(result, scores.Length, nameof(result));
+        CheckInPlace(scores, result, nameof(result), nameof(scores));
         if (!(gamma >= T.Zero))
             throw new ArgumentOutOfRangeException(nameof(gamma), $"gamma must be non-negative; it is {gamma}.");
         int m = labels.Length;
@@ -139,7 +140,10 @@ public static partial class Ops
             throw new ArgumentException(
                 $"{scoresName} has {scores.Length} values; expected labels.Length × classes = {labels.Length} × {classes}.", scoresName);
         if (!gradient.IsEmpty)
+        {
             CheckLength(gradient, scores.Length, nameof(gradient));
+            CheckInPlace(scores, gradient, nameof(gradient), scoresName);
+        }
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= (uint)classes)

@@ -211,6 +211,20 @@ public abstract class ElementwiseOpsTests<T> where T : unmanaged, IFloatingPoint
         Assert.Equal("result", Assert.Throws<ArgumentException>(() => Ops.SumRows<T>(new T[6], shortSpan, 2, 3)).ParamName);
         Assert.Equal("y", Assert.Throws<ArgumentException>(() => Ops.SumRowsAdd<T>(x, new T[3], 2, 3)).ParamName);
     }
+
+    [Fact]
+    public void Partly_overlapping_outputs_are_rejected_but_the_same_span_is_allowed()
+    {
+        var buffer = new T[12];
+        Span<T> first = buffer.AsSpan(0, 8), shifted = buffer.AsSpan(2, 8);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Ops.ReluBackward<T>(new T[8], buffer.AsSpan(0, 8), buffer.AsSpan(2, 8))).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Ops.TanhBackwardAdd<T>(buffer.AsSpan(0, 8), new T[8], buffer.AsSpan(1, 8))).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Ops.SigmoidBackward<T>(buffer.AsSpan(4, 8), new T[8], buffer.AsSpan(0, 8))).ParamName);
+        Assert.Equal("result", Assert.Throws<ArgumentException>(() => Ops.SumRows<T>(buffer.AsSpan(0, 6), buffer.AsSpan(4, 3), 2, 3)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => Ops.AddBias<T>(buffer.AsSpan(0, 6), buffer.AsSpan(5, 3), 2, 3)).ParamName);
+        Ops.ReluBackward<T>(first, first, first); // the same span is fine
+        Ops.SigmoidBackwardAdd<T>(shifted, new T[8], shifted);
+    }
 }
 
 public sealed class ElementwiseOpsFloatTests : ElementwiseOpsTests<float>

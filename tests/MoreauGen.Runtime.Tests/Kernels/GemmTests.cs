@@ -177,4 +177,18 @@ public sealed class GemmTests
         Assert.Equal("db", Assert.Throws<ArgumentException>(
             () => Ops.MatMulBackward<float>(a, b, y, new float[6], new float[11], 2, 3, 4)).ParamName);
     }
+
+    [Fact]
+    public void An_output_overlapping_an_input_is_rejected()
+    {
+        var buffer = new double[20];
+        // y = buffer[6..14) overlaps a = buffer[0..8).
+        Assert.Equal("y", Assert.Throws<ArgumentException>(
+            () => Ops.MatMul<double>(buffer.AsSpan(0, 8), new double[16], buffer.AsSpan(6, 8), 2, 4, 4)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(
+            () => Ops.MatMulAdd<double>(new double[8], buffer.AsSpan(0, 16), buffer.AsSpan(0, 8), 2, 4, 4)).ParamName);
+        Assert.Equal("db", Assert.Throws<ArgumentException>(
+            () => Ops.MatMulBackward<double>(new double[8], buffer.AsSpan(0, 16), new double[8], Span<double>.Empty,
+                                             buffer.AsSpan(4, 16), 2, 4, 4)).ParamName);
+    }
 }

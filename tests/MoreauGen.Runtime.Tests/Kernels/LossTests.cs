@@ -127,5 +127,8 @@ public sealed class LossTests
         Assert.Equal("result", Assert.Throws<ArgumentException>(
             () => Ops.SquaredLossMoreauGradient<double>(scores, [0, 1], 3, 1.0, new double[5])).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => Ops.SquaredLoss<double>(scores, [0, 1], 0));
+        var buffer = new double[8];
+        Assert.Equal("gradient", Assert.Throws<ArgumentException>(
+            () => Ops.SoftmaxCrossEntropy<double>(buffer.AsSpan(0, 6), [0, 1], 3, buffer.AsSpan(2, 6))).ParamName);
     }
 }
