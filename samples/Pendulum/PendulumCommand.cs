@@ -40,98 +40,102 @@ public static class PendulumCommand
         + "Fig. 3 layout: GD vs MorGD at their chosen steps) and paper-picks.png into the output folder. Steps may be written "
         + "as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
 
-    private static readonly Option<int[]> HorizonsOption = new("--horizons", "-t")
+    /// <summary>The options of one command (fresh instances per command: validators are added to them).</summary>
+    private sealed class Options
     {
-        Description = "Horizons τ (number of 0.1 s time steps, 1..100000) to run, e.g. --horizons 50 100.",
-        HelpName = "TAU",
-        AllowMultipleArgumentsPerToken = true,
-        Arity = ArgumentArity.OneOrMore,
-        DefaultValueFactory = _ => [50, 100],
-    };
+        public readonly Option<int[]> HorizonsOption = new("--horizons", "-t")
+        {
+            Description = "Horizons τ (number of 0.1 s time steps, 1..100000) to run, e.g. --horizons 50 100.",
+            HelpName = "TAU",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = ArgumentArity.OneOrMore,
+            DefaultValueFactory = _ => [50, 100],
+        };
 
-    private static readonly Option<string> MethodOption = new("--method", "-m")
-    {
-        Description = "Which methods to run: gd (gradient descent), morgd (Moreau gradient descent) or both.",
-        DefaultValueFactory = _ => "both",
-    };
+        public readonly Option<string> MethodOption = new("--method", "-m")
+        {
+            Description = "Which methods to run: gd (gradient descent), morgd (Moreau gradient descent) or both.",
+            DefaultValueFactory = _ => "both",
+        };
 
-    private static readonly Option<int> IterationsOption = new("--iterations", "-k")
-    {
-        Description = "Descent iterations K of every run (1..100000); costs are recorded at k = 0..K.",
-        HelpName = "K",
-        DefaultValueFactory = _ => 50,
-    };
+        public readonly Option<int> IterationsOption = new("--iterations", "-k")
+        {
+            Description = "Descent iterations K of every run (1..100000); costs are recorded at k = 0..K.",
+            HelpName = "K",
+            DefaultValueFactory = _ => 50,
+        };
 
-    private static readonly Option<GridRange> GridOption = new("--grid")
-    {
-        Description = $"Exponents LOW..HIGH of the step grid 2^e searched for each method (|e| ≤ {GridRange.MaxMagnitude}), e.g. --grid -4..4.",
-        HelpName = "LOW..HIGH",
-        DefaultValueFactory = _ => new GridRange(PendulumSettings.DefaultGridLow, PendulumSettings.DefaultGridHigh),
-        CustomParser = ParseGrid,
-    };
+        public readonly Option<GridRange> GridOption = new("--grid")
+        {
+            Description = $"Exponents LOW..HIGH of the step grid 2^e searched for each method (|e| ≤ {GridRange.MaxMagnitude}), e.g. --grid -4..4.",
+            HelpName = "LOW..HIGH",
+            DefaultValueFactory = _ => new GridRange(PendulumSettings.DefaultGridLow, PendulumSettings.DefaultGridHigh),
+            CustomParser = ParseGrid,
+        };
 
-    private static readonly Option<bool> NoGridOption = new("--no-grid")
-    {
-        Description = "Skip the grid search: run only the fixed steps (--gd-step, --alpha, or the paper's picks).",
-    };
+        public readonly Option<bool> NoGridOption = new("--no-grid")
+        {
+            Description = "Skip the grid search: run only the fixed steps (--gd-step, --alpha, or the paper's picks).",
+        };
 
-    private static readonly Option<double?> GradientStepOption = new("--gd-step")
-    {
-        Description = "GD step η to run beside the grid at every horizon [default: the paper's pick, 1 at τ = 50 and 1/4 at τ = 100, none at other horizons].",
-        HelpName = "ETA",
-        CustomParser = result => ParseStep(result, "--gd-step"),
-    };
+        public readonly Option<double?> GradientStepOption = new("--gd-step")
+        {
+            Description = "GD step η to run beside the grid at every horizon [default: the paper's pick, 1 at τ = 50 and 1/4 at τ = 100, none at other horizons].",
+            HelpName = "ETA",
+            CustomParser = result => ParseStep(result, "--gd-step"),
+        };
 
-    private static readonly Option<double> AlphaOption = new("--alpha")
-    {
-        Description = "MorGD step α to run beside the grid, in the convention of eq. (52): g_t = ∇env(α·λ̂_tᵀφ_t(·, x_{t−1}))(w_t), "
-                      + "λ̂_{t−1} = ∇env(γ·λ̂_tᵀφ_t(w_t, ·))(x_{t−1}), λ̂_τ = ∇env(γh)(x_τ). Printed Alg. 2 with γ_t = γ^(τ−t+1), "
-                      + "α_t = α·γ_{t+1} and step α equals this with α/γ. The paper's pick is 2^7.",
-        HelpName = "ALPHA",
-        DefaultValueFactory = _ => PendulumSettings.PaperAlpha,
-        CustomParser = result => ParseStep(result, "--alpha") ?? 0,
-    };
+        public readonly Option<double> AlphaOption = new("--alpha")
+        {
+            Description = "MorGD step α to run beside the grid, in the convention of eq. (52): g_t = ∇env(α·λ̂_tᵀφ_t(·, x_{t−1}))(w_t), "
+                          + "λ̂_{t−1} = ∇env(γ·λ̂_tᵀφ_t(w_t, ·))(x_{t−1}), λ̂_τ = ∇env(γh)(x_τ). Printed Alg. 2 with γ_t = γ^(τ−t+1), "
+                          + "α_t = α·γ_{t+1} and step α equals this with α/γ. The paper's pick is 2^7.",
+            HelpName = "ALPHA",
+            DefaultValueFactory = _ => PendulumSettings.PaperAlpha,
+            CustomParser = result => ParseStep(result, "--alpha") ?? 0,
+        };
 
-    private static readonly Option<double> GammaOption = new("--gamma")
-    {
-        Description = "MorGD's γ in eq. (52), for the grid and the fixed α (the paper fixes ½).",
-        HelpName = "GAMMA",
-        DefaultValueFactory = _ => PendulumSettings.PaperGamma,
-        CustomParser = result => ParseStep(result, "--gamma") ?? 0,
-    };
+        public readonly Option<double> GammaOption = new("--gamma")
+        {
+            Description = "MorGD's γ in eq. (52), for the grid and the fixed α (the paper fixes ½).",
+            HelpName = "GAMMA",
+            DefaultValueFactory = _ => PendulumSettings.PaperGamma,
+            CustomParser = result => ParseStep(result, "--gamma") ?? 0,
+        };
 
-    private static readonly Option<string> SolverOption = new("--solver")
-    {
-        Description = "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
-                      + "Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a tolerance). "
-                      + "Φw has a closed form here (φ is affine in the torque).",
-        DefaultValueFactory = _ => "two-step",
-    };
+        public readonly Option<string> SolverOption = new("--solver")
+        {
+            Description = "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
+                          + "Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a tolerance). "
+                          + "Φw has a closed form here (φ is affine in the torque).",
+            DefaultValueFactory = _ => "two-step",
+        };
 
-    private static readonly Option<int?> SolverStepsOption = new("--solver-steps")
-    {
-        Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
-        HelpName = "K",
-    };
+        public readonly Option<int?> SolverStepsOption = new("--solver-steps")
+        {
+            Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
+            HelpName = "K",
+        };
 
-    private static readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
-    {
-        Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
-                      + "--solver lbfgs stops there [default: 1e-10].",
-        HelpName = "TOL",
-    };
+        public readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
+        {
+            Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
+                          + "--solver lbfgs stops there [default: 1e-10].",
+            HelpName = "TOL",
+        };
 
-    private static readonly Option<string> OutOption = new("--out", "-o")
-    {
-        Description = "Output folder for curves.csv, grid.csv, fig3.png and paper-picks.png (created if needed).",
-        HelpName = "DIR",
-        DefaultValueFactory = _ => "pendulum-out",
-    };
+        public readonly Option<string> OutOption = new("--out", "-o")
+        {
+            Description = "Output folder for curves.csv, grid.csv, fig3.png and paper-picks.png (created if needed).",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => "pendulum-out",
+        };
 
-    private static readonly Option<bool> LogScaleOption = new("--log-scale")
-    {
-        Description = "Draw fig3.png with a logarithmic cost axis.",
-    };
+        public readonly Option<bool> LogScaleOption = new("--log-scale")
+        {
+            Description = "Draw fig3.png with a logarithmic cost axis.",
+        };
+    }
 
     /// <summary>
     /// Builds the root command. Its action writes tables and progress to <paramref name="console"/> and problems to
@@ -141,14 +145,15 @@ public static class PendulumCommand
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(error);
-        MethodOption.AcceptOnlyFromAmong("gd", "morgd", "both");
-        SolverOption.AcceptOnlyFromAmong("two-step", "gd", "lbfgs");
+        var o = new Options();
+        OneOf(o.MethodOption, "method", "gd", "morgd", "both");
+        OneOf(o.SolverOption, "inner solver", "two-step", "gd", "lbfgs");
         var command = new RootCommand(Overview)
         {
-            HorizonsOption, MethodOption, IterationsOption, GridOption, NoGridOption, GradientStepOption, AlphaOption, GammaOption,
-            SolverOption, SolverStepsOption, SolverToleranceOption, OutOption, LogScaleOption,
+            o.HorizonsOption, o.MethodOption, o.IterationsOption, o.GridOption, o.NoGridOption, o.GradientStepOption, o.AlphaOption,
+            o.GammaOption, o.SolverOption, o.SolverStepsOption, o.SolverToleranceOption, o.OutOption, o.LogScaleOption,
         };
-        HorizonsOption.Validators.Add(result =>
+        o.HorizonsOption.Validators.Add(result =>
         {
             foreach (int horizon in result.GetValueOrDefault<int[]>() ?? [])
             {
@@ -156,65 +161,64 @@ public static class PendulumCommand
                     result.AddError($"--horizons: {horizon} is not a horizon; give numbers of time steps from 1 to 100000.");
             }
         });
-        IterationsOption.Validators.Add(result =>
+        o.IterationsOption.Validators.Add(result =>
         {
             int k = result.GetValueOrDefault<int>();
             if (k is < 1 or > 100_000)
                 result.AddError($"--iterations: {k} is out of range; give 1 to 100000.");
         });
-        SolverStepsOption.Validators.Add(result =>
+        o.SolverStepsOption.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is int k && k < 1)
                 result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
         });
-        SolverToleranceOption.Validators.Add(result =>
+        o.SolverToleranceOption.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double?>() is double tol && !(tol >= 0 && double.IsFinite(tol)))
                 result.AddError($"--solver-tolerance: {tol.ToString(CultureInfo.InvariantCulture)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-8.");
         });
         command.Validators.Add(result =>
         {
-            string solver = result.GetValue(SolverOption) ?? "two-step";
-            if (solver == "two-step" && result.GetResult(SolverStepsOption) is { Implicit: false })
+            string solver = result.GetValue(o.SolverOption) ?? "two-step";
+            if (solver == "two-step" && result.GetResult(o.SolverStepsOption) is { Implicit: false })
                 result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
-            if (solver == "two-step" && result.GetResult(SolverToleranceOption) is { Implicit: false })
+            if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
                 result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
         });
 
-        command.SetAction(parseResult => Execute(ToSettings(parseResult), console, error));
+        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));
         return command;
     }
 
     /// <summary>Reads the settings from a parse result without errors.</summary>
-    public static PendulumSettings ToSettings(ParseResult parseResult)
+    private static PendulumSettings ToSettings(ParseResult parseResult, Options o)
     {
-        ArgumentNullException.ThrowIfNull(parseResult);
-        DescentMethod[] methods = parseResult.GetValue(MethodOption) switch
+        DescentMethod[] methods = parseResult.GetValue(o.MethodOption) switch
         {
             "gd" => [DescentMethod.GradientDescent],
             "morgd" => [DescentMethod.MoreauGradientDescent],
             _ => [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent],
         };
-        InnerSolverKind solver = parseResult.GetValue(SolverOption) switch
+        InnerSolverKind solver = parseResult.GetValue(o.SolverOption) switch
         {
             "gd" => InnerSolverKind.GradientDescent,
             "lbfgs" => InnerSolverKind.Lbfgs,
             _ => InnerSolverKind.TwoStep,
         };
-        int[] grid = parseResult.GetValue(NoGridOption) ? [] : parseResult.GetValue(GridOption).Exponents();
+        int[] grid = parseResult.GetValue(o.NoGridOption) ? [] : parseResult.GetValue(o.GridOption).Exponents();
         return new PendulumSettings(
-            Horizons: [.. (parseResult.GetValue(HorizonsOption) ?? [50, 100]).Distinct()],
+            Horizons: [.. (parseResult.GetValue(o.HorizonsOption) ?? [50, 100]).Distinct()],
             Methods: methods,
-            Iterations: parseResult.GetValue(IterationsOption),
+            Iterations: parseResult.GetValue(o.IterationsOption),
             GridExponents: grid,
-            GradientStep: parseResult.GetValue(GradientStepOption),
-            Alpha: parseResult.GetValue(AlphaOption),
-            Gamma: parseResult.GetValue(GammaOption),
+            GradientStep: parseResult.GetValue(o.GradientStepOption),
+            Alpha: parseResult.GetValue(o.AlphaOption),
+            Gamma: parseResult.GetValue(o.GammaOption),
             Solver: solver,
-            SolverSteps: parseResult.GetValue(SolverStepsOption),
-            SolverTolerance: parseResult.GetValue(SolverToleranceOption),
-            OutputFolder: parseResult.GetValue(OutOption) ?? "pendulum-out",
-            LogScale: parseResult.GetValue(LogScaleOption));
+            SolverSteps: parseResult.GetValue(o.SolverStepsOption),
+            SolverTolerance: parseResult.GetValue(o.SolverToleranceOption),
+            OutputFolder: parseResult.GetValue(o.OutOption) ?? "pendulum-out",
+            LogScale: parseResult.GetValue(o.LogScaleOption));
     }
 
     /// <summary>Runs the experiment of <paramref name="settings"/> and writes its outputs; 0 on success, 2 when the output folder is unusable.</summary>
@@ -253,6 +257,18 @@ public static class PendulumCommand
                                              + $"({Environment.ProcessorCount} threads); outputs written in {clock.Elapsed.TotalSeconds:0.00} s to {folder.FullPath}:"), Style.Plain);
         console.WriteLine($"  {Report.CurvesFile}, {Report.GridFile}, {Report.FigureFile}" + (fixedFigure is null ? "" : $", {Report.FixedFigureFile}"), Style.Plain);
         return 0;
+    }
+
+    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
+    private static void OneOf(Option<string> option, string what, params string[] choices)
+    {
+        option.HelpName = string.Join('|', choices);
+        option.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (!choices.Contains(value, StringComparer.Ordinal))
+                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
+        });
     }
 
     private static GridRange ParseGrid(ArgumentResult result)
