@@ -36,7 +36,7 @@ public static class PendulumCommand
         + "For each horizon and method it runs a grid of steps 2^e and chooses the step with the smallest mean, over the "
         + "iterations, of the best cost so far (App. E.2.2; a run that hits NaN/∞ scores +∞), and also runs the paper's own "
         + "picks (GD: η = 1 at τ = 50, ¼ at τ = 100; MorGD: α = 2^7, γ = ½). It prints a grid table and a summary table per "
-        + "horizon and writes curves.csv (every run, every iteration), grid.csv (one row per run), fig3.png (the paper's "
+        + "horizon and writes curves.csv (every run, every iteration; a run stopped by a NaN/∞ ends at its last finite iteration), grid.csv (one row per run), fig3.png (the paper's "
         + "Fig. 3 layout: GD vs MorGD at their chosen steps) and paper-picks.png into the output folder. Steps may be written "
         + "as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
 
@@ -184,6 +184,18 @@ public static class PendulumCommand
                 result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
             if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
                 result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
+            string method = result.GetValue(o.MethodOption) ?? "both";
+            if (result.GetValue(o.NoGridOption) && method != "morgd" && result.GetValue(o.GradientStepOption) is null)
+            {
+                foreach (int horizon in result.GetValue(o.HorizonsOption) ?? [50, 100])
+                {
+                    if (PendulumSettings.PaperGradientStep(horizon) is null)
+                    {
+                        result.AddError($"--no-grid leaves GD no step at τ = {horizon} (the paper gives η only for τ = 50 and 100); add --gd-step ETA, or --method morgd.");
+                        break;
+                    }
+                }
+            }
         });
 
         command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));

@@ -104,6 +104,7 @@ public sealed class PendulumProgramTests : IDisposable
     [InlineData("--solver", "newton")]
     [InlineData("--solver-tolerance", "1e-6")] // with the default two-step solver, which has none
     [InlineData("--no-such-option")]
+    [InlineData("--no-grid", "-t", "30")] // GD has no step there without a grid
     public void A_bad_option_exits_non_zero_with_a_message_naming_it(params string[] bad)
     {
         string output = Path.Combine(_folder.Path, "never");
