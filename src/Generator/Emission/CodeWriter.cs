@@ -1,0 +1,39 @@
+using System.Text;
+
+namespace MoreauGen.Generator.Emission
+{
+    /// <summary>A <see cref="StringBuilder"/> that indents lines by four spaces per level.</summary>
+    internal sealed class CodeWriter
+    {
+        private readonly StringBuilder text = new();
+        private int indent;
+
+        public void Line(string line = "")
+        {
+            if (line.Length > 0)
+            {
+                text.Append(' ', indent * 4);
+                text.Append(line);
+            }
+
+            text.Append('\n');
+        }
+
+        /// <summary>Writes <paramref name="header"/> and an opening brace, and indents.</summary>
+        public void Open(string header)
+        {
+            Line(header);
+            Line("{");
+            indent++;
+        }
+
+        /// <summary>Unindents and writes a closing brace.</summary>
+        public void Close()
+        {
+            indent--;
+            Line("}");
+        }
+
+        public override string ToString() => text.ToString();
+    }
+}

@@ -1,0 +1,194 @@
+namespace MoreauGen.Generator.Model
+{
+    // The statement IR shared by the parser, the differentiator and the emitter.
+    //
+    // The parser turns a method body into these records (the "source" program, in the user's names); the
+    // differentiator lowers that to the primal (forward with tape stores) and adjoint programs in the same
+    // records; the emitter prints any of them as C#. Spans appear only through roles (SpanRole), which the
+    // emitter binds to names member by member (in SubproblemW the role W is the buffer w + v, for instance).
+    //
+    // Everything here is immutable, equatable data: no Roslyn symbols, syntax nodes or locations.
+
+    /// <summary>Scalar kinds of IR values.</summary>
+    internal enum ScalarKind
+    {
+        Boolean,
+        Int32,
+        Single,
+        Double,
+    }
+
+    /// <summary>Whether a value is a scalar or a (read-only) span of scalars.</summary>
+    internal enum TypeShape
+    {
+        Scalar,
+        Span,
+        ReadOnlySpan,
+    }
+
+    /// <summary>The type of an IR value: a scalar kind and a shape.</summary>
+    internal sealed record IrType(ScalarKind Scalar, TypeShape Shape)
+    {
+        public static readonly IrType Bool = new(ScalarKind.Boolean, TypeShape.Scalar);
+        public static readonly IrType Int = new(ScalarKind.Int32, TypeShape.Scalar);
+        public static readonly IrType Float = new(ScalarKind.Single, TypeShape.Scalar);
+        public static readonly IrType Double = new(ScalarKind.Double, TypeShape.Scalar);
+
+        /// <summary>True for float and double scalars: the values that carry derivatives.</summary>
+        public bool IsReal => Shape == TypeShape.Scalar && (Scalar == ScalarKind.Single || Scalar == ScalarKind.Double);
+
+        public bool IsSpan => Shape != TypeShape.Scalar;
+
+        public static IrType ScalarOf(ScalarKind kind) => kind switch
+        {
+            ScalarKind.Boolean => Bool,
+            ScalarKind.Int32 => Int,
+            ScalarKind.Single => Float,
+            _ => Double,
+        };
+
+        public static IrType SpanOf(ScalarKind kind, bool readOnly) =>
+            new(kind, readOnly ? TypeShape.ReadOnlySpan : TypeShape.Span);
+
+        /// <summary>The element type of a span type (or the type itself for a scalar).</summary>
+        public IrType Element => ScalarOf(Scalar);
+    }
+
+    /// <summary>
+    /// The spans a layer body and its generated members work on. The parser produces W, X and Y; the
+    /// differentiator adds the others. The emitter binds each role to a name in each generated member.
+    /// </summary>
+    internal enum SpanRole
+    {
+        /// <summary>The parameters w (shared by the samples).</summary>
+        W,
+
+        /// <summary>The input x of the current sample.</summary>
+        X,
+
+        /// <summary>The output y of the current sample.</summary>
+        Y,
+
+        /// <summary>The current sample's part of the tape.</summary>
+        Tape,
+
+        /// <summary>The current sample's part of λ (the adjoint seed of y).</summary>
+        Lambda,
+
+        /// <summary>The gradient with respect to w (accumulated over the samples).</summary>
+        GradW,
+
+        /// <summary>The current sample's part of the gradient with respect to x.</summary>
+        GradX,
+
+        /// <summary>The adjoint of y while it is pulled back (only when y is written at run-time indices).</summary>
+        OutputAdjoint,
+    }
+
+    /// <summary>Primitive operations. Arithmetic and elementwise math have derivative rules (see Rules/).</summary>
+    internal enum Op
+    {
+        Add,
+        Subtract,
+        Multiply,
+        Divide,
+        Remainder,
+        Negate,
+
+        /// <summary>Numeric conversion; the node's type is the target type.</summary>
+        Convert,
+
+        Sin,
+        Cos,
+        Tan,
+        Exp,
+        Log,
+        Sqrt,
+        Pow,
+        Tanh,
+        Sinh,
+        Cosh,
+        Atan,
+        Abs,
+        Max,
+        Min,
+
+        Less,
+        LessOrEqual,
+        Greater,
+        GreaterOrEqual,
+        Equal,
+        NotEqual,
+    }
+
+    /// <summary>Assignment operators: <c>=</c> and the compound ones.</summary>
+    internal enum AssignKind
+    {
+        Assign,
+        Add,
+        Subtract,
+        Multiply,
+        Divide,
+    }
+
+    /// <summary>An expression; every node knows its type.</summary>
+    internal abstract record Expr(IrType Type);
+
+    /// <summary>A numeric or boolean literal (integers are exact in a double up to 2⁵³).</summary>
+    internal sealed record Literal(IrType Type, double Value) : Expr(Type);
+
+    /// <summary>A local of the generated code: a user local, a version of one, a temporary, an adjoint or a const.</summary>
+    internal sealed record Local(string Name, IrType Type) : Expr(Type);
+
+    /// <summary>Non-differentiable data of the layer, printed as is (<c>this.dt</c>, <c>global::N.T.K</c>, a primary-constructor parameter).</summary>
+    internal sealed record LayerData(string Code, IrType Type) : Expr(Type);
+
+    /// <summary>One of the spans of the layer or of a generated member.</summary>
+    internal sealed record SpanRef(SpanRole Role, IrType Type) : Expr(Type);
+
+    /// <summary><c>span[index]</c>; the index is an int expression that needs no derivative.</summary>
+    internal sealed record Element(Expr Span, Expr Index, IrType Type) : Expr(Type);
+
+    /// <summary>
+    /// <c>span.Slice(start, length)</c> (or <c>span.Slice(start)</c>): a span-valued expression, for span locals such as
+    /// <c>var weights = w[..k]</c>. The body parser does not produce it yet (tensor layers will).
+    /// </summary>
+    internal sealed record Slice(Expr Span, Expr Start, Expr? Length, IrType Type) : Expr(Type);
+
+    /// <summary>A primitive applied to arguments: an operator, a conversion or a Math/MathF call.</summary>
+    internal sealed record Apply(Op Op, IrType Type, EquatableArray<Expr> Args) : Expr(Type);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c>.</summary>
+    internal sealed record Conditional(Expr Condition, Expr WhenTrue, Expr WhenFalse) : Expr(WhenTrue.Type);
+
+    /// <summary>A statement.</summary>
+    internal abstract record Stmt;
+
+    /// <summary><c>Type Name = Value;</c> (or <c>Type Name;</c>).</summary>
+    internal sealed record Declare(IrType Type, string Name, Expr? Value) : Stmt;
+
+    /// <summary><c>Target op= Value;</c>, where Target is a <see cref="Local"/> or an <see cref="Element"/>.</summary>
+    internal sealed record Assign(Expr Target, AssignKind Kind, Expr Value) : Stmt;
+
+    /// <summary>
+    /// Makes a forward value available to the reverse pass of Pullback: <c>Type Name = Source;</c>, where Source
+    /// reads the tape or recomputes the value from w and x. Members that run forward and reverse together skip it.
+    /// </summary>
+    internal sealed record Restore(IrType Type, string Name, Expr Source) : Stmt;
+
+    /// <summary>
+    /// <c>for (int Index = From; Index &lt; To; Index++) { Body }</c>, or with <paramref name="Descending"/>
+    /// <c>for (int Index = To - 1; Index &gt;= From; Index--)</c> (the order a reverse pass walks a loop in).
+    /// The body parser does not produce loops yet.
+    /// </summary>
+    internal sealed record For(string Index, Expr From, Expr To, bool Descending, EquatableArray<Stmt> Body) : Stmt;
+
+    /// <summary><c>if (Condition) { Then } else { Else }</c>. The body parser does not produce branches yet.</summary>
+    internal sealed record If(Expr Condition, EquatableArray<Stmt> Then, EquatableArray<Stmt> Else) : Stmt;
+
+    /// <summary><c>Source.CopyTo(Destination);</c></summary>
+    internal sealed record CopySpan(Expr Source, Expr Destination) : Stmt;
+
+    /// <summary><c>Span.Clear();</c></summary>
+    internal sealed record ClearSpan(Expr Span) : Stmt;
+}

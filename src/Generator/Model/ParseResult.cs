@@ -1,0 +1,12 @@
+namespace MoreauGen.Generator.Model
+{
+    /// <summary>
+    /// The parser's answer for one <c>[MoreauLayer]</c> method: the layer (null when there is an error or
+    /// nothing to generate) and the diagnostics to report, kept apart so that the source output depends on
+    /// the layer alone.
+    /// </summary>
+    internal sealed record ParseResult(LayerModel? Layer, EquatableArray<DiagnosticInfo> Diagnostics)
+    {
+        public static ParseResult Nothing { get; } = new(null, EquatableArray<DiagnosticInfo>.Empty);
+    }
+}

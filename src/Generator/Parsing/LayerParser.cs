@@ -1,0 +1,489 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Model;
+
+namespace MoreauGen.Generator.Parsing
+{
+    /// <summary>
+    /// Reads one <c>[MoreauLayer]</c> method into a <see cref="LayerModel"/>: checks the type, the signature and
+    /// the attribute here, and hands the body to <see cref="BodyParser"/>. Together they are the only code that
+    /// touches symbols and the semantic model. Never throws: a failure becomes an internal-error diagnostic.
+    /// </summary>
+    internal sealed class LayerParser
+    {
+        /// <summary>The names the generated code adds to the layer type.</summary>
+        internal static readonly string[] GeneratedMemberNames = { "TapeLength", "Forward", "Pullback", "SubproblemW", "SubproblemX" };
+
+        private const string AttributeName = "MoreauGen.MoreauLayerAttribute";
+        private const string LayerInterfaceName = "MoreauGen.IMoreauLayer`1";
+        private const string ChecksTypeName = "MoreauGen.Generated.LayerChecks";
+
+        /// <summary>
+        /// Tests only: when set on the thread that runs the generator, called with each method name; returning
+        /// true makes the parser fail, to exercise the internal-error path.
+        /// </summary>
+        [ThreadStatic]
+        internal static Func<string, bool>? FailForTesting;
+
+        private readonly GeneratorAttributeSyntaxContext context;
+        private readonly IMethodSymbol method;
+        private readonly MethodDeclarationSyntax syntax;
+        private readonly CancellationToken cancellationToken;
+        private readonly List<DiagnosticInfo> diagnostics = new();
+
+        private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+        {
+            this.context = context;
+            this.method = method;
+            this.syntax = syntax;
+            this.cancellationToken = cancellationToken;
+        }
+
+        /// <summary>The transform of the pipeline's first step.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+            {
+                return ParseResult.Nothing;
+            }
+
+            try
+            {
+                if (FailForTesting?.Invoke(method.Name) == true)
+                {
+                    throw new InvalidOperationException("failure injected by a test");
+                }
+
+                return new LayerParser(context, method, syntax, cancellationToken).Run();
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception exception)
+            {
+                var error = DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InternalError,
+                    LocationInfo.From(syntax.Identifier),
+                    method.Name,
+                    exception.GetType().Name + ": " + exception.Message);
+                return new ParseResult(null, EquatableArray.Of(error));
+            }
+        }
+
+        private ParseResult Run()
+        {
+            INamedTypeSymbol type = method.ContainingType;
+            AttributeData? attribute = context.Attributes.FirstOrDefault();
+            if (attribute is null)
+            {
+                return ParseResult.Nothing;
+            }
+
+            if (!HasValidNames(type))
+            {
+                // Broken declarations (the compiler reports them): nothing to generate.
+                return ParseResult.Nothing;
+            }
+
+            Compilation compilation = context.SemanticModel.Compilation;
+            if (compilation.GetTypeByMetadataName(LayerInterfaceName) is null || compilation.GetTypeByMetadataName(ChecksTypeName) is null)
+            {
+                Report(DiagnosticDescriptors.MissingRuntime, AttributeLocation(attribute), "MoreauGen.IMoreauLayer<T>");
+                return Result(null);
+            }
+
+            bool typeOk = CheckType(type);
+            ScalarKind? element = CheckSignature();
+            LayerSizes? sizes = CheckAttribute(attribute, type);
+            bool unique = CheckOnlyLayerMethod(type);
+            bool noClash = CheckNoClash(type);
+
+            if (!typeOk || element is null || sizes is null || !unique || !noClash)
+            {
+                return Result(null);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes, diagnostics, cancellationToken);
+            BodyParser.Output? parsed = body.Parse(syntax);
+            if (parsed is null || diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+            {
+                return Result(null);
+            }
+
+            var layer = new LayerModel(
+                Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                Types: EquatableArray.From(TypeChain(type)),
+                MethodName: method.Name,
+                Element: element.Value,
+                Sizes: sizes,
+                Constants: EquatableArray.From(parsed.Constants),
+                Body: EquatableArray.From(parsed.Body),
+                ReservedNames: EquatableArray.From(parsed.ReservedNames),
+                HintName: HintName(type));
+            return Result(layer);
+        }
+
+        private ParseResult Result(LayerModel? layer) => new(layer, EquatableArray.From(diagnostics));
+
+        private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+        // ---- the type ----------------------------------------------------------------------------------
+
+        /// <summary>Every name the generated code repeats (namespace, types, type parameters, method) is a valid identifier.</summary>
+        private bool HasValidNames(INamedTypeSymbol type)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(method.Name))
+            {
+                return false;
+            }
+
+            for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(ns.Name))
+                {
+                    return false;
+                }
+            }
+
+            for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(current.Name) || current.TypeParameters.Any(p => !SyntaxFacts.IsValidIdentifier(p.Name)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool CheckType(INamedTypeSymbol type)
+        {
+            var declaration = syntax.Parent as TypeDeclarationSyntax;
+            LocationInfo? where = declaration is null ? LocationInfo.From(syntax.Identifier) : LocationInfo.From(declaration.Identifier);
+            string name = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, where, name, "an " + type.TypeKind.ToString().ToLowerInvariant());
+                return false;
+            }
+
+            if (type.IsRefLikeType)
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, where, name, "a ref struct, which cannot be used through the IMoreauLayer<T> interface");
+                return false;
+            }
+
+            if (type.IsFileLocal)
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, where, name, "file-local, so generated code in another file cannot extend it");
+                return false;
+            }
+
+            if (type.IsStatic)
+            {
+                Report(DiagnosticDescriptors.StaticType, where, name);
+                return false;
+            }
+
+            if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.TypeNotPartial, where, name);
+                return false;
+            }
+
+            bool ok = true;
+            foreach (TypeDeclarationSyntax outer in declaration.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(outer.Identifier), name, outer.Identifier.ValueText);
+                    ok = false;
+                }
+            }
+
+            return ok;
+        }
+
+        // ---- the signature -----------------------------------------------------------------------------
+
+        private ScalarKind? CheckSignature()
+        {
+            string name = method.Name;
+            LocationInfo? at = LocationInfo.From(syntax.Identifier);
+
+            if (syntax.Body is null && syntax.ExpressionBody is null)
+            {
+                Report(DiagnosticDescriptors.MissingBody, at, name);
+                return null;
+            }
+
+            if (method.IsStatic)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, at, name, "is static");
+                return null;
+            }
+
+            if (method.IsGenericMethod)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, LocationInfo.From(syntax.TypeParameterList), name, "is generic");
+                return null;
+            }
+
+            if (method.IsAsync)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, at, name, "is async");
+                return null;
+            }
+
+            if (!method.ReturnsVoid)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, LocationInfo.From(syntax.ReturnType), name, "does not return void");
+                return null;
+            }
+
+            if (method.Parameters.Length != 3)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, LocationInfo.From(syntax.ParameterList), name,
+                    "takes " + method.Parameters.Length + " parameter" + (method.Parameters.Length == 1 ? string.Empty : "s") + " instead of 3");
+                return null;
+            }
+
+            string[] expected = { "System.ReadOnlySpan<T>", "System.ReadOnlySpan<T>", "System.Span<T>" };
+            ITypeSymbol? element = null;
+            for (int i = 0; i < 3; i++)
+            {
+                IParameterSymbol parameter = method.Parameters[i];
+                LocationInfo? where = LocationInfo.From(ParameterSyntax(i));
+                if (parameter.RefKind != RefKind.None || parameter.IsParams)
+                {
+                    Report(DiagnosticDescriptors.InvalidSignature, where, name, "declares parameter '" + parameter.Name + "' with a modifier");
+                    return null;
+                }
+
+                if (parameter.Type is not INamedTypeSymbol { IsGenericType: true } spanType ||
+                    spanType.ConstructedFrom.ToDisplayString() != expected[i])
+                {
+                    Report(DiagnosticDescriptors.InvalidSignature, LocationInfo.From(ParameterSyntax(i)?.Type), name,
+                        "has parameter '" + parameter.Name + "' of type '" + parameter.Type.ToDisplayString() + "' where '" + expected[i].Substring(7) + "' is expected");
+                    return null;
+                }
+
+                ITypeSymbol current = spanType.TypeArguments[0];
+                if (current.SpecialType is not (SpecialType.System_Single or SpecialType.System_Double) ||
+                    (element is not null && !SymbolEqualityComparer.Default.Equals(element, current)))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedElementType, LocationInfo.From(ParameterSyntax(i)?.Type), name, current.ToDisplayString());
+                    return null;
+                }
+
+                element = current;
+            }
+
+            return element!.SpecialType == SpecialType.System_Single ? ScalarKind.Single : ScalarKind.Double;
+        }
+
+        private ParameterSyntax? ParameterSyntax(int index) =>
+            index < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[index] : null;
+
+        // ---- the attribute and the sizes --------------------------------------------------------------
+
+        private LayerSizes? CheckAttribute(AttributeData attribute, INamedTypeSymbol type)
+        {
+            bool ok = true;
+            int? Size(string argument, string property)
+            {
+                int value = -1;
+                LocationInfo? where = AttributeLocation(attribute);
+                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+                {
+                    if (named.Key == argument && named.Value.Value is int given)
+                    {
+                        value = given;
+                        where = ArgumentLocation(attribute, argument) ?? where;
+                    }
+                }
+
+                bool declared = FindMembers(type, property).Any();
+                if (value < -1)
+                {
+                    Report(DiagnosticDescriptors.InvalidSize, where, argument, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    ok = false;
+                    return null;
+                }
+
+                if (value >= 0 && declared)
+                {
+                    Report(DiagnosticDescriptors.SizeGivenTwice, where, argument, property);
+                    ok = false;
+                    return null;
+                }
+
+                if (value < 0 && !declared)
+                {
+                    Report(DiagnosticDescriptors.SizeMissing, where, method.Name, argument, property);
+                    ok = false;
+                    return null;
+                }
+
+                return value >= 0 ? value : null;
+            }
+
+            int? parameters = Size("Parameters", "ParameterCount");
+            int? inputs = Size("Inputs", "InputCount");
+            int? outputs = Size("Outputs", "OutputCount");
+
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == "Batched" && named.Value.Value is true)
+                {
+                    Report(DiagnosticDescriptors.BatchedNotSupported, ArgumentLocation(attribute, "Batched") ?? AttributeLocation(attribute));
+                    ok = false;
+                }
+            }
+
+            return ok ? new LayerSizes(parameters, inputs, outputs) : null;
+        }
+
+        private static IEnumerable<ISymbol> FindMembers(INamedTypeSymbol type, string name)
+        {
+            for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (ISymbol member in current.GetMembers(name))
+                {
+                    if (!member.IsImplicitlyDeclared)
+                    {
+                        yield return member;
+                    }
+                }
+            }
+        }
+
+        private static LocationInfo? AttributeLocation(AttributeData attribute) =>
+            LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax());
+
+        private static LocationInfo? ArgumentLocation(AttributeData attribute, string name)
+        {
+            if (attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list })
+            {
+                foreach (AttributeArgumentSyntax argument in list.Arguments)
+                {
+                    if (argument.NameEquals?.Name.Identifier.ValueText == name)
+                    {
+                        return LocationInfo.From(argument);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        // ---- one layer per type, no clashes -----------------------------------------------------------
+
+        private bool CheckOnlyLayerMethod(INamedTypeSymbol type)
+        {
+            foreach (IMethodSymbol other in type.GetMembers().OfType<IMethodSymbol>())
+            {
+                if (!other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName))
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(other, method))
+                {
+                    return true;
+                }
+
+                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier),
+                    type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), other.Name, method.Name);
+                return false;
+            }
+
+            return true;
+        }
+
+        private bool CheckNoClash(INamedTypeSymbol type)
+        {
+            bool ok = true;
+            foreach (string name in GeneratedMemberNames)
+            {
+                foreach (ISymbol member in FindMembers(type, name))
+                {
+                    Location? location = member.Locations.FirstOrDefault(l => l.IsInSource);
+                    if (SymbolEqualityComparer.Default.Equals(member, method) || location is null)
+                    {
+                        location = syntax.Identifier.GetLocation();
+                    }
+
+                    Report(DiagnosticDescriptors.MemberNameClash, LocationInfo.From(location), name,
+                        member.ContainingType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+                    ok = false;
+                    break;
+                }
+            }
+
+            return ok;
+        }
+
+        // ---- names ------------------------------------------------------------------------------------
+
+        private static IEnumerable<TypeDeclaration> TypeChain(INamedTypeSymbol type)
+        {
+            var chain = new List<TypeDeclaration>();
+            for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            {
+                string keyword = current.TypeKind switch
+                {
+                    TypeKind.Struct => current.IsRecord ? "record struct" : "struct",
+                    TypeKind.Interface => "interface",
+                    _ => current.IsRecord ? "record" : "class",
+                };
+                string name = current.Name;
+                if (current.TypeParameters.Length > 0)
+                {
+                    name += "<" + string.Join(", ", current.TypeParameters.Select(p => p.Name)) + ">";
+                }
+
+                chain.Add(new TypeDeclaration(keyword, name, current.TypeKind == TypeKind.Struct && current.IsReadOnly));
+            }
+
+            chain.Reverse();
+            return chain;
+        }
+
+        private string HintName(INamedTypeSymbol type)
+        {
+            var parts = new List<string>();
+            for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            {
+                parts.Add(current.MetadataName);
+            }
+
+            parts.Reverse();
+            if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+            {
+                parts.Insert(0, ns.ToDisplayString());
+            }
+
+            parts.Add(method.Name);
+            var hint = new StringBuilder();
+            foreach (char c in string.Join(".", parts))
+            {
+                // Metadata names keep generic arity (Layer`1), so hint names stay unique.
+                hint.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '`' ? c : '_');
+            }
+
+            return hint.Append(".g.cs").ToString();
+        }
+    }
+}

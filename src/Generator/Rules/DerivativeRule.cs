@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using MoreauGen.Generator.Model;
+
+namespace MoreauGen.Generator.Rules
+{
+    /// <summary>
+    /// The reverse-mode rule of one primitive: for each argument, its contribution to that argument's adjoint
+    /// given the adjoint d of the result, the argument values and the result value r (a rule may reuse r, as
+    /// ChainRules' <c>@scalar_rule</c> does). Rules are written in the family files (ElementwiseRules, …).
+    /// </summary>
+    internal sealed class DerivativeRule
+    {
+        private readonly Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks;
+
+        private DerivativeRule(Op op, string? methodName, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks)
+        {
+            Op = op;
+            MethodName = methodName;
+            this.pullbacks = pullbacks;
+        }
+
+        /// <summary>The primitive.</summary>
+        public Op Op { get; }
+
+        /// <summary>The Math/MathF method name for call primitives; null for operators.</summary>
+        public string? MethodName { get; }
+
+        /// <summary>The number of arguments.</summary>
+        public int Arity => pullbacks.Length;
+
+        /// <summary>A rule for an operator or a conversion with one argument: <c>pullback(d, a, r)</c>.</summary>
+        public static DerivativeRule Unary(Op op, Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullback) =>
+            new(op, null, new Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] { (d, a, r) => pullback(d, a[0], r) });
+
+        /// <summary>A rule for a binary operator: one pullback per argument, <c>(d, a, b, r)</c>.</summary>
+        public static DerivativeRule Binary(
+            Op op,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackA,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackB) =>
+            new(op, null, new Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[]
+            {
+                (d, a, r) => pullbackA(d, a[0], a[1], r),
+                (d, a, r) => pullbackB(d, a[0], a[1], r),
+            });
+
+        /// <summary>A rule for <c>Math.Name(a)</c> / <c>MathF.Name(a)</c>.</summary>
+        public static DerivativeRule Function(Op op, string methodName, Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullback) =>
+            new(op, methodName, new Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] { (d, a, r) => pullback(d, a[0], r) });
+
+        /// <summary>A rule for <c>Math.Name(a, b)</c> / <c>MathF.Name(a, b)</c>.</summary>
+        public static DerivativeRule Function(
+            Op op,
+            string methodName,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackA,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackB) =>
+            new(op, methodName, new Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[]
+            {
+                (d, a, r) => pullbackA(d, a[0], a[1], r),
+                (d, a, r) => pullbackB(d, a[0], a[1], r),
+            });
+
+        /// <summary>The contribution to the adjoint of argument <paramref name="argument"/>.</summary>
+        public Expr Pullback(int argument, Expr adjoint, IReadOnlyList<Expr> args, Expr result)
+        {
+            var wrapped = new RuleExpr[args.Count];
+            for (int i = 0; i < args.Count; i++)
+            {
+                wrapped[i] = new RuleExpr(args[i]);
+            }
+
+            return pullbacks[argument](new RuleExpr(adjoint), wrapped, new RuleExpr(result)).Expr;
+        }
+
+        /// <summary>
+        /// Which values the pullback of <paramref name="argument"/> reads: each argument (by index) and the result.
+        /// Found by running the rule on placeholders.
+        /// </summary>
+        public RuleNeeds Needs(int argument, IReadOnlyList<IrType> argTypes, IrType resultType)
+        {
+            var args = new Expr[argTypes.Count];
+            for (int i = 0; i < args.Length; i++)
+            {
+                args[i] = new Placeholder(i, argTypes[i]);
+            }
+
+            Expr adjoint = new Placeholder(Placeholder.AdjointIndex, resultType);
+            Expr result = new Placeholder(Placeholder.ResultIndex, resultType);
+            Expr pullback = Pullback(argument, adjoint, args, result);
+
+            var needs = new RuleNeeds(argTypes.Count);
+            Collect(pullback, needs);
+            return needs;
+        }
+
+        private static void Collect(Expr expr, RuleNeeds needs)
+        {
+            switch (expr)
+            {
+                case Placeholder { Index: Placeholder.ResultIndex }:
+                    needs.Result = true;
+                    break;
+                case Placeholder { Index: Placeholder.AdjointIndex }:
+                    needs.AdjointUses++;
+                    break;
+                case Placeholder placeholder:
+                    needs.Arguments[placeholder.Index] = true;
+                    break;
+                case Apply apply:
+                    foreach (Expr arg in apply.Args)
+                    {
+                        Collect(arg, needs);
+                    }
+
+                    break;
+                case Conditional conditional:
+                    Collect(conditional.Condition, needs);
+                    Collect(conditional.WhenTrue, needs);
+                    Collect(conditional.WhenFalse, needs);
+                    break;
+            }
+        }
+
+        /// <summary>Stands for an argument, the result or the adjoint while a rule's needs are found.</summary>
+        private sealed record Placeholder(int Index, IrType Type) : Expr(Type)
+        {
+            public const int ResultIndex = -1;
+            public const int AdjointIndex = -2;
+        }
+    }
+
+    /// <summary>The values a pullback reads (see <see cref="DerivativeRule.Needs"/>).</summary>
+    internal sealed class RuleNeeds
+    {
+        public RuleNeeds(int arity) => Arguments = new bool[arity];
+
+        /// <summary>Whether the pullback reads argument i.</summary>
+        public bool[] Arguments { get; }
+
+        /// <summary>Whether the pullback reads the result.</summary>
+        public bool Result { get; set; }
+
+        /// <summary>How many times the pullback reads the adjoint of the result.</summary>
+        public int AdjointUses { get; set; }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Numerics;
+
+namespace MoreauGen;
+
+/// <summary>
+/// A first-order oracle on a chain and an objective (paper Alg. 5 and Alg. 1–2): runs the forward pass at
+/// (w, x₀), evaluates h(x_τ) and writes, for every layer, the direction of its update. Optimisers move
+/// w ← w − η·direction (<see cref="GradientDescent{T}"/>, η the step) or w ← w − direction
+/// (<see cref="MoreauGradientDescent{T}"/>, the step folded in).
+/// </summary>
+/// <remarks>
+/// <para>
+/// An optional ℓ2 term r(w) = (μ/2)‖w‖² (<see cref="ParameterL2"/>; paper App. D.6, E.1.2) joins the objective:
+/// <see cref="Evaluate"/> returns h(x_τ) + r(w) and each oracle accounts for r in its direction.
+/// </para>
+/// <para>
+/// An oracle keeps one <see cref="ChainWorkspace{T}"/> per batch size it has seen (allocated on first use, reused
+/// afterwards), so evaluating allocates nothing in the steady state. Use one oracle per thread.
+/// </para>
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private ChainWorkspace<T>[] _workspaces = [];
+
+    private protected ChainOracle(Chain<T> chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        Chain = chain;
+    }
+
+    /// <summary>The chain f(w, x₀).</summary>
+    public Chain<T> Chain { get; }
+
+    /// <summary>μ ≥ 0 of the ℓ2 term r(w) = (μ/2)‖w‖² summed over all layers (default 0).</summary>
+    public T ParameterL2
+    {
+        get;
+        init
+        {
+            if (!(value >= T.Zero) || !T.IsFinite(value))
+                throw new ArgumentOutOfRangeException(nameof(ParameterL2), value, "The ℓ2 weight μ must be finite and non-negative.");
+            field = value;
+        }
+    } = T.Zero;
+
+    /// <summary>
+    /// Runs the forward pass at parameters <paramref name="w"/> (|w| values) and inputs <paramref name="x0"/>
+    /// (m samples), evaluates h(x_τ) + r(w) and writes the update direction of every layer into
+    /// <paramref name="direction"/> (|w| values, must not overlap <paramref name="w"/>).
+    /// </summary>
+    /// <returns>h(f(w, x₀)) + r(w), at <paramref name="w"/>.</returns>
+    /// <exception cref="NonFiniteValueException">A NaN or infinity appeared (names the layer); <paramref name="direction"/> is then undefined.</exception>
+    public T Evaluate(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> direction)
+    {
+        CheckObjective(objective);
+        Chain.CheckParameters(w, nameof(w));
+        Chain.CheckParameters(direction, nameof(direction));
+        if (w.Overlaps(direction))
+            throw new ArgumentException("direction overlaps w.", nameof(direction));
+        ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
+        Chain.Forward(w, x0, workspace, record: true);
+        T value = Backward(w, objective, workspace, direction);
+        return value + Regularization(w);
+    }
+
+    /// <summary>h(f(w, x₀)) + r(w) without a backward pass (the forward pass records no tapes).</summary>
+    public T Value(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective)
+    {
+        CheckObjective(objective);
+        ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
+        Chain.Forward(w, x0, workspace, record: false);
+        T value = objective.Value(workspace.Output);
+        CheckValue(value, objective);
+        return value + Regularization(w);
+    }
+
+    /// <summary>The workspace this oracle uses for batches of <paramref name="batch"/> samples (created on first use).</summary>
+    public ChainWorkspace<T> Workspace(int batch)
+    {
+        ChainWorkspace<T>[] workspaces = _workspaces;
+        for (int i = 0; i < workspaces.Length; i++)
+        {
+            if (workspaces[i].BatchSize == batch)
+                return workspaces[i];
+        }
+
+        ChainWorkspace<T> created = Chain.CreateWorkspace(batch);
+        _workspaces = [.. workspaces, created];
+        return created;
+    }
+
+    /// <summary>
+    /// The backward pass after a taped forward pass into <paramref name="workspace"/>: returns h(x_τ) and writes the
+    /// directions (without the ℓ2 term's value, which the caller adds).
+    /// </summary>
+    private protected abstract T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction);
+
+    private protected void CheckValue(T value, IMoreauObjective<T> objective)
+    {
+        if (!T.IsFinite(value))
+            NonFinite.CheckObjective([value], Chain, objective, NonFiniteQuantity.ObjectiveValue);
+    }
+
+    private T Regularization(ReadOnlySpan<T> w) =>
+        T.IsZero(ParameterL2) ? T.Zero : ParameterL2 / (T.One + T.One) * Vectors.SumOfSquares(w);
+
+    private void CheckObjective(IMoreauObjective<T> objective)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        if (objective.InputCount != Chain.OutputCount)
+            throw new ArgumentException(
+                $"The objective ({objective.GetType().Name}) reads {objective.InputCount} values per sample but {Chain.Describe(Chain.Length - 1)} outputs {Chain.OutputCount}.",
+                nameof(objective));
+    }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace MoreauGen;
+
+/// <summary>
+/// An inner algorithm A (paper Alg. 1, eq. 4) that minimises a smooth function, used to compute Moreau gradients
+/// ∇env(f)(z) = −argmin_y { f(z + y) + ½‖y‖² } where no closed form exists. The built-ins are
+/// <see cref="TwoStepSolver{T}"/> (the paper's choice, App. E.2.1), <see cref="GradientDescentSolver{T}"/> and
+/// <see cref="LbfgsSolver{T}"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Solvers hold only settings: one instance may serve any number of threads, each with its own
+/// <see cref="SolverWorkspace{T}"/>. A solve allocates nothing. The function is a generic argument (a struct or ref
+/// struct is called directly, without boxing).
+/// </para>
+/// <para>
+/// Every solver works at any scale of the problem: tolerances are relative (to the start gradient), vectors are
+/// kept in units of a power of two chosen from the start gradient so that inner products neither underflow nor
+/// overflow, and line searches accept steps on derivative conditions where the change of value is below the
+/// rounding of the value (see the remarks of <see cref="TwoStepSolver{T}"/>).
+/// </para>
+/// <para>
+/// The set of solvers is closed (the constructor is not public): a solve dispatches to its algorithm by type, so
+/// that the function stays a generic argument all the way down, without generic virtual calls.
+/// </para>
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // Work vectors shared by all solvers: 0 the iterate, 1 its gradient, 2 the unscaled point handed to the function.
+    private protected const int Iterate = 0, Gradient = 1, Unscaled = 2, FirstFree = 3;
+
+    private protected InnerSolver()
+    {
+    }
+
+    /// <summary>How many work vectors of the problem's dimension a solve needs.</summary>
+    public abstract int WorkVectorCount { get; }
+
+    /// <summary>How many work scalars a solve needs.</summary>
+    public virtual int WorkScalarCount => 0;
+
+    /// <summary>Allocates a workspace for problems of up to <paramref name="dimension"/> unknowns.</summary>
+    public SolverWorkspace<T> CreateWorkspace(int dimension) => new(dimension, WorkVectorCount, WorkScalarCount);
+
+    /// <summary>
+    /// Minimises <paramref name="function"/> from the point in <paramref name="y"/>, writing the result into
+    /// <paramref name="y"/>. Evaluates the function at the start point first.
+    /// </summary>
+    public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, SolverWorkspace<T> workspace)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+        => Solve(ref function, y, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: false);
+
+    /// <summary>
+    /// Minimises <paramref name="function"/> from the point in <paramref name="y"/>, whose value
+    /// <paramref name="startValue"/> and gradient <paramref name="startGradient"/> the caller already knows
+    /// (e.g. from a pullback at the forward pass's tape), writing the result into <paramref name="y"/>.
+    /// </summary>
+    public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, T startValue,
+                                               ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        if (startGradient.Length != y.Length)
+            throw new ArgumentException($"startGradient has {startGradient.Length} values; y has {y.Length}.", nameof(startGradient));
+        return Solve(ref function, y, knownStart: true, startValue, startGradient, workspace, fromZero: false);
+    }
+
+    /// <summary>
+    /// The Moreau gradient −argmin F, where <paramref name="subproblem"/> is F(y) = f(z + y) + ½‖y‖² (e.g. a
+    /// <see cref="LayerInputSubproblem{T}"/>): minimises F from y = 0 and writes −y into <paramref name="result"/>.
+    /// </summary>
+    public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, SolverWorkspace<T> workspace)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+        => Solve(ref subproblem, result, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: true);
+
+    /// <summary>
+    /// As <see cref="MoreauGradient{TFunction}(ref TFunction, Span{T}, SolverWorkspace{T})"/>, with F(0) =
+    /// <paramref name="startValue"/> and ∇F(0) = <paramref name="startGradient"/> already known.
+    /// </summary>
+    public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, T startValue,
+                                                     ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        if (startGradient.Length != result.Length)
+            throw new ArgumentException($"startGradient has {startGradient.Length} values; result has {result.Length}.", nameof(startGradient));
+        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true);
+    }
+
+    /// <summary>
+    /// The common frame of every solver: start value and gradient, the scaling σ, the algorithm, the result. With
+    /// <paramref name="fromZero"/> the start is y = 0 whatever <paramref name="y"/> holds, and the result written is
+    /// −argmin (a Moreau gradient); <paramref name="startGradient"/> may then not overlap <paramref name="y"/>.
+    /// </summary>
+    private SolverReport<T> Solve<TFunction>(scoped ref TFunction f, Span<T> y, bool knownStart, T startValue,
+                                             scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, bool fromZero)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        int n = y.Length;
+        workspace.Check(n, WorkVectorCount, WorkScalarCount);
+        Span<T> iterate = workspace.Vector(Iterate, n);
+        Span<T> gradient = workspace.Vector(Gradient, n);
+        int evaluations = 0;
+        T value;
+        if (fromZero)
+            iterate.Clear();
+        else
+            y.CopyTo(iterate);
+        if (knownStart)
+        {
+            value = startValue;
+            startGradient.CopyTo(gradient);
+        }
+        else
+        {
+            value = f.Evaluate(iterate, gradient);
+            evaluations = 1;
+        }
+
+        T maxMagnitude = Vectors.MaxMagnitude(gradient);
+        if (!T.IsFinite(value) || !T.IsFinite(maxMagnitude))
+        {
+            if (fromZero)
+                y.Clear();
+            return new SolverReport<T>(SolverStatus.NonFiniteStart, 0, T.NaN, T.NaN, true).WithFrame(T.One, evaluations);
+        }
+
+        if (T.IsZero(maxMagnitude))
+        {
+            if (fromZero)
+                y.Clear();
+            return new SolverReport<T>(SolverStatus.Converged, 0, T.Zero, T.Zero, true).WithFrame(T.One, evaluations);
+        }
+
+        var problem = new ScaledProblem<T>(ScaledProblem<T>.ChooseSigma(maxMagnitude), workspace.Vector(Unscaled, n));
+        problem.Evaluations = evaluations;
+        if (problem.Active)
+        {
+            Vectors.Multiply(iterate, problem.InverseSigma, iterate);
+            Vectors.Multiply(gradient, problem.InverseSigma, gradient);
+        }
+
+        T initialSquared = Vectors.SumOfSquares<T>(gradient);
+        SolverReport<T> report = this switch
+        {
+            TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            GradientDescentSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            LbfgsSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            _ => throw new UnreachableException(),
+        };
+
+        T outputScale = fromZero ? -problem.Sigma : problem.Sigma;
+        if (outputScale == T.One)
+            iterate.CopyTo(y);
+        else
+            Vectors.Multiply(iterate, outputScale, y);
+        return report.WithFrame(problem.Sigma, problem.Evaluations);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace MoreauGen;
+
+/// <summary>
+/// The paper's inner algorithm (App. E.2.1): one gradient step with a Goldstein line search, then one
+/// Barzilai–Borwein step. Cheap (typically two evaluations after the start) and exact when the function is
+/// quadratic with an isotropic Hessian, e.g. F(y) = f(z + y) + ½‖y‖² with f affine, where the unit step is exact.
+/// </summary>
+/// <remarks>
+/// <para>
+/// From y₀ with gradient g₀: y₁ = y₀ − s₁·g₀, s₁ found by a Goldstein line search starting at
+/// <see cref="InitialStep"/> (c = ¼: ¼·s·φ'(0) ≥ φ(s) − φ(0) ≥ ¾·s·φ'(0)); then with s = y₁ − y₀ and
+/// r = g₁ − g₀, y₂ = y₁ − η·g₁ with the Barzilai–Borwein step η = sᵀs / sᵀr. Safeguard: when sᵀr ≤ 0 (no
+/// positive curvature along s) or the ratio is not finite, η = s₁.
+/// </para>
+/// <para>
+/// At any scale: when the change of value is below ~10ε of the value (a Moreau subproblem whose multiplier is
+/// ~1e-30 while the state is ~1: x + u rounds to x), the line search accepts on the approximate Wolfe conditions
+/// (Hager–Zhang) on derivatives instead of Goldstein's conditions on values; vectors are rescaled by a power of two
+/// so that sᵀs and sᵀr do not underflow.
+/// </para>
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int Direction = FirstFree, TrialIterate = FirstFree + 1, TrialGradient = FirstFree + 2;
+
+    /// <summary>The first step tried by the line search; 1 is the gradient step of the linearised subproblem.</summary>
+    public T InitialStep
+    {
+        get;
+        init => field = value > T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialStep), value, "The initial step must be positive and finite.");
+    } = T.One;
+
+    /// <summary>The most trials the line search makes.</summary>
+    public int MaxLineSearchTrials
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxLineSearchTrials), value, "A line search makes at least one trial.");
+    } = 30;
+
+    /// <summary>
+    /// Whether to evaluate the gradient after the last step so that <see cref="SolverReport{T}.GradientNorm"/> is
+    /// measured at the result (one more evaluation; the paper's algorithm does not).
+    /// </summary>
+    public bool EvaluateFinalGradient { get; init; }
+
+    /// <inheritdoc/>
+    public override int WorkVectorCount => FirstFree + 3;
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
+    internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
+                                            T value, T initialSquared, SolverWorkspace<T> workspace)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        int n = y.Length;
+        Span<T> d = workspace.Vector(Direction, n);
+        Span<T> y1 = workspace.Vector(TrialIterate, n);
+        Span<T> g1 = workspace.Vector(TrialGradient, n);
+
+        // Step 1: gradient step with a Goldstein line search.
+        Vectors.Negate(g, d);
+        T slope = -initialSquared;
+        LineSearchOutcome outcome = LineSearch<T>.Search(ref f, ref problem, LineSearchRule.Goldstein, y, value, d, slope,
+                                                         InitialStep, MaxLineSearchTrials, y1, g1, out _, out T s1);
+        if (outcome == LineSearchOutcome.Failed)
+            return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, initialSquared, initialSquared, true);
+
+        // Step 2: Barzilai–Borwein, η = sᵀs / sᵀr with s = s₁·d and r = g₁ − g₀ (r is written over g₀).
+        Vectors.Subtract(g1, g, g);
+        T dd = Vectors.Dot(d, d);
+        T dr = Vectors.Dot(d, g);
+        T eta = s1 * (dd / dr);
+        if (!(dr > T.Zero) || !T.IsFinite(eta) || !(eta > T.Zero))
+            eta = s1;
+        Vectors.MultiplyAdd(g1, -eta, y1, y);
+
+        T finalSquared;
+        bool atResult = EvaluateFinalGradient;
+        if (atResult)
+        {
+            problem.Evaluate(ref f, y, g);
+            finalSquared = Vectors.SumOfSquares<T>(g);
+        }
+        else
+        {
+            finalSquared = Vectors.SumOfSquares<T>(g1);
+        }
+
+        SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
+        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult);
+    }
+}

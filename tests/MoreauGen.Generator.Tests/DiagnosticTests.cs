@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Parsing;
+using MoreauGen.Generator.Tests.Infrastructure;
+
+namespace MoreauGen.Generator.Tests;
+
+/// <summary>
+/// One case per diagnostic id: the generator reports exactly that id, at the marked node, with a complete
+/// message; and for an error nothing is generated for the method.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    internal const string Header = """
+        using System;
+        using MoreauGen;
+
+        """;
+
+    private const string Sig = "(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)";
+
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "MG0001", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public static void [|Apply|]{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0001", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public [|double|] Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => 0; }""" },
+        { "MG0001", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply[|(ReadOnlySpan<double> w, Span<double> y)|] { y[0] = w[0]; } }""" },
+        { "MG0001", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply(ReadOnlySpan<double> w, [|double[]|] x, Span<double> y) { y[0] = w[0]; } }""" },
+        { "MG0001", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, [|ref Span<double> y|]) { y[0] = w[0]; } }""" },
+        { "MG0002", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply([|ReadOnlySpan<int>|] w, ReadOnlySpan<int> x, Span<int> y) { y[0] = w[0]; } }""" },
+        { "MG0002", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply(ReadOnlySpan<float> w, [|ReadOnlySpan<double>|] x, Span<double> y) { y[0] = x[0]; } }""" },
+        { "MG0003", $$"""public class [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0004", $$"""public static partial class [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0005", $$"""public class [|Outer|] { public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } } }""" },
+        { "MG0006", $$"""
+            public partial class L
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void First{{Sig}} { y[0] = x[0]; }
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void [|Second|]{{Sig}} { y[0] = x[0]; }
+            }
+            """ },
+        { "MG0007", $$"""public partial class L { public int ParameterCount => 1; [MoreauLayer([|Parameters = 1|], Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0008", $$"""public partial class L { [[|MoreauLayer(Inputs = 1, Outputs = 1)|]] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)] public void Apply{{Sig}} { y[0] = 0; y[1] = 0; [|for (int i = 0; i < 2; i++) y[i] += w[i] * x[i];|] } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { [|if (x[0] > 0) y[0] = x[0]; else y[0] = w[0];|] } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { int [|k = 0|]; y[0] = x[k]; } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x[0] > w[0] ? x[0] : w[0]|]; } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x.Length|] * w[0]; } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[[|(int)w[0]|]]; } }""" },
+        { "MG0011", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|Math.Asin(x[0])|] * w[0]; } }""" },
+        { "MG0011", $$"""public partial class L { static double Helper(double a) => a * a; [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|Helper(x[0])|] * w[0]; } }""" },
+        { "MG0012", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0] * w[0]; [|Apply(w, x, y)|]; } }""" },
+        { "MG0013", $$"""public partial class L { public void [|Forward|]() { } [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0013", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void [|Pullback|]{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0014", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 2)] public void Apply{{Sig}} { y[1] = [|y[0]|] * x[0]; y[0] = w[0]; } }""" },
+        { "MG0014", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { [|y[0]|] += x[0] * w[0]; } }""" },
+        { "MG0015", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[[|2|]] * w[0]; } }""" },
+        { "MG0015", $$"""public partial class L { public int ParameterCount => 1; public int InputCount => 1; public int OutputCount => 1; [MoreauLayer] public void Apply{{Sig}} { y[0] = x[[|-1|]] * w[0]; } }""" },
+        { "MG0016", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 3)] public void [|Apply|]{{Sig}} { y[1] = x[0] * w[0]; } }""" },
+        { "MG0017", $$"""public partial class L { [MoreauLayer([|Parameters = -2|], Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, [|Batched = true|])] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0020", $$"""public ref partial struct [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0020", $$"""file partial class [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0021", $$"""public abstract partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public abstract void [|Apply|]{{Sig}}; }""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Reports_the_id_at_the_offending_node(string id, string marked)
+    {
+        MarkedSource source = MarkedSource.Parse(Header + marked);
+        GeneratorResult result = GeneratorHarness.Run(source.Text);
+        AssertOne(result, id, source);
+    }
+
+    [Fact]
+    public void MG0018_is_reported_at_the_attribute_when_the_runtime_is_not_referenced()
+    {
+        MarkedSource source = MarkedSource.Parse(Header + $$"""public partial class L { [[|MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)|]] public void Apply{{Sig}} { y[0] = x[0]; } }""");
+        var compilation = GeneratorHarness.Compile(source.Text);
+        compilation = compilation.RemoveReferences(compilation.References.Where(r => r.Display?.EndsWith("MoreauGen.Runtime.dll", StringComparison.Ordinal) == true));
+        AssertOne(GeneratorHarness.Run(compilation), "MG0018", source);
+    }
+
+    [Fact]
+    public void MG0022_reports_a_generator_failure_instead_of_throwing()
+    {
+        MarkedSource source = MarkedSource.Parse(Header + $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void [|Apply|]{{Sig}} { y[0] = x[0]; } }""");
+        LayerParser.FailForTesting = name => name == "Apply";
+        try
+        {
+            GeneratorResult result = GeneratorHarness.Run(source.Text);
+            Assert.Null(result.Result.Exception);
+            AssertOne(result, "MG0022", source);
+        }
+        finally
+        {
+            LayerParser.FailForTesting = null;
+        }
+    }
+
+    [Fact]
+    public void Every_id_has_a_case()
+    {
+        var covered = new HashSet<string>(Cases.Select(c => (string)c[0])) { "MG0018", "MG0022" };
+        Assert.Equal(DiagnosticDescriptors.All.Select(d => d.Id).OrderBy(i => i), covered.OrderBy(i => i));
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_help_link_built_from_its_id_and_is_tracked_in_the_release_file()
+    {
+        string unshipped = File.ReadAllText(Path.Combine(Snapshot.Directory, "..", "..", "..", "src", "Generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (DiagnosticDescriptor descriptor in DiagnosticDescriptors.All)
+        {
+            Assert.Matches("^MG\\d{4}$", descriptor.Id);
+            Assert.Equal(DiagnosticDescriptors.HelpLinkBase + "#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+            Assert.Contains(descriptor.Id + " | MoreauGen | " + descriptor.DefaultSeverity, unshipped);
+        }
+    }
+
+    private static void AssertOne(GeneratorResult result, string id, MarkedSource source)
+    {
+        Assert.Null(result.Result.Exception);
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
+        string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.DoesNotMatch(new Regex(@"\{\d\}"), message);
+        if (diagnostic.Severity == DiagnosticSeverity.Error)
+        {
+            // Nothing is generated for the method in error (with two layer methods, the first one still is).
+            Assert.Equal(id == "MG0006" ? ["L.First.g.cs"] : [], result.Sources.Keys);
+        }
+    }
+}

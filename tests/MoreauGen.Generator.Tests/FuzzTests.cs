@@ -1,0 +1,142 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using MoreauGen.Generator.Tests.Corpus;
+using MoreauGen.Generator.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace MoreauGen.Generator.Tests;
+
+/// <summary>
+/// Mutated and truncated layer sources (seeded): the generator never throws (no run-result exception, no
+/// CS8785), what it generates always parses, and when the mutated source compiles and the generator reports no
+/// error, the generated code compiles too.
+/// </summary>
+public sealed class FuzzTests(ITestOutputHelper output)
+{
+    private const int Runs = 2000;
+
+    private static readonly string[] Tokens =
+    [
+        "(", ")", "{", "}", "[", "]", ";", ",", "=", "+=", "*=", "-", "+", "*", "/", "%", "?", ":", "..", "^1", "!",
+        "y[0]", "w[", "x[1]", "Math.Sin(", "MathF.Exp(", "Math.Asin(x[0])", ".Length", "1e308", "-0.0", "double.NaN", "\"s\"", "null",
+        "var ", "int ", "float ", "double ", "const ", "ref ", "static ", "partial ", "readonly ", "async ", "unsafe ",
+        "return;", "for (int i = 0; i < 2; i++) ", "if (x[0] > 0) ", "while (true) ", "goto L; L: ", "throw null;",
+        "[MoreauLayer]", "[MoreauLayer(Parameters = 1)]", "[MoreauLayer(Batched = true)]", "Apply(w, x, y);", "this.", "base.",
+        "y[0] = y[0] * y[0];", "a = a * a;", "double a = x[0];", "y[n - 1] = 1;", "stackalloc double[2]", "new double[3]",
+        "public int ParameterCount => 1;", "void Forward() {}", "=> y[0] = w[0];", "<T>", "where T : struct", "#if X", "/*", "//",
+    ];
+
+    [Fact]
+    public void Mutated_layers_never_make_the_generator_throw()
+    {
+        string[] seeds = Seeds().ToArray();
+        var random = new Random(20251127);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver();
+        int generated = 0, reported = 0, compiledClean = 0;
+
+        for (int run = 0; run < Runs; run++)
+        {
+            string source = Mutate(seeds[random.Next(seeds.Length)], random);
+            CSharpCompilation compilation = GeneratorHarness.Compile(source);
+            driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation updated, out ImmutableArray<Diagnostic> driverDiagnostics);
+            GeneratorRunResult result = driver.GetRunResult().Results.Single();
+
+            string context = $"run {run}:\n{source}";
+            Assert.True(result.Exception is null, $"{result.Exception}\n{context}");
+            Assert.False(driverDiagnostics.Any(d => d.Id == "CS8785"), context);
+            foreach (GeneratedSourceResult file in result.GeneratedSources)
+            {
+                Assert.True(!file.SyntaxTree.GetDiagnostics().Any(), $"{file.HintName} does not parse\n{context}");
+            }
+
+            generated += result.GeneratedSources.Length;
+            reported += result.Diagnostics.Length;
+            bool generatorError = result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+            if (result.GeneratedSources.Length > 0 && !generatorError &&
+                !compilation.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                compiledClean++;
+                Diagnostic[] errors = updated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+                Assert.True(errors.Length == 0, $"{string.Join("\n", errors.Take(5))}\n{string.Join("\n", result.GeneratedSources.Select(s => s.SourceText))}\n{context}");
+            }
+        }
+
+        output.WriteLine($"{Runs} mutated sources: {generated} generated files, {reported} generator diagnostics, {compiledClean} error-free sources whose generated code compiled.");
+        Assert.True(generated > 100 && reported > 100 && compiledClean > 50, "the mutations should exercise both generation and diagnostics");
+    }
+
+    private static IEnumerable<string> Seeds()
+    {
+        foreach (CorpusEntry entry in LayerCorpus.All)
+        {
+            yield return LayerCorpus.StandaloneSource(entry, single: false);
+            yield return LayerCorpus.StandaloneSource(entry, single: true);
+        }
+
+        foreach (string source in SnapshotTests.Sources.Values)
+        {
+            yield return SnapshotTests.Usings + source;
+        }
+
+        foreach (object[] diagnosticCase in DiagnosticTests.Cases)
+        {
+            yield return DiagnosticTests.Header + MarkedSource.Parse((string)diagnosticCase[1]).Text;
+        }
+    }
+
+    /// <summary>One to three edits: truncation, deletion, insertion of a token, a duplicated or swapped line, a replaced token.</summary>
+    private static string Mutate(string source, Random random)
+    {
+        int edits = 1 + random.Next(3);
+        for (int i = 0; i < edits && source.Length > 0; i++)
+        {
+            int at = random.Next(source.Length);
+            switch (random.Next(6))
+            {
+                case 0:
+                    source = source[..at];
+                    break;
+                case 1:
+                    source = source.Remove(at, Math.Min(source.Length - at, 1 + random.Next(20)));
+                    break;
+                case 2:
+                    source = source.Insert(at, Tokens[random.Next(Tokens.Length)]);
+                    break;
+                case 3:
+                case 4:
+                {
+                    var lines = source.Split('\n').ToList();
+                    int a = random.Next(lines.Count), b = random.Next(lines.Count);
+                    if (random.Next(2) == 0)
+                    {
+                        lines.Insert(b, lines[a]);
+                    }
+                    else
+                    {
+                        (lines[a], lines[b]) = (lines[b], lines[a]);
+                    }
+
+                    source = string.Join('\n', lines);
+                    break;
+                }
+
+                default:
+                {
+                    string token = Tokens[random.Next(Tokens.Length)];
+                    string[] targets = ["w[", "x[", "y[", "double", "float", "Math", "0", "1", "+", "*", "=", "partial", "void", "MoreauLayer", ";"];
+                    string target = targets[random.Next(targets.Length)];
+                    int index = source.IndexOf(target, at, StringComparison.Ordinal);
+                    if (index >= 0)
+                    {
+                        source = source.Remove(index, target.Length).Insert(index, token);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return source;
+    }
+}

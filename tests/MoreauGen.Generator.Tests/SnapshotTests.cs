@@ -1,0 +1,199 @@
+using Microsoft.CodeAnalysis;
+using MoreauGen.Generator.Tests.Infrastructure;
+
+namespace MoreauGen.Generator.Tests;
+
+/// <summary>
+/// The generated source of representative layers, pinned by snapshots (Snapshots/*.verified.cs). Each layer's
+/// generated code must also compile, with every warning on, without diagnostics.
+/// </summary>
+public sealed class SnapshotTests
+{
+    internal const string Usings = """
+        using System;
+        using MoreauGen;
+
+        """;
+
+    public static TheoryData<string> Layers => new(Sources.Keys);
+
+    internal static readonly Dictionary<string, string> Sources = new()
+    {
+        ["Pendulum"] = """
+            namespace Samples;
+
+            /// <summary>One explicit Euler step of a pendulum driven by the torque w[0].</summary>
+            public partial class Pendulum
+            {
+                private readonly double dt = 0.05;
+
+                [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2)]
+                public void Step(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    const double g = 9.81;
+                    double theta = x[0];
+                    double omega = x[1];
+                    double accel = -g * Math.Sin(theta) + w[0];
+                    y[0] = theta + dt * omega;
+                    y[1] = omega + dt * accel;
+                }
+            }
+            """,
+        ["FloatNeuron"] = """
+            namespace Samples;
+
+            public partial class FloatNeuron
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 2, Outputs = 1)]
+                public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+                {
+                    float z = w[0] * x[0] + w[1] * x[1] + w[2];
+                    y[0] = MathF.Tanh(z);
+                }
+            }
+            """,
+        ["RuntimeSizes"] = """
+            namespace Samples;
+
+            /// <summary>Sizes known at run time: the type declares them.</summary>
+            public partial class Scaled(int n)
+            {
+                private readonly double gain = 0.5;
+
+                public int ParameterCount => n;
+
+                public int InputCount => n;
+
+                public int OutputCount => 2;
+
+                [MoreauLayer]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    y[0] = gain * w[0] * x[n - 1];
+                    y[1] = Math.Exp(w[n - 1]) + x[0];
+                }
+            }
+            """,
+        ["Reassigned"] = """
+            namespace Samples;
+
+            /// <summary>A local overwritten with its own square: the reverse pass needs the value before.</summary>
+            public partial class Reassigned
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    var a = w[0] * x[0];
+                    a = a * a;
+                    a += Math.Sin(a);
+                    y[0] = a;
+                }
+            }
+            """,
+        ["OutputsReadBack"] = """
+            namespace Samples;
+
+            public partial class OutputsReadBack
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    y[0] = Math.Exp(w[0] * x[0]);
+                    y[0] *= w[1];
+                    y[1] = y[0] / (1.0 + x[0] * x[0]);
+                }
+            }
+            """,
+        ["RuntimeOutputIndex"] = """
+            namespace Samples;
+
+            /// <summary>y indexed by a run-time expression: the adjoint of y lives in a buffer.</summary>
+            public partial class Tail(int n)
+            {
+                public int ParameterCount => 1;
+
+                public int InputCount => 1;
+
+                public int OutputCount => n;
+
+                [MoreauLayer]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    y[n - 1] = w[0] * x[0];
+                    y[n - 1] += Math.Cos(x[0]);
+                }
+            }
+            """,
+        ["NestedStruct"] = """
+            namespace Samples.Nested;
+
+            public partial class Outer
+            {
+                internal readonly partial struct Inner
+                {
+                    [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 1)]
+                    public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y) => y[0] = w[0] * x[0] - w[1];
+                }
+            }
+            """,
+        ["Piecewise"] = """
+            namespace Samples;
+
+            public partial class Piecewise
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    y[0] = Math.Max(w[0] * x[0], 0.0) + Math.Abs(x[1] - w[1]);
+                    y[1] = Math.Pow(1.5 + x[0] * x[0], w[1]) / Math.Min(2.0, 3.0 + x[1]);
+                }
+            }
+            """,
+        ["MixedPrecision"] = """
+            public partial class MixedPrecision
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    const double tiny = -1e-7;
+                    float f = (float)(w[0] * x[0]);
+                    f = MathF.Sqrt(1f + f * f);
+                    y[0] = (double)f + tiny * x[0];
+                }
+            }
+            """,
+        ["Linear"] = """
+            namespace Samples;
+
+            /// <summary>Affine in w and x: the reverse pass reads no forward values, so there is no tape.</summary>
+            public partial class Linear
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    y[0] = w[0] * x[0] + w[1] * x[1] - (x[0] - x[1]) / 2.0;
+                }
+            }
+            """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Generated_source_matches_the_snapshot(string name)
+    {
+        GeneratorResult result = GeneratorHarness.Run(Usings + Sources[name]);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Snapshot.Verify(name, Assert.Single(result.Sources).Value);
+    }
+
+    [Fact]
+    public void There_are_at_least_eight_snapshots_and_no_stale_ones()
+    {
+        Assert.True(Sources.Count >= 8);
+        string[] files = Directory.Exists(Snapshot.Directory)
+            ? Directory.GetFiles(Snapshot.Directory, "*.verified.cs").Select(f => Path.GetFileName(f)[..^".verified.cs".Length]).ToArray()
+            : [];
+        Assert.Empty(files.Except(Sources.Keys));
+    }
+}
