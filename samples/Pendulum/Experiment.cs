@@ -1,0 +1,128 @@
+using MoreauGen.Samples.Common;
+
+namespace MoreauGen.Samples.Pendulum;
+
+/// <summary>What was run for one horizon: the grid of each method, its selected step, and the fixed (paper's) steps.</summary>
+/// <param name="Horizon">τ.</param>
+/// <param name="Grids">Per method, the grid runs in ascending step order (empty without a grid).</param>
+/// <param name="Selected">Per method, the grid run with the smallest <see cref="Curve.MeanBestCost"/>; absent when there is no grid or every grid run stopped on a non-finite value.</param>
+/// <param name="Fixed">Per method, the run at the fixed step (the paper's pick unless overridden); absent when there is none.</param>
+public sealed record HorizonResult(
+    int Horizon,
+    IReadOnlyDictionary<DescentMethod, IReadOnlyList<Curve>> Grids,
+    IReadOnlyDictionary<DescentMethod, Curve> Selected,
+    IReadOnlyDictionary<DescentMethod, Curve> Fixed)
+{
+    /// <summary>Every distinct run of this horizon, grid first (method by method, ascending steps), then fixed steps not on the grid.</summary>
+    public IEnumerable<Curve> AllCurves()
+    {
+        var seen = new HashSet<Curve>(ReferenceEqualityComparer.Instance);
+        foreach (var grid in Grids.Values)
+        {
+            foreach (Curve curve in grid)
+            {
+                if (seen.Add(curve))
+                    yield return curve;
+            }
+        }
+
+        foreach (Curve curve in Fixed.Values)
+        {
+            if (seen.Add(curve))
+                yield return curve;
+        }
+    }
+}
+
+/// <summary>
+/// The experiment of paper §4 / App. E.2.2: for each horizon and method, a grid search over steps 2^e choosing the
+/// step with the smallest mean best-so-far cost over the iterations, plus the fixed (paper's) steps. The runs are
+/// independent and run in parallel over the machine's cores; the results do not depend on the order.
+/// </summary>
+public static class Experiment
+{
+    /// <summary>Runs everything <paramref name="settings"/> asks for, showing progress on <paramref name="progress"/> (one task per horizon).</summary>
+    public static IReadOnlyList<HorizonResult> Run(PendulumSettings settings, ConsoleProgress? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+
+        // The distinct runs: (horizon, method, step); a fixed step on the grid is run once.
+        var plan = new List<(int Horizon, DescentMethod Method, double Step)>();
+        foreach (int horizon in settings.Horizons)
+        {
+            foreach (DescentMethod method in settings.Methods)
+            {
+                foreach (int e in settings.GridExponents)
+                    Add(horizon, method, Math.ScaleB(1.0, e));
+                if (settings.FixedStep(method, horizon) is double step)
+                    Add(horizon, method, step);
+            }
+        }
+
+        var tasks = new Dictionary<int, ProgressItem>();
+        if (progress is not null)
+        {
+            foreach (int horizon in settings.Horizons)
+                tasks[horizon] = progress.AddTask($"τ = {horizon}: {plan.Count(r => r.Horizon == horizon)} runs", plan.Count(r => r.Horizon == horizon));
+        }
+
+        var curves = new Curve[plan.Count];
+        // Longest runs first (MorGD on the longest horizon) so that the cores stay busy to the end.
+        int[] order = [.. Enumerable.Range(0, plan.Count)
+            .OrderByDescending(i => plan[i].Horizon * (plan[i].Method == DescentMethod.MoreauGradientDescent ? 4 : 1))];
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var (horizon, method, step) = plan[i];
+            InnerSolver<double>? solver = method == DescentMethod.MoreauGradientDescent ? settings.CreateSolver() : null;
+            curves[i] = SwingUp.Run(horizon, method, step, settings.Iterations, settings.Gamma, solver);
+            if (tasks.TryGetValue(horizon, out ProgressItem? task))
+                task.Increment();
+        });
+
+        var results = new List<HorizonResult>();
+        foreach (int horizon in settings.Horizons)
+        {
+            var grids = new Dictionary<DescentMethod, IReadOnlyList<Curve>>();
+            var selected = new Dictionary<DescentMethod, Curve>();
+            var fixedRuns = new Dictionary<DescentMethod, Curve>();
+            foreach (DescentMethod method in settings.Methods)
+            {
+                Curve Find(double step) => curves[plan.IndexOf((horizon, method, step))];
+                Curve[] grid = [.. settings.GridExponents.Select(e => Find(Math.ScaleB(1.0, e)))];
+                grids[method] = grid;
+                if (Select(grid) is Curve best)
+                    selected[method] = best;
+                if (settings.FixedStep(method, horizon) is double step)
+                    fixedRuns[method] = Find(step);
+            }
+
+            results.Add(new HorizonResult(horizon, grids, selected, fixedRuns));
+        }
+
+        return results;
+
+        void Add(int horizon, DescentMethod method, double step)
+        {
+            if (!plan.Contains((horizon, method, step)))
+                plan.Add((horizon, method, step));
+        }
+    }
+
+    /// <summary>
+    /// App. E.2.2's choice: the run with the smallest mean best-so-far cost (the smaller step on a tie), or null when
+    /// every run stopped on a NaN or an infinity.
+    /// </summary>
+    public static Curve? Select(IEnumerable<Curve> grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        Curve? best = null;
+        foreach (Curve curve in grid)
+        {
+            double score = curve.MeanBestCost;
+            if (double.IsFinite(score) && (best is null || score < best.MeanBestCost || (score == best.MeanBestCost && curve.Step < best.Step)))
+                best = curve;
+        }
+
+        return best;
+    }
+}

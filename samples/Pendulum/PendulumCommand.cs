@@ -1,0 +1,341 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics;
+using System.Globalization;
+using MoreauGen.Samples.Common;
+using Spectre.Console;
+
+namespace MoreauGen.Samples.Pendulum;
+
+/// <summary>An inclusive range of exponents e for the step grid 2^e, written <c>LOW..HIGH</c> on the command line.</summary>
+/// <param name="Low">The smallest exponent.</param>
+/// <param name="High">The largest exponent (≥ <paramref name="Low"/>).</param>
+public readonly record struct GridRange(int Low, int High)
+{
+    /// <summary>The largest |e| accepted: steps stay far from double's range limits.</summary>
+    public const int MaxMagnitude = 60;
+
+    /// <summary>The exponents Low..High.</summary>
+    public int[] Exponents() => [.. Enumerable.Range(Low, High - Low + 1)];
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Low}..{High}");
+}
+
+/// <summary>
+/// The command line of the sample (System.CommandLine): options, their parsing and validation, and the action that
+/// runs the experiment and writes its outputs.
+/// </summary>
+public static class PendulumCommand
+{
+    private const string Overview =
+        "Swings up a pendulum by optimising its torques with gradient descent (GD) and Moreau gradient descent (MorGD), "
+        + "as in §4 and App. E of Roulet & Harchaoui, Differentiable Programming à la Moreau (Fig. 3). The pendulum "
+        + "(m = 1, l = 1, μ = 0.01, g = 9.81, explicit Euler with δ = 0.1 s) starts hanging at rest, x₀ = (θ, ω) = (0, 0); "
+        + "one torque per time step, all 0 at the start; the cost is h(x_τ) = (θ_τ − π)² + 0.1·ω_τ² (π² ≈ 9.87 at the start). "
+        + "For each horizon and method it runs a grid of steps 2^e and chooses the step with the smallest mean, over the "
+        + "iterations, of the best cost so far (App. E.2.2; a run that hits NaN/∞ scores +∞), and also runs the paper's own "
+        + "picks (GD: η = 1 at τ = 50, ¼ at τ = 100; MorGD: α = 2^7, γ = ½). It prints a grid table and a summary table per "
+        + "horizon and writes curves.csv (every run, every iteration; a run stopped by a NaN/∞ ends at its last finite iteration), grid.csv (one row per run), fig3.png (the paper's "
+        + "Fig. 3 layout: GD vs MorGD at their chosen steps) and paper-picks.png into the output folder. Steps may be written "
+        + "as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
+
+    /// <summary>The options of one command (fresh instances per command: validators are added to them).</summary>
+    private sealed class Options
+    {
+        public readonly Option<int[]> HorizonsOption = new("--horizons", "-t")
+        {
+            Description = "Horizons τ (number of 0.1 s time steps, 1..100000) to run, e.g. --horizons 50 100.",
+            HelpName = "TAU",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = ArgumentArity.OneOrMore,
+            DefaultValueFactory = _ => [50, 100],
+        };
+
+        public readonly Option<string> MethodOption = new("--method", "-m")
+        {
+            Description = "Which methods to run: gd (gradient descent), morgd (Moreau gradient descent) or both.",
+            DefaultValueFactory = _ => "both",
+        };
+
+        public readonly Option<int> IterationsOption = new("--iterations", "-k")
+        {
+            Description = "Descent iterations K of every run (1..100000); costs are recorded at k = 0..K.",
+            HelpName = "K",
+            DefaultValueFactory = _ => 50,
+        };
+
+        public readonly Option<GridRange> GridOption = new("--grid")
+        {
+            Description = $"Exponents LOW..HIGH of the step grid 2^e searched for each method (|e| ≤ {GridRange.MaxMagnitude}), e.g. --grid -4..4.",
+            HelpName = "LOW..HIGH",
+            DefaultValueFactory = _ => new GridRange(PendulumSettings.DefaultGridLow, PendulumSettings.DefaultGridHigh),
+            CustomParser = ParseGrid,
+        };
+
+        public readonly Option<bool> NoGridOption = new("--no-grid")
+        {
+            Description = "Skip the grid search: run only the fixed steps (--gd-step, --alpha, or the paper's picks).",
+        };
+
+        public readonly Option<double?> GradientStepOption = new("--gd-step")
+        {
+            Description = "GD step η to run beside the grid at every horizon [default: the paper's pick, 1 at τ = 50 and 1/4 at τ = 100, none at other horizons].",
+            HelpName = "ETA",
+            CustomParser = result => ParseStep(result, "--gd-step"),
+        };
+
+        public readonly Option<double> AlphaOption = new("--alpha")
+        {
+            Description = "MorGD step α to run beside the grid, in the convention of eq. (52): g_t = ∇env(α·λ̂_tᵀφ_t(·, x_{t−1}))(w_t), "
+                          + "λ̂_{t−1} = ∇env(γ·λ̂_tᵀφ_t(w_t, ·))(x_{t−1}), λ̂_τ = ∇env(γh)(x_τ). Printed Alg. 2 with γ_t = γ^(τ−t+1), "
+                          + "α_t = α·γ_{t+1} and step α equals this with α/γ. The paper's pick is 2^7.",
+            HelpName = "ALPHA",
+            DefaultValueFactory = _ => PendulumSettings.PaperAlpha,
+            CustomParser = result => ParseStep(result, "--alpha") ?? 0,
+        };
+
+        public readonly Option<double> GammaOption = new("--gamma")
+        {
+            Description = "MorGD's γ in eq. (52), for the grid and the fixed α (the paper fixes ½).",
+            HelpName = "GAMMA",
+            DefaultValueFactory = _ => PendulumSettings.PaperGamma,
+            CustomParser = result => ParseStep(result, "--gamma") ?? 0,
+        };
+
+        public readonly Option<string> SolverOption = new("--solver")
+        {
+            Description = "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
+                          + "Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a tolerance). "
+                          + "Φw has a closed form here (φ is affine in the torque).",
+            DefaultValueFactory = _ => "two-step",
+        };
+
+        public readonly Option<int?> SolverStepsOption = new("--solver-steps")
+        {
+            Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
+            HelpName = "K",
+        };
+
+        public readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
+        {
+            Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
+                          + "--solver lbfgs stops there [default: 1e-10].",
+            HelpName = "TOL",
+        };
+
+        public readonly Option<string> OutOption = new("--out", "-o")
+        {
+            Description = "Output folder for curves.csv, grid.csv, fig3.png and paper-picks.png (created if needed).",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => "pendulum-out",
+        };
+
+        public readonly Option<bool> LogScaleOption = new("--log-scale")
+        {
+            Description = "Draw fig3.png with a logarithmic cost axis.",
+        };
+    }
+
+    /// <summary>
+    /// Builds the root command. Its action writes tables and progress to <paramref name="console"/> and problems to
+    /// <paramref name="error"/>; it returns 0 on success, 2 when the output folder cannot be used.
+    /// </summary>
+    public static RootCommand Create(IAnsiConsole console, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(error);
+        var o = new Options();
+        OneOf(o.MethodOption, "method", "gd", "morgd", "both");
+        OneOf(o.SolverOption, "inner solver", "two-step", "gd", "lbfgs");
+        var command = new RootCommand(Overview)
+        {
+            o.HorizonsOption, o.MethodOption, o.IterationsOption, o.GridOption, o.NoGridOption, o.GradientStepOption, o.AlphaOption,
+            o.GammaOption, o.SolverOption, o.SolverStepsOption, o.SolverToleranceOption, o.OutOption, o.LogScaleOption,
+        };
+        o.HorizonsOption.Validators.Add(result =>
+        {
+            foreach (int horizon in result.GetValueOrDefault<int[]>() ?? [])
+            {
+                if (horizon is < 1 or > 100_000)
+                    result.AddError($"--horizons: {horizon} is not a horizon; give numbers of time steps from 1 to 100000.");
+            }
+        });
+        o.IterationsOption.Validators.Add(result =>
+        {
+            int k = result.GetValueOrDefault<int>();
+            if (k is < 1 or > 100_000)
+                result.AddError($"--iterations: {k} is out of range; give 1 to 100000.");
+        });
+        o.SolverStepsOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int k && k < 1)
+                result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
+        });
+        o.SolverToleranceOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double tol && !(tol >= 0 && double.IsFinite(tol)))
+                result.AddError($"--solver-tolerance: {tol.ToString(CultureInfo.InvariantCulture)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-8.");
+        });
+        command.Validators.Add(result =>
+        {
+            string solver = result.GetValue(o.SolverOption) ?? "two-step";
+            if (solver == "two-step" && result.GetResult(o.SolverStepsOption) is { Implicit: false })
+                result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
+            if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
+                result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
+            string method = result.GetValue(o.MethodOption) ?? "both";
+            if (result.GetValue(o.NoGridOption) && method != "morgd" && result.GetValue(o.GradientStepOption) is null)
+            {
+                foreach (int horizon in result.GetValue(o.HorizonsOption) ?? [50, 100])
+                {
+                    if (PendulumSettings.PaperGradientStep(horizon) is null)
+                    {
+                        result.AddError($"--no-grid leaves GD no step at τ = {horizon} (the paper gives η only for τ = 50 and 100); add --gd-step ETA, or --method morgd.");
+                        break;
+                    }
+                }
+            }
+        });
+
+        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));
+        return command;
+    }
+
+    /// <summary>Reads the settings from a parse result without errors.</summary>
+    private static PendulumSettings ToSettings(ParseResult parseResult, Options o)
+    {
+        DescentMethod[] methods = parseResult.GetValue(o.MethodOption) switch
+        {
+            "gd" => [DescentMethod.GradientDescent],
+            "morgd" => [DescentMethod.MoreauGradientDescent],
+            _ => [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent],
+        };
+        InnerSolverKind solver = parseResult.GetValue(o.SolverOption) switch
+        {
+            "gd" => InnerSolverKind.GradientDescent,
+            "lbfgs" => InnerSolverKind.Lbfgs,
+            _ => InnerSolverKind.TwoStep,
+        };
+        int[] grid = parseResult.GetValue(o.NoGridOption) ? [] : parseResult.GetValue(o.GridOption).Exponents();
+        return new PendulumSettings(
+            Horizons: [.. (parseResult.GetValue(o.HorizonsOption) ?? [50, 100]).Distinct()],
+            Methods: methods,
+            Iterations: parseResult.GetValue(o.IterationsOption),
+            GridExponents: grid,
+            GradientStep: parseResult.GetValue(o.GradientStepOption),
+            Alpha: parseResult.GetValue(o.AlphaOption),
+            Gamma: parseResult.GetValue(o.GammaOption),
+            Solver: solver,
+            SolverSteps: parseResult.GetValue(o.SolverStepsOption),
+            SolverTolerance: parseResult.GetValue(o.SolverToleranceOption),
+            OutputFolder: parseResult.GetValue(o.OutOption) ?? "pendulum-out",
+            LogScale: parseResult.GetValue(o.LogScaleOption));
+    }
+
+    /// <summary>Runs the experiment of <paramref name="settings"/> and writes its outputs; 0 on success, 2 when the output folder is unusable.</summary>
+    public static int Execute(PendulumSettings settings, IAnsiConsole console, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(error);
+        OutputFolder folder;
+        try
+        {
+            folder = OutputFolder.Prepare(settings.OutputFolder);
+        }
+        catch (OutputFolderException e)
+        {
+            error.WriteLine(e.Message);
+            return 2;
+        }
+
+        var clock = Stopwatch.StartNew();
+        int runs = 0;
+        IReadOnlyList<HorizonResult> results = ConsoleProgress.Run(progress => Experiment.Run(settings, progress), console);
+        TimeSpan computed = clock.Elapsed;
+        foreach (HorizonResult result in results)
+            runs += result.AllCurves().Count();
+
+        Report.WriteTables(results, settings, console);
+        Report.CurvesTable(results).Save(folder.PathOf(Report.CurvesFile));
+        Report.GridCsv(results).Save(folder.PathOf(Report.GridFile));
+        Report.Figure(results, settings.LogScale).SavePng(folder.PathOf(Report.FigureFile));
+        LinePlot? fixedFigure = Report.FixedFigure(results);
+        fixedFigure?.SavePng(folder.PathOf(Report.FixedFigureFile));
+
+        var inv = CultureInfo.InvariantCulture;
+        console.WriteLine(string.Create(inv, $"{runs} runs of {settings.Iterations} iterations in {computed.TotalSeconds:0.00} s "
+                                             + $"({Environment.ProcessorCount} threads); outputs written in {clock.Elapsed.TotalSeconds:0.00} s to {folder.FullPath}:"), Style.Plain);
+        console.WriteLine($"  {Report.CurvesFile}, {Report.GridFile}, {Report.FigureFile}" + (fixedFigure is null ? "" : $", {Report.FixedFigureFile}"), Style.Plain);
+        return 0;
+    }
+
+    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
+    private static void OneOf(Option<string> option, string what, params string[] choices)
+    {
+        option.HelpName = string.Join('|', choices);
+        option.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (!choices.Contains(value, StringComparer.Ordinal))
+                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
+        });
+    }
+
+    private static GridRange ParseGrid(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        int dots = text.IndexOf("..", StringComparison.Ordinal);
+        if (dots > 0
+            && int.TryParse(text.AsSpan(0, dots), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int low)
+            && int.TryParse(text.AsSpan(dots + 2), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int high))
+        {
+            if (low > high)
+                result.AddError($"--grid: '{text}' is empty ({low} > {high}); write LOW..HIGH with LOW ≤ HIGH, e.g. --grid -10..12.");
+            else if (Math.Abs(low) > GridRange.MaxMagnitude || Math.Abs(high) > GridRange.MaxMagnitude)
+                result.AddError($"--grid: '{text}' reaches beyond 2^±{GridRange.MaxMagnitude}; choose exponents from -{GridRange.MaxMagnitude} to {GridRange.MaxMagnitude}.");
+            else
+                return new GridRange(low, high);
+            return default;
+        }
+
+        result.AddError($"--grid: '{text}' is not a range of exponents; write LOW..HIGH, e.g. --grid -10..12 for 2^-10 … 2^12.");
+        return default;
+    }
+
+    /// <summary>A positive finite step written as a decimal (0.25), a fraction (1/4) or a power of two (2^-2).</summary>
+    public static bool TryParseStep(string text, out double step)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var inv = CultureInfo.InvariantCulture;
+        text = text.Trim();
+        step = double.NaN;
+        if (text.StartsWith("2^", StringComparison.Ordinal))
+        {
+            if (int.TryParse(text.AsSpan(2), NumberStyles.AllowLeadingSign, inv, out int e) && Math.Abs(e) <= 1000)
+                step = Math.ScaleB(1.0, e);
+        }
+        else if (text.IndexOf('/') is int slash and > 0)
+        {
+            if (double.TryParse(text.AsSpan(0, slash), NumberStyles.Float, inv, out double numerator)
+                && double.TryParse(text.AsSpan(slash + 1), NumberStyles.Float, inv, out double denominator))
+                step = numerator / denominator;
+        }
+        else if (double.TryParse(text, NumberStyles.Float, inv, out double value))
+        {
+            step = value;
+        }
+
+        return step > 0 && double.IsFinite(step);
+    }
+
+    private static double? ParseStep(ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (TryParseStep(text, out double step))
+            return step;
+        result.AddError($"{name}: '{text}' is not a positive finite step; write e.g. 0.25, 1/4 or 2^-2.");
+        return null;
+    }
+}

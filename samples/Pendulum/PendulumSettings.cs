@@ -1,0 +1,125 @@
+namespace MoreauGen.Samples.Pendulum;
+
+/// <summary>The two descent methods the sample compares (paper §4, Fig. 3).</summary>
+public enum DescentMethod
+{
+    /// <summary>Gradient descent, w ← w − η·∇(h∘f)(w), the gradient by back-propagation (Alg. 3–4). CSV name <c>gd</c>.</summary>
+    GradientDescent,
+
+    /// <summary>Moreau gradient descent (Alg. 6 with the updates of eq. 52), step α. CSV name <c>morgd</c>.</summary>
+    MoreauGradientDescent,
+}
+
+/// <summary>The inner algorithm A that solves the Φx subproblems of the Moreau backward pass (Alg. 1).</summary>
+public enum InnerSolverKind
+{
+    /// <summary>The paper's: one Goldstein line-search step then one Barzilai–Borwein step (App. E.2.1).</summary>
+    TwoStep,
+
+    /// <summary>Gradient descent with backtracking, k steps or to a relative tolerance.</summary>
+    GradientDescent,
+
+    /// <summary>L-BFGS to a relative tolerance (a precise solve, at most k iterations).</summary>
+    Lbfgs,
+}
+
+/// <summary>Names of methods and solvers as the command line and the CSV spell them.</summary>
+public static class Names
+{
+    /// <summary><c>gd</c> or <c>morgd</c>.</summary>
+    public static string Of(DescentMethod method) => method switch
+    {
+        DescentMethod.GradientDescent => "gd",
+        DescentMethod.MoreauGradientDescent => "morgd",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    /// <summary><c>GD</c> or <c>MorGD</c>, as the paper writes them (plots).</summary>
+    public static string Display(DescentMethod method) => method switch
+    {
+        DescentMethod.GradientDescent => "GD",
+        DescentMethod.MoreauGradientDescent => "MorGD",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    /// <summary>The name of a method's step in messages: η for GD, α for MorGD.</summary>
+    public static string StepSymbol(DescentMethod method) => method == DescentMethod.GradientDescent ? "η" : "α";
+
+    /// <summary><c>two-step</c>, <c>gd</c> or <c>lbfgs</c>.</summary>
+    public static string Of(InnerSolverKind solver) => solver switch
+    {
+        InnerSolverKind.TwoStep => "two-step",
+        InnerSolverKind.GradientDescent => "gd",
+        InnerSolverKind.Lbfgs => "lbfgs",
+        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, null),
+    };
+}
+
+/// <summary>
+/// Everything one run of the sample does, as parsed from the command line (see <see cref="PendulumCommand"/> for the
+/// options and their defaults).
+/// </summary>
+/// <param name="Horizons">The horizons τ (number of time steps of δ = 0.1 s), each ≥ 1.</param>
+/// <param name="Methods">The methods to run (one or both).</param>
+/// <param name="Iterations">K, the number of descent iterations of every run (costs are recorded at k = 0..K).</param>
+/// <param name="GridExponents">The exponents e of the step grid 2^e (ascending), or empty for no grid search.</param>
+/// <param name="GradientStep">The fixed GD step η run beside the grid; null: the paper's pick (1 at τ = 50, ¼ at τ = 100, none otherwise).</param>
+/// <param name="Alpha">The fixed MorGD step α run beside the grid (eq. 52 convention; the paper's pick is 2⁷).</param>
+/// <param name="Gamma">MorGD's γ (eq. 52), used by every MorGD run (the paper's is ½).</param>
+/// <param name="Solver">The inner solver of the Φx subproblems.</param>
+/// <param name="SolverSteps">k of the inner solver: steps of <see cref="InnerSolverKind.GradientDescent"/>, iteration cap of <see cref="InnerSolverKind.Lbfgs"/>; null: its default.</param>
+/// <param name="SolverTolerance">Relative gradient tolerance of the inner solver; null: its default.</param>
+/// <param name="OutputFolder">Where curves.csv, grid.csv and the plots go.</param>
+/// <param name="LogScale">Whether fig3.png has a logarithmic cost axis.</param>
+public sealed record PendulumSettings(
+    IReadOnlyList<int> Horizons,
+    IReadOnlyList<DescentMethod> Methods,
+    int Iterations,
+    IReadOnlyList<int> GridExponents,
+    double? GradientStep,
+    double Alpha,
+    double Gamma,
+    InnerSolverKind Solver,
+    int? SolverSteps,
+    double? SolverTolerance,
+    string OutputFolder,
+    bool LogScale)
+{
+    /// <summary>The paper's MorGD α (App. E.2.2): 2⁷ for both horizons.</summary>
+    public const double PaperAlpha = 128;
+
+    /// <summary>The paper's MorGD γ (§4, App. E.2.2).</summary>
+    public const double PaperGamma = 0.5;
+
+    /// <summary>The default grid of step exponents, 2⁻¹⁰..2¹².</summary>
+    public const int DefaultGridLow = -10, DefaultGridHigh = 12;
+
+    /// <summary>The paper's GD step for horizon τ (App. E.2.2: 1 for τ = 50, ¼ for τ = 100), or null for another horizon.</summary>
+    public static double? PaperGradientStep(int horizon) => horizon switch
+    {
+        50 => 1.0,
+        100 => 0.25,
+        _ => null,
+    };
+
+    /// <summary>The fixed step run beside the grid for <paramref name="method"/> at <paramref name="horizon"/>, or null.</summary>
+    public double? FixedStep(DescentMethod method, int horizon) => method == DescentMethod.GradientDescent
+        ? GradientStep ?? PaperGradientStep(horizon)
+        : Alpha;
+
+    /// <summary>Whether the fixed step of <paramref name="method"/> is the paper's own (not set on the command line).</summary>
+    public bool FixedStepIsPapers(DescentMethod method) => method == DescentMethod.GradientDescent
+        ? GradientStep is null
+        : Alpha == PaperAlpha && Gamma == PaperGamma;
+
+    /// <summary>The inner solver these settings describe.</summary>
+    public InnerSolver<double> CreateSolver() => Solver switch
+    {
+        InnerSolverKind.TwoStep => new TwoStepSolver<double>(),
+        InnerSolverKind.GradientDescent => new GradientDescentSolver<double>(SolverSteps ?? 10) { RelativeTolerance = SolverTolerance ?? 0 },
+        InnerSolverKind.Lbfgs => SolverTolerance is double tolerance
+            ? new LbfgsSolver<double> { MaxIterations = SolverSteps ?? 100, RelativeTolerance = tolerance }
+            : new LbfgsSolver<double> { MaxIterations = SolverSteps ?? 100 },
+        _ => throw new ArgumentOutOfRangeException(nameof(Solver), Solver, null),
+    };
+}

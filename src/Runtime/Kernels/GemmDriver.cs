@@ -1,0 +1,280 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace MoreauGen.Kernels;
+
+/// <summary>Cache-blocking sizes of the packed GEMM, in elements.</summary>
+/// <param name="MC">Rows of op(A) packed at a time (the Ã block lives in L2).</param>
+/// <param name="KC">Depth of one packed block (a kc×NR panel of B̃ lives in L1).</param>
+/// <param name="NC">Columns of op(B) packed at a time (the B̃ block lives in L3).</param>
+internal readonly record struct GemmBlocking(int MC, int KC, int NC);
+
+/// <summary>
+/// One packed matrix product C (+)= op(A)·op(B) in the Goto/BLIS structure, run by one or several threads:
+/// <code>
+/// for jc in 0..n step NC
+///   for pc in 0..k step KC
+///     for ic in 0..m step MC
+///       pack  B̃ = op(B)[pc.., jc..] (KC×NC, NR-panels; only when ic = 0, then reused for every ic)
+///             and Ã = op(A)[ic.., pc..] (MC×KC, MR-panels); panels are claimed by the threads; barrier
+///       compute the (jr, ir) tiles, claimed by the threads:
+///         micro-kernel C[ic + ir·MR.., jc + jr·NR..] (+)= Ã panel ir · B̃ panel jr
+/// </code>
+/// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
+/// packing of the next block may start while another thread still computes on the current one.
+/// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
+/// </summary>
+internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TKernel : struct, IMicroKernel<T>
+{
+    [ThreadStatic] private static GemmTask<T, TKernel>? t_local;
+    private static GemmTask<T, TKernel>? s_shared;
+
+    private readonly AlignedBuffer<T> _packA = new();
+    private readonly AlignedBuffer<T> _packB = new();
+    private readonly SpinBarrier _barrier = new();
+    private PaddedCounter _counter;
+    private PaddedCounter _packCounter;
+
+    private T* _a, _b, _c;
+    private int _m, _k, _n;
+    private bool _transA, _transB, _accumulate;
+    private GemmBlocking _blocking;
+    private int _threads;
+    private nint _aBlock, _bBlock;
+
+    /// <summary>The calling thread's single-threaded instance.</summary>
+    public static GemmTask<T, TKernel> Local => t_local ??= new GemmTask<T, TKernel>();
+
+    /// <summary>The instance the <see cref="WorkerPool"/> runs (used only while the pool is held).</summary>
+    public static GemmTask<T, TKernel> Shared => s_shared ??= new GemmTask<T, TKernel>();
+
+    /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
+    public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
+                        GemmBlocking blocking, int threads)
+    {
+        _a = a; _b = b; _c = c;
+        _m = m; _k = k; _n = n;
+        _transA = transA; _transB = transB; _accumulate = accumulate;
+        _threads = threads;
+
+        int mr = TKernel.MR, nr = TKernel.NR;
+        // Balance the blocks: k = 784 with KC = 256 becomes 4 blocks of 196 rather than 3 of 256 and a thin
+        // one of 16 (whose micro-kernel calls would be dominated by loading and storing C); likewise MC, NC.
+        _blocking = new GemmBlocking(Balance(m, blocking.MC, mr), Balance(k, blocking.KC, 1), Balance(n, blocking.NC, nr));
+        int kc = _blocking.KC;
+        _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
+        _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
+        int copies = threads > 1 ? 2 : 1;
+        _packA.EnsureCapacity(copies * _aBlock);
+        _packB.EnsureCapacity(copies * _bBlock);
+        _barrier.Reset(threads);
+        _counter.Value = 0;
+        _packCounter.Value = 0;
+    }
+
+    /// <summary>Releases the operand pointers once the product is done.</summary>
+    public void Clear()
+    {
+        _a = _b = _c = null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    public override void Run(int t)
+    {
+        if (t >= _threads)
+            return;
+
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int threads = _threads;
+        bool doubleBuffer = threads > 1;
+        T* tile = stackalloc T[mr * nr];
+        // Work is claimed from shared counters that only grow: each phase every thread claims until it
+        // gets an index past the end, i.e. exactly once too many, so all threads agree on the next base.
+        long counterBase = 0, packBase = 0;
+        int aStep = 0, bStep = 0;
+        (int mcMax, int kcMax, int ncMax) = _blocking;
+
+        for (int jc = 0; jc < _n; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, _n - jc);
+            int nrPanels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < _k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, _k - pc);
+                bool accumulate = _accumulate || pc > 0;
+                T* packB = _packB.Pointer + (doubleBuffer ? (bStep++ & 1) * _bBlock : 0);
+                for (int ic = 0; ic < _m; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, _m - ic);
+                    int mrPanels = (mc + mr - 1) / mr;
+                    T* packA = _packA.Pointer + (doubleBuffer ? (aStep++ & 1) * _aBlock : 0);
+
+                    // Pack: the B̃ panels (first ic block of this pc only), then the Ã panels, claimed
+                    // dynamically like the tiles below.
+                    int bUnits = ic == 0 ? nrPanels : 0;
+                    int packUnits = bUnits + mrPanels;
+                    for (int u = threads == 1 ? 0 : Claim(ref _packCounter.Value, packBase);
+                         u < packUnits;
+                         u = threads == 1 ? u + 1 : Claim(ref _packCounter.Value, packBase))
+                    {
+                        if (u < bUnits)
+                        {
+                            int col0 = u * nr;
+                            GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, jc + col0, Math.Min(nr, nc - col0),
+                                              packB + (nint)u * nr * kc, nr);
+                        }
+                        else
+                        {
+                            int panel = u - bUnits;
+                            int row0 = panel * mr;
+                            GemmPacking.PackA(_a, _m, _k, _transA, ic + row0, Math.Min(mr, mc - row0), pc, kc,
+                                              packA + (nint)panel * mr * kc, mr);
+                        }
+                    }
+                    if (threads > 1)
+                    {
+                        packBase += packUnits + threads;
+                        _barrier.SignalAndWait();
+                    }
+
+                    // Compute: tiles of the (jr, ir) grid, claimed dynamically so a thread slowed down by
+                    // other work on the machine does not hold the others back.
+                    Grid(nrPanels, mrPanels, threads, out int jrChunk, out int jrUnits, out int irChunk, out int irUnits);
+                    int units = jrUnits * irUnits;
+                    if (threads == 1)
+                    {
+                        ComputeUnits(0, units, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc, nc, kc,
+                                     accumulate, packA, packB, tile);
+                    }
+                    else
+                    {
+                        for (int u = Claim(ref _counter.Value, counterBase); u < units; u = Claim(ref _counter.Value, counterBase))
+                        {
+                            ComputeUnits(u, u + 1, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc,
+                                         nc, kc, accumulate, packA, packB, tile);
+                        }
+                        counterBase += units + threads;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims the next work unit of the current phase (an index relative to the phase's base).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Claim(ref long counter, long phaseBase) =>
+        (int)Math.Min(int.MaxValue, Interlocked.Increment(ref counter) - 1 - phaseBase);
+
+    /// <summary>Splits the nrPanels × mrPanels tile grid into work units: one for a single thread, else about 4 per thread.</summary>
+    private static void Grid(int nrPanels, int mrPanels, int threads,
+                             out int jrChunk, out int jrUnits, out int irChunk, out int irUnits)
+    {
+        if (threads == 1)
+        {
+            jrChunk = nrPanels; jrUnits = 1; irChunk = mrPanels; irUnits = 1;
+            return;
+        }
+        int target = 4 * threads;
+        jrChunk = Math.Max(1, (nrPanels + target - 1) / target);
+        jrUnits = (nrPanels + jrChunk - 1) / jrChunk;
+        irUnits = jrUnits >= target ? 1 : Math.Min(mrPanels, (target + jrUnits - 1) / jrUnits);
+        irChunk = (mrPanels + irUnits - 1) / irUnits;
+        irUnits = (mrPanels + irChunk - 1) / irChunk;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private void ComputeUnits(int first, int end, int jrChunk, int irChunk, int irUnits, int nrPanels, int mrPanels,
+                              int ic, int jc, int mc, int nc, int kc, bool accumulate, T* packA, T* packB, T* tile)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        nint ldc = _n;
+        for (int u = first; u < end; u++)
+        {
+            int jr0 = u / irUnits * jrChunk, ir0 = u % irUnits * irChunk;
+            int jr1 = Math.Min(nrPanels, jr0 + jrChunk), ir1 = Math.Min(mrPanels, ir0 + irChunk);
+            for (int jr = jr0; jr < jr1; jr++)
+            {
+                int cols = Math.Min(nr, nc - jr * nr);
+                T* bPanel = packB + (nint)jr * nr * kc;
+                for (int ir = ir0; ir < ir1; ir++)
+                {
+                    int rows = Math.Min(mr, mc - ir * mr);
+                    T* aPanel = packA + (nint)ir * mr * kc;
+                    T* c = _c + (nint)(ic + ir * mr) * ldc + jc + jr * nr;
+                    if (rows == mr && cols == nr)
+                    {
+                        TKernel.Run(kc, aPanel, bPanel, c, ldc, accumulate);
+                    }
+                    else
+                    {
+                        TKernel.Run(kc, aPanel, bPanel, tile, nr, accumulate: false);
+                        MergeTile(tile, nr, c, ldc, rows, cols, accumulate);
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool accumulate)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            T* src = tile + i * nr;
+            T* dst = c + i * ldc;
+            if (accumulate)
+            {
+                for (int j = 0; j < cols; j++)
+                    dst[j] += src[j];
+            }
+            else
+            {
+                for (int j = 0; j < cols; j++)
+                    dst[j] = src[j];
+            }
+        }
+    }
+
+    private static nint RoundUp(int value, int multiple) => (nint)((value + multiple - 1) / multiple * multiple);
+
+    /// <summary>The block size for <paramref name="size"/>: as many blocks as the limit requires, evenly sized, rounded up to a multiple of the register tile.</summary>
+    private static int Balance(int size, int limit, int multiple)
+    {
+        int blocks = (size + limit - 1) / limit;
+        int even = (size + blocks - 1) / blocks;
+        int rounded = (even + multiple - 1) / multiple * multiple;
+        return Math.Max(multiple, Math.Min(rounded, Math.Max(limit, multiple)));
+    }
+}
+
+/// <summary>A counter alone on its cache lines, so threads claiming work do not falsely share with other fields.</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 192)]
+internal struct PaddedCounter
+{
+    [System.Runtime.InteropServices.FieldOffset(64)] public long Value;
+}
+
+/// <summary>
+/// A growable buffer on the pinned object heap with a 64-byte aligned start; it only ever grows, so after
+/// the first product of a given size no further allocation happens.
+/// </summary>
+internal sealed unsafe class AlignedBuffer<T> where T : unmanaged
+{
+    private T[]? _array;
+
+    /// <summary>The aligned start (valid after <see cref="EnsureCapacity"/>).</summary>
+    public T* Pointer { get; private set; }
+
+    /// <summary>Makes room for at least <paramref name="length"/> elements.</summary>
+    public void EnsureCapacity(nint length)
+    {
+        nint extra = 64 / sizeof(T);
+        if (_array is not null && _array.Length >= length + extra)
+            return;
+        _array = GC.AllocateUninitializedArray<T>(checked((int)(length + extra)), pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref _array[0]);
+        Pointer = (T*)((address + 63) & ~(nint)63);
+    }
+}
