@@ -43,7 +43,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor MultipleLayerMethods = Error(
             "MG0006",
             "A type can have only one [MoreauLayer] (or [MoreauObjective]) method",
-            "The type '{0}' already has the method '{1}' with the same attribute; move '{2}' to a type of its own (one layer or objective per type)");
+            "The type '{0}' already has the [MoreauLayer] or [MoreauObjective] method '{1}'; move '{2}' to a type of its own (one layer or objective per type)");
 
         public static readonly DiagnosticDescriptor SizeGivenTwice = Error(
             "MG0007",

@@ -542,11 +542,23 @@ namespace MoreauGen.Generator.Parsing
 
         // ---- one layer per type, no clashes -----------------------------------------------------------
 
+        /// <summary>
+        /// One layer or objective per type: a second method with the attribute is reported, and so is an objective in a
+        /// type that has a layer (both would declare InputCount); the first one is still generated.
+        /// </summary>
         private bool CheckOnlyLayerMethod(INamedTypeSymbol type)
         {
+            bool HasAttribute(IMethodSymbol other, string name) => other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
+            string typeName = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+            if (kind == ModelKind.Objective && type.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => HasAttribute(m, LayerAttributeName)) is { } layer)
+            {
+                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier), typeName, layer.Name, method.Name);
+                return false;
+            }
+
             foreach (IMethodSymbol other in type.GetMembers().OfType<IMethodSymbol>())
             {
-                if (!other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName))
+                if (!HasAttribute(other, AttributeName))
                 {
                     continue;
                 }
@@ -556,8 +568,7 @@ namespace MoreauGen.Generator.Parsing
                     return true;
                 }
 
-                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier),
-                    type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), other.Name, method.Name);
+                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier), typeName, other.Name, method.Name);
                 return false;
             }
 
