@@ -79,6 +79,8 @@ public sealed class DiagnosticTests
         { "MG0025", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; int i = 0; [|for (; i < 2; i++)|] { y[0] += x[i] * w[0]; } } }""" },
         { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < [|w[0]|]; i++) { y[0] += x[0]; } } }""" },
         { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < [|(int)x[1]|]; i++) { y[0] += w[0]; } } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { bool b = x[0] > 0; int k = [|b ? 1 : 0|]; y[0] = w[k] * x[0]; } }""" },
+        { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < ([|x[0] > 0 ? 2 : 1|]); i++) { y[0] += x[i] * w[0]; } } }""" },
         { "MG0027", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 4, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < 4; i++) { y[0] += x[i] * w[0]; [|i += 1|]; } } }""" },
         { "MG0028", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { if ([|x.IsEmpty|]) { y[0] = w[0]; } else { y[0] = x[0] * w[0]; } } }""" },
         { "MG0028", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|double.IsNaN(x[0])|] ? w[0] : x[0]; } }""" },

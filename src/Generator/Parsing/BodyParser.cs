@@ -479,6 +479,11 @@ namespace MoreauGen.Generator.Parsing
                 {
                     into.Add(new Declare(IrType.Int, NameOf(local), index));
                 }
+                else
+                {
+                    // Reported already: later uses are not reported again.
+                    rejectedLocals.Add(local);
+                }
 
                 return;
             }
@@ -489,6 +494,10 @@ namespace MoreauGen.Generator.Parsing
                 if (initializer is null || condition is not null)
                 {
                     into.Add(new Declare(IrType.Bool, NameOf(local), condition));
+                }
+                else
+                {
+                    rejectedLocals.Add(local);
                 }
 
                 return;
@@ -508,6 +517,7 @@ namespace MoreauGen.Generator.Parsing
                 value = Expression(initializer, 0);
                 if (value is null)
                 {
+                    rejectedLocals.Add(local);
                     return;
                 }
             }
@@ -923,8 +933,10 @@ namespace MoreauGen.Generator.Parsing
                     return operand is null ? null : new Apply(Op.Not, IrType.Bool, EquatableArray.Of(operand));
                 }
 
-                case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType == SpecialType.System_Boolean:
-                    return localNames.ContainsKey(local) ? new Local(NameOf(local), IrType.Bool) : null;
+                case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType == SpecialType.System_Boolean && rejectedLocals.Contains(local):
+                    return null;
+                case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType == SpecialType.System_Boolean && localNames.ContainsKey(local):
+                    return new Local(NameOf(local), IrType.Bool);
                 case IFieldReferenceOperation field when field.Type?.SpecialType == SpecialType.System_Boolean:
                     return DataCondition(op, field.Field, field.Instance);
                 case IPropertyReferenceOperation property when property.Type?.SpecialType == SpecialType.System_Boolean && !property.Property.IsIndexer:
@@ -1074,6 +1086,12 @@ namespace MoreauGen.Generator.Parsing
                         return null;
                     }
 
+                    if (resultType == IrType.Int && DependsOnValues(condition) && inLoopBound)
+                    {
+                        Report(DiagnosticDescriptors.LoopBoundDependsOnValue, conditional.Syntax, Abbreviate(conditional.Syntax));
+                        return null;
+                    }
+
                     if (resultType == IrType.Int && DependsOnValues(condition))
                     {
                         Unsupported(conditional, "An index chosen by a condition on float or double values ('" + Abbreviate(conditional.Syntax) + "')",
@@ -1099,10 +1117,10 @@ namespace MoreauGen.Generator.Parsing
             }
         }
 
-        /// <summary>True when <paramref name="expr"/> reads a float or double value (anything but ints, bools, data and sizes).</summary>
+        /// <summary>True when <paramref name="expr"/> reads a float or double value, or a bool local (which may compare them): anything but ints, data and sizes.</summary>
         private static bool DependsOnValues(Expr expr) => expr switch
         {
-            Local local => local.Type.IsReal,
+            Local local => local.Type.IsReal || local.Type == IrType.Bool,
             Element { Span: SpanRef } => true,
             Element element => DependsOnValues(element.Index),
             Call => true,
