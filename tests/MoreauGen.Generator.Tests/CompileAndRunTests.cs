@@ -6,7 +6,8 @@ using MoreauGen.Generator.Tests.Infrastructure;
 namespace MoreauGen.Generator.Tests;
 
 /// <summary>
-/// The corpus of straight-line layers, generated and compiled in memory in one compilation, run through
+/// The corpus of layers (straight-line, and with loops, branches and helpers) and objectives, generated and compiled
+/// in memory in one compilation, run through
 /// <see cref="IMoreauLayer{T}"/> and checked against central finite differences (see <see cref="OracleChecks"/>).
 /// </summary>
 public sealed class CompileAndRunTests
