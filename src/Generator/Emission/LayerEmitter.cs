@@ -802,6 +802,7 @@ namespace MoreauGen.Generator.Emission
             /// </summary>
             public void ExactGradW(string gradW, IEnumerable<Stmt> statements)
             {
+                spans[SpanRole.GradW] = gradW;
                 if (Sizes.Parameters is int parameters && parameters > 0 && statements.Any(s => s is For) && IrWalk.Roles(statements).Contains(SpanRole.GradW))
                 {
                     string name = names.Fresh("gradW_all");
