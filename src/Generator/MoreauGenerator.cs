@@ -9,47 +9,68 @@ using MoreauGen.Generator.Parsing;
 namespace MoreauGen.Generator
 {
     /// <summary>
-    /// Pipeline wiring for the MoreauGen source generator: finds <c>[MoreauLayer]</c> methods, parses each into
-    /// an equatable model, differentiates it and emits the <c>IMoreauLayer&lt;T&gt;</c> implementation. Diagnostics
-    /// go through their own output; the source output depends on the model alone.
+    /// Pipeline wiring for the MoreauGen source generator: finds <c>[MoreauLayer]</c> and <c>[MoreauObjective]</c>
+    /// methods, parses each into an equatable model, differentiates it and emits the <c>IMoreauLayer&lt;T&gt;</c> or
+    /// <c>IMoreauObjective&lt;T&gt;</c> implementation; validates <c>[Differentiable]</c> and <c>[CustomPullback]</c>
+    /// helpers. Diagnostics go through their own outputs; the source outputs depend on the models alone.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class MoreauGenerator : IIncrementalGenerator
     {
-        private const string LayerAttribute = "MoreauGen.MoreauLayerAttribute";
-
         /// <inheritdoc />
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
+            Wire(context, LayerParser.LayerAttributeName, LayerParser.Parse,
+                TrackingNames.Parsed, TrackingNames.Diagnostics, TrackingNames.Layers, TrackingNames.Programs);
+            Wire(context, LayerParser.ObjectiveAttributeName, LayerParser.ParseObjective,
+                TrackingNames.ObjectivesParsed, TrackingNames.ObjectiveDiagnostics, TrackingNames.Objectives, TrackingNames.ObjectivePrograms);
+
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> helpers = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    HelperParser.DifferentiableAttributeName,
+                    static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
+                    static (attributeContext, cancellationToken) => HelperParser.Validate(attributeContext, customPullbackStep: false, cancellationToken))
+                .WithTrackingName(TrackingNames.HelperDiagnostics);
+            context.RegisterSourceOutput(helpers, static (output, found) => Report(output, found));
+
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> pullbacks = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    HelperParser.CustomPullbackAttributeName,
+                    static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
+                    static (attributeContext, cancellationToken) => HelperParser.Validate(attributeContext, customPullbackStep: true, cancellationToken))
+                .WithTrackingName(TrackingNames.CustomPullbackDiagnostics);
+            context.RegisterSourceOutput(pullbacks, static (output, found) => Report(output, found));
+        }
+
+        private static void Wire(
+            IncrementalGeneratorInitializationContext context,
+            string attribute,
+            Func<GeneratorAttributeSyntaxContext, System.Threading.CancellationToken, ParseResult> parse,
+            string parsedName,
+            string diagnosticsName,
+            string modelsName,
+            string programsName)
+        {
             IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
-                    LayerAttribute,
+                    attribute,
                     static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
-                    static (attributeContext, cancellationToken) => LayerParser.Parse(attributeContext, cancellationToken))
-                .WithTrackingName(TrackingNames.Parsed);
+                    (attributeContext, cancellationToken) => parse(attributeContext, cancellationToken))
+                .WithTrackingName(parsedName);
 
             IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
                 .Select(static (result, _) => result.Diagnostics)
-                .WithTrackingName(TrackingNames.Diagnostics);
-            context.RegisterSourceOutput(diagnostics, static (output, found) =>
-            {
-                foreach (DiagnosticInfo info in found)
-                {
-                    output.ReportDiagnostic(Diagnostic.Create(
-                        DiagnosticDescriptors.Get(info.Id),
-                        info.Location?.ToLocation(),
-                        messageArgs: ToObjects(info.Arguments)));
-                }
-            });
+                .WithTrackingName(diagnosticsName);
+            context.RegisterSourceOutput(diagnostics, static (output, found) => Report(output, found));
 
-            IncrementalValuesProvider<LayerModel> layers = parsed
+            IncrementalValuesProvider<LayerModel> models = parsed
                 .Where(static result => result.Layer is not null)
                 .Select(static (result, _) => result.Layer!)
-                .WithTrackingName(TrackingNames.Layers);
+                .WithTrackingName(modelsName);
 
-            IncrementalValuesProvider<Generated> programs = layers
+            IncrementalValuesProvider<Generated> programs = models
                 .Select(static (layer, _) => Generate(layer))
-                .WithTrackingName(TrackingNames.Programs);
+                .WithTrackingName(programsName);
 
             context.RegisterSourceOutput(programs, static (output, generated) =>
             {
@@ -73,7 +94,18 @@ namespace MoreauGen.Generator
             });
         }
 
-        /// <summary>Differentiates and prints one layer; a failure becomes an internal-error diagnostic, never an exception.</summary>
+        private static void Report(SourceProductionContext output, EquatableArray<DiagnosticInfo> found)
+        {
+            foreach (DiagnosticInfo info in found)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.Get(info.Id),
+                    info.Location?.ToLocation(),
+                    messageArgs: ToObjects(info.Arguments)));
+            }
+        }
+
+        /// <summary>Differentiates and prints one layer or objective; a failure becomes an internal-error diagnostic, never an exception.</summary>
         private static Generated Generate(LayerModel layer)
         {
             try
@@ -100,7 +132,7 @@ namespace MoreauGen.Generator
             return objects;
         }
 
-        /// <summary>The generated source of one layer, or why there is none.</summary>
+        /// <summary>The generated source of one layer or objective, or why there is none.</summary>
         private sealed record Generated(string HintName, string? Source, string Method, string? Error);
     }
 }

@@ -24,6 +24,9 @@ namespace MoreauGen.Generator
 
         public bool IsTaken(string name) => taken.Contains(name);
 
+        /// <summary>Every name taken so far (reserved or handed out).</summary>
+        public IEnumerable<string> Taken => taken;
+
         /// <summary>Marks <paramref name="name"/> as used (a user's name the generated code keeps).</summary>
         public void Claim(string name) => taken.Add(name);
 

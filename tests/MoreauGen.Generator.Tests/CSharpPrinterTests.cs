@@ -109,9 +109,9 @@ public sealed class ControlFlowPrintingTests
         Stmt[] body =
         [
             new Declare(IrType.Double, "s", new Literal(IrType.Double, 0)),
-            new For("i", new Literal(IrType.Int, 0), n, Descending: false, EquatableArray.Of<Stmt>(
+            new For("i", new Literal(IrType.Int, 0), n, new Literal(IrType.Int, 1), Descending: false, EquatableArray.Of<Stmt>(
                 new Assign(s, AssignKind.Add, new Element(x, i, IrType.Double)))),
-            new For("i", new Literal(IrType.Int, 0), n, Descending: true, EquatableArray.Of<Stmt>(
+            new For("i", new Literal(IrType.Int, 0), n, new Literal(IrType.Int, 1), Descending: true, EquatableArray.Of<Stmt>(
                 new If(new Apply(Op.Greater, IrType.Bool, EquatableArray.Of<Expr>(new Element(x, i, IrType.Double), new Literal(IrType.Double, 0))),
                     EquatableArray.Of<Stmt>(new Assign(new Element(gradX, i, IrType.Double), AssignKind.Add, s)),
                     EquatableArray.Of<Stmt>(new Assign(new Element(gradX, i, IrType.Double), AssignKind.Subtract, s))))),
@@ -138,5 +138,38 @@ public sealed class ControlFlowPrintingTests
             }
 
             """.Replace("\r\n", "\n"), code.ToString());
+    }
+
+    [Fact]
+    public void A_descending_loop_with_a_step_visits_the_ascending_indices_backwards()
+    {
+        var from = new LayerData("a", IrType.Int);
+        var to = new LayerData("b", IrType.Int);
+        var loop = new For("i", from, to, new Literal(IrType.Int, 3), Descending: true, EquatableArray<Stmt>.Empty);
+        var code = new CodeWriter();
+        new CSharpPrinter(new Dictionary<SpanRole, string>()).WriteAll(code, [loop]);
+        Assert.StartsWith("for (int i = a + ((b - a + 2) / 3 - 1) * 3; i >= a; i -= 3)", code.ToString());
+
+        // The same indices as the ascending loop, for every (a, b), also empty and negative ranges.
+        for (int a = -7; a <= 7; a++)
+        {
+            for (int b = -7; b <= 12; b++)
+            {
+                var ascending = new List<int>();
+                for (int i = a; i < b; i += 3)
+                {
+                    ascending.Add(i);
+                }
+
+                var descending = new List<int>();
+                for (int i = a + ((b - a + 2) / 3 - 1) * 3; i >= a; i -= 3)
+                {
+                    descending.Add(i);
+                }
+
+                descending.Reverse();
+                Assert.Equal(ascending, descending);
+            }
+        }
     }
 }

@@ -6,17 +6,22 @@ using MoreauGen.Generator.Tests.Infrastructure;
 namespace MoreauGen.Generator.Tests;
 
 /// <summary>
-/// The corpus of straight-line layers, generated and compiled in memory in one compilation, run through
+/// The corpus of layers (straight-line, and with loops, branches and helpers) and objectives, generated and compiled
+/// in memory in one compilation, run through
 /// <see cref="IMoreauLayer{T}"/> and checked against central finite differences (see <see cref="OracleChecks"/>).
 /// </summary>
 public sealed class CompileAndRunTests
 {
     public static TheoryData<string> Composite => new(LayerCorpus.Composite.Select(e => e.Name));
 
+    public static TheoryData<string> Structured => new(StructuredCorpus.Entries.Select(e => e.Name));
+
     [Fact]
-    public void The_corpus_has_at_least_25_composite_layers_in_float_and_double()
+    public void The_corpus_has_at_least_45_layers_in_float_and_double()
     {
-        Assert.True(LayerCorpus.Composite.Length >= 25, $"{LayerCorpus.Composite.Length} composite layers");
+        int layers = LayerCorpus.Composite.Length + StructuredCorpus.Entries.Length;
+        Assert.True(layers >= 45, $"{layers} layers (besides one per primitive)");
+        Assert.True(StructuredCorpus.Entries.Length >= 25, $"{StructuredCorpus.Entries.Length} layers with loops, branches or helpers");
         CorpusAssembly corpus = CorpusAssembly.Default;
         foreach (CorpusEntry entry in LayerCorpus.All)
         {
@@ -30,12 +35,17 @@ public sealed class CompileAndRunTests
     {
         AssertNoDiagnostics(CorpusAssembly.Default);
         CorpusAssembly corpus = CorpusAssembly.Default;
-        Assert.Equal(2 * LayerCorpus.All.Count() + LayerCorpus.All.Count(e => e.Mixed), corpus.Result.Result.GeneratedSources.Length);
+        Assert.Equal(2 * (LayerCorpus.All.Count() + ObjectiveCorpus.Entries.Length) + LayerCorpus.All.Count(e => e.Mixed), corpus.Result.Result.GeneratedSources.Length);
     }
 
     [Theory]
     [MemberData(nameof(Composite))]
     public void Oracles_match_central_differences(string name) => CheckEntry(CorpusAssembly.Default, LayerCorpus.Find(name));
+
+    [Theory]
+    [MemberData(nameof(Structured))]
+    public void Oracles_of_layers_with_loops_branches_and_helpers_match_central_differences(string name) =>
+        CheckEntry(CorpusAssembly.Default, LayerCorpus.Find(name));
 
     [Fact]
     public void Generated_code_is_independent_of_the_culture_with_a_unicode_minus_sign()

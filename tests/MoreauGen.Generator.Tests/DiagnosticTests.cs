@@ -39,13 +39,20 @@ public sealed class DiagnosticTests
                 [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void [|Second|]{{Sig}} { y[0] = x[0]; }
             }
             """ },
+        { "MG0006", $$"""
+            public partial class L
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; }
+                [MoreauObjective(Inputs = 1)] public double [|H|](ReadOnlySpan<double> x) => x[0] * x[0];
+            }
+            """ },
         { "MG0007", $$"""public partial class L { public int ParameterCount => 1; [MoreauLayer([|Parameters = 1|], Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0008", $$"""public partial class L { [[|MoreauLayer(Inputs = 1, Outputs = 1)|]] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
-        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)] public void Apply{{Sig}} { y[0] = 0; y[1] = 0; [|for (int i = 0; i < 2; i++) y[i] += w[i] * x[i];|] } }""" },
-        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { [|if (x[0] > 0) y[0] = x[0]; else y[0] = w[0];|] } }""" },
-        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { int [|k = 0|]; y[0] = x[k]; } }""" },
-        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x[0] > w[0] ? x[0] : w[0]|]; } }""" },
-        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x.Length|] * w[0]; } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)] public void Apply{{Sig}} { y[0] = 0; y[1] = 0; [|switch (x.Length) { default: y[1] = x[1]; break; }|] } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; [|throw new InvalidOperationException();|] } }""" },
+        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { ReadOnlySpan<double> [|s = x|]; y[0] = x[0]; } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { double a = 0; y[0] = [|a = x[0]|]; } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x.ToArray()|][0] * w[0]; } }""" },
         { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[[|(int)w[0]|]]; } }""" },
         { "MG0011", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|Math.Asin(x[0])|] * w[0]; } }""" },
         { "MG0011", $$"""public partial class L { static double Helper(double a) => a * a; [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|Helper(x[0])|] * w[0]; } }""" },
@@ -62,6 +69,31 @@ public sealed class DiagnosticTests
         { "MG0020", $$"""public ref partial struct [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0020", $$"""file partial class [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0021", $$"""public abstract partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public abstract void [|Apply|]{{Sig}}; }""" },
+        { "MG0023", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { int i = 0; y[0] = 0; [|while|] (i < 1) { y[0] = x[0]; i++; } } }""" },
+        { "MG0023", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; [|foreach|] (double v in x) { y[0] += v * w[0]; } } }""" },
+        { "MG0023", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { int i = 0; y[0] = 0; [|do|] { y[0] = x[0]; i++; } while (i < 1); } }""" },
+        { "MG0024", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < 2; i++) { y[0] += x[i] * w[0]; [|break;|] } } }""" },
+        { "MG0024", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < 2; i++) { if (x[i] > 0) { [|continue;|] } y[0] += x[i] * w[0]; } } }""" },
+        { "MG0024", $$"""public partial class C { [MoreauObjective(Inputs = 2)] public double H(ReadOnlySpan<double> x) { double s = 0; for (int i = 0; i < x.Length; i++) { [|return s;|] } return s; } }""" },
+        { "MG0025", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; [|for (int i = 1; i >= 0; i--)|] { y[0] += x[i] * w[0]; } } }""" },
+        { "MG0025", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; int i = 0; [|for (; i < 2; i++)|] { y[0] += x[i] * w[0]; } } }""" },
+        { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < [|w[0]|]; i++) { y[0] += x[0]; } } }""" },
+        { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < [|(int)x[1]|]; i++) { y[0] += w[0]; } } }""" },
+        { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { bool b = x[0] > 0; int k = [|b ? 1 : 0|]; y[0] = w[k] * x[0]; } }""" },
+        { "MG0026", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < ([|x[0] > 0 ? 2 : 1|]); i++) { y[0] += x[i] * w[0]; } } }""" },
+        { "MG0027", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 4, Outputs = 1)] public void Apply{{Sig}} { y[0] = 0; for (int i = 0; i < 4; i++) { y[0] += x[i] * w[0]; [|i += 1|]; } } }""" },
+        { "MG0028", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { if ([|x.IsEmpty|]) { y[0] = w[0]; } else { y[0] = x[0] * w[0]; } } }""" },
+        { "MG0028", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|double.IsNaN(x[0])|] ? w[0] : x[0]; } }""" },
+        { "MG0029", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)] public void Apply{{Sig}} { int k = 0; for (int i = 0; i < 2; i++) { [|k = i|]; } y[0] = x[k] * w[0]; } }""" },
+        { "MG0030", $$"""public partial class L { [Differentiable] static extern double Hidden(double a); [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|Hidden(x[0])|] * w[0]; } }""" },
+        { "MG0031", """public static class Helpers { [[|CustomPullback("Missing")|]] public static double Square(double a) => a * a; }""" },
+        { "MG0031", """public static class Helpers { [[|CustomPullback(nameof(SquarePullback))|]] public static double Square(double a) => a * a; public static double SquarePullback(double a, double d) => 2 * a * d; }""" },
+        { "MG0032", """public static class Helpers { [Differentiable] public static double [|Scale|](double a, int k) => a * k; }""" },
+        { "MG0032", """public class Helpers { [Differentiable] public double [|Square|](double a) => a * a; }""" },
+        { "MG0033", $$"""public partial class L : [|IAffineInParameters|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = w[0] * w[0] * x[0]; } }""" },
+        { "MG0033", $$"""public partial class L : IAffineInParameters, [|IAffineInInputs|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = w[0] * (x[0] > 0 ? x[0] : 0); } }""" },
+        { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public static double [|H|](ReadOnlySpan<double> x) => x[0]; }""" },
+        { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public [|float|] H(ReadOnlySpan<double> x) => (float)x[0]; }""" },
     };
 
     [Theory]
@@ -130,7 +162,7 @@ public sealed class DiagnosticTests
         if (diagnostic.Severity == DiagnosticSeverity.Error)
         {
             // Nothing is generated for the method in error (with two layer methods, the first one still is).
-            Assert.Equal(id == "MG0006" ? ["L.First.g.cs"] : [], result.Sources.Keys);
+            Assert.Equal(id == "MG0006" ? [source.Text.Contains("MoreauObjective") ? "L.Apply.g.cs" : "L.First.g.cs"] : [], result.Sources.Keys);
         }
     }
 }

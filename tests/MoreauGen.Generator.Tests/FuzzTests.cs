@@ -25,6 +25,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "[MoreauLayer]", "[MoreauLayer(Parameters = 1)]", "[MoreauLayer(Batched = true)]", "Apply(w, x, y);", "this.", "base.",
         "y[0] = y[0] * y[0];", "a = a * a;", "double a = x[0];", "y[n - 1] = 1;", "stackalloc double[2]", "new double[3]",
         "public int ParameterCount => 1;", "void Forward() {}", "=> y[0] = w[0];", "<T>", "where T : struct", "#if X", "/*", "//",
+        "break;", "continue;", "return x[0];", "i++", "j <= i", "i += 2", "x.Length", "[Differentiable]", "[CustomPullback(\"P\")]",
+        "[MoreauObjective]", "[MoreauObjective(Inputs = 2)]", " ? w[0] : x[0]", "bool b = x[0] > 0;", "&& ", "|| ", "else ",
+        "int k = i * 2;", "foreach (var v in x) ", "do { } while (false);", ": IAffineInParameters", "Helpers.Soft(",
     ];
 
     [Fact]
@@ -72,6 +75,11 @@ public sealed class FuzzTests(ITestOutputHelper output)
         {
             yield return LayerCorpus.StandaloneSource(entry, single: false);
             yield return LayerCorpus.StandaloneSource(entry, single: true);
+        }
+
+        foreach (ObjectiveEntry entry in ObjectiveCorpus.Entries)
+        {
+            yield return "using System;\nusing MoreauGen;\nusing T = System.Double;\nusing M = System.Math;\n" + entry.Template;
         }
 
         foreach (string source in SnapshotTests.Sources.Values)

@@ -11,6 +11,9 @@ public sealed class GeneratedMemberContractTests
     [InlineData("RuntimeOutputIndices")]
     [InlineData("NoInputs")]
     [InlineData("ScaffoldNames")]
+    [InlineData("Triangular")]
+    [InlineData("DenseTanhLoops")]
+    [InlineData("LoopInIf")]
     public void Wrong_lengths_throw_ArgumentException_naming_the_span(string name)
 
     {
@@ -49,6 +52,11 @@ public sealed class GeneratedMemberContractTests
     [InlineData("FixedWide")]
     [InlineData("RuntimeOutputIndices")]
     [InlineData("ReassignedLocal")]
+    [InlineData("Triangular")]
+    [InlineData("DenseTanhLoops")]
+    [InlineData("LoopInIf")]
+    [InlineData("Helpers")]
+    [InlineData("DataDependentLoopBranch")]
     public void Generated_members_allocate_nothing_once_warm(string name)
     {
         CorpusEntry entry = LayerCorpus.Find(name);

@@ -9,7 +9,12 @@ namespace MoreauGen.Generator.Tests;
 /// <summary>The pipeline caches: unrelated edits regenerate nothing, a body edit regenerates that layer only, and the models hold plain data.</summary>
 public sealed class IncrementalTests
 {
-    private static readonly string[] Steps = [TrackingNames.Parsed, TrackingNames.Diagnostics, TrackingNames.Layers, TrackingNames.Programs];
+    private static readonly string[] Steps =
+    [
+        TrackingNames.Parsed, TrackingNames.Diagnostics, TrackingNames.Layers, TrackingNames.Programs,
+        TrackingNames.ObjectivesParsed, TrackingNames.ObjectiveDiagnostics, TrackingNames.Objectives, TrackingNames.ObjectivePrograms,
+        TrackingNames.HelperDiagnostics, TrackingNames.CustomPullbackDiagnostics,
+    ];
 
     private const string First = """
         using System;
@@ -33,10 +38,83 @@ public sealed class IncrementalTests
         }
         """;
 
+    /// <summary>A layer with a loop and a branch, calling a helper of another file.</summary>
+    private const string Looped = """
+        using System;
+        using MoreauGen;
+        namespace Cache;
+        public partial class Looped
+        {
+            [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+            public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+            {
+                double s = 0;
+                for (int i = 0; i < 2; i++)
+                {
+                    s = s > 0 ? s * Helpers.Soft(w[i]) : s + x[i];
+                }
+
+                y[0] = s;
+            }
+        }
+        """;
+
+    private const string HelperSource = """
+        using System;
+        using MoreauGen;
+        namespace Cache;
+        public static class Helpers
+        {
+            [Differentiable]
+            public static double Soft(double a) => Math.Log(1 + Math.Exp(a));
+
+            [CustomPullback(nameof(CubePullback))]
+            public static double Cube(double a) => a * a * a;
+
+            public static void CubePullback(double a, double adjoint, out double da) => da = 3 * a * a * adjoint;
+        }
+        """;
+
+    private const string Objective = """
+        using System;
+        using MoreauGen;
+        namespace Cache;
+        public partial class Cost
+        {
+            public double[] Targets { get; set; } = [];
+
+            [MoreauObjective(Inputs = 1)]
+            public double H(ReadOnlySpan<double> x)
+            {
+                double sum = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double r = x[i] - Targets[i];
+                    sum += r * r;
+                }
+
+                return sum;
+            }
+        }
+        """;
+
+    private const string OtherObjective = """
+        using System;
+        using MoreauGen;
+        namespace Cache;
+        public partial class OtherCost
+        {
+            [MoreauObjective(Inputs = 1)]
+            public double H(ReadOnlySpan<double> x) => Helpers.Cube(x[0]);
+        }
+        """;
+
+    private static CSharpCompilation All() => GeneratorHarness.Compile(First, Second, Looped, HelperSource, Objective, OtherObjective);
+
     [Fact]
     public void An_unrelated_edit_on_a_cloned_compilation_leaves_every_step_cached_or_unchanged()
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(First, Second);
+        CSharpCompilation compilation = All();
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
 
         CSharpCompilation edited = compilation.Clone().AddSyntaxTrees(
@@ -54,26 +132,60 @@ public sealed class IncrementalTests
     [Fact]
     public void Editing_one_layer_body_regenerates_only_that_layer()
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(First, Second);
-        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
-
-        SyntaxTree second = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class Second"));
-        SyntaxTree changed = second.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Second.Replace("Math.Exp(w[0])", "Math.Cos(w[0])")));
-        GeneratorRunResult result = driver.RunGenerators(compilation.ReplaceSyntaxTree(second, changed)).GetRunResult().Results.Single();
-
-        IncrementalStepRunReason[] programs = Reasons(result, TrackingNames.Programs);
-        Assert.Equal(1, programs.Count(r => r == IncrementalStepRunReason.Modified));
-        Assert.Equal(1, programs.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+        GeneratorRunResult result = RunAfterEdit(Second, "Math.Exp(w[0])", "Math.Cos(w[0])");
+        AssertModifiedOnly(result, TrackingNames.Programs, total: 3);
+        AssertUntouched(result, TrackingNames.ObjectivePrograms);
         Assert.Contains("Cos", result.GeneratedSources.Single(s => s.HintName.Contains("Second")).SourceText.ToString());
     }
 
     [Fact]
+    public void Editing_one_objective_body_regenerates_only_that_objective()
+    {
+        GeneratorRunResult result = RunAfterEdit(Objective, "sum += r * r;", "sum += r * r * r;");
+        AssertModifiedOnly(result, TrackingNames.ObjectivePrograms, total: 2);
+        AssertUntouched(result, TrackingNames.Programs);
+    }
+
+    [Fact]
+    public void Editing_a_helper_regenerates_only_its_caller()
+    {
+        GeneratorRunResult result = RunAfterEdit(HelperSource, "Math.Log(1 + Math.Exp(a))", "Math.Log(2 + Math.Exp(a))");
+        AssertModifiedOnly(result, TrackingNames.Programs, total: 3);
+        Assert.Contains("2.0 + ", result.GeneratedSources.Single(s => s.HintName.Contains("Looped")).SourceText.ToString());
+        AssertUntouched(result, TrackingNames.ObjectivePrograms);
+    }
+
+    private static GeneratorRunResult RunAfterEdit(string source, string from, string to)
+    {
+        CSharpCompilation compilation = All();
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Contains(from, source);
+        SyntaxTree tree = compilation.SyntaxTrees.Single(t => t.ToString() == source);
+        SyntaxTree changed = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(source.Replace(from, to)));
+        return driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, changed)).GetRunResult().Results.Single();
+    }
+
+    private static void AssertModifiedOnly(GeneratorRunResult result, string step, int total)
+    {
+        IncrementalStepRunReason[] reasons = Reasons(result, step);
+        Assert.Equal(total, reasons.Length);
+        Assert.Equal(1, reasons.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(total - 1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    private static void AssertUntouched(GeneratorRunResult result, string step) =>
+        Assert.All(Reasons(result, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+
+    [Fact]
     public void The_pipeline_models_hold_no_symbols_compilations_or_syntax()
     {
-        GeneratorRunResult result = GeneratorHarness.Run(First, Second).Result;
+        GeneratorRunResult result = GeneratorHarness.Run(All()).Result;
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(5, result.GeneratedSources.Length);
         int objects = 0;
         foreach (string step in Steps)
         {
+            Assert.NotEmpty(result.TrackedSteps[step]);
             foreach (IncrementalGeneratorRunStep run in result.TrackedSteps[step])
             {
                 foreach ((object value, _) in run.Outputs)

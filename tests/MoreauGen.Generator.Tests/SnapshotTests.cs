@@ -175,6 +175,115 @@ public sealed class SnapshotTests
                 }
             }
             """,
+        ["Loops"] = """
+            namespace Samples;
+
+            /// <summary>A recurrence, an accumulator, and outputs accumulated over an inner loop.</summary>
+            public partial class Loops
+            {
+                [MoreauLayer(Parameters = 6, Inputs = 2, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    double s = x[0];
+                    double sum = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        s = Math.Cos(s) + w[i];
+                        sum += s * x[1];
+                    }
+
+                    for (int j = 0; j < 2; j++)
+                    {
+                        y[j] = sum;
+                        for (int k = 0; k <= j; k++)
+                        {
+                            y[j] += w[3 + j + k] * s;
+                        }
+                    }
+                }
+            }
+            """,
+        ["Branches"] = """
+            namespace Samples;
+
+            /// <summary>if/else and ?: on comparisons of values and indices.</summary>
+            public partial class Branches
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    double z = w[0] * x[0] + w[1];
+                    double a;
+                    if (z > 0)
+                    {
+                        a = Math.Exp(-z);
+                    }
+                    else
+                    {
+                        a = 1 - z;
+                    }
+
+                    y[0] = a * x[1];
+                    y[1] = x[1] > 0.5 ? z * z : 0.1 * z;
+                }
+            }
+            """,
+        ["Helpers"] = """
+            namespace Samples;
+
+            public static class Activations
+            {
+                /// <summary>Differentiated from its body: a pullback is generated next to each caller.</summary>
+                [Differentiable]
+                public static double LeakyRelu(double a)
+                {
+                    if (a > 0)
+                    {
+                        return a;
+                    }
+
+                    return 0.01 * a;
+                }
+
+                /// <summary>With a derivative supplied by hand.</summary>
+                [CustomPullback(nameof(SoftplusPullback))]
+                public static double Softplus(double a) => Math.Log(1 + Math.Exp(a));
+
+                public static void SoftplusPullback(double a, double adjoint, out double da) => da = adjoint / (1 + Math.Exp(-a));
+            }
+
+            public partial class Neuron
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 2, Outputs = 1)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    double z = w[0] * x[0] + w[1] * x[1] + w[2];
+                    y[0] = Activations.Softplus(Activations.LeakyRelu(z));
+                }
+            }
+            """,
+        ["Objective"] = """
+            namespace Samples;
+
+            /// <summary>A squared error against targets set per batch.</summary>
+            public partial class SquaredError
+            {
+                public double[] Targets { get; set; } = [];
+
+                [MoreauObjective(Inputs = 2)]
+                public double Loss(ReadOnlySpan<double> x)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        double r = x[i] - Targets[i];
+                        sum += r * r;
+                    }
+
+                    return 0.5 * sum;
+                }
+            }
+            """,
     };
 
     [Theory]

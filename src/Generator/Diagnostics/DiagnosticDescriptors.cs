@@ -28,12 +28,12 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor TypeNotPartial = Error(
             "MG0003",
             "A layer type must be partial",
-            "The type '{0}' has a [MoreauLayer] method but is not partial; add the 'partial' modifier so that the generator can add the IMoreauLayer members");
+            "The type '{0}' has a [MoreauLayer] or [MoreauObjective] method but is not partial; add the 'partial' modifier so that the generator can add the interface members");
 
         public static readonly DiagnosticDescriptor StaticType = Error(
             "MG0004",
             "A layer type cannot be static",
-            "The type '{0}' is static; a layer is an instance (it implements IMoreauLayer<T>), so remove 'static' from the type");
+            "The type '{0}' is static; a layer or objective is an instance (it implements IMoreauLayer<T> or IMoreauObjective<T>), so remove 'static' from the type");
 
         public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
             "MG0005",
@@ -42,43 +42,43 @@ namespace MoreauGen.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor MultipleLayerMethods = Error(
             "MG0006",
-            "A type can have only one [MoreauLayer] method",
-            "The type '{0}' already has the [MoreauLayer] method '{1}'; move '{2}' to a type of its own (one layer per type)");
+            "A type can have only one [MoreauLayer] (or [MoreauObjective]) method",
+            "The type '{0}' already has the [MoreauLayer] or [MoreauObjective] method '{1}'; move '{2}' to a type of its own (one layer or objective per type)");
 
         public static readonly DiagnosticDescriptor SizeGivenTwice = Error(
             "MG0007",
             "A layer size is given both by the attribute and by the type",
-            "The size {0} is given both as '{0} = ...' on [MoreauLayer] and by the member '{1}' of the type; remove one of them");
+            "The size {0} is given both as '{0} = ...' on the attribute and by the member '{1}' of the type; remove one of them");
 
         public static readonly DiagnosticDescriptor SizeMissing = Error(
             "MG0008",
             "A layer size is given neither by the attribute nor by the type",
-            "The layer '{0}' does not say its size {1}; add '{1} = n' to [MoreauLayer] for a size fixed at compile time, or declare 'public int {2} => ...;' on the type");
+            "'{0}' does not say its size {1}; add '{1} = n' to the attribute for a size fixed at compile time, or declare 'public int {2} => ...;' on the type");
 
         public static readonly DiagnosticDescriptor UnsupportedStatement = Error(
             "MG0009",
-            "Statement not supported in a [MoreauLayer] method",
-            "{0} is not supported in a [MoreauLayer] method; {1}");
+            "Statement not supported in a generated method",
+            "{0} is not supported in a [MoreauLayer], [MoreauObjective] or [Differentiable] body; {1}");
 
         public static readonly DiagnosticDescriptor UnsupportedExpression = Error(
             "MG0010",
-            "Expression not supported in a [MoreauLayer] method",
-            "{0} is not supported in a [MoreauLayer] method; {1}");
+            "Expression not supported in a generated method",
+            "{0} is not supported in a [MoreauLayer], [MoreauObjective] or [Differentiable] body; {1}");
 
         public static readonly DiagnosticDescriptor NoDerivativeRule = Error(
             "MG0011",
             "Call without a derivative rule",
-            "The generator has no derivative rule for '{0}'; use one of {1}, or compute the value outside the layer and pass it as data");
+            "The generator has no derivative rule for '{0}'; use one of {1}, mark your own static helper [Differentiable] (or give it a [CustomPullback]), or compute the value outside and pass it as data");
 
         public static readonly DiagnosticDescriptor Recursion = Error(
             "MG0012",
             "A [MoreauLayer] method cannot call itself",
-            "'{0}' calls itself; a layer body must be straight-line code, so compute the result without the recursive call");
+            "'{0}' calls itself, directly or through its helpers; compute the result with a loop or without the recursive call");
 
         public static readonly DiagnosticDescriptor MemberNameClash = Error(
             "MG0013",
             "A member name clashes with a generated member",
-            "The member '{0}' of '{1}' has the name of a member the generator adds for IMoreauLayer<T>; rename it");
+            "The member '{0}' of '{1}' has the name of a member the generator adds for IMoreauLayer<T> or IMoreauObjective<T>; rename it");
 
         public static readonly DiagnosticDescriptor OutputReadBeforeWritten = Error(
             "MG0014",
@@ -103,7 +103,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor MissingRuntime = Error(
             "MG0018",
             "The MoreauGen runtime is not referenced",
-            "The type '{0}' is not available; reference the MoreauGen.Runtime assembly, which defines the IMoreauLayer<T> contract the generated code implements");
+            "The type '{0}' is not available; reference the MoreauGen.Runtime assembly, which defines the contract the generated code implements");
 
         public static readonly DiagnosticDescriptor BatchedNotSupported = Error(
             "MG0019",
@@ -113,17 +113,77 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedType = Error(
             "MG0020",
             "The layer cannot be declared in this kind of type",
-            "'{0}' is {1}; declare the [MoreauLayer] method in a partial class, struct or record");
+            "'{0}' is {1}; declare the method in a partial class, struct or record");
 
         public static readonly DiagnosticDescriptor MissingBody = Error(
             "MG0021",
             "A [MoreauLayer] method needs a body",
-            "'{0}' has no body; write the layer as a method with a body (a block or '=> y[0] = ...;')");
+            "'{0}' has no body; write it as a method with a body (a block or an expression body)");
 
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MG0022",
             "The generator failed",
             "The generator failed on '{0}' and generated nothing for it ({1}); please report this with the method's code");
+
+        public static readonly DiagnosticDescriptor UnsupportedLoop = Error(
+            "MG0023",
+            "Loop kind not supported",
+            "{0} is not supported; write a 'for' loop with an int index, 'for (int i = a; i < b; i++)', whose bounds do not depend on w or x (the reverse pass runs the same iterations backwards)");
+
+        public static readonly DiagnosticDescriptor JumpStatement = Error(
+            "MG0024",
+            "Jump statement not supported",
+            "{0} is not supported; loops run from their start to their bound, so guard the rest of the iteration with if/else instead (and end an objective or helper with 'return')");
+
+        public static readonly DiagnosticDescriptor UnsupportedLoopShape = Error(
+            "MG0025",
+            "Loop header not supported",
+            "The loop '{0}' is not of the supported form; write 'for (int i = a; i < b; i++)' ('i <= b' and 'i += k' with a positive constant k are fine; for a descending loop use the index b - 1 - i)");
+
+        public static readonly DiagnosticDescriptor LoopBoundDependsOnValue = Error(
+            "MG0026",
+            "A loop bound depends on a differentiable value",
+            "The loop bound '{0}' depends on a float or double value; bounds must be int expressions of constants, sizes, the type's data and outer loop indices, so that the reverse pass can run the same iterations (compute a fixed number of iterations and guard the body with if)");
+
+        public static readonly DiagnosticDescriptor LoopVariableModified = Error(
+            "MG0027",
+            "The loop variable is modified in the loop body",
+            "The loop variable '{0}' is modified in the body of its loop; leave it to the loop header and compute other indices from it (e.g. 'int k = 2 * {0} + 1;')");
+
+        public static readonly DiagnosticDescriptor UnsupportedCondition = Error(
+            "MG0028",
+            "Branch condition not supported",
+            "The condition '{0}' is not supported; the reverse pass re-evaluates branch conditions instead of differentiating them, so write them as comparisons (<, <=, >, >=, ==, !=) of values or indices, combined with &&, || and !");
+
+        public static readonly DiagnosticDescriptor IndexCarriedAcrossScopes = Error(
+            "MG0029",
+            "An int or bool local is assigned inside a loop or a branch but declared outside it",
+            "The {1} local '{0}' is assigned inside a loop or branch but declared outside it; the reverse pass recomputes indices and conditions, so they must not carry values across iterations or branches: declare '{0}' where it is assigned (e.g. 'int k = i * n + j;' inside the loop)");
+
+        public static readonly DiagnosticDescriptor HelperUnavailable = Error(
+            "MG0030",
+            "A helper cannot be differentiated",
+            "The helper '{0}' cannot be called here: {1}");
+
+        public static readonly DiagnosticDescriptor InvalidCustomPullback = Error(
+            "MG0031",
+            "Invalid [CustomPullback]",
+            "The pullback '{0}' named by [CustomPullback] on '{1}' {2}; declare 'static void {0}(T a1, ..., T adjoint, out T da1, ...)' (optionally with 'T result' before 'adjoint') in the helper's type");
+
+        public static readonly DiagnosticDescriptor InvalidHelperSignature = Error(
+            "MG0032",
+            "A differentiable helper must be a static scalar function",
+            "The helper '{0}' {1}; declare it 'static T {0}(T a, ...)' with T float or double for the result and every parameter");
+
+        public static readonly DiagnosticDescriptor AffineMarkerNotAffine = Error(
+            "MG0033",
+            "An affine marker on a layer that is not affine",
+            "The type '{0}' declares {1}, but its layer is not affine in {2} ({3}); remove the marker (the runtime would take the plain gradient as the Moreau gradient of the {2} subproblem, which is only right for an affine layer)");
+
+        public static readonly DiagnosticDescriptor InvalidObjectiveSignature = Error(
+            "MG0034",
+            "A [MoreauObjective] method must have the objective signature",
+            "The [MoreauObjective] method '{0}' {1}; declare it as an instance method 'T {0}(ReadOnlySpan<T> x)' with T float or double");
 
         /// <summary>Every descriptor, for lookup by id and for tests.</summary>
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
@@ -132,7 +192,9 @@ namespace MoreauGen.Generator.Diagnostics
             MultipleLayerMethods, SizeGivenTwice, SizeMissing, UnsupportedStatement, UnsupportedExpression,
             NoDerivativeRule, Recursion, MemberNameClash, OutputReadBeforeWritten, IndexOutOfRange,
             OutputNeverWritten, InvalidSize, MissingRuntime, BatchedNotSupported, UnsupportedType, MissingBody,
-            InternalError,
+            InternalError, UnsupportedLoop, JumpStatement, UnsupportedLoopShape, LoopBoundDependsOnValue, LoopVariableModified,
+            UnsupportedCondition, IndexCarriedAcrossScopes, HelperUnavailable, InvalidCustomPullback, InvalidHelperSignature,
+            AffineMarkerNotAffine, InvalidObjectiveSignature,
         };
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);

@@ -16,6 +16,8 @@ namespace MoreauGen.Generator.Emission
     internal sealed class CSharpPrinter
     {
         private const int ConditionalLevel = 3;
+        private const int OrLevel = 4;
+        private const int AndLevel = 5;
         private const int EqualityLevel = 9;
         private const int RelationalLevel = 10;
         private const int AdditiveLevel = 12;
@@ -24,8 +26,15 @@ namespace MoreauGen.Generator.Emission
         private const int PrimaryLevel = 16;
 
         private readonly IReadOnlyDictionary<SpanRole, string> spans;
+        private readonly IReadOnlyDictionary<SpanRole, string>? lengths;
 
-        public CSharpPrinter(IReadOnlyDictionary<SpanRole, string> spans) => this.spans = spans;
+        /// <param name="spans">The name each span role has in the member being written.</param>
+        /// <param name="lengths">How the member writes <see cref="SpanLength"/> of a role (a size); by default <c>span.Length</c>.</param>
+        public CSharpPrinter(IReadOnlyDictionary<SpanRole, string> spans, IReadOnlyDictionary<SpanRole, string>? lengths = null)
+        {
+            this.spans = spans;
+            this.lengths = lengths;
+        }
 
         /// <summary>Writes <paramref name="statement"/> (blocks for loops and branches) to <paramref name="code"/>.</summary>
         public void Write(CodeWriter code, Stmt statement)
@@ -34,15 +43,23 @@ namespace MoreauGen.Generator.Emission
             {
                 case For loop:
                 {
-                    string index = Identifier(loop.Index);
-                    code.Open(loop.Descending
-                        ? "for (int " + index + " = " + Operand(loop.To, AdditiveLevel) + " - 1; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)"
-                        : "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " + index + "++)");
+                    code.Open(ForHeader(loop));
                     WriteAll(code, loop.Body);
                     code.Close();
                     break;
                 }
 
+                case Block block:
+                    code.OpenBlock();
+                    WriteAll(code, block.Body);
+                    code.Close();
+                    break;
+
+                case If { Then.Count: 0, Else.Count: > 0 } branch:
+                    code.Open("if (!" + Operand(branch.Condition, UnaryLevel) + ")");
+                    WriteAll(code, branch.Else);
+                    code.Close();
+                    break;
                 case If branch:
                     code.Open("if (" + Expression(branch.Condition) + ")");
                     WriteAll(code, branch.Then);
@@ -75,13 +92,107 @@ namespace MoreauGen.Generator.Emission
             Declare { Value: null } declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + ";",
             Declare declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + " = " + Expression(declare.Value) + ";",
             Restore restore => TypeName(restore.Type) + " " + Identifier(restore.Name) + " = " + Expression(restore.Source) + ";",
+            Assign { Target: Local target, Kind: AssignKind.Assign, Value: Apply { Op: Op.Add or Op.Subtract or Op.Multiply or Op.Divide, Args: var args } compound } assign
+                when args[0].Equals(target) && compound.Type == target.Type =>
+                Expression(assign.Target) + " " + AssignOperator(compound.Op switch
+                {
+                    Op.Add => AssignKind.Add,
+                    Op.Subtract => AssignKind.Subtract,
+                    Op.Multiply => AssignKind.Multiply,
+                    _ => AssignKind.Divide,
+                }) + " " + Expression(args[1]) + ";",
             Assign assign => Expression(assign.Target) + " " + AssignOperator(assign.Kind) + " " + Expression(assign.Value) + ";",
+            Return ret => "return " + Expression(ret.Value) + ";",
+            CallPullback call => call.Method + "(" + string.Join(", ", ArgumentsOf(call)) + ");",
+            SinCos sinCos => "(" + TypeName(sinCos.Type) + " " + Identifier(sinCos.SinName) + ", " + TypeName(sinCos.Type) + " " + Identifier(sinCos.CosName) + ") = " +
+                             MathClass(sinCos.Type) + "SinCos(" + Expression(sinCos.Argument) + ");",
             CopySpan copy => Expression(copy.Source) + ".CopyTo(" + Expression(copy.Destination) + ");",
             ClearSpan clear => Expression(clear.Span) + ".Clear();",
             _ => throw new InvalidOperationException("Cannot print the statement " + statement.GetType().Name + "."),
         };
 
         public string Expression(Expr expr) => Print(expr, out _);
+
+        private IEnumerable<string> ArgumentsOf(CallPullback call)
+        {
+            foreach (Expr arg in call.Args)
+            {
+                yield return Expression(arg);
+            }
+
+            foreach (string output in call.Outs)
+            {
+                yield return "out " + TypeName(call.Type) + " " + Identifier(output);
+            }
+        }
+
+        private static string MathClass(IrType type) => type.Scalar == ScalarKind.Single ? "global::System.MathF." : "global::System.Math.";
+
+        /// <summary>
+        /// The header of a loop. Descending, it visits the same indices as the ascending loop, from the last one
+        /// down: <c>To - 1</c> for a step of 1, else <c>From + ((To - From + Step - 1) / Step - 1) * Step</c>.
+        /// </summary>
+        private string ForHeader(For loop)
+        {
+            string index = Identifier(loop.Index);
+            bool unit = loop.Step is Literal { Value: 1 };
+            if (!loop.Descending)
+            {
+                return "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " +
+                       (unit ? index + "++" : index + " += " + Expression(loop.Step)) + ")";
+            }
+
+            if (unit && loop.To is Apply { Op: Op.Add, Args: var plus } && plus[1] is Literal { Value: 1 })
+            {
+                return "for (int " + index + " = " + Expression(plus[0]) + "; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)";
+            }
+
+            if (unit && loop.To is Literal bound)
+            {
+                return "for (int " + index + " = " + Expression(new Literal(IrType.Int, bound.Value - 1)) + "; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)";
+            }
+
+            if (unit)
+            {
+                return "for (int " + index + " = " + Operand(loop.To, AdditiveLevel) + " - 1; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " + index + "--)";
+            }
+
+            Expr span = Binary(Op.Subtract, loop.To, loop.From);
+            Expr count = Binary(Op.Divide, Binary(Op.Add, span, Binary(Op.Subtract, loop.Step, new Literal(IrType.Int, 1))), loop.Step);
+            Expr last = Binary(Op.Add, loop.From, Binary(Op.Multiply, Binary(Op.Subtract, count, new Literal(IrType.Int, 1)), loop.Step));
+            return "for (int " + index + " = " + Expression(last) + "; " + index + " >= " + Operand(loop.From, RelationalLevel + 1) + "; " +
+                   index + " -= " + Expression(loop.Step) + ")";
+        }
+
+        private static Expr Binary(Op op, Expr a, Expr b)
+        {
+            if (op is Op.Add or Op.Subtract && b is Literal { Value: 0 })
+            {
+                return a;
+            }
+
+            if (op == Op.Add && a is Literal { Value: 0 })
+            {
+                return b;
+            }
+
+            if (a is Literal x && b is Literal y)
+            {
+                double value = op switch
+                {
+                    Op.Add => x.Value + y.Value,
+                    Op.Subtract => x.Value - y.Value,
+                    Op.Multiply => x.Value * y.Value,
+                    _ => y.Value == 0 ? double.NaN : Math.Truncate(x.Value / y.Value),
+                };
+                if (!double.IsNaN(value))
+                {
+                    return new Literal(IrType.Int, value);
+                }
+            }
+
+            return new Apply(op, IrType.Int, EquatableArray.Of(a, b));
+        }
 
         private static string AssignOperator(AssignKind kind) => kind switch
         {
@@ -118,6 +229,32 @@ namespace MoreauGen.Generator.Emission
                     level = PrimaryLevel;
                     return Print(slice.Span, out _) + ".Slice(" + Expression(slice.Start) +
                            (slice.Length is null ? string.Empty : ", " + Expression(slice.Length)) + ")";
+                case SpanLength length:
+                    level = PrimaryLevel;
+                    if (lengths is not null && lengths.TryGetValue(length.Role, out string? size))
+                    {
+                        // A number, a local or a member access: always a primary expression.
+                        return size;
+                    }
+
+                    return (spans.TryGetValue(length.Role, out string? spanName)
+                        ? spanName
+                        : throw new InvalidOperationException("The span " + length.Role + " is not available here.")) + ".Length";
+                case Call call:
+                {
+                    level = PrimaryLevel;
+                    var args = new List<string>();
+                    foreach (Expr arg in call.Args)
+                    {
+                        args.Add(Expression(arg));
+                    }
+
+                    return call.Method + "(" + string.Join(", ", args) + ")";
+                }
+
+                case CursorStep step:
+                    level = step.Push ? PrimaryLevel : UnaryLevel;
+                    return step.Push ? Identifier(step.Cursor) + "++" : "--" + Identifier(step.Cursor);
                 case Conditional conditional:
                     level = ConditionalLevel;
                     return Operand(conditional.Condition, ConditionalLevel + 1) + " ? " +
@@ -141,6 +278,13 @@ namespace MoreauGen.Generator.Emission
                     return "-" + (parenthesize ? "(" + operand + ")" : operand);
                 }
 
+                case Op.Not:
+                    level = UnaryLevel;
+                    return "!" + Operand(apply.Args[0], UnaryLevel);
+                case Op.And:
+                    return Binary(apply, AndLevel, out level);
+                case Op.Or:
+                    return Binary(apply, OrLevel, out level);
                 case Op.Convert:
                     level = UnaryLevel;
                     return "(" + TypeName(apply.Type) + ")" + Operand(apply.Args[0], UnaryLevel);
@@ -155,7 +299,7 @@ namespace MoreauGen.Generator.Emission
             }
 
             DerivativeRule rule = DerivativeRules.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
-            string math = apply.Type.Scalar == ScalarKind.Single ? "global::System.MathF." : "global::System.Math.";
+            string math = MathClass(apply.Type);
             var args = new List<string>();
             foreach (Expr arg in apply.Args)
             {
@@ -181,6 +325,8 @@ namespace MoreauGen.Generator.Emission
                 Op.Greater => ">",
                 Op.GreaterOrEqual => ">=",
                 Op.Equal => "==",
+                Op.And => "&&",
+                Op.Or => "||",
                 _ => "!=",
             };
 

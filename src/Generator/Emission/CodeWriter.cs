@@ -27,6 +27,13 @@ namespace MoreauGen.Generator.Emission
             indent++;
         }
 
+        /// <summary>Writes a bare opening brace (a block of its own) and indents.</summary>
+        public void OpenBlock()
+        {
+            Line("{");
+            indent++;
+        }
+
         /// <summary>Unindents and writes a closing brace.</summary>
         public void Close()
         {

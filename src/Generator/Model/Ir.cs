@@ -119,6 +119,15 @@ namespace MoreauGen.Generator.Model
         GreaterOrEqual,
         Equal,
         NotEqual,
+
+        /// <summary><c>a &amp;&amp; b</c> on conditions.</summary>
+        And,
+
+        /// <summary><c>a || b</c> on conditions.</summary>
+        Or,
+
+        /// <summary><c>!a</c> on a condition.</summary>
+        Not,
     }
 
     /// <summary>Assignment operators: <c>=</c> and the compound ones.</summary>
@@ -161,6 +170,18 @@ namespace MoreauGen.Generator.Model
     /// <summary><c>condition ? whenTrue : whenFalse</c>.</summary>
     internal sealed record Conditional(Expr Condition, Expr WhenTrue, Expr WhenFalse) : Expr(WhenTrue.Type);
 
+    /// <summary>
+    /// The length of a span role, an int: in a layer body (one sample) the size |w|, |x| or |y|; in an objective the
+    /// length of the whole batch x. The emitter says how each member writes it (a number, a size local, <c>x.Length</c>).
+    /// </summary>
+    internal sealed record SpanLength(SpanRole Role) : Expr(IrType.Int);
+
+    /// <summary>A call of a user's differentiable helper, <c>global::N.T.F(a, b)</c>; <paramref name="Method"/> is printed as is.</summary>
+    internal sealed record Call(string Method, IrType Type, EquatableArray<Expr> Args) : Expr(Type);
+
+    /// <summary>The tape cursor moved by one: <c>tp++</c> (a push, the slot written) or <c>--tp</c> (a pop, the slot read).</summary>
+    internal sealed record CursorStep(string Cursor, bool Push) : Expr(IrType.Int);
+
     /// <summary>A statement.</summary>
     internal abstract record Stmt;
 
@@ -177,18 +198,39 @@ namespace MoreauGen.Generator.Model
     internal sealed record Restore(IrType Type, string Name, Expr Source) : Stmt;
 
     /// <summary>
-    /// <c>for (int Index = From; Index &lt; To; Index++) { Body }</c>, or with <paramref name="Descending"/>
-    /// <c>for (int Index = To - 1; Index &gt;= From; Index--)</c> (the order a reverse pass walks a loop in).
-    /// The body parser does not produce loops yet.
+    /// <c>for (int Index = From; Index &lt; To; Index += Step) { Body }</c> (Step a positive int), or with
+    /// <paramref name="Descending"/> the same indices from the last down to From (the order a reverse pass walks a
+    /// loop in): <c>for (int Index = To - 1; Index &gt;= From; Index--)</c> for a step of 1.
     /// </summary>
-    internal sealed record For(string Index, Expr From, Expr To, bool Descending, EquatableArray<Stmt> Body) : Stmt;
+    internal sealed record For(string Index, Expr From, Expr To, Expr Step, bool Descending, EquatableArray<Stmt> Body) : Stmt;
 
-    /// <summary><c>if (Condition) { Then } else { Else }</c>. The body parser does not produce branches yet.</summary>
+    /// <summary><c>if (Condition) { Then } else { Else }</c> (no else block when Else is empty).</summary>
     internal sealed record If(Expr Condition, EquatableArray<Stmt> Then, EquatableArray<Stmt> Else) : Stmt;
+
+    /// <summary><c>{ Body }</c>: a scope of its own, so that its locals do not clash with a sibling block's.</summary>
+    internal sealed record Block(EquatableArray<Stmt> Body) : Stmt;
+
+    /// <summary><c>return Value;</c>: the last statement of an objective or helper body (the parser puts it there).</summary>
+    internal sealed record Return(Expr Value) : Stmt;
+
+    /// <summary>
+    /// A helper's pullback: <c>Method(Args…, out Type Outs[0], out Type Outs[1], …);</c>, declaring one local per
+    /// argument adjoint.
+    /// </summary>
+    internal sealed record CallPullback(string Method, EquatableArray<Expr> Args, IrType Type, EquatableArray<string> Outs) : Stmt;
+
+    /// <summary><c>(Type SinName, Type CosName) = Math.SinCos(Argument);</c>: the sine and cosine of one value in one call.</summary>
+    internal sealed record SinCos(IrType Type, string SinName, string CosName, Expr Argument) : Stmt;
 
     /// <summary><c>Source.CopyTo(Destination);</c></summary>
     internal sealed record CopySpan(Expr Source, Expr Destination) : Stmt;
 
     /// <summary><c>Span.Clear();</c></summary>
     internal sealed record ClearSpan(Expr Span) : Stmt;
+
+    /// <summary>
+    /// A reverse statement with the gradients it serves, as flags (1 = w, 2 = x, 3 = both). The differentiator's
+    /// working form only: it sorts or specializes the reverse pass by these tags and never hands them to the printer.
+    /// </summary>
+    internal sealed record Tagged(Differentiation.Need Section, Stmt Statement) : Stmt;
 }

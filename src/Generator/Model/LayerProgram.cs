@@ -1,34 +1,56 @@
 namespace MoreauGen.Generator.Model
 {
     /// <summary>
-    /// The differentiated layer: what the emitter prints. All statements are for one sample; the emitter wraps
-    /// them in the loop over the batch and binds the span roles to each member's spans.
+    /// A differentiated body: what the emitter prints for a layer (one sample), an objective (the batch) or a helper.
     /// </summary>
-    /// <param name="Layer">The parsed layer (its <see cref="LayerModel.Body"/> is printed as the plain Forward).</param>
     /// <param name="Primal">
-    /// The forward pass in single-assignment form, with the values the adjoint needs bound to locals; the tape
-    /// stores are assignments to <see cref="SpanRole.Tape"/> elements (skipped where no tape is kept).
+    /// The forward pass in single-assignment form, with the values the reverse pass reads bound to locals and the
+    /// tape stores (assignments to <see cref="SpanRole.Tape"/> elements; members without a tape skip them).
     /// </param>
-    /// <param name="Restores">What Pullback re-creates before its reverse pass: tape loads and values recomputed from w and x.</param>
-    /// <param name="AdjointBoth">Reverse statements needed for either gradient, in execution order.</param>
-    /// <param name="AdjointW">Reverse statements needed only for the gradient in w (after <paramref name="AdjointBoth"/>).</param>
-    /// <param name="AdjointX">Reverse statements needed only for the gradient in x (after <paramref name="AdjointBoth"/>).</param>
-    /// <param name="TapeSlotsPerSample">Tape values per sample; the tape holds the samples back to back.</param>
+    /// <param name="Restores">What the reverse pass re-creates first: values of the top level, from the tape or recomputed (loop bodies and branch arms restore their own values inside the reverse statements).</param>
+    /// <param name="AdjointBoth">
+    /// Straight-line bodies: reverse statements needed for either gradient. Bodies with loops or branches: the whole
+    /// reverse pass for both gradients.
+    /// </param>
+    /// <param name="AdjointW">Straight-line: the statements needed only for the gradient in w (run after <paramref name="AdjointBoth"/>). Otherwise: the whole reverse pass for w only.</param>
+    /// <param name="AdjointX">Likewise for x.</param>
+    /// <param name="Structured">
+    /// The body has loops or branches: the three adjoint lists are alternatives (not parts), and members that run
+    /// the forward and reverse passes together record on a scratch tape and restore as Pullback does.
+    /// </param>
+    /// <param name="TapePrelude">Statements that compute <paramref name="TapeSlots"/> (empty when it is a constant).</param>
+    /// <param name="TapeSlots">Tape values per sample (an int expression of the sizes; a literal when fixed). The tape holds samples back to back.</param>
+    /// <param name="Result">The returned value in the forward pass's scope (objectives and helpers).</param>
     /// <param name="OutputsAtRunTimeIndices">
-    /// y is indexed by run-time expressions somewhere: forward passes clear the sample's y first, and the reverse
-    /// pass keeps the adjoint of y in a buffer (<see cref="SpanRole.OutputAdjoint"/>).
+    /// y is indexed by run-time expressions or inside loops and branches: forward passes clear the sample's y
+    /// first, and the reverse pass keeps the adjoint of y in a buffer (<see cref="SpanRole.OutputAdjoint"/>).
     /// </param>
     /// <param name="WritesEveryOutput">Every y[i], i &lt; OutputCount, is written (known only for fixed sizes).</param>
     /// <param name="UsedNames">Every local name the statements declare, for the emitter to avoid.</param>
-    internal sealed record LayerProgram(
-        LayerModel Layer,
+    internal sealed record DifferentiatedBody(
         EquatableArray<Stmt> Primal,
         EquatableArray<Stmt> Restores,
         EquatableArray<Stmt> AdjointBoth,
         EquatableArray<Stmt> AdjointW,
         EquatableArray<Stmt> AdjointX,
-        int TapeSlotsPerSample,
+        bool Structured,
+        EquatableArray<Stmt> TapePrelude,
+        Expr TapeSlots,
+        Expr? Result,
         bool OutputsAtRunTimeIndices,
         bool WritesEveryOutput,
-        EquatableArray<string> UsedNames);
+        EquatableArray<string> UsedNames)
+    {
+        /// <summary>The tape size per sample when it is fixed, else null.</summary>
+        public int? FixedTapeSlots => TapeSlots is Literal literal ? (int)literal.Value : null;
+    }
+
+    /// <summary>The differentiated layer or objective and the pullbacks of the helpers it calls.</summary>
+    internal sealed record LayerProgram(LayerModel Layer, DifferentiatedBody Body, EquatableArray<HelperProgram> Helpers);
+
+    /// <summary>
+    /// A generated helper pullback: <c>static void Pullback(T a, …, T Adjoint, out T Outs[0], …)</c>, the helper's
+    /// forward and reverse passes together.
+    /// </summary>
+    internal sealed record HelperProgram(HelperModel Helper, DifferentiatedBody Body, string Adjoint, EquatableArray<string> Outs);
 }

@@ -12,18 +12,26 @@ using MoreauGen.Generator.Model;
 namespace MoreauGen.Generator.Parsing
 {
     /// <summary>
-    /// Reads one <c>[MoreauLayer]</c> method into a <see cref="LayerModel"/>: checks the type, the signature and
-    /// the attribute here, and hands the body to <see cref="BodyParser"/>. Together they are the only code that
-    /// touches symbols and the semantic model. Never throws: a failure becomes an internal-error diagnostic.
+    /// Reads one <c>[MoreauLayer]</c> or <c>[MoreauObjective]</c> method into a <see cref="LayerModel"/>: checks the
+    /// type, the signature and the attribute here, and hands the body to <see cref="BodyParser"/> (helpers to
+    /// <see cref="HelperParser"/>). Together they are the only code that touches symbols and the semantic model.
+    /// Never throws: a failure becomes an internal-error diagnostic.
     /// </summary>
     internal sealed class LayerParser
     {
-        /// <summary>The names the generated code adds to the layer type.</summary>
+        /// <summary>The names the generated code adds to a layer type.</summary>
         internal static readonly string[] GeneratedMemberNames = { "TapeLength", "Forward", "Pullback", "SubproblemW", "SubproblemX" };
 
-        private const string AttributeName = "MoreauGen.MoreauLayerAttribute";
+        /// <summary>The names the generated code adds to an objective type.</summary>
+        internal static readonly string[] GeneratedObjectiveMemberNames = { "Value", "ValueAndGradient" };
+
+        internal const string LayerAttributeName = "MoreauGen.MoreauLayerAttribute";
+        internal const string ObjectiveAttributeName = "MoreauGen.MoreauObjectiveAttribute";
         private const string LayerInterfaceName = "MoreauGen.IMoreauLayer`1";
+        private const string ObjectiveInterfaceName = "MoreauGen.IMoreauObjective`1";
         private const string ChecksTypeName = "MoreauGen.Generated.LayerChecks";
+        private const string AffineInParametersName = "MoreauGen.IAffineInParameters";
+        private const string AffineInInputsName = "MoreauGen.IAffineInInputs";
 
         /// <summary>
         /// Tests only: when set on the thread that runs the generator, called with each method name; returning
@@ -36,18 +44,31 @@ namespace MoreauGen.Generator.Parsing
         private readonly IMethodSymbol method;
         private readonly MethodDeclarationSyntax syntax;
         private readonly CancellationToken cancellationToken;
+        private readonly ModelKind kind;
         private readonly List<DiagnosticInfo> diagnostics = new();
 
-        private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+        private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken)
         {
             this.context = context;
             this.method = method;
             this.syntax = syntax;
+            this.kind = kind;
             this.cancellationToken = cancellationToken;
         }
 
-        /// <summary>The transform of the pipeline's first step.</summary>
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        private string AttributeName => kind == ModelKind.Layer ? LayerAttributeName : ObjectiveAttributeName;
+
+        private string[] MemberNames => kind == ModelKind.Layer ? GeneratedMemberNames : GeneratedObjectiveMemberNames;
+
+        /// <summary>The transform of the layer pipeline's first step.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse(context, ModelKind.Layer, cancellationToken);
+
+        /// <summary>The transform of the objective pipeline's first step.</summary>
+        public static ParseResult ParseObjective(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse(context, ModelKind.Objective, cancellationToken);
+
+        private static ParseResult Parse(GeneratorAttributeSyntaxContext context, ModelKind kind, CancellationToken cancellationToken)
         {
             if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
             {
@@ -61,7 +82,7 @@ namespace MoreauGen.Generator.Parsing
                     throw new InvalidOperationException("failure injected by a test");
                 }
 
-                return new LayerParser(context, method, syntax, cancellationToken).Run();
+                return new LayerParser(context, method, syntax, kind, cancellationToken).Run();
             }
             catch (OperationCanceledException)
             {
@@ -94,14 +115,15 @@ namespace MoreauGen.Generator.Parsing
             }
 
             Compilation compilation = context.SemanticModel.Compilation;
-            if (compilation.GetTypeByMetadataName(LayerInterfaceName) is null || compilation.GetTypeByMetadataName(ChecksTypeName) is null)
+            string interfaceName = kind == ModelKind.Layer ? LayerInterfaceName : ObjectiveInterfaceName;
+            if (compilation.GetTypeByMetadataName(interfaceName) is null || compilation.GetTypeByMetadataName(ChecksTypeName) is null)
             {
-                Report(DiagnosticDescriptors.MissingRuntime, AttributeLocation(attribute), "MoreauGen.IMoreauLayer<T>");
+                Report(DiagnosticDescriptors.MissingRuntime, AttributeLocation(attribute), kind == ModelKind.Layer ? "MoreauGen.IMoreauLayer<T>" : "MoreauGen.IMoreauObjective<T>");
                 return Result(null);
             }
 
             bool typeOk = CheckType(type);
-            ScalarKind? element = CheckSignature();
+            ScalarKind? element = kind == ModelKind.Layer ? CheckSignature() : CheckObjectiveSignature();
             LayerSizes? sizes = CheckAttribute(attribute, type);
             bool unique = CheckOnlyLayerMethod(type);
             bool noClash = CheckNoClash(type);
@@ -112,9 +134,17 @@ namespace MoreauGen.Generator.Parsing
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes, diagnostics, cancellationToken);
+            var helpers = new HelperParser(compilation, type, MemberNamesOf(type), cancellationToken);
+            var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes,
+                kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken);
             BodyParser.Output? parsed = body.Parse(syntax);
             if (parsed is null || diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+            {
+                return Result(null);
+            }
+
+            AffineTraits affine = kind == ModelKind.Layer ? CheckAffine(type, parsed.Body) : AffineTraits.None;
+            if (diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
             {
                 return Result(null);
             }
@@ -128,8 +158,69 @@ namespace MoreauGen.Generator.Parsing
                 Constants: EquatableArray.From(parsed.Constants),
                 Body: EquatableArray.From(parsed.Body),
                 ReservedNames: EquatableArray.From(parsed.ReservedNames),
-                HintName: HintName(type));
+                HintName: HintName(type),
+                Kind: kind,
+                Helpers: EquatableArray.From(helpers.All),
+                Affine: affine);
             return Result(layer);
+        }
+
+        private static IEnumerable<string> MemberNamesOf(INamedTypeSymbol type)
+        {
+            for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (ISymbol member in current.GetMembers())
+                {
+                    yield return member.Name;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The degree analysis of the body, and the markers the type declares; a declared marker the body does not earn
+        /// is reported at the marker in the base list.
+        /// </summary>
+        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body)
+        {
+            (bool inParameters, bool inInputs) = Analysis.AffineAnalysis.Analyze(body);
+            bool declaresParameters = Declares(type, AffineInParametersName);
+            bool declaresInputs = Declares(type, AffineInInputsName);
+            string name = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+            const string Reason = "an output depends on it through a product, a division by it, a Math or helper call, or a condition on it";
+            if (declaresParameters && !inParameters)
+            {
+                Report(DiagnosticDescriptors.AffineMarkerNotAffine, MarkerLocation(type, AffineInParametersName), name, "IAffineInParameters", "w", Reason);
+            }
+
+            if (declaresInputs && !inInputs)
+            {
+                Report(DiagnosticDescriptors.AffineMarkerNotAffine, MarkerLocation(type, AffineInInputsName), name, "IAffineInInputs", "x", Reason);
+            }
+
+            return new AffineTraits(inParameters, inInputs, declaresParameters, declaresInputs);
+        }
+
+        private static bool Declares(INamedTypeSymbol type, string marker) =>
+            type.AllInterfaces.Any(i => i.ToDisplayString() == marker);
+
+        private LocationInfo? MarkerLocation(INamedTypeSymbol type, string marker)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { BaseList: { } list } declaration)
+                {
+                    SemanticModel model = context.SemanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+                    foreach (BaseTypeSyntax baseType in list.Types)
+                    {
+                        if (model.GetTypeInfo(baseType.Type, cancellationToken).Type?.ToDisplayString() == marker)
+                        {
+                            return LocationInfo.From(baseType);
+                        }
+                    }
+                }
+            }
+
+            return LocationInfo.From((syntax.Parent as TypeDeclarationSyntax)?.Identifier ?? syntax.Identifier);
         }
 
         private ParseResult Result(LayerModel? layer) => new(layer, EquatableArray.From(diagnostics));
@@ -293,6 +384,61 @@ namespace MoreauGen.Generator.Parsing
             return element!.SpecialType == SpecialType.System_Single ? ScalarKind.Single : ScalarKind.Double;
         }
 
+        private ScalarKind? CheckObjectiveSignature()
+        {
+            string name = method.Name;
+            LocationInfo? at = LocationInfo.From(syntax.Identifier);
+            void Invalid(LocationInfo? where, string problem) => Report(DiagnosticDescriptors.InvalidObjectiveSignature, where, name, problem);
+
+            if (syntax.Body is null && syntax.ExpressionBody is null)
+            {
+                Report(DiagnosticDescriptors.MissingBody, at, name);
+                return null;
+            }
+
+            if (method.IsStatic)
+            {
+                Invalid(at, "is static");
+                return null;
+            }
+
+            if (method.IsGenericMethod)
+            {
+                Invalid(LocationInfo.From(syntax.TypeParameterList), "is generic");
+                return null;
+            }
+
+            if (method.IsAsync)
+            {
+                Invalid(at, "is async");
+                return null;
+            }
+
+            if (method.Parameters.Length != 1)
+            {
+                Invalid(LocationInfo.From(syntax.ParameterList), "takes " + method.Parameters.Length + " parameters instead of 1");
+                return null;
+            }
+
+            IParameterSymbol parameter = method.Parameters[0];
+            if (parameter.RefKind != RefKind.None || parameter.IsParams ||
+                parameter.Type is not INamedTypeSymbol { IsGenericType: true } span || span.ConstructedFrom.ToDisplayString() != "System.ReadOnlySpan<T>" ||
+                span.TypeArguments[0].SpecialType is not (SpecialType.System_Single or SpecialType.System_Double))
+            {
+                Invalid(LocationInfo.From(ParameterSyntax(0)), "has the parameter '" + parameter.Name + "' of type '" + parameter.Type.ToDisplayString() + "' where 'ReadOnlySpan<T>' is expected");
+                return null;
+            }
+
+            ITypeSymbol element = span.TypeArguments[0];
+            if (!SymbolEqualityComparer.Default.Equals(method.ReturnType, element) || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            {
+                Invalid(LocationInfo.From(syntax.ReturnType), "returns '" + method.ReturnType.ToDisplayString() + "' where '" + element.ToDisplayString() + "' is expected");
+                return null;
+            }
+
+            return element.SpecialType == SpecialType.System_Single ? ScalarKind.Single : ScalarKind.Double;
+        }
+
         private ParameterSyntax? ParameterSyntax(int index) =>
             index < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[index] : null;
 
@@ -337,6 +483,12 @@ namespace MoreauGen.Generator.Parsing
                 }
 
                 return value >= 0 ? value : null;
+            }
+
+            if (kind == ModelKind.Objective)
+            {
+                int? objectiveInputs = Size("Inputs", "InputCount");
+                return ok ? new LayerSizes(null, objectiveInputs, null) : null;
             }
 
             int? parameters = Size("Parameters", "ParameterCount");
@@ -390,11 +542,23 @@ namespace MoreauGen.Generator.Parsing
 
         // ---- one layer per type, no clashes -----------------------------------------------------------
 
+        /// <summary>
+        /// One layer or objective per type: a second method with the attribute is reported, and so is an objective in a
+        /// type that has a layer (both would declare InputCount); the first one is still generated.
+        /// </summary>
         private bool CheckOnlyLayerMethod(INamedTypeSymbol type)
         {
+            bool HasAttribute(IMethodSymbol other, string name) => other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
+            string typeName = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+            if (kind == ModelKind.Objective && type.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => HasAttribute(m, LayerAttributeName)) is { } layer)
+            {
+                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier), typeName, layer.Name, method.Name);
+                return false;
+            }
+
             foreach (IMethodSymbol other in type.GetMembers().OfType<IMethodSymbol>())
             {
-                if (!other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName))
+                if (!HasAttribute(other, AttributeName))
                 {
                     continue;
                 }
@@ -404,8 +568,7 @@ namespace MoreauGen.Generator.Parsing
                     return true;
                 }
 
-                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier),
-                    type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), other.Name, method.Name);
+                Report(DiagnosticDescriptors.MultipleLayerMethods, LocationInfo.From(syntax.Identifier), typeName, other.Name, method.Name);
                 return false;
             }
 
@@ -415,7 +578,7 @@ namespace MoreauGen.Generator.Parsing
         private bool CheckNoClash(INamedTypeSymbol type)
         {
             bool ok = true;
-            foreach (string name in GeneratedMemberNames)
+            foreach (string name in MemberNames)
             {
                 foreach (ISymbol member in FindMembers(type, name))
                 {

@@ -73,10 +73,10 @@ namespace MoreauGen.Generator.Rules
         }
 
         /// <summary>
-        /// Which values the pullback of <paramref name="argument"/> reads: each argument (by index) and the result.
-        /// Found by running the rule on placeholders.
+        /// The pullback of <paramref name="argument"/> as a template: the arguments, the result and the adjoint appear
+        /// as <see cref="Placeholder"/>s, and values the forward pass should compute as <see cref="ForwardValue"/>s.
         /// </summary>
-        public RuleNeeds Needs(int argument, IReadOnlyList<IrType> argTypes, IrType resultType)
+        public Expr Template(int argument, IReadOnlyList<IrType> argTypes, IrType resultType)
         {
             var args = new Expr[argTypes.Count];
             for (int i = 0; i < args.Length; i++)
@@ -86,10 +86,17 @@ namespace MoreauGen.Generator.Rules
 
             Expr adjoint = new Placeholder(Placeholder.AdjointIndex, resultType);
             Expr result = new Placeholder(Placeholder.ResultIndex, resultType);
-            Expr pullback = Pullback(argument, adjoint, args, result);
+            return Pullback(argument, adjoint, args, result);
+        }
 
+        /// <summary>
+        /// Which values the pullback of <paramref name="argument"/> reads: each argument (by index) and the result.
+        /// Found by running the rule on placeholders.
+        /// </summary>
+        public RuleNeeds Needs(int argument, IReadOnlyList<IrType> argTypes, IrType resultType)
+        {
             var needs = new RuleNeeds(argTypes.Count);
-            Collect(pullback, needs);
+            Collect(Template(argument, argTypes, resultType), needs);
             return needs;
         }
 
@@ -118,16 +125,26 @@ namespace MoreauGen.Generator.Rules
                     Collect(conditional.WhenTrue, needs);
                     Collect(conditional.WhenFalse, needs);
                     break;
+                case ForwardValue forward:
+                    Collect(forward.Value, needs);
+                    break;
             }
         }
-
-        /// <summary>Stands for an argument, the result or the adjoint while a rule's needs are found.</summary>
-        private sealed record Placeholder(int Index, IrType Type) : Expr(Type)
-        {
-            public const int ResultIndex = -1;
-            public const int AdjointIndex = -2;
-        }
     }
+
+    /// <summary>Stands for an argument (0, 1, …), the result or the adjoint in a rule's template.</summary>
+    internal sealed record Placeholder(int Index, IrType Type) : Expr(Type)
+    {
+        public const int ResultIndex = -1;
+        public const int AdjointIndex = -2;
+    }
+
+    /// <summary>
+    /// A part of a pullback that depends only on forward values and costs a Math call (cos a in the rule of sin a):
+    /// the forward pass computes it and, when it records, records it, so the reverse pass reads it instead of
+    /// calling the function again.
+    /// </summary>
+    internal sealed record ForwardValue(Expr Value) : Expr(Value.Type);
 
     /// <summary>The values a pullback reads (see <see cref="DerivativeRule.Needs"/>).</summary>
     internal sealed class RuleNeeds

@@ -19,8 +19,16 @@ namespace MoreauGen.Generator.Rules
         /// <summary>Every rule.</summary>
         public static IEnumerable<DerivativeRule> All => ByOp.Values;
 
+        /// <summary>
+        /// Tests only: when set on the thread that runs the generator, consulted first (a deliberately wrong rule shows
+        /// that the random-program check catches a bad derivative).
+        /// </summary>
+        [System.ThreadStatic]
+        internal static System.Func<Op, DerivativeRule?>? OverrideForTesting;
+
         /// <summary>The rule of <paramref name="op"/>, or null when it has none (comparisons, remainder).</summary>
-        public static DerivativeRule? Find(Op op) => ByOp.TryGetValue(op, out DerivativeRule? rule) ? rule : null;
+        public static DerivativeRule? Find(Op op) =>
+            OverrideForTesting?.Invoke(op) ?? (ByOp.TryGetValue(op, out DerivativeRule? rule) ? rule : null);
 
         /// <summary>The rule of the Math/MathF method <paramref name="name"/>, or null.</summary>
         public static DerivativeRule? FindFunction(string name) =>

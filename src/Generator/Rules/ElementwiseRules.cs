@@ -7,7 +7,9 @@ namespace MoreauGen.Generator.Rules
     /// <summary>
     /// Derivative rules of the scalar primitives: arithmetic, conversions and the Math/MathF functions.
     /// One entry per primitive; d is the adjoint of the result r, a and b are the arguments, and each lambda
-    /// gives the contribution to one argument's adjoint.
+    /// gives the contribution to one argument's adjoint. <c>Forward(…)</c> marks a partial derivative that costs a
+    /// Math call: the forward pass computes it (sin and cos of one value in one SinCos call) and records it, so the
+    /// reverse pass does not call the function again.
     /// </summary>
     internal static class ElementwiseRules
     {
@@ -22,16 +24,16 @@ namespace MoreauGen.Generator.Rules
             DerivativeRule.Unary(Op.Convert, (d, a, r) => d.To(a.Type)),
 
             // Math / MathF.
-            DerivativeRule.Function(Op.Sin, "Sin", (d, a, r) => d * Cos(a)),
-            DerivativeRule.Function(Op.Cos, "Cos", (d, a, r) => -(d * Sin(a))),
+            DerivativeRule.Function(Op.Sin, "Sin", (d, a, r) => d * Forward(Cos(a))),
+            DerivativeRule.Function(Op.Cos, "Cos", (d, a, r) => -(d * Forward(Sin(a)))),
             DerivativeRule.Function(Op.Tan, "Tan", (d, a, r) => d * (1 + r * r)),
             DerivativeRule.Function(Op.Exp, "Exp", (d, a, r) => d * r),
             DerivativeRule.Function(Op.Log, "Log", (d, a, r) => d / a),
             DerivativeRule.Function(Op.Sqrt, "Sqrt", (d, a, r) => d / (2 * r)),
             DerivativeRule.Function(Op.Pow, "Pow", (d, a, b, r) => d * b * Pow(a, b - 1), (d, a, b, r) => d * r * Log(a)),
             DerivativeRule.Function(Op.Tanh, "Tanh", (d, a, r) => d * (1 - r * r)),
-            DerivativeRule.Function(Op.Sinh, "Sinh", (d, a, r) => d * Cosh(a)),
-            DerivativeRule.Function(Op.Cosh, "Cosh", (d, a, r) => d * Sinh(a)),
+            DerivativeRule.Function(Op.Sinh, "Sinh", (d, a, r) => d * Forward(Cosh(a))),
+            DerivativeRule.Function(Op.Cosh, "Cosh", (d, a, r) => d * Forward(Sinh(a))),
             DerivativeRule.Function(Op.Atan, "Atan", (d, a, r) => d / (1 + a * a)),
             DerivativeRule.Function(Op.Abs, "Abs", (d, a, r) => Select(a >= 0, d, -d)),
             DerivativeRule.Function(Op.Max, "Max", (d, a, b, r) => Select(a >= b, d, 0), (d, a, b, r) => Select(a >= b, 0, d)),

@@ -104,6 +104,9 @@ namespace MoreauGen.Generator.Rules
 
         public static RuleExpr Pow(RuleExpr a, RuleExpr b) => Call(Op.Pow, a, b);
 
+        /// <summary>A value the forward pass computes (and records) for the reverse pass: see <see cref="ForwardValue"/>.</summary>
+        public static RuleExpr Forward(RuleExpr value) => new(new ForwardValue(value.Expr));
+
         /// <summary><c>condition ? whenTrue : whenFalse</c>.</summary>
         public static RuleExpr Select(RuleExpr condition, RuleExpr whenTrue, RuleExpr whenFalse) =>
             new(new Conditional(condition.Expr, whenTrue.Expr, whenFalse.Expr));

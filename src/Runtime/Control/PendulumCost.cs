@@ -6,10 +6,10 @@ namespace MoreauGen.Control;
 /// in rad/s), with its closed-form Moreau gradient.
 /// </summary>
 /// <remarks>
-/// Hand-written; the same type is meant to be declared with <c>[MoreauObjective]</c> once the generator emits
-/// objectives, with these public names kept. Stateless and safe from several threads.
+/// Value and gradient (<see cref="IMoreauObjective{T}"/>) are generated at compile time from <see cref="Cost"/>; the
+/// Moreau gradient is the closed form below. Stateless and safe from several threads.
 /// </remarks>
-public sealed partial class PendulumCost : IMoreauObjective<double>, IMoreauEnvelope<double>
+public sealed partial class PendulumCost : IMoreauEnvelope<double>
 {
     /// <summary>ρ, the weight of the squared angular velocity.</summary>
     public const double VelocityWeight = 0.1;
@@ -17,36 +17,15 @@ public sealed partial class PendulumCost : IMoreauObjective<double>, IMoreauEnve
     /// <summary>The target angle π (upright).</summary>
     public const double TargetAngle = Math.PI;
 
-    /// <inheritdoc/>
-    public int InputCount => 2;
-
-    /// <inheritdoc/>
-    public double Value(ReadOnlySpan<double> x)
+    /// <summary>h over the batch x = (θ₀, ω₀, θ₁, ω₁, …).</summary>
+    [MoreauObjective(Inputs = 2)]
+    private double Cost(ReadOnlySpan<double> x)
     {
-        CheckBatch(x);
         double sum = 0;
         for (int i = 0; i < x.Length; i += 2)
         {
             double angle = x[i] - TargetAngle, velocity = x[i + 1];
             sum += angle * angle + VelocityWeight * velocity * velocity;
-        }
-
-        return sum;
-    }
-
-    /// <inheritdoc/>
-    public double ValueAndGradient(ReadOnlySpan<double> x, Span<double> grad)
-    {
-        CheckBatch(x);
-        if (grad.Length != x.Length)
-            throw new ArgumentException($"grad has {grad.Length} values; x has {x.Length}.", nameof(grad));
-        double sum = 0;
-        for (int i = 0; i < x.Length; i += 2)
-        {
-            double angle = x[i] - TargetAngle, velocity = x[i + 1];
-            sum += angle * angle + VelocityWeight * velocity * velocity;
-            grad[i] = 2 * angle;
-            grad[i + 1] = 2 * VelocityWeight * velocity;
         }
 
         return sum;

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace MoreauGen.Generated;
 
 /// <summary>
-/// Argument checks that generated <see cref="IMoreauLayer{T}"/> members call at entry. Not meant to be called
+/// Argument checks that generated <see cref="IMoreauLayer{T}"/> and <see cref="IMoreauObjective{T}"/> members call at entry. Not meant to be called
 /// by hand. Each check throws an <see cref="ArgumentException"/> naming the span and the length it expected.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -50,6 +50,18 @@ public static class LayerChecks
         }
 
         return 0;
+    }
+
+    /// <summary>Checks that a batch of <paramref name="length"/> values holds whole samples of <paramref name="perSample"/> values (objectives).</summary>
+    /// <param name="length">x.Length.</param>
+    /// <param name="perSample">|x| of one sample.</param>
+    /// <param name="name">The span's name, for the message.</param>
+    public static void WholeSamples(int length, int perSample, string name)
+    {
+        if (perSample > 0 ? length % perSample != 0 : length != 0)
+        {
+            ThrowNotWholeSamples(name, length, perSample);
+        }
     }
 
     /// <summary>Checks that a span has exactly <paramref name="expected"/> values.</summary>

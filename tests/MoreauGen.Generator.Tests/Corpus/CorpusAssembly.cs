@@ -83,6 +83,16 @@ internal sealed class CorpusAssembly : IDisposable
         return (IMoreauLayer<T>)instance;
     }
 
+    /// <summary>A new instance of the corpus objective <paramref name="entry"/> for <paramref name="flavour"/>, prepared for a batch of <paramref name="m"/>.</summary>
+    public IMoreauObjective<T> CreateObjective<T>(ObjectiveEntry entry, string flavour, int m)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        Type type = assembly.GetType("Corpus." + flavour + "." + entry.Name, throwOnError: true)!;
+        object instance = Activator.CreateInstance(type, ObjectiveCorpus.Arguments(entry, type))!;
+        type.GetMethod("Prepare")?.Invoke(instance, [m]);
+        return (IMoreauObjective<T>)instance;
+    }
+
     /// <summary>The all-double layer whose finite differences the layers of <paramref name="entry"/> are checked against.</summary>
     public IMoreauLayer<double> Reference(CorpusEntry entry) => Create<double>(entry, entry.Mixed ? "Reference" : "Double");
 

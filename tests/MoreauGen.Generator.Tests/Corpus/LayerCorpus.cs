@@ -538,7 +538,7 @@ internal static class LayerCorpus
         Primitive("Min", "M.Min(w[0], x[0])"),
     ];
 
-    public static IEnumerable<CorpusEntry> All => Composite.Concat(Primitives);
+    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(Primitives);
 
     public static CorpusEntry Find(string name) => All.Single(e => e.Name == name);
 
@@ -548,9 +548,10 @@ internal static class LayerCorpus
         var source = new StringBuilder();
         source.AppendLine("using System;");
         source.AppendLine("using MoreauGen;");
-        Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", All);
-        Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", All);
-        Namespace(source, "Reference", "System.Double", "System.Math", "System.Double", "System.Math", All.Where(e => e.Mixed));
+        IEnumerable<string> objectives = ObjectiveCorpus.Entries.Select(e => e.Template);
+        Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", All.Select(e => e.Template).Concat(objectives));
+        Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", All.Select(e => e.Template).Concat(objectives));
+        Namespace(source, "Reference", "System.Double", "System.Math", "System.Double", "System.Math", All.Where(e => e.Mixed).Select(e => e.Template));
         return source.ToString();
     }
 
@@ -562,17 +563,17 @@ internal static class LayerCorpus
         source.AppendLine("using MoreauGen;");
         if (single)
         {
-            Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", [entry]);
+            Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", [entry.Template]);
         }
         else
         {
-            Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", [entry]);
+            Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", [entry.Template]);
         }
 
         return source.ToString();
     }
 
-    private static void Namespace(StringBuilder source, string name, string t, string m, string u, string n, IEnumerable<CorpusEntry> entries)
+    private static void Namespace(StringBuilder source, string name, string t, string m, string u, string n, IEnumerable<string> templates)
     {
         source.AppendLine($"namespace Corpus.{name}");
         source.AppendLine("{");
@@ -580,10 +581,10 @@ internal static class LayerCorpus
         source.AppendLine($"    using M = {m};");
         source.AppendLine($"    using U = {u};");
         source.AppendLine($"    using N = {n};");
-        foreach (CorpusEntry entry in entries)
+        foreach (string template in templates)
         {
             source.AppendLine();
-            source.AppendLine(entry.Template);
+            source.AppendLine(template);
         }
 
         source.AppendLine("}");

@@ -50,8 +50,8 @@ namespace Samples
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 float z = w[0] * x_s[0] + w[1] * x_s[1] + w[2];
                 float y0 = global::System.MathF.Tanh(z);
-                tape_s[0] = y0;
                 y_s[0] = y0;
+                tape_s[0] = y0;
             }
         }
 

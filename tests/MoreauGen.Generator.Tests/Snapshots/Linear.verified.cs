@@ -4,7 +4,7 @@
 
 namespace Samples
 {
-    partial class Linear : global::MoreauGen.IMoreauLayer<double>
+    partial class Linear : global::MoreauGen.IMoreauLayer<double>, global::MoreauGen.IAffineInParameters, global::MoreauGen.IAffineInInputs
     {
         /// <inheritdoc/>
         public int ParameterCount => 2;

@@ -14,8 +14,8 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
     public int OutputCount => 1;
 
     /// <inheritdoc/>
-    /// <remarks>The tape holds 2 values per sample, samples back to back.</remarks>
-    public int TapeLength(int batch) => batch * 2;
+    /// <remarks>The tape holds 1 value per sample, samples back to back.</remarks>
+    public int TapeLength(int batch) => batch * 1;
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -41,19 +41,18 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
         int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, y.Length, 1, "y");
         global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
         global::MoreauGen.Generated.LayerChecks.Length(y.Length, m, "y");
-        global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
+        global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
         const double tiny = -1E-07;
         for (int s = 0; s < m; s++)
         {
             global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
             global::System.Span<double> y_s = y.Slice(s, 1);
-            global::System.Span<double> tape_s = tape.Slice(s * 2, 2);
+            global::System.Span<double> tape_s = tape.Slice(s, 1);
             // Forward pass, recording on the tape the values the reverse pass reads.
             float f = (float)(w[0] * x_s[0]);
-            tape_s[0] = (double)f;
             float f_2 = global::System.MathF.Sqrt(1f + f * f);
-            tape_s[1] = (double)f_2;
             y_s[0] = (double)f_2 + tiny * x_s[0];
+            tape_s[0] = (double)f_2;
         }
     }
 
@@ -62,7 +61,7 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
     {
         int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, lambda.Length, 1, "lambda");
         global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
-        global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
+        global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
         global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m, "lambda");
         global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 1, "gradW");
         global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m, "gradX");
@@ -79,11 +78,11 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
         for (int s = 0; s < m; s++)
         {
             global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
-            global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 2, 2);
+            global::System.ReadOnlySpan<double> tape_s = tape.Slice(s, 1);
             global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
             // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-            float f = (float)tape_s[0];
-            float f_2 = (float)tape_s[1];
+            float f_2 = (float)tape_s[0];
+            float f = (float)(w[0] * x_s[0]);
             // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
             float d_f_2 = (float)lambda_s[0];
             float d_t = d_f_2 / (2f * f_2);

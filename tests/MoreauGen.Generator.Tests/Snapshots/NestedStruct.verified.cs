@@ -6,7 +6,7 @@ namespace Samples.Nested
 {
     partial class Outer
     {
-        readonly partial struct Inner : global::MoreauGen.IMoreauLayer<float>
+        readonly partial struct Inner : global::MoreauGen.IMoreauLayer<float>, global::MoreauGen.IAffineInParameters, global::MoreauGen.IAffineInInputs
         {
             /// <inheritdoc/>
             public int ParameterCount => 2;

@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 3 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 3;
+        /// <remarks>The tape holds 2 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 2;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -42,23 +42,21 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                global::System.Span<double> tape_s = tape.Slice(s * 3, 3);
+                global::System.Span<double> tape_s = tape.Slice(s * 2, 2);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double y0 = global::System.Math.Exp(w[0] * x_s[0]);
-                tape_s[0] = y0;
                 y_s[0] = y0;
                 double y0_2 = y0 * w[1];
                 y_s[0] = y0_2;
-                double t1 = 1.0 + x_s[0] * x_s[0];
-                tape_s[1] = t1;
-                double y1 = y0_2 / t1;
-                tape_s[2] = y1;
+                double y1 = y0_2 / (1.0 + x_s[0] * x_s[0]);
                 y_s[1] = y1;
+                tape_s[0] = y0;
+                tape_s[1] = y1;
             }
         }
 
@@ -67,7 +65,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 2, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m, "gradX");
@@ -83,14 +81,13 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 3, 3);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
+                double y1 = tape_s[1];
                 double y0 = tape_s[0];
-                double t1 = tape_s[1];
-                double y1 = tape_s[2];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
-                double d_y0_2 = lambda_s[0] + lambda_s[1] / t1;
+                double d_y0_2 = lambda_s[0] + lambda_s[1] / (1.0 + x_s[0] * x_s[0]);
                 double d_y0 = d_y0_2 * w[1];
                 double d_t_2 = d_y0 * y0;
                 if (needW)
@@ -103,7 +100,7 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s, 1);
                     // Needed for the gradient with respect to x only.
-                    double d_t = -(lambda_s[1] * y1 / t1);
+                    double d_t = -(lambda_s[1] * y1 / (1.0 + x_s[0] * x_s[0]));
                     gradX_s[0] += d_t * x_s[0];
                     gradX_s[0] += d_t * x_s[0];
                     gradX_s[0] += d_t_2 * w[0];
@@ -139,8 +136,7 @@ namespace Samples
                 y_s[0] = y0;
                 double y0_2 = y0 * w_v[1];
                 y_s[0] = y0_2;
-                double t1 = 1.0 + x_s[0] * x_s[0];
-                double y1 = y0_2 / t1;
+                double y1 = y0_2 / (1.0 + x_s[0] * x_s[0]);
                 y_s[1] = y1;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -149,7 +145,7 @@ namespace Samples
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
-                    double d_y0_2 = lambda_s[0] + lambda_s[1] / t1;
+                    double d_y0_2 = lambda_s[0] + lambda_s[1] / (1.0 + x_s[0] * x_s[0]);
                     double d_y0 = d_y0_2 * w_v[1];
                     double d_t_2 = d_y0 * y0;
                     grad[1] += d_y0_2 * y0;
@@ -198,8 +194,7 @@ namespace Samples
                 y_s[0] = y0;
                 double y0_2 = y0 * w[1];
                 y_s[0] = y0_2;
-                double t1 = 1.0 + x_u[0] * x_u[0];
-                double y1 = y0_2 / t1;
+                double y1 = y0_2 / (1.0 + x_u[0] * x_u[0]);
                 y_s[1] = y1;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -209,10 +204,10 @@ namespace Samples
                 {
                     global::System.Span<double> grad_s = grad.Slice(s, 1);
                     // Reverse pass: the gradient of λᵀφ with respect to x.
-                    double d_y0_2 = lambda_s[0] + lambda_s[1] / t1;
+                    double d_y0_2 = lambda_s[0] + lambda_s[1] / (1.0 + x_u[0] * x_u[0]);
                     double d_y0 = d_y0_2 * w[1];
                     double d_t_2 = d_y0 * y0;
-                    double d_t = -(lambda_s[1] * y1 / t1);
+                    double d_t = -(lambda_s[1] * y1 / (1.0 + x_u[0] * x_u[0]));
                     grad_s[0] += d_t * x_u[0];
                     grad_s[0] += d_t * x_u[0];
                     grad_s[0] += d_t_2 * w[0];

@@ -4,7 +4,7 @@
 
 namespace Samples
 {
-    partial class Pendulum : global::MoreauGen.IMoreauLayer<double>
+    partial class Pendulum : global::MoreauGen.IMoreauLayer<double>, global::MoreauGen.IAffineInParameters
     {
         /// <inheritdoc/>
         public int ParameterCount => 1;
@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>Nothing is recorded: the reverse pass recomputes what it reads from w and x.</remarks>
-        public int TapeLength(int batch) => 0;
+        /// <remarks>The tape holds 1 value per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 1;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -45,18 +45,21 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             const double g = 9.81;
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
+                global::System.Span<double> tape_s = tape.Slice(s, 1);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double theta = x_s[0];
                 double omega = x_s[1];
-                double accel = -g * global::System.Math.Sin(theta) + w[0];
+                (double t2, double t1) = global::System.Math.SinCos(theta);
+                double accel = -g * t2 + w[0];
                 y_s[0] = theta + this.dt * omega;
                 y_s[1] = omega + this.dt * accel;
+                tape_s[0] = t1;
             }
         }
 
@@ -65,7 +68,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 1, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -81,10 +84,10 @@ namespace Samples
             const double g = 9.81;
             for (int s = 0; s < m; s++)
             {
-                global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s, 1);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double theta = x_s[0];
+                double t1 = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Step.
                 double d_accel = lambda_s[1] * this.dt;
                 if (needW)
@@ -99,7 +102,7 @@ namespace Samples
                     double d_omega = lambda_s[1];
                     double d_theta = lambda_s[0];
                     d_omega += lambda_s[0] * this.dt;
-                    d_theta += d_accel * -g * global::System.Math.Cos(theta);
+                    d_theta += d_accel * -g * t1;
                     gradX_s[1] += d_omega;
                     gradX_s[0] += d_theta;
                 }
@@ -133,7 +136,8 @@ namespace Samples
                 // Forward pass.
                 double theta = x_s[0];
                 double omega = x_s[1];
-                double accel = -g * global::System.Math.Sin(theta) + w_v[0];
+                (double t2, double t1) = global::System.Math.SinCos(theta);
+                double accel = -g * t2 + w_v[0];
                 y_s[0] = theta + this.dt * omega;
                 y_s[1] = omega + this.dt * accel;
                 for (int k = 0; k < y_s.Length; k++)
@@ -188,7 +192,8 @@ namespace Samples
                 // Forward pass.
                 double theta = x_u[0];
                 double omega = x_u[1];
-                double accel = -g * global::System.Math.Sin(theta) + w[0];
+                (double t2, double t1) = global::System.Math.SinCos(theta);
+                double accel = -g * t2 + w[0];
                 y_s[0] = theta + this.dt * omega;
                 y_s[1] = omega + this.dt * accel;
                 for (int k = 0; k < y_s.Length; k++)
@@ -203,7 +208,7 @@ namespace Samples
                     double d_omega = lambda_s[1];
                     double d_theta = lambda_s[0];
                     d_omega += lambda_s[0] * this.dt;
-                    d_theta += d_accel * -g * global::System.Math.Cos(theta);
+                    d_theta += d_accel * -g * t1;
                     grad_s[1] += d_omega;
                     grad_s[0] += d_theta;
                 }

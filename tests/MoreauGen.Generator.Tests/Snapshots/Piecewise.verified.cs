@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 4 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 4;
+        /// <remarks>The tape holds 3 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 3;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -41,23 +41,21 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 4, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                global::System.Span<double> tape_s = tape.Slice(s * 4, 4);
+                global::System.Span<double> tape_s = tape.Slice(s * 3, 3);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 y_s[0] = global::System.Math.Max(w[0] * x_s[0], 0.0) + global::System.Math.Abs(x_s[1] - w[1]);
-                double t2 = 1.5 + x_s[0] * x_s[0];
-                tape_s[0] = t2;
-                double t3 = global::System.Math.Pow(t2, w[1]);
-                tape_s[1] = t3;
+                double t2 = global::System.Math.Pow(1.5 + x_s[0] * x_s[0], w[1]);
                 double t1 = global::System.Math.Min(2.0, 3.0 + x_s[1]);
-                tape_s[2] = t1;
-                double y1 = t3 / t1;
-                tape_s[3] = y1;
+                double y1 = t2 / t1;
                 y_s[1] = y1;
+                tape_s[0] = t2;
+                tape_s[1] = t1;
+                tape_s[2] = y1;
             }
         }
 
@@ -66,7 +64,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 4, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 3, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -82,13 +80,12 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 4, 4);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
+                double y1 = tape_s[2];
+                double t1 = tape_s[1];
                 double t2 = tape_s[0];
-                double t3 = tape_s[1];
-                double t1 = tape_s[2];
-                double y1 = tape_s[3];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 double d_t = lambda_s[1] / t1;
                 double d_t_3 = w[0] * x_s[0] >= 0.0 ? lambda_s[0] : 0.0;
@@ -96,7 +93,7 @@ namespace Samples
                 if (needW)
                 {
                     // Needed for the gradient with respect to w only.
-                    gradW[1] += d_t * t3 * global::System.Math.Log(t2);
+                    gradW[1] += d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
                     gradW[0] += d_t_3 * x_s[0];
                     gradW[1] -= d_t_4;
                 }
@@ -104,7 +101,7 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s * 2, 2);
                     // Needed for the gradient with respect to x only.
-                    double d_t_2 = d_t * w[1] * global::System.Math.Pow(t2, w[1] - 1.0);
+                    double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_s[0] * x_s[0], w[1] - 1.0);
                     gradX_s[0] += d_t_2 * x_s[0];
                     gradX_s[0] += d_t_2 * x_s[0];
                     gradX_s[1] += 2.0 <= 3.0 + x_s[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
@@ -139,10 +136,9 @@ namespace Samples
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass.
                 y_s[0] = global::System.Math.Max(w_v[0] * x_s[0], 0.0) + global::System.Math.Abs(x_s[1] - w_v[1]);
-                double t2 = 1.5 + x_s[0] * x_s[0];
-                double t3 = global::System.Math.Pow(t2, w_v[1]);
+                double t2 = global::System.Math.Pow(1.5 + x_s[0] * x_s[0], w_v[1]);
                 double t1 = global::System.Math.Min(2.0, 3.0 + x_s[1]);
-                double y1 = t3 / t1;
+                double y1 = t2 / t1;
                 y_s[1] = y1;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -154,7 +150,7 @@ namespace Samples
                     double d_t = lambda_s[1] / t1;
                     double d_t_3 = w_v[0] * x_s[0] >= 0.0 ? lambda_s[0] : 0.0;
                     double d_t_4 = x_s[1] - w_v[1] >= 0.0 ? lambda_s[0] : -lambda_s[0];
-                    grad[1] += d_t * t3 * global::System.Math.Log(t2);
+                    grad[1] += d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
                     grad[0] += d_t_3 * x_s[0];
                     grad[1] -= d_t_4;
                 }
@@ -198,10 +194,9 @@ namespace Samples
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass.
                 y_s[0] = global::System.Math.Max(w[0] * x_u[0], 0.0) + global::System.Math.Abs(x_u[1] - w[1]);
-                double t2 = 1.5 + x_u[0] * x_u[0];
-                double t3 = global::System.Math.Pow(t2, w[1]);
+                double t2 = global::System.Math.Pow(1.5 + x_u[0] * x_u[0], w[1]);
                 double t1 = global::System.Math.Min(2.0, 3.0 + x_u[1]);
-                double y1 = t3 / t1;
+                double y1 = t2 / t1;
                 y_s[1] = y1;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -214,7 +209,7 @@ namespace Samples
                     double d_t = lambda_s[1] / t1;
                     double d_t_3 = w[0] * x_u[0] >= 0.0 ? lambda_s[0] : 0.0;
                     double d_t_4 = x_u[1] - w[1] >= 0.0 ? lambda_s[0] : -lambda_s[0];
-                    double d_t_2 = d_t * w[1] * global::System.Math.Pow(t2, w[1] - 1.0);
+                    double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_u[0] * x_u[0], w[1] - 1.0);
                     grad_s[0] += d_t_2 * x_u[0];
                     grad_s[0] += d_t_2 * x_u[0];
                     grad_s[1] += 2.0 <= 3.0 + x_u[1] ? 0.0 : -(lambda_s[1] * y1 / t1);

@@ -31,7 +31,7 @@ namespace Samples
                 global::System.Span<double> y_s = y.Slice(s, 1);
                 // The body of Apply, for sample s.
                 double a = w[0] * x_s[0];
-                a = a * a;
+                a *= a;
                 a += global::System.Math.Sin(a);
                 y_s[0] = a;
             }
@@ -52,9 +52,10 @@ namespace Samples
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double a = w[0] * x_s[0];
                 double a_2 = a * a;
-                tape_s[0] = a_2;
-                double a_3 = a_2 + global::System.Math.Sin(a_2);
+                (double t2, double t1) = global::System.Math.SinCos(a_2);
+                double a_3 = a_2 + t2;
                 y_s[0] = a_3;
+                tape_s[0] = t1;
             }
         }
 
@@ -82,12 +83,12 @@ namespace Samples
                 global::System.ReadOnlySpan<double> tape_s = tape.Slice(s, 1);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
+                double t1 = tape_s[0];
                 double a = w[0] * x_s[0];
-                double a_2 = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 double d_a_3 = lambda_s[0];
                 double d_a_2 = d_a_3;
-                d_a_2 += d_a_3 * global::System.Math.Cos(a_2);
+                d_a_2 += d_a_3 * t1;
                 double d_a = d_a_2 * a;
                 d_a += d_a_2 * a;
                 if (needW)
@@ -130,7 +131,8 @@ namespace Samples
                 // Forward pass.
                 double a = w_v[0] * x_s[0];
                 double a_2 = a * a;
-                double a_3 = a_2 + global::System.Math.Sin(a_2);
+                (double t2, double t1) = global::System.Math.SinCos(a_2);
+                double a_3 = a_2 + t2;
                 y_s[0] = a_3;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -141,7 +143,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to w.
                     double d_a_3 = lambda_s[0];
                     double d_a_2 = d_a_3;
-                    d_a_2 += d_a_3 * global::System.Math.Cos(a_2);
+                    d_a_2 += d_a_3 * t1;
                     double d_a = d_a_2 * a;
                     d_a += d_a_2 * a;
                     grad[0] += d_a * x_s[0];
@@ -187,7 +189,8 @@ namespace Samples
                 // Forward pass.
                 double a = w[0] * x_u[0];
                 double a_2 = a * a;
-                double a_3 = a_2 + global::System.Math.Sin(a_2);
+                (double t2, double t1) = global::System.Math.SinCos(a_2);
+                double a_3 = a_2 + t2;
                 y_s[0] = a_3;
                 for (int k = 0; k < y_s.Length; k++)
                 {
@@ -199,7 +202,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double d_a_3 = lambda_s[0];
                     double d_a_2 = d_a_3;
-                    d_a_2 += d_a_3 * global::System.Math.Cos(a_2);
+                    d_a_2 += d_a_3 * t1;
                     double d_a = d_a_2 * a;
                     d_a += d_a_2 * a;
                     grad_s[0] += d_a * w[0];

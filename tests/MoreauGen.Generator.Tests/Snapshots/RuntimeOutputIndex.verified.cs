@@ -4,11 +4,11 @@
 
 namespace Samples
 {
-    partial class Tail : global::MoreauGen.IMoreauLayer<double>
+    partial class Tail : global::MoreauGen.IMoreauLayer<double>, global::MoreauGen.IAffineInParameters
     {
         /// <inheritdoc/>
-        /// <remarks>Nothing is recorded: the reverse pass recomputes what it reads from w and x.</remarks>
-        public int TapeLength(int batch) => 0;
+        /// <remarks>The tape holds 1 value per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 1;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -39,16 +39,19 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, inputCount, y.Length, outputCount, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, parameterCount, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * outputCount, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * inputCount, inputCount);
                 global::System.Span<double> y_s = y.Slice(s * outputCount, outputCount);
+                global::System.Span<double> tape_s = tape.Slice(s, 1);
                 y_s.Clear();
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 y_s[n - 1] = w[0] * x_s[0];
                 double t2 = y_s[n - 1];
-                y_s[n - 1] = t2 + global::System.Math.Cos(x_s[0]);
+                (double t4, double t5) = global::System.Math.SinCos(x_s[0]);
+                y_s[n - 1] = t2 + t5;
+                tape_s[0] = t4;
             }
         }
 
@@ -60,7 +63,7 @@ namespace Samples
             int outputCount = this.OutputCount;
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, inputCount, lambda.Length, outputCount, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, parameterCount, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * outputCount, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, parameterCount, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * inputCount, "gradX");
@@ -78,7 +81,10 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * inputCount, inputCount);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s, 1);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * outputCount, outputCount);
+                // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
+                double t4 = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 lambda_s.CopyTo(d_y);
                 double d_t3 = d_y[n - 1];
@@ -95,7 +101,7 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s * inputCount, inputCount);
                     // Needed for the gradient with respect to x only.
-                    gradX_s[0] -= d_t3 * global::System.Math.Sin(x_s[0]);
+                    gradX_s[0] -= d_t3 * t4;
                     gradX_s[0] += d_t1 * w[0];
                 }
             }
@@ -136,7 +142,8 @@ namespace Samples
                 // Forward pass.
                 y_s[n - 1] = w_v[0] * x_s[0];
                 double t2 = y_s[n - 1];
-                y_s[n - 1] = t2 + global::System.Math.Cos(x_s[0]);
+                (double t4, double t5) = global::System.Math.SinCos(x_s[0]);
+                y_s[n - 1] = t2 + t5;
                 for (int k = 0; k < y_s.Length; k++)
                 {
                     value += lambda_s[k] * y_s[k];
@@ -204,7 +211,8 @@ namespace Samples
                 // Forward pass.
                 y_s[n - 1] = w[0] * x_u[0];
                 double t2 = y_s[n - 1];
-                y_s[n - 1] = t2 + global::System.Math.Cos(x_u[0]);
+                (double t4, double t5) = global::System.Math.SinCos(x_u[0]);
+                y_s[n - 1] = t2 + t5;
                 for (int k = 0; k < y_s.Length; k++)
                 {
                     value += lambda_s[k] * y_s[k];
@@ -219,7 +227,7 @@ namespace Samples
                     double d_t2 = d_t3;
                     d_y[n - 1] += d_t2;
                     double d_t1 = d_y[n - 1];
-                    grad_s[0] -= d_t3 * global::System.Math.Sin(x_u[0]);
+                    grad_s[0] -= d_t3 * t4;
                     grad_s[0] += d_t1 * w[0];
                 }
             }

@@ -4,7 +4,7 @@
 
 namespace Samples
 {
-    partial class Scaled : global::MoreauGen.IMoreauLayer<double>
+    partial class Scaled : global::MoreauGen.IMoreauLayer<double>, global::MoreauGen.IAffineInInputs
     {
         /// <inheritdoc/>
         /// <remarks>The tape holds 1 value per sample, samples back to back.</remarks>
@@ -47,8 +47,8 @@ namespace Samples
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 y_s[0] = this.gain * w[0] * x_s[n - 1];
                 double t1 = global::System.Math.Exp(w[n - 1]);
-                tape_s[0] = t1;
                 y_s[1] = t1 + x_s[0];
+                tape_s[0] = t1;
             }
         }
 

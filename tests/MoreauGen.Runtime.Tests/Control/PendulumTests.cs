@@ -3,7 +3,7 @@ using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Control;
 
-/// <summary>The hand-written pendulum dynamics and cost (paper App. E.1.1) against their formulas and central differences.</summary>
+/// <summary>The pendulum dynamics and cost (paper App. E.1.1; oracles generated from their bodies) against their formulas and central differences.</summary>
 public sealed class PendulumTests
 {
     [Fact]

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace MoreauGen.Generator.Model
+{
+    /// <summary>Walks IR trees: the expressions of statements (nested ones included) and the nodes of expressions.</summary>
+    internal static class IrWalk
+    {
+        /// <summary>Every expression directly in <paramref name="statement"/> and in the statements nested in it.</summary>
+        public static IEnumerable<Expr> ExpressionsOf(Stmt statement) => statement switch
+        {
+            Declare { Value: { } value } => new[] { value },
+            Restore restore => new[] { restore.Source },
+            Assign assign => new[] { assign.Target, assign.Value },
+            CopySpan copy => new[] { copy.Source, copy.Destination },
+            ClearSpan clear => new[] { clear.Span },
+            Return ret => new[] { ret.Value },
+            CallPullback call => call.Args,
+            SinCos sinCos => new[] { sinCos.Argument },
+            For loop => new[] { loop.From, loop.To, loop.Step }.Concat(loop.Body.SelectMany(ExpressionsOf)),
+            If branch => new[] { branch.Condition }.Concat(branch.Then.SelectMany(ExpressionsOf)).Concat(branch.Else.SelectMany(ExpressionsOf)),
+            Block block => block.Body.SelectMany(ExpressionsOf),
+            Tagged tagged => ExpressionsOf(tagged.Statement),
+            _ => Array.Empty<Expr>(),
+        };
+
+        /// <summary>Every node of <paramref name="expr"/>, root first.</summary>
+        public static IEnumerable<Expr> Nodes(Expr expr)
+        {
+            var stack = new Stack<Expr>();
+            stack.Push(expr);
+            while (stack.Count > 0)
+            {
+                Expr current = stack.Pop();
+                yield return current;
+                switch (current)
+                {
+                    case Element element:
+                        stack.Push(element.Index);
+                        stack.Push(element.Span);
+                        break;
+                    case Slice slice:
+                        if (slice.Length is not null)
+                        {
+                            stack.Push(slice.Length);
+                        }
+
+                        stack.Push(slice.Start);
+                        stack.Push(slice.Span);
+                        break;
+                    case Apply apply:
+                        for (int i = apply.Args.Count - 1; i >= 0; i--)
+                        {
+                            stack.Push(apply.Args[i]);
+                        }
+
+                        break;
+                    case Call call:
+                        for (int i = call.Args.Count - 1; i >= 0; i--)
+                        {
+                            stack.Push(call.Args[i]);
+                        }
+
+                        break;
+                    case Conditional conditional:
+                        stack.Push(conditional.WhenFalse);
+                        stack.Push(conditional.WhenTrue);
+                        stack.Push(conditional.Condition);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>The names of the locals <paramref name="statements"/> read (and the cursors they move).</summary>
+        public static HashSet<string> LocalsRead(IEnumerable<Stmt> statements)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (Stmt statement in statements)
+            {
+                foreach (Expr expr in ExpressionsOf(statement))
+                {
+                    foreach (Expr node in Nodes(expr))
+                    {
+                        if (node is Local local)
+                        {
+                            names.Add(local.Name);
+                        }
+                        else if (node is CursorStep step)
+                        {
+                            names.Add(step.Cursor);
+                        }
+                    }
+                }
+            }
+
+            return names;
+        }
+
+        /// <summary>The names of the locals <paramref name="expr"/> reads.</summary>
+        public static IEnumerable<string> LocalsRead(Expr expr) => Nodes(expr).OfType<Local>().Select(l => l.Name);
+
+        /// <summary>The span roles <paramref name="statements"/> use.</summary>
+        public static HashSet<SpanRole> Roles(IEnumerable<Stmt> statements)
+        {
+            var roles = new HashSet<SpanRole>();
+            foreach (Stmt statement in statements)
+            {
+                foreach (Expr expr in ExpressionsOf(statement))
+                {
+                    foreach (Expr node in Nodes(expr))
+                    {
+                        if (node is SpanRef span)
+                        {
+                            roles.Add(span.Role);
+                        }
+                        else if (node is SpanLength length)
+                        {
+                            roles.Add(length.Role);
+                        }
+                    }
+                }
+            }
+
+            return roles;
+        }
+
+        /// <summary><paramref name="expr"/> with each node <paramref name="replace"/> maps to something replaced (bottom-up where it returns null).</summary>
+        public static Expr Replace(Expr expr, Func<Expr, Expr?> replace)
+        {
+            if (replace(expr) is { } replaced)
+            {
+                return replaced;
+            }
+
+            return expr switch
+            {
+                Element element => new Element(Replace(element.Span, replace), Replace(element.Index, replace), element.Type),
+                Slice slice => new Slice(Replace(slice.Span, replace), Replace(slice.Start, replace), slice.Length is null ? null : Replace(slice.Length, replace), slice.Type),
+                Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => Replace(a, replace)))),
+                Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
+                Conditional conditional => new Conditional(Replace(conditional.Condition, replace), Replace(conditional.WhenTrue, replace), Replace(conditional.WhenFalse, replace)),
+                _ => expr,
+            };
+        }
+
+        /// <summary><paramref name="expr"/> with every local renamed by <paramref name="rename"/> (null keeps the name).</summary>
+        public static Expr RenameLocals(Expr expr, Func<Local, Expr?> rename) => expr switch
+        {
+            Local local => rename(local) ?? local,
+            Element element => new Element(RenameLocals(element.Span, rename), RenameLocals(element.Index, rename), element.Type),
+            Slice slice => new Slice(RenameLocals(slice.Span, rename), RenameLocals(slice.Start, rename), slice.Length is null ? null : RenameLocals(slice.Length, rename), slice.Type),
+            Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => RenameLocals(a, rename)))),
+            Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => RenameLocals(a, rename)))),
+            Conditional conditional => new Conditional(RenameLocals(conditional.Condition, rename), RenameLocals(conditional.WhenTrue, rename), RenameLocals(conditional.WhenFalse, rename)),
+            _ => expr,
+        };
+    }
+}

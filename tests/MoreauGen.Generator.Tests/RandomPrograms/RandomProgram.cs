@@ -1,0 +1,567 @@
+using System.Globalization;
+using System.Text;
+
+namespace MoreauGen.Generator.Tests.RandomPrograms;
+
+/// <summary>The constructs a random program contains, for the report and for coverage assertions.</summary>
+[Flags]
+internal enum Construct
+{
+    None = 0,
+    Loop = 1 << 0,
+    NestedLoop = 1 << 1,
+    TriangularLoop = 1 << 2,
+    OverwrittenLocal = 1 << 3,
+    LoopCarriedLocal = 1 << 4,
+    Branch = 1 << 5,
+    ConditionalExpression = 1 << 6,
+    MathCall = 1 << 7,
+    Helper = 1 << 8,
+    CustomPullbackHelper = 1 << 9,
+    OutputAccumulatedInLoop = 1 << 10,
+    IndexLocal = 1 << 11,
+    Kink = 1 << 12,
+    SteppedLoop = 1 << 13,
+    InstanceBound = 1 << 14,
+}
+
+/// <summary>
+/// One random layer body, printed twice: as a <c>[MoreauLayer]</c> method for the generator, and as a plain reference
+/// method on arrays that records, through a <see cref="Trace"/>, every branch decision and the distance of every
+/// comparison and kink from its switch. Bodies are valid by construction: indices stay in range, divisions,
+/// logarithms, square roots and powers get safe arguments, and updates inside loops grow values at most
+/// geometrically (a program whose values still overflow is replaced by the test).
+/// </summary>
+internal sealed class RandomProgram
+{
+    private const int MaxDepth = 3;
+
+    private readonly Random random;
+    private readonly StringBuilder layer = new();
+    private readonly StringBuilder reference = new();
+    private readonly List<string> locals = new();
+    private readonly List<Loop> loops = new();
+    private readonly HashSet<string> carriedCandidates = new();
+    private int indent;
+    private int nameCounter;
+    private int statementBudget;
+
+    private RandomProgram(int seed, string name)
+    {
+        random = new Random(seed);
+        Name = name;
+        Parameters = random.Next(1, 7);
+        Inputs = random.Next(1, 6);
+        Outputs = random.Next(1, 5);
+    }
+
+    /// <summary>The layer type's name (the reference is <c>{Name}Reference</c>).</summary>
+    public string Name { get; }
+
+    public int Parameters { get; }
+
+    public int Inputs { get; }
+
+    public int Outputs { get; }
+
+    public Construct Constructs { get; private set; }
+
+    /// <summary>The C# of the layer type and of its reference.</summary>
+    public string Source { get; private set; } = string.Empty;
+
+    private sealed record Loop(string Index, int Bound);
+
+    /// <summary>Two printings of the same code: for the layer, and for the instrumented reference.</summary>
+    private readonly record struct Code(string Layer, string Reference)
+    {
+        public static Code Same(string text) => new(text, text);
+    }
+
+    public static RandomProgram Create(int seed, string name)
+    {
+        var program = new RandomProgram(seed, name);
+        program.Build();
+        return program;
+    }
+
+    /// <summary>The helpers the programs call, and the trace the references report to (one copy per compilation).</summary>
+    public const string Library = """
+        namespace RandomPrograms
+        {
+            using System;
+            using MoreauGen;
+
+            public static class H
+            {
+                [Differentiable]
+                public static double Softplus(double a) => Math.Log(1 + Math.Exp(a));
+
+                [Differentiable]
+                public static double LeakyRelu(double a)
+                {
+                    if (a > 0)
+                    {
+                        return a;
+                    }
+
+                    return 0.1 * a;
+                }
+
+                [Differentiable]
+                public static double Blend(double a, double b) => a * Math.Tanh(b) + 0.5 * Softplus(b);
+
+                [Differentiable]
+                public static double Iterated(double a)
+                {
+                    double s = a;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        s = Math.Sin(s) + 0.5 * a;
+                    }
+
+                    return s;
+                }
+
+                [CustomPullback(nameof(SquashPullback))]
+                public static double Squash(double a) => a / (1 + a * a);
+
+                public static void SquashPullback(double a, double adjoint, out double da)
+                {
+                    double q = 1 + a * a;
+                    da = adjoint * (1 - a * a) / (q * q);
+                }
+            }
+        }
+        """;
+
+    private void Build()
+    {
+        LayerLine("public partial class " + Name);
+        LayerLine("{");
+        indent++;
+        bool instanceBound = random.Next(4) == 0;
+        if (instanceBound)
+        {
+            LayerLine("private readonly int n = 3;");
+            ReferenceLine("private static readonly int n = 3;");
+        }
+
+        LayerLine($"[MoreauLayer(Parameters = {Parameters}, Inputs = {Inputs}, Outputs = {Outputs})]");
+        LayerLine("public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)");
+        ReferenceLine("public static void Evaluate(double[] w, double[] x, double[] y, global::MoreauGen.Generator.Tests.RandomPrograms.Trace t)");
+        Line("{");
+        indent++;
+
+        // Every output is written first (a straight-line start), then the random statements.
+        for (int k = 0; k < Outputs; k++)
+        {
+            Code value = Expression(2);
+            Emit(new Code($"y[{k}] = {value.Layer};", $"y[{k}] = t.V({value.Reference});"));
+        }
+
+        statementBudget = random.Next(3, 10);
+        Block(0, instanceBound);
+        indent--;
+        Line("}");
+        indent--;
+        LayerLine("}");
+
+        var source = new StringBuilder();
+        source.AppendLine(layer.ToString());
+        source.AppendLine("public static class " + Name + "Reference");
+        source.AppendLine("{");
+        source.Append(reference);
+        source.AppendLine("}");
+        Source = source.ToString();
+    }
+
+    // ---- statements ---------------------------------------------------------------------------------------
+
+    private void Block(int depth, bool instanceBound)
+    {
+        int count = depth == 0 ? statementBudget : random.Next(1, 4);
+        int scopeStart = locals.Count;
+        for (int s = 0; s < count && statementBudget > 0; s++)
+        {
+            statementBudget--;
+            Statement(depth, instanceBound);
+        }
+
+        locals.RemoveRange(scopeStart, locals.Count - scopeStart);
+    }
+
+    private void Statement(int depth, bool instanceBound)
+    {
+        int choice = random.Next(100);
+        if (choice < 22 && depth < MaxDepth)
+        {
+            ForLoop(depth, instanceBound);
+        }
+        else if (choice < 34 && depth < MaxDepth)
+        {
+            IfElse(depth, instanceBound);
+        }
+        else if (choice < 52 || locals.Count == 0)
+        {
+            string name = "v" + nameCounter++;
+            Code value = Expression(3);
+            Emit(new Code($"double {name} = {value.Layer};", $"double {name} = t.V({value.Reference});"));
+            locals.Add(name);
+            carriedCandidates.Add(name);
+        }
+        else if (choice < 78)
+        {
+            Overwrite();
+        }
+        else if (choice < 86 && loops.Count > 0 && random.Next(3) == 0)
+        {
+            // int locals for indices, computed from loop indices.
+            Loop loop = loops[random.Next(loops.Count)];
+            string name = "k" + nameCounter++;
+            Emit(Code.Same($"int {name} = {loop.Index} * 2 + {random.Next(3)};"));
+            Constructs |= Construct.IndexLocal;
+            Code value = Expression(2);
+            string target = $"y[{name} % {Outputs}]";
+            Emit(new Code($"{target} += 0.5 * {value.Layer};", $"{target} = t.V({target} + 0.5 * {value.Reference});"));
+            Constructs |= Construct.OutputAccumulatedInLoop;
+        }
+        else
+        {
+            string index = Index(Outputs);
+            Code value = Expression(3);
+            if (random.Next(3) == 0)
+            {
+                Code factor = Bounded(2);
+                Emit(new Code($"y[{index}] *= 0.6 + 0.3 * Math.Tanh({factor.Layer});", $"y[{index}] = t.V(y[{index}] * (0.6 + 0.3 * Math.Tanh({factor.Reference})));"));
+                Constructs |= Construct.MathCall;
+            }
+            else
+            {
+                Emit(new Code($"y[{index}] += 0.5 * {value.Layer};", $"y[{index}] = t.V(y[{index}] + 0.5 * {value.Reference});"));
+            }
+
+            if (loops.Count > 0)
+            {
+                Constructs |= Construct.OutputAccumulatedInLoop;
+            }
+        }
+    }
+
+    /// <summary>An assignment to a local that already has a value (in a loop, a carried one).</summary>
+    private void Overwrite()
+    {
+        string name = locals[random.Next(locals.Count)];
+        Constructs |= Construct.OverwrittenLocal;
+        if (loops.Count > 0)
+        {
+            Constructs |= Construct.LoopCarriedLocal;
+        }
+
+        Code bounded = Bounded(2);
+        switch (random.Next(4))
+        {
+            case 0:
+                // A recurrence, as in s = cos(s) + w[i].
+                Constructs |= Construct.MathCall;
+                Emit(new Code($"{name} = Math.Cos({name}) + {bounded.Layer};", $"{name} = t.V(Math.Cos({name}) + {bounded.Reference});"));
+                break;
+            case 1:
+                // A running product with a bounded factor.
+                Constructs |= Construct.MathCall;
+                Emit(new Code($"{name} *= 0.6 + 0.3 * Math.Tanh({bounded.Layer});", $"{name} = t.V({name} * (0.6 + 0.3 * Math.Tanh({bounded.Reference})));"));
+                break;
+            case 2:
+                // An accumulator.
+                Emit(new Code($"{name} += 0.5 * {bounded.Layer};", $"{name} = t.V({name} + 0.5 * {bounded.Reference});"));
+                break;
+            default:
+            {
+                Code value = Expression(3);
+                Emit(new Code($"{name} = 0.5 * {name} * {bounded.Layer} + {value.Layer};", $"{name} = t.V(0.5 * {name} * {bounded.Reference} + {value.Reference});"));
+                break;
+            }
+        }
+    }
+
+    private void ForLoop(int depth, bool instanceBound)
+    {
+        string index = "i" + nameCounter++;
+        string bound;
+        int maxBound;
+        bool triangular = false;
+        int kind = random.Next(6);
+        if (kind == 0 && loops.Count > 0)
+        {
+            Loop outer = loops[random.Next(loops.Count)];
+            bound = random.Next(2) == 0 ? $"{outer.Index} + 1" : outer.Index;
+            maxBound = outer.Bound + 1;
+            triangular = true;
+        }
+        else if (kind == 1)
+        {
+            bound = "x.Length";
+            maxBound = Inputs;
+        }
+        else if (kind == 2 && instanceBound)
+        {
+            bound = "n";
+            maxBound = 3;
+        }
+        else
+        {
+            maxBound = random.Next(1, 4);
+            bound = maxBound.ToString(CultureInfo.InvariantCulture);
+        }
+
+        // Start at 1 now and then (a loop may still run zero times, as a triangular one at its first outer index).
+        int start = random.Next(5) == 0 && maxBound >= 2 && !triangular ? 1 : 0;
+        bool stepped = random.Next(6) == 0;
+        string header = $"for (int {index} = {start}; {index} < {bound}; {index}{(stepped ? " += 2" : "++")})";
+        Constructs |= Construct.Loop | (loops.Count > 0 ? Construct.NestedLoop : Construct.None) |
+                      (triangular ? Construct.TriangularLoop : Construct.None) |
+                      (stepped ? Construct.SteppedLoop : Construct.None) |
+                      (bound == "n" ? Construct.InstanceBound : Construct.None);
+        Line(header);
+        Line("{");
+        indent++;
+        loops.Add(new Loop(index, maxBound));
+        Block(depth + 1, instanceBound);
+        loops.RemoveAt(loops.Count - 1);
+        indent--;
+        Line("}");
+    }
+
+    private void IfElse(int depth, bool instanceBound)
+    {
+        Constructs |= Construct.Branch;
+        Code condition = Condition();
+        Emit(new Code($"if ({condition.Layer})", $"if ({condition.Reference})"));
+        Line("{");
+        indent++;
+        Block(depth + 1, instanceBound);
+        indent--;
+        Line("}");
+        if (random.Next(3) > 0)
+        {
+            Line("else");
+            Line("{");
+            indent++;
+            Block(depth + 1, instanceBound);
+            indent--;
+            Line("}");
+        }
+    }
+
+    /// <summary>A comparison of a value with a constant, or (in loops) of indices.</summary>
+    private Code Condition()
+    {
+        if (loops.Count > 0 && random.Next(3) == 0)
+        {
+            Loop loop = loops[random.Next(loops.Count)];
+            return Code.Same(random.Next(2) == 0 ? $"{loop.Index} % 2 == 0" : $"{loop.Index} > {random.Next(2)}");
+        }
+
+        Code value = Expression(2);
+        string constant = Constant(-0.5, 0.5);
+        string op = random.Next(2) == 0 ? ">" : "<";
+        Code comparison = new($"{value.Layer} {op} {constant}", $"t.Compare({value.Reference}, {constant}, {(op == ">" ? "true" : "false")})");
+        if (random.Next(5) == 0)
+        {
+            Code other = Expression(1);
+            string second = Constant(-0.5, 0.5);
+            return new Code($"{comparison.Layer} && {other.Layer} > {second}", $"{comparison.Reference} & t.Compare({other.Reference}, {second}, true)");
+        }
+
+        return comparison;
+    }
+
+    // ---- expressions ---------------------------------------------------------------------------------------
+
+    private Code Expression(int depth)
+    {
+        if (depth <= 0)
+        {
+            return Leaf(allowLocals: true);
+        }
+
+        switch (random.Next(16))
+        {
+            case 0 or 1:
+                return Leaf(allowLocals: true);
+            case 2 or 3:
+            {
+                Code a = Expression(depth - 1), b = Expression(depth - 1);
+                string op = random.Next(2) == 0 ? "+" : "-";
+                return new Code($"({a.Layer} {op} {b.Layer})", $"({a.Reference} {op} {b.Reference})");
+            }
+
+            case 4:
+            {
+                Code a = Expression(depth - 1), b = Bounded(depth - 1);
+                return new Code($"({a.Layer} * {b.Layer})", $"({a.Reference} * {b.Reference})");
+            }
+
+            case 5:
+            {
+                Code a = Expression(depth - 1), b = Bounded(depth - 1);
+                return new Code($"({a.Layer} / (1.5 + Math.Tanh({b.Layer})))", $"({a.Reference} / (1.5 + Math.Tanh({b.Reference})))");
+            }
+
+            case 6:
+            {
+                Code a = Expression(depth - 1);
+                return new Code($"(-{a.Layer})", $"(-{a.Reference})");
+            }
+
+            case 7 or 8:
+                return Bounded(depth);
+            case 9:
+            {
+                Constructs |= Construct.MathCall;
+                Code a = Expression(depth - 1);
+                return random.Next(2) == 0
+                    ? new Code($"Math.Log(1 + {a.Layer} * {a.Layer})", $"Math.Log(1 + {a.Reference} * {a.Reference})")
+                    : new Code($"Math.Sqrt(1 + {a.Layer} * {a.Layer})", $"Math.Sqrt(1 + {a.Reference} * {a.Reference})");
+            }
+
+            case 10:
+            {
+                // Kinks: |a|, max and min with a constant.
+                Constructs |= Construct.MathCall | Construct.Kink;
+                Code a = Expression(depth - 1);
+                string constant = Constant(-0.5, 0.5);
+                return random.Next(3) switch
+                {
+                    0 => new Code($"Math.Abs({a.Layer})", $"Math.Abs(t.Kink({a.Reference}, 0))"),
+                    1 => new Code($"Math.Max({a.Layer}, {constant})", $"Math.Max(t.Kink({a.Reference}, {constant}), {constant})"),
+                    _ => new Code($"Math.Min({constant}, {a.Layer})", $"Math.Min({constant}, t.Kink({a.Reference}, {constant}))"),
+                };
+            }
+
+            case 11:
+            {
+                Constructs |= Construct.ConditionalExpression;
+                Code condition = Condition();
+                Code a = Expression(depth - 1), b = Expression(depth - 1);
+                return new Code($"({condition.Layer} ? {a.Layer} : {b.Layer})", $"({condition.Reference} ? {a.Reference} : {b.Reference})");
+            }
+
+            case 12 or 13:
+                return HelperCall(depth);
+            default:
+            {
+                Code a = Expression(depth - 1), b = Expression(depth - 1);
+                return new Code($"({a.Layer} + 0.5 * {b.Layer})", $"({a.Reference} + 0.5 * {b.Reference})");
+            }
+        }
+    }
+
+    /// <summary>An expression of magnitude at most about 3 (leaves of w and x, bounded functions, constants).</summary>
+    private Code Bounded(int depth)
+    {
+        Constructs |= Construct.MathCall;
+        Code inner = depth <= 0 ? Leaf(allowLocals: false) : Expression(depth - 1);
+        return random.Next(7) switch
+        {
+            0 => new Code($"Math.Tanh({inner.Layer})", $"Math.Tanh({inner.Reference})"),
+            1 => new Code($"Math.Sin({inner.Layer})", $"Math.Sin({inner.Reference})"),
+            2 => new Code($"Math.Cos({inner.Layer})", $"Math.Cos({inner.Reference})"),
+            3 => new Code($"Math.Atan({inner.Layer})", $"Math.Atan({inner.Reference})"),
+            4 => new Code($"Math.Exp(0.5 * Math.Tanh({inner.Layer}))", $"Math.Exp(0.5 * Math.Tanh({inner.Reference}))"),
+            5 => Leaf(allowLocals: false) is var exponent
+                ? new Code($"Math.Pow(1.2 + Math.Tanh({inner.Layer}), {exponent.Layer})", $"Math.Pow(1.2 + Math.Tanh({inner.Reference}), {exponent.Reference})")
+                : inner,
+            _ => Leaf(allowLocals: false),
+        };
+    }
+
+    private Code HelperCall(int depth)
+    {
+        Constructs |= Construct.Helper;
+        Code a = Expression(depth - 1);
+        switch (random.Next(5))
+        {
+            case 0:
+            {
+                Code squashed = new($"Math.Tanh({a.Layer})", $"Math.Tanh({a.Reference})");
+                return new Code($"H.Softplus({squashed.Layer})", $"H.Softplus({squashed.Reference})");
+            }
+
+            case 1:
+                Constructs |= Construct.Kink;
+                return new Code($"H.LeakyRelu({a.Layer})", $"H.LeakyRelu(t.Kink({a.Reference}, 0))");
+            case 2:
+            {
+                Code b = Bounded(depth - 1);
+                return new Code($"H.Blend({a.Layer}, {b.Layer})", $"H.Blend({a.Reference}, {b.Reference})");
+            }
+
+            case 3:
+                return new Code($"H.Iterated(Math.Tanh({a.Layer}))", $"H.Iterated(Math.Tanh({a.Reference}))");
+            default:
+                Constructs |= Construct.CustomPullbackHelper;
+                return new Code($"H.Squash({a.Layer})", $"H.Squash({a.Reference})");
+        }
+    }
+
+    private Code Leaf(bool allowLocals)
+    {
+        int choice = random.Next(allowLocals && locals.Count > 0 ? 5 : 4);
+        string code;
+        switch (choice)
+        {
+            case 0 or 1:
+                code = $"w[{Index(Parameters)}]";
+                break;
+            case 2:
+                code = $"x[{Index(Inputs)}]";
+                break;
+            case 3:
+                string constant = Constant(0.25, 1.5);
+                code = random.Next(2) == 0 ? "(-" + constant + ")" : constant;
+                break;
+            default:
+                code = locals[random.Next(locals.Count)];
+                break;
+        }
+
+        return Code.Same(code);
+    }
+
+    /// <summary>An index into a span of <paramref name="size"/> values: a constant, or a loop index folded into range.</summary>
+    private string Index(int size)
+    {
+        if (loops.Count > 0 && random.Next(3) > 0)
+        {
+            Loop loop = loops[random.Next(loops.Count)];
+            return random.Next(2) == 0 ? $"({loop.Index} + {random.Next(size)}) % {size}" : $"({loop.Index} * {random.Next(1, 3)}) % {size}";
+        }
+
+        return random.Next(size).ToString(CultureInfo.InvariantCulture);
+    }
+
+    private string Constant(double low, double high)
+    {
+        double value = Math.Round(low + (high - low) * random.NextDouble(), 3);
+        if (Math.Abs(value) < 0.05)
+        {
+            value = 0.125;
+        }
+
+        return value.ToString("0.0##", CultureInfo.InvariantCulture);
+    }
+
+    // ---- printing -----------------------------------------------------------------------------------------
+
+    private void Emit(Code code)
+    {
+        layer.Append(' ', 4 * indent).AppendLine(code.Layer);
+        reference.Append(' ', 4 * indent).AppendLine(code.Reference);
+    }
+
+    private void Line(string text) => Emit(Code.Same(text));
+
+    private void LayerLine(string text) => layer.Append(' ', 4 * indent).AppendLine(text);
+
+    private void ReferenceLine(string text) => reference.Append(' ', 4 * indent).AppendLine(text);
+}
