@@ -347,7 +347,6 @@ namespace MoreauGen.Generator.Emission
             member.CheckLengthOrEmpty("grad", shiftSize);
             string needGrad = member.Local("needGrad");
             code.Line("bool " + needGrad + " = !" + member.Param("grad") + ".IsEmpty;");
-            code.Line(member.Param("grad") + ".Clear();");
 
             bool structured = body.Structured;
             List<Stmt> forward = structured ? body.Primal.ToList() : body.Primal.Where(s => !IsTapeStore(s)).ToList();
@@ -388,7 +387,18 @@ namespace MoreauGen.Generator.Emission
             Buffer outputs = member.Buffer("y_s", member.Size("Outputs"));
             Buffer? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size("Outputs")) : null;
             string value = member.Local("value");
+            string j = member.Local("j");
+            string s = member.Param(shift);
+            // The proximal term first: the gradient starts at the shift and the reverse pass adds to it, so it needs
+            // no clearing and no second pass.
+            code.Line("// " + (forW ? "½‖v‖², and the gradient starts at v." : "½‖u‖², and the gradient starts at u."));
             code.Line(t + " " + value + " = " + Zero + ";");
+            code.Open("for (int " + j + " = 0; " + j + " < " + s + ".Length; " + j + "++)");
+            code.Line(value + " += " + Half + " * " + s + "[" + j + "] * " + s + "[" + j + "];");
+            code.Close();
+            code.Open("if (" + needGrad + ")");
+            code.Line(s + ".CopyTo(" + member.Param("grad") + ");");
+            code.Close();
             code.Line();
 
             member.SampleLoop(m, () =>
@@ -464,15 +474,6 @@ namespace MoreauGen.Generator.Emission
                 }
             });
 
-            string j = member.Local("j");
-            string s = member.Param(shift);
-            code.Line("// " + (forW ? "½‖v‖² and its gradient v." : "½‖u‖² and its gradient u."));
-            code.Open("for (int " + j + " = 0; " + j + " < " + s + ".Length; " + j + "++)");
-            code.Line(value + " += " + Half + " * " + s + "[" + j + "] * " + s + "[" + j + "];");
-            code.Open("if (" + needGrad + ")");
-            code.Line(member.Param("grad") + "[" + j + "] += " + s + "[" + j + "];");
-            code.Close();
-            code.Close();
             member.ReturnBuffers();
             code.Line();
             code.Line("return " + value + ";");
@@ -865,7 +866,14 @@ namespace MoreauGen.Generator.Emission
                 Buffer buffer;
                 if (int.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out int fixedSize) && fixedSize <= StackLimit)
                 {
-                    Code.Line(spanType + " " + name + " = stackalloc " + elementName + "[" + length + "];");
+                    // A local inline array (MoreauGen.Generated.ScratchN<T>, N the next power of two), not stackalloc:
+                    // on a tiny layer called millions of times, stackalloc doubled the cost of a call.
+                    int capacity = ScratchCapacity(fixedSize);
+                    string storage = names.Fresh(preferred + "_storage");
+                    Code.Line("global::MoreauGen.Generated.Scratch" + capacity.ToString(CultureInfo.InvariantCulture) + "<" + elementName + "> " + storage + " = default;");
+                    Code.Line(spanType + " " + name + " = " + (capacity == fixedSize
+                        ? storage + ";"
+                        : "((" + spanType + ")" + storage + ").Slice(0, " + length + ");"));
                     buffer = new Buffer(name, null, elementName);
                 }
                 else
@@ -878,6 +886,18 @@ namespace MoreauGen.Generator.Emission
 
                 buffers.Add(buffer);
                 return buffer;
+            }
+
+            /// <summary>The smallest MoreauGen.Generated.ScratchN (N a power of two, at most <see cref="StackLimit"/>) that holds <paramref name="size"/> values.</summary>
+            private static int ScratchCapacity(int size)
+            {
+                int capacity = 1;
+                while (capacity < size)
+                {
+                    capacity *= 2;
+                }
+
+                return capacity;
             }
 
             public void ReturnBuffers()

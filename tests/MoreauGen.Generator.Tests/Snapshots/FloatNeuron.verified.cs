@@ -108,15 +108,25 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 3, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 3, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // λᵀφ is evaluated at w + v.
-            global::System.Span<float> w_v = stackalloc float[3];
+            global::MoreauGen.Generated.Scratch4<float> w_v_storage = default;
+            global::System.Span<float> w_v = ((global::System.Span<float>)w_v_storage).Slice(0, 3);
             for (int i = 0; i < w_v.Length; i++)
             {
                 w_v[i] = w[i] + v[i];
             }
-            global::System.Span<float> y_s = stackalloc float[1];
+            global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+            global::System.Span<float> y_s = y_s_storage;
+            // ½‖v‖², and the gradient starts at v.
             float value = 0f;
+            for (int j = 0; j < v.Length; j++)
+            {
+                value += 0.5f * v[j] * v[j];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -139,15 +149,6 @@ namespace Samples
                     grad[2] += d_z;
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j = 0; j < v.Length; j++)
-            {
-                value += 0.5f * v[j] * v[j];
-                if (needGrad)
-                {
-                    grad[j] += v[j];
-                }
-            }
 
             return value;
         }
@@ -161,10 +162,20 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
-            global::System.Span<float> x_u = stackalloc float[2];
-            global::System.Span<float> y_s = stackalloc float[1];
+            global::MoreauGen.Generated.Scratch2<float> x_u_storage = default;
+            global::System.Span<float> x_u = x_u_storage;
+            global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+            global::System.Span<float> y_s = y_s_storage;
+            // ½‖u‖², and the gradient starts at u.
             float value = 0f;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5f * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -191,15 +202,6 @@ namespace Samples
                     float d_z = lambda_s[0] * (1f - y0 * y0);
                     grad_s[0] += d_z * w[0];
                     grad_s[1] += d_z * w[1];
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5f * u[j] * u[j];
-                if (needGrad)
-                {
-                    grad[j] += u[j];
                 }
             }
 

@@ -106,7 +106,8 @@ namespace Samples
                 return;
             }
 
-            global::System.Span<double> d_y = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> d_y_storage = default;
+            global::System.Span<double> d_y = d_y_storage;
             for (int s_5 = 0; s_5 < m; s_5++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s_5 * 2, 2);
@@ -235,18 +236,30 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 6, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 6, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::System.Span<double> tape_s = stackalloc double[7];
+            global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
             // λᵀφ is evaluated at w + v.
-            global::System.Span<double> w_v = stackalloc double[6];
+            global::MoreauGen.Generated.Scratch8<double> w_v_storage = default;
+            global::System.Span<double> w_v = ((global::System.Span<double>)w_v_storage).Slice(0, 6);
             for (int i_2 = 0; i_2 < w_v.Length; i_2++)
             {
                 w_v[i_2] = w[i_2] + v[i_2];
             }
-            global::System.Span<double> y_s = stackalloc double[2];
-            global::System.Span<double> d_y = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            global::MoreauGen.Generated.Scratch2<double> d_y_storage = default;
+            global::System.Span<double> d_y = d_y_storage;
+            // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
+            for (int j_2 = 0; j_2 < v.Length; j_2++)
+            {
+                value += 0.5 * v[j_2] * v[j_2];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s_5 = 0; s_5 < m; s_5++)
             {
@@ -319,15 +332,6 @@ namespace Samples
                     double d_s = d_s_4;
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j_2 = 0; j_2 < v.Length; j_2++)
-            {
-                value += 0.5 * v[j_2] * v[j_2];
-                if (needGrad)
-                {
-                    grad[j_2] += v[j_2];
-                }
-            }
 
             return value;
         }
@@ -341,13 +345,25 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::System.Span<double> tape_s = stackalloc double[7];
-            global::System.Span<double> x_u = stackalloc double[2];
-            global::System.Span<double> y_s = stackalloc double[2];
-            global::System.Span<double> d_y = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::System.Span<double> x_u = x_u_storage;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            global::MoreauGen.Generated.Scratch2<double> d_y_storage = default;
+            global::System.Span<double> d_y = d_y_storage;
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j_2 = 0; j_2 < u.Length; j_2++)
+            {
+                value += 0.5 * u[j_2] * u[j_2];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s_5 = 0; s_5 < m; s_5++)
             {
@@ -425,15 +441,6 @@ namespace Samples
                     }
                     double d_s = d_s_4;
                     grad_s[0] += d_s;
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j_2 = 0; j_2 < u.Length; j_2++)
-            {
-                value += 0.5 * u[j_2] * u[j_2];
-                if (needGrad)
-                {
-                    grad[j_2] += u[j_2];
                 }
             }
 

@@ -113,16 +113,26 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
         global::MoreauGen.Generated.LayerChecks.Length(v.Length, 1, "v");
         global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 1, "grad");
         bool needGrad = !grad.IsEmpty;
-        grad.Clear();
         const double tiny = -1E-07;
         // λᵀφ is evaluated at w + v.
-        global::System.Span<double> w_v = stackalloc double[1];
+        global::MoreauGen.Generated.Scratch1<double> w_v_storage = default;
+        global::System.Span<double> w_v = w_v_storage;
         for (int i = 0; i < w_v.Length; i++)
         {
             w_v[i] = w[i] + v[i];
         }
-        global::System.Span<double> y_s = stackalloc double[1];
+        global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+        global::System.Span<double> y_s = y_s_storage;
+        // ½‖v‖², and the gradient starts at v.
         double value = 0.0;
+        for (int j = 0; j < v.Length; j++)
+        {
+            value += 0.5 * v[j] * v[j];
+        }
+        if (needGrad)
+        {
+            v.CopyTo(grad);
+        }
 
         for (int s = 0; s < m; s++)
         {
@@ -147,15 +157,6 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
                 grad[0] += d_t_2 * x_s[0];
             }
         }
-        // ½‖v‖² and its gradient v.
-        for (int j = 0; j < v.Length; j++)
-        {
-            value += 0.5 * v[j] * v[j];
-            if (needGrad)
-            {
-                grad[j] += v[j];
-            }
-        }
 
         return value;
     }
@@ -169,11 +170,21 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
         global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
         global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
         bool needGrad = !grad.IsEmpty;
-        grad.Clear();
         const double tiny = -1E-07;
-        global::System.Span<double> x_u = stackalloc double[1];
-        global::System.Span<double> y_s = stackalloc double[1];
+        global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+        global::System.Span<double> x_u = x_u_storage;
+        global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+        global::System.Span<double> y_s = y_s_storage;
+        // ½‖u‖², and the gradient starts at u.
         double value = 0.0;
+        for (int j = 0; j < u.Length; j++)
+        {
+            value += 0.5 * u[j] * u[j];
+        }
+        if (needGrad)
+        {
+            u.CopyTo(grad);
+        }
 
         for (int s = 0; s < m; s++)
         {
@@ -204,15 +215,6 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
                 double d_t_2 = (double)d_f;
                 grad_s[0] += lambda_s[0] * tiny;
                 grad_s[0] += d_t_2 * w[0];
-            }
-        }
-        // ½‖u‖² and its gradient u.
-        for (int j = 0; j < u.Length; j++)
-        {
-            value += 0.5 * u[j] * u[j];
-            if (needGrad)
-            {
-                grad[j] += u[j];
             }
         }
 

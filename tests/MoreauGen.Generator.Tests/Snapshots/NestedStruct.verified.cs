@@ -99,15 +99,25 @@ namespace Samples.Nested
                 global::MoreauGen.Generated.LayerChecks.Length(v.Length, 2, "v");
                 global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 2, "grad");
                 bool needGrad = !grad.IsEmpty;
-                grad.Clear();
                 // λᵀφ is evaluated at w + v.
-                global::System.Span<float> w_v = stackalloc float[2];
+                global::MoreauGen.Generated.Scratch2<float> w_v_storage = default;
+                global::System.Span<float> w_v = w_v_storage;
                 for (int i = 0; i < w_v.Length; i++)
                 {
                     w_v[i] = w[i] + v[i];
                 }
-                global::System.Span<float> y_s = stackalloc float[1];
+                global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+                global::System.Span<float> y_s = y_s_storage;
+                // ½‖v‖², and the gradient starts at v.
                 float value = 0f;
+                for (int j = 0; j < v.Length; j++)
+                {
+                    value += 0.5f * v[j] * v[j];
+                }
+                if (needGrad)
+                {
+                    v.CopyTo(grad);
+                }
 
                 for (int s = 0; s < m; s++)
                 {
@@ -126,15 +136,6 @@ namespace Samples.Nested
                         grad[1] -= lambda_s[0];
                     }
                 }
-                // ½‖v‖² and its gradient v.
-                for (int j = 0; j < v.Length; j++)
-                {
-                    value += 0.5f * v[j] * v[j];
-                    if (needGrad)
-                    {
-                        grad[j] += v[j];
-                    }
-                }
 
                 return value;
             }
@@ -148,10 +149,20 @@ namespace Samples.Nested
                 global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
                 global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
                 bool needGrad = !grad.IsEmpty;
-                grad.Clear();
-                global::System.Span<float> x_u = stackalloc float[1];
-                global::System.Span<float> y_s = stackalloc float[1];
+                global::MoreauGen.Generated.Scratch1<float> x_u_storage = default;
+                global::System.Span<float> x_u = x_u_storage;
+                global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+                global::System.Span<float> y_s = y_s_storage;
+                // ½‖u‖², and the gradient starts at u.
                 float value = 0f;
+                for (int j = 0; j < u.Length; j++)
+                {
+                    value += 0.5f * u[j] * u[j];
+                }
+                if (needGrad)
+                {
+                    u.CopyTo(grad);
+                }
 
                 for (int s = 0; s < m; s++)
                 {
@@ -174,15 +185,6 @@ namespace Samples.Nested
                         global::System.Span<float> grad_s = grad.Slice(s, 1);
                         // Reverse pass: the gradient of λᵀφ with respect to x.
                         grad_s[0] += lambda_s[0] * w[0];
-                    }
-                }
-                // ½‖u‖² and its gradient u.
-                for (int j = 0; j < u.Length; j++)
-                {
-                    value += 0.5f * u[j] * u[j];
-                    if (needGrad)
-                    {
-                        grad[j] += u[j];
                     }
                 }
 

@@ -117,15 +117,25 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 2, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // λᵀφ is evaluated at w + v.
-            global::System.Span<double> w_v = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> w_v_storage = default;
+            global::System.Span<double> w_v = w_v_storage;
             for (int i = 0; i < w_v.Length; i++)
             {
                 w_v[i] = w[i] + v[i];
             }
-            global::System.Span<double> y_s = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
+            for (int j = 0; j < v.Length; j++)
+            {
+                value += 0.5 * v[j] * v[j];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -152,15 +162,6 @@ namespace Samples
                     grad[0] += d_t_2 * x_s[0];
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j = 0; j < v.Length; j++)
-            {
-                value += 0.5 * v[j] * v[j];
-                if (needGrad)
-                {
-                    grad[j] += v[j];
-                }
-            }
 
             return value;
         }
@@ -174,10 +175,20 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
-            global::System.Span<double> x_u = stackalloc double[1];
-            global::System.Span<double> y_s = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+            global::System.Span<double> x_u = x_u_storage;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5 * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -211,15 +222,6 @@ namespace Samples
                     grad_s[0] += d_t * x_u[0];
                     grad_s[0] += d_t * x_u[0];
                     grad_s[0] += d_t_2 * w[0];
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-                if (needGrad)
-                {
-                    grad[j] += u[j];
                 }
             }
 

@@ -118,16 +118,26 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 1, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 1, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             const double g = 9.81;
             // λᵀφ is evaluated at w + v.
-            global::System.Span<double> w_v = stackalloc double[1];
+            global::MoreauGen.Generated.Scratch1<double> w_v_storage = default;
+            global::System.Span<double> w_v = w_v_storage;
             for (int i = 0; i < w_v.Length; i++)
             {
                 w_v[i] = w[i] + v[i];
             }
-            global::System.Span<double> y_s = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
+            for (int j = 0; j < v.Length; j++)
+            {
+                value += 0.5 * v[j] * v[j];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -151,15 +161,6 @@ namespace Samples
                     grad[0] += d_accel;
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j = 0; j < v.Length; j++)
-            {
-                value += 0.5 * v[j] * v[j];
-                if (needGrad)
-                {
-                    grad[j] += v[j];
-                }
-            }
 
             return value;
         }
@@ -173,11 +174,21 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             const double g = 9.81;
-            global::System.Span<double> x_u = stackalloc double[2];
-            global::System.Span<double> y_s = stackalloc double[2];
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::System.Span<double> x_u = x_u_storage;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5 * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -211,15 +222,6 @@ namespace Samples
                     d_theta += d_accel * -g * t1;
                     grad_s[1] += d_omega;
                     grad_s[0] += d_theta;
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-                if (needGrad)
-                {
-                    grad[j] += u[j];
                 }
             }
 

@@ -114,15 +114,25 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 1, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 1, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // λᵀφ is evaluated at w + v.
-            global::System.Span<double> w_v = stackalloc double[1];
+            global::MoreauGen.Generated.Scratch1<double> w_v_storage = default;
+            global::System.Span<double> w_v = w_v_storage;
             for (int i = 0; i < w_v.Length; i++)
             {
                 w_v[i] = w[i] + v[i];
             }
-            global::System.Span<double> y_s = stackalloc double[1];
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
+            for (int j = 0; j < v.Length; j++)
+            {
+                value += 0.5 * v[j] * v[j];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -149,15 +159,6 @@ namespace Samples
                     grad[0] += d_a * x_s[0];
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j = 0; j < v.Length; j++)
-            {
-                value += 0.5 * v[j] * v[j];
-                if (needGrad)
-                {
-                    grad[j] += v[j];
-                }
-            }
 
             return value;
         }
@@ -171,10 +172,20 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
-            global::System.Span<double> x_u = stackalloc double[1];
-            global::System.Span<double> y_s = stackalloc double[1];
+            global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+            global::System.Span<double> x_u = x_u_storage;
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::System.Span<double> y_s = y_s_storage;
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5 * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -206,15 +217,6 @@ namespace Samples
                     double d_a = d_a_2 * a;
                     d_a += d_a_2 * a;
                     grad_s[0] += d_a * w[0];
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-                if (needGrad)
-                {
-                    grad[j] += u[j];
                 }
             }
 

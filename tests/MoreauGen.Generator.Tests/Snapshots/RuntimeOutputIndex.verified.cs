@@ -120,7 +120,6 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, parameterCount, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, parameterCount, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             // λᵀφ is evaluated at w + v.
             double[] w_v_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(parameterCount);
             global::System.Span<double> w_v = new global::System.Span<double>(w_v_array, 0, parameterCount);
@@ -132,7 +131,16 @@ namespace Samples
             global::System.Span<double> y_s = new global::System.Span<double>(y_s_array, 0, outputCount);
             double[] d_y_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(outputCount);
             global::System.Span<double> d_y = new global::System.Span<double>(d_y_array, 0, outputCount);
+            // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
+            for (int j = 0; j < v.Length; j++)
+            {
+                value += 0.5 * v[j] * v[j];
+            }
+            if (needGrad)
+            {
+                v.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -160,15 +168,6 @@ namespace Samples
                     grad[0] += d_t1 * x_s[0];
                 }
             }
-            // ½‖v‖² and its gradient v.
-            for (int j = 0; j < v.Length; j++)
-            {
-                value += 0.5 * v[j] * v[j];
-                if (needGrad)
-                {
-                    grad[j] += v[j];
-                }
-            }
             global::System.Buffers.ArrayPool<double>.Shared.Return(w_v_array);
             global::System.Buffers.ArrayPool<double>.Shared.Return(y_s_array);
             global::System.Buffers.ArrayPool<double>.Shared.Return(d_y_array);
@@ -188,14 +187,22 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * inputCount, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * inputCount, "grad");
             bool needGrad = !grad.IsEmpty;
-            grad.Clear();
             double[] x_u_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(inputCount);
             global::System.Span<double> x_u = new global::System.Span<double>(x_u_array, 0, inputCount);
             double[] y_s_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(outputCount);
             global::System.Span<double> y_s = new global::System.Span<double>(y_s_array, 0, outputCount);
             double[] d_y_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(outputCount);
             global::System.Span<double> d_y = new global::System.Span<double>(d_y_array, 0, outputCount);
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5 * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
 
             for (int s = 0; s < m; s++)
             {
@@ -229,15 +236,6 @@ namespace Samples
                     double d_t1 = d_y[n - 1];
                     grad_s[0] -= d_t3 * t4;
                     grad_s[0] += d_t1 * w[0];
-                }
-            }
-            // ½‖u‖² and its gradient u.
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-                if (needGrad)
-                {
-                    grad[j] += u[j];
                 }
             }
             global::System.Buffers.ArrayPool<double>.Shared.Return(x_u_array);
