@@ -110,8 +110,10 @@ namespace MoreauGen.Generator
         {
             try
             {
-                LayerProgram program = Differentiator.Differentiate(layer);
-                return new Generated(layer.HintName, LayerEmitter.Emit(program), MethodOf(layer), null);
+                string source = layer.Batched
+                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer))
+                    : LayerEmitter.Emit(Differentiator.Differentiate(layer));
+                return new Generated(layer.HintName, source, MethodOf(layer), null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

@@ -24,6 +24,13 @@ public sealed class AffineTests
     [InlineData("PendulumRollout", false, false)]     // six steps: sin of a state that depends on w
     [InlineData("Primitive_Multiply", true, true)]    // w x: affine in each for the other fixed
     [InlineData("Primitive_Divide", true, false)]     // w / x
+    [InlineData("Dense", false, false)]               // batched: relu(x·W + b)
+    [InlineData("TensorAffine", true, true)]          // batched: x·W + b, the output layer
+    [InlineData("Tensor_MatMul", true, true)]         // x·W
+    [InlineData("TensorTransposedB", true, true)]     // x·Wᵀ
+    [InlineData("TensorMlp", false, false)]           // two layers with tanh and sigmoid
+    [InlineData("Tensor_Scale", false, true)]         // w[k]·(w[k]·x + b): degree 2 in w, 1 in x
+    [InlineData("Tensor_Multiply", false, false)]     // ((x·W) ⊙ x)²
     public void Markers_follow_the_degree_analysis(string name, bool inParameters, bool inInputs)
     {
         IMoreauLayer<double> layer = CorpusAssembly.Default.Create<double>(LayerCorpus.Find(name), "Double");

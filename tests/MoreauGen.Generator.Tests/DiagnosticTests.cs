@@ -50,7 +50,7 @@ public sealed class DiagnosticTests
         { "MG0008", $$"""public partial class L { [[|MoreauLayer(Inputs = 1, Outputs = 1)|]] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)] public void Apply{{Sig}} { y[0] = 0; y[1] = 0; [|switch (x.Length) { default: y[1] = x[1]; break; }|] } }""" },
         { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; [|throw new InvalidOperationException();|] } }""" },
-        { "MG0009", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { ReadOnlySpan<double> [|s = x|]; y[0] = x[0]; } }""" },
+        { "MG0035", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { ReadOnlySpan<double> [|s = x|]; y[0] = x[0]; } }""" },
         { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { double a = 0; y[0] = [|a = x[0]|]; } }""" },
         { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = [|x.ToArray()|][0] * w[0]; } }""" },
         { "MG0010", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[[|(int)w[0]|]]; } }""" },
@@ -65,7 +65,14 @@ public sealed class DiagnosticTests
         { "MG0015", $$"""public partial class L { public int ParameterCount => 1; public int InputCount => 1; public int OutputCount => 1; [MoreauLayer] public void Apply{{Sig}} { y[0] = x[[|-1|]] * w[0]; } }""" },
         { "MG0016", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 3)] public void [|Apply|]{{Sig}} { y[1] = x[0] * w[0]; } }""" },
         { "MG0017", $$"""public partial class L { [MoreauLayer([|Parameters = -2|], Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
-        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, [|Batched = true|])] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { [|y[0] = x[0];|] } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { [|for|] (int i = 0; i < 1; i++) { Ops.Relu(x, y); } } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Span<double> h = [|stackalloc double[x.Length]|]; Ops.Relu(x, h); Ops.Add(h, x, y); } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { double [|s = 2|]; Ops.Scale(x, s, y); } }""" },
+        { "MG0019", $$"""public partial class L { private readonly bool flip = true; [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.MatMul(x, w, y, x.Length, 1, 1, [|flip|]); } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.Scale(x, [|2 * w[0]|], y); } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); Ops.Scale(y, [|x[0]|], y); } }""" },
+        { "MG0019", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x[[|^1|]..], y); } }""" },
         { "MG0020", $$"""public ref partial struct [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0020", $$"""file partial class [|L|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0021", $$"""public abstract partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public abstract void [|Apply|]{{Sig}}; }""" },
@@ -92,6 +99,16 @@ public sealed class DiagnosticTests
         { "MG0032", """public class Helpers { [Differentiable] public double [|Square|](double a) => a * a; }""" },
         { "MG0033", $$"""public partial class L : [|IAffineInParameters|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = w[0] * w[0] * x[0]; } }""" },
         { "MG0033", $$"""public partial class L : IAffineInParameters, [|IAffineInInputs|] { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = w[0] * (x[0] > 0 ? x[0] : 0); } }""" },
+        { "MG0035", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; [|Ops.Relu(x, y)|]; } }""" },
+        { "MG0036", $$"""public partial class L { static void Exp(ReadOnlySpan<double> a, Span<double> b) { } [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { [|Exp(x, y)|]; } }""" },
+        { "MG0036", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); [|Ops.ReluBackward(x, x, y)|]; } }""" },
+        { "MG0036", """public partial class C { [MoreauObjective(Inputs = 1)] public double H(ReadOnlySpan<double> x) => [|Ops.Dot(x, x)|]; }""" },
+        { "MG0036", """public partial class C { public int[] Labels { get; set; } = []; [MoreauObjective(Inputs = 2)] public double H(ReadOnlySpan<double> x) { double s = 0; for (int i = 0; i < x.Length; i++) { s += x[i]; } return s * [|Ops.SquaredLoss(x, Labels, 2, new double[x.Length])|]; } }""" },
+        { "MG0037", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); Ops.MatMul([|y|], w, y, x.Length, 1, 1); } }""" },
+        { "MG0037", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); Ops.Tanh(x[..1], [|y[..1]|]); } }""" },
+        { "MG0037", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); Ops.Add(y, [|y[1..]|], y[..1]); } }""" },
+        { "MG0038", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Span<double> h = new double[x.Length]; Ops.Add([|h|], x, y); } }""" },
+        { "MG0039", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2, Batched = true)] public void [|Apply|]{{Sig}} { int half = x.Length / 2; Ops.Relu(x[..half], y[..half]); } }""" },
         { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public static double [|H|](ReadOnlySpan<double> x) => x[0]; }""" },
         { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public [|float|] H(ReadOnlySpan<double> x) => (float)x[0]; }""" },
     };
@@ -147,6 +164,22 @@ public sealed class DiagnosticTests
             Assert.Matches("^MG\\d{4}$", descriptor.Id);
             Assert.Equal(DiagnosticDescriptors.HelpLinkBase + "#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
             Assert.Contains(descriptor.Id + " | MoreauGen | " + descriptor.DefaultSeverity, unshipped);
+        }
+    }
+
+    [Fact]
+    public void Every_help_link_leads_to_a_section_of_the_diagnostics_document()
+    {
+        string root = Path.Combine(Snapshot.Directory, "..", "..", "..");
+        foreach (DiagnosticDescriptor descriptor in DiagnosticDescriptors.All)
+        {
+            string[] link = descriptor.HelpLinkUri.Split('#');
+            Assert.Equal(2, link.Length);
+            Assert.DoesNotContain("://", link[0], StringComparison.Ordinal); // a path in the repository, not a web address
+            string document = File.ReadAllText(Path.Combine(root, link[0]));
+            string suffix = descriptor.DefaultSeverity == DiagnosticSeverity.Warning ? " (warning)" : string.Empty;
+            Assert.Matches(new Regex("^## " + descriptor.Id + Regex.Escape(suffix) + "$", RegexOptions.Multiline), document);
+            Assert.Equal(descriptor.Id.ToLowerInvariant(), link[1]);
         }
     }
 

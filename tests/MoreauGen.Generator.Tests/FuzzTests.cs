@@ -28,6 +28,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "break;", "continue;", "return x[0];", "i++", "j <= i", "i += 2", "x.Length", "[Differentiable]", "[CustomPullback(\"P\")]",
         "[MoreauObjective]", "[MoreauObjective(Inputs = 2)]", " ? w[0] : x[0]", "bool b = x[0] > 0;", "&& ", "|| ", "else ",
         "int k = i * 2;", "foreach (var v in x) ", "do { } while (false);", ": IAffineInParameters", "Helpers.Soft(",
+        "Ops.Relu(y, y);", "Ops.MatMul(x, w, y, 1, 1, 1);", "Ops.AddBias(y, w, 1, 1);", "Ops.Tanh(", "Ops.Scale(y, w[0], y);",
+        "w[..2]", "x[1..]", "y[..1]", ".Slice(1, 1)", "Span<double> h = new double[4];", "var v = w[1..];", "transposeA: true",
+        "Batched = true", "Ops.SquaredLoss(x, Labels, 2)", "Ops.SoftmaxCrossEntropy(", "stackalloc float[2]", "Ops.ReluBackward(",
     ];
 
     [Fact]

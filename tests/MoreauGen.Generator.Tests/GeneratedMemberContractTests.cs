@@ -14,6 +14,9 @@ public sealed class GeneratedMemberContractTests
     [InlineData("Triangular")]
     [InlineData("DenseTanhLoops")]
     [InlineData("LoopInIf")]
+    [InlineData("Dense")]
+    [InlineData("TensorAffine")]
+    [InlineData("TensorMlp")]
     public void Wrong_lengths_throw_ArgumentException_naming_the_span(string name)
 
     {
@@ -57,6 +60,12 @@ public sealed class GeneratedMemberContractTests
     [InlineData("LoopInIf")]
     [InlineData("Helpers")]
     [InlineData("DataDependentLoopBranch")]
+    [InlineData("Dense")]
+    [InlineData("TensorAffine")]
+    [InlineData("TensorMlp")]
+    [InlineData("TensorFanOut")]
+    [InlineData("TensorSharedParameters")]
+    [InlineData("Tensor_Multiply")]
     public void Generated_members_allocate_nothing_once_warm(string name)
     {
         CorpusEntry entry = LayerCorpus.Find(name);

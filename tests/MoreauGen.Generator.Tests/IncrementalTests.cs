@@ -109,7 +109,29 @@ public sealed class IncrementalTests
         }
         """;
 
-    private static CSharpCompilation All() => GeneratorHarness.Compile(First, Second, Looped, HelperSource, Objective, OtherObjective);
+    /// <summary>A batched layer (span views, Ops calls, an in-place activation).</summary>
+    private const string Batched = """
+        using System;
+        using MoreauGen;
+        namespace Cache;
+        public partial class Dense(int inputs, int outputs)
+        {
+            public int ParameterCount => inputs * outputs + outputs;
+            public int InputCount => inputs;
+            public int OutputCount => outputs;
+
+            [MoreauLayer(Batched = true)]
+            public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+            {
+                int m = x.Length / inputs;
+                Ops.MatMul(x, w[..(inputs * outputs)], y, m, inputs, outputs);
+                Ops.AddBias(y, w[(inputs * outputs)..], m, outputs);
+                Ops.Relu(y, y);
+            }
+        }
+        """;
+
+    private static CSharpCompilation All() => GeneratorHarness.Compile(First, Second, Looped, HelperSource, Objective, OtherObjective, Batched);
 
     [Fact]
     public void An_unrelated_edit_on_a_cloned_compilation_leaves_every_step_cached_or_unchanged()
@@ -133,9 +155,18 @@ public sealed class IncrementalTests
     public void Editing_one_layer_body_regenerates_only_that_layer()
     {
         GeneratorRunResult result = RunAfterEdit(Second, "Math.Exp(w[0])", "Math.Cos(w[0])");
-        AssertModifiedOnly(result, TrackingNames.Programs, total: 3);
+        AssertModifiedOnly(result, TrackingNames.Programs, total: 4);
         AssertUntouched(result, TrackingNames.ObjectivePrograms);
         Assert.Contains("Cos", result.GeneratedSources.Single(s => s.HintName.Contains("Second")).SourceText.ToString());
+    }
+
+    [Fact]
+    public void Editing_a_batched_layer_body_regenerates_only_that_layer()
+    {
+        GeneratorRunResult result = RunAfterEdit(Batched, "Ops.Relu(y, y);", "Ops.Tanh(y, y);");
+        AssertModifiedOnly(result, TrackingNames.Programs, total: 4);
+        AssertUntouched(result, TrackingNames.ObjectivePrograms);
+        Assert.Contains("TanhBackward", result.GeneratedSources.Single(s => s.HintName.Contains("Dense")).SourceText.ToString());
     }
 
     [Fact]
@@ -150,7 +181,7 @@ public sealed class IncrementalTests
     public void Editing_a_helper_regenerates_only_its_caller()
     {
         GeneratorRunResult result = RunAfterEdit(HelperSource, "Math.Log(1 + Math.Exp(a))", "Math.Log(2 + Math.Exp(a))");
-        AssertModifiedOnly(result, TrackingNames.Programs, total: 3);
+        AssertModifiedOnly(result, TrackingNames.Programs, total: 4);
         Assert.Contains("2.0 + ", result.GeneratedSources.Single(s => s.HintName.Contains("Looped")).SourceText.ToString());
         AssertUntouched(result, TrackingNames.ObjectivePrograms);
     }
@@ -181,7 +212,7 @@ public sealed class IncrementalTests
     {
         GeneratorRunResult result = GeneratorHarness.Run(All()).Result;
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(5, result.GeneratedSources.Length);
+        Assert.Equal(6, result.GeneratedSources.Length);
         int objects = 0;
         foreach (string step in Steps)
         {

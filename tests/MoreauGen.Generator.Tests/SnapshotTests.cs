@@ -284,6 +284,82 @@ public sealed class SnapshotTests
                 }
             }
             """,
+        ["Dense"] = """
+            namespace Samples;
+
+            /// <summary>DESIGN.md's canonical dense layer, y = relu(x·W + b), batched.</summary>
+            public partial class Dense(int inputs, int outputs)
+            {
+                public int ParameterCount => inputs * outputs + outputs;
+                public int InputCount => inputs;
+                public int OutputCount => outputs;
+
+                [MoreauLayer(Batched = true)]
+                public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+                {
+                    int m = x.Length / inputs;
+                    var weights = w[..(inputs * outputs)];
+                    var bias = w[(inputs * outputs)..];
+                    Ops.MatMul(x, weights, y, m, inputs, outputs);
+                    Ops.AddBias(y, bias, m, outputs);
+                    Ops.Relu(y, y);
+                }
+            }
+            """,
+        ["AffineOutput"] = """
+            namespace Samples;
+
+            /// <summary>An output layer y = x·W + b: affine in w and in x, nothing recorded.</summary>
+            public partial class Affine(int inputs, int outputs)
+            {
+                public int ParameterCount => inputs * outputs + outputs;
+                public int InputCount => inputs;
+                public int OutputCount => outputs;
+
+                [MoreauLayer(Batched = true)]
+                public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+                {
+                    int m = x.Length / inputs;
+                    Ops.MatMul(x, w[..(inputs * outputs)], y, m, inputs, outputs);
+                    Ops.AddBias(y, w[(inputs * outputs)..], m, outputs);
+                }
+            }
+            """,
+        ["TwoLayerBlock"] = """
+            namespace Samples;
+
+            /// <summary>Two dense layers in one body: the hidden temporary lives in the tape; tanh and sigmoid reverse from their outputs.</summary>
+            public partial class Block
+            {
+                [MoreauLayer(Batched = true, Parameters = 26, Inputs = 3, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    const int hidden = 4;
+                    int m = x.Length / 3;
+                    Span<double> h = new double[m * hidden];
+                    Ops.MatMul(x, w[..12], h, m, 3, hidden);
+                    Ops.AddBias(h, w[12..16], m, hidden);
+                    Ops.Tanh(h, h);
+                    Ops.MatMul(h, w[16..24], y, m, hidden, 2);
+                    Ops.AddBias(y, w[24..], m, 2);
+                    Ops.Sigmoid(y, y);
+                }
+            }
+            """,
+        ["LossObjective"] = """
+            namespace Samples;
+
+            /// <summary>Softmax cross-entropy on labels set per batch.</summary>
+            public partial class CrossEntropy(int classes)
+            {
+                public int InputCount => classes;
+
+                public int[] Labels { get; set; } = [];
+
+                [MoreauObjective]
+                public float Loss(ReadOnlySpan<float> x) => Ops.SoftmaxCrossEntropy(x, Labels, classes);
+            }
+            """,
     };
 
     [Theory]

@@ -8,8 +8,8 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// generator is meant to emit it: Forward = 1 product + bias + ReLU (the pre-activation kept as the tape);
 /// Pullback = ReLU's reverse, the bias gradient and 2 products. Each is compared with the time of the matrix
 /// products it contains (the ratio column; goal ≤ 1.15), and must allocate nothing.
-/// Once the generator handles <c>[MoreauLayer(Batched = true)]</c>, the generated layer should replace this
-/// hand-written one here.
+/// <see cref="Generator.GeneratedDenseLayerBenchmarks"/> runs the layer the generator emits from DESIGN.md's text
+/// beside this hand-written one.
 /// </summary>
 [Config(typeof(Config))]
 [MemoryDiagnoser]

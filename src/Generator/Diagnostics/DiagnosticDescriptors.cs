@@ -5,15 +5,20 @@ using Microsoft.CodeAnalysis;
 namespace MoreauGen.Generator.Diagnostics
 {
     /// <summary>
-    /// Every diagnostic the generator reports. Each message says what to write instead; the help link points to
-    /// the section for the id in src/Generator/DIAGNOSTICS.md. Keep AnalyzerReleases.Unshipped.md in step.
+    /// Every diagnostic the generator reports. Each message says what to write instead; the help link is the
+    /// repository-relative path of the section for the id in src/Generator/DIAGNOSTICS.md (the project publishes no
+    /// web site; the file is in the repository and in the package sources). Keep AnalyzerReleases.Unshipped.md and
+    /// DIAGNOSTICS.md in step.
     /// </summary>
     internal static class DiagnosticDescriptors
     {
         private const string Category = "MoreauGen";
 
-        /// <summary>Where the diagnostics are documented; the link for an id is this plus <c>#mg0001</c>.</summary>
-        internal const string HelpLinkBase = "https://github.com/moreaugen/moreaugen/blob/main/src/Generator/DIAGNOSTICS.md";
+        /// <summary>
+        /// Where the diagnostics are documented, relative to the repository root; the link for an id is this plus
+        /// <c>#mg0001</c> (the anchor of the heading <c>## MG0001</c>).
+        /// </summary>
+        internal const string HelpLinkBase = "src/Generator/DIAGNOSTICS.md";
 
         public static readonly DiagnosticDescriptor InvalidSignature = Error(
             "MG0001",
@@ -105,10 +110,10 @@ namespace MoreauGen.Generator.Diagnostics
             "The MoreauGen runtime is not referenced",
             "The type '{0}' is not available; reference the MoreauGen.Runtime assembly, which defines the contract the generated code implements");
 
-        public static readonly DiagnosticDescriptor BatchedNotSupported = Error(
+        public static readonly DiagnosticDescriptor BatchedUnsupported = Error(
             "MG0019",
-            "Batched layers are not supported yet",
-            "[MoreauLayer(Batched = true)] is not supported yet; remove 'Batched = true' and write the method for one sample (the generated members loop it over the batch)");
+            "Construct not supported in a batched layer",
+            "{0} is not supported in a [MoreauLayer(Batched = true)] body; {1}");
 
         public static readonly DiagnosticDescriptor UnsupportedType = Error(
             "MG0020",
@@ -185,16 +190,42 @@ namespace MoreauGen.Generator.Diagnostics
             "A [MoreauObjective] method must have the objective signature",
             "The [MoreauObjective] method '{0}' {1}; declare it as an instance method 'T {0}(ReadOnlySpan<T> x)' with T float or double");
 
+        public static readonly DiagnosticDescriptor TensorOperationPerSample = Error(
+            "MG0035",
+            "A tensor operation in a per-sample body",
+            "{0} works on whole spans of a batch, not on one sample's values; {1}");
+
+        public static readonly DiagnosticDescriptor NoTensorRule = Error(
+            "MG0036",
+            "A span operation without a derivative rule",
+            "The generator has no derivative rule for '{0}'; {1}");
+
+        public static readonly DiagnosticDescriptor SpansOverlap = Error(
+            "MG0037",
+            "Spans that overlap in a batched layer",
+            "{0}; {1}");
+
+        public static readonly DiagnosticDescriptor SpanReadBeforeWritten = Error(
+            "MG0038",
+            "A span is read before it is written",
+            "'{0}' is read before any operation writes it; the caller does not clear y and a temporary starts undefined, so write '{0}' first (for example with Ops.MatMul or Ops.Add)");
+
+        public static readonly DiagnosticDescriptor OutputNotCovered = Warning(
+            "MG0039",
+            "A batched layer may leave part of its output unwritten",
+            "The layer '{0}' does not provably write all of '{1}'; the generated members clear it first, so unwritten parts are 0. Write '{1}' whole, or through views that cover it ({1}[..k] and {1}[k..])");
+
         /// <summary>Every descriptor, for lookup by id and for tests.</summary>
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
         {
             InvalidSignature, UnsupportedElementType, TypeNotPartial, StaticType, ContainingTypeNotPartial,
             MultipleLayerMethods, SizeGivenTwice, SizeMissing, UnsupportedStatement, UnsupportedExpression,
             NoDerivativeRule, Recursion, MemberNameClash, OutputReadBeforeWritten, IndexOutOfRange,
-            OutputNeverWritten, InvalidSize, MissingRuntime, BatchedNotSupported, UnsupportedType, MissingBody,
+            OutputNeverWritten, InvalidSize, MissingRuntime, BatchedUnsupported, UnsupportedType, MissingBody,
             InternalError, UnsupportedLoop, JumpStatement, UnsupportedLoopShape, LoopBoundDependsOnValue, LoopVariableModified,
             UnsupportedCondition, IndexCarriedAcrossScopes, HelperUnavailable, InvalidCustomPullback, InvalidHelperSignature,
-            AffineMarkerNotAffine, InvalidObjectiveSignature,
+            AffineMarkerNotAffine, InvalidObjectiveSignature, TensorOperationPerSample, NoTensorRule, SpansOverlap,
+            SpanReadBeforeWritten, OutputNotCovered,
         };
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);

@@ -378,6 +378,9 @@ namespace MoreauGen.Generator.Differentiation
                     return Node.Reference(outputs[(int)index.Value]);
                 case Element { Span: LayerData } data:
                     return Node.Leaf(new Element(data.Span, LowerIndex(data.Index), data.Type), Need.None);
+                case OpsCall loss:
+                    // A batch loss of x (objectives): a leaf whose adjoint goes to every element of x at once.
+                    return Node.Leaf(LowerIndex(loss), Need.X);
                 case Apply apply:
                     return Node.Apply(apply.Op, apply.Type, apply.Args.Select(LowerExpr).ToArray());
                 case Call call:
@@ -1148,6 +1151,9 @@ namespace MoreauGen.Generator.Differentiation
                 case NodeKind.OutputRead:
                     Accumulate(Need.Both, Element(SpanRole.OutputAdjoint, node.Expr!, element), adjoint);
                     return;
+                case NodeKind.Leaf when node.Expr is OpsCall loss:
+                    Emit(Need.X, LossGradient(loss, adjoint));
+                    return;
                 case NodeKind.Apply:
                     BackpropagateApply(node, adjoint, owner);
                     return;
@@ -1157,6 +1163,24 @@ namespace MoreauGen.Generator.Differentiation
                 default:
                     throw new InvalidOperationException("A varying leaf that is not w[i] or x[i].");
             }
+        }
+
+        /// <summary>
+        /// gradX += adjoint · ∇loss for a batch loss of x (rules in <see cref="TensorRules.Losses"/>): the loss's overload with
+        /// a gradient span writes ∇loss into a pooled scratch span, which is then scaled into gradX.
+        /// </summary>
+        private Stmt LossGradient(OpsCall loss, Expr adjoint)
+        {
+            string scratch = names.Fresh("d_" + loss.Method);
+            string array = names.Fresh(scratch + "_array");
+            Expr length = new SpanLength(SpanRole.X);
+            var gradient = new Local(scratch, WritableSpan);
+            return new Block(EquatableArray.Of<Stmt>(
+                new Comment("The gradient of Ops." + loss.Method + ", scaled by its adjoint, into gradX."),
+                new RentSpan(scratch, array, length, element),
+                new TensorCall(loss.Method, element, EquatableArray.From(loss.Args.Append(gradient))),
+                new TensorCall("ScaleAdd", element, EquatableArray.Of(gradient, adjoint.Type == element ? adjoint : new Apply(Op.Convert, element, EquatableArray.Of(adjoint)), new SpanRef(SpanRole.GradX, WritableSpan))),
+                new ReturnSpan(array, element)));
         }
 
         private void BackpropagateApply(Node node, Expr adjoint, Value owner)

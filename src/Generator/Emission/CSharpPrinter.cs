@@ -72,6 +72,16 @@ namespace MoreauGen.Generator.Emission
                     }
 
                     break;
+                case RentSpan rent:
+                {
+                    string element = TypeName(rent.Element);
+                    string length = Expression(rent.Length);
+                    code.Line(element + "[] " + Identifier(rent.Array) + " = global::System.Buffers.ArrayPool<" + element + ">.Shared.Rent(" + length + ");");
+                    code.Line("global::System.Span<" + element + "> " + Identifier(rent.Name) + " = new global::System.Span<" + element + ">(" +
+                              Identifier(rent.Array) + ", 0, " + length + ");");
+                    break;
+                }
+
                 default:
                     code.Line(Statement(statement));
                     break;
@@ -108,6 +118,9 @@ namespace MoreauGen.Generator.Emission
                              MathClass(sinCos.Type) + "SinCos(" + Expression(sinCos.Argument) + ");",
             CopySpan copy => Expression(copy.Source) + ".CopyTo(" + Expression(copy.Destination) + ");",
             ClearSpan clear => Expression(clear.Span) + ".Clear();",
+            TensorCall call => OpsMethod(call.Method, call.Element) + "(" + string.Join(", ", Arguments(call.Args)) + ");",
+            ReturnSpan ret => "global::System.Buffers.ArrayPool<" + TypeName(ret.Element) + ">.Shared.Return(" + Identifier(ret.Array) + ");",
+            Comment comment => "// " + comment.Text,
             _ => throw new InvalidOperationException("Cannot print the statement " + statement.GetType().Name + "."),
         };
 
@@ -125,6 +138,17 @@ namespace MoreauGen.Generator.Emission
                 yield return "out " + TypeName(call.Type) + " " + Identifier(output);
             }
         }
+
+        private IEnumerable<string> Arguments(IEnumerable<Expr> args)
+        {
+            foreach (Expr arg in args)
+            {
+                yield return Expression(arg);
+            }
+        }
+
+        /// <summary><c>global::MoreauGen.Ops.Name&lt;T&gt;</c>, with the element type spelled out (spans of different kinds do not infer it).</summary>
+        private static string OpsMethod(string name, IrType element) => "global::MoreauGen.Ops." + name + "<" + TypeName(element.Element) + ">";
 
         private static string MathClass(IrType type) => type.Scalar == ScalarKind.Single ? "global::System.MathF." : "global::System.Math.";
 
@@ -252,6 +276,12 @@ namespace MoreauGen.Generator.Emission
                     return call.Method + "(" + string.Join(", ", args) + ")";
                 }
 
+                case OpsCall opsCall:
+                    level = PrimaryLevel;
+                    return OpsMethod(opsCall.Method, opsCall.Type) + "(" + string.Join(", ", Arguments(opsCall.Args)) + ")";
+                case NewSpan newSpan:
+                    level = PrimaryLevel;
+                    return "new " + TypeName(newSpan.Type.Element) + "[" + Expression(newSpan.Length) + "]";
                 case CursorStep step:
                     level = step.Push ? PrimaryLevel : UnaryLevel;
                     return step.Push ? Identifier(step.Cursor) + "++" : "--" + Identifier(step.Cursor);

@@ -182,8 +182,39 @@ namespace MoreauGen.Generator.Model
     /// <summary>The tape cursor moved by one: <c>tp++</c> (a push, the slot written) or <c>--tp</c> (a pop, the slot read).</summary>
     internal sealed record CursorStep(string Cursor, bool Push) : Expr(IrType.Int);
 
+    /// <summary>
+    /// A temporary span a batched body declares, <c>Span&lt;T&gt; h = new T[Length];</c>: the generated members take it
+    /// from a pool, or from the tape when the reverse pass reads it. Only the initializer of a span local.
+    /// </summary>
+    internal sealed record NewSpan(Expr Length, IrType Type) : Expr(Type);
+
+    /// <summary>
+    /// A call of a value-returning member of <c>MoreauGen.Ops</c>, <c>global::MoreauGen.Ops.Method&lt;T&gt;(Args)</c> with
+    /// T the scalar kind of <paramref name="Type"/>: a batch loss in an objective (<c>Ops.SquaredLoss(x, labels, c)</c>),
+    /// or <c>Ops.Dot</c> in a reverse pass.
+    /// </summary>
+    internal sealed record OpsCall(string Method, IrType Type, EquatableArray<Expr> Args) : Expr(Type);
+
     /// <summary>A statement.</summary>
     internal abstract record Stmt;
+
+    /// <summary>
+    /// A call of a tensor operation, <c>global::MoreauGen.Ops.Method&lt;T&gt;(Args);</c> (T from <paramref name="Element"/>):
+    /// span arguments are span roles, span locals or slices; sizes are ints; flags are bool literals.
+    /// </summary>
+    internal sealed record TensorCall(string Method, IrType Element, EquatableArray<Expr> Args) : Stmt;
+
+    /// <summary>
+    /// <c>T[] Array = ArrayPool&lt;T&gt;.Shared.Rent(Length); Span&lt;T&gt; Name = new Span&lt;T&gt;(Array, 0, Length);</c>: a pooled
+    /// temporary of a generated member (returned by <see cref="ReturnSpan"/>).
+    /// </summary>
+    internal sealed record RentSpan(string Name, string Array, Expr Length, IrType Element) : Stmt;
+
+    /// <summary><c>ArrayPool&lt;T&gt;.Shared.Return(Array);</c></summary>
+    internal sealed record ReturnSpan(string Array, IrType Element) : Stmt;
+
+    /// <summary><c>// Text</c>: says which statement of the user's body a block of generated code belongs to.</summary>
+    internal sealed record Comment(string Text) : Stmt;
 
     /// <summary><c>Type Name = Value;</c> (or <c>Type Name;</c>).</summary>
     internal sealed record Declare(IrType Type, string Name, Expr? Value) : Stmt;

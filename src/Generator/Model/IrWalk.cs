@@ -17,6 +17,8 @@ namespace MoreauGen.Generator.Model
             ClearSpan clear => new[] { clear.Span },
             Return ret => new[] { ret.Value },
             CallPullback call => call.Args,
+            TensorCall call => call.Args,
+            RentSpan rent => new[] { rent.Length },
             SinCos sinCos => new[] { sinCos.Argument },
             For loop => new[] { loop.From, loop.To, loop.Step }.Concat(loop.Body.SelectMany(ExpressionsOf)),
             If branch => new[] { branch.Condition }.Concat(branch.Then.SelectMany(ExpressionsOf)).Concat(branch.Else.SelectMany(ExpressionsOf)),
@@ -62,6 +64,16 @@ namespace MoreauGen.Generator.Model
                             stack.Push(call.Args[i]);
                         }
 
+                        break;
+                    case OpsCall opsCall:
+                        for (int i = opsCall.Args.Count - 1; i >= 0; i--)
+                        {
+                            stack.Push(opsCall.Args[i]);
+                        }
+
+                        break;
+                    case NewSpan newSpan:
+                        stack.Push(newSpan.Length);
                         break;
                     case Conditional conditional:
                         stack.Push(conditional.WhenFalse);
@@ -139,6 +151,8 @@ namespace MoreauGen.Generator.Model
                 Slice slice => new Slice(Replace(slice.Span, replace), Replace(slice.Start, replace), slice.Length is null ? null : Replace(slice.Length, replace), slice.Type),
                 Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => Replace(a, replace)))),
                 Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
+                OpsCall call => new OpsCall(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
+                NewSpan newSpan => new NewSpan(Replace(newSpan.Length, replace), newSpan.Type),
                 Conditional conditional => new Conditional(Replace(conditional.Condition, replace), Replace(conditional.WhenTrue, replace), Replace(conditional.WhenFalse, replace)),
                 _ => expr,
             };
@@ -152,6 +166,8 @@ namespace MoreauGen.Generator.Model
             Slice slice => new Slice(RenameLocals(slice.Span, rename), RenameLocals(slice.Start, rename), slice.Length is null ? null : RenameLocals(slice.Length, rename), slice.Type),
             Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => RenameLocals(a, rename)))),
             Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => RenameLocals(a, rename)))),
+            OpsCall call => new OpsCall(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => RenameLocals(a, rename)))),
+            NewSpan newSpan => new NewSpan(RenameLocals(newSpan.Length, rename), newSpan.Type),
             Conditional conditional => new Conditional(RenameLocals(conditional.Condition, rename), RenameLocals(conditional.WhenTrue, rename), RenameLocals(conditional.WhenFalse, rename)),
             _ => expr,
         };

@@ -29,6 +29,11 @@ namespace MoreauGen.Generator.Model
     /// <param name="Kind">Layer or objective.</param>
     /// <param name="Helpers">The helpers the body calls, directly or through other helpers.</param>
     /// <param name="Affine">What the degree analysis found and what the type declares.</param>
+    /// <param name="Batched">
+    /// <c>[MoreauLayer(Batched = true)]</c>: the body handles the whole batch with <c>Ops</c> calls on spans (size arithmetic,
+    /// span views, temporaries and <see cref="TensorCall"/>s only); the generated members run it once per call.
+    /// </param>
+    /// <param name="SpanNames">The names of the method's span parameters (w, x, y) in the user's code, for comments.</param>
     internal sealed record LayerModel(
         string? Namespace,
         EquatableArray<TypeDeclaration> Types,
@@ -41,7 +46,9 @@ namespace MoreauGen.Generator.Model
         string HintName,
         ModelKind Kind,
         EquatableArray<HelperModel> Helpers,
-        AffineTraits Affine)
+        AffineTraits Affine,
+        bool Batched = false,
+        EquatableArray<string> SpanNames = default)
     {
         public IrType ElementType => IrType.ScalarOf(Element);
     }

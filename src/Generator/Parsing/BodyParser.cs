@@ -44,7 +44,7 @@ namespace MoreauGen.Generator.Parsing
     /// comparisons, Math/MathF calls with rules, helpers, the layer's data (fields, properties, primary-constructor
     /// parameters, constants, arrays), and (objectives, helpers) <c>return</c>, also inside <c>if</c>s.
     /// </remarks>
-    internal sealed class BodyParser
+    internal sealed partial class BodyParser
     {
         /// <summary>Expressions nested deeper than this are reported (and keep the generator's recursion bounded).</summary>
         internal const int MaxDepth = 100;
@@ -72,6 +72,7 @@ namespace MoreauGen.Generator.Parsing
         private MethodDeclarationSyntax? methodSyntax;
         private string? resultLocal;
         private bool inLoopBound;
+        private readonly bool batched;
 
         public BodyParser(
             SemanticModel semanticModel,
@@ -82,7 +83,8 @@ namespace MoreauGen.Generator.Parsing
             BodyKind kind,
             IHelperResolver? helpers,
             List<DiagnosticInfo> diagnostics,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken,
+            bool batched = false)
         {
             this.semanticModel = semanticModel;
             this.method = method;
@@ -93,6 +95,7 @@ namespace MoreauGen.Generator.Parsing
             this.helpers = helpers;
             this.diagnostics = diagnostics;
             this.cancellationToken = cancellationToken;
+            this.batched = batched;
         }
 
         /// <summary>What the body parser found.</summary>
@@ -114,6 +117,9 @@ namespace MoreauGen.Generator.Parsing
 
             /// <summary>The helpers the body calls directly.</summary>
             public List<HelperModel> Helpers { get; }
+
+            /// <summary>The dataflow graph of a batched body (null otherwise).</summary>
+            public Differentiation.TensorGraph? Graph { get; set; }
         }
 
         /// <summary>A read or write of y, in program order, for the checks that need the whole body.</summary>
@@ -180,7 +186,16 @@ namespace MoreauGen.Generator.Parsing
 
             int errorsBefore = diagnostics.Count;
             var body = new List<Stmt>();
-            if (kind == BodyKind.Layer)
+            Differentiation.TensorGraph? graph = null;
+            if (kind == BodyKind.Layer && batched)
+            {
+                BatchedSequence(block.Operations, body);
+                if (!diagnostics.Skip(errorsBefore).Any(IsError))
+                {
+                    graph = CheckGraph(body);
+                }
+            }
+            else if (kind == BodyKind.Layer)
             {
                 Sequence(block.Operations, body, topLevel: true);
             }
@@ -189,14 +204,18 @@ namespace MoreauGen.Generator.Parsing
                 ReturningBody(block, body);
             }
 
-            CheckOutputs();
+            if (!batched)
+            {
+                CheckOutputs();
+            }
+
             Deduplicate(errorsBefore);
             if (diagnostics.Count > errorsBefore && diagnostics.Skip(errorsBefore).Any(IsError))
             {
                 return null;
             }
 
-            return new Output(body, constants, reserved.OrderBy(n => n, StringComparer.Ordinal).ToList(), calledHelpers);
+            return new Output(body, constants, reserved.OrderBy(n => n, StringComparer.Ordinal).ToList(), calledHelpers) { Graph = graph };
         }
 
         private static bool IsError(DiagnosticInfo info) =>
@@ -413,6 +432,7 @@ namespace MoreauGen.Generator.Parsing
             WhileStatementSyntax w => LocationInfo.From(w.WhileKeyword),
             DoStatementSyntax d => LocationInfo.From(d.DoKeyword),
             CommonForEachStatementSyntax f => LocationInfo.From(f.ForEachKeyword),
+            ForStatementSyntax f => LocationInfo.From(f.ForKeyword),
             _ => LocationInfo.From(loop),
         };
 
@@ -506,8 +526,14 @@ namespace MoreauGen.Generator.Parsing
             if (localType is null)
             {
                 rejectedLocals.Add(local);
+                if (IsSpanType(local.Type))
+                {
+                    Report(DiagnosticDescriptors.TensorOperationPerSample, declarator.Syntax, "A span local ('" + local.Name + "')", PerSampleHint);
+                    return;
+                }
+
                 Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "A local of type '" + local.Type.ToDisplayString() + "'",
-                    "declare locals of type float, double, int (indices) or bool (conditions); span locals are not supported yet");
+                    "declare locals of type float, double, int (indices) or bool (conditions)");
                 return;
             }
 
@@ -582,6 +608,12 @@ namespace MoreauGen.Generator.Parsing
 
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
+                    break;
+                case IInvocationOperation invocation when IsOps(invocation.TargetMethod):
+                    Report(DiagnosticDescriptors.TensorOperationPerSample, invocation.Syntax, "'Ops." + invocation.TargetMethod.Name + "'", PerSampleHint);
+                    break;
+                case IInvocationOperation invocation when TakesSpans(invocation.TargetMethod):
+                    Report(DiagnosticDescriptors.NoTensorRule, invocation.Syntax, CallName(invocation.TargetMethod), SpanCallHint);
                     break;
                 case IInvocationOperation invocation:
                     Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax, "A call whose result is discarded",
@@ -1285,6 +1317,12 @@ namespace MoreauGen.Generator.Parsing
                 if (reference.Instance is IParameterReferenceOperation { Parameter: var parameter } && SpanRoleOf(parameter) is { } role &&
                     reference.Arguments.Length == 1)
                 {
+                    if (batched && !(allowParameterElement && role == SpanRole.W))
+                    {
+                        Report(DiagnosticDescriptors.BatchedUnsupported, reference.Syntax, "Reading one element ('" + Abbreviate(reference.Syntax) + "')", ScalarCodeHint);
+                        return null;
+                    }
+
                     Expr? index = Index(reference.Arguments[0].Value, role);
                     if (index is null)
                     {
@@ -1444,6 +1482,11 @@ namespace MoreauGen.Generator.Parsing
             {
                 Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
                 return null;
+            }
+
+            if (IsOps(target) || TakesSpans(target))
+            {
+                return SpanCall(invocation, resultType, depth);
             }
 
             string? container = target.ContainingType.ToDisplayString();

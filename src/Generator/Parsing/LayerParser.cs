@@ -134,16 +134,17 @@ namespace MoreauGen.Generator.Parsing
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            bool batched = kind == ModelKind.Layer && attribute.NamedArguments.Any(a => a.Key == "Batched" && a.Value.Value is true);
             var helpers = new HelperParser(compilation, type, MemberNamesOf(type), cancellationToken);
             var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes,
-                kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken);
+                kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken, batched);
             BodyParser.Output? parsed = body.Parse(syntax);
             if (parsed is null || diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
             {
                 return Result(null);
             }
 
-            AffineTraits affine = kind == ModelKind.Layer ? CheckAffine(type, parsed.Body) : AffineTraits.None;
+            AffineTraits affine = kind == ModelKind.Layer ? CheckAffine(type, parsed.Body, batched ? parsed.Graph : null) : AffineTraits.None;
             if (diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
             {
                 return Result(null);
@@ -161,7 +162,9 @@ namespace MoreauGen.Generator.Parsing
                 HintName: HintName(type),
                 Kind: kind,
                 Helpers: EquatableArray.From(helpers.All),
-                Affine: affine);
+                Affine: affine,
+                Batched: batched,
+                SpanNames: EquatableArray.From(method.Parameters.Select(p => p.Name)));
             return Result(layer);
         }
 
@@ -180,9 +183,11 @@ namespace MoreauGen.Generator.Parsing
         /// The degree analysis of the body, and the markers the type declares; a declared marker the body does not earn
         /// is reported at the marker in the base list.
         /// </summary>
-        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body)
+        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body, Differentiation.TensorGraph? graph)
         {
-            (bool inParameters, bool inInputs) = Analysis.AffineAnalysis.Analyze(body);
+            (bool inParameters, bool inInputs) = graph is null
+                ? Analysis.AffineAnalysis.Analyze(body)
+                : (graph.OutputDegree.W <= 1, graph.OutputDegree.X <= 1);
             bool declaresParameters = Declares(type, AffineInParametersName);
             bool declaresInputs = Declares(type, AffineInInputsName);
             string name = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
@@ -494,15 +499,6 @@ namespace MoreauGen.Generator.Parsing
             int? parameters = Size("Parameters", "ParameterCount");
             int? inputs = Size("Inputs", "InputCount");
             int? outputs = Size("Outputs", "OutputCount");
-
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                if (named.Key == "Batched" && named.Value.Value is true)
-                {
-                    Report(DiagnosticDescriptors.BatchedNotSupported, ArgumentLocation(attribute, "Batched") ?? AttributeLocation(attribute));
-                    ok = false;
-                }
-            }
 
             return ok ? new LayerSizes(parameters, inputs, outputs) : null;
         }

@@ -538,7 +538,7 @@ internal static class LayerCorpus
         Primitive("Min", "M.Min(w[0], x[0])"),
     ];
 
-    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(Primitives);
+    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(TensorCorpus.Entries).Concat(Primitives);
 
     public static CorpusEntry Find(string name) => All.Single(e => e.Name == name);
 

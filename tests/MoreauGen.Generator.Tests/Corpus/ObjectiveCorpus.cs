@@ -168,6 +168,75 @@ internal static class ObjectiveCorpus
                 }
             }
             """, Inputs: 2),
+        new("SquaredLossObjective", """
+            public partial class SquaredLossObjective
+            {
+                public int[] Labels { get; set; } = [];
+
+                public void Prepare(int m)
+                {
+                    Labels = new int[m];
+                    for (int i = 0; i < m; i++)
+                    {
+                        Labels[i] = (2 * i + 1) % 3;
+                    }
+                }
+
+                [MoreauObjective(Inputs = 3)]
+                public T Loss(ReadOnlySpan<T> x) => Ops.SquaredLoss(x, Labels, 3);
+            }
+            """, Inputs: 3),
+        new("CrossEntropyObjective", """
+            public partial class CrossEntropyObjective(int classes)
+            {
+                private int[] labels = [];
+
+                public int InputCount => classes;
+
+                public ReadOnlySpan<int> Labels => labels;
+
+                public void Prepare(int m)
+                {
+                    labels = new int[m];
+                    for (int i = 0; i < m; i++)
+                    {
+                        labels[i] = i % classes;
+                    }
+                }
+
+                [MoreauObjective]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    return Ops.SoftmaxCrossEntropy(x, Labels, classes);
+                }
+            }
+            """, Inputs: 4),
+        new("CombinedLossObjective", """
+            public partial class CombinedLossObjective
+            {
+                private const T Weight = 0.25f;
+
+                public int[] Labels { get; set; } = [];
+
+                public void Prepare(int m)
+                {
+                    Labels = new int[m];
+                    for (int i = 0; i < m; i++)
+                    {
+                        Labels[i] = (i + 2) % 3;
+                    }
+                }
+
+                [MoreauObjective(Inputs = 3)]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    // Both losses in one objective with scalar code around them: their gradients are scaled and added.
+                    T cross = Ops.SoftmaxCrossEntropy(x, Labels, 3);
+                    T squared = Ops.SquaredLoss(x, Labels, 3);
+                    return cross * cross + Weight * squared + x[0] * M.Sin(squared);
+                }
+            }
+            """, Inputs: 3),
         new("StraightLineObjective", """
             public partial class StraightLineObjective
             {
@@ -179,7 +248,12 @@ internal static class ObjectiveCorpus
 
     /// <summary>Constructor arguments by type name.</summary>
     public static object[] Arguments(ObjectiveEntry entry, Type type) =>
-        entry.Name == "EarlyReturns" ? [Convert.ChangeType(1.5, type.GetConstructors()[0].GetParameters()[0].ParameterType, System.Globalization.CultureInfo.InvariantCulture)] : [];
+        entry.Name switch
+        {
+            "EarlyReturns" => [Convert.ChangeType(1.5, type.GetConstructors()[0].GetParameters()[0].ParameterType, System.Globalization.CultureInfo.InvariantCulture)],
+            "CrossEntropyObjective" => [entry.Inputs],
+            _ => [],
+        };
 
     public static ObjectiveEntry Find(string name) => Entries.Single(e => e.Name == name);
 }

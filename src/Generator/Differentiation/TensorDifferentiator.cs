@@ -1,0 +1,687 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
+
+namespace MoreauGen.Generator.Differentiation
+{
+    /// <summary>
+    /// Reverse mode for a <c>[MoreauLayer(Batched = true)]</c> body, over its <see cref="TensorGraph"/>:
+    /// <list type="number">
+    /// <item><b>Contributions.</b> The calls are walked backwards from the final values of y (seeded with λ); each rule of
+    /// <see cref="TensorRules"/> gives one contribution per input that depends on w or x, tagged with the gradients it
+    /// serves (both, w only, x only) and sorted into those three lists.</item>
+    /// <item><b>Tape.</b> The forward values the contributions read are views of w and x (always at hand) or values of y
+    /// and of temporaries. A temporary whose final value is read lives in the tape itself during the taped forward pass
+    /// (no copy); any other value read (what an in-place call overwrites later, or y) is copied to the tape right after
+    /// the call that writes it. The pullback reads them back as slices of the tape: no forward call is repeated.</item>
+    /// <item><b>Adjoints.</b> The first contribution to an adjoint uses the writing <c>Ops</c> member, later ones the
+    /// accumulating member, so nothing is cleared to be added to. A pass-through (<c>Add</c>, the bias's <c>y</c>)
+    /// shares the adjoint's span; an element-wise reverse may write over the adjoint it reads when nothing else reads
+    /// it later. The adjoints of views of w and x are slices of gradW and gradX, written directly when the views are
+    /// provably a partition of w (or x), else gradW is cleared first and every contribution adds. Other adjoints live in
+    /// pooled spans, reused once their value is dead.</item>
+    /// </list>
+    /// </summary>
+    internal sealed class TensorDifferentiator
+    {
+        private readonly LayerModel layer;
+        private readonly TensorGraph graph;
+        private readonly IrType element;
+        private readonly NameTable names;
+
+        private readonly List<Contribution> contributions = new();
+        private readonly Dictionary<SpanValue, SpanValue> chosenForward = new();
+        private readonly Dictionary<SpanValue, Expr> restored = new();
+        private readonly Dictionary<SpanValue, string> restoredNames = new();
+        private readonly Dictionary<SpanBuffer, Expr> tapeOffsets = new();
+        private readonly Dictionary<TensorOperation, List<(SpanValue Value, Expr Offset)>> copiesAfter = new();
+        private readonly Dictionary<TensorOperation, List<(SpanValue Value, Expr Offset)>> scratchCopiesAfter = new();
+        private readonly Dictionary<SpanBuffer, string> temporaryArrays = new();
+        private readonly List<Stmt> restores = new();
+        private readonly List<Stmt> scratchRestores = new();
+        private Expr tapeLength = new Literal(IrType.Int, 0);
+        private Expr scratchTapeLength = new Literal(IrType.Int, 0);
+
+        private TensorDifferentiator(LayerModel layer)
+        {
+            this.layer = layer;
+            element = layer.ElementType;
+            graph = TensorGraph.Build(layer.Body.ToList(), element, layer.SpanNames.Count == 3 ? layer.SpanNames.ToList() : new List<string> { "w", "x", "y" });
+            TensorProblem? problem = graph.Problems.FirstOrDefault(p => p.Kind != TensorProblemKind.OutputNotCovered);
+            if (problem is not null)
+            {
+                throw new InvalidOperationException("The batched body has a problem the parser should have reported: " + problem.Kind + ".");
+            }
+
+            names = new NameTable(layer.ReservedNames.Concat(layer.Constants.Select(c => c.Name)));
+        }
+
+        private IrType ReadOnlySpan => IrType.SpanOf(element.Scalar, readOnly: true);
+
+        private IrType WritableSpan => IrType.SpanOf(element.Scalar, readOnly: false);
+
+        /// <summary>Differentiates a batched layer.</summary>
+        public static BatchedProgram Differentiate(LayerModel layer) => new(layer, new TensorDifferentiator(layer).Run());
+
+        /// <summary>How a forward pass keeps what the reverse pass reads.</summary>
+        private enum ForwardKind
+        {
+            /// <summary>Forward without a tape: temporaries rented and returned.</summary>
+            Plain,
+
+            /// <summary>Forward with the tape of Pullback.</summary>
+            Taped,
+
+            /// <summary>Forward followed by the reverse pass in the same member: temporaries kept, overwritten values copied to a scratch tape.</summary>
+            Scratch,
+        }
+
+        private BatchedBody Run()
+        {
+            CollectContributions();
+            LayOutTape();
+            List<Stmt> forward = Forward(ForwardKind.Plain, out _);
+            List<Stmt> tapedForward = Forward(ForwardKind.Taped, out _);
+            List<Stmt> scratchForward = Forward(ForwardKind.Scratch, out List<Stmt> scratchReturns);
+            var reverse = new ReverseWriter(this);
+            reverse.Write();
+            List<Stmt> all = reverse.Both.Concat(reverse.OnlyW).Concat(reverse.OnlyX).ToList();
+            HashSet<string> read = IrWalk.LocalsRead(all);
+            bool Read(Stmt statement) => statement is not Declare declare || read.Contains(declare.Name);
+            List<Stmt> Restored(List<Stmt> list)
+            {
+                List<Stmt> used = list.Where(Read).ToList();
+                if (used.Count > 0)
+                {
+                    used.Insert(0, new Comment("Forward values the reverse pass reads."));
+                }
+
+                return used;
+            }
+
+            return new BatchedBody(
+                EquatableArray.From<Stmt>(graph.Sizes),
+                tapeLength,
+                EquatableArray.From(forward),
+                EquatableArray.From(tapedForward),
+                EquatableArray.From(scratchForward),
+                scratchTapeLength,
+                EquatableArray.From(scratchReturns),
+                EquatableArray.From<Stmt>(reverse.LeafViews.Where(Read)),
+                EquatableArray.From(Restored(restores)),
+                EquatableArray.From(Restored(scratchRestores)),
+                EquatableArray.From(reverse.Rents),
+                EquatableArray.From(reverse.Both),
+                EquatableArray.From(reverse.OnlyW),
+                EquatableArray.From(reverse.OnlyX),
+                EquatableArray.From(reverse.Returns),
+                graph.WritesEveryOutput,
+                EquatableArray.From(names.Taken.OrderBy(n => n, StringComparer.Ordinal)));
+        }
+
+        // =========================================================================================================
+        // 1. Contributions
+        // =========================================================================================================
+
+        private sealed class Contribution
+        {
+            public Contribution(TensorOperation operation, TensorContribution rule, SpanValue? target, Element? scalarTarget, SpanValue source, Need section)
+            {
+                Operation = operation;
+                Rule = rule;
+                Target = target;
+                ScalarTarget = scalarTarget;
+                Source = source;
+                Section = section;
+            }
+
+            public TensorOperation Operation { get; }
+
+            public TensorContribution Rule { get; }
+
+            /// <summary>The span value whose adjoint receives it (null for a scalar w[i]).</summary>
+            public SpanValue? Target { get; }
+
+            public Element? ScalarTarget { get; }
+
+            /// <summary>The call's output, whose adjoint the contribution reads.</summary>
+            public SpanValue Source { get; }
+
+            public Need Section { get; }
+        }
+
+        private static Need Section(Need varying) => varying == Need.Both ? Need.Both : varying;
+
+        private static int SectionOrder(Need section) => section switch
+        {
+            Need.Both => 0,
+            Need.W => 1,
+            _ => 2,
+        };
+
+        private void CollectContributions()
+        {
+            var hasAdjoint = new HashSet<SpanValue>(graph.OutputValues.Where(v => v.Varying != Need.None));
+            var found = new List<Contribution>();
+            for (int i = graph.Operations.Count - 1; i >= 0; i--)
+            {
+                TensorOperation operation = graph.Operations[i];
+                if (!hasAdjoint.Contains(operation.Output))
+                {
+                    continue;
+                }
+
+                foreach (TensorContribution rule in operation.Rule.Reverse(operation.Call.Args))
+                {
+                    TensorOperand operand = operation.Operand(rule.Target);
+                    if (operand.Parameter.Kind == TensorParameterKind.Scalar)
+                    {
+                        if (operand.Differentiable is not null)
+                        {
+                            found.Add(new Contribution(operation, rule, null, operand.Differentiable, operation.Output, Need.W));
+                        }
+
+                        continue;
+                    }
+
+                    SpanValue target = operand.Read!;
+                    if (target.Varying == Need.None)
+                    {
+                        continue;
+                    }
+
+                    found.Add(new Contribution(operation, rule, target, null, operation.Output, Section(target.Varying)));
+                    hasAdjoint.Add(target);
+                }
+            }
+
+            // Stable: within a list, the reverse order of the calls.
+            contributions.AddRange(found.Select((c, index) => (c, index)).OrderBy(p => SectionOrder(p.c.Section)).ThenBy(p => p.index).Select(p => p.c));
+        }
+
+        /// <summary>The forward value a rule's placeholder stands for (InputOrOutput: the input when it is a view of w or x).</summary>
+        private SpanValue ForwardValue(TensorOperation operation, SlotArgument slot)
+        {
+            switch (slot.Slot)
+            {
+                case TensorSlot.Output:
+                    return operation.Output;
+                case TensorSlot.InputOrOutput:
+                    SpanValue input = operation.Operand(slot.Parameter!).Read!;
+                    return input.IsLeaf ? input : operation.Output;
+                default:
+                    return operation.Operand(slot.Parameter!).Read!;
+            }
+        }
+
+        // =========================================================================================================
+        // 2. The tape
+        // =========================================================================================================
+
+        private void LayOutTape()
+        {
+            var needed = new List<SpanValue>();
+            foreach (Contribution contribution in contributions)
+            {
+                foreach (SlotArgument slot in contribution.Rule.ForwardValues)
+                {
+                    SpanValue value = ForwardValue(contribution.Operation, slot);
+                    chosenForward[value] = value;
+                    if (!value.IsLeaf && !needed.Contains(value))
+                    {
+                        needed.Add(value);
+                    }
+                }
+            }
+
+            foreach (SpanValue value in needed.OrderBy(v => v.Producer!.Statement))
+            {
+                SpanView view = value.View;
+                Expr offset;
+                if (view.Buffer.Kind == SpanBufferKind.Temporary && value.IsFinal)
+                {
+                    // The temporary lives in the tape during the taped forward pass: nothing to copy.
+                    if (!tapeOffsets.TryGetValue(view.Buffer, out Expr? bufferOffset))
+                    {
+                        bufferOffset = tapeLength;
+                        tapeOffsets[view.Buffer] = bufferOffset;
+                        tapeLength = IntMath.Add(tapeLength, view.Buffer.Length);
+                    }
+
+                    offset = IntMath.Add(bufferOffset, view.Start);
+                }
+                else
+                {
+                    offset = tapeLength;
+                    tapeLength = IntMath.Add(tapeLength, view.Length);
+                    if (!copiesAfter.TryGetValue(value.Producer!, out List<(SpanValue, Expr)>? copies))
+                    {
+                        copies = new List<(SpanValue, Expr)>();
+                        copiesAfter[value.Producer!] = copies;
+                    }
+
+                    copies.Add((value, offset));
+                }
+
+                string name = names.Fresh((view.Name ?? view.Buffer.Name) + "_" + value.Producer!.Rule.Method.ToLowerInvariant());
+                restoredNames[value] = name;
+                restored[value] = new Local(name, ReadOnlySpan);
+                restores.Add(new Declare(ReadOnlySpan, name, TapeSlice(offset, view.Length)));
+
+                // Right after the forward pass, a final value is still in its span; only an overwritten one needs a copy.
+                Expr scratch;
+                if (value.IsFinal)
+                {
+                    scratch = Written(value.Producer!);
+                }
+                else
+                {
+                    scratch = TapeSlice(scratchTapeLength, view.Length);
+                    if (!scratchCopiesAfter.TryGetValue(value.Producer!, out List<(SpanValue, Expr)>? copies))
+                    {
+                        copies = new List<(SpanValue, Expr)>();
+                        scratchCopiesAfter[value.Producer!] = copies;
+                    }
+
+                    copies.Add((value, scratchTapeLength));
+                    scratchTapeLength = IntMath.Add(scratchTapeLength, view.Length);
+                }
+
+                scratchRestores.Add(new Declare(ReadOnlySpan, name, scratch));
+            }
+        }
+
+        /// <summary>The span a call writes, as the body wrote it (valid in forward code).</summary>
+        private static Expr Written(TensorOperation operation) => operation.Operand(operation.Rule.Written.Name).Argument;
+
+        private Expr TapeSlice(Expr offset, Expr length) => new Slice(new SpanRef(SpanRole.Tape, WritableSpan), offset, length, WritableSpan);
+
+        // =========================================================================================================
+        // 3. Forward passes
+        // =========================================================================================================
+
+        private List<Stmt> Forward(ForwardKind kind, out List<Stmt> returns)
+        {
+            var statements = new List<Stmt>();
+            if (!graph.WritesEveryOutput)
+            {
+                statements.Add(new ClearSpan(new SpanRef(SpanRole.Y, WritableSpan)));
+            }
+
+            returns = new List<Stmt>();
+            int operationIndex = 0;
+            for (int i = 0; i < layer.Body.Count; i++)
+            {
+                switch (layer.Body[i])
+                {
+                    case Declare { Value: NewSpan newSpan } temporary:
+                    {
+                        SpanBuffer buffer = graph.Temporaries.First(t => t.Name == temporary.Name);
+                        if (kind == ForwardKind.Taped && tapeOffsets.TryGetValue(buffer, out Expr? offset))
+                        {
+                            statements.Add(new Comment(temporary.Name + " lives in the tape: the reverse pass reads its final value."));
+                            statements.Add(new Declare(WritableSpan, temporary.Name, TapeSlice(offset, newSpan.Length)));
+                        }
+                        else
+                        {
+                            if (!temporaryArrays.TryGetValue(buffer, out string? array))
+                            {
+                                array = names.Fresh(temporary.Name + "_array");
+                                temporaryArrays[buffer] = array;
+                            }
+
+                            statements.Add(new RentSpan(temporary.Name, array, newSpan.Length, element));
+                            returns.Add(new ReturnSpan(array, element));
+                        }
+
+                        break;
+                    }
+
+                    case Declare { Type.Shape: not TypeShape.Scalar } view:
+                        statements.Add(view);
+                        break;
+                    case TensorCall call:
+                    {
+                        TensorOperation operation = graph.Operations[operationIndex++];
+                        statements.Add(call);
+                        Dictionary<TensorOperation, List<(SpanValue Value, Expr Offset)>>? copies = kind switch
+                        {
+                            ForwardKind.Taped => copiesAfter,
+                            ForwardKind.Scratch => scratchCopiesAfter,
+                            _ => null,
+                        };
+                        if (copies is not null && copies.TryGetValue(operation, out List<(SpanValue Value, Expr Offset)>? after))
+                        {
+                            foreach ((SpanValue value, Expr offset) in after)
+                            {
+                                statements.Add(new CopySpan(Written(operation), TapeSlice(offset, value.View.Length)));
+                            }
+                        }
+
+                        break;
+                    }
+                }
+            }
+
+            if (kind != ForwardKind.Scratch)
+            {
+                statements.AddRange(returns);
+                returns = new List<Stmt>();
+            }
+
+            return statements;
+        }
+
+        // =========================================================================================================
+        // 4. The reverse pass
+        // =========================================================================================================
+
+        /// <summary>The span an adjoint lives in: λ (read only), a slice of gradW or gradX, or a pooled span.</summary>
+        private sealed class AdjointSpan
+        {
+            public AdjointSpan(Expr span, Expr? canonicalLength, bool pooled, bool mutable)
+            {
+                Span = span;
+                CanonicalLength = canonicalLength;
+                Pooled = pooled;
+                Mutable = mutable;
+            }
+
+            public Expr Span { get; }
+
+            public Expr? CanonicalLength { get; }
+
+            public bool Pooled { get; }
+
+            public bool Mutable { get; }
+
+            /// <summary>The values whose adjoint this span holds now.</summary>
+            public HashSet<SpanValue> Holders { get; } = new();
+        }
+
+        /// <summary>Writes the three lists of reverse statements, deciding where each adjoint lives as it goes.</summary>
+        private sealed class ReverseWriter
+        {
+            private readonly TensorDifferentiator owner;
+            private readonly Dictionary<SpanValue, AdjointSpan> storage = new();
+            private readonly Dictionary<SpanValue, Expr> gradientViews = new();
+            private readonly HashSet<SpanValue> initialized = new();
+            private readonly Dictionary<SpanValue, int> lastRead = new();
+            private readonly List<AdjointSpan> free = new();
+            private readonly Dictionary<SpanView, Expr> leafViews = new();
+            private readonly Dictionary<Need, TensorOperation?> lastCommented = new();
+
+            public ReverseWriter(TensorDifferentiator owner) => this.owner = owner;
+
+            public List<Stmt> Both { get; } = new();
+
+            public List<Stmt> OnlyW { get; } = new();
+
+            public List<Stmt> OnlyX { get; } = new();
+
+            public List<Stmt> Rents { get; } = new();
+
+            public List<Stmt> Returns { get; } = new();
+
+            /// <summary>Declarations of the views of w and x the reverse pass reads, by their names in the body.</summary>
+            public List<Declare> LeafViews { get; } = new();
+
+            private TensorGraph Graph => owner.graph;
+
+            private List<Stmt> List(Need section) => section switch
+            {
+                Need.Both => Both,
+                Need.W => OnlyW,
+                _ => OnlyX,
+            };
+
+            public void Write()
+            {
+                List<Contribution> all = owner.contributions;
+                for (int i = 0; i < all.Count; i++)
+                {
+                    lastRead[all[i].Source] = i;
+                }
+
+                foreach (SpanValue output in Graph.OutputValues.Where(v => v.Varying != Need.None))
+                {
+                    var lambda = new AdjointSpan(View(output.View, SpanRole.Lambda), null, pooled: false, mutable: false);
+                    lambda.Holders.Add(output);
+                    storage[output] = lambda;
+                }
+
+                PrepareGradients(Need.W, SpanRole.GradW, Graph.Parameters);
+                PrepareGradients(Need.X, SpanRole.GradX, Graph.Inputs);
+
+                for (int i = 0; i < all.Count; i++)
+                {
+                    Contribution contribution = all[i];
+                    List<Stmt> list = List(contribution.Section);
+                    var emitted = new List<Stmt>();
+                    Emit(contribution, emitted, i == lastRead[contribution.Source]);
+                    lastCommented.TryGetValue(contribution.Section, out TensorOperation? commented);
+                    if (emitted.Count > 0 && !ReferenceEquals(commented, contribution.Operation))
+                    {
+                        list.Add(new Comment(contribution.Operation.Describe(Graph.Print)));
+                        lastCommented[contribution.Section] = contribution.Operation;
+                    }
+
+                    list.AddRange(emitted);
+                    if (i == lastRead[contribution.Source] && storage.TryGetValue(contribution.Source, out AdjointSpan? source))
+                    {
+                        Release(contribution.Source, source);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// The adjoints of the views of w (or x) the contributions reach: slices of gradW written directly when the
+            /// views provably partition w (and no element w[i] is a target), else gradW cleared and added to.
+            /// </summary>
+            private void PrepareGradients(Need section, SpanRole role, SpanBuffer buffer)
+            {
+                List<Contribution> reaching = owner.contributions.Where(c => c.Section == section && (c.Target?.IsLeaf == true || c.ScalarTarget is not null)).ToList();
+                List<SpanValue> leaves = reaching.Where(c => c.Target is not null).Select(c => c.Target!).Distinct().ToList();
+                List<Stmt> list = List(section);
+                bool partition = reaching.All(c => c.Target is not null) &&
+                                 leaves.All(a => leaves.All(b => ReferenceEquals(a, b) || a.View.DisjointFrom(b.View))) &&
+                                 TensorGraph.Covers(buffer, leaves.Select(l => l.View).ToList());
+                var gradient = new SpanRef(role, owner.WritableSpan);
+                if (!partition)
+                {
+                    list.Add(new Comment("Not every part of " + (role == SpanRole.GradW ? "w" : "x") + " receives a contribution that writes it: clear, then add."));
+                    list.Add(new ClearSpan(gradient));
+                }
+
+                foreach (SpanValue leaf in leaves)
+                {
+                    SpanView view = leaf.View;
+                    Expr span;
+                    if (view.IsWhole)
+                    {
+                        span = gradient;
+                    }
+                    else
+                    {
+                        string name = owner.names.Fresh("d_" + (view.Name ?? (role == SpanRole.GradW ? "w" : "x")));
+                        list.Add(new Declare(owner.WritableSpan, name, new Slice(gradient, view.Start, view.Length, owner.WritableSpan)));
+                        span = new Local(name, owner.WritableSpan);
+                    }
+
+                    gradientViews[leaf] = span;
+                    if (!partition)
+                    {
+                        initialized.Add(leaf);
+                    }
+                }
+            }
+
+            private Expr View(SpanView view, SpanRole role)
+            {
+                IrType type = role is SpanRole.GradW or SpanRole.GradX ? owner.WritableSpan : owner.ReadOnlySpan;
+                var span = new SpanRef(role, type);
+                return view.IsWhole ? span : new Slice(span, view.Start, view.Length, type);
+            }
+
+            /// <summary>A view of w or x as the reverse pass reads it: the span itself, the body's local for it, or a slice.</summary>
+            private Expr Leaf(SpanView view)
+            {
+                SpanRole role = view.Buffer.Kind == SpanBufferKind.Parameters ? SpanRole.W : SpanRole.X;
+                if (view.IsWhole || view.Name is null)
+                {
+                    return View(view, role);
+                }
+
+                if (!leafViews.TryGetValue(view, out Expr? local))
+                {
+                    local = new Local(view.Name, owner.ReadOnlySpan);
+                    leafViews[view] = local;
+                    LeafViews.Add(new Declare(owner.ReadOnlySpan, view.Name, View(view, role)));
+                }
+
+                return local;
+            }
+
+            private Expr ForwardValue(TensorOperation operation, SlotArgument slot)
+            {
+                SpanValue value = owner.ForwardValue(operation, slot);
+                return value.IsLeaf ? Leaf(value.View) : owner.restored[value];
+            }
+
+            private void Emit(Contribution contribution, List<Stmt> list, bool lastReadOfSource)
+            {
+                AdjointSpan source = storage[contribution.Source];
+                TensorContribution rule = contribution.Rule;
+                TensorOperation operation = contribution.Operation;
+
+                if (contribution.ScalarTarget is { } scalar)
+                {
+                    // ds += ⟨a, b⟩ into gradW[i] (gradW is cleared first when an element of w is a target).
+                    Expr[] dotArgs = rule.Args.Select(a => Substitute(a, operation, source.Span, null)).ToArray();
+                    list.Add(new Assign(new Element(new SpanRef(SpanRole.GradW, owner.WritableSpan), scalar.Index, owner.element), AssignKind.Add,
+                        new OpsCall("Dot", owner.element, EquatableArray.From(dotArgs))));
+                    return;
+                }
+
+                SpanValue target = contribution.Target!;
+                if (target.IsLeaf)
+                {
+                    Expr gradient = gradientViews[target];
+                    bool first = initialized.Add(target);
+                    if (rule.Kind == ContributionKind.Identity)
+                    {
+                        list.Add(first ? new CopySpan(source.Span, gradient) : Call("Add", gradient, source.Span, gradient));
+                    }
+                    else
+                    {
+                        list.Add(Call(first ? rule.Write! : rule.Add!, rule.Args.Select(a => Substitute(a, operation, source.Span, gradient)).ToArray()));
+                    }
+
+                    return;
+                }
+
+                storage.TryGetValue(target, out AdjointSpan? current);
+                if (rule.Kind == ContributionKind.Identity)
+                {
+                    if (current is null)
+                    {
+                        // The adjoint passes through: share its span.
+                        source.Holders.Add(target);
+                        storage[target] = source;
+                    }
+                    else
+                    {
+                        AdjointSpan into = Owned(target, current, list, copy: false);
+                        list.Add(Call("Add", current.Span, source.Span, into.Span));
+                    }
+
+                    return;
+                }
+
+                if (current is null)
+                {
+                    AdjointSpan destination;
+                    if (rule.WriteMayReuseAdjoint && lastReadOfSource && source.Pooled && source.Holders.Count == 1 && source.Holders.Contains(contribution.Source) &&
+                        Equals(source.CanonicalLength, owner.graph.Canonical(target.View.Length)))
+                    {
+                        // Nothing reads the output's adjoint after this: write the input's adjoint over it.
+                        source.Holders.Remove(contribution.Source);
+                        destination = source;
+                    }
+                    else
+                    {
+                        destination = NewSpan(target);
+                    }
+
+                    destination.Holders.Add(target);
+                    storage[target] = destination;
+                    list.Add(Call(rule.Write!, rule.Args.Select(a => Substitute(a, operation, source.Span, destination.Span)).ToArray()));
+                    return;
+                }
+
+                AdjointSpan accumulator = Owned(target, current, list, copy: true);
+                list.Add(Call(rule.Add!, rule.Args.Select(a => Substitute(a, operation, source.Span, accumulator.Span)).ToArray()));
+            }
+
+            /// <summary>A span the target alone holds and may change: its own, or a new one (with its current adjoint copied when asked).</summary>
+            private AdjointSpan Owned(SpanValue target, AdjointSpan current, List<Stmt> list, bool copy)
+            {
+                if (current.Mutable && current.Holders.Count == 1 && current.Holders.Contains(target))
+                {
+                    return current;
+                }
+
+                AdjointSpan fresh = NewSpan(target);
+                if (copy)
+                {
+                    list.Add(new CopySpan(current.Span, fresh.Span));
+                }
+
+                Release(target, current);
+                fresh.Holders.Add(target);
+                storage[target] = fresh;
+                return fresh;
+            }
+
+            private void Release(SpanValue value, AdjointSpan span)
+            {
+                span.Holders.Remove(value);
+                storage.Remove(value);
+                if (span.Holders.Count == 0 && span.Pooled && !free.Contains(span))
+                {
+                    free.Add(span);
+                }
+            }
+
+            /// <summary>A pooled span for the adjoint of <paramref name="value"/>: a dead one of the same length, or a new one.</summary>
+            private AdjointSpan NewSpan(SpanValue value)
+            {
+                Expr length = owner.graph.Canonical(value.View.Length);
+                AdjointSpan? reused = free.FirstOrDefault(s => Equals(s.CanonicalLength, length));
+                if (reused is not null)
+                {
+                    free.Remove(reused);
+                    return reused;
+                }
+
+                string name = owner.names.Fresh("d_" + (value.View.Name ?? value.View.Buffer.Name));
+                string array = owner.names.Fresh(name + "_array");
+                Rents.Add(new RentSpan(name, array, value.View.Length, owner.element));
+                Returns.Add(new ReturnSpan(array, owner.element));
+                return new AdjointSpan(new Local(name, owner.WritableSpan), length, pooled: true, mutable: true);
+            }
+
+            private Expr Substitute(Expr argument, TensorOperation operation, Expr adjoint, Expr? destination) => argument switch
+            {
+                SlotArgument { Slot: TensorSlot.Adjoint } => adjoint,
+                SlotArgument { Slot: TensorSlot.Destination } => destination ?? throw new InvalidOperationException("A contribution without a destination."),
+                SlotArgument slot => ForwardValue(operation, slot),
+                _ => argument,
+            };
+
+            private TensorCall Call(string method, params Expr[] args) => new(method, owner.element, EquatableArray.From(args));
+        }
+    }
+}
