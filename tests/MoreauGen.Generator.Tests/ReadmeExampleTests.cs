@@ -1,0 +1,70 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using MoreauGen.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace MoreauGen.Generator.Tests;
+
+/// <summary>
+/// The C# example of README.md ("Writing a layer") compiles through the generator with no diagnostic, and what it
+/// claims happens: MorGD fits the chain.
+/// </summary>
+public sealed class ReadmeExampleTests
+{
+    // What an SDK project's implicit usings provide; the example is written for such a project.
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.Linq;
+        """;
+
+    [Fact]
+    public void The_readme_example_compiles_without_diagnostics_and_fits_its_target()
+    {
+        string example = ReadmeExample();
+        GeneratorResult result = GeneratorHarness.Run(GeneratorHarness.CompileAssembly("MoreauGen.Readme", example, ImplicitUsings));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+
+        var context = new AssemblyLoadContext("readme", isCollectible: true);
+        try
+        {
+            using var image = new MemoryStream();
+            Assert.True(result.Output.Emit(image).Success);
+            image.Position = 0;
+            Assembly assembly = context.LoadFromStream(image);
+            MethodInfo fit = assembly.GetType("Example")?.GetMethod("Fit") ?? throw new InvalidOperationException("The README example has no Example.Fit.");
+            var (before, after) = ((float, float))fit.Invoke(null, null)!;
+            Assert.True(float.IsFinite(before) && before > 0.1f, $"cost before fitting: {before}");
+            Assert.True(after < 0.1f * before, $"MorGD took the cost from {before} only to {after}.");
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>The one ```csharp block of README.md.</summary>
+    private static string ReadmeExample()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        MatchCollection blocks = Regex.Matches(readme, @"```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.Single(blocks);
+        return blocks[0].Groups[1].Value;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "MoreauGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("No MoreauGen.sln above " + AppContext.BaseDirectory);
+    }
+}
