@@ -34,7 +34,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = "/usr/share/datasets/fashion-mnist"
 NETWORKS = ["784-500-300-100-10", "784-4000-1000-4000-10"]
 BATCH = 256
-SGD_STEP = 0.25  # the sample's default eta (MlpSettings.DefaultSgdStep)
+# Steps (they do not change the work of a step, but the steps must not diverge on the one batch): the sample's
+# defaults on the small network (MlpSettings: eta = 2^-2; MorSGD alpha = 2^-5, gamma = 2), and 2^-4 (gamma = 1)
+# on the large one, where those diverge.
+STEPS = {NETWORKS[0]: (0.25, "2^-5 2"), NETWORKS[1]: (0.0625, "2^-4 1")}
 L2 = 1e-6
 
 
@@ -84,7 +87,7 @@ class TorchSide:
         if shape not in self.models:
             torch.manual_seed(0)
             model = build(shape)
-            optimizer = torch.optim.SGD(model.parameters(), lr=SGD_STEP, weight_decay=L2)
+            optimizer = torch.optim.SGD(model.parameters(), lr=STEPS[shape][0], weight_decay=L2)
             self.models[shape] = (model, optimizer)
         return self.models[shape]
 
@@ -113,7 +116,7 @@ class TorchSide:
     def time_epoch(self, shape):
         torch.manual_seed(0)
         model = build(shape)
-        optimizer = torch.optim.SGD(model.parameters(), lr=SGD_STEP, weight_decay=L2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=STEPS[shape][0], weight_decay=L2)
         x, y = self.data
 
         def epoch():
@@ -189,9 +192,9 @@ def main():
             for shape, steps in zip(NETWORKS, args.steps):
                 t = median(torch_side.time_steps(shape, steps, warmup=3))
                 time.sleep(0.2)  # let the other side's spinning threads go to sleep
-                sgd = ours.request("step %s sgd %d" % (shape, steps))
+                sgd = ours.request("step %s sgd %d %r" % (shape, steps, STEPS[shape][0]))
                 time.sleep(0.2)
-                mor = ours.request("step %s morsgd %d" % (shape, steps))
+                mor = ours.request("step %s morsgd %d %s" % (shape, steps, STEPS[shape][1]))
                 time.sleep(0.2)
                 row = results[shape]
                 row["torch"].append(t)
@@ -202,6 +205,7 @@ def main():
                 row["bytes_sgd"].append(sgd["allocated_bytes_per_step"])
                 row["bytes_morsgd"].append(mor["allocated_bytes_per_step"])
                 row["evals"].append(mor["evaluations_per_step"])
+                row.setdefault("restarts", []).append(sgd["restarts"] + mor["restarts"])
                 print("round %d %-22s PyTorch %8.2f ms  ours SGD %8.2f ms  (x%.2f)  MorSGD %8.2f ms (%.2f x SGD)  load %.1f"
                       % (r + 1, shape, t, sgd["median_ms"], t / sgd["median_ms"], mor["median_ms"], mor["median_ms"] / sgd["median_ms"],
                          os.getloadavg()[0]), flush=True)
@@ -224,6 +228,7 @@ def main():
             median(row["morsgd"]), median(row["mor_ratio"]), min(row["mor_ratio"]), max(row["mor_ratio"]),
             max(row["bytes_sgd"]), max(row["bytes_morsgd"])))
     print("\nMorSGD inner-solver evaluations per step: " + ", ".join("%s: %.1f" % (s, median(results[s]["evals"])) for s in NETWORKS))
+    print("Steps of ours that diverged and restarted (not timed): " + ", ".join("%s: %d" % (s, sum(results[s]["restarts"])) for s in NETWORKS))
     if epoch is not None:
         print("One Fashion-MNIST SGD epoch of %s (235 steps of batch 256, after a warm-up epoch): PyTorch %.2f s, ours %.2f s (PyTorch / ours %.2f×)"
               % (NETWORKS[0], epoch[0], epoch[1], epoch[0] / epoch[1]))

@@ -101,9 +101,8 @@ public static class Report
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);
         var figure = new LinePlot();
-        string what = $"{network.Shape}, {Names.Of(settings.Loss)} loss";
-        var loss = figure.AddPanel($"{what}: min over epochs ≤ k of the training loss", "epoch", "best training loss");
-        var accuracy = figure.AddPanel($"{what}: max over epochs ≤ k of the test accuracy", "epoch", "best test accuracy (%)");
+        var loss = figure.AddPanel($"{network.Shape}: best training loss so far", "epoch k", $"min over epochs ≤ k of the {Names.Of(settings.Loss)} loss");
+        var accuracy = figure.AddPanel($"{network.Shape}: best test accuracy so far", "epoch k", "max over epochs ≤ k of the test accuracy (%)");
         foreach (MethodRun run in runs)
         {
             double[] epochs = [.. run.Epochs.Select(e => (double)e.Epoch)];

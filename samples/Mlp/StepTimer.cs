@@ -18,7 +18,8 @@ namespace MoreauGen.Samples.Mlp;
 /// Requests (one per line): <c>step SHAPE METHOD STEPS [ETA|ALPHA [GAMMA]]</c> times STEPS steps of METHOD (sgd or
 /// morsgd) of the network SHAPE (e.g. 784-500-300-100-10) after a warm-up, at the given steps (default: the sample's);
 /// <c>epoch SHAPE</c> times one SGD epoch over the Fashion-MNIST training set; <c>quit</c> ends. Networks are built
-/// once per shape and steps, and keep training between requests. Allocations are counted on the calling thread (a
+/// once per shape and steps, and keep training between requests; the first request of each warms up for at least
+/// <see cref="FirstWarmup"/>. Allocations are counted on the calling thread (a
 /// restart after a divergence allocates its exception).
 /// </remarks>
 public sealed class StepTimer
@@ -44,6 +45,9 @@ public sealed class StepTimer
 
     /// <summary>The SGD step used for timing (the sample's default).</summary>
     public const double SgdStep = MlpSettings.DefaultSgdStep;
+
+    /// <summary>The shortest warm-up before a network's first timing (at most 500 steps).</summary>
+    public static readonly TimeSpan FirstWarmup = TimeSpan.FromSeconds(2);
 
     /// <summary>Exit code of <c>time-steps</c> when the repeated steps on one batch diverge at every step, even from the initial parameters.</summary>
     public const int DivergedError = 5;
@@ -77,12 +81,17 @@ public sealed class StepTimer
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         Trainee trainee = TraineeFor(shape, method, step ?? (method == TrainingMethod.Sgd ? MlpSettings.DefaultSgdStep : MlpSettings.DefaultAlpha),
                                      gamma ?? MlpSettings.DefaultGamma);
+        // Warm-up: the requested steps, and on a network's first request at least FirstWarmup of steps, so that the
+        // JIT has promoted the hot methods to optimised code before anything is timed.
         int restarts = 0;
-        for (int i = 0; i < _warmup; i++)
+        long warmupStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < _warmup || (trainee.Fresh && i < 500 && Stopwatch.GetElapsedTime(warmupStart) < FirstWarmup); i++)
         {
             if (!trainee.Step())
                 restarts++;
         }
+
+        trainee.Fresh = false;
 
         var times = new double[steps];
         double evaluations = 0;
@@ -292,6 +301,9 @@ public sealed class StepTimer
 
         public double Gamma => gamma;
 
+        /// <summary>Whether no timing has been made on this network yet.</summary>
+        public bool Fresh { get; set; } = true;
+
         public int LastEvaluations => optimizer is MoreauGradientDescent<float> moreau ? moreau.Oracle.LastStatistics.Evaluations : 0;
 
         /// <summary>One step; false if it met a NaN or an infinity, after which the parameters are the initial ones again.</summary>
@@ -336,7 +348,7 @@ public sealed class StepTimer
         var batch = new Option<int>("--batch", "-b") { Description = "Samples per step (1..100000).", HelpName = "M", DefaultValueFactory = _ => 256 };
         var method = new Option<string>("--method", "-m") { Description = "sgd, morsgd or both.", DefaultValueFactory = _ => "both" };
         var steps = new Option<int>("--steps") { Description = "Timed steps per method (1..100000).", HelpName = "N", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps before each timing (0..1000).", HelpName = "N", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps before each timing (0..1000); before its first timing a network also warms up for at least 2 s (at most 500 steps).", HelpName = "N", DefaultValueFactory = _ => 3 };
         var loss = new Option<string>("--loss") { Description = "The loss: squared or cross-entropy.", DefaultValueFactory = _ => "squared" };
         var sgdStep = new Option<double?>("--sgd-step") { Description = "SGD's η [default: the sample's].", HelpName = "ETA", CustomParser = r => ParseOptionalStep(r, "--sgd-step") };
         var alpha = new Option<double?>("--alpha") { Description = "MorSGD's α [default: the sample's].", HelpName = "ALPHA", CustomParser = r => ParseOptionalStep(r, "--alpha") };

@@ -216,6 +216,16 @@ public sealed class MlpProgramTests : IDisposable
         Assert.Contains("random", stdout, StringComparison.Ordinal); // the synthetic images are not 784 pixels
     }
 
+    [Fact]
+    public void Without_hidden_sizes_the_network_is_the_default_784_500_300_100_10()
+    {
+        var (status, stdout, stderr) = Run("time-steps", "--method", "sgd", "--batch", "2", "--steps", "1", "--warmup", "0", "--data", _data);
+
+        Assert.True(status == 0, stderr);
+        Assert.Contains("784-500-300-100-10", stdout, StringComparison.Ordinal);
+        Assert.Contains("η = 2^-2", stdout, StringComparison.Ordinal); // the default SGD step
+    }
+
     internal static (int Status, string Stdout, string Stderr) Run(params string[] args)
     {
         var stdout = new StringWriter();
