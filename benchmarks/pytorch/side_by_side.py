@@ -35,9 +35,9 @@ DATA = "/usr/share/datasets/fashion-mnist"
 NETWORKS = ["784-500-300-100-10", "784-4000-1000-4000-10"]
 BATCH = 256
 # Steps (they do not change the work of a step, but the steps must not diverge on the one batch): the sample's
-# defaults on the small network (MlpSettings: eta = 2^-2; MorSGD alpha = 2^-5, gamma = 2), and 2^-4 (gamma = 1)
+# defaults on the small network (MlpSettings: eta = 2^-2; MorSGD alpha = 2^-8, gamma = 4), and 2^-4 (gamma = 1)
 # on the large one, where those diverge.
-STEPS = {NETWORKS[0]: (0.25, "2^-5 2"), NETWORKS[1]: (0.0625, "2^-4 1")}
+STEPS = {NETWORKS[0]: (0.25, "2^-8 4"), NETWORKS[1]: (0.0625, "2^-4 1")}
 L2 = 1e-6
 
 

@@ -78,8 +78,9 @@ public static class MlpCommand
         {
             Description = "MorSGD's α in the convention of eq. (52): g_t = ∇env(α·λ̂_tᵀφ_t(·, x_{t−1}) + (αμ/2)‖·‖²)(w_t), "
                           + "λ̂_{t−1} = ∇env(γ·λ̂_tᵀφ_t(w_t, ·))(x_{t−1}), λ̂_τ = ∇env(γh)(x_τ), then w_t ← w_t − g_t. Printed Alg. 2 with "
-                          + "γ_t = γ^(τ−t+1), α_t = α·γ_{t+1} and step α equals this with α/γ. As α, γ → 0, g_t/α tends to the gradient, "
-                          + "so α plays the part of SGD's η. The default is the best of a grid of powers of two on the default network "
+                          + "γ_t = γ^(τ−t+1), α_t = α·γ_{t+1} and step α equals this with α/γ. Each layer passes a factor γ on to the multipliers, "
+                          + "so for small steps g_t ≈ α·γ^(τ−t+1)·∇_{w_t}h: with γ = 1, α plays the part of SGD's η. "
+                          + "The default is the best of a grid of powers of two on the default network "
                           + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1).",
             HelpName = "ALPHA",
             DefaultValueFactory = _ => MlpSettings.DefaultAlpha,

@@ -119,10 +119,10 @@ public sealed record MlpSettings(
     public const double DefaultSgdStep = 0.25;
 
     /// <summary>The default MorSGD α, chosen on a grid of powers of two with <see cref="DefaultGamma"/> (samples/Mlp/RESULTS.md).</summary>
-    public const double DefaultAlpha = 1.0 / 32;
+    public const double DefaultAlpha = 1.0 / 256;
 
     /// <summary>The default MorSGD γ, chosen on a grid of powers of two (samples/Mlp/RESULTS.md).</summary>
-    public const double DefaultGamma = 2;
+    public const double DefaultGamma = 4;
 
     /// <summary>The paper's MorSGD α for the MLP (App. E.2.2).</summary>
     public const double PaperAlpha = 2;

@@ -67,6 +67,34 @@ def main():
             acc = ", ".join("%.2f" % a for a in d["acc"])
             score_text = "%.4f" % d["score"] if math.isfinite(d["score"]) else "∞"
             print("| %s%s | %s | %.4f | %s | %.2f | %s |" % (d["name"], mark, score_text, d["final"], acc, d["seconds"], d["ended"]))
+    morsgd_matrix(table, epochs)
+
+
+def morsgd_matrix(table, epochs):
+    """MorSGD's scores as a gamma x alpha matrix (the best test accuracy after the last epoch in brackets)."""
+    cells = {}
+    for d in table:
+        m = re.match(r"morsgd_alpha=2\^(-?\d+)_gamma=2\^(-?\d+)$", d["name"])
+        if m:
+            cells[(int(m.group(2)), int(m.group(1)))] = d
+    if not cells:
+        return
+    alphas = sorted({a for _, a in cells})
+    gammas = sorted({g for g, _ in cells})
+    print("\nmorsgd scores (rows gamma, columns alpha; in brackets the test accuracy %% after epoch %d; ∞ = stopped on a NaN/∞)\n" % epochs)
+    print("| γ \\ α | " + " | ".join("2^%d" % a for a in alphas) + " |")
+    print("|---|" + "---:|" * len(alphas))
+    for g in gammas:
+        row = []
+        for a in alphas:
+            d = cells.get((g, a))
+            if d is None:
+                row.append("")
+            elif math.isfinite(d["score"]):
+                row.append("%.4f (%.1f)" % (d["score"], d["acc"][-1]))
+            else:
+                row.append("∞")
+        print("| 2^%d | " % g + " | ".join(row) + " |")
 
 
 def full_log(grid, name):
