@@ -1,11 +1,41 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using MoreauGen.Samples.Common;
+using Spectre.Console;
+
 namespace MoreauGen.Samples.Mlp;
 
-/// <summary>Training an MLP on Fashion-MNIST with SGD and MorSGD (paper §4, App. E.1.2). Filled by the MLP issue.</summary>
+/// <summary>
+/// Training an MLP classifier on Fashion-MNIST with SGD and MorSGD (paper §4, App. E.1.2, E.2.2; Fig. 4).
+/// <c>dotnet run -c Release --project samples/Mlp -- --help</c> lists the options.
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    /// <summary>The process entry point: parses <paramref name="args"/> and runs; 0 on success (see <see cref="MlpCommand"/> for the other exit codes).</summary>
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>
+    /// Runs the sample as the command line would, writing tables, progress and help to <paramref name="output"/> and
+    /// errors to <paramref name="error"/> (default: the process's console and standard error).
+    /// </summary>
+    /// <returns>0 on success; 1 for a bad option (the message says which and why); otherwise an exit code of <see cref="MlpCommand"/>.</returns>
+    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
     {
-        Console.Error.WriteLine("The MLP sample is not built yet (see the MLP issue).");
-        return 1;
+        ArgumentNullException.ThrowIfNull(args);
+        IAnsiConsole console = output is null ? SampleConsole.Out : SampleConsole.Create(output);
+        output ??= Console.Out;
+        error ??= Console.Error;
+        RootCommand command = MlpCommand.Create(console, error);
+        ParseResult parseResult = command.Parse(args);
+        if (parseResult.Action is ParseErrorAction onError)
+        {
+            // The errors say what is wrong; a one-line hint beats the whole help text after them.
+            onError.ShowHelp = false;
+            int status = parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error });
+            error.WriteLine("Run with --help to see every option.");
+            return status;
+        }
+
+        return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }

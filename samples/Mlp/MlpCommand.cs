@@ -1,0 +1,457 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics;
+using System.Globalization;
+using MoreauGen.Data;
+using MoreauGen.Samples.Common;
+using Spectre.Console;
+
+namespace MoreauGen.Samples.Mlp;
+
+/// <summary>
+/// The command line of the sample (System.CommandLine): options, their parsing and validation, and the action that
+/// trains and writes the outputs. Exit codes: 0 success, 1 bad option, 2 output folder or checkpoint file unusable,
+/// 3 data set missing or unreadable, 4 checkpoint that cannot be resumed.
+/// </summary>
+public static class MlpCommand
+{
+    /// <summary>Exit code: the output folder or a checkpoint file cannot be written.</summary>
+    public const int OutputError = 2;
+
+    /// <summary>Exit code: the data set is missing or unreadable.</summary>
+    public const int DataError = 3;
+
+    /// <summary>Exit code: a checkpoint cannot be resumed (missing, corrupt, for another network or other settings).</summary>
+    public const int CheckpointError = 4;
+
+    private const string Overview =
+        "Trains a multi-layer perceptron on Fashion-MNIST with mini-batch SGD and mini-batch Moreau SGD (MorSGD), as in §4 and "
+        + "App. E.1.2/E.2.2 of Roulet & Harchaoui, Differentiable Programming à la Moreau (Fig. 4, MLP). Pixels are scaled to [0, 1], "
+        + "then standardised with the training set's mean and standard deviation. Hidden layers are affine + ReLU, the output layer "
+        + "is affine (10 scores); weights and biases start from U(±1/√fan_in). The loss is the paper's squared loss, the batch mean "
+        + "of ‖ŷ − onehot(y)‖², or softmax cross-entropy. Both methods add the layer-wise ℓ2 term (μ/2)‖w_t‖² (App. D.6, E.1.2). "
+        + "Mini-batches are drawn in a seeded random order per epoch; the last batch of an epoch holds the remainder "
+        + "(60000 = 234·256 + 96). After each epoch the whole training and test sets are evaluated, a checkpoint is saved "
+        + "(written aside, then renamed), and at the end a table is printed and epochs.csv (one row per method and epoch) and "
+        + "curves.png (best-so-far training loss and test accuracy against epochs) are written to the output folder. "
+        + "Steps may be written as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
+
+    /// <summary>The options of one command (fresh instances per command: validators are added to them).</summary>
+    private sealed class Options
+    {
+        public readonly Option<int[]> HiddenOption = new("--hidden", "-H")
+        {
+            Description = "Hidden layer widths, input side first, comma-separated (the paper's Fig. 4 MLP is 4000,1000,4000). [default: 500,300,100]",
+            HelpName = "W1,W2,...",
+            CustomParser = ParseHidden,
+        };
+
+        public readonly Option<int> EpochsOption = new("--epochs", "-e")
+        {
+            Description = "Epochs to train (1..10000), counting those of a resumed checkpoint.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 5,
+        };
+
+        public readonly Option<int> BatchOption = new("--batch", "-b")
+        {
+            Description = "Samples per mini-batch (1..100000); the last batch of an epoch holds the remainder.",
+            HelpName = "M",
+            DefaultValueFactory = _ => 256,
+        };
+
+        public readonly Option<string> MethodOption = new("--method", "-m")
+        {
+            Description = "Which methods to train, each from the same initial parameters: sgd, morsgd or both.",
+            DefaultValueFactory = _ => "both",
+        };
+
+        public readonly Option<double> SgdStepOption = new("--sgd-step")
+        {
+            Description = "SGD's step η: w ← w − η·(∇h_m + μw). The default is the best of a grid of powers of two on the default network (samples/Mlp/RESULTS.md).",
+            HelpName = "ETA",
+            DefaultValueFactory = _ => MlpSettings.DefaultSgdStep,
+            CustomParser = result => ParseStep(result, "--sgd-step"),
+        };
+
+        public readonly Option<double> AlphaOption = new("--alpha")
+        {
+            Description = "MorSGD's α in the convention of eq. (52): g_t = ∇env(α·λ̂_tᵀφ_t(·, x_{t−1}) + (αμ/2)‖·‖²)(w_t), "
+                          + "λ̂_{t−1} = ∇env(γ·λ̂_tᵀφ_t(w_t, ·))(x_{t−1}), λ̂_τ = ∇env(γh)(x_τ), then w_t ← w_t − g_t. Printed Alg. 2 with "
+                          + "γ_t = γ^(τ−t+1), α_t = α·γ_{t+1} and step α equals this with α/γ. Each layer passes a factor γ on to the multipliers, "
+                          + "so for small steps g_t ≈ α·γ^(τ−t+1)·∇_{w_t}h: with γ = 1, α plays the part of SGD's η. "
+                          + "The default is the best of a grid of powers of two on the default network "
+                          + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1).",
+            HelpName = "ALPHA",
+            DefaultValueFactory = _ => MlpSettings.DefaultAlpha,
+            CustomParser = result => ParseStep(result, "--alpha"),
+        };
+
+        public readonly Option<double> GammaOption = new("--gamma")
+        {
+            Description = "MorSGD's γ in eq. (52), the step of the objective's and the layers' input Moreau envelopes. The default is the best of the grid "
+                          + "with --alpha's default; the paper's pick for its MLP is 1.",
+            HelpName = "GAMMA",
+            DefaultValueFactory = _ => MlpSettings.DefaultGamma,
+            CustomParser = result => ParseStep(result, "--gamma"),
+        };
+
+        public readonly Option<string> SolverOption = new("--solver")
+        {
+            Description = "Inner solver A of MorSGD's Φx and Φw subproblems of the hidden layers (Alg. 1): two-step (the paper's: a Goldstein "
+                          + "line-search step then a Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a "
+                          + "tolerance). The output layer is affine: its Φx and Φw have closed forms, as has ∇env(γh) of the squared loss.",
+            DefaultValueFactory = _ => "two-step",
+        };
+
+        public readonly Option<int?> SolverStepsOption = new("--solver-steps")
+        {
+            Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
+            HelpName = "K",
+        };
+
+        public readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
+        {
+            Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
+                          + "--solver lbfgs stops there [default: about 1e-5 in float].",
+            HelpName = "TOL",
+        };
+
+        public readonly Option<string> LossOption = new("--loss")
+        {
+            Description = "The loss: squared (the paper's, batch mean of ‖ŷ − onehot‖²) or cross-entropy (softmax; MorSGD then computes ∇env(γh) with the inner solver).",
+            DefaultValueFactory = _ => "squared",
+        };
+
+        public readonly Option<int?> TrainLimitOption = new("--train-limit")
+        {
+            Description = "Train on the first N training samples only (the standardisation is measured on those) [default: all 60000].",
+            HelpName = "N",
+        };
+
+        public readonly Option<int> SeedOption = new("--seed")
+        {
+            Description = "Seed (≥ 0) of the initial parameters and of the order of the mini-batches; the same seed gives the same run.",
+            HelpName = "SEED",
+            DefaultValueFactory = _ => 0,
+        };
+
+        public readonly Option<double> L2Option = new("--l2")
+        {
+            Description = "μ of the layer-wise ℓ2 term (μ/2)‖w_t‖² added to the objective of both methods (App. D.6, E.1.2); 0 turns it off.",
+            HelpName = "MU",
+            DefaultValueFactory = _ => MlpSettings.PaperL2,
+        };
+
+        public readonly Option<string?> CheckpointOption = new("--checkpoint")
+        {
+            Description = $"Checkpoint file of each method, saved after every epoch (written aside, then renamed; an existing file is replaced). "
+                          + $"{MlpSettings.MethodPlaceholder} is replaced by sgd or morsgd; with --method both the path must contain it. "
+                          + $"[default: OUT/{MlpSettings.MethodPlaceholder}.ckpt]",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<bool> ResumeOption = new("--resume")
+        {
+            Description = "Continue each method from its checkpoint up to --epochs, with the training history it holds. The checkpoint must be intact, "
+                          + "for this network, and saved with the same settings (loss, batch, seed, steps, ...); otherwise the run stops with a message.",
+        };
+
+        public readonly Option<string> OutOption = new("--out", "-o")
+        {
+            Description = "Output folder for epochs.csv, curves.png and the default checkpoints (created if needed).",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => "mlp-out",
+        };
+
+        public readonly Option<string> DataOption = new("--data")
+        {
+            Description = $"Folder holding {FashionMnist.TrainImagesFile}, {FashionMnist.TrainLabelsFile}, {FashionMnist.TestImagesFile} and "
+                          + $"{FashionMnist.TestLabelsFile} (gzipped or not). Debian installs them with `{FashionMnist.InstallCommand}`.",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => FashionMnist.DefaultFolder,
+        };
+    }
+
+    /// <summary>
+    /// Builds the root command (and its <c>time-steps</c> subcommand). Its action writes tables and progress to
+    /// <paramref name="console"/> and problems to <paramref name="error"/>.
+    /// </summary>
+    public static RootCommand Create(IAnsiConsole console, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(error);
+        var o = new Options();
+        OneOf(o.MethodOption, "method", "sgd", "morsgd", "both");
+        OneOf(o.SolverOption, "inner solver", "two-step", "gd", "lbfgs");
+        OneOf(o.LossOption, "loss", "squared", "cross-entropy");
+        var command = new RootCommand(Overview)
+        {
+            o.HiddenOption, o.EpochsOption, o.BatchOption, o.MethodOption, o.SgdStepOption, o.AlphaOption, o.GammaOption, o.SolverOption,
+            o.SolverStepsOption, o.SolverToleranceOption, o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption,
+            o.ResumeOption, o.OutOption, o.DataOption,
+        };
+        Range(o.EpochsOption, 1, 10_000);
+        Range(o.BatchOption, 1, 100_000);
+        Range(o.SeedOption, 0, int.MaxValue);
+        o.TrainLimitOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int n && n < 1)
+                result.AddError($"--train-limit: {n} is out of range; give at least 1 sample.");
+        });
+        o.SolverStepsOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int k && k < 1)
+                result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
+        });
+        o.SolverToleranceOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double tol && !(tol >= 0 && double.IsFinite(tol)))
+                result.AddError($"--solver-tolerance: {Text(tol)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-4.");
+        });
+        o.L2Option.Validators.Add(result =>
+        {
+            double mu = result.GetValueOrDefault<double>();
+            if (!(mu >= 0 && double.IsFinite(mu)))
+                result.AddError($"--l2: {Text(mu)} is not an ℓ2 weight; give a finite number ≥ 0, e.g. 1e-6.");
+        });
+        o.CheckpointOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is string path && path.Trim().Length == 0)
+                result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
+        });
+        command.Validators.Add(result =>
+        {
+            string solver = result.GetValue(o.SolverOption) ?? "two-step";
+            if (solver == "two-step" && result.GetResult(o.SolverStepsOption) is { Implicit: false })
+                result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
+            if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
+                result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
+            // In a command validator, options not given on the command line read as null, not as their defaults.
+            if ((result.GetValue(o.MethodOption) ?? "both") == "both" && result.GetValue(o.CheckpointOption) is string path
+                && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
+                result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
+        });
+
+        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));
+        command.Subcommands.Add(StepTimer.CreateCommand(console, error));
+        return command;
+    }
+
+    /// <summary>Reads the settings from a parse result without errors.</summary>
+    private static MlpSettings ToSettings(ParseResult parseResult, Options o)
+    {
+        TrainingMethod[] methods = parseResult.GetValue(o.MethodOption) switch
+        {
+            "sgd" => [TrainingMethod.Sgd],
+            "morsgd" => [TrainingMethod.MorSgd],
+            _ => [TrainingMethod.Sgd, TrainingMethod.MorSgd],
+        };
+        string output = parseResult.GetValue(o.OutOption) ?? "mlp-out";
+        return new MlpSettings(
+            Hidden: parseResult.GetValue(o.HiddenOption) is { Length: > 0 } hidden ? hidden : [.. MlpSettings.DefaultHidden],
+            Epochs: parseResult.GetValue(o.EpochsOption),
+            BatchSize: parseResult.GetValue(o.BatchOption),
+            Methods: methods,
+            SgdStep: parseResult.GetValue(o.SgdStepOption),
+            Alpha: parseResult.GetValue(o.AlphaOption),
+            Gamma: parseResult.GetValue(o.GammaOption),
+            Solver: ParseSolver(parseResult.GetValue(o.SolverOption)),
+            SolverSteps: parseResult.GetValue(o.SolverStepsOption),
+            SolverTolerance: parseResult.GetValue(o.SolverToleranceOption),
+            Loss: ParseLoss(parseResult.GetValue(o.LossOption)),
+            TrainLimit: parseResult.GetValue(o.TrainLimitOption),
+            Seed: parseResult.GetValue(o.SeedOption),
+            L2: parseResult.GetValue(o.L2Option),
+            CheckpointPath: parseResult.GetValue(o.CheckpointOption) ?? Path.Combine(output, MlpSettings.MethodPlaceholder + ".ckpt"),
+            Resume: parseResult.GetValue(o.ResumeOption),
+            OutputFolder: output,
+            DataFolder: parseResult.GetValue(o.DataOption) ?? FashionMnist.DefaultFolder);
+    }
+
+    /// <summary>Runs the training of <paramref name="settings"/> and writes its outputs; returns the exit code (see <see cref="MlpCommand"/>).</summary>
+    public static int Execute(MlpSettings settings, IAnsiConsole console, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(error);
+        OutputFolder folder;
+        try
+        {
+            folder = OutputFolder.Prepare(settings.OutputFolder);
+            foreach (TrainingMethod method in settings.Methods)
+                PrepareCheckpointFolder(settings.CheckpointOf(method));
+        }
+        catch (IOException e)
+        {
+            error.WriteLine(e.Message);
+            return OutputError;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var clock = Stopwatch.StartNew();
+        TrainTestSplit<float> data;
+        try
+        {
+            data = FashionMnist.Load<float>(settings.DataFolder, settings.TrainLimit);
+        }
+        catch (DataFileException e)
+        {
+            error.WriteLine(e.Message);
+            return DataError;
+        }
+
+        console.WriteLine(string.Create(inv,
+            $"Fashion-MNIST from {settings.DataFolder}: {data.Train.Count} training and {data.Test.Count} test images of {data.Train.FeatureCount} pixels, "
+            + $"standardised with mean {data.Standardization.Mean:0.####} and standard deviation {data.Standardization.StandardDeviation:0.####} "
+            + $"(loaded in {clock.Elapsed.TotalSeconds:0.0} s)."), Style.Plain);
+
+        var network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
+        IReadOnlyDictionary<TrainingMethod, Training.Start> starts;
+        try
+        {
+            starts = Training.Prepare(settings, network);
+        }
+        catch (DataFileException e)
+        {
+            error.WriteLine(e.Message);
+            return CheckpointError;
+        }
+
+        IReadOnlyList<MethodRun> runs;
+        try
+        {
+            runs = ConsoleProgress.Run(progress => Training.Run(settings, network, data, starts, progress), console);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"Cannot write a checkpoint: {e.Message} Choose another --checkpoint path.");
+            return OutputError;
+        }
+
+        Report.Write(runs, settings, network, console);
+        Report.EpochsCsv(runs).Save(folder.PathOf(Report.EpochsFile));
+        Report.Figure(runs, settings, network).SavePng(folder.PathOf(Report.FigureFile));
+        string checkpoints = string.Join(", ", runs.Select(r => r.CheckpointPath));
+        console.WriteLine(string.Create(inv, $"Done in {clock.Elapsed.TotalSeconds:0.0} s ({Environment.ProcessorCount} cores). Written to {folder.FullPath}: {Report.EpochsFile}, {Report.FigureFile}; checkpoints: {checkpoints}."), Style.Plain);
+        return 0;
+    }
+
+    private static void PrepareCheckpointFolder(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new IOException($"Cannot use the checkpoint path '{path}' ({e.Message}). Choose another --checkpoint path.", e);
+        }
+
+        if (Directory.Exists(full))
+            throw new IOException($"Cannot use the checkpoint path '{full}': it is a folder. Give a file path with --checkpoint.");
+        string? folder = Path.GetDirectoryName(full);
+        try
+        {
+            if (folder is not null)
+                Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot create the checkpoint folder '{folder}' ({e.Message}). Choose another --checkpoint path.", e);
+        }
+    }
+
+    /// <summary>The solver named on the command line.</summary>
+    public static InnerSolverKind ParseSolver(string? name) => name switch
+    {
+        "gd" => InnerSolverKind.GradientDescent,
+        "lbfgs" => InnerSolverKind.Lbfgs,
+        _ => InnerSolverKind.TwoStep,
+    };
+
+    /// <summary>The loss named on the command line.</summary>
+    public static LossKind ParseLoss(string? name) => name == "cross-entropy" ? LossKind.CrossEntropy : LossKind.Squared;
+
+    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
+    internal static void OneOf(Option<string> option, string what, params string[] choices)
+    {
+        option.HelpName = string.Join('|', choices);
+        option.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (!choices.Contains(value, StringComparer.Ordinal))
+                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
+        });
+    }
+
+    /// <summary>Accepts only values in [<paramref name="low"/>, <paramref name="high"/>].</summary>
+    internal static void Range(Option<int> option, int low, int high)
+    {
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < low || value > high)
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name}: {value} is out of range; give {low} to {high}."));
+        });
+    }
+
+    /// <summary>A comma-separated list of widths, each 1..65536.</summary>
+    internal static int[] ParseHidden(ArgumentResult result)
+    {
+        string text = string.Join(',', result.Tokens.Select(t => t.Value));
+        var sizes = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size is < 1 or > 65536)
+            {
+                result.AddError($"{(result.Parent is OptionResult option ? option.Option.Name : "--hidden")}: '{text}' is not a list of layer widths; "
+                                + "write positive integers up to 65536 separated by commas, e.g. 500,300,100.");
+                return [];
+            }
+
+            sizes.Add(size);
+        }
+
+        return [.. sizes];
+    }
+
+    /// <summary>A positive finite step written as a decimal (0.25), a fraction (1/4) or a power of two (2^-2).</summary>
+    public static bool TryParseStep(string text, out double step)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var inv = CultureInfo.InvariantCulture;
+        text = text.Trim();
+        step = double.NaN;
+        if (text.StartsWith("2^", StringComparison.Ordinal))
+        {
+            if (int.TryParse(text.AsSpan(2), NumberStyles.AllowLeadingSign, inv, out int e) && Math.Abs(e) <= 1000)
+                step = Math.ScaleB(1.0, e);
+        }
+        else if (text.IndexOf('/') is int slash and > 0)
+        {
+            if (double.TryParse(text.AsSpan(0, slash), NumberStyles.Float, inv, out double numerator)
+                && double.TryParse(text.AsSpan(slash + 1), NumberStyles.Float, inv, out double denominator))
+                step = numerator / denominator;
+        }
+        else if (double.TryParse(text, NumberStyles.Float, inv, out double value))
+        {
+            step = value;
+        }
+
+        // Steps are used in float: keep them well inside its range.
+        return step is >= 1e-30 and <= 1e30;
+    }
+
+    private static double ParseStep(ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (TryParseStep(text, out double step))
+            return step;
+        result.AddError($"{name}: '{text}' is not a step; write a number from 1e-30 to 1e30, e.g. 0.25, 1/4 or 2^-2.");
+        return 0;
+    }
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+
+namespace MoreauGen.Samples.Mlp;
+
+/// <summary>The two training methods the sample compares (paper §4, Fig. 4).</summary>
+public enum TrainingMethod
+{
+    /// <summary>Mini-batch SGD: w ← w − η·(∇h_m(f(w, x)) + μw), the gradient by back-propagation. Name <c>sgd</c>.</summary>
+    Sgd,
+
+    /// <summary>Mini-batch Moreau SGD: w_t ← w_t − g_t with g_t from the Moreau backward pass of eq. (52), steps α, γ. Name <c>morsgd</c>.</summary>
+    MorSgd,
+}
+
+/// <summary>The inner algorithm A of the Φx/Φw subproblems without a closed form (paper Alg. 1).</summary>
+public enum InnerSolverKind
+{
+    /// <summary>The paper's: one Goldstein line-search step, then one Barzilai–Borwein step (App. E.2.1). Name <c>two-step</c>.</summary>
+    TwoStep,
+
+    /// <summary>Gradient descent with backtracking, k steps or to a relative tolerance. Name <c>gd</c>.</summary>
+    GradientDescent,
+
+    /// <summary>L-BFGS to a relative tolerance (a precise solve, at most k iterations). Name <c>lbfgs</c>.</summary>
+    Lbfgs,
+}
+
+/// <summary>Names of methods, losses and solvers as the command line, the CSV and the checkpoints spell them.</summary>
+public static class Names
+{
+    /// <summary><c>sgd</c> or <c>morsgd</c>.</summary>
+    public static string Of(TrainingMethod method) => method switch
+    {
+        TrainingMethod.Sgd => "sgd",
+        TrainingMethod.MorSgd => "morsgd",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    /// <summary><c>SGD</c> or <c>MorSGD</c>, as the paper writes them (plots).</summary>
+    public static string Display(TrainingMethod method) => method == TrainingMethod.Sgd ? "SGD" : "MorSGD";
+
+    /// <summary><c>squared</c> or <c>cross-entropy</c>.</summary>
+    public static string Of(LossKind loss) => loss switch
+    {
+        LossKind.Squared => "squared",
+        LossKind.CrossEntropy => "cross-entropy",
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
+    };
+
+    /// <summary><c>two-step</c>, <c>gd</c> or <c>lbfgs</c>.</summary>
+    public static string Of(InnerSolverKind solver) => solver switch
+    {
+        InnerSolverKind.TwoStep => "two-step",
+        InnerSolverKind.GradientDescent => "gd",
+        InnerSolverKind.Lbfgs => "lbfgs",
+        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, null),
+    };
+
+    /// <summary>"2^e" for a power of two, otherwise the shortest round-trip decimal.</summary>
+    public static string Step(double step)
+    {
+        if (step > 0 && double.IsFinite(step))
+        {
+            int e = Math.ILogB(step);
+            if (Math.ScaleB(1.0, e) == step)
+                return "2^" + e.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return step.ToString("R", CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>
+/// Everything one run of the sample does, as parsed from the command line (see <see cref="MlpCommand"/> for the
+/// options and their defaults).
+/// </summary>
+/// <param name="Hidden">Hidden layer widths, input side first (default 500, 300, 100).</param>
+/// <param name="Epochs">Epochs to train (in all, counting those of a resumed checkpoint).</param>
+/// <param name="BatchSize">Samples per mini-batch; the last batch of an epoch holds the remainder.</param>
+/// <param name="Methods">The methods to run, each from the same initial parameters.</param>
+/// <param name="SgdStep">SGD's step η.</param>
+/// <param name="Alpha">MorSGD's α (eq. 52 convention).</param>
+/// <param name="Gamma">MorSGD's γ (eq. 52).</param>
+/// <param name="Solver">MorSGD's inner solver.</param>
+/// <param name="SolverSteps">k of the inner solver (steps of gd, iteration cap of lbfgs); null: its default.</param>
+/// <param name="SolverTolerance">Relative gradient tolerance of the inner solver; null: its default.</param>
+/// <param name="Loss">The loss L.</param>
+/// <param name="TrainLimit">Use only the first N training samples; null: all.</param>
+/// <param name="Seed">Seed of the initial parameters and of the shuffling.</param>
+/// <param name="L2">μ of the layer-wise ℓ2 term (μ/2)‖w_t‖² (App. D.6, E.1.2), for both methods.</param>
+/// <param name="CheckpointPath">Checkpoint file of each method; <c>{method}</c> is replaced by the method's name.</param>
+/// <param name="Resume">Continue from the checkpoints instead of the initial parameters.</param>
+/// <param name="OutputFolder">Where epochs.csv and curves.png go.</param>
+/// <param name="DataFolder">The folder holding the four Fashion-MNIST files.</param>
+public sealed record MlpSettings(
+    IReadOnlyList<int> Hidden,
+    int Epochs,
+    int BatchSize,
+    IReadOnlyList<TrainingMethod> Methods,
+    double SgdStep,
+    double Alpha,
+    double Gamma,
+    InnerSolverKind Solver,
+    int? SolverSteps,
+    double? SolverTolerance,
+    LossKind Loss,
+    int? TrainLimit,
+    int Seed,
+    double L2,
+    string CheckpointPath,
+    bool Resume,
+    string OutputFolder,
+    string DataFolder)
+{
+    /// <summary>The default hidden widths (paper App. F.2; the paper's Fig. 4 MLP is 4000, 1000, 4000).</summary>
+    public static readonly IReadOnlyList<int> DefaultHidden = [500, 300, 100];
+
+    /// <summary>The default SGD step η, chosen on a grid of powers of two (samples/Mlp/RESULTS.md).</summary>
+    public const double DefaultSgdStep = 0.25;
+
+    /// <summary>The default MorSGD α, chosen on a grid of powers of two with <see cref="DefaultGamma"/> (samples/Mlp/RESULTS.md).</summary>
+    public const double DefaultAlpha = 1.0 / 256;
+
+    /// <summary>The default MorSGD γ, chosen on a grid of powers of two (samples/Mlp/RESULTS.md).</summary>
+    public const double DefaultGamma = 4;
+
+    /// <summary>The paper's MorSGD α for the MLP (App. E.2.2).</summary>
+    public const double PaperAlpha = 2;
+
+    /// <summary>The paper's MorSGD γ for the MLP (App. E.2.2).</summary>
+    public const double PaperGamma = 1;
+
+    /// <summary>The paper's μ (App. E.1.2).</summary>
+    public const double PaperL2 = 1e-6;
+
+    /// <summary>The placeholder in <see cref="CheckpointPath"/> replaced by the method's name.</summary>
+    public const string MethodPlaceholder = "{method}";
+
+    /// <summary>The checkpoint file of <paramref name="method"/>.</summary>
+    public string CheckpointOf(TrainingMethod method) => CheckpointPath.Replace(MethodPlaceholder, Names.Of(method), StringComparison.Ordinal);
+
+    /// <summary>The inner solver these settings describe.</summary>
+    public InnerSolver<float> CreateSolver() => Solver switch
+    {
+        InnerSolverKind.TwoStep => new TwoStepSolver<float>(),
+        InnerSolverKind.GradientDescent => new GradientDescentSolver<float>(SolverSteps ?? 10) { RelativeTolerance = (float)(SolverTolerance ?? 0) },
+        InnerSolverKind.Lbfgs => SolverTolerance is double tolerance
+            ? new LbfgsSolver<float> { MaxIterations = SolverSteps ?? 100, RelativeTolerance = (float)tolerance }
+            : new LbfgsSolver<float> { MaxIterations = SolverSteps ?? 100 },
+        _ => throw new ArgumentOutOfRangeException(nameof(Solver), Solver, null),
+    };
+
+    /// <summary>
+    /// The settings a checkpoint of <paramref name="method"/> records and a resumed run must repeat (everything that
+    /// changes the sequence of parameters), as key/value pairs formatted with the invariant culture.
+    /// </summary>
+    public SortedDictionary<string, string> TrainingKeys(TrainingMethod method)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var keys = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["method"] = Names.Of(method),
+            ["loss"] = Names.Of(Loss),
+            ["batch"] = BatchSize.ToString(inv),
+            ["seed"] = Seed.ToString(inv),
+            ["train-limit"] = TrainLimit?.ToString(inv) ?? "all",
+            ["l2"] = L2.ToString("R", inv),
+        };
+        if (method == TrainingMethod.Sgd)
+        {
+            keys["sgd-step"] = SgdStep.ToString("R", inv);
+        }
+        else
+        {
+            keys["alpha"] = Alpha.ToString("R", inv);
+            keys["gamma"] = Gamma.ToString("R", inv);
+            keys["solver"] = Names.Of(Solver);
+            keys["solver-steps"] = SolverSteps?.ToString(inv) ?? "default";
+            keys["solver-tolerance"] = SolverTolerance?.ToString("R", inv) ?? "default";
+        }
+
+        return keys;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using MoreauGen.Data;
+
+namespace MoreauGen.Samples.Mlp;
+
+/// <summary>
+/// The multi-layer perceptron of paper §4 / App. E.1.2: hidden layers affine + ReLU (<see cref="Dense"/>), an affine
+/// output layer (<see cref="Affine"/>) giving one score per class, all parameters in one flat float vector
+/// (layer after layer, each W row-major then b).
+/// </summary>
+public sealed class Network
+{
+    /// <summary>Builds the network <paramref name="inputs"/> → <paramref name="hidden"/>… → <paramref name="classes"/>.</summary>
+    /// <exception cref="ArgumentException">A size is not positive.</exception>
+    public Network(int inputs, IReadOnlyList<int> hidden, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        int[] sizes = [inputs, .. hidden, classes];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (sizes[i] < 1)
+                throw new ArgumentException($"Layer widths must be positive: {string.Join('-', sizes)}.", nameof(hidden));
+        }
+
+        Sizes = sizes;
+        var layers = new IMoreauLayer<float>[sizes.Length - 1];
+        var names = new string[layers.Length];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            bool output = l == layers.Length - 1;
+            layers[l] = output ? new Affine(sizes[l], sizes[l + 1]) : new Dense(sizes[l], sizes[l + 1]);
+            names[l] = string.Create(CultureInfo.InvariantCulture, $"{(output ? "Affine" : "Dense")} {sizes[l]}→{sizes[l + 1]}");
+        }
+
+        Chain = new Chain<float>(layers, names);
+    }
+
+    /// <summary>The widths from the input to the output, e.g. 784, 500, 300, 100, 10.</summary>
+    public IReadOnlyList<int> Sizes { get; }
+
+    /// <summary>The chain of layers x_t = φ_t(w_t, x_{t−1}).</summary>
+    public Chain<float> Chain { get; }
+
+    /// <summary>|w|, the number of parameters.</summary>
+    public int ParameterCount => Chain.ParameterCount;
+
+    /// <summary>The shape signature stored in checkpoints, e.g. "784-500-300-100-10".</summary>
+    public string Shape => Checkpoint.ShapeOf([.. Sizes]);
+
+    /// <summary>
+    /// The initial parameters for <paramref name="seed"/>: every weight and bias of a layer with fan-in n drawn from
+    /// U(−1/√n, 1/√n) (the default of PyTorch's <c>nn.Linear</c>), from a SplitMix64 stream that depends on the seed only.
+    /// </summary>
+    public float[] InitialParameters(int seed)
+    {
+        float[] w = Chain.CreateParameters();
+        ulong state = 0x5EED_0000_0000_0000UL ^ (ulong)(uint)seed;
+        for (int l = 0; l < Chain.Length; l++)
+        {
+            Span<float> layer = Chain.Parameters(w.AsSpan(), l);
+            float bound = 1f / MathF.Sqrt(Sizes[l]);
+            for (int i = 0; i < layer.Length; i++)
+                layer[i] = bound * (2f * Uniform(ref state) - 1f);
+        }
+
+        return w;
+    }
+
+    /// <summary>A uniform float in [0, 1) from a SplitMix64 step (24 random bits).</summary>
+    private static float Uniform(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 40) * (1f / (1 << 24));
+    }
+}
+
+/// <summary>The loss and accuracy of a network over a whole data set.</summary>
+/// <param name="Loss">The mean of L over the samples (the objective h of the whole set, without the ℓ2 term).</param>
+/// <param name="Accuracy">The fraction of samples whose highest score is their label, in [0, 1].</param>
+public readonly record struct Evaluation(double Loss, double Accuracy);
+
+/// <summary>
+/// Evaluates a network on a data set in chunks (forward passes without tapes, into buffers allocated once): the mean
+/// loss and the accuracy. Not safe to use from two threads at once.
+/// </summary>
+public sealed class Evaluator
+{
+    private readonly Network _network;
+    private readonly ClassificationObjective _objective;
+    private readonly float[] _even, _odd;
+    private readonly int _chunk;
+
+    /// <summary>An evaluator of <paramref name="network"/> with the loss <paramref name="objective"/>, <paramref name="chunk"/> samples per forward pass.</summary>
+    public Evaluator(Network network, ClassificationObjective objective, int chunk = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        _network = network;
+        _objective = objective;
+        _chunk = chunk;
+        int widest = network.Sizes.Skip(1).Max();
+        _even = new float[checked(chunk * widest)];
+        _odd = new float[checked(chunk * widest)];
+    }
+
+    /// <summary>The loss and accuracy of the network at parameters <paramref name="w"/> on <paramref name="data"/>.</summary>
+    public Evaluation Evaluate(ReadOnlySpan<float> w, LabeledDataset<float> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Chain<float> chain = _network.Chain;
+        if (data.FeatureCount != chain.InputCount)
+            throw new ArgumentException($"The data have {data.FeatureCount} features per sample; the network reads {chain.InputCount}.", nameof(data));
+        int classes = chain.OutputCount;
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < data.Count; start += _chunk)
+        {
+            int m = Math.Min(_chunk, data.Count - start);
+            ReadOnlySpan<float> x = data.Features.AsSpan(start * data.FeatureCount, m * data.FeatureCount);
+            for (int l = 0; l < chain.Length; l++)
+            {
+                Span<float> y = (l % 2 == 0 ? _even : _odd).AsSpan(0, m * chain[l].OutputCount);
+                chain[l].Forward(chain.Parameters(w, l), x, y);
+                x = y;
+            }
+
+            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, m);
+            lossSum += (double)_objective.Loss(x, labels, Span<float>.Empty) * m;
+            for (int i = 0; i < m; i++)
+            {
+                ReadOnlySpan<float> scores = x.Slice(i * classes, classes);
+                int best = 0;
+                for (int j = 1; j < classes; j++)
+                {
+                    if (scores[j] > scores[best])
+                        best = j;
+                }
+
+                if (best == labels[i])
+                    correct++;
+            }
+        }
+
+        return data.Count == 0 ? new Evaluation(double.NaN, double.NaN) : new Evaluation(lossSum / data.Count, (double)correct / data.Count);
+    }
+}

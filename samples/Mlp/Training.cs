@@ -1,0 +1,338 @@
+using System.Diagnostics;
+using System.Globalization;
+using MoreauGen.Data;
+using MoreauGen.Samples.Common;
+
+namespace MoreauGen.Samples.Mlp;
+
+/// <summary>The state of the network after one epoch (epoch 0: the initial parameters).</summary>
+/// <param name="Epoch">Epochs completed.</param>
+/// <param name="TrainLoss">Mean loss over the whole training set (h of the training set, without the ℓ2 term).</param>
+/// <param name="TrainAccuracy">Fraction of training samples classified correctly.</param>
+/// <param name="TestLoss">Mean loss over the test set.</param>
+/// <param name="TestAccuracy">Fraction of test samples classified correctly.</param>
+/// <param name="TrainSeconds">Wall time of the epoch's training steps (0 for epoch 0).</param>
+/// <param name="EvalSeconds">Wall time of evaluating both sets after the epoch.</param>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy,
+                                 double TrainSeconds, double EvalSeconds)
+{
+    /// <summary>The record as one field of a checkpoint's history (invariant culture, round-trip).</summary>
+    public string Encode()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return string.Join(',', Epoch.ToString(inv), TrainLoss.ToString("R", inv), TrainAccuracy.ToString("R", inv),
+                           TestLoss.ToString("R", inv), TestAccuracy.ToString("R", inv), TrainSeconds.ToString("R", inv),
+                           EvalSeconds.ToString("R", inv));
+    }
+
+    /// <summary>Parses <see cref="Encode"/>'s text; null if it is not such a record.</summary>
+    public static EpochRecord? Decode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] parts = text.Split(',');
+        var inv = CultureInfo.InvariantCulture;
+        var values = new double[6];
+        if (parts.Length != 7 || !int.TryParse(parts[0], NumberStyles.None, inv, out int epoch))
+            return null;
+        for (int i = 0; i < 6; i++)
+        {
+            if (!double.TryParse(parts[i + 1], NumberStyles.Float, inv, out values[i]))
+                return null;
+        }
+
+        return new EpochRecord(epoch, values[0], values[1], values[2], values[3], values[4], values[5]);
+    }
+}
+
+/// <summary>The training of one method: its epochs, where it started, and how it ended.</summary>
+public sealed class MethodRun
+{
+    internal MethodRun(TrainingMethod method, MlpSettings settings, string checkpoint)
+    {
+        Method = method;
+        Step = method == TrainingMethod.Sgd ? settings.SgdStep : settings.Alpha;
+        Gamma = method == TrainingMethod.MorSgd ? settings.Gamma : null;
+        CheckpointPath = checkpoint;
+    }
+
+    /// <summary>The method.</summary>
+    public TrainingMethod Method { get; }
+
+    /// <summary>SGD's η or MorSGD's α.</summary>
+    public double Step { get; }
+
+    /// <summary>MorSGD's γ; null for SGD.</summary>
+    public double? Gamma { get; }
+
+    /// <summary>The checkpoint file written after every epoch.</summary>
+    public string CheckpointPath { get; }
+
+    /// <summary>One record per epoch, from epoch 0 (the initial parameters) on; those before <see cref="ResumedFrom"/> come from the checkpoint.</summary>
+    public List<EpochRecord> Epochs { get; } = [];
+
+    /// <summary>The epoch the run resumed from (0 for a fresh run).</summary>
+    public int ResumedFrom { get; internal set; }
+
+    /// <summary>Why training stopped early (a NaN or an infinity), or null.</summary>
+    public string? Failure { get; internal set; }
+
+    /// <summary>For MorSGD: inner-solver function evaluations per step, averaged over the steps of this run; NaN for SGD.</summary>
+    public double EvaluationsPerStep { get; internal set; } = double.NaN;
+
+    /// <summary>For MorSGD: steps in which some inner solve's line search failed (it then takes its best point).</summary>
+    public long StepsWithSolverFailures { get; internal set; }
+
+    /// <summary>The smallest training loss up to and including each epoch (paper Fig. 4's y-axis).</summary>
+    public double[] BestTrainLoss() => RunningBest(Epochs.Select(e => e.TrainLoss), Math.Min);
+
+    /// <summary>The highest test accuracy up to and including each epoch.</summary>
+    public double[] BestTestAccuracy() => RunningBest(Epochs.Select(e => e.TestAccuracy), Math.Max);
+
+    private static double[] RunningBest(IEnumerable<double> values, Func<double, double, double> better)
+    {
+        var result = new List<double>();
+        double best = double.NaN;
+        foreach (double value in values)
+        {
+            best = double.IsNaN(best) ? value : double.IsNaN(value) ? best : better(best, value);
+            result.Add(best);
+        }
+
+        return [.. result];
+    }
+}
+
+/// <summary>
+/// Trains the network with each method from the same initial parameters (or from each method's checkpoint),
+/// evaluating the whole training and test sets after every epoch and saving a checkpoint.
+/// </summary>
+public static class Training
+{
+    /// <summary>The checkpoint metadata key holding the number of epochs completed.</summary>
+    public const string EpochKey = "epoch";
+
+    /// <summary>The checkpoint metadata key holding the per-epoch records.</summary>
+    public const string HistoryKey = "history";
+
+    /// <summary>The checkpoint metadata key naming the program that wrote it.</summary>
+    public const string SampleKey = "sample";
+
+    private const string SampleName = "moreaugen-mlp";
+
+    /// <summary>A method's starting point: parameters and, when resumed, the checkpoint's history.</summary>
+    public sealed record Start(float[] Parameters, IReadOnlyList<EpochRecord> History);
+
+    /// <summary>
+    /// The starting point of each method: the seeded initial parameters, or with <see cref="MlpSettings.Resume"/> the
+    /// method's checkpoint, checked to be intact, for this network and saved with the same training settings.
+    /// </summary>
+    /// <exception cref="DataFileException">A checkpoint is missing, corrupt, for another network, or saved with other settings (the message says which and what to do).</exception>
+    public static IReadOnlyDictionary<TrainingMethod, Start> Prepare(MlpSettings settings, Network network)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(network);
+        var starts = new Dictionary<TrainingMethod, Start>();
+        foreach (TrainingMethod method in settings.Methods)
+        {
+            if (!settings.Resume)
+            {
+                starts[method] = new Start(network.InitialParameters(settings.Seed), []);
+                continue;
+            }
+
+            string path = settings.CheckpointOf(method);
+            if (!File.Exists(path))
+                throw new DataFileException(path, DataFileProblem.Missing,
+                    $"Cannot resume {Names.Display(method)}: checkpoint '{path}' does not exist. Run without --resume to start afresh, or give the checkpoint's path with --checkpoint.");
+            float[] w = new float[network.ParameterCount];
+            CheckpointInfo info = Checkpoint.Load<float>(path, network.Shape, w);
+            starts[method] = new Start(w, ReadHistory(info, settings, method));
+        }
+
+        return starts;
+    }
+
+    /// <summary>Runs every method of <paramref name="settings"/> on <paramref name="data"/>, showing progress (one task per method).</summary>
+    public static IReadOnlyList<MethodRun> Run(MlpSettings settings, Network network, TrainTestSplit<float> data,
+                                               IReadOnlyDictionary<TrainingMethod, Start> starts, ConsoleProgress? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(starts);
+        var batches = new MiniBatches<float>(data.Train, settings.BatchSize, (ulong)(uint)settings.Seed);
+        var runs = new List<MethodRun>();
+        var tasks = new Dictionary<TrainingMethod, ProgressItem>();
+        foreach (TrainingMethod method in settings.Methods)
+        {
+            IReadOnlyList<EpochRecord> history = starts[method].History;
+            int remaining = settings.Epochs - (history.Count == 0 ? 0 : history[^1].Epoch);
+            if (progress is not null && remaining > 0)
+                tasks[method] = progress.AddTask($"{Names.Display(method)}: {remaining} epochs", (double)remaining * batches.BatchCount);
+        }
+
+        foreach (TrainingMethod method in settings.Methods)
+            runs.Add(Train(settings, network, data, batches, method, starts[method], tasks.GetValueOrDefault(method)));
+        return runs;
+    }
+
+    private static MethodRun Train(MlpSettings settings, Network network, TrainTestSplit<float> data, MiniBatches<float> batches,
+                                   TrainingMethod method, Start start, ProgressItem? task)
+    {
+        var run = new MethodRun(method, settings, settings.CheckpointOf(method));
+        float[] w = start.Parameters;
+        int classes = network.Chain.OutputCount;
+        var evaluator = new Evaluator(network, ClassificationObjective.Create(settings.Loss, classes, 1000));
+        if (start.History.Count == 0)
+        {
+            run.Epochs.Add(Evaluate(0, 0, evaluator, w, data));
+        }
+        else
+        {
+            run.Epochs.AddRange(start.History);
+            run.ResumedFrom = start.History[^1].Epoch;
+        }
+
+        ChainOptimizer<float> optimizer = method == TrainingMethod.Sgd
+            ? new GradientDescent<float>(network.Chain, (float)settings.SgdStep, (float)settings.L2)
+            : new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant((float)settings.Alpha, (float)settings.Gamma),
+                                               settings.CreateSolver(), (float)settings.L2);
+        var objective = ClassificationObjective.Create(settings.Loss, classes, settings.BatchSize);
+        var source = new BatchSource(batches, objective, task, optimizer as MoreauGradientDescent<float>);
+        string inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+        for (int epoch = run.Epochs[^1].Epoch + 1; epoch <= settings.Epochs; epoch++)
+        {
+            if (task is not null)
+                task.Description = inv($"{Names.Display(method)}: epoch {epoch}/{settings.Epochs}");
+            batches.StartEpoch(epoch - 1);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                optimizer.Epoch(w, source);
+                source.EndEpoch();
+            }
+            catch (NonFiniteValueException e)
+            {
+                run.Failure = inv($"stopped in epoch {epoch} at batch {e.Iteration}: {e.Message}");
+                break;
+            }
+
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            run.Epochs.Add(Evaluate(epoch, trainSeconds, evaluator, w, data));
+            SaveCheckpoint(settings, network, method, run, w);
+        }
+
+        if (source.Steps > 0)
+        {
+            run.EvaluationsPerStep = method == TrainingMethod.MorSgd ? (double)source.Evaluations / source.Steps : double.NaN;
+            run.StepsWithSolverFailures = source.StepsWithFailures;
+        }
+
+        task?.Complete();
+        return run;
+    }
+
+    private static EpochRecord Evaluate(int epoch, double trainSeconds, Evaluator evaluator, float[] w, TrainTestSplit<float> data)
+    {
+        var clock = Stopwatch.StartNew();
+        Evaluation train = evaluator.Evaluate(w, data.Train);
+        Evaluation test = evaluator.Evaluate(w, data.Test);
+        return new EpochRecord(epoch, train.Loss, train.Accuracy, test.Loss, test.Accuracy, trainSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Saves the parameters after an epoch, with the training settings and the history so far (atomically: a crash keeps the previous file).</summary>
+    private static void SaveCheckpoint(MlpSettings settings, Network network, TrainingMethod method, MethodRun run, float[] w)
+    {
+        SortedDictionary<string, string> metadata = settings.TrainingKeys(method);
+        metadata[SampleKey] = SampleName;
+        metadata[EpochKey] = run.Epochs[^1].Epoch.ToString(CultureInfo.InvariantCulture);
+        metadata[HistoryKey] = string.Join(';', run.Epochs.Select(e => e.Encode()));
+        Checkpoint.Save<float>(run.CheckpointPath, w, network.Shape, metadata);
+    }
+
+    private static List<EpochRecord> ReadHistory(CheckpointInfo info, MlpSettings settings, TrainingMethod method)
+    {
+        string path = info.Path;
+        IReadOnlyDictionary<string, string> metadata = info.Metadata;
+        if (!metadata.TryGetValue(SampleKey, out string? sample) || sample != SampleName)
+            throw new DataFileException(path, DataFileProblem.Malformed,
+                $"Checkpoint '{path}' was not written by this sample (it has no training history): start afresh without --resume, or use another --checkpoint path.");
+
+        var differences = new List<string>();
+        foreach (var (key, expected) in settings.TrainingKeys(method))
+        {
+            string saved = metadata.GetValueOrDefault(key) ?? "(none)";
+            if (saved != expected)
+                differences.Add($"{key} {saved} (this run: {expected})");
+        }
+
+        if (differences.Count > 0)
+            throw new DataFileException(path, DataFileProblem.ShapeMismatch,
+                $"Checkpoint '{path}' was saved by another training run: {string.Join(", ", differences)}. Resume with the same settings, "
+                + "or start afresh without --resume (or with another --checkpoint path).");
+
+        var history = new List<EpochRecord>();
+        string text = metadata.GetValueOrDefault(HistoryKey) ?? "";
+        foreach (string field in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            EpochRecord? record = EpochRecord.Decode(field);
+            if (record is null || record.Epoch != history.Count)
+                throw new DataFileException(path, DataFileProblem.Malformed,
+                    $"Checkpoint '{path}' has an unreadable training history (epoch record {history.Count}): start afresh without --resume.");
+            history.Add(record);
+        }
+
+        if (history.Count == 0 || !metadata.TryGetValue(EpochKey, out string? epochText) || epochText != history[^1].Epoch.ToString(CultureInfo.InvariantCulture))
+            throw new DataFileException(path, DataFileProblem.Malformed,
+                $"Checkpoint '{path}' has an unreadable training history (its epoch count disagrees with its records): start afresh without --resume.");
+        return history;
+    }
+
+    /// <summary>
+    /// The mini-batches of an epoch with the objective's labels set per batch. Counts each step once it is done (when
+    /// the optimiser asks for the next batch, or at <see cref="EndEpoch"/>), with MorSGD's inner-solver work.
+    /// </summary>
+    private sealed class BatchSource(MiniBatches<float> batches, ClassificationObjective objective, ProgressItem? task,
+                                     MoreauGradientDescent<float>? moreau) : IMiniBatchSource<float>
+    {
+        private bool _pending;
+
+        public int BatchCount => batches.BatchCount;
+
+        public long Steps { get; private set; }
+
+        public long Evaluations { get; private set; }
+
+        public long StepsWithFailures { get; private set; }
+
+        public ReadOnlySpan<float> Batch(int index, out IMoreauObjective<float> batchObjective)
+        {
+            EndStep();
+            MiniBatch<float> batch = batches.GetBatch(index);
+            objective.SetLabels(batch.Labels);
+            batchObjective = objective;
+            _pending = true;
+            return batch.Features;
+        }
+
+        /// <summary>Counts the last step of an epoch that completed.</summary>
+        public void EndEpoch() => EndStep();
+
+        private void EndStep()
+        {
+            if (!_pending)
+                return;
+            _pending = false;
+            Steps++;
+            if (moreau is not null)
+            {
+                InnerSolveStatistics<float> statistics = moreau.Oracle.LastStatistics;
+                Evaluations += statistics.Evaluations;
+                if (statistics.Failures > 0)
+                    StepsWithFailures++;
+            }
+
+            task?.Increment();
+        }
+    }
+}
