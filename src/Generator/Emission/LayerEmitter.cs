@@ -857,7 +857,7 @@ namespace MoreauGen.Generator.Emission
                 spans[SpanRole.Tape] = name;
             }
 
-            /// <summary>A temporary of <paramref name="length"/> values: stackalloc when fixed and small, else pooled.</summary>
+            /// <summary>A temporary of <paramref name="length"/> values: a local inline array when fixed and small, else pooled.</summary>
             public Buffer Buffer(string preferred, string length, IrType? elementType = null)
             {
                 string elementName = elementType is null ? owner.t : CSharpPrinter.TypeName(elementType);
