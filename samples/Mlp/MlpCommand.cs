@@ -418,31 +418,9 @@ public static class MlpCommand
     }
 
     /// <summary>A positive finite step written as a decimal (0.25), a fraction (1/4) or a power of two (2^-2).</summary>
-    public static bool TryParseStep(string text, out double step)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var inv = CultureInfo.InvariantCulture;
-        text = text.Trim();
-        step = double.NaN;
-        if (text.StartsWith("2^", StringComparison.Ordinal))
-        {
-            if (int.TryParse(text.AsSpan(2), NumberStyles.AllowLeadingSign, inv, out int e) && Math.Abs(e) <= 1000)
-                step = Math.ScaleB(1.0, e);
-        }
-        else if (text.IndexOf('/') is int slash and > 0)
-        {
-            if (double.TryParse(text.AsSpan(0, slash), NumberStyles.Float, inv, out double numerator)
-                && double.TryParse(text.AsSpan(slash + 1), NumberStyles.Float, inv, out double denominator))
-                step = numerator / denominator;
-        }
-        else if (double.TryParse(text, NumberStyles.Float, inv, out double value))
-        {
-            step = value;
-        }
-
+    public static bool TryParseStep(string text, out double step) =>
         // Steps are used in float: keep them well inside its range.
-        return step is >= 1e-30 and <= 1e30;
-    }
+        SampleCommandLine.TryParseStep(text, out step) && step is >= 1e-30 and <= 1e30;
 
     private static double ParseStep(ArgumentResult result, string name)
     {

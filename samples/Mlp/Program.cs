@@ -1,7 +1,4 @@
-using System.CommandLine;
-using System.CommandLine.Invocation;
 using MoreauGen.Samples.Common;
-using Spectre.Console;
 
 namespace MoreauGen.Samples.Mlp;
 
@@ -19,23 +16,6 @@ public static class Program
     /// errors to <paramref name="error"/> (default: the process's console and standard error).
     /// </summary>
     /// <returns>0 on success; 1 for a bad option (the message says which and why); otherwise an exit code of <see cref="MlpCommand"/>.</returns>
-    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        IAnsiConsole console = output is null ? SampleConsole.Out : SampleConsole.Create(output);
-        output ??= Console.Out;
-        error ??= Console.Error;
-        RootCommand command = MlpCommand.Create(console, error);
-        ParseResult parseResult = command.Parse(args);
-        if (parseResult.Action is ParseErrorAction onError)
-        {
-            // The errors say what is wrong; a one-line hint beats the whole help text after them.
-            onError.ShowHelp = false;
-            int status = parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error });
-            error.WriteLine("Run with --help to see every option.");
-            return status;
-        }
-
-        return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error });
-    }
+    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null) =>
+        SampleCommandLine.Run(MlpCommand.Create, args, output, error);
 }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Globalization;
+using Spectre.Console;
+
+namespace MoreauGen.Samples.Common;
+
+/// <summary>What both samples' command lines share: running a command with short error output, and reading steps.</summary>
+public static class SampleCommandLine
+{
+    /// <summary>
+    /// Parses <paramref name="args"/> with the command <paramref name="create"/> builds and runs it, writing tables,
+    /// progress and help to <paramref name="output"/> and errors to <paramref name="error"/> (default: the process's
+    /// console and standard error). A bad option prints its message and a one-line hint, not the whole help text.
+    /// </summary>
+    /// <param name="create">Builds the sample's root command for a console and an error writer.</param>
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="output">Where tables, progress and help go; null for the process's console.</param>
+    /// <param name="error">Where errors go; null for standard error.</param>
+    /// <returns>The command's exit code: 0 on success, 1 for a bad option, or the sample's own codes.</returns>
+    public static int Run(Func<IAnsiConsole, TextWriter, RootCommand> create, IReadOnlyList<string> args, TextWriter? output, TextWriter? error)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(args);
+        IAnsiConsole console = output is null ? SampleConsole.Out : SampleConsole.Create(output);
+        output ??= Console.Out;
+        error ??= Console.Error;
+        ParseResult parseResult = create(console, error).Parse(args);
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        if (parseResult.Action is ParseErrorAction onError)
+        {
+            // The errors say what is wrong; a one-line hint beats the whole help text after them.
+            onError.ShowHelp = false;
+            int status = parseResult.Invoke(configuration);
+            error.WriteLine("Run with --help to see every option.");
+            return status;
+        }
+
+        return parseResult.Invoke(configuration);
+    }
+
+    /// <summary>
+    /// Reads a step written as a decimal (0.25), a fraction (1/4) or a power of two (2^-2, exponent within ±1000);
+    /// true when it is positive and finite. The samples narrow the range further where they need to.
+    /// </summary>
+    public static bool TryParseStep(string text, out double step)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var inv = CultureInfo.InvariantCulture;
+        text = text.Trim();
+        step = double.NaN;
+        if (text.StartsWith("2^", StringComparison.Ordinal))
+        {
+            if (int.TryParse(text.AsSpan(2), NumberStyles.AllowLeadingSign, inv, out int e) && Math.Abs(e) <= 1000)
+                step = Math.ScaleB(1.0, e);
+        }
+        else if (text.IndexOf('/') is int slash and > 0)
+        {
+            if (double.TryParse(text.AsSpan(0, slash), NumberStyles.Float, inv, out double numerator)
+                && double.TryParse(text.AsSpan(slash + 1), NumberStyles.Float, inv, out double denominator))
+                step = numerator / denominator;
+        }
+        else if (double.TryParse(text, NumberStyles.Float, inv, out double value))
+        {
+            step = value;
+        }
+
+        return step > 0 && double.IsFinite(step);
+    }
+}
