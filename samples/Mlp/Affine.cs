@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace MoreauGen.Samples.Mlp;
 
 /// <summary>
@@ -11,18 +9,20 @@ namespace MoreauGen.Samples.Mlp;
 /// biases; x is m × inputs and y is m × outputs, row-major.
 /// </para>
 /// <para>
-/// φ is affine in w and in x, so both Moreau gradients have closed forms (∇env of an affine function is its
-/// gradient): the layer declares <see cref="IAffineInParameters"/> and <see cref="IAffineInInputs"/>, and the
-/// Moreau back-propagation takes Φw and Φx from <see cref="Pullback"/> instead of an inner solver.
-/// <see cref="SubproblemW"/> and <see cref="SubproblemX"/> are still implemented (for solvers and tests). The
-/// pullback needs no tape: dW = xᵀ·λ, db = Σ_rows λ, dx = λ·Wᵀ.
+/// Only <see cref="Apply"/> is written here; the MoreauGen generator emits the <see cref="IMoreauLayer{T}"/> members
+/// from its body. φ is affine in w and in x, so the generator also declares <see cref="IAffineInParameters"/> and
+/// <see cref="IAffineInInputs"/>: both Moreau gradients have closed forms (∇env of an affine function is its gradient)
+/// and the Moreau back-propagation takes Φw and Φx from the pullback instead of an inner solver. The pullback needs no
+/// tape: dW = xᵀ·λ, db = Σ_rows λ, dx = λ·Wᵀ.
 /// </para>
 /// </remarks>
-public sealed class Affine : IMoreauLayer<float>, IAffineInParameters, IAffineInInputs
+public sealed partial class Affine
 {
     private readonly int _inputs, _outputs;
 
     /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1.</exception>
+    /// <exception cref="OverflowException">The parameter count inputs·outputs + outputs does not fit an int.</exception>
     public Affine(int inputs, int outputs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
@@ -32,128 +32,23 @@ public sealed class Affine : IMoreauLayer<float>, IAffineInParameters, IAffineIn
         _outputs = outputs;
     }
 
-    /// <inheritdoc/>
+    /// <summary>|w| = inputs·outputs + outputs.</summary>
     public int ParameterCount => _inputs * _outputs + _outputs;
 
-    /// <inheritdoc/>
+    /// <summary>|x| of one sample.</summary>
     public int InputCount => _inputs;
 
-    /// <inheritdoc/>
+    /// <summary>|y| of one sample.</summary>
     public int OutputCount => _outputs;
 
-    /// <summary>0: the pullback of an affine map needs nothing from the forward pass.</summary>
-    public int TapeLength(int batch) => 0;
-
-    /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>y = x·W + b for the m samples of <paramref name="x"/> (m × inputs) into <paramref name="y"/> (m × outputs).</summary>
+    [MoreauLayer(Batched = true)]
+    public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
     {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(y, m * _outputs, nameof(y));
-        int weights = _inputs * _outputs;
-        Ops.MatMul(x, w[..weights], y, m, _inputs, _outputs);
-        Ops.AddBias(y, w[weights..], m, _outputs);
-    }
-
-    /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y, Span<float> tape)
-    {
-        LayerSpans.Check(tape, 0, nameof(tape));
-        Forward(w, x, y);
-    }
-
-    /// <inheritdoc/>
-    public void Pullback(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> tape,
-                         ReadOnlySpan<float> lambda, Span<float> gradW, Span<float> gradX)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(tape, 0, nameof(tape));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.CheckOrEmpty(gradW, ParameterCount, nameof(gradW));
-        LayerSpans.CheckOrEmpty(gradX, x.Length, nameof(gradX));
-        Reverse(w, x, lambda, m, gradW, gradX);
-    }
-
-    /// <inheritdoc/>
-    public float SubproblemW(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda,
-                             ReadOnlySpan<float> v, Span<float> grad)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.Check(v, ParameterCount, nameof(v));
-        LayerSpans.CheckOrEmpty(grad, ParameterCount, nameof(grad));
-        float[] shiftedBuffer = ArrayPool<float>.Shared.Rent(ParameterCount);
-        float[] buffer = ArrayPool<float>.Shared.Rent(m * _outputs);
-        try
-        {
-            Span<float> shifted = shiftedBuffer.AsSpan(0, ParameterCount);
-            Ops.Add(w, v, shifted);
-            Span<float> y = buffer.AsSpan(0, m * _outputs);
-            Forward(shifted, x, y);
-            float value = Ops.Dot(lambda, y) + 0.5f * Ops.Dot(v, v);
-            if (!grad.IsEmpty)
-            {
-                // The gradient of λᵀφ(·, x) does not depend on the parameters.
-                Reverse(w, x, lambda, m, grad, Span<float>.Empty);
-                Ops.Add(grad, v, grad);
-            }
-
-            return value;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(shiftedBuffer);
-        }
-    }
-
-    /// <inheritdoc/>
-    public float SubproblemX(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda,
-                             ReadOnlySpan<float> u, Span<float> grad)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.Check(u, x.Length, nameof(u));
-        LayerSpans.CheckOrEmpty(grad, x.Length, nameof(grad));
-        float[] shiftedBuffer = ArrayPool<float>.Shared.Rent(x.Length);
-        float[] buffer = ArrayPool<float>.Shared.Rent(m * _outputs);
-        try
-        {
-            Span<float> shifted = shiftedBuffer.AsSpan(0, x.Length);
-            Ops.Add(x, u, shifted);
-            Span<float> y = buffer.AsSpan(0, m * _outputs);
-            Forward(w, shifted, y);
-            float value = Ops.Dot(lambda, y) + 0.5f * Ops.Dot(u, u);
-            if (!grad.IsEmpty)
-            {
-                // The gradient of λᵀφ(w, ·) does not depend on the inputs.
-                Reverse(w, x, lambda, m, Span<float>.Empty, grad);
-                Ops.Add(grad, u, grad);
-            }
-
-            return value;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(shiftedBuffer);
-        }
-    }
-
-    /// <summary>gradW = (xᵀ·λ; Σ_rows λ) and gradX = λ·Wᵀ; an empty span skips that gradient.</summary>
-    private void Reverse(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda, int m, Span<float> gradW, Span<float> gradX)
-    {
-        int weights = _inputs * _outputs;
-        if (!gradW.IsEmpty)
-        {
-            Ops.MatMul(x, lambda, gradW[..weights], _inputs, m, _outputs, transposeA: true);
-            Ops.SumRows(lambda, gradW[weights..], m, _outputs);
-        }
-
-        if (!gradX.IsEmpty)
-            Ops.MatMul(lambda, w[..weights], gradX, m, _outputs, _inputs, transposeB: true);
+        int m = x.Length / _inputs;
+        var weights = w[..(_inputs * _outputs)];
+        var bias = w[(_inputs * _outputs)..];
+        Ops.MatMul(x, weights, y, m, _inputs, _outputs);
+        Ops.AddBias(y, bias, m, _outputs);
     }
 }

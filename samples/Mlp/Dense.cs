@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace MoreauGen.Samples.Mlp;
 
 /// <summary>
@@ -12,19 +10,19 @@ namespace MoreauGen.Samples.Mlp;
 /// m × outputs, row-major, with m = x.Length / inputs.
 /// </para>
 /// <para>
-/// Written by hand with <see cref="Ops"/> as the generator is meant to emit it from DESIGN.md's
-/// <c>[MoreauLayer(Batched = true)] Apply</c> (same constructor, sizes and layout, so the generated class can replace
-/// this one): the taped forward keeps the pre-activation z = x·W + b (what the in-place ReLU overwrites);
-/// <see cref="Pullback"/> makes no forward product, only dW = xᵀ·dz and dx = dz·Wᵀ with dz = λ ⊙ 1[z &gt; 0];
-/// <see cref="SubproblemW"/> and <see cref="SubproblemX"/> make one forward product and one reverse product each,
-/// in buffers rented from <see cref="ArrayPool{T}.Shared"/> (nothing is allocated once the pool holds them).
+/// Only <see cref="Apply"/> is written here. The MoreauGen generator emits the <see cref="IMoreauLayer{T}"/> members from
+/// its body at compile time: the forward passes (the taped one keeps what the reverse pass of the in-place ReLU reads),
+/// a pullback with no forward product (dW = xᵀ·dz, db = Σ_rows dz, dx = dz·Wᵀ with dz = λ ⊙ 1[z &gt; 0]), and the Φw
+/// and Φx subproblems with their gradients in buffers rented from the shared array pool.
 /// </para>
 /// </remarks>
-public sealed class Dense : IMoreauLayer<float>
+public sealed partial class Dense
 {
     private readonly int _inputs, _outputs;
 
     /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1.</exception>
+    /// <exception cref="OverflowException">The parameter count inputs·outputs + outputs does not fit an int.</exception>
     public Dense(int inputs, int outputs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
@@ -34,158 +32,24 @@ public sealed class Dense : IMoreauLayer<float>
         _outputs = outputs;
     }
 
-    /// <inheritdoc/>
+    /// <summary>|w| = inputs·outputs + outputs.</summary>
     public int ParameterCount => _inputs * _outputs + _outputs;
 
-    /// <inheritdoc/>
+    /// <summary>|x| of one sample.</summary>
     public int InputCount => _inputs;
 
-    /// <inheritdoc/>
+    /// <summary>|y| of one sample.</summary>
     public int OutputCount => _outputs;
 
-    /// <summary>The pre-activation z = x·W + b: m × outputs values.</summary>
-    public int TapeLength(int batch) => checked(batch * _outputs);
-
-    /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>y = relu(x·W + b) for the m samples of <paramref name="x"/> (m × inputs) into <paramref name="y"/> (m × outputs).</summary>
+    [MoreauLayer(Batched = true)]
+    public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
     {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(y, m * _outputs, nameof(y));
-        int weights = _inputs * _outputs;
-        Ops.MatMul(x, w[..weights], y, m, _inputs, _outputs);
-        Ops.AddBias(y, w[weights..], m, _outputs);
-        Ops.Relu<float>(y, y);
-    }
-
-    /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y, Span<float> tape)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(y, m * _outputs, nameof(y));
-        LayerSpans.Check(tape, m * _outputs, nameof(tape));
-        int weights = _inputs * _outputs;
-        Ops.MatMul(x, w[..weights], tape, m, _inputs, _outputs);
-        Ops.AddBias(tape, w[weights..], m, _outputs);
-        Ops.Relu<float>(tape, y);
-    }
-
-    /// <inheritdoc/>
-    public void Pullback(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> tape,
-                         ReadOnlySpan<float> lambda, Span<float> gradW, Span<float> gradX)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(tape, m * _outputs, nameof(tape));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.CheckOrEmpty(gradW, ParameterCount, nameof(gradW));
-        LayerSpans.CheckOrEmpty(gradX, x.Length, nameof(gradX));
-        if (gradW.IsEmpty && gradX.IsEmpty)
-            return;
-        float[] buffer = ArrayPool<float>.Shared.Rent(m * _outputs);
-        try
-        {
-            Span<float> dz = buffer.AsSpan(0, m * _outputs);
-            Ops.ReluBackward(tape, lambda, dz);
-            Reverse(w, x, dz, m, gradW, gradX);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
-
-    /// <inheritdoc/>
-    public float SubproblemW(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda,
-                             ReadOnlySpan<float> v, Span<float> grad)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.Check(v, ParameterCount, nameof(v));
-        LayerSpans.CheckOrEmpty(grad, ParameterCount, nameof(grad));
-        float[] shiftedBuffer = ArrayPool<float>.Shared.Rent(ParameterCount);
-        float[] buffer = ArrayPool<float>.Shared.Rent(m * _outputs);
-        try
-        {
-            Span<float> shifted = shiftedBuffer.AsSpan(0, ParameterCount);
-            Ops.Add(w, v, shifted);
-            Span<float> dz = buffer.AsSpan(0, m * _outputs);
-            float value = ForwardValue(shifted, x, lambda, dz, m) + 0.5f * Ops.Dot(v, v);
-            if (!grad.IsEmpty)
-            {
-                Reverse(shifted, x, dz, m, grad, Span<float>.Empty);
-                Ops.Add(grad, v, grad);
-            }
-
-            return value;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(shiftedBuffer);
-        }
-    }
-
-    /// <inheritdoc/>
-    public float SubproblemX(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda,
-                             ReadOnlySpan<float> u, Span<float> grad)
-    {
-        int m = LayerSpans.Batch(x, _inputs);
-        LayerSpans.Check(w, ParameterCount, nameof(w));
-        LayerSpans.Check(lambda, m * _outputs, nameof(lambda));
-        LayerSpans.Check(u, x.Length, nameof(u));
-        LayerSpans.CheckOrEmpty(grad, x.Length, nameof(grad));
-        float[] shiftedBuffer = ArrayPool<float>.Shared.Rent(x.Length);
-        float[] buffer = ArrayPool<float>.Shared.Rent(m * _outputs);
-        try
-        {
-            Span<float> shifted = shiftedBuffer.AsSpan(0, x.Length);
-            Ops.Add(x, u, shifted);
-            Span<float> dz = buffer.AsSpan(0, m * _outputs);
-            float value = ForwardValue(w, shifted, lambda, dz, m) + 0.5f * Ops.Dot(u, u);
-            if (!grad.IsEmpty)
-            {
-                Reverse(w, shifted, dz, m, Span<float>.Empty, grad);
-                Ops.Add(grad, u, grad);
-            }
-
-            return value;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(shiftedBuffer);
-        }
-    }
-
-    /// <summary>
-    /// λᵀrelu(x·W + b), leaving dz = λ ⊙ 1[x·W + b &gt; 0] in <paramref name="dz"/> (m × outputs). The value is
-    /// Σ λ ⊙ relu(z), taken before relu(z) is overwritten by dz (both have the sign pattern of z).
-    /// </summary>
-    private float ForwardValue(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> lambda, Span<float> dz, int m)
-    {
-        int weights = _inputs * _outputs;
-        Ops.MatMul(x, w[..weights], dz, m, _inputs, _outputs);
-        Ops.AddBias(dz, w[weights..], m, _outputs);
-        Ops.Relu<float>(dz, dz);
-        float value = Ops.Dot(lambda, dz);
-        Ops.ReluBackward(dz, lambda, dz);
-        return value;
-    }
-
-    /// <summary>gradW = (xᵀ·dz; Σ_rows dz) and gradX = dz·Wᵀ; an empty span skips that gradient.</summary>
-    private void Reverse(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, int m, Span<float> gradW, Span<float> gradX)
-    {
-        int weights = _inputs * _outputs;
-        if (!gradW.IsEmpty)
-        {
-            Ops.MatMul(x, dz, gradW[..weights], _inputs, m, _outputs, transposeA: true);
-            Ops.SumRows(dz, gradW[weights..], m, _outputs);
-        }
-
-        if (!gradX.IsEmpty)
-            Ops.MatMul(dz, w[..weights], gradX, m, _outputs, _inputs, transposeB: true);
+        int m = x.Length / _inputs;
+        var weights = w[..(_inputs * _outputs)];
+        var bias = w[(_inputs * _outputs)..];
+        Ops.MatMul(x, weights, y, m, _inputs, _outputs);
+        Ops.AddBias(y, bias, m, _outputs);
+        Ops.Relu(y, y);
     }
 }

@@ -1,7 +1,7 @@
-namespace MoreauGen.Samples.Mlp;
+namespace MoreauGen.Benchmarks.Mlp;
 
-/// <summary>The length checks the layers make at entry: an <see cref="ArgumentException"/> naming the span.</summary>
-internal static class LayerSpans
+/// <summary>The length checks the hand-written MLP layers make at entry: an <see cref="ArgumentException"/> naming the span.</summary>
+internal static class HandWrittenLayerSpans
 {
     /// <summary>The batch size m of <paramref name="x"/>, which must hold a whole, positive number of samples of <paramref name="inputs"/> values.</summary>
     public static int Batch(ReadOnlySpan<float> x, int inputs)
