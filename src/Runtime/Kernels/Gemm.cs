@@ -146,7 +146,7 @@ internal static unsafe class Gemm
     /// within ±3% of each other on the benchmark shapes.
     /// The AVX2 float kernel takes KC = 384 (a 24 KB B̃ panel and a 9 KB Ã panel, still inside L1): against
     /// OpenBLAS at 4000×4000×256 (k = 4000, so C is re-read and re-written once per KC block) KC = 256 measured
-    /// 1.06 of OpenBLAS's time on one core and KC = 384 0.99 (benchmarks/RESULTS.md).
+    /// 1.05–1.08 of OpenBLAS's time on one core and KC = 384 0.99–1.02 (benchmarks/RESULTS.md, run 4).
     /// </remarks>
     public static GemmBlocking DefaultBlocking<T>(GemmKernel kernel)
         where T : unmanaged
