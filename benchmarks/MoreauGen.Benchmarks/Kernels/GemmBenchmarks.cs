@@ -26,7 +26,7 @@ public sealed record GemmShape(int M, int K, int N, bool TransposeA = false, boo
 public class GemmBenchmarks
 {
     private float[] _a = [], _b = [], _c = [];
-    private GemmOptions _options, _avx2Options;
+    private GemmOptions _options, _avx2Options, _avx2TilesKc256Options;
 
     private sealed class Config : ManualConfig
     {
@@ -71,6 +71,11 @@ public class GemmBenchmarks
         _c = new float[Shape.M * Shape.N];
         _options = new GemmOptions { MaxThreads = Threads };
         _avx2Options = new GemmOptions { MaxThreads = Threads, Kernel = GemmKernel.Avx2 };
+        _avx2TilesKc256Options = _avx2Options with
+        {
+            Split = GemmSplit.Tiles,
+            Blocking = new GemmBlocking(MC: 240, KC: 256, NC: 4096),
+        };
         if (OpenBlas.IsAvailable)
         {
             OpenBlas.SetThreads(Threads);
@@ -98,4 +103,12 @@ public class GemmBenchmarks
     [Benchmark(Description = "MatMul AVX2")]
     public void MatMulAvx2() =>
         Gemm.Multiply<float>(_a, _b, _c, Shape.M, Shape.K, Shape.N, Shape.TransposeA, Shape.TransposeB, false, _avx2Options);
+
+    /// <summary>
+    /// The AVX2 kernel with the earlier schedule, for comparison in the same run: KC = 256 and every product
+    /// shared out by tiles (<see cref="GemmSplit.Tiles"/>) instead of the row split tall products now get.
+    /// </summary>
+    [Benchmark(Description = "MatMul AVX2 KC256 tiles")]
+    public void MatMulAvx2TilesKc256() =>
+        Gemm.Multiply<float>(_a, _b, _c, Shape.M, Shape.K, Shape.N, Shape.TransposeA, Shape.TransposeB, false, _avx2TilesKc256Options);
 }

@@ -15,6 +15,24 @@ internal enum GemmKernel
     Avx512,
 }
 
+/// <summary>How the packed GEMM shares one product among several threads.</summary>
+internal enum GemmSplit
+{
+    /// <summary><see cref="Rows"/> when op(A) has enough row blocks for every thread to get two, else <see cref="Tiles"/>.</summary>
+    Auto,
+    /// <summary>
+    /// Every (KC, MC) block is packed by all threads together and its (jr, ir) tiles are shared out; one barrier
+    /// per block. Suits products with few rows.
+    /// </summary>
+    Tiles,
+    /// <summary>
+    /// The threads pack each KC×NC block of B̃ together, then claim whole MC row blocks of op(A), each packed
+    /// into the claiming thread's own Ã and multiplied there; one barrier per B̃ block. Suits tall products
+    /// (e.g. 4000×4000×256, whose 16 column panels give the tile split little to share).
+    /// </summary>
+    Rows,
+}
+
 /// <summary>
 /// Tuning knobs of <see cref="Gemm"/>. The defaults are what <see cref="Ops.MatMul{T}"/> uses; tests set them
 /// to reach every path (each kernel, tiny blocks that cross every block edge, forced threading).
@@ -31,6 +49,9 @@ internal readonly record struct GemmOptions
 
     /// <summary>Largest number of threads (the caller included); 0 for the whole <see cref="WorkerPool"/>.</summary>
     public int MaxThreads { get; init; }
+
+    /// <summary>How several threads share a product.</summary>
+    public GemmSplit Split { get; init; } = GemmSplit.Auto;
 
     /// <summary>Products with fewer rows than this use the unpacked path.</summary>
     public int DirectRowsBelow { get; init; } = 5;
@@ -123,6 +144,9 @@ internal static unsafe class Gemm
     /// (2048 doubles) bounds the shared B̃ block to 4 MB. The blocks are then evened out per product
     /// (<see cref="GemmTask{T, TKernel}.Prepare"/>). Measured on one core: MC 120–480 and KC 192–512 are all
     /// within ±3% of each other on the benchmark shapes.
+    /// The AVX2 float kernel takes KC = 384 (a 24 KB B̃ panel and a 9 KB Ã panel, still inside L1): against
+    /// OpenBLAS at 4000×4000×256 (k = 4000, so C is re-read and re-written once per KC block) KC = 256 measured
+    /// 1.05–1.08 of OpenBLAS's time on one core and KC = 384 0.99–1.02 (benchmarks/RESULTS.md, run 4).
     /// </remarks>
     public static GemmBlocking DefaultBlocking<T>(GemmKernel kernel)
         where T : unmanaged
@@ -131,7 +155,7 @@ internal static unsafe class Gemm
         return kernel switch
         {
             GemmKernel.Avx512 => isFloat ? new GemmBlocking(MC: 240, KC: 256, NC: 4096) : new GemmBlocking(120, 256, 2048),
-            GemmKernel.Avx2 => isFloat ? new GemmBlocking(MC: 240, KC: 256, NC: 4096) : new GemmBlocking(120, 256, 2048),
+            GemmKernel.Avx2 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096) : new GemmBlocking(120, 256, 2048),
             _ => new GemmBlocking(MC: 64, KC: 128, NC: 1024),
         };
     }
@@ -153,7 +177,7 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split);
                     pool.RunReserved(shared);
                 }
                 finally
@@ -166,7 +190,7 @@ internal static unsafe class Gemm
         }
 
         GemmTask<T, TKernel> local = GemmTask<T, TKernel>.Local;
-        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1);
+        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles);
         local.Run(0);
         local.Clear();
     }

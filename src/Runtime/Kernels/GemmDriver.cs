@@ -22,6 +22,7 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// </code>
 /// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
 /// packing of the next block may start while another thread still computes on the current one.
+/// Tall products on several threads take the row split instead (<see cref="GemmSplit.Rows"/>, <see cref="RunRows"/>).
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
 /// </summary>
 internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
@@ -43,6 +44,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private GemmBlocking _blocking;
     private int _threads;
     private nint _aBlock, _bBlock;
+    private bool _rowSplit;
+    private int _rowBlocks;
 
     /// <summary>The calling thread's single-threaded instance.</summary>
     public static GemmTask<T, TKernel> Local => t_local ??= new GemmTask<T, TKernel>();
@@ -52,7 +55,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
-                        GemmBlocking blocking, int threads)
+                        GemmBlocking blocking, int threads, GemmSplit split)
     {
         _a = a; _b = b; _c = c;
         _m = m; _k = k; _n = n;
@@ -66,8 +69,17 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         int kc = _blocking.KC;
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
+        _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
+        _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= 2 * threads));
+        if (_rowSplit)
+        {
+            // As many row blocks as MC requires, rounded up to a multiple of the threads, each an even share of
+            // the MR panels (RowBlock), so the threads finish together when the machine is otherwise idle.
+            _rowBlocks = (_rowBlocks + threads - 1) / threads * threads;
+        }
         int copies = threads > 1 ? 2 : 1;
-        _packA.EnsureCapacity(copies * _aBlock);
+        // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
+        _packA.EnsureCapacity((_rowSplit ? threads : copies) * _aBlock);
         _packB.EnsureCapacity(copies * _bBlock);
         _barrier.Reset(threads);
         _counter.Value = 0;
@@ -85,6 +97,11 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     {
         if (t >= _threads)
             return;
+        if (_rowSplit)
+        {
+            RunRows(t);
+            return;
+        }
 
         int mr = TKernel.MR, nr = TKernel.NR;
         int threads = _threads;
@@ -158,6 +175,73 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                         counterBase += units + threads;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="GemmSplit.Rows"/> schedule of thread <paramref name="t"/>:
+    /// <code>
+    /// for jc in 0..n step NC
+    ///   for pc in 0..k step KC
+    ///     pack B̃ = op(B)[pc.., jc..] (NR-panels claimed by the threads; double-buffered); barrier
+    ///     for each row block claimed by this thread
+    ///       pack its Ã into this thread's buffer, then multiply it by every panel of B̃
+    /// </code>
+    /// Ã never leaves the core that packed it, and there is one barrier per B̃ block instead of one per
+    /// (B̃, Ã) pair. Row blocks are disjoint in C, and successive pc steps are ordered by the barrier.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private void RunRows(int t)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int threads = _threads;
+        T* tile = stackalloc T[mr * nr];
+        T* packA = _packA.Pointer + t * _aBlock;
+        long rowBase = 0, packBase = 0;
+        int bStep = 0;
+        (_, int kcMax, int ncMax) = _blocking;
+        int mrPanelsTotal = (_m + mr - 1) / mr;
+        int rowBlocks = _rowBlocks;
+
+        for (int jc = 0; jc < _n; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, _n - jc);
+            int nrPanels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < _k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, _k - pc);
+                bool accumulate = _accumulate || pc > 0;
+                T* packB = _packB.Pointer + (bStep++ & 1) * _bBlock;
+                for (int u = Claim(ref _packCounter.Value, packBase); u < nrPanels; u = Claim(ref _packCounter.Value, packBase))
+                {
+                    int col0 = u * nr;
+                    GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, jc + col0, Math.Min(nr, nc - col0),
+                                      packB + (nint)u * nr * kc, nr);
+                }
+                packBase += nrPanels + threads;
+                _barrier.SignalAndWait();
+
+                for (int u = Claim(ref _counter.Value, rowBase); u < rowBlocks; u = Claim(ref _counter.Value, rowBase))
+                {
+                    // Block u holds the MR panels [u·P/B, (u+1)·P/B): shares differ by at most one panel.
+                    int firstPanel = (int)((long)u * mrPanelsTotal / rowBlocks);
+                    int endPanel = (int)((long)(u + 1) * mrPanelsTotal / rowBlocks);
+                    if (firstPanel == endPanel)
+                        continue;
+                    int ic = firstPanel * mr;
+                    int mc = Math.Min(_m, endPanel * mr) - ic;
+                    int mrPanels = endPanel - firstPanel;
+                    for (int panel = 0; panel < mrPanels; panel++)
+                    {
+                        int row0 = panel * mr;
+                        GemmPacking.PackA(_a, _m, _k, _transA, ic + row0, Math.Min(mr, mc - row0), pc, kc,
+                                          packA + (nint)panel * mr * kc, mr);
+                    }
+                    ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
+                                 packA, packB, tile);
+                }
+                rowBase += rowBlocks + threads;
             }
         }
     }

@@ -68,6 +68,13 @@ internal readonly unsafe struct Avx2Kernel<T> : IMicroKernel<T> where T : unmana
     public static void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate)
     {
         int w = Vector256<T>.Count;
+        // C is touched only after the k loop: start fetching its 6 rows now (each 64 bytes, maybe over 2 lines),
+        // so the loads and stores at the end do not wait for L3 or memory when C is larger than L2.
+        for (nint i = 0; i < 6; i++)
+        {
+            Sse.Prefetch0(c + i * ldc);
+            Sse.Prefetch0(c + i * ldc + (2 * w - 1));
+        }
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
 

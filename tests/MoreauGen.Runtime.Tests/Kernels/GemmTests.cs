@@ -15,6 +15,8 @@ public sealed class GemmTests
         "avx512-small-blocks",      // packed, blocks far smaller than the sweep: every block edge, 2 threads
         "avx2-small-blocks",
         "portable-small-blocks",
+        "avx2-small-blocks-row-split",   // the row split (per-thread Ã), forced with blocks far smaller than the sweep
+        "avx512-small-blocks-row-split",
         "avx2-default-blocks-1-thread",
         "direct",                   // the unpacked path for every size
     ];
@@ -25,7 +27,11 @@ public sealed class GemmTests
         "avx512-small-blocks" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2),
         "avx2-small-blocks" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2),
         "portable-small-blocks" => Packed(GemmKernel.Portable, new GemmBlocking(MC: 9, KC: 7, NC: 10), threads: 2),
+        "avx2-small-blocks-row-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Rows },
+        "avx512-small-blocks-row-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
         "avx2-default-blocks-1-thread" => Packed(GemmKernel.Avx2, blocking: null, threads: 1),
+        "avx2-default-blocks-2-threads-tiles" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Tiles },
+        "avx2-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
         "avx2-default-blocks-2-threads" => Packed(GemmKernel.Avx2, blocking: null, threads: 2),
         "avx512-default-blocks-2-threads" => Packed(GemmKernel.Avx512, blocking: null, threads: 2),
         "direct" => new GemmOptions { DirectRowsBelow = int.MaxValue },
@@ -114,12 +120,15 @@ public sealed class GemmTests
     [InlineData("ops-default")]
     [InlineData("avx2-default-blocks-1-thread")]
     [InlineData("avx2-default-blocks-2-threads")]
+    [InlineData("avx2-default-blocks-2-threads-tiles")]
+    [InlineData("avx2-default-blocks-2-threads-rows")]
     [InlineData("avx512-default-blocks-2-threads")]
     public void Crosses_every_edge_of_the_production_blocks(string path)
     {
-        // KC = 256 and MC = 240 (float) are crossed by k = 520 and m = 250/490; NC = 4096 by n = 4100.
+        // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
+        // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads.
         var random = new Random(3);
-        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18)];
+        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40)];
         GemmOptions options = Options(path);
         foreach ((int m, int k, int n) in shapes)
         {
