@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Spectre.Console;
 
@@ -37,6 +38,27 @@ public static class SampleCommandLine
         }
 
         return parseResult.Invoke(configuration);
+    }
+
+    /// <summary>
+    /// The value of an option for a validator, or false when the text does not convert to <typeparamref name="T"/>
+    /// (e.g. <c>--epochs 0x</c>). System.CommandLine runs an option's validators even when its value failed to convert,
+    /// and <see cref="OptionResult.GetValueOrDefault{T}"/> then throws; the parser reports the conversion error itself
+    /// ("Cannot parse argument '0x' for option '--epochs' …"), so a validator only has to stay out of its way.
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, out T value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 
     /// <summary>

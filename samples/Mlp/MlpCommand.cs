@@ -196,28 +196,29 @@ public static class MlpCommand
         Range(o.SeedOption, 0, int.MaxValue);
         o.TrainLimitOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is int n && n < 1)
+            if (SampleCommandLine.TryGetValue(result, out int? nValue) && nValue is int n && n < 1)
                 result.AddError($"--train-limit: {n} is out of range; give at least 1 sample.");
         });
         o.SolverStepsOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is int k && k < 1)
+            if (SampleCommandLine.TryGetValue(result, out int? kValue) && kValue is int k && k < 1)
                 result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
         });
         o.SolverToleranceOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is double tol && !(tol >= 0 && double.IsFinite(tol)))
+            if (SampleCommandLine.TryGetValue(result, out double? tolValue) && tolValue is double tol && !(tol >= 0 && double.IsFinite(tol)))
                 result.AddError($"--solver-tolerance: {Text(tol)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-4.");
         });
         o.L2Option.Validators.Add(result =>
         {
-            double mu = result.GetValueOrDefault<double>();
+            if (!SampleCommandLine.TryGetValue(result, out double mu))
+                return;
             if (!(mu >= 0 && double.IsFinite(mu)))
                 result.AddError($"--l2: {Text(mu)} is not an ℓ2 weight; give a finite number ≥ 0, e.g. 1e-6.");
         });
         o.CheckpointOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is string path && path.Trim().Length == 0)
+            if (SampleCommandLine.TryGetValue(result, out string? pathValue) && pathValue is string path && path.Trim().Length == 0)
                 result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
         });
         command.Validators.Add(result =>
@@ -380,7 +381,8 @@ public static class MlpCommand
         option.HelpName = string.Join('|', choices);
         option.Validators.Add(result =>
         {
-            string? value = result.GetValueOrDefault<string>();
+            if (!SampleCommandLine.TryGetValue(result, out string? value))
+                return;
             if (!choices.Contains(value, StringComparer.Ordinal))
                 result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
         });
@@ -391,7 +393,8 @@ public static class MlpCommand
     {
         option.Validators.Add(result =>
         {
-            int value = result.GetValueOrDefault<int>();
+            if (!SampleCommandLine.TryGetValue(result, out int value))
+                return;
             if (value < low || value > high)
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name}: {value} is out of range; give {low} to {high}."));
         });

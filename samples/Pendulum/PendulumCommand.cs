@@ -155,7 +155,9 @@ public static class PendulumCommand
         };
         o.HorizonsOption.Validators.Add(result =>
         {
-            foreach (int horizon in result.GetValueOrDefault<int[]>() ?? [])
+            if (!SampleCommandLine.TryGetValue(result, out int[]? horizons))
+                return;
+            foreach (int horizon in horizons ?? [])
             {
                 if (horizon is < 1 or > 100_000)
                     result.AddError($"--horizons: {horizon} is not a horizon; give numbers of time steps from 1 to 100000.");
@@ -163,18 +165,19 @@ public static class PendulumCommand
         });
         o.IterationsOption.Validators.Add(result =>
         {
-            int k = result.GetValueOrDefault<int>();
+            if (!SampleCommandLine.TryGetValue(result, out int k))
+                return;
             if (k is < 1 or > 100_000)
                 result.AddError($"--iterations: {k} is out of range; give 1 to 100000.");
         });
         o.SolverStepsOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is int k && k < 1)
+            if (SampleCommandLine.TryGetValue(result, out int? kValue) && kValue is int k && k < 1)
                 result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
         });
         o.SolverToleranceOption.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is double tol && !(tol >= 0 && double.IsFinite(tol)))
+            if (SampleCommandLine.TryGetValue(result, out double? tolValue) && tolValue is double tol && !(tol >= 0 && double.IsFinite(tol)))
                 result.AddError($"--solver-tolerance: {tol.ToString(CultureInfo.InvariantCulture)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-8.");
         });
         command.Validators.Add(result =>
@@ -277,7 +280,8 @@ public static class PendulumCommand
         option.HelpName = string.Join('|', choices);
         option.Validators.Add(result =>
         {
-            string? value = result.GetValueOrDefault<string>();
+            if (!SampleCommandLine.TryGetValue(result, out string? value))
+                return;
             if (!choices.Contains(value, StringComparer.Ordinal))
                 result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
         });

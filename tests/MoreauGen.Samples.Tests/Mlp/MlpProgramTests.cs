@@ -134,6 +134,11 @@ public sealed class MlpProgramTests : IDisposable
     [Theory]
     [InlineData("--method", "adam")]
     [InlineData("--epochs", "0")]
+    [InlineData("--epochs", "0x")] // not a number: the validator must not throw
+    [InlineData("--batch", "1.5")]
+    [InlineData("--train-limit", "all")]
+    [InlineData("--solver-tolerance", "tiny")]
+    [InlineData("--l2", "none")]
     [InlineData("--batch", "0")]
     [InlineData("--hidden", "32,,8")]
     [InlineData("--hidden", "wide")]

@@ -96,6 +96,9 @@ public sealed class PendulumProgramTests : IDisposable
     [Theory]
     [InlineData("--method", "sgd")]
     [InlineData("--iterations", "0")]
+    [InlineData("--iterations", "0x")] // not a number: the validator must not throw
+    [InlineData("--horizons", "fifty")]
+    [InlineData("--solver-steps", "many")]
     [InlineData("--grid", "5..1")]
     [InlineData("--grid", "ten")]
     [InlineData("--gd-step", "-1")]
