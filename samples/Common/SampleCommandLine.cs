@@ -40,6 +40,20 @@ public static class SampleCommandLine
         return parseResult.Invoke(configuration);
     }
 
+    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
+    public static void OneOf(Option<string> option, string what, params string[] choices)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.HelpName = string.Join('|', choices);
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue(result, out string? value))
+                return;
+            if (!choices.Contains(value, StringComparer.Ordinal))
+                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
+        });
+    }
+
     /// <summary>
     /// The value of an option for a validator, or false when the text does not convert to <typeparamref name="T"/>
     /// (e.g. <c>--epochs 0x</c>). System.CommandLine runs an option's validators even when its value failed to convert,

@@ -96,26 +96,11 @@ public static class MlpCommand
             CustomParser = result => ParseStep(result, "--gamma"),
         };
 
-        public readonly Option<string> SolverOption = new("--solver")
-        {
-            Description = "Inner solver A of MorSGD's Φx and Φw subproblems of the hidden layers (Alg. 1): two-step (the paper's: a Goldstein "
+        public readonly InnerSolverOptions Solver = new(
+            "Inner solver A of MorSGD's Φx and Φw subproblems of the hidden layers (Alg. 1): two-step (the paper's: a Goldstein "
                           + "line-search step then a Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a "
                           + "tolerance). The output layer is affine: its Φx and Φw have closed forms, as has ∇env(γh) of the squared loss.",
-            DefaultValueFactory = _ => "two-step",
-        };
-
-        public readonly Option<int?> SolverStepsOption = new("--solver-steps")
-        {
-            Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
-            HelpName = "K",
-        };
-
-        public readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
-        {
-            Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
-                          + "--solver lbfgs stops there [default: about 1e-5 in float].",
-            HelpName = "TOL",
-        };
+            lbfgsDefaultTolerance: "about 1e-5 in float", toleranceExample: "1e-4");
 
         public readonly Option<string> LossOption = new("--loss")
         {
@@ -182,15 +167,15 @@ public static class MlpCommand
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(error);
         var o = new Options();
-        OneOf(o.MethodOption, "method", "sgd", "morsgd", "both");
-        OneOf(o.SolverOption, "inner solver", "two-step", "gd", "lbfgs");
-        OneOf(o.LossOption, "loss", "squared", "cross-entropy");
+        SampleCommandLine.OneOf(o.MethodOption, "method", "sgd", "morsgd", "both");
+        SampleCommandLine.OneOf(o.LossOption, "loss", "squared", "cross-entropy");
         var command = new RootCommand(Overview)
         {
-            o.HiddenOption, o.EpochsOption, o.BatchOption, o.MethodOption, o.SgdStepOption, o.AlphaOption, o.GammaOption, o.SolverOption,
-            o.SolverStepsOption, o.SolverToleranceOption, o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption,
-            o.ResumeOption, o.OutOption, o.DataOption,
+            o.HiddenOption, o.EpochsOption, o.BatchOption, o.MethodOption, o.SgdStepOption, o.AlphaOption, o.GammaOption,
         };
+        o.Solver.AddTo(command);
+        foreach (Option option in new Option[] { o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption, o.ResumeOption, o.OutOption, o.DataOption })
+            command.Options.Add(option);
         Range(o.EpochsOption, 1, 10_000);
         Range(o.BatchOption, 1, 100_000);
         Range(o.SeedOption, 0, int.MaxValue);
@@ -198,16 +183,6 @@ public static class MlpCommand
         {
             if (SampleCommandLine.TryGetValue(result, out int? nValue) && nValue is int n && n < 1)
                 result.AddError($"--train-limit: {n} is out of range; give at least 1 sample.");
-        });
-        o.SolverStepsOption.Validators.Add(result =>
-        {
-            if (SampleCommandLine.TryGetValue(result, out int? kValue) && kValue is int k && k < 1)
-                result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
-        });
-        o.SolverToleranceOption.Validators.Add(result =>
-        {
-            if (SampleCommandLine.TryGetValue(result, out double? tolValue) && tolValue is double tol && !(tol >= 0 && double.IsFinite(tol)))
-                result.AddError($"--solver-tolerance: {Text(tol)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-4.");
         });
         o.L2Option.Validators.Add(result =>
         {
@@ -223,11 +198,6 @@ public static class MlpCommand
         });
         command.Validators.Add(result =>
         {
-            string solver = result.GetValue(o.SolverOption) ?? "two-step";
-            if (solver == "two-step" && result.GetResult(o.SolverStepsOption) is { Implicit: false })
-                result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
-            if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
-                result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
             // In a command validator, options not given on the command line read as null, not as their defaults.
             if ((result.GetValue(o.MethodOption) ?? "both") == "both" && result.GetValue(o.CheckpointOption) is string path
                 && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
@@ -257,9 +227,9 @@ public static class MlpCommand
             SgdStep: parseResult.GetValue(o.SgdStepOption),
             Alpha: parseResult.GetValue(o.AlphaOption),
             Gamma: parseResult.GetValue(o.GammaOption),
-            Solver: ParseSolver(parseResult.GetValue(o.SolverOption)),
-            SolverSteps: parseResult.GetValue(o.SolverStepsOption),
-            SolverTolerance: parseResult.GetValue(o.SolverToleranceOption),
+            Solver: o.Solver.Kind(parseResult),
+            SolverSteps: parseResult.GetValue(o.Solver.SolverStepsOption),
+            SolverTolerance: parseResult.GetValue(o.Solver.SolverToleranceOption),
             Loss: ParseLoss(parseResult.GetValue(o.LossOption)),
             TrainLimit: parseResult.GetValue(o.TrainLimitOption),
             Seed: parseResult.GetValue(o.SeedOption),
@@ -364,29 +334,8 @@ public static class MlpCommand
         }
     }
 
-    /// <summary>The solver named on the command line.</summary>
-    public static InnerSolverKind ParseSolver(string? name) => name switch
-    {
-        "gd" => InnerSolverKind.GradientDescent,
-        "lbfgs" => InnerSolverKind.Lbfgs,
-        _ => InnerSolverKind.TwoStep,
-    };
-
     /// <summary>The loss named on the command line.</summary>
     public static LossKind ParseLoss(string? name) => name == "cross-entropy" ? LossKind.CrossEntropy : LossKind.Squared;
-
-    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
-    internal static void OneOf(Option<string> option, string what, params string[] choices)
-    {
-        option.HelpName = string.Join('|', choices);
-        option.Validators.Add(result =>
-        {
-            if (!SampleCommandLine.TryGetValue(result, out string? value))
-                return;
-            if (!choices.Contains(value, StringComparer.Ordinal))
-                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
-        });
-    }
 
     /// <summary>Accepts only values in [<paramref name="low"/>, <paramref name="high"/>].</summary>
     internal static void Range(Option<int> option, int low, int high)

@@ -1,3 +1,4 @@
+using MoreauGen.Samples.Common;
 using System.Globalization;
 
 namespace MoreauGen.Samples.Mlp;
@@ -12,20 +13,7 @@ public enum TrainingMethod
     MorSgd,
 }
 
-/// <summary>The inner algorithm A of the Φx/Φw subproblems without a closed form (paper Alg. 1).</summary>
-public enum InnerSolverKind
-{
-    /// <summary>The paper's: one Goldstein line-search step, then one Barzilai–Borwein step (App. E.2.1). Name <c>two-step</c>.</summary>
-    TwoStep,
-
-    /// <summary>Gradient descent with backtracking, k steps or to a relative tolerance. Name <c>gd</c>.</summary>
-    GradientDescent,
-
-    /// <summary>L-BFGS to a relative tolerance (a precise solve, at most k iterations). Name <c>lbfgs</c>.</summary>
-    Lbfgs,
-}
-
-/// <summary>Names of methods, losses and solvers as the command line, the CSV and the checkpoints spell them.</summary>
+/// <summary>Names of methods and losses as the command line, the CSV and the checkpoints spell them (solvers: <see cref="InnerSolvers.Name"/>).</summary>
 public static class Names
 {
     /// <summary><c>sgd</c> or <c>morsgd</c>.</summary>
@@ -45,15 +33,6 @@ public static class Names
         LossKind.Squared => "squared",
         LossKind.CrossEntropy => "cross-entropy",
         _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
-    };
-
-    /// <summary><c>two-step</c>, <c>gd</c> or <c>lbfgs</c>.</summary>
-    public static string Of(InnerSolverKind solver) => solver switch
-    {
-        InnerSolverKind.TwoStep => "two-step",
-        InnerSolverKind.GradientDescent => "gd",
-        InnerSolverKind.Lbfgs => "lbfgs",
-        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, null),
     };
 
     /// <summary>"2^e" for a power of two, otherwise the shortest round-trip decimal.</summary>
@@ -140,15 +119,7 @@ public sealed record MlpSettings(
     public string CheckpointOf(TrainingMethod method) => CheckpointPath.Replace(MethodPlaceholder, Names.Of(method), StringComparison.Ordinal);
 
     /// <summary>The inner solver these settings describe.</summary>
-    public InnerSolver<float> CreateSolver() => Solver switch
-    {
-        InnerSolverKind.TwoStep => new TwoStepSolver<float>(),
-        InnerSolverKind.GradientDescent => new GradientDescentSolver<float>(SolverSteps ?? 10) { RelativeTolerance = (float)(SolverTolerance ?? 0) },
-        InnerSolverKind.Lbfgs => SolverTolerance is double tolerance
-            ? new LbfgsSolver<float> { MaxIterations = SolverSteps ?? 100, RelativeTolerance = (float)tolerance }
-            : new LbfgsSolver<float> { MaxIterations = SolverSteps ?? 100 },
-        _ => throw new ArgumentOutOfRangeException(nameof(Solver), Solver, null),
-    };
+    public InnerSolver<float> CreateSolver() => InnerSolvers.Create<float>(Solver, SolverSteps, SolverTolerance);
 
     /// <summary>
     /// The settings a checkpoint of <paramref name="method"/> records and a resumed run must repeat (everything that
@@ -174,7 +145,7 @@ public sealed record MlpSettings(
         {
             keys["alpha"] = Alpha.ToString("R", inv);
             keys["gamma"] = Gamma.ToString("R", inv);
-            keys["solver"] = Names.Of(Solver);
+            keys["solver"] = InnerSolvers.Name(Solver);
             keys["solver-steps"] = SolverSteps?.ToString(inv) ?? "default";
             keys["solver-tolerance"] = SolverTolerance?.ToString("R", inv) ?? "default";
         }

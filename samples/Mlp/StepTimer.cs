@@ -363,8 +363,8 @@ public sealed class StepTimer
         {
             Description = "Answer requests read from standard input ('step SHAPE sgd|morsgd STEPS', 'epoch SHAPE', 'quit'), one JSON line each, instead of timing once.",
         };
-        MlpCommand.OneOf(method, "method", "sgd", "morsgd", "both");
-        MlpCommand.OneOf(loss, "loss", "squared", "cross-entropy");
+        SampleCommandLine.OneOf(method, "method", "sgd", "morsgd", "both");
+        SampleCommandLine.OneOf(loss, "loss", "squared", "cross-entropy");
         MlpCommand.Range(batch, 1, 100_000);
         MlpCommand.Range(steps, 1, 100_000);
         MlpCommand.Range(warmup, 0, 1000);

@@ -103,26 +103,11 @@ public static class PendulumCommand
             CustomParser = result => ParseStep(result, "--gamma") ?? 0,
         };
 
-        public readonly Option<string> SolverOption = new("--solver")
-        {
-            Description = "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
+        public readonly InnerSolverOptions Solver = new(
+            "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
                           + "Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a tolerance). "
                           + "Φw has a closed form here (φ is affine in the torque).",
-            DefaultValueFactory = _ => "two-step",
-        };
-
-        public readonly Option<int?> SolverStepsOption = new("--solver-steps")
-        {
-            Description = "k of the inner solver: gradient steps of --solver gd [default: 10], iteration cap of --solver lbfgs [default: 100].",
-            HelpName = "K",
-        };
-
-        public readonly Option<double?> SolverToleranceOption = new("--solver-tolerance")
-        {
-            Description = "Relative gradient tolerance ‖∇F‖ ≤ tol·‖∇F(0)‖ of the inner solver: --solver gd stops early there [default: 0, never], "
-                          + "--solver lbfgs stops there [default: 1e-10].",
-            HelpName = "TOL",
-        };
+            lbfgsDefaultTolerance: "1e-10", toleranceExample: "1e-8");
 
         public readonly Option<string> OutOption = new("--out", "-o")
         {
@@ -146,13 +131,15 @@ public static class PendulumCommand
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(error);
         var o = new Options();
-        OneOf(o.MethodOption, "method", "gd", "morgd", "both");
-        OneOf(o.SolverOption, "inner solver", "two-step", "gd", "lbfgs");
+        SampleCommandLine.OneOf(o.MethodOption, "method", "gd", "morgd", "both");
         var command = new RootCommand(Overview)
         {
             o.HorizonsOption, o.MethodOption, o.IterationsOption, o.GridOption, o.NoGridOption, o.GradientStepOption, o.AlphaOption,
-            o.GammaOption, o.SolverOption, o.SolverStepsOption, o.SolverToleranceOption, o.OutOption, o.LogScaleOption,
+            o.GammaOption,
         };
+        o.Solver.AddTo(command);
+        command.Options.Add(o.OutOption);
+        command.Options.Add(o.LogScaleOption);
         o.HorizonsOption.Validators.Add(result =>
         {
             if (!SampleCommandLine.TryGetValue(result, out int[]? horizons))
@@ -170,23 +157,8 @@ public static class PendulumCommand
             if (k is < 1 or > 100_000)
                 result.AddError($"--iterations: {k} is out of range; give 1 to 100000.");
         });
-        o.SolverStepsOption.Validators.Add(result =>
-        {
-            if (SampleCommandLine.TryGetValue(result, out int? kValue) && kValue is int k && k < 1)
-                result.AddError($"--solver-steps: {k} is out of range; give at least 1.");
-        });
-        o.SolverToleranceOption.Validators.Add(result =>
-        {
-            if (SampleCommandLine.TryGetValue(result, out double? tolValue) && tolValue is double tol && !(tol >= 0 && double.IsFinite(tol)))
-                result.AddError($"--solver-tolerance: {tol.ToString(CultureInfo.InvariantCulture)} is not a tolerance; give a finite number ≥ 0, e.g. 1e-8.");
-        });
         command.Validators.Add(result =>
         {
-            string solver = result.GetValue(o.SolverOption) ?? "two-step";
-            if (solver == "two-step" && result.GetResult(o.SolverStepsOption) is { Implicit: false })
-                result.AddError("--solver-steps applies to --solver gd or --solver lbfgs; the two-step solver always takes its two steps.");
-            if (solver == "two-step" && result.GetResult(o.SolverToleranceOption) is { Implicit: false })
-                result.AddError("--solver-tolerance applies to --solver gd or --solver lbfgs; the two-step solver has no tolerance.");
             string method = result.GetValue(o.MethodOption) ?? "both";
             if (result.GetValue(o.NoGridOption) && method != "morgd" && result.GetValue(o.GradientStepOption) is null)
             {
@@ -214,12 +186,6 @@ public static class PendulumCommand
             "morgd" => [DescentMethod.MoreauGradientDescent],
             _ => [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent],
         };
-        InnerSolverKind solver = parseResult.GetValue(o.SolverOption) switch
-        {
-            "gd" => InnerSolverKind.GradientDescent,
-            "lbfgs" => InnerSolverKind.Lbfgs,
-            _ => InnerSolverKind.TwoStep,
-        };
         int[] grid = parseResult.GetValue(o.NoGridOption) ? [] : parseResult.GetValue(o.GridOption).Exponents();
         return new PendulumSettings(
             Horizons: [.. (parseResult.GetValue(o.HorizonsOption) ?? [50, 100]).Distinct()],
@@ -229,9 +195,9 @@ public static class PendulumCommand
             GradientStep: parseResult.GetValue(o.GradientStepOption),
             Alpha: parseResult.GetValue(o.AlphaOption),
             Gamma: parseResult.GetValue(o.GammaOption),
-            Solver: solver,
-            SolverSteps: parseResult.GetValue(o.SolverStepsOption),
-            SolverTolerance: parseResult.GetValue(o.SolverToleranceOption),
+            Solver: o.Solver.Kind(parseResult),
+            SolverSteps: parseResult.GetValue(o.Solver.SolverStepsOption),
+            SolverTolerance: parseResult.GetValue(o.Solver.SolverToleranceOption),
             OutputFolder: parseResult.GetValue(o.OutOption) ?? "pendulum-out",
             LogScale: parseResult.GetValue(o.LogScaleOption));
     }
@@ -272,19 +238,6 @@ public static class PendulumCommand
                                              + $"({Environment.ProcessorCount} threads); outputs written in {clock.Elapsed.TotalSeconds:0.00} s to {folder.FullPath}:"), Style.Plain);
         console.WriteLine($"  {Report.CurvesFile}, {Report.GridFile}, {Report.FigureFile}" + (fixedFigure is null ? "" : $", {Report.FixedFigureFile}"), Style.Plain);
         return 0;
-    }
-
-    /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
-    private static void OneOf(Option<string> option, string what, params string[] choices)
-    {
-        option.HelpName = string.Join('|', choices);
-        option.Validators.Add(result =>
-        {
-            if (!SampleCommandLine.TryGetValue(result, out string? value))
-                return;
-            if (!choices.Contains(value, StringComparer.Ordinal))
-                result.AddError($"{option.Name}: '{value}' is not a valid {what}; choose {string.Join(", ", choices.SkipLast(1))} or {choices[^1]}.");
-        });
     }
 
     private static GridRange ParseGrid(ArgumentResult result)

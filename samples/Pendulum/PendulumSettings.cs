@@ -1,3 +1,5 @@
+using MoreauGen.Samples.Common;
+
 namespace MoreauGen.Samples.Pendulum;
 
 /// <summary>The two descent methods the sample compares (paper §4, Fig. 3).</summary>
@@ -10,20 +12,7 @@ public enum DescentMethod
     MoreauGradientDescent,
 }
 
-/// <summary>The inner algorithm A that solves the Φx subproblems of the Moreau backward pass (Alg. 1).</summary>
-public enum InnerSolverKind
-{
-    /// <summary>The paper's: one Goldstein line-search step then one Barzilai–Borwein step (App. E.2.1).</summary>
-    TwoStep,
-
-    /// <summary>Gradient descent with backtracking, k steps or to a relative tolerance.</summary>
-    GradientDescent,
-
-    /// <summary>L-BFGS to a relative tolerance (a precise solve, at most k iterations).</summary>
-    Lbfgs,
-}
-
-/// <summary>Names of methods and solvers as the command line and the CSV spell them.</summary>
+/// <summary>Names of methods as the command line and the CSV spell them (solvers: <see cref="InnerSolvers.Name"/>).</summary>
 public static class Names
 {
     /// <summary><c>gd</c> or <c>morgd</c>.</summary>
@@ -44,15 +33,6 @@ public static class Names
 
     /// <summary>The name of a method's step in messages: η for GD, α for MorGD.</summary>
     public static string StepSymbol(DescentMethod method) => method == DescentMethod.GradientDescent ? "η" : "α";
-
-    /// <summary><c>two-step</c>, <c>gd</c> or <c>lbfgs</c>.</summary>
-    public static string Of(InnerSolverKind solver) => solver switch
-    {
-        InnerSolverKind.TwoStep => "two-step",
-        InnerSolverKind.GradientDescent => "gd",
-        InnerSolverKind.Lbfgs => "lbfgs",
-        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, null),
-    };
 }
 
 /// <summary>
@@ -113,13 +93,5 @@ public sealed record PendulumSettings(
         : Alpha == PaperAlpha && Gamma == PaperGamma;
 
     /// <summary>The inner solver these settings describe.</summary>
-    public InnerSolver<double> CreateSolver() => Solver switch
-    {
-        InnerSolverKind.TwoStep => new TwoStepSolver<double>(),
-        InnerSolverKind.GradientDescent => new GradientDescentSolver<double>(SolverSteps ?? 10) { RelativeTolerance = SolverTolerance ?? 0 },
-        InnerSolverKind.Lbfgs => SolverTolerance is double tolerance
-            ? new LbfgsSolver<double> { MaxIterations = SolverSteps ?? 100, RelativeTolerance = tolerance }
-            : new LbfgsSolver<double> { MaxIterations = SolverSteps ?? 100 },
-        _ => throw new ArgumentOutOfRangeException(nameof(Solver), Solver, null),
-    };
+    public InnerSolver<double> CreateSolver() => InnerSolvers.Create<double>(Solver, SolverSteps, SolverTolerance);
 }

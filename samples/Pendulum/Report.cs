@@ -95,7 +95,7 @@ public static class Report
         var table = new ConsoleTable([.. columns])
         {
             Title = $"τ = {result.Horizon}: cost h(x_τ) at iteration k from w = 0 (GD step η; MorGD α, γ = {Text(settings.Gamma)}, "
-                    + $"inner solver {Names.Of(settings.Solver)})",
+                    + $"inner solver {InnerSolvers.Name(settings.Solver)})",
             NumberFormat = "G4",
         };
         foreach (DescentMethod method in settings.Methods)
