@@ -22,22 +22,82 @@ public static class SampleCommandLine
     public static int Run(Func<IAnsiConsole, TextWriter, RootCommand> create, IReadOnlyList<string> args, TextWriter? output, TextWriter? error)
     {
         ArgumentNullException.ThrowIfNull(create);
+        return Run(context => create(context.Console, context.Error), args, output, error, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// As <see cref="Run(Func{IAnsiConsole, TextWriter, RootCommand}, IReadOnlyList{string}, TextWriter?, TextWriter?)"/>,
+    /// with a request to stop: <paramref name="interrupt"/> (tests cancel it to simulate Ctrl-C), or when null the
+    /// process's own Ctrl-C and SIGTERM (see <see cref="Interruption"/>). Whatever goes wrong ends in a one-line
+    /// message and an exit code of <see cref="SampleExitCodes"/>, never in a stack trace.
+    /// </summary>
+    /// <param name="create">Builds the sample's root command for a <see cref="SampleContext"/>.</param>
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="output">Where tables, progress and help go; null for the process's console.</param>
+    /// <param name="error">Where errors go; null for standard error.</param>
+    /// <param name="interrupt">Cancelled to ask the command to stop after its current step; null: Ctrl-C and SIGTERM.</param>
+    public static int Run(Func<SampleContext, RootCommand> create, IReadOnlyList<string> args, TextWriter? output, TextWriter? error,
+                          CancellationToken? interrupt)
+    {
+        ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(args);
         IAnsiConsole console = output is null ? SampleConsole.Out : SampleConsole.Create(output);
         output ??= Console.Out;
         error ??= Console.Error;
-        ParseResult parseResult = create(console, error).Parse(args);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        if (parseResult.Action is ParseErrorAction onError)
+        using Interruption? listener = interrupt is null ? Interruption.Listen(error) : null;
+        var context = new SampleContext(console, error, listener?.Token ?? interrupt!.Value);
+        try
         {
-            // The errors say what is wrong; a one-line hint beats the whole help text after them.
-            onError.ShowHelp = false;
-            int status = parseResult.Invoke(configuration);
-            error.WriteLine("Run with --help to see every option.");
-            return status;
-        }
+            ParseResult parseResult = create(context).Parse(args);
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            if (parseResult.Action is ParseErrorAction onError)
+            {
+                // The errors say what is wrong; a one-line hint beats the whole help text after them.
+                onError.ShowHelp = false;
+                int status = parseResult.Invoke(configuration);
+                error.WriteLine("Run with --help to see every option.");
+                return status;
+            }
 
-        return parseResult.Invoke(configuration);
+            return parseResult.Invoke(configuration);
+        }
+        catch (OutOfMemoryException)
+        {
+            error.WriteLine("Out of memory: the network or the data do not fit in this machine's memory; choose smaller sizes.");
+            return SampleExitCodes.BadOption;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"Cannot read or write a file: {OneLine(e.Message)}");
+            return SampleExitCodes.OutputError;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"Cannot read or write a file: {OneLine(e.Message)}");
+            return SampleExitCodes.OutputError;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug: say what it was in one line (the stack trace helps no user).
+            error.WriteLine($"Internal error ({e.GetType().Name}): {OneLine(e.Message)} Please report it with the command line.");
+            return SampleExitCodes.InternalError;
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// The value of <paramref name="option"/> in a command validator, or <paramref name="fallback"/> when the option
+    /// was not given or its text did not convert (the parser reports that itself). Unlike
+    /// <see cref="SymbolResult.GetValue{T}(Option{T})"/> it never throws, so a command validator cannot crash on a bad value.
+    /// </summary>
+    public static T ValueOr<T>(CommandResult result, Option<T> option, T fallback)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(option);
+        if (result.GetResult(option) is not OptionResult optionResult || optionResult.Implicit)
+            return fallback;
+        return TryGetValue(optionResult, out T value) ? value : fallback;
     }
 
     /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>

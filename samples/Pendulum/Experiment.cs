@@ -34,6 +34,14 @@ public sealed record HorizonResult(
     }
 }
 
+/// <summary>What <see cref="Experiment.Run(PendulumSettings, ConsoleProgress?, CancellationToken)"/> computed.</summary>
+/// <param name="Results">The horizons whose runs all finished, in the order asked for.</param>
+/// <param name="PartialRuns">The finished runs of horizons left incomplete by an interruption.</param>
+/// <param name="Finished">Runs finished.</param>
+/// <param name="Planned">Runs planned.</param>
+/// <param name="Interrupted">Whether an interruption stopped the experiment before every run finished.</param>
+public sealed record ExperimentOutcome(IReadOnlyList<HorizonResult> Results, IReadOnlyList<Curve> PartialRuns, int Finished, int Planned, bool Interrupted);
+
 /// <summary>
 /// The experiment of paper §4 / App. E.2.2: for each horizon and method, a grid search over steps 2^e choosing the
 /// step with the smallest mean best-so-far cost over the iterations, plus the fixed (paper's) steps. The runs are
@@ -42,7 +50,15 @@ public sealed record HorizonResult(
 public static class Experiment
 {
     /// <summary>Runs everything <paramref name="settings"/> asks for, showing progress on <paramref name="progress"/> (one task per horizon).</summary>
-    public static IReadOnlyList<HorizonResult> Run(PendulumSettings settings, ConsoleProgress? progress = null)
+    public static IReadOnlyList<HorizonResult> Run(PendulumSettings settings, ConsoleProgress? progress = null) =>
+        Run(settings, progress, CancellationToken.None).Results;
+
+    /// <summary>
+    /// Runs everything <paramref name="settings"/> asks for until <paramref name="interrupt"/> is cancelled: the runs
+    /// under way then finish, no new one starts, and the result holds the horizons whose runs all finished, plus the
+    /// finished runs of the other horizons.
+    /// </summary>
+    public static ExperimentOutcome Run(PendulumSettings settings, ConsoleProgress? progress, CancellationToken interrupt)
     {
         ArgumentNullException.ThrowIfNull(settings);
 
@@ -66,28 +82,46 @@ public static class Experiment
                 tasks[horizon] = progress.AddTask($"τ = {horizon}: {plan.Count(r => r.Horizon == horizon)} runs", plan.Count(r => r.Horizon == horizon));
         }
 
-        var curves = new Curve[plan.Count];
+        var curves = new Curve?[plan.Count];
         // Longest runs first (MorGD on the longest horizon) so that the cores stay busy to the end.
         int[] order = [.. Enumerable.Range(0, plan.Count)
             .OrderByDescending(i => plan[i].Horizon * (plan[i].Method == DescentMethod.MoreauGradientDescent ? 4 : 1))];
-        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        bool interrupted = false;
+        try
+        {
+            Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = interrupt }, RunOne);
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            interrupted = true; // the runs under way have finished; the others never started
+        }
+
+        void RunOne(int i)
         {
             var (horizon, method, step) = plan[i];
             InnerSolver<double>? solver = method == DescentMethod.MoreauGradientDescent ? settings.CreateSolver() : null;
             curves[i] = SwingUp.Run(horizon, method, step, settings.Iterations, settings.Gamma, solver);
             if (tasks.TryGetValue(horizon, out ProgressItem? task))
                 task.Increment();
-        });
+        }
 
         var results = new List<HorizonResult>();
+        var partial = new List<Curve>();
         foreach (int horizon in settings.Horizons)
         {
+            Curve?[] ofHorizon = [.. Enumerable.Range(0, plan.Count).Where(i => plan[i].Horizon == horizon).Select(i => curves[i])];
+            if (ofHorizon.Any(c => c is null))
+            {
+                partial.AddRange(ofHorizon.OfType<Curve>());
+                continue;
+            }
+
             var grids = new Dictionary<DescentMethod, IReadOnlyList<Curve>>();
             var selected = new Dictionary<DescentMethod, Curve>();
             var fixedRuns = new Dictionary<DescentMethod, Curve>();
             foreach (DescentMethod method in settings.Methods)
             {
-                Curve Find(double step) => curves[plan.IndexOf((horizon, method, step))];
+                Curve Find(double step) => curves[plan.IndexOf((horizon, method, step))]!;
                 Curve[] grid = [.. settings.GridExponents.Select(e => Find(Math.ScaleB(1.0, e)))];
                 grids[method] = grid;
                 if (Select(grid) is Curve best)
@@ -99,7 +133,7 @@ public static class Experiment
             results.Add(new HorizonResult(horizon, grids, selected, fixedRuns));
         }
 
-        return results;
+        return new ExperimentOutcome(results, partial, curves.Count(c => c is not null), plan.Count, interrupted);
 
         void Add(int horizon, DescentMethod method, double step)
         {

@@ -123,13 +123,12 @@ public static class PendulumCommand
     }
 
     /// <summary>
-    /// Builds the root command. Its action writes tables and progress to <paramref name="console"/> and problems to
-    /// <paramref name="error"/>; it returns 0 on success, 2 when the output folder cannot be used.
+    /// Builds the root command. Its action writes tables and progress to the context's console and problems to its
+    /// error writer, and stops early when its interrupt is cancelled; see <see cref="Execute"/> for the exit codes.
     /// </summary>
-    public static RootCommand Create(IAnsiConsole console, TextWriter error)
+    public static RootCommand Create(SampleContext context)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(context);
         var o = new Options();
         SampleCommandLine.OneOf(o.MethodOption, "method", "gd", "morgd", "both");
         var command = new RootCommand(Overview)
@@ -159,10 +158,11 @@ public static class PendulumCommand
         });
         command.Validators.Add(result =>
         {
-            string method = result.GetValue(o.MethodOption) ?? "both";
-            if (result.GetValue(o.NoGridOption) && method != "morgd" && result.GetValue(o.GradientStepOption) is null)
+            // ValueOr, not GetValue: a value that failed to convert (--gd-step abc) is reported by the parser, not thrown here.
+            string method = SampleCommandLine.ValueOr(result, o.MethodOption, "both");
+            if (SampleCommandLine.ValueOr(result, o.NoGridOption, false) && method != "morgd" && result.GetResult(o.GradientStepOption) is null)
             {
-                foreach (int horizon in result.GetValue(o.HorizonsOption) ?? [50, 100])
+                foreach (int horizon in SampleCommandLine.ValueOr(result, o.HorizonsOption, [50, 100]))
                 {
                     if (PendulumSettings.PaperGradientStep(horizon) is null)
                     {
@@ -173,7 +173,7 @@ public static class PendulumCommand
             }
         });
 
-        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));
+        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), context));
         return command;
     }
 
@@ -202,12 +202,17 @@ public static class PendulumCommand
             LogScale: parseResult.GetValue(o.LogScaleOption));
     }
 
-    /// <summary>Runs the experiment of <paramref name="settings"/> and writes its outputs; 0 on success, 2 when the output folder is unusable.</summary>
-    public static int Execute(PendulumSettings settings, IAnsiConsole console, TextWriter error)
+    /// <summary>
+    /// Runs the experiment of <paramref name="settings"/> and writes its outputs. Returns 0 on success, 2 when the
+    /// output folder is unusable, 5 when a method diverged at some horizon (no step gave a finite cost that ends below
+    /// where it started), 130 when interrupted (the finished runs are written first).
+    /// </summary>
+    public static int Execute(PendulumSettings settings, SampleContext context)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(context);
+        IAnsiConsole console = context.Console;
+        TextWriter error = context.Error;
         OutputFolder folder;
         try
         {
@@ -216,28 +221,50 @@ public static class PendulumCommand
         catch (OutputFolderException e)
         {
             error.WriteLine(e.Message);
-            return 2;
+            return SampleExitCodes.OutputError;
         }
 
         var clock = Stopwatch.StartNew();
-        int runs = 0;
-        IReadOnlyList<HorizonResult> results = ConsoleProgress.Run(progress => Experiment.Run(settings, progress), console);
+        ExperimentOutcome outcome = ConsoleProgress.Run(progress => Experiment.Run(settings, progress, context.Interrupt), console);
+        IReadOnlyList<HorizonResult> results = outcome.Results;
         TimeSpan computed = clock.Elapsed;
-        foreach (HorizonResult result in results)
-            runs += result.AllCurves().Count();
 
         Report.WriteTables(results, settings, console);
-        Report.CurvesTable(results).Save(folder.PathOf(Report.CurvesFile));
-        Report.GridCsv(results).Save(folder.PathOf(Report.GridFile));
-        Report.Figure(results, settings.LogScale).SavePng(folder.PathOf(Report.FigureFile));
-        LinePlot? fixedFigure = Report.FixedFigure(results);
-        fixedFigure?.SavePng(folder.PathOf(Report.FixedFigureFile));
+        var written = new List<string> { Report.CurvesFile, Report.GridFile };
+        Report.CurvesTable(results, outcome.PartialRuns).Save(folder.PathOf(Report.CurvesFile));
+        Report.GridCsv(results, outcome.PartialRuns, settings).Save(folder.PathOf(Report.GridFile));
+        if (results.Count > 0)
+        {
+            Report.Figure(results, settings.LogScale).SavePng(folder.PathOf(Report.FigureFile));
+            written.Add(Report.FigureFile);
+            if (Report.FixedFigure(results) is LinePlot fixedFigure)
+            {
+                fixedFigure.SavePng(folder.PathOf(Report.FixedFigureFile));
+                written.Add(Report.FixedFigureFile);
+            }
+        }
 
         var inv = CultureInfo.InvariantCulture;
-        console.WriteLine(string.Create(inv, $"{runs} runs of {settings.Iterations} iterations in {computed.TotalSeconds:0.00} s "
+        console.WriteLine(string.Create(inv, $"{outcome.Finished} runs of {settings.Iterations} iterations in {computed.TotalSeconds:0.00} s "
                                              + $"({Environment.ProcessorCount} threads); outputs written in {clock.Elapsed.TotalSeconds:0.00} s to {folder.FullPath}:"), Style.Plain);
-        console.WriteLine($"  {Report.CurvesFile}, {Report.GridFile}, {Report.FigureFile}" + (fixedFigure is null ? "" : $", {Report.FixedFigureFile}"), Style.Plain);
-        return 0;
+        console.WriteLine("  " + string.Join(", ", written.Where(name => File.Exists(folder.PathOf(name)))), Style.Plain);
+        if (outcome.Interrupted)
+        {
+            string horizons = results.Count == 0 ? "no horizon" : "τ = " + string.Join(", ", results.Select(r => r.Horizon));
+            error.WriteLine(string.Create(inv,
+                $"Interrupted after {outcome.Finished} of {outcome.Planned} runs: every finished run is in {Report.CurvesFile} and {Report.GridFile}, "
+                + $"tables and plots cover {horizons}. Run the same command again to compute the rest (a run is short: nothing else to resume)."));
+            return SampleExitCodes.Interrupted;
+        }
+
+        string[] diverged = [.. Report.Diverged(results, settings)];
+        if (diverged.Length > 0)
+        {
+            error.WriteLine($"Diverged: {string.Join("; ", diverged)}. Choose smaller steps (--gd-step, --alpha) or a grid (drop --no-grid); {Report.GridFile} holds every run.");
+            return SampleExitCodes.Diverged;
+        }
+
+        return SampleExitCodes.Success;
     }
 
     private static GridRange ParseGrid(ArgumentResult result)

@@ -15,7 +15,11 @@ public static class Program
     /// Runs the sample as the command line would, writing tables, progress and help to <paramref name="output"/> and
     /// errors to <paramref name="error"/> (default: the process's console and standard error).
     /// </summary>
-    /// <returns>0 on success; 1 for a bad option (the message says which and why); 2 when the output folder cannot be used.</returns>
-    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null) =>
-        SampleCommandLine.Run(PendulumCommand.Create, args, output, error);
+    /// <returns>0 on success; otherwise a code of <see cref="SampleExitCodes"/>: 1 bad option, 2 output folder unusable, 5 diverged, 130 interrupted.</returns>
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="output">Where tables and progress go; null for the process's console.</param>
+    /// <param name="error">Where errors go; null for standard error.</param>
+    /// <param name="interrupt">Cancelled to stop as Ctrl-C does (the finished runs are written); null: the process's Ctrl-C and SIGTERM.</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, CancellationToken? interrupt = null) =>
+        SampleCommandLine.Run(PendulumCommand.Create, args, output, error, interrupt);
 }

@@ -127,24 +127,49 @@ public static class Report
         table.AddRow([.. row]);
     }
 
-    /// <summary>Writes every run, one row per iteration computed, to <c>curves.csv</c> (header <see cref="CurvesHeader"/>).</summary>
-    public static CsvTable CurvesTable(IReadOnlyList<HorizonResult> results)
+    /// <summary>
+    /// Every run, one row per iteration computed, for <c>curves.csv</c> (header <see cref="CurvesHeader"/>): those of
+    /// <paramref name="results"/>, then the finished runs of horizons an interruption left incomplete.
+    /// </summary>
+    public static CsvTable CurvesTable(IReadOnlyList<HorizonResult> results, IEnumerable<Curve>? partialRuns = null)
     {
         var csv = new CsvTable(CurvesHeader);
-        foreach (HorizonResult result in results)
+        foreach (Curve curve in results.SelectMany(r => r.AllCurves()).Concat(partialRuns ?? []))
         {
-            foreach (Curve curve in result.AllCurves())
-            {
-                for (int k = 0; k < curve.Costs.Length; k++)
-                    csv.AddRow(curve.Horizon, Names.Of(curve.Method), curve.Step, k, curve.Costs[k], curve.BestCosts[k]);
-            }
+            for (int k = 0; k < curve.Costs.Length; k++)
+                csv.AddRow(curve.Horizon, Names.Of(curve.Method), curve.Step, k, curve.Costs[k], curve.BestCosts[k]);
         }
 
         return csv;
     }
 
-    /// <summary>One row per run with its selection score, for <c>grid.csv</c> (header <see cref="GridHeader"/>).</summary>
-    public static CsvTable GridCsv(IReadOnlyList<HorizonResult> results)
+    /// <summary>
+    /// Each method and horizon whose shown run (the grid's choice, else the fixed step) is missing, stopped on a NaN or
+    /// an infinity, or ended above its starting cost, e.g. "GD at τ = 50 (η = 2^10: non-finite at k = 3)".
+    /// </summary>
+    public static IEnumerable<string> Diverged(IReadOnlyList<HorizonResult> results, PendulumSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (HorizonResult result in results)
+        {
+            foreach (DescentMethod method in settings.Methods)
+            {
+                if (!result.Selected.TryGetValue(method, out Curve? shown) && !result.Fixed.TryGetValue(method, out shown))
+                    yield return $"{Names.Display(method)} at τ = {result.Horizon} (every grid step non-finite)";
+                else if (shown.IsNonFinite || shown.EndedAboveStart)
+                    yield return $"{Names.Display(method)} at τ = {result.Horizon} ({Names.StepSymbol(method)} = {StepText(shown.Step)}: "
+                                 + (shown.IsNonFinite ? $"non-finite at k = {shown.FailedAtIteration})" : "cost at K above cost at 0)");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One row per run with its selection score, for <c>grid.csv</c> (header <see cref="GridHeader"/>; RESULTS.md
+    /// describes each column). Finished runs of a horizon an interruption left incomplete come last, with an empty
+    /// <c>selected</c> cell: their grid was not finished, so no step was chosen.
+    /// </summary>
+    public static CsvTable GridCsv(IReadOnlyList<HorizonResult> results, IEnumerable<Curve>? partialRuns = null, PendulumSettings? settings = null)
     {
         var csv = new CsvTable(GridHeader);
         foreach (HorizonResult result in results)
@@ -153,13 +178,18 @@ public static class Report
             {
                 bool selected = result.Selected.TryGetValue(curve.Method, out Curve? s) && ReferenceEquals(s, curve);
                 bool isFixed = result.Fixed.TryGetValue(curve.Method, out Curve? f) && ReferenceEquals(f, curve);
-                csv.AddRow(curve.Horizon, Names.Of(curve.Method), curve.Step, curve.MeanBestCost, curve.CostAt(curve.Iterations),
-                           curve.FinalBestCost, curve.FailedAtIteration, selected, isFixed);
+                AddGridRow(csv, curve, selected, isFixed);
             }
         }
 
+        foreach (Curve curve in partialRuns ?? [])
+            AddGridRow(csv, curve, selected: null, settings?.FixedStep(curve.Method, curve.Horizon) == curve.Step);
         return csv;
     }
+
+    private static void AddGridRow(CsvTable csv, Curve curve, bool? selected, bool isFixed) =>
+        csv.AddRow(curve.Horizon, Names.Of(curve.Method), curve.Step, curve.MeanBestCost, curve.CostAt(curve.Iterations),
+                   curve.FinalBestCost, curve.FailedAtIteration, selected, isFixed);
 
     /// <summary>
     /// The paper's Fig. 3 layout: one panel per horizon, cost against iteration for GD and MorGD at their selected
