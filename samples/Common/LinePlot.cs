@@ -23,6 +23,9 @@ namespace MoreauGen.Samples.Common;
 /// </example>
 public sealed class LinePlot
 {
+    /// <summary>The ratio of the largest to the smallest value above which an automatic axis (logY: null) is logarithmic.</summary>
+    public const double AutoLogRatio = 20;
+
     private readonly List<LinePanel> _panels = [];
     private readonly List<string> _seriesLabels = [];
 
@@ -30,10 +33,11 @@ public sealed class LinePlot
     public IReadOnlyList<LinePanel> Panels => _panels;
 
     /// <summary>
-    /// Adds a panel to the right of the others. With <paramref name="logY"/> the y axis is logarithmic (base 10): points
-    /// with y ≤ 0 cannot be shown and are left out.
+    /// Adds a panel to the right of the others. With <paramref name="logY"/> true the y axis is logarithmic (base 10):
+    /// points with y ≤ 0 cannot be shown and are left out. With null it is logarithmic when the values are positive and
+    /// span more than a factor <see cref="AutoLogRatio"/> (so a curve that ends 30× lower than another shows it).
     /// </summary>
-    public LinePanel AddPanel(string title, string xLabel, string yLabel, bool logY = false)
+    public LinePanel AddPanel(string title, string xLabel, string yLabel, bool? logY = false)
     {
         var panel = new LinePanel(this, title, xLabel, yLabel, logY);
         _panels.Add(panel);
@@ -95,13 +99,15 @@ public sealed class LinePanel
     private readonly LinePlot _figure;
     private readonly List<(string Label, double[] X, double[] Y)> _series = [];
 
-    internal LinePanel(LinePlot figure, string title, string xLabel, string yLabel, bool logY)
+    private readonly bool? _logY;
+
+    internal LinePanel(LinePlot figure, string title, string xLabel, string yLabel, bool? logY)
     {
         _figure = figure;
         Title = title;
         XLabel = xLabel;
         YLabel = yLabel;
-        LogY = logY;
+        _logY = logY;
     }
 
     /// <summary>Text above the panel.</summary>
@@ -113,8 +119,17 @@ public sealed class LinePanel
     /// <summary>Vertical axis label (include units).</summary>
     public string YLabel { get; }
 
-    /// <summary>Whether the y axis is logarithmic.</summary>
-    public bool LogY { get; }
+    /// <summary>
+    /// Whether the y axis is logarithmic: as asked, or for an automatic panel, whether the finite values are all
+    /// positive and span more than <see cref="LinePlot.AutoLogRatio"/>.
+    /// </summary>
+    public bool LogY => _logY ?? SpansDecades();
+
+    private bool SpansDecades()
+    {
+        double[] values = [.. _series.SelectMany(s => s.Y).Where(double.IsFinite)];
+        return values.Length > 0 && values.Min() > 0 && values.Max() / values.Min() > LinePlot.AutoLogRatio;
+    }
 
     /// <summary>Number of series added.</summary>
     public int SeriesCount => _series.Count;
@@ -147,27 +162,36 @@ public sealed class LinePanel
         plot.Title(Title);
         plot.XLabel(XLabel);
         plot.YLabel(YLabel);
+        bool log = LogY;
         bool integerX = true;
+        double low = double.PositiveInfinity, high = double.NegativeInfinity;
         foreach (var (label, x, y) in _series)
         {
-            var (xs, ys) = Drawable(x, y);
+            var (xs, ys) = Drawable(x, y, log);
             if (xs.Length == 0)
                 continue; // nothing finite to draw: the CSV still holds the run
             integerX &= xs.All(v => v == Math.Round(v));
+            low = Math.Min(low, ys.Min());
+            high = Math.Max(high, ys.Max());
             var line = plot.Add.ScatterLine(xs, ys, _figure.ColorOf(label));
             line.LegendText = label;
             line.LineWidth = 2;
             line.MarkerSize = xs.Length <= 30 ? 5 : 0;
         }
-        if (LogY)
+        if (log)
         {
-            // ScottPlot has no log axis: plot log10(y) and label the ticks 10^k, with log-spaced minor ticks.
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            // ScottPlot has no log axis: plot log10(y) and place the ticks ourselves (LogTicks), labelled with the values.
+            if (low <= high)
             {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = FormatPowerOfTen,
-            };
+                var ticks = new ScottPlot.TickGenerators.NumericManual();
+                var (major, minor) = LogTicks.For(Math.Pow(10, low), Math.Pow(10, high));
+                foreach (var (position, text) in major)
+                    ticks.AddMajor(position, text);
+                foreach (double position in minor)
+                    ticks.AddMinor(position);
+                plot.Axes.Left.TickGenerator = ticks;
+            }
+
             plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
             plot.Grid.MinorLineColor = Colors.Black.WithOpacity(0.05);
             plot.Grid.MinorLineWidth = 1;
@@ -180,28 +204,18 @@ public sealed class LinePanel
             plot.Font.Set(font);
     }
 
-    private (double[] X, double[] Y) Drawable(double[] x, double[] y)
+    private static (double[] X, double[] Y) Drawable(double[] x, double[] y, bool log)
     {
         var xs = new List<double>(x.Length);
         var ys = new List<double>(y.Length);
         for (int i = 0; i < x.Length; i++)
         {
             double v = y[i];
-            if (!double.IsFinite(v) || !double.IsFinite(x[i]) || (LogY && v <= 0))
+            if (!double.IsFinite(v) || !double.IsFinite(x[i]) || (log && v <= 0))
                 continue;
             xs.Add(x[i]);
-            ys.Add(LogY ? Math.Log10(v) : v);
+            ys.Add(log ? Math.Log10(v) : v);
         }
         return ([.. xs], [.. ys]);
-    }
-
-    private static string FormatPowerOfTen(double exponent)
-    {
-        int k = (int)Math.Round(exponent);
-        return k switch
-        {
-            >= -3 and <= 4 => Math.Pow(10, k).ToString("G", CultureInfo.InvariantCulture),
-            _ => "1e" + k.ToString(CultureInfo.InvariantCulture),
-        };
     }
 }

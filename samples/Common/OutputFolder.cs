@@ -41,6 +41,48 @@ public sealed class OutputFolder
         return new OutputFolder(fullPath);
     }
 
+    /// <summary>
+    /// Checks up front that the file <paramref name="path"/> can be written: a valid path, not a folder, its folder
+    /// created if needed, and a file can be created beside it (the samples write through a temporary file and a
+    /// rename). Returns the full path.
+    /// </summary>
+    /// <param name="path">The file as the user gave it (or as derived from the output folder).</param>
+    /// <param name="option">The option that sets it, for the message, e.g. "--checkpoint".</param>
+    /// <exception cref="IOException">The file cannot be written; the one-line message says why and which option to change.</exception>
+    public static string PrepareFile(string path, string option)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(option);
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new IOException($"Cannot use '{path}' ({e.Message}): choose another path with {option}.", e);
+        }
+
+        if (Directory.Exists(full))
+            throw new IOException($"Cannot write '{full}': it is a folder. Give a file path with {option}.");
+        string folder = Path.GetDirectoryName(full) ?? full;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            if (File.Exists(full) && File.GetAttributes(full).HasFlag(FileAttributes.ReadOnly))
+                throw new IOException("the file is read-only");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write '{full}' ({e.Message.TrimEnd('.')}): choose another path with {option}.", e);
+        }
+
+        return full;
+    }
+
     /// <summary>The full path of <paramref name="fileName"/> inside the folder.</summary>
     public string PathOf(string fileName)
     {

@@ -10,19 +10,26 @@ namespace MoreauGen.Samples.Mlp;
 
 /// <summary>
 /// The command line of the sample (System.CommandLine): options, their parsing and validation, and the action that
-/// trains and writes the outputs. Exit codes: 0 success, 1 bad option, 2 output folder or checkpoint file unusable,
-/// 3 data set missing or unreadable, 4 checkpoint that cannot be resumed.
+/// trains and writes the outputs. Exit codes (<see cref="SampleExitCodes"/>): 0 success, 1 bad option, 2 output folder or
+/// checkpoint file unusable (or an existing checkpoint without --resume or --overwrite), 3 data set missing or
+/// unreadable, 4 checkpoint that cannot be resumed, 5 a method diverged, 130 interrupted (what was finished is saved).
 /// </summary>
 public static class MlpCommand
 {
     /// <summary>Exit code: the output folder or a checkpoint file cannot be written.</summary>
-    public const int OutputError = 2;
+    public const int OutputError = SampleExitCodes.OutputError;
 
     /// <summary>Exit code: the data set is missing or unreadable.</summary>
-    public const int DataError = 3;
+    public const int DataError = SampleExitCodes.DataError;
 
-    /// <summary>Exit code: a checkpoint cannot be resumed (missing, corrupt, for another network or other settings).</summary>
-    public const int CheckpointError = 4;
+    /// <summary>Exit code: a checkpoint cannot be resumed (corrupt, for another network or other settings).</summary>
+    public const int CheckpointError = SampleExitCodes.CheckpointError;
+
+    /// <summary>Bytes per parameter a training run holds at most: float parameters, gradients and solver buffers of both methods (≈ 8 copies).</summary>
+    private const int ParameterCopies = 8;
+
+    /// <summary>Pixels of a Fashion-MNIST image (28 × 28): the input size the options are checked with before the data is read.</summary>
+    private const int FashionPixels = 28 * 28;
 
     private const string Overview =
         "Trains a multi-layer perceptron on Fashion-MNIST with mini-batch SGD and mini-batch Moreau SGD (MorSGD), as in §4 and "
@@ -32,8 +39,10 @@ public static class MlpCommand
         + "of ‖ŷ − onehot(y)‖², or softmax cross-entropy. Both methods add the layer-wise ℓ2 term (μ/2)‖w_t‖² (App. D.6, E.1.2). "
         + "Mini-batches are drawn in a seeded random order per epoch; the last batch of an epoch holds the remainder "
         + "(60000 = 234·256 + 96). After each epoch the whole training and test sets are evaluated, a checkpoint is saved "
-        + "(written aside, then renamed), and at the end a table is printed and epochs.csv (one row per method and epoch) and "
-        + "curves.png (best-so-far training loss and test accuracy against epochs) are written to the output folder. "
+        + "(written aside, then renamed) and a row of the table is printed; at the end epochs.csv (one row per method and epoch; "
+        + "columns in samples/Mlp/RESULTS.md) and curves.png (best-so-far training loss and test accuracy against epochs) are written "
+        + "to the output folder. Accuracies are percentages everywhere (screen, CSV, plot). Ctrl-C finishes the current mini-batch step, "
+        + "saves the checkpoints, the CSV and the plot, and says how to resume. "
         + "Steps may be written as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
 
     /// <summary>The options of one command (fresh instances per command: validators are added to them).</summary>
@@ -130,7 +139,8 @@ public static class MlpCommand
 
         public readonly Option<string?> CheckpointOption = new("--checkpoint")
         {
-            Description = $"Checkpoint file of each method, saved after every epoch (written aside, then renamed; an existing file is replaced). "
+            Description = $"Checkpoint file of each method, saved after every epoch and on Ctrl-C (written aside, then renamed). An existing file is "
+                          + "continued with --resume or replaced with --overwrite, never silently. "
                           + $"{MlpSettings.MethodPlaceholder} is replaced by sgd or morsgd; with --method both the path must contain it. "
                           + $"[default: OUT/{MlpSettings.MethodPlaceholder}.ckpt]",
             HelpName = "PATH",
@@ -138,8 +148,14 @@ public static class MlpCommand
 
         public readonly Option<bool> ResumeOption = new("--resume")
         {
-            Description = "Continue each method from its checkpoint up to --epochs, with the training history it holds. The checkpoint must be intact, "
-                          + "for this network, and saved with the same settings (loss, batch, seed, steps, ...); otherwise the run stops with a message.",
+            Description = "Continue each method from its checkpoint up to --epochs, with the training history it holds (an interrupted epoch continues "
+                          + "at its next mini-batch); a method without a checkpoint starts afresh. The checkpoint must be intact, for this network, "
+                          + "and saved with the same settings (loss, batch, seed, steps, ...); otherwise the run stops with a message.",
+        };
+
+        public readonly Option<bool> OverwriteOption = new("--overwrite")
+        {
+            Description = "Replace existing checkpoints: train every method afresh. Without it (or --resume) an existing checkpoint stops the run before any work.",
         };
 
         public readonly Option<string> OutOption = new("--out", "-o")
@@ -159,13 +175,12 @@ public static class MlpCommand
     }
 
     /// <summary>
-    /// Builds the root command (and its <c>time-steps</c> subcommand). Its action writes tables and progress to
-    /// <paramref name="console"/> and problems to <paramref name="error"/>.
+    /// Builds the root command (and its <c>time-steps</c> subcommand). Its action writes tables and progress to the
+    /// context's console and problems to its error writer, and stops early when its interrupt is cancelled.
     /// </summary>
-    public static RootCommand Create(IAnsiConsole console, TextWriter error)
+    public static RootCommand Create(SampleContext context)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(context);
         var o = new Options();
         SampleCommandLine.OneOf(o.MethodOption, "method", "sgd", "morsgd", "both");
         SampleCommandLine.OneOf(o.LossOption, "loss", "squared", "cross-entropy");
@@ -174,7 +189,7 @@ public static class MlpCommand
             o.HiddenOption, o.EpochsOption, o.BatchOption, o.MethodOption, o.SgdStepOption, o.AlphaOption, o.GammaOption,
         };
         o.Solver.AddTo(command);
-        foreach (Option option in new Option[] { o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption, o.ResumeOption, o.OutOption, o.DataOption })
+        foreach (Option option in new Option[] { o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption, o.ResumeOption, o.OverwriteOption, o.OutOption, o.DataOption })
             command.Options.Add(option);
         Range(o.EpochsOption, 1, 10_000);
         Range(o.BatchOption, 1, 100_000);
@@ -198,14 +213,20 @@ public static class MlpCommand
         });
         command.Validators.Add(result =>
         {
-            // In a command validator, options not given on the command line read as null, not as their defaults.
-            if ((result.GetValue(o.MethodOption) ?? "both") == "both" && result.GetValue(o.CheckpointOption) is string path
+            // ValueOr: options not given read as the fallback, and a value that failed to convert never throws here.
+            if (SampleCommandLine.ValueOr(result, o.MethodOption, "both") == "both" && SampleCommandLine.ValueOr(result, o.CheckpointOption, null) is string path
                 && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
                 result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
+            if (SampleCommandLine.ValueOr(result, o.ResumeOption, false) && SampleCommandLine.ValueOr(result, o.OverwriteOption, false))
+                result.AddError("--resume and --overwrite exclude each other: continue the checkpoints, or replace them.");
+            int[] hidden = SampleCommandLine.ValueOr(result, o.HiddenOption, [.. MlpSettings.DefaultHidden]);
+            int batch = SampleCommandLine.ValueOr(result, o.BatchOption, 256);
+            if (hidden.Length > 0 && SizeProblem(FashionPixels, hidden, batch) is string problem)
+                result.AddError($"--hidden {string.Join(',', hidden)}: {problem}; choose smaller layers.");
         });
 
-        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), console, error));
-        command.Subcommands.Add(StepTimer.CreateCommand(console, error));
+        command.SetAction(parseResult => Execute(ToSettings(parseResult, o), context));
+        command.Subcommands.Add(StepTimer.CreateCommand(context.Console, context.Error));
         return command;
     }
 
@@ -236,26 +257,41 @@ public static class MlpCommand
             L2: parseResult.GetValue(o.L2Option),
             CheckpointPath: parseResult.GetValue(o.CheckpointOption) ?? Path.Combine(output, MlpSettings.MethodPlaceholder + ".ckpt"),
             Resume: parseResult.GetValue(o.ResumeOption),
+            Overwrite: parseResult.GetValue(o.OverwriteOption),
             OutputFolder: output,
             DataFolder: parseResult.GetValue(o.DataOption) ?? FashionMnist.DefaultFolder);
     }
 
-    /// <summary>Runs the training of <paramref name="settings"/> and writes its outputs; returns the exit code (see <see cref="MlpCommand"/>).</summary>
-    public static int Execute(MlpSettings settings, IAnsiConsole console, TextWriter error)
+    /// <summary>
+    /// Runs the training of <paramref name="settings"/> and writes its outputs; returns the exit code (see
+    /// <see cref="MlpCommand"/>). Everything that can be checked is checked before any work: output paths, existing
+    /// checkpoints, the training-set size and the network's memory.
+    /// </summary>
+    public static int Execute(MlpSettings settings, SampleContext context)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(context);
+        IAnsiConsole console = context.Console;
+        TextWriter error = context.Error;
         OutputFolder folder;
         try
         {
             folder = OutputFolder.Prepare(settings.OutputFolder);
+            OutputFolder.PrepareFile(folder.PathOf(Report.EpochsFile), "--out");
+            OutputFolder.PrepareFile(folder.PathOf(Report.FigureFile), "--out");
             foreach (TrainingMethod method in settings.Methods)
-                PrepareCheckpointFolder(settings.CheckpointOf(method));
+                OutputFolder.PrepareFile(settings.CheckpointOf(method), "--checkpoint");
         }
         catch (IOException e)
         {
             error.WriteLine(e.Message);
+            return OutputError;
+        }
+
+        if (!settings.Resume && !settings.Overwrite && settings.Methods.Select(settings.CheckpointOf).FirstOrDefault(File.Exists) is string existing)
+        {
+            error.WriteLine($"Checkpoint '{existing}' exists ({Training.Describe(existing)}): continue it with --resume, replace it with --overwrite, "
+                            + "or choose another --checkpoint path or --out folder.");
             return OutputError;
         }
 
@@ -264,6 +300,17 @@ public static class MlpCommand
         TrainTestSplit<float> data;
         try
         {
+            if (settings.TrainLimit is int limit && FashionMnist.IsInstalled(settings.DataFolder))
+            {
+                // Out of range is an error, not a quiet cut: count the labels (a small file) before reading the images.
+                int available = Idx.ReadLabels(FashionMnist.PathOf(settings.DataFolder, FashionMnist.TrainLabelsFile), FashionMnist.ClassCount).Length;
+                if (limit > available)
+                {
+                    error.WriteLine(string.Create(inv, $"--train-limit: {limit} is out of range; the training set in {settings.DataFolder} has {available} samples."));
+                    return SampleExitCodes.BadOption;
+                }
+            }
+
             data = FashionMnist.Load<float>(settings.DataFolder, settings.TrainLimit);
         }
         catch (DataFileException e)
@@ -276,12 +323,17 @@ public static class MlpCommand
             $"Fashion-MNIST from {settings.DataFolder}: {data.Train.Count} training and {data.Test.Count} test images of {data.Train.FeatureCount} pixels, "
             + $"standardised with mean {data.Standardization.Mean:0.####} and standard deviation {data.Standardization.StandardDeviation:0.####} "
             + $"(loaded in {clock.Elapsed.TotalSeconds:0.0} s)."), Style.Plain);
+        if (SizeProblem(data.Train.FeatureCount, settings.Hidden, settings.BatchSize) is string problem)
+        {
+            error.WriteLine($"--hidden {string.Join(',', settings.Hidden)}: {problem}; choose smaller layers.");
+            return SampleExitCodes.BadOption;
+        }
 
         var network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
         IReadOnlyDictionary<TrainingMethod, Training.Start> starts;
         try
         {
-            starts = Training.Prepare(settings, network);
+            starts = Training.Prepare(settings, network, (data.Train.Count + settings.BatchSize - 1) / settings.BatchSize);
         }
         catch (DataFileException e)
         {
@@ -289,10 +341,14 @@ public static class MlpCommand
             return CheckpointError;
         }
 
-        IReadOnlyList<MethodRun> runs;
+        foreach (TrainingMethod method in settings.Methods.Where(m => settings.Resume && starts[m].IsFresh))
+            console.WriteLine($"{Names.Display(method)}: no checkpoint at {settings.CheckpointOf(method)}; starting afresh.", Style.Plain);
+
+        LiveTable live = Report.LiveEpochs(settings, network, console);
+        TrainingOutcome outcome;
         try
         {
-            runs = ConsoleProgress.Run(progress => Training.Run(settings, network, data, starts, progress), console);
+            outcome = ConsoleProgress.Run(progress => Training.Run(settings, network, data, starts, progress, context.Interrupt, run => Report.WriteEpochRow(live, run)), console);
         }
         catch (IOException e)
         {
@@ -300,38 +356,49 @@ public static class MlpCommand
             return OutputError;
         }
 
-        Report.Write(runs, settings, network, console);
-        Report.EpochsCsv(runs).Save(folder.PathOf(Report.EpochsFile));
-        Report.Figure(runs, settings, network).SavePng(folder.PathOf(Report.FigureFile));
-        string checkpoints = string.Join(", ", runs.Select(r => r.CheckpointPath));
-        console.WriteLine(string.Create(inv, $"Done in {clock.Elapsed.TotalSeconds:0.0} s ({Environment.ProcessorCount} cores). Written to {folder.FullPath}: {Report.EpochsFile}, {Report.FigureFile}; checkpoints: {checkpoints}."), Style.Plain);
-        return 0;
+        IReadOnlyList<MethodRun> runs = outcome.Runs;
+        Report.Write(runs, console);
+        var written = new List<string>();
+        if (runs.Count > 0)
+        {
+            Report.EpochsCsv(runs).Save(folder.PathOf(Report.EpochsFile));
+            Report.Figure(runs, settings, network).SavePng(folder.PathOf(Report.FigureFile));
+            written.AddRange([folder.PathOf(Report.EpochsFile), folder.PathOf(Report.FigureFile)]);
+        }
+
+        written.AddRange(runs.Where(r => r.CheckpointSaved).Select(r => r.CheckpointPath));
+        string files = string.Join(", ", written.Where(File.Exists));
+        console.WriteLine(string.Create(inv, $"Done in {clock.Elapsed.TotalSeconds:0.0} s ({Environment.ProcessorCount} cores). Written: {(files.Length > 0 ? files : "nothing")}."), Style.Plain);
+        if (outcome.Interrupted)
+        {
+            string notStarted = string.Join(", ", settings.Methods.Where(m => runs.All(r => r.Method != m)).Select(Names.Display));
+            error.WriteLine("Interrupted: " + string.Join("; ", runs.Select(r => r.Progress(settings.Epochs)))
+                            + (notStarted.Length > 0 ? $"; {notStarted} not started" : "")
+                            + ". Run the same command with --resume to continue (a method without a checkpoint starts afresh).");
+            return SampleExitCodes.Interrupted;
+        }
+
+        if (runs.FirstOrDefault(r => r.Failure is not null) is MethodRun failed)
+        {
+            error.WriteLine($"{Names.Display(failed.Method)} diverged ({failed.Failure}); no checkpoint was saved after it. "
+                            + $"Choose a smaller step ({(failed.Method == TrainingMethod.Sgd ? "--sgd-step" : "--alpha, --gamma")}).");
+            return SampleExitCodes.Diverged;
+        }
+
+        return SampleExitCodes.Success;
     }
 
-    private static void PrepareCheckpointFolder(string path)
+    /// <summary>
+    /// Null when a network <paramref name="inputs"/> → <paramref name="hidden"/>… → 10 trained on batches of
+    /// <paramref name="batch"/> fits in an array and in memory; otherwise why not.
+    /// </summary>
+    internal static string? SizeProblem(int inputs, IReadOnlyList<int> hidden, int batch)
     {
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new IOException($"Cannot use the checkpoint path '{path}' ({e.Message}). Choose another --checkpoint path.", e);
-        }
-
-        if (Directory.Exists(full))
-            throw new IOException($"Cannot use the checkpoint path '{full}': it is a folder. Give a file path with --checkpoint.");
-        string? folder = Path.GetDirectoryName(full);
-        try
-        {
-            if (folder is not null)
-                Directory.CreateDirectory(folder);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot create the checkpoint folder '{folder}' ({e.Message}). Choose another --checkpoint path.", e);
-        }
+        long parameters = Network.CountParameters(inputs, hidden, FashionMnist.ClassCount);
+        // Activations, pullbacks and multipliers of a training batch and of an evaluation block of 1000 samples.
+        double activations = (double)Math.Max(batch, 1000) * (hidden.Sum(w => (double)w) + inputs + FashionMnist.ClassCount);
+        return MemoryBudget.Check("the network's parameters", parameters, sizeof(float), ParameterCopies)
+               ?? MemoryBudget.Check("the activations of a batch", activations, sizeof(float), 4);
     }
 
     /// <summary>The loss named on the command line.</summary>
@@ -364,6 +431,13 @@ public static class MlpCommand
             }
 
             sizes.Add(size);
+        }
+
+        // Sizes that overflow an int or the memory are refused here, before any work (also for time-steps).
+        if (SizeProblem(FashionPixels, sizes, batch: 1) is string problem)
+        {
+            result.AddError($"{(result.Parent is OptionResult o ? o.Option.Name : "--hidden")} {text}: {problem}; choose smaller layers.");
+            return [];
         }
 
         return [.. sizes];

@@ -68,7 +68,8 @@ public static class Names
 /// <param name="Seed">Seed of the initial parameters and of the shuffling.</param>
 /// <param name="L2">μ of the layer-wise ℓ2 term (μ/2)‖w_t‖² (App. D.6, E.1.2), for both methods.</param>
 /// <param name="CheckpointPath">Checkpoint file of each method; <c>{method}</c> is replaced by the method's name.</param>
-/// <param name="Resume">Continue from the checkpoints instead of the initial parameters.</param>
+/// <param name="Resume">Continue from the checkpoints instead of the initial parameters (a method without one starts afresh).</param>
+/// <param name="Overwrite">Replace existing checkpoints (without it, or <paramref name="Resume"/>, an existing checkpoint is an error).</param>
 /// <param name="OutputFolder">Where epochs.csv and curves.png go.</param>
 /// <param name="DataFolder">The folder holding the four Fashion-MNIST files.</param>
 public sealed record MlpSettings(
@@ -88,6 +89,7 @@ public sealed record MlpSettings(
     double L2,
     string CheckpointPath,
     bool Resume,
+    bool Overwrite,
     string OutputFolder,
     string DataFolder)
 {

@@ -41,6 +41,24 @@ public sealed class Network
     /// <summary>The chain of layers x_t = φ_t(w_t, x_{t−1}).</summary>
     public Chain<float> Chain { get; }
 
+    /// <summary>
+    /// The number of parameters of <paramref name="inputs"/> → <paramref name="hidden"/>… → <paramref name="classes"/>,
+    /// Σ (n_in + 1)·n_out, as a long: a network too large for an int (65536,65536) is told, not overflowed.
+    /// </summary>
+    public static long CountParameters(int inputs, IReadOnlyList<int> hidden, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        long count = 0;
+        int previous = inputs;
+        foreach (int width in hidden.Append(classes))
+        {
+            count += ((long)previous + 1) * width;
+            previous = width;
+        }
+
+        return count;
+    }
+
     /// <summary>|w|, the number of parameters.</summary>
     public int ParameterCount => Chain.ParameterCount;
 

@@ -16,6 +16,10 @@ public static class Program
     /// errors to <paramref name="error"/> (default: the process's console and standard error).
     /// </summary>
     /// <returns>0 on success; 1 for a bad option (the message says which and why); otherwise an exit code of <see cref="MlpCommand"/>.</returns>
-    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null) =>
-        SampleCommandLine.Run(MlpCommand.Create, args, output, error);
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="output">Where tables and progress go; null for the process's console.</param>
+    /// <param name="error">Where errors go; null for standard error.</param>
+    /// <param name="interrupt">Cancelled to stop as Ctrl-C does (the current step finishes, everything is saved); null: the process's Ctrl-C and SIGTERM.</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, CancellationToken? interrupt = null) =>
+        SampleCommandLine.Run(MlpCommand.Create, args, output, error, interrupt);
 }

@@ -7,22 +7,52 @@ namespace MoreauGen.Samples.Mlp;
 /// <summary>The sample's outputs: the per-epoch console table, <c>epochs.csv</c> and <c>curves.png</c>.</summary>
 public static class Report
 {
-    /// <summary>The header of epochs.csv, one row per method and epoch (epoch 0: the initial parameters).</summary>
+    /// <summary>
+    /// The header of epochs.csv, one row per method and epoch (epoch 0: the initial parameters). Accuracies are
+    /// percentages, as on screen and in the plot; samples/Mlp/RESULTS.md describes every column.
+    /// </summary>
     public static readonly string[] EpochsHeader =
     [
-        "method", "step", "gamma", "epoch", "train_loss", "best_train_loss", "train_accuracy", "test_loss", "test_accuracy",
-        "best_test_accuracy", "train_seconds", "eval_seconds",
+        "method", "step", "gamma", "epoch", "train_loss", "best_train_loss", "train_accuracy_pct", "test_loss", "test_accuracy_pct",
+        "best_test_accuracy_pct", "train_seconds", "eval_seconds",
     ];
 
     /// <summary>File names inside the output folder.</summary>
     public const string EpochsFile = "epochs.csv", FigureFile = "curves.png";
 
-    /// <summary>The per-epoch table of every method, then one line per method with its mean epoch time and how it ended.</summary>
-    public static void Write(IReadOnlyList<MethodRun> runs, MlpSettings settings, Network network, IAnsiConsole console)
+    /// <summary>
+    /// The per-epoch table, printed a row at a time as each epoch's evaluation is ready (see <see cref="WriteEpochRow"/>):
+    /// losses, accuracies (in %), their best-so-far values and the times. Its heading is printed now.
+    /// </summary>
+    public static LiveTable LiveEpochs(MlpSettings settings, Network network, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(network);
+        var table = new LiveTable(console, ("method", 6), ("step", 22), ("epoch", 5), ("train loss", 10), ("best train loss", 10),
+                                  ("train acc %", 8), ("test loss", 10), ("test acc %", 8), ("best test acc %", 8), ("train s", 7), ("eval s", 6));
+        table.WriteHeader($"{network.Shape}, {Names.Of(settings.Loss)} loss, batch {settings.BatchSize}, μ = {settings.L2.ToString("R", CultureInfo.InvariantCulture)}: "
+                          + "losses and accuracies over the whole training and test sets after each epoch (epoch 0: initial parameters)");
+        return table;
+    }
+
+    /// <summary>Prints the row of <paramref name="run"/>'s last epoch.</summary>
+    public static void WriteEpochRow(LiveTable table, MethodRun run)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(run);
+        int i = run.Epochs.Count - 1;
+        EpochRecord e = run.Epochs[i];
+        var inv = CultureInfo.InvariantCulture;
+        table.WriteRow(Names.Of(run.Method), StepText(run), e.Epoch, e.TrainLoss, run.BestTrainLoss()[i], Percent(e.TrainAccuracy).ToString("0.00", inv),
+                       e.TestLoss, Percent(e.TestAccuracy).ToString("0.00", inv), Percent(run.BestTestAccuracy()[i]).ToString("0.00", inv),
+                       e.Epoch == 0 ? "" : e.TrainSeconds.ToString("0.00", inv), e.EvalSeconds.ToString("0.00", inv));
+    }
+
+    /// <summary>One line per method with its mean epoch time, inner-solver work and how it ended (after the live table).</summary>
+    public static void Write(IReadOnlyList<MethodRun> runs, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(console);
-        EpochTable(runs, settings, network).Write(console);
         var inv = CultureInfo.InvariantCulture;
         foreach (MethodRun run in runs)
         {
@@ -42,36 +72,7 @@ public static class Report
         }
     }
 
-    /// <summary>One row per method and epoch: losses, accuracies (in %), their best-so-far values and the times.</summary>
-    public static ConsoleTable EpochTable(IReadOnlyList<MethodRun> runs, MlpSettings settings, Network network)
-    {
-        ArgumentNullException.ThrowIfNull(runs);
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(network);
-        var table = new ConsoleTable("method", "step", "epoch", "train loss", "best train loss", "train acc %", "test loss", "test acc %",
-                                     "best test acc %", "train s", "eval s")
-        {
-            Title = $"{network.Shape}, {Names.Of(settings.Loss)} loss, batch {settings.BatchSize}, μ = {settings.L2.ToString("R", CultureInfo.InvariantCulture)}: "
-                    + "losses and accuracies over the whole training and test sets after each epoch (epoch 0: initial parameters)",
-            NumberFormat = "G5",
-        };
-        foreach (MethodRun run in runs)
-        {
-            double[] bestLoss = run.BestTrainLoss();
-            double[] bestAccuracy = run.BestTestAccuracy();
-            for (int i = 0; i < run.Epochs.Count; i++)
-            {
-                EpochRecord e = run.Epochs[i];
-                table.AddRow(Names.Of(run.Method), StepText(run), e.Epoch, e.TrainLoss, bestLoss[i], Percent(e.TrainAccuracy), e.TestLoss,
-                             Percent(e.TestAccuracy), Percent(bestAccuracy[i]), e.Epoch == 0 ? null : Math.Round(e.TrainSeconds, 2),
-                             Math.Round(e.EvalSeconds, 2));
-            }
-        }
-
-        return table;
-    }
-
-    /// <summary>Every epoch of every method, for <c>epochs.csv</c> (header <see cref="EpochsHeader"/>; accuracies as fractions).</summary>
+    /// <summary>Every epoch of every method, for <c>epochs.csv</c> (header <see cref="EpochsHeader"/>; accuracies in %).</summary>
     public static CsvTable EpochsCsv(IReadOnlyList<MethodRun> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -83,8 +84,8 @@ public static class Report
             for (int i = 0; i < run.Epochs.Count; i++)
             {
                 EpochRecord e = run.Epochs[i];
-                csv.AddRow(Names.Of(run.Method), run.Step, run.Gamma, e.Epoch, e.TrainLoss, bestLoss[i], e.TrainAccuracy, e.TestLoss,
-                           e.TestAccuracy, bestAccuracy[i], e.TrainSeconds, e.EvalSeconds);
+                csv.AddRow(Names.Of(run.Method), run.Step, run.Gamma, e.Epoch, e.TrainLoss, bestLoss[i], Percent(e.TrainAccuracy), e.TestLoss,
+                           Percent(e.TestAccuracy), Percent(bestAccuracy[i]), e.TrainSeconds, e.EvalSeconds);
             }
         }
 
@@ -92,23 +93,34 @@ public static class Report
     }
 
     /// <summary>
-    /// The paper's Fig. 4 layout for the MLP: the best-so-far training loss (left) and the best-so-far test accuracy
-    /// (right) against epochs, one line per method.
+    /// The paper's Fig. 4 layout for the MLP: the best-so-far training loss (left) and the best-so-far test accuracy in %
+    /// (right) against epochs, one line per method. With two trained epochs or more the curves start at epoch 1: the
+    /// initial point (the same for both methods, far above) would flatten the gap between them; the titles give it.
+    /// The loss axis is logarithmic when the losses span more than a factor <see cref="LinePlot.AutoLogRatio"/>.
     /// </summary>
     public static LinePlot Figure(IReadOnlyList<MethodRun> runs, MlpSettings settings, Network network)
     {
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);
+        var inv = CultureInfo.InvariantCulture;
+        bool fromEpochOne = runs.Any(r => r.Epochs.Count(e => e.Epoch > 0) >= 2);
+        EpochRecord? initial = runs.Select(r => r.Epochs.FirstOrDefault(e => e.Epoch == 0)).FirstOrDefault(e => e is not null);
+        string lossNote = fromEpochOne && initial is not null ? string.Create(inv, $" (epoch 0: {initial.TrainLoss:G3})") : "";
+        string accuracyNote = fromEpochOne && initial is not null ? string.Create(inv, $" (epoch 0: {Percent(initial.TestAccuracy):0.#}%)") : "";
         var figure = new LinePlot();
-        var loss = figure.AddPanel($"{network.Shape}: best training loss so far", "epoch k", $"min over epochs ≤ k of the {Names.Of(settings.Loss)} loss");
-        var accuracy = figure.AddPanel($"{network.Shape}: best test accuracy so far", "epoch k", "max over epochs ≤ k of the test accuracy (%)");
+        var loss = figure.AddPanel($"{network.Shape}: best training loss so far{lossNote}", "epoch k",
+                                   $"min over epochs ≤ k of the {Names.Of(settings.Loss)} loss", logY: null);
+        var accuracy = figure.AddPanel($"{network.Shape}: best test accuracy so far{accuracyNote}", "epoch k", "max over epochs ≤ k of the test accuracy (%)");
         foreach (MethodRun run in runs)
         {
-            double[] epochs = [.. run.Epochs.Select(e => (double)e.Epoch)];
+            int first = fromEpochOne ? run.Epochs.FindIndex(e => e.Epoch >= 1) : 0;
+            if (first < 0)
+                continue;
+            double[] epochs = [.. run.Epochs.Skip(first).Select(e => (double)e.Epoch)];
             string label = $"{Names.Display(run.Method)} ({StepText(run)})";
-            loss.AddSeries(label, epochs, run.BestTrainLoss());
-            accuracy.AddSeries(label, epochs, [.. run.BestTestAccuracy().Select(a => 100 * a)]);
+            loss.AddSeries(label, epochs, run.BestTrainLoss().AsSpan(first));
+            accuracy.AddSeries(label, epochs, [.. run.BestTestAccuracy().Skip(first).Select(Percent)]);
         }
 
         return figure;
@@ -121,5 +133,6 @@ public static class Report
         return run.Gamma is double gamma ? $"α = {Names.Step(run.Step)}, γ = {Names.Step(gamma)}" : $"η = {Names.Step(run.Step)}";
     }
 
-    private static double Percent(double fraction) => Math.Round(100 * fraction, 2);
+    /// <summary>A fraction of samples (0..1) in percent, as every output shows accuracies.</summary>
+    public static double Percent(double fraction) => 100 * fraction;
 }

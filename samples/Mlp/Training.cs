@@ -67,6 +67,28 @@ public sealed class MethodRun
     /// <summary>The checkpoint file written after every epoch.</summary>
     public string CheckpointPath { get; }
 
+    /// <summary>Whether <see cref="CheckpointPath"/> holds this run's parameters (saved by it, or resumed from it).</summary>
+    public bool CheckpointSaved { get; internal set; }
+
+    /// <summary>Whether an interruption stopped the run before its last epoch (its checkpoint holds where it stopped).</summary>
+    public bool Interrupted { get; internal set; }
+
+    /// <summary>Mini-batch steps of the unfinished epoch saved in the checkpoint when interrupted (0: stopped between epochs).</summary>
+    public int BatchesDone { get; internal set; }
+
+    /// <summary>Mini-batches per epoch.</summary>
+    public int BatchCount { get; internal set; }
+
+    /// <summary>Where the run stands, for the interruption message, e.g. "SGD: epoch 3 of 5 done and 120 of 235 batches of epoch 4, saved in sgd.ckpt".</summary>
+    public string Progress(int epochs)
+    {
+        int done = Epochs.Count == 0 ? 0 : Epochs[^1].Epoch;
+        string text = string.Create(CultureInfo.InvariantCulture, $"{Names.Display(Method)}: {done} of {epochs} epochs done");
+        if (BatchesDone > 0)
+            text += string.Create(CultureInfo.InvariantCulture, $" and {BatchesDone} of {BatchCount} batches of epoch {done + 1}");
+        return text + (CheckpointSaved ? $", saved in {CheckpointPath}" : ", nothing saved");
+    }
+
     /// <summary>One record per epoch, from epoch 0 (the initial parameters) on; those before <see cref="ResumedFrom"/> come from the checkpoint.</summary>
     public List<EpochRecord> Epochs { get; } = [];
 
@@ -102,6 +124,11 @@ public sealed class MethodRun
     }
 }
 
+/// <summary>What <see cref="Training.Run"/> did: the runs of the methods it started, and whether an interruption stopped it.</summary>
+/// <param name="Runs">One run per method started, in the order of the settings.</param>
+/// <param name="Interrupted">Whether an interruption stopped training before every method finished its epochs.</param>
+public sealed record TrainingOutcome(IReadOnlyList<MethodRun> Runs, bool Interrupted);
+
 /// <summary>
 /// Trains the network with each method from the same initial parameters (or from each method's checkpoint),
 /// evaluating the whole training and test sets after every epoch and saving a checkpoint.
@@ -119,15 +146,47 @@ public static class Training
 
     private const string SampleName = "moreaugen-mlp";
 
-    /// <summary>A method's starting point: parameters and, when resumed, the checkpoint's history.</summary>
-    public sealed record Start(float[] Parameters, IReadOnlyList<EpochRecord> History);
+    /// <summary>The checkpoint metadata key holding the mini-batch steps done in the unfinished epoch (an interrupted run).</summary>
+    public const string BatchesKey = "batches-done";
+
+    /// <summary>The checkpoint metadata key holding the training seconds spent in the unfinished epoch.</summary>
+    public const string PartialSecondsKey = "partial-seconds";
+
+    /// <summary>A method's starting point: parameters and, when resumed, the checkpoint's history and where in the next epoch it stopped.</summary>
+    /// <param name="Parameters">w.</param>
+    /// <param name="History">The records of the epochs done (empty for a fresh start).</param>
+    /// <param name="BatchesDone">Steps of the next epoch already taken (an interrupted epoch); 0 otherwise.</param>
+    /// <param name="PartialSeconds">Training seconds of those steps.</param>
+    public sealed record Start(float[] Parameters, IReadOnlyList<EpochRecord> History, int BatchesDone = 0, double PartialSeconds = 0)
+    {
+        /// <summary>Whether the method starts from its initial parameters.</summary>
+        public bool IsFresh => History.Count == 0;
+    }
+
+    /// <summary>What the checkpoint at <paramref name="path"/> holds, in a few words ("epoch 4 of an earlier run"), for messages.</summary>
+    public static string Describe(string path)
+    {
+        try
+        {
+            CheckpointInfo info = Checkpoint.ReadInfo(path);
+            return info.Metadata.TryGetValue(EpochKey, out string? epoch) ? $"epoch {epoch} of an earlier run" : "a checkpoint of another program";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unreadable as a checkpoint";
+        }
+    }
 
     /// <summary>
     /// The starting point of each method: the seeded initial parameters, or with <see cref="MlpSettings.Resume"/> the
     /// method's checkpoint, checked to be intact, for this network and saved with the same training settings.
+    /// A method whose checkpoint does not exist starts afresh.
     /// </summary>
-    /// <exception cref="DataFileException">A checkpoint is missing, corrupt, for another network, or saved with other settings (the message says which and what to do).</exception>
-    public static IReadOnlyDictionary<TrainingMethod, Start> Prepare(MlpSettings settings, Network network)
+    /// <param name="settings">The run's settings.</param>
+    /// <param name="network">The network.</param>
+    /// <param name="batchCount">Mini-batches per epoch (an interrupted epoch must have fewer steps done).</param>
+    /// <exception cref="DataFileException">A checkpoint is corrupt, for another network, or saved with other settings (the message says which and what to do).</exception>
+    public static IReadOnlyDictionary<TrainingMethod, Start> Prepare(MlpSettings settings, Network network, int batchCount)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);
@@ -142,19 +201,30 @@ public static class Training
 
             string path = settings.CheckpointOf(method);
             if (!File.Exists(path))
-                throw new DataFileException(path, DataFileProblem.Missing,
-                    $"Cannot resume {Names.Display(method)}: checkpoint '{path}' does not exist. Run without --resume to start afresh, or give the checkpoint's path with --checkpoint.");
+            {
+                starts[method] = new Start(network.InitialParameters(settings.Seed), []);
+                continue;
+            }
+
             float[] w = new float[network.ParameterCount];
             CheckpointInfo info = Checkpoint.Load<float>(path, network.Shape, w);
-            starts[method] = new Start(w, ReadHistory(info, settings, method));
+            List<EpochRecord> history = ReadHistory(info, settings, method);
+            var (batchesDone, seconds) = ReadPartialEpoch(info, batchCount);
+            starts[method] = new Start(w, history, batchesDone, seconds);
         }
 
         return starts;
     }
 
-    /// <summary>Runs every method of <paramref name="settings"/> on <paramref name="data"/>, showing progress (one task per method).</summary>
-    public static IReadOnlyList<MethodRun> Run(MlpSettings settings, Network network, TrainTestSplit<float> data,
-                                               IReadOnlyDictionary<TrainingMethod, Start> starts, ConsoleProgress? progress = null)
+    /// <summary>
+    /// Runs every method of <paramref name="settings"/> on <paramref name="data"/>, showing progress (one task per
+    /// method) and calling <paramref name="epochEnded"/> as each epoch's evaluation is ready (and for each record of a
+    /// resumed history). When <paramref name="interrupt"/> is cancelled the current mini-batch step finishes, the
+    /// method's checkpoint is saved where it stopped, and no further method starts.
+    /// </summary>
+    public static TrainingOutcome Run(MlpSettings settings, Network network, TrainTestSplit<float> data,
+                                      IReadOnlyDictionary<TrainingMethod, Start> starts, ConsoleProgress? progress = null,
+                                      CancellationToken interrupt = default, Action<MethodRun>? epochEnded = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);
@@ -165,32 +235,48 @@ public static class Training
         var tasks = new Dictionary<TrainingMethod, ProgressItem>();
         foreach (TrainingMethod method in settings.Methods)
         {
-            IReadOnlyList<EpochRecord> history = starts[method].History;
-            int remaining = settings.Epochs - (history.Count == 0 ? 0 : history[^1].Epoch);
+            Start start = starts[method];
+            double remaining = (settings.Epochs - (start.IsFresh ? 0 : start.History[^1].Epoch)) * (double)batches.BatchCount - start.BatchesDone;
             if (progress is not null && remaining > 0)
-                tasks[method] = progress.AddTask($"{Names.Display(method)}: {remaining} epochs", (double)remaining * batches.BatchCount);
+                tasks[method] = progress.AddTask(string.Create(CultureInfo.InvariantCulture, $"{Names.Display(method)}: {remaining / batches.BatchCount:0.##} epochs"), remaining);
         }
 
         foreach (TrainingMethod method in settings.Methods)
-            runs.Add(Train(settings, network, data, batches, method, starts[method], tasks.GetValueOrDefault(method)));
-        return runs;
+        {
+            if (interrupt.IsCancellationRequested)
+                return new TrainingOutcome(runs, Interrupted: true);
+            MethodRun run = Train(settings, network, data, batches, method, starts[method], tasks.GetValueOrDefault(method), interrupt, epochEnded);
+            runs.Add(run);
+            if (run.Interrupted)
+                return new TrainingOutcome(runs, Interrupted: true);
+        }
+
+        return new TrainingOutcome(runs, Interrupted: false);
     }
 
     private static MethodRun Train(MlpSettings settings, Network network, TrainTestSplit<float> data, MiniBatches<float> batches,
-                                   TrainingMethod method, Start start, ProgressItem? task)
+                                   TrainingMethod method, Start start, ProgressItem? task, CancellationToken interrupt, Action<MethodRun>? epochEnded)
     {
-        var run = new MethodRun(method, settings, settings.CheckpointOf(method));
+        var run = new MethodRun(method, settings, settings.CheckpointOf(method)) { BatchCount = batches.BatchCount };
         float[] w = start.Parameters;
         int classes = network.Chain.OutputCount;
         var evaluator = new Evaluator(network, ClassificationObjective.Create(settings.Loss, classes, 1000));
-        if (start.History.Count == 0)
+        if (start.IsFresh)
         {
             run.Epochs.Add(Evaluate(0, 0, evaluator, w, data));
+            epochEnded?.Invoke(run);
         }
         else
         {
-            run.Epochs.AddRange(start.History);
+            foreach (EpochRecord record in start.History)
+            {
+                run.Epochs.Add(record);
+                epochEnded?.Invoke(run);
+            }
+
             run.ResumedFrom = start.History[^1].Epoch;
+            run.CheckpointSaved = true;
+            run.BatchesDone = start.BatchesDone;
         }
 
         ChainOptimizer<float> optimizer = method == TrainingMethod.Sgd
@@ -198,13 +284,25 @@ public static class Training
             : new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant((float)settings.Alpha, (float)settings.Gamma),
                                                settings.CreateSolver(), (float)settings.L2);
         var objective = ClassificationObjective.Create(settings.Loss, classes, settings.BatchSize);
-        var source = new BatchSource(batches, objective, task, optimizer as MoreauGradientDescent<float>);
+        var source = new BatchSource(batches, objective, task, optimizer as MoreauGradientDescent<float>, interrupt);
         string inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+        int offset = start.BatchesDone;
+        double carriedSeconds = start.PartialSeconds;
         for (int epoch = run.Epochs[^1].Epoch + 1; epoch <= settings.Epochs; epoch++)
         {
+            if (interrupt.IsCancellationRequested)
+            {
+                // Between epochs: the checkpoint already holds the last one, except epoch 0 of a fresh run.
+                if (!run.CheckpointSaved)
+                    SaveCheckpoint(settings, network, method, run, w);
+                run.Interrupted = true;
+                break;
+            }
+
             if (task is not null)
                 task.Description = inv($"{Names.Display(method)}: epoch {epoch}/{settings.Epochs}");
             batches.StartEpoch(epoch - 1);
+            source.Offset = offset;
             var clock = Stopwatch.StartNew();
             try
             {
@@ -213,13 +311,23 @@ public static class Training
             }
             catch (NonFiniteValueException e)
             {
-                run.Failure = inv($"stopped in epoch {epoch} at batch {e.Iteration}: {e.Message}");
+                run.Failure = inv($"stopped in epoch {epoch} at batch {offset + e.Iteration}: {e.Message}");
+                break;
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                // The step before the request is complete: save w after DoneInEpoch steps of this epoch.
+                run.Interrupted = true;
+                SaveCheckpoint(settings, network, method, run, w, source.DoneInEpoch, carriedSeconds + clock.Elapsed.TotalSeconds);
                 break;
             }
 
-            double trainSeconds = clock.Elapsed.TotalSeconds;
+            double trainSeconds = carriedSeconds + clock.Elapsed.TotalSeconds;
+            offset = 0;
+            carriedSeconds = 0;
             run.Epochs.Add(Evaluate(epoch, trainSeconds, evaluator, w, data));
             SaveCheckpoint(settings, network, method, run, w);
+            epochEnded?.Invoke(run);
         }
 
         if (source.Steps > 0)
@@ -240,14 +348,41 @@ public static class Training
         return new EpochRecord(epoch, train.Loss, train.Accuracy, test.Loss, test.Accuracy, trainSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Saves the parameters after an epoch, with the training settings and the history so far (atomically: a crash keeps the previous file).</summary>
-    private static void SaveCheckpoint(MlpSettings settings, Network network, TrainingMethod method, MethodRun run, float[] w)
+    /// <summary>
+    /// Saves the parameters after an epoch, or after <paramref name="batchesDone"/> steps of an interrupted one, with the
+    /// training settings and the history so far (atomically: a crash keeps the previous file).
+    /// </summary>
+    private static void SaveCheckpoint(MlpSettings settings, Network network, TrainingMethod method, MethodRun run, float[] w,
+                                       int batchesDone = 0, double partialSeconds = 0)
     {
+        var inv = CultureInfo.InvariantCulture;
         SortedDictionary<string, string> metadata = settings.TrainingKeys(method);
         metadata[SampleKey] = SampleName;
-        metadata[EpochKey] = run.Epochs[^1].Epoch.ToString(CultureInfo.InvariantCulture);
+        metadata[EpochKey] = run.Epochs[^1].Epoch.ToString(inv);
         metadata[HistoryKey] = string.Join(';', run.Epochs.Select(e => e.Encode()));
+        if (batchesDone > 0)
+        {
+            metadata[BatchesKey] = batchesDone.ToString(inv);
+            metadata[PartialSecondsKey] = partialSeconds.ToString("R", inv);
+        }
+
         Checkpoint.Save<float>(run.CheckpointPath, w, network.Shape, metadata);
+        run.CheckpointSaved = true;
+        run.BatchesDone = batchesDone;
+    }
+
+    /// <summary>The steps done in an interrupted epoch and their seconds (0, 0 for a checkpoint saved between epochs).</summary>
+    private static (int BatchesDone, double Seconds) ReadPartialEpoch(CheckpointInfo info, int batchCount)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (!info.Metadata.TryGetValue(BatchesKey, out string? text))
+            return (0, 0);
+        if (!int.TryParse(text, NumberStyles.None, inv, out int done) || done < 0 || done >= batchCount
+            || !double.TryParse(info.Metadata.GetValueOrDefault(PartialSecondsKey), NumberStyles.Float, inv, out double seconds))
+            throw new DataFileException(info.Path, DataFileProblem.Malformed,
+                $"Checkpoint '{info.Path}' stopped after {text} mini-batches of an epoch of {batchCount}: that does not fit this data. "
+                + "Resume with the same --data, or start afresh with --overwrite.");
+        return (done, seconds);
     }
 
     private static List<EpochRecord> ReadHistory(CheckpointInfo info, MlpSettings settings, TrainingMethod method)
@@ -292,12 +427,30 @@ public static class Training
     /// The mini-batches of an epoch with the objective's labels set per batch. Counts each step once it is done (when
     /// the optimiser asks for the next batch, or at <see cref="EndEpoch"/>), with MorSGD's inner-solver work.
     /// </summary>
+    /// An interrupt requested, it throws <see cref="OperationCanceledException"/> when asked for the next batch: the
+    /// step before is complete, so the parameters are those after <see cref="DoneInEpoch"/> steps. From
+    /// <see cref="Offset"/> on, it serves the batches of an epoch an interrupted run left unfinished.
     private sealed class BatchSource(MiniBatches<float> batches, ClassificationObjective objective, ProgressItem? task,
-                                     MoreauGradientDescent<float>? moreau) : IMiniBatchSource<float>
+                                     MoreauGradientDescent<float>? moreau, CancellationToken interrupt) : IMiniBatchSource<float>
     {
         private bool _pending;
+        private int _offset;
 
-        public int BatchCount => batches.BatchCount;
+        /// <summary>Batches of the current epoch done before this pass (a resumed epoch); set at the start of each epoch.</summary>
+        public int Offset
+        {
+            get => _offset;
+            set
+            {
+                _offset = value;
+                DoneInEpoch = value;
+            }
+        }
+
+        /// <summary>Steps of the current epoch completed, counting <see cref="Offset"/>.</summary>
+        public int DoneInEpoch { get; private set; }
+
+        public int BatchCount => batches.BatchCount - Offset;
 
         public long Steps { get; private set; }
 
@@ -308,7 +461,8 @@ public static class Training
         public ReadOnlySpan<float> Batch(int index, out IMoreauObjective<float> batchObjective)
         {
             EndStep();
-            MiniBatch<float> batch = batches.GetBatch(index);
+            interrupt.ThrowIfCancellationRequested();
+            MiniBatch<float> batch = batches.GetBatch(Offset + index);
             objective.SetLabels(batch.Labels);
             batchObjective = objective;
             _pending = true;
@@ -324,6 +478,7 @@ public static class Training
                 return;
             _pending = false;
             Steps++;
+            DoneInEpoch++;
             if (moreau is not null)
             {
                 InnerSolveStatistics<float> statistics = moreau.Oracle.LastStatistics;

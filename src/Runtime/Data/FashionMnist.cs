@@ -50,12 +50,27 @@ public static class FashionMnist
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Whether all four files are present in <paramref name="folder"/> (default <see cref="DefaultFolder"/>).</summary>
+    /// <summary>Whether all four files are present in <paramref name="folder"/> (default <see cref="DefaultFolder"/>), gzipped or not.</summary>
     public static bool IsInstalled(string? folder = null)
     {
         folder ??= DefaultFolder;
-        return File.Exists(Path.Combine(folder, TrainImagesFile)) && File.Exists(Path.Combine(folder, TrainLabelsFile))
-            && File.Exists(Path.Combine(folder, TestImagesFile)) && File.Exists(Path.Combine(folder, TestLabelsFile));
+        return File.Exists(PathOf(folder, TrainImagesFile)) && File.Exists(PathOf(folder, TrainLabelsFile))
+            && File.Exists(PathOf(folder, TestImagesFile)) && File.Exists(PathOf(folder, TestLabelsFile));
+    }
+
+    /// <summary>
+    /// The path of <paramref name="fileName"/> (one of the four <c>*.gz</c> names) in <paramref name="folder"/>: the
+    /// gzipped file when present, else the same name without <c>.gz</c> (a gunzipped copy), else the gzipped name.
+    /// </summary>
+    public static string PathOf(string folder, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(fileName);
+        string path = Path.Combine(folder, fileName);
+        if (File.Exists(path) || !fileName.EndsWith(".gz", StringComparison.Ordinal))
+            return path;
+        string gunzipped = path[..^".gz".Length];
+        return File.Exists(gunzipped) ? gunzipped : path;
     }
 
     /// <summary>
@@ -74,18 +89,18 @@ public static class FashionMnist
             throw new ArgumentOutOfRangeException(nameof(trainLimit), trainLimit, "The training limit must be at least 1 sample.");
         foreach (string name in (string[])[TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile])
         {
-            string path = Path.Combine(folder, name);
+            string path = PathOf(folder, name);
             if (!File.Exists(path))
                 throw new DataFileException(path, DataFileProblem.Missing,
                     $"Fashion-MNIST is not installed: '{path}' does not exist. Install it with `{InstallCommand}` " +
                     $"(as root; it puts the files in {DefaultFolder}), or point to a folder that holds " +
-                    $"{TrainImagesFile}, {TrainLabelsFile}, {TestImagesFile} and {TestLabelsFile}.");
+                    $"{TrainImagesFile}, {TrainLabelsFile}, {TestImagesFile} and {TestLabelsFile} (gzipped or not).");
         }
 
-        string trainImages = Path.Combine(folder, TrainImagesFile);
-        string testImages = Path.Combine(folder, TestImagesFile);
-        var train = Idx.ReadLabeled<T>(trainImages, Path.Combine(folder, TrainLabelsFile), ClassCount, trainLimit ?? int.MaxValue);
-        var test = Idx.ReadLabeled<T>(testImages, Path.Combine(folder, TestLabelsFile), ClassCount);
+        string trainImages = PathOf(folder, TrainImagesFile);
+        string testImages = PathOf(folder, TestImagesFile);
+        var train = Idx.ReadLabeled<T>(trainImages, PathOf(folder, TrainLabelsFile), ClassCount, trainLimit ?? int.MaxValue);
+        var test = Idx.ReadLabeled<T>(testImages, PathOf(folder, TestLabelsFile), ClassCount);
         if (test.FeatureCount != train.FeatureCount)
             throw new DataFileException(testImages, DataFileProblem.DimensionMismatch,
                 $"'{testImages}' holds images of {test.FeatureCount} pixels but '{trainImages}' holds images of " +
