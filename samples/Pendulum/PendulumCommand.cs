@@ -118,7 +118,7 @@ public static class PendulumCommand
 
         public readonly Option<bool> LogScaleOption = new("--log-scale")
         {
-            Description = "Draw fig3.png with a logarithmic cost axis.",
+            Description = "Draw fig3.png with a logarithmic cost axis in every panel. By default a panel's axis is logarithmic when its costs span more than a factor 20 (MorGD often ends far below GD).",
         };
     }
 

@@ -50,7 +50,7 @@ public static class Names
 /// <param name="SolverSteps">k of the inner solver: steps of <see cref="InnerSolverKind.GradientDescent"/>, iteration cap of <see cref="InnerSolverKind.Lbfgs"/>; null: its default.</param>
 /// <param name="SolverTolerance">Relative gradient tolerance of the inner solver; null: its default.</param>
 /// <param name="OutputFolder">Where curves.csv, grid.csv and the plots go.</param>
-/// <param name="LogScale">Whether fig3.png has a logarithmic cost axis.</param>
+/// <param name="LogScale">Whether fig3.png has a logarithmic cost axis in every panel (otherwise where the costs span decades).</param>
 public sealed record PendulumSettings(
     IReadOnlyList<int> Horizons,
     IReadOnlyList<DescentMethod> Methods,

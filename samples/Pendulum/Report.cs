@@ -193,7 +193,8 @@ public static class Report
 
     /// <summary>
     /// The paper's Fig. 3 layout: one panel per horizon, cost against iteration for GD and MorGD at their selected
-    /// steps (at the fixed step for a method without a grid).
+    /// steps (at the fixed step for a method without a grid). The cost axis is logarithmic with
+    /// <paramref name="logScale"/>, otherwise wherever the costs span more than a factor <see cref="LinePlot.AutoLogRatio"/>.
     /// </summary>
     public static LinePlot Figure(IReadOnlyList<HorizonResult> results, bool logScale)
     {
@@ -207,7 +208,7 @@ public static class Report
                     shown.Add(curve);
             }
 
-            AddPanel(figure, result.Horizon, shown, logScale);
+            AddPanel(figure, result.Horizon, shown, logScale ? true : null);
         }
 
         return figure;
@@ -217,8 +218,9 @@ public static class Report
     public const double FixedFigureCeiling = 1e3;
 
     /// <summary>
-    /// The same layout for the fixed (paper's) steps, on a logarithmic cost axis; a run that diverges leaves the
-    /// panel at <see cref="FixedFigureCeiling"/> (points above it are not drawn, and the title says where it left).
+    /// The same layout for the fixed (paper's) steps, on a logarithmic cost axis; a run that diverges is drawn up to
+    /// where it passes <see cref="FixedFigureCeiling"/> and leaves the panel there (its line ends at the top edge, and
+    /// the title says from which iteration); the CSV holds the values above.
     /// </summary>
     public static LinePlot? FixedFigure(IReadOnlyList<HorizonResult> results)
     {
@@ -230,7 +232,7 @@ public static class Report
         return figure;
     }
 
-    private static void AddPanel(LinePlot figure, int horizon, IReadOnlyList<Curve> curves, bool logScale, double ceiling = double.PositiveInfinity)
+    private static void AddPanel(LinePlot figure, int horizon, IReadOnlyList<Curve> curves, bool? logScale, double ceiling = double.PositiveInfinity)
     {
         var parts = new List<string>();
         foreach (Curve curve in curves)
@@ -247,8 +249,10 @@ public static class Report
         var panel = figure.AddPanel($"τ = {horizon} ({string.Join("; ", parts)})", "iteration", "cost h(x_τ)", logScale);
         foreach (Curve curve in curves)
         {
-            double[] costs = [.. curve.Costs.Select(c => c <= ceiling ? c : double.NaN)];
-            panel.AddSeries(Names.Display(curve.Method), costs);
+            // The first point above the ceiling is drawn at the ceiling: the line visibly leaves the panel there.
+            int above = Array.FindIndex(curve.Costs, c => !(c <= ceiling));
+            double[] costs = [.. curve.Costs.Select((c, k) => above < 0 || k < above ? c : k == above ? ceiling : double.NaN)];
+            panel.AddSeries(Names.Display(curve.Method), costs); // one label per method: the same colour in every panel
         }
     }
 
