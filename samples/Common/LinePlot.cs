@@ -134,6 +134,10 @@ public sealed class LinePanel
     /// <summary>Number of series added.</summary>
     public int SeriesCount => _series.Count;
 
+    /// <summary>The series added, in order: label and points as given (values above a ceiling or non-finite included as passed).</summary>
+    public IReadOnlyList<(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y)> Series =>
+        [.. _series.Select(s => (s.Label, (IReadOnlyList<double>)s.X, (IReadOnlyList<double>)s.Y))];
+
     /// <summary>
     /// Adds a line through the points (x[i], y[i]). Points whose y is NaN or infinite (a diverged run), or ≤ 0 on a
     /// log panel, are left out; the rest of the line is still drawn.

@@ -93,7 +93,8 @@ public static class Experiment
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            interrupted = true; // the runs under way have finished; the others never started
+            // The runs under way have finished; the others never started (if any is left: it may come after the last).
+            interrupted = curves.Any(c => c is null);
         }
 
         void RunOne(int i)

@@ -6,8 +6,8 @@ namespace MoreauGen.Samples.Tests.Mlp;
 
 /// <summary>
 /// The sample's use of checkpoints: a run resumed from its checkpoint continues exactly where it stopped, and a
-/// checkpoint that is corrupt, for another network, saved with other settings or missing is refused with a message
-/// and left as it was. (The checkpoint format itself is tested in the runtime's tests.)
+/// checkpoint that is corrupt, for another network or saved with other settings is refused with a message and left
+/// as it was; a missing one starts afresh. (The checkpoint format itself is tested in the runtime's tests.)
 /// </summary>
 public sealed class CheckpointResumeTests : IDisposable
 {
@@ -51,7 +51,7 @@ public sealed class CheckpointResumeTests : IDisposable
         CsvTable a = CsvTable.Load(Path.Combine(straight, "epochs.csv"));
         CsvTable b = CsvTable.Load(Path.Combine(split, "epochs.csv"));
         Assert.Equal(a.RowCount, b.RowCount);
-        foreach (string column in new[] { "method", "epoch", "train_loss", "best_train_loss", "test_accuracy", "best_test_accuracy" })
+        foreach (string column in new[] { "method", "epoch", "train_loss", "best_train_loss", "test_accuracy_pct", "best_test_accuracy_pct" })
         {
             for (int r = 0; r < a.RowCount; r++)
                 Assert.Equal(a.Cell(r, column), b.Cell(r, column));
@@ -121,14 +121,18 @@ public sealed class CheckpointResumeTests : IDisposable
     }
 
     [Fact]
-    public void Resuming_without_a_checkpoint_exits_with_4_and_says_so()
+    public void Resuming_continues_the_method_that_has_a_checkpoint_and_starts_the_one_that_has_none()
     {
         string output = Path.Combine(_folder.Path, "out");
-        var (status, _, stderr) = MlpProgramTests.Run(Options(output, 2, "--method", "sgd", "--resume"));
+        Assert.Equal(0, MlpProgramTests.Run(Options(output, 1, "--method", "sgd")).Status);
+        var (status, stdout, stderr) = MlpProgramTests.Run(Options(output, 2, "--resume"));
 
-        Assert.Equal(4, status);
-        Assert.Contains("does not exist", stderr, StringComparison.Ordinal);
-        Assert.Contains("without --resume", stderr, StringComparison.Ordinal);
+        Assert.True(status == 0, stderr);
+        Assert.Contains("MorSGD: no checkpoint at", stdout, StringComparison.Ordinal);
+        Assert.Contains("starting afresh", stdout, StringComparison.Ordinal);
+        Assert.Contains("resumed from epoch 1", stdout, StringComparison.Ordinal);
+        Assert.Equal("2", Checkpoint.ReadInfo(Path.Combine(output, "sgd.ckpt")).Metadata["epoch"]);
+        Assert.Equal("2", Checkpoint.ReadInfo(Path.Combine(output, "morsgd.ckpt")).Metadata["epoch"]);
     }
 
     [Fact]

@@ -70,15 +70,16 @@ public sealed class MlpProgramTests : IDisposable
             foreach (int r in rows)
             {
                 bestLoss = Math.Min(bestLoss, csv.GetDouble(r, "train_loss"));
-                bestAccuracy = Math.Max(bestAccuracy, csv.GetDouble(r, "test_accuracy"));
+                bestAccuracy = Math.Max(bestAccuracy, csv.GetDouble(r, "test_accuracy_pct"));
                 Assert.Equal(bestLoss, csv.GetDouble(r, "best_train_loss"));
-                Assert.Equal(bestAccuracy, csv.GetDouble(r, "best_test_accuracy"));
+                Assert.Equal(bestAccuracy, csv.GetDouble(r, "best_test_accuracy_pct"));
             }
 
             // Chance is 10%; both methods must learn the classes.
-            Assert.True(csv.GetDouble(rows[0], "test_accuracy") < 0.3, $"{method} starts at {csv.Cell(rows[0], "test_accuracy")}");
-            double final = csv.GetDouble(rows[^1], "test_accuracy");
-            Assert.True(final >= 0.9, $"{method} reached only {final:P1} test accuracy after 6 epochs");
+            // Percentages, as on screen and in the plot.
+            Assert.True(csv.GetDouble(rows[0], "test_accuracy_pct") < 30, $"{method} starts at {csv.Cell(rows[0], "test_accuracy_pct")}%");
+            double final = csv.GetDouble(rows[^1], "test_accuracy_pct");
+            Assert.True(final >= 90, $"{method} reached only {final}% test accuracy after 6 epochs");
             Assert.True(csv.GetDouble(rows[^1], "train_loss") < 0.5 * csv.GetDouble(rows[0], "train_loss"));
             Assert.True(File.Exists(Path.Combine(output, method + ".ckpt")));
         }
@@ -99,7 +100,7 @@ public sealed class MlpProgramTests : IDisposable
         foreach (string method in new[] { "sgd", "morsgd" })
         {
             int last = Enumerable.Range(0, csv.RowCount).Last(r => csv.Cell(r, "method") == method);
-            Assert.True(csv.GetDouble(last, "test_accuracy") >= 0.9, $"{method}: {csv.Cell(last, "test_accuracy")}");
+            Assert.True(csv.GetDouble(last, "test_accuracy_pct") >= 90, $"{method}: {csv.Cell(last, "test_accuracy_pct")}%");
         }
     }
 
@@ -119,16 +120,21 @@ public sealed class MlpProgramTests : IDisposable
     }
 
     [Fact]
-    public void A_training_run_that_overflows_stops_that_method_and_says_where()
+    public void A_training_run_that_overflows_exits_5_says_where_and_lists_only_files_that_exist()
     {
         string output = Path.Combine(_folder.Path, "out");
-        var (status, stdout, _) = Run(Small(output, "--epochs", "2", "--method", "sgd", "--sgd-step", "2^20"));
+        var (status, stdout, stderr) = Run(Small(output, "--epochs", "2", "--method", "sgd", "--sgd-step", "2^20"));
 
-        Assert.Equal(0, status);
+        Assert.Equal(SampleExitCodes.Diverged, status);
         Assert.Contains("SGD stopped in epoch 1 at batch", stdout, StringComparison.Ordinal);
         Assert.Contains("non-finite value", stdout, StringComparison.Ordinal);
+        Assert.Contains("SGD diverged", stderr, StringComparison.Ordinal);
+        Assert.Contains("--sgd-step", stderr, StringComparison.Ordinal);
         Assert.Equal(1, CsvTable.Load(Path.Combine(output, "epochs.csv")).RowCount); // epoch 0 only
         Assert.False(File.Exists(Path.Combine(output, "sgd.ckpt"))); // no epoch completed, nothing saved
+        Assert.DoesNotContain("sgd.ckpt", stdout, StringComparison.Ordinal);  // and none is listed
+        Assert.Contains("epochs.csv", stdout, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // one line, no stack trace
     }
 
     [Theory]

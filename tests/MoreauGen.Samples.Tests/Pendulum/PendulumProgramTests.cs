@@ -78,13 +78,15 @@ public sealed class PendulumProgramTests : IDisposable
     }
 
     [Fact]
-    public void Runs_that_overflow_are_reported_and_the_program_still_succeeds()
+    public void Runs_that_overflow_are_reported_written_and_exit_5()
     {
-        // GD on τ = 100 with η = 2^10..2^12 overflows before iteration 50: every grid step scores +∞.
+        // GD on τ = 100 with η = 2^10..2^12 overflows before iteration 50: every grid step scores +∞, and the paper's
+        // η = 1/4, shown instead, diverges too: GD has no result at τ = 100.
         string output = Path.Combine(_folder.Path, "out");
-        var (status, stdout, _) = Run("-t", "100", "--method", "gd", "--grid", "10..12", "--out", output);
+        var (status, stdout, stderr) = Run("-t", "100", "--method", "gd", "--grid", "10..12", "--out", output);
 
-        Assert.Equal(0, status);
+        Assert.Equal(SampleExitCodes.Diverged, status);
+        Assert.Contains("Diverged: GD at τ = 100", stderr, StringComparison.Ordinal);
         Assert.Contains("non-finite at k = ", stdout, StringComparison.Ordinal);
         Assert.Contains("grid: every step non-finite", stdout, StringComparison.Ordinal);
         CsvTable grid = CsvTable.Load(Path.Combine(output, "grid.csv"));
