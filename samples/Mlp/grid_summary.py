@@ -35,7 +35,8 @@ def describe(name, rows, log_path, epochs):
         "name": name,
         "score": score(rows) if len(rows) == epochs + 1 else math.inf,
         "final": float(rows[-1]["best_train_loss"]),
-        "acc": [100 * float(r["test_accuracy"]) for r in rows[1:]],
+        # test_accuracy_pct (percent) in current epochs.csv files; test_accuracy (a fraction) in older ones.
+        "acc": [float(r["test_accuracy_pct"]) if "test_accuracy_pct" in r else 100 * float(r["test_accuracy"]) for r in rows[1:]],
         "seconds": sum(float(r["train_seconds"]) for r in trained) / len(trained) if trained else math.nan,
         "ended": ended,
     }
