@@ -100,6 +100,17 @@ public static class SampleCommandLine
         return TryGetValue(optionResult, out T value) ? value : fallback;
     }
 
+    /// <summary>Refuses an empty or blank path for <paramref name="option"/> (e.g. <c>--out ""</c>), suggesting <paramref name="example"/>.</summary>
+    public static void NonEmptyPath(Option<string> option, string example)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out string? path) && string.IsNullOrWhiteSpace(path))
+                result.AddError($"{option.Name}: the path is empty; give one, e.g. {option.Name} {example}.");
+        });
+    }
+
     /// <summary>Accepts only <paramref name="choices"/>, with a message that names the option (and shows them in the help).</summary>
     public static void OneOf(Option<string> option, string what, params string[] choices)
     {

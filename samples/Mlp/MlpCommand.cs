@@ -191,6 +191,8 @@ public static class MlpCommand
         o.Solver.AddTo(command);
         foreach (Option option in new Option[] { o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption, o.ResumeOption, o.OverwriteOption, o.OutOption, o.DataOption })
             command.Options.Add(option);
+        SampleCommandLine.NonEmptyPath(o.OutOption, "mlp-out");
+        SampleCommandLine.NonEmptyPath(o.DataOption, FashionMnist.DefaultFolder);
         Range(o.EpochsOption, 1, 10_000);
         Range(o.BatchOption, 1, 100_000);
         Range(o.SeedOption, 0, int.MaxValue);
@@ -206,27 +208,24 @@ public static class MlpCommand
             if (!(mu >= 0 && double.IsFinite(mu)))
                 result.AddError($"--l2: {Text(mu)} is not an ℓ2 weight; give a finite number ≥ 0, e.g. 1e-6.");
         });
-        o.CheckpointOption.Validators.Add(result =>
-        {
-            if (SampleCommandLine.TryGetValue(result, out string? pathValue) && pathValue is string path && path.Trim().Length == 0)
-                result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
-        });
         command.Validators.Add(result =>
         {
             // ValueOr: options not given read as the fallback, and a value that failed to convert never throws here.
-            if (SampleCommandLine.ValueOr(result, o.MethodOption, "both") == "both" && SampleCommandLine.ValueOr(result, o.CheckpointOption, null) is string path
-                && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
+            string? path = SampleCommandLine.ValueOr(result, o.CheckpointOption, null);
+            if (path is not null && path.Trim().Length == 0)
+                result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
+            else if (SampleCommandLine.ValueOr(result, o.MethodOption, "both") == "both" && path is not null
+                     && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
                 result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
             if (SampleCommandLine.ValueOr(result, o.ResumeOption, false) && SampleCommandLine.ValueOr(result, o.OverwriteOption, false))
                 result.AddError("--resume and --overwrite exclude each other: continue the checkpoints, or replace them.");
-            int[] hidden = SampleCommandLine.ValueOr(result, o.HiddenOption, [.. MlpSettings.DefaultHidden]);
-            int batch = SampleCommandLine.ValueOr(result, o.BatchOption, 256);
-            if (hidden.Length > 0 && SizeProblem(FashionPixels, hidden, batch) is string problem)
-                result.AddError($"--hidden {string.Join(',', hidden)}: {problem}; choose smaller layers.");
         });
+        AddSizeCheck(command);
 
         command.SetAction(parseResult => Execute(ToSettings(parseResult, o), context));
-        command.Subcommands.Add(StepTimer.CreateCommand(context.Console, context.Error));
+        Command timer = StepTimer.CreateCommand(context.Console, context.Error);
+        AddSizeCheck(timer);
+        command.Subcommands.Add(timer);
         return command;
     }
 
@@ -386,6 +385,26 @@ public static class MlpCommand
         }
 
         return SampleExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="command"/> the check that its <c>--hidden</c> network, trained on batches of its
+    /// <c>--batch</c>, fits in an array and in memory (a command without these options is left as it is).
+    /// </summary>
+    private static void AddSizeCheck(Command command)
+    {
+        var hiddenOption = command.Options.OfType<Option<int[]>>().FirstOrDefault(option => option.Name == "--hidden");
+        var batchOption = command.Options.OfType<Option<int>>().FirstOrDefault(option => option.Name == "--batch");
+        if (hiddenOption is null || batchOption is null)
+            return;
+        command.Validators.Add(result =>
+        {
+            // ValueOr: a value that failed to convert never throws here (the parser reports it).
+            int[] hidden = SampleCommandLine.ValueOr(result, hiddenOption, [.. MlpSettings.DefaultHidden]);
+            int batch = SampleCommandLine.ValueOr(result, batchOption, 256);
+            if (hidden.Length > 0 && SizeProblem(FashionPixels, hidden, batch) is string problem)
+                result.AddError($"--hidden {string.Join(',', hidden)}: {problem}; choose smaller layers.");
+        });
     }
 
     /// <summary>

@@ -38,7 +38,9 @@ public static class PendulumCommand
         + "picks (GD: η = 1 at τ = 50, ¼ at τ = 100; MorGD: α = 2^7, γ = ½). It prints a grid table and a summary table per "
         + "horizon and writes curves.csv (every run, every iteration; a run stopped by a NaN/∞ ends at its last finite iteration), grid.csv (one row per run), fig3.png (the paper's "
         + "Fig. 3 layout: GD vs MorGD at their chosen steps) and paper-picks.png into the output folder. Steps may be written "
-        + "as decimals (0.25), fractions (1/4) or powers of two (2^-2).";
+        + "as decimals (0.25), fractions (1/4) or powers of two (2^-2). The columns of the CSV files are described in "
+        + "samples/Pendulum/RESULTS.md. Ctrl-C lets the runs under way finish, writes every finished run and exits 130; a method "
+        + "that diverges at some horizon (no finite run ending below its start) exits 5.";
 
     /// <summary>The options of one command (fresh instances per command: validators are added to them).</summary>
     private sealed class Options
@@ -137,6 +139,7 @@ public static class PendulumCommand
             o.GammaOption,
         };
         o.Solver.AddTo(command);
+        SampleCommandLine.NonEmptyPath(o.OutOption, "pendulum-out");
         command.Options.Add(o.OutOption);
         command.Options.Add(o.LogScaleOption);
         o.HorizonsOption.Validators.Add(result =>

@@ -52,6 +52,31 @@ public sealed class CarefulUserTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_batch_whose_activations_overflow_is_refused_in_training_and_in_time_steps()
+    {
+        foreach (string[] args in new[] { Options(Path.Combine(_folder.Path, "never"), "--hidden", "65536", "--batch", "100000"), ["time-steps", "--hidden", "65536", "--batch", "100000"] })
+        {
+            var (status, _, stderr) = MlpProgramTests.Run(args);
+
+            Assert.Equal(SampleExitCodes.BadOption, status);
+            Assert.Contains("the activations of a batch number", stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--data")]
+    [InlineData("--checkpoint")]
+    public void An_empty_path_is_a_bad_option_not_an_internal_error(string option)
+    {
+        string[] args = option == "--data" ? ["--data", ""] : ["--data", _data, option, ""];
+        var (status, _, stderr) = MlpProgramTests.Run(args);
+
+        Assert.Equal(SampleExitCodes.BadOption, status);
+        Assert.Contains($"{option}: the path is empty", stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--sgd-step", "NaN")]
     [InlineData("--sgd-step", "Infinity")]

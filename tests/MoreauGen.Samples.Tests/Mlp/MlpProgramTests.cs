@@ -205,7 +205,7 @@ public sealed class MlpProgramTests : IDisposable
         foreach (string option in new[]
                  {
                      "--hidden", "--epochs", "--batch", "--method", "--sgd-step", "--alpha", "--gamma", "--solver", "--solver-steps",
-                     "--solver-tolerance", "--loss", "--train-limit", "--seed", "--l2", "--checkpoint", "--resume", "--out", "--data", "time-steps",
+                     "--solver-tolerance", "--loss", "--train-limit", "--seed", "--l2", "--checkpoint", "--resume", "--overwrite", "--out", "--data", "time-steps",
                  })
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         Assert.Contains("eq. (52)", stdout, StringComparison.Ordinal);                 // the α convention

@@ -42,6 +42,15 @@ public sealed class CarefulUserTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_output_path_is_a_bad_option_not_an_internal_error()
+    {
+        var (status, _, stderr) = Run(CancellationToken.None, "--out", "");
+
+        Assert.Equal(SampleExitCodes.BadOption, status);
+        Assert.Contains("--out: the path is empty", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_fixed_step_that_diverges_exits_5_and_lists_only_the_files_written()
     {
         string output = Path.Combine(_folder.Path, "out");
