@@ -34,7 +34,7 @@ public sealed record HorizonResult(
     }
 }
 
-/// <summary>What <see cref="Experiment.Run(PendulumSettings, ConsoleProgress?, CancellationToken)"/> computed.</summary>
+/// <summary>What <see cref="Experiment.Run(PendulumSettings, ConsoleProgress?, CancellationToken, IReadOnlyDictionary{Experiment.RunKey, Curve}?)"/> computed.</summary>
 /// <param name="Results">The horizons whose runs all finished, in the order asked for.</param>
 /// <param name="PartialRuns">The finished runs of horizons left incomplete by an interruption.</param>
 /// <param name="Finished">Runs finished.</param>
@@ -53,12 +53,16 @@ public static class Experiment
     public static IReadOnlyList<HorizonResult> Run(PendulumSettings settings, ConsoleProgress? progress = null) =>
         Run(settings, progress, CancellationToken.None).Results;
 
+    /// <summary>The key of one run: horizon, method and step.</summary>
+    public readonly record struct RunKey(int Horizon, DescentMethod Method, double Step);
+
     /// <summary>
     /// Runs everything <paramref name="settings"/> asks for until <paramref name="interrupt"/> is cancelled: the runs
     /// under way then finish, no new one starts, and the result holds the horizons whose runs all finished, plus the
-    /// finished runs of the other horizons.
+    /// finished runs of the other horizons. Runs found in <paramref name="finished"/> (read back by --resume) are not run again.
     /// </summary>
-    public static ExperimentOutcome Run(PendulumSettings settings, ConsoleProgress? progress, CancellationToken interrupt)
+    public static ExperimentOutcome Run(PendulumSettings settings, ConsoleProgress? progress, CancellationToken interrupt,
+                                        IReadOnlyDictionary<RunKey, Curve>? finished = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
 
@@ -75,16 +79,23 @@ public static class Experiment
             }
         }
 
+        var curves = new Curve?[plan.Count];
+        for (int i = 0; i < plan.Count; i++)
+            curves[i] = finished?.GetValueOrDefault(new RunKey(plan[i].Horizon, plan[i].Method, plan[i].Step));
+
         var tasks = new Dictionary<int, ProgressItem>();
         if (progress is not null)
         {
             foreach (int horizon in settings.Horizons)
-                tasks[horizon] = progress.AddTask($"τ = {horizon}: {plan.Count(r => r.Horizon == horizon)} runs", plan.Count(r => r.Horizon == horizon));
+            {
+                int left = Enumerable.Range(0, plan.Count).Count(i => plan[i].Horizon == horizon && curves[i] is null);
+                if (left > 0)
+                    tasks[horizon] = progress.AddTask($"τ = {horizon}: {left} runs", left);
+            }
         }
 
-        var curves = new Curve?[plan.Count];
         // Longest runs first (MorGD on the longest horizon) so that the cores stay busy to the end.
-        int[] order = [.. Enumerable.Range(0, plan.Count)
+        int[] order = [.. Enumerable.Range(0, plan.Count).Where(i => curves[i] is null)
             .OrderByDescending(i => plan[i].Horizon * (plan[i].Method == DescentMethod.MoreauGradientDescent ? 4 : 1))];
         bool interrupted = false;
         try

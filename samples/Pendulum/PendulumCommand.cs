@@ -118,6 +118,12 @@ public static class PendulumCommand
             DefaultValueFactory = _ => "pendulum-out",
         };
 
+        public readonly Option<bool> ResumeOption = new("--resume")
+        {
+            Description = "Reuse the finished runs in the output folder (after Ctrl-C): only the missing runs are computed. The runs must have been "
+                          + "computed with the same --iterations, --gamma and inner solver; a folder without runs starts afresh.",
+        };
+
         public readonly Option<bool> LogScaleOption = new("--log-scale")
         {
             Description = "Draw fig3.png with a logarithmic cost axis in every panel. By default a panel's axis is logarithmic when its costs span more than a factor 20 (MorGD often ends far below GD).",
@@ -142,6 +148,7 @@ public static class PendulumCommand
         SampleCommandLine.NonEmptyPath(o.OutOption, "pendulum-out");
         command.Options.Add(o.OutOption);
         command.Options.Add(o.LogScaleOption);
+        command.Options.Add(o.ResumeOption);
         o.HorizonsOption.Validators.Add(result =>
         {
             if (!SampleCommandLine.TryGetValue(result, out int[]? horizons))
@@ -202,7 +209,8 @@ public static class PendulumCommand
             SolverSteps: parseResult.GetValue(o.Solver.SolverStepsOption),
             SolverTolerance: parseResult.GetValue(o.Solver.SolverToleranceOption),
             OutputFolder: parseResult.GetValue(o.OutOption) ?? "pendulum-out",
-            LogScale: parseResult.GetValue(o.LogScaleOption));
+            LogScale: parseResult.GetValue(o.LogScaleOption),
+            Resume: parseResult.GetValue(o.ResumeOption));
     }
 
     /// <summary>
@@ -227,13 +235,43 @@ public static class PendulumCommand
             return SampleExitCodes.OutputError;
         }
 
+        Dictionary<Experiment.RunKey, Curve>? finished = null;
+        string settingsFile = folder.PathOf(Report.SettingsFile);
+        if (settings.Resume && File.Exists(settingsFile) && File.Exists(folder.PathOf(Report.CurvesFile)))
+        {
+            try
+            {
+                List<string> differences = RunSettingsFile.Differences(RunSettingsFile.Load(settingsFile), settings.RunKeys());
+                if (differences.Count > 0)
+                {
+                    error.WriteLine($"Cannot resume from {folder.FullPath}: its runs were computed with other settings: {string.Join(", ", differences)}. "
+                                    + "Resume with the same settings, or run without --resume (or with another --out).");
+                    return SampleExitCodes.CheckpointError;
+                }
+
+                finished = Report.ReadCurves(folder.PathOf(Report.CurvesFile), folder.PathOf(Report.GridFile), settings.Iterations);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                error.WriteLine($"Cannot resume from {folder.FullPath}: {e.Message} Run without --resume to compute every run again.");
+                return SampleExitCodes.CheckpointError;
+            }
+
+            console.WriteLine($"Resuming: {finished.Count} finished runs read from {folder.PathOf(Report.CurvesFile)}.", Style.Plain);
+        }
+        else if (settings.Resume)
+        {
+            console.WriteLine($"Nothing to resume in {folder.FullPath}: computing every run.", Style.Plain);
+        }
+
+        RunSettingsFile.Save(settingsFile, settings.RunKeys());
         var clock = Stopwatch.StartNew();
-        ExperimentOutcome outcome = ConsoleProgress.Run(progress => Experiment.Run(settings, progress, context.Interrupt), console);
+        ExperimentOutcome outcome = ConsoleProgress.Run(progress => Experiment.Run(settings, progress, context.Interrupt, finished), console);
         IReadOnlyList<HorizonResult> results = outcome.Results;
         TimeSpan computed = clock.Elapsed;
 
         Report.WriteTables(results, settings, console);
-        var written = new List<string> { Report.CurvesFile, Report.GridFile };
+        var written = new List<string> { Report.CurvesFile, Report.GridFile, Report.SettingsFile };
         Report.CurvesTable(results, outcome.PartialRuns).Save(folder.PathOf(Report.CurvesFile));
         Report.GridCsv(results, outcome.PartialRuns, settings).Save(folder.PathOf(Report.GridFile));
         if (results.Count > 0)
@@ -248,7 +286,7 @@ public static class PendulumCommand
         }
 
         var inv = CultureInfo.InvariantCulture;
-        console.WriteLine(string.Create(inv, $"{outcome.Finished} runs of {settings.Iterations} iterations in {computed.TotalSeconds:0.00} s "
+        console.WriteLine(string.Create(inv, $"{outcome.Finished} runs of {settings.Iterations} iterations{(finished is { Count: > 0 } ? $" ({finished.Count} read back)" : "")} in {computed.TotalSeconds:0.00} s "
                                              + $"({Environment.ProcessorCount} threads); outputs written in {clock.Elapsed.TotalSeconds:0.00} s to {folder.FullPath}:"), Style.Plain);
         console.WriteLine("  " + string.Join(", ", written.Where(name => File.Exists(folder.PathOf(name)))), Style.Plain);
         if (outcome.Interrupted)
@@ -256,7 +294,7 @@ public static class PendulumCommand
             string horizons = results.Count == 0 ? "no horizon" : "τ = " + string.Join(", ", results.Select(r => r.Horizon));
             error.WriteLine(string.Create(inv,
                 $"Interrupted after {outcome.Finished} of {outcome.Planned} runs: every finished run is in {Report.CurvesFile} and {Report.GridFile}, "
-                + $"tables and plots cover {horizons}. Run the same command again to compute the rest (a run is short: nothing else to resume)."));
+                + $"tables and plots cover {horizons}. Run the same command with --resume to compute only the rest."));
             return SampleExitCodes.Interrupted;
         }
 

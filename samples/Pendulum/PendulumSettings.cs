@@ -1,3 +1,4 @@
+using System.Globalization;
 using MoreauGen.Samples.Common;
 
 namespace MoreauGen.Samples.Pendulum;
@@ -51,6 +52,7 @@ public static class Names
 /// <param name="SolverTolerance">Relative gradient tolerance of the inner solver; null: its default.</param>
 /// <param name="OutputFolder">Where curves.csv, grid.csv and the plots go.</param>
 /// <param name="LogScale">Whether fig3.png has a logarithmic cost axis in every panel (otherwise where the costs span decades).</param>
+/// <param name="Resume">Reuse the finished runs found in the output folder (curves.csv, computed with the same <see cref="RunKeys"/>).</param>
 public sealed record PendulumSettings(
     IReadOnlyList<int> Horizons,
     IReadOnlyList<DescentMethod> Methods,
@@ -63,7 +65,8 @@ public sealed record PendulumSettings(
     int? SolverSteps,
     double? SolverTolerance,
     string OutputFolder,
-    bool LogScale)
+    bool LogScale,
+    bool Resume = false)
 {
     /// <summary>The paper's MorGD α (App. E.2.2): 2⁷ for both horizons.</summary>
     public const double PaperAlpha = 128;
@@ -91,6 +94,23 @@ public sealed record PendulumSettings(
     public bool FixedStepIsPapers(DescentMethod method) => method == DescentMethod.GradientDescent
         ? GradientStep is null
         : Alpha == PaperAlpha && Gamma == PaperGamma;
+
+    /// <summary>
+    /// The settings every run's curve depends on besides its horizon, method and step (K, γ, the inner solver), as
+    /// key/value pairs with the invariant culture: finished runs are reused by <c>--resume</c> only when these match.
+    /// </summary>
+    public SortedDictionary<string, string> RunKeys()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["iterations"] = Iterations.ToString(inv),
+            ["gamma"] = Gamma.ToString("R", inv),
+            ["solver"] = InnerSolvers.Name(Solver),
+            ["solver-steps"] = SolverSteps?.ToString(inv) ?? "default",
+            ["solver-tolerance"] = SolverTolerance?.ToString("R", inv) ?? "default",
+        };
+    }
 
     /// <summary>The inner solver these settings describe.</summary>
     public InnerSolver<double> CreateSolver() => InnerSolvers.Create<double>(Solver, SolverSteps, SolverTolerance);

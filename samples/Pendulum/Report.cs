@@ -17,6 +17,64 @@ public static class Report
     /// <summary>File names inside the output folder.</summary>
     public const string CurvesFile = "curves.csv", GridFile = "grid.csv", FigureFile = "fig3.png", FixedFigureFile = "paper-picks.png";
 
+    /// <summary>The settings the runs in the folder were computed with (see <see cref="PendulumSettings.RunKeys"/>), for --resume.</summary>
+    public const string SettingsFile = "run-settings.txt";
+
+    /// <summary>
+    /// The finished runs in <paramref name="curvesPath"/> (written by <see cref="CurvesTable"/>), with the iteration a
+    /// NaN or an infinity stopped a run taken from <paramref name="gridPath"/>'s <c>failed_at_iteration</c>.
+    /// </summary>
+    /// <exception cref="FormatException">A file is not one this sample wrote, or a run's iterations are not 0, 1, 2, … in order.</exception>
+    public static Dictionary<Experiment.RunKey, Curve> ReadCurves(string curvesPath, string gridPath, int iterations)
+    {
+        var failures = new Dictionary<Experiment.RunKey, int>();
+        if (File.Exists(gridPath))
+        {
+            CsvTable grid = CsvTable.Load(gridPath);
+            for (int r = 0; r < grid.RowCount; r++)
+            {
+                if (grid.Cell(r, "failed_at_iteration") is { Length: > 0 } failed)
+                    failures[KeyOf(grid, r)] = int.Parse(failed, NumberStyles.None, CultureInfo.InvariantCulture);
+            }
+        }
+
+        var costs = new Dictionary<Experiment.RunKey, (List<double> Cost, List<double> Best)>();
+        CsvTable csv = CsvTable.Load(curvesPath);
+        for (int r = 0; r < csv.RowCount; r++)
+        {
+            Experiment.RunKey key = KeyOf(csv, r);
+            if (!costs.TryGetValue(key, out var run))
+                costs[key] = run = ([], []);
+            if (int.Parse(csv.Cell(r, "iteration"), NumberStyles.None, CultureInfo.InvariantCulture) != run.Cost.Count)
+                throw new FormatException($"'{curvesPath}' line {r + 2}: the iterations of a run are not 0, 1, 2, … in order.");
+            run.Cost.Add(csv.GetDouble(r, "cost"));
+            run.Best.Add(csv.GetDouble(r, "best_cost"));
+        }
+
+        var curves = new Dictionary<Experiment.RunKey, Curve>();
+        foreach (var (key, (cost, best)) in costs)
+        {
+            bool failed = failures.TryGetValue(key, out int at);
+            if (!failed && cost.Count != iterations + 1)
+                continue; // not a whole run: compute it again
+            string? failure = failed ? string.Create(CultureInfo.InvariantCulture, $"non-finite value at iteration {at} (read back from {GridFile})") : null;
+            curves[key] = new Curve(key.Horizon, key.Method, key.Step, iterations, [.. cost], [.. best], failure);
+        }
+
+        return curves;
+    }
+
+    private static Experiment.RunKey KeyOf(CsvTable table, int row)
+    {
+        DescentMethod method = table.Cell(row, "method") switch
+        {
+            "gd" => DescentMethod.GradientDescent,
+            "morgd" => DescentMethod.MoreauGradientDescent,
+            string other => throw new FormatException($"'{other}' is not a method of this sample."),
+        };
+        return new Experiment.RunKey(int.Parse(table.Cell(row, "horizon"), NumberStyles.None, CultureInfo.InvariantCulture), method, table.GetDouble(row, "step"));
+    }
+
     /// <summary>
     /// "2^e" for a power of two (as the grid and the paper write steps), otherwise the shortest round-trip decimal.
     /// </summary>

@@ -74,7 +74,7 @@ public sealed class CarefulUserTests : IDisposable
 
         Assert.Equal(SampleExitCodes.Interrupted, status);
         Assert.Contains("Interrupted after 0 of", stderr, StringComparison.Ordinal);
-        Assert.Contains("Run the same command again", stderr, StringComparison.Ordinal);
+        Assert.Contains("Run the same command with --resume", stderr, StringComparison.Ordinal);
         Assert.Equal(0, CsvTable.Load(Path.Combine(output, "curves.csv")).RowCount);
         Assert.False(File.Exists(Path.Combine(output, "fig3.png"))); // no horizon finished: no figure, and none listed
         Assert.DoesNotContain("fig3.png", stdout, StringComparison.Ordinal);
@@ -105,6 +105,38 @@ public sealed class CarefulUserTests : IDisposable
             Assert.Equal(SampleExitCodes.Success, status);
             Assert.Equal(8, horizons.Count);
         }
+    }
+
+    [Fact]
+    public void Resume_after_Ctrl_C_computes_only_the_missing_runs_and_gives_the_files_of_an_uninterrupted_run()
+    {
+        string[] options = ["-t", "100", "50", "--grid", "-8..-5", "-k", "30"];
+        string straight = Path.Combine(_folder.Path, "straight");
+        string split = Path.Combine(_folder.Path, "split");
+        Assert.Equal(0, Run(CancellationToken.None, [.. options, "--out", straight]).Status);
+
+        using var stdout = new TriggerWriter("τ = 100: 10 runs: 100%"); // 4 grid steps × 2 methods + the paper's two fixed steps
+        int status = PendulumProgram.Run([.. options, "--out", split], stdout, new StringWriter(), stdout.Interrupt);
+        var (resumed, resumedOut, resumedError) = Run(CancellationToken.None, [.. options, "--out", split, "--resume"]);
+
+        Assert.True(resumed == 0, resumedError);
+        if (status == SampleExitCodes.Interrupted)
+            Assert.Matches(@"Resuming: \d+ finished runs read from", resumedOut);
+        foreach (string file in new[] { "curves.csv", "grid.csv" })
+            Assert.Equal(File.ReadAllText(Path.Combine(straight, file)), File.ReadAllText(Path.Combine(split, file)));
+        Assert.True(File.Exists(Path.Combine(split, "fig3.png")));
+    }
+
+    [Fact]
+    public void Resume_with_other_settings_is_refused_with_exit_4_naming_them()
+    {
+        string output = Path.Combine(_folder.Path, "out");
+        Assert.Equal(0, Run(CancellationToken.None, "-t", "50", "--grid", "-1..0", "-k", "5", "--out", output).Status);
+
+        var (status, _, stderr) = Run(CancellationToken.None, "-t", "50", "--grid", "-1..0", "-k", "5", "--gamma", "0.25", "--out", output, "--resume");
+
+        Assert.Equal(SampleExitCodes.CheckpointError, status);
+        Assert.Contains("gamma 0.5 (this run: 0.25)", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
