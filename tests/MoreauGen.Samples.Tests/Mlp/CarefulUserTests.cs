@@ -102,12 +102,8 @@ public sealed class CarefulUserTests : IDisposable
     public void A_train_limit_above_the_training_set_is_an_error_not_quietly_cut()
     {
         string output = Path.Combine(_folder.Path, "out");
-        var (status, stdout, stderr) = MlpProgramTests.Run(Options(output, "--train-limit", "601"));
-
-        Assert.Equal(SampleExitCodes.BadOption, status);
-        Assert.Contains("--train-limit: 601 is out of range", stderr, StringComparison.Ordinal);
-        Assert.Contains("has 600 samples", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Fashion-MNIST from", stdout, StringComparison.Ordinal);
+        AssertRefusedBeforeAnyWork(SampleExitCodes.BadOption, MlpProgramTests.Run(Options(output, "--train-limit", "601")),
+                                   "--train-limit: 601 is out of range", "has 600 samples");
         Assert.Empty(Directory.GetFiles(output));
     }
 
@@ -119,13 +115,8 @@ public sealed class CarefulUserTests : IDisposable
         string path = Path.Combine(output, "sgd.ckpt");
         byte[] before = File.ReadAllBytes(path);
 
-        var (status, stdout, stderr) = MlpProgramTests.Run(Options(output, "--method", "sgd", "--epochs", "1"));
-
-        Assert.Equal(SampleExitCodes.OutputError, status);
-        Assert.Contains($"Checkpoint '{path}' exists (epoch 2 of an earlier run)", stderr, StringComparison.Ordinal);
-        Assert.Contains("--resume", stderr, StringComparison.Ordinal);
-        Assert.Contains("--overwrite", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Fashion-MNIST from", stdout, StringComparison.Ordinal); // refused before any work
+        AssertRefusedBeforeAnyWork(SampleExitCodes.OutputError, MlpProgramTests.Run(Options(output, "--method", "sgd", "--epochs", "1")),
+                                   $"Checkpoint '{path}' exists (epoch 2 of an earlier run)", "--resume", "--overwrite");
         Assert.Equal(before, File.ReadAllBytes(path));
 
         var (replaced, _, replacedError) = MlpProgramTests.Run(Options(output, "--method", "sgd", "--epochs", "1", "--overwrite"));
@@ -139,12 +130,8 @@ public sealed class CarefulUserTests : IDisposable
         string file = Path.Combine(_folder.Path, "a-file");
         File.WriteAllText(file, "");
         string output = Path.Combine(_folder.Path, "out");
-        var (status, stdout, stderr) = MlpProgramTests.Run(Options(output, "--checkpoint", Path.Combine(file, "{method}.ckpt")));
-
-        Assert.Equal(SampleExitCodes.OutputError, status);
-        Assert.Contains("Cannot write", stderr, StringComparison.Ordinal);
-        Assert.Contains("--checkpoint", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Fashion-MNIST from", stdout, StringComparison.Ordinal);
+        AssertRefusedBeforeAnyWork(SampleExitCodes.OutputError, MlpProgramTests.Run(Options(output, "--checkpoint", Path.Combine(file, "{method}.ckpt"))),
+                                   "Cannot write", "--checkpoint");
         Assert.Empty(Directory.GetFiles(output));
     }
 
@@ -253,6 +240,16 @@ public sealed class CarefulUserTests : IDisposable
         var (resumed, _, resumedError) = MlpProgramTests.Run([.. Options(split, "--epochs", "40"), "--resume"]);
         Assert.True(resumed == 0, resumedError);
         AssertSameRun(straight, split);
+    }
+
+    /// <summary>The run ended with <paramref name="expected"/> and a one-line message holding <paramref name="messages"/>, before reading the data.</summary>
+    private static void AssertRefusedBeforeAnyWork(int expected, (int Status, string Stdout, string Stderr) run, params string[] messages)
+    {
+        Assert.Equal(expected, run.Status);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string message in messages)
+            Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Fashion-MNIST from", run.Stdout, StringComparison.Ordinal); // the data was never read
     }
 
     private const int SigInt = 2;
