@@ -168,6 +168,17 @@ public static class PendulumCommand
         });
         command.Validators.Add(result =>
         {
+            // Every run keeps its K + 1 costs and best costs (doubles) until the CSV is written: check they fit.
+            int[] horizons = SampleCommandLine.ValueOr(result, o.HorizonsOption, [50, 100]);
+            int iterations = SampleCommandLine.ValueOr(result, o.IterationsOption, 50);
+            GridRange grid = SampleCommandLine.ValueOr(result, o.GridOption, new GridRange(PendulumSettings.DefaultGridLow, PendulumSettings.DefaultGridHigh));
+            int gridSize = SampleCommandLine.ValueOr(result, o.NoGridOption, false) ? 0 : grid.High - grid.Low + 1;
+            double runs = (double)horizons.Distinct().Count() * 2 * (gridSize + 1);
+            if (MemoryBudget.Check("the costs of every run", iterations + 1.0, sizeof(double), 2 * runs) is string problem)
+                result.AddError($"--horizons, --iterations, --grid: {problem}; ask for fewer horizons, iterations or grid steps.");
+        });
+        command.Validators.Add(result =>
+        {
             // ValueOr, not GetValue: a value that failed to convert (--gd-step abc) is reported by the parser, not thrown here.
             string method = SampleCommandLine.ValueOr(result, o.MethodOption, "both");
             if (SampleCommandLine.ValueOr(result, o.NoGridOption, false) && method != "morgd" && result.GetResult(o.GradientStepOption) is null)
@@ -228,8 +239,10 @@ public static class PendulumCommand
         try
         {
             folder = OutputFolder.Prepare(settings.OutputFolder);
+            foreach (string file in new[] { Report.CurvesFile, Report.GridFile, Report.SettingsFile, Report.FigureFile, Report.FixedFigureFile })
+                OutputFolder.PrepareFile(folder.PathOf(file), "--out");
         }
-        catch (OutputFolderException e)
+        catch (IOException e)
         {
             error.WriteLine(e.Message);
             return SampleExitCodes.OutputError;

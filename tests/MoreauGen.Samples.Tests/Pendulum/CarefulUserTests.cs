@@ -51,6 +51,33 @@ public sealed class CarefulUserTests : IDisposable
     }
 
     [Fact]
+    public void Costs_of_every_run_that_would_not_fit_in_memory_are_refused_before_any_work()
+    {
+        Assert.True(MemoryBudget.AvailableBytes < 70L << 30, "this machine has more than 70 GiB: the case would fit");
+        string output = Path.Combine(_folder.Path, "never");
+        string[] horizons = [.. Enumerable.Range(1, 200).Select(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        // 200 horizons × 2 methods × 122 steps × 100001 iterations × 2 doubles ≈ 73 GiB.
+        var (status, _, stderr) = Run(CancellationToken.None, ["--horizons", .. horizons, "--grid", "-60..60", "--iterations", "100000", "--out", output]);
+
+        Assert.Equal(SampleExitCodes.BadOption, status);
+        Assert.Contains("the costs of every run need about", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void An_output_file_that_is_a_folder_is_reported_before_any_run()
+    {
+        string output = Path.Combine(_folder.Path, "out");
+        Directory.CreateDirectory(Path.Combine(output, "grid.csv"));
+        var (status, stdout, stderr) = Run(CancellationToken.None, "-t", "50", "--grid", "-1..0", "-k", "5", "--out", output);
+
+        Assert.Equal(SampleExitCodes.OutputError, status);
+        Assert.Contains("it is a folder", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout); // no run, no table
+        Assert.False(File.Exists(Path.Combine(output, "curves.csv")));
+    }
+
+    [Fact]
     public void A_fixed_step_that_diverges_exits_5_and_lists_only_the_files_written()
     {
         string output = Path.Combine(_folder.Path, "out");
