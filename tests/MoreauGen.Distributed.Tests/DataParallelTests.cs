@@ -77,7 +77,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     private (double[] Values, double[] W, long Sums) RunWorker(int processes, string method, string precision)
     {
         string file = Path.Combine(_folder, $"{method}-{precision}-{processes}.txt");
-        var (exitCode, text) = MpiJob.Run(processes, "--method", method, "--precision", precision,
+        var (exitCode, text) = MpiJob.Run(processes, typeof(Program).Assembly.Location, "worker", "--method", method, "--precision", precision,
             "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--batch", Batch.ToString(CultureInfo.InvariantCulture),
             "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--out", file);
         Assert.True(exitCode == 0, $"mpirun exited with {exitCode}:\n{text}");

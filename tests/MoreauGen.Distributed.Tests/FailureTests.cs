@@ -16,7 +16,7 @@ public sealed class FailureTests : IDisposable
     public void AKilledRankEndsTheJobAndLeavesTheLastCheckpointIntact()
     {
         string checkpoint = Path.Combine(_folder, "w.ckpt");
-        var (exitCode, output) = MpiJob.Run(2, Arguments(checkpoint, "--kill-rank", "1", "--kill-at-step", FailAt.ToString(CultureInfo.InvariantCulture)));
+        var (exitCode, output) = MpiJob.Run(2, typeof(Program).Assembly.Location, Arguments(checkpoint, "--kill-rank", "1", "--kill-at-step", FailAt.ToString(CultureInfo.InvariantCulture)));
         Assert.NotEqual(0, exitCode);
         Assert.Contains("rank 1", output, StringComparison.Ordinal);
         Assert.Contains("signal 9", output, StringComparison.Ordinal);
@@ -27,7 +27,7 @@ public sealed class FailureTests : IDisposable
     public void ARankThatThrowsStopsTheOthersWithAClearError()
     {
         string checkpoint = Path.Combine(_folder, "w.ckpt");
-        var (exitCode, output) = MpiJob.Run(2, Arguments(checkpoint, "--throw-rank", "1", "--throw-at-step", FailAt.ToString(CultureInfo.InvariantCulture)));
+        var (exitCode, output) = MpiJob.Run(2, typeof(Program).Assembly.Location, Arguments(checkpoint, "--throw-rank", "1", "--throw-at-step", FailAt.ToString(CultureInfo.InvariantCulture)));
         Assert.NotEqual(0, exitCode);
         Assert.Contains($"error: rank 1 of 2 failed: InvalidOperationException: injected failure at step {FailAt}", output, StringComparison.Ordinal);
         Assert.Contains("stopping all 2 processes", output, StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public sealed class FailureTests : IDisposable
     }
 
     private static string[] Arguments(string checkpoint, params string[] failure) =>
-        ["--method", "sgd", "--precision", "double", "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--batch",
+        ["worker", "--method", "sgd", "--precision", "double", "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--batch",
          Batch.ToString(CultureInfo.InvariantCulture), "--seed", Seed.ToString(CultureInfo.InvariantCulture),
          "--out", checkpoint + ".txt", "--checkpoint", checkpoint, .. failure];
 

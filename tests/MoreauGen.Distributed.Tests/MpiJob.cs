@@ -4,7 +4,7 @@ using System.Text;
 
 namespace MoreauGen.Distributed.Tests;
 
-/// <summary>Starts this assembly's worker (<see cref="Program"/>) under mpirun on this machine and collects its output.</summary>
+/// <summary>Starts a .NET program under mpirun on this machine and collects its output (shared with the sample tests).</summary>
 internal static class MpiJob
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -12,7 +12,8 @@ internal static class MpiJob
     /// <summary>The options every launch uses: root allowed (CI runs as root), more ranks than cores, shared-memory transport.</summary>
     public static readonly string[] LaunchOptions = ["--allow-run-as-root", "--oversubscribe", "--mca", "pml", "ob1", "--mca", "btl", "self,vader"];
 
-    public static (int ExitCode, string Output) Run(int processes, params string[] workerArguments)
+    /// <summary>Runs <paramref name="assembly"/> (a .dll path) with <paramref name="arguments"/> as <paramref name="processes"/> processes.</summary>
+    public static (int ExitCode, string Output) Run(int processes, string assembly, params string[] arguments)
     {
         string mpirun = FindOnPath("mpirun")
             ?? throw new InvalidOperationException("mpirun is not installed: ./test.sh installs it (apt-get install openmpi-bin libopenmpi-dev).");
@@ -28,9 +29,8 @@ internal static class MpiJob
         start.ArgumentList.Add(processes.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add(FindOnPath("dotnet") ?? "dotnet");
         start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        start.ArgumentList.Add("worker");
-        foreach (string argument in workerArguments)
+        start.ArgumentList.Add(assembly);
+        foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
 
         var output = new StringBuilder();
