@@ -1,16 +1,16 @@
 namespace MoreauGen.Distributed.Tests;
 
-/// <summary>y = tanh(x·W + b) per sample in double: Φw is not affine, so MorSGD solves it with the inner solver.</summary>
-public sealed partial class TanhDense
+/// <summary>The sizes of a dense layer from inputs to outputs per sample, with w = (W row-major inputs × outputs; b).</summary>
+public abstract class DenseSizes
 {
-    private readonly int _inputs, _outputs;
+    private protected readonly int _inputs, _outputs;
 
-    /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
-    public TanhDense(int inputs, int outputs)
+    private protected DenseSizes(int inputs, int outputs)
     {
         _inputs = inputs;
         _outputs = outputs;
     }
+
     /// <summary>|w| = inputs·outputs + outputs.</summary>
     public int ParameterCount => _inputs * _outputs + _outputs;
 
@@ -19,6 +19,16 @@ public sealed partial class TanhDense
 
     /// <summary>|y| of one sample.</summary>
     public int OutputCount => _outputs;
+}
+
+/// <summary>y = tanh(x·W + b) per sample in double: Φw is not affine, so MorSGD solves it with the inner solver.</summary>
+public sealed partial class TanhDense : DenseSizes
+{
+    /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
+    public TanhDense(int inputs, int outputs)
+        : base(inputs, outputs)
+    {
+    }
 
     /// <summary>y = tanh(x·W + b) for the m samples of x (m × inputs).</summary>
     [MoreauLayer(Batched = true)]
@@ -32,24 +42,13 @@ public sealed partial class TanhDense
 }
 
 /// <summary>y = x·W + b per sample in double: affine in x and in w, both Moreau gradients in closed form.</summary>
-public sealed partial class Linear
+public sealed partial class Linear : DenseSizes
 {
-    private readonly int _inputs, _outputs;
-
     /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
     public Linear(int inputs, int outputs)
+        : base(inputs, outputs)
     {
-        _inputs = inputs;
-        _outputs = outputs;
     }
-    /// <summary>|w| = inputs·outputs + outputs.</summary>
-    public int ParameterCount => _inputs * _outputs + _outputs;
-
-    /// <summary>|x| of one sample.</summary>
-    public int InputCount => _inputs;
-
-    /// <summary>|y| of one sample.</summary>
-    public int OutputCount => _outputs;
 
     /// <summary>y = x·W + b for the m samples of x (m × inputs).</summary>
     [MoreauLayer(Batched = true)]
@@ -62,24 +61,13 @@ public sealed partial class Linear
 }
 
 /// <summary>As <see cref="TanhDense"/>, in float.</summary>
-public sealed partial class TanhDenseSingle
+public sealed partial class TanhDenseSingle : DenseSizes
 {
-    private readonly int _inputs, _outputs;
-
     /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
     public TanhDenseSingle(int inputs, int outputs)
+        : base(inputs, outputs)
     {
-        _inputs = inputs;
-        _outputs = outputs;
     }
-    /// <summary>|w| = inputs·outputs + outputs.</summary>
-    public int ParameterCount => _inputs * _outputs + _outputs;
-
-    /// <summary>|x| of one sample.</summary>
-    public int InputCount => _inputs;
-
-    /// <summary>|y| of one sample.</summary>
-    public int OutputCount => _outputs;
 
     /// <summary>y = tanh(x·W + b) for the m samples of x (m × inputs).</summary>
     [MoreauLayer(Batched = true)]
@@ -93,24 +81,13 @@ public sealed partial class TanhDenseSingle
 }
 
 /// <summary>As <see cref="Linear"/>, in float.</summary>
-public sealed partial class LinearSingle
+public sealed partial class LinearSingle : DenseSizes
 {
-    private readonly int _inputs, _outputs;
-
     /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
     public LinearSingle(int inputs, int outputs)
+        : base(inputs, outputs)
     {
-        _inputs = inputs;
-        _outputs = outputs;
     }
-    /// <summary>|w| = inputs·outputs + outputs.</summary>
-    public int ParameterCount => _inputs * _outputs + _outputs;
-
-    /// <summary>|x| of one sample.</summary>
-    public int InputCount => _inputs;
-
-    /// <summary>|y| of one sample.</summary>
-    public int OutputCount => _outputs;
 
     /// <summary>y = x·W + b for the m samples of x (m × inputs).</summary>
     [MoreauLayer(Batched = true)]
