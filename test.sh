@@ -8,6 +8,15 @@ cd "$(dirname "$0")"
 results="$PWD/TestResults"
 rm -rf "$results"
 
+# The distributed tests start jobs with mpirun: install Open MPI when it is missing (CI runs as root on a fresh machine).
+if ! command -v mpirun >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null
+  else
+    echo "mpirun is missing and this is not root: install Open MPI (apt-get install openmpi-bin libopenmpi-dev)." >&2
+  fi
+fi
+
 dotnet build MoreauGen.sln -c Release
 status=$?
 

@@ -9,7 +9,8 @@ namespace MoreauGen.Samples.Mlp;
 public static class Program
 {
     /// <summary>The process entry point: parses <paramref name="args"/> and runs; 0 on success (see <see cref="MlpCommand"/> for the other exit codes).</summary>
-    public static int Main(string[] args) => Run(args);
+    /// <remarks>With <c>--distributed</c> (under mpirun), <see cref="DistributedTraining"/> runs instead.</remarks>
+    public static int Main(string[] args) => args.Contains(DistributedSettings.Flag) ? DistributedTraining.Run(args) : Run(args);
 
     /// <summary>
     /// Runs the sample as the command line would, writing tables, progress and help to <paramref name="output"/> and

@@ -47,6 +47,12 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// <summary>The inner algorithm A for the subproblems without a closed form.</summary>
     public InnerSolver<T> Solver { get; }
 
+    /// <summary>
+    /// The processes holding the other rows of the batch, or null (default) when this process holds all of it. When
+    /// set, every Φw subproblem and its closed form are those of the whole batch (see <see cref="IBatchPartition{T}"/>).
+    /// </summary>
+    public IBatchPartition<T>? Partition { get; init; }
+
     /// <summary>What the inner solver did during the last <see cref="ChainOracle{T}.Evaluate"/>.</summary>
     public InnerSolveStatistics<T> LastStatistics { get; private set; }
 
@@ -96,6 +102,9 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             layer.Pullback(wt, input, workspace.Tape(i), lambda, update, inputGradient);
             T lambdaDotState = Vectors.Dot(lambda, state);
 
+            // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx stays local).
+            T parameterDotState = Partition is { } partition && update.Length > 0 ? partition.Sum(update, lambdaDotState) : lambdaDotState;
+
             Span<T> previous = Span<T>.Empty;
             if (needInput)
             {
@@ -141,7 +150,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 solverWorkspace ??= workspace.SolverWorkspace(Solver);
                 Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
                 Vectors.Multiply(update, alpha, startGradient);
-                T startValue = alpha * lambdaDotState;
+                T startValue = alpha * parameterDotState;
                 if (!T.IsZero(kappa))
                 {
                     Vectors.MultiplyAdd(wt, kappa, startGradient, startGradient);
@@ -151,7 +160,15 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
                 Vectors.Multiply(lambda, alpha, scaledLambda);
                 var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
-                statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
+                if (Partition is null)
+                {
+                    statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
+                }
+                else
+                {
+                    var whole = new PartitionedSubproblem<T, LayerParameterSubproblem<T>>(subproblem, Partition, wt, kappa);
+                    statistics.Add(Solver.MoreauGradient(ref whole, update, startValue, startGradient, solverWorkspace));
+                }
             }
 
             NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
