@@ -203,12 +203,17 @@ public sealed class CarefulUserTests : IDisposable
         string split = Path.Combine(_folder.Path, "split");
         Assert.Equal(0, MlpProgramTests.Run(Options(straight, "--epochs", "40")).Status);
 
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // perl (part of every Debian base system) restores SIGINT's default action before it execs the sample: a test
+        // runner started in the background inherits SIGINT ignored, and .NET installs no handler for an ignored SIGINT.
+        var start = new ProcessStartInfo("perl")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add("$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\";");
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mlp.dll"));
         foreach (string arg in Options(split, "--epochs", "40"))
             start.ArgumentList.Add(arg);
