@@ -17,7 +17,7 @@ namespace MoreauGen.CodeFixes
     /// the function has the helper signature <c>static T F(T a, …)</c> with T float or double (MG0032).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddDifferentiableCodeFix)), Shared]
-    public sealed class AddDifferentiableCodeFix : CodeFixProvider
+    public sealed class AddDifferentiableCodeFix : MoreauCodeFix
     {
         private const string Namespace = "MoreauGen";
 
@@ -25,42 +25,26 @@ namespace MoreauGen.CodeFixes
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.NoDerivativeRule);
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void Register(FixSite site)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            InvocationExpressionSyntax? call = site.Enclosing<InvocationExpressionSyntax>();
+            if (call is null || site.Model.GetSymbolInfo(call, site.Context.CancellationToken).Symbol is not IMethodSymbol target ||
+                !HasHelperSignature(target))
             {
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
+            SyntaxReference? reference = target.DeclaringSyntaxReferences.FirstOrDefault();
+            Document? declaringDocument = reference is null ? null : site.Context.Document.Project.Solution.GetDocument(reference.SyntaxTree);
+            if (reference is null || declaringDocument is null)
             {
-                InvocationExpressionSyntax? call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
-                    .AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
-                if (call is null || model.GetSymbolInfo(call, context.CancellationToken).Symbol is not IMethodSymbol target ||
-                    !HasHelperSignature(target))
-                {
-                    continue;
-                }
-
-                SyntaxReference? reference = target.DeclaringSyntaxReferences.FirstOrDefault();
-                Document? declaringDocument = reference is null ? null : context.Document.Project.Solution.GetDocument(reference.SyntaxTree);
-                if (reference is null || declaringDocument is null)
-                {
-                    continue; // declared in another assembly: only a [CustomPullback] helps (MG0030)
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Mark '" + target.ContainingType.Name + "." + target.Name + "' [Differentiable]",
-                        token => MarkAsync(declaringDocument, reference, token),
-                        equivalenceKey: nameof(AddDifferentiableCodeFix)),
-                    diagnostic);
+                return; // declared in another assembly: only a [CustomPullback] helps (MG0030)
             }
+
+            site.Offer(CodeAction.Create(
+                "Mark '" + target.ContainingType.Name + "." + target.Name + "' [Differentiable]",
+                token => MarkAsync(declaringDocument, reference, token),
+                equivalenceKey: nameof(AddDifferentiableCodeFix)));
         }
 
         /// <summary>The signature MG0032 asks of a helper: static, not generic, T F(T a, …) with T float or double.</summary>

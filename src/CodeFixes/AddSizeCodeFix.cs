@@ -3,9 +3,7 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,7 +21,7 @@ namespace MoreauGen.CodeFixes
     /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddSizeCodeFix)), Shared]
-    public sealed class AddSizeCodeFix : CodeFixProvider
+    public sealed class AddSizeCodeFix : MoreauCodeFix
     {
         private static readonly (string Argument, string Property, int Parameter)[] Sizes =
         {
@@ -39,16 +37,11 @@ namespace MoreauGen.CodeFixes
         public override FixAllProvider? GetFixAllProvider() => null; // one fix already covers every size of a method
 
         /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void Register(FixSite site)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            Diagnostic diagnostic = context.Diagnostics[0];
-            AttributeSyntax? attribute = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
-                .AncestorsAndSelf().OfType<AttributeSyntax>().FirstOrDefault();
-            if (root is null || model is null || attribute?.Parent?.Parent is not MethodDeclarationSyntax method ||
-                method.Parent is not TypeDeclarationSyntax type ||
-                model.GetDeclaredSymbol(method, context.CancellationToken) is not IMethodSymbol symbol)
+            AttributeSyntax? attribute = site.Enclosing<AttributeSyntax>();
+            if (attribute?.Parent?.Parent is not MethodDeclarationSyntax method || method.Parent is not TypeDeclarationSyntax type ||
+                site.Model.GetDeclaredSymbol(method, site.Context.CancellationToken) is not IMethodSymbol symbol)
             {
                 return;
             }
@@ -65,7 +58,7 @@ namespace MoreauGen.CodeFixes
 
                 int? size = objective || batched || parameter >= symbol.Parameters.Length
                     ? null
-                    : SizeFromBody(model, method, symbol.Parameters[parameter], context.CancellationToken);
+                    : SizeFromBody(site.Model, method, symbol.Parameters[parameter], site.Context.CancellationToken);
                 missing.Add((argument, property, size));
             }
 
@@ -78,21 +71,11 @@ namespace MoreauGen.CodeFixes
             if (missing.All(m => m.Size is not null))
             {
                 string arguments = string.Join(", ", missing.Select(m => m.Argument + " = " + m.Size));
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Add '" + arguments + "' to " + attributeName,
-                        token => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(attribute, AddArguments(attribute, missing)))),
-                        equivalenceKey: nameof(AddSizeCodeFix) + ".Attribute"),
-                    diagnostic);
+                site.OfferReplacement("Add '" + arguments + "' to " + attributeName, nameof(AddSizeCodeFix) + ".Attribute", attribute, AddArguments(attribute, missing));
             }
 
             string properties = string.Join(", ", missing.Select(m => m.Property));
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Declare " + properties + " on '" + type.Identifier.ValueText + "'",
-                    token => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(type, AddProperties(type, missing)))),
-                    equivalenceKey: nameof(AddSizeCodeFix) + ".Properties"),
-                diagnostic);
+            site.OfferReplacement("Declare " + properties + " on '" + type.Identifier.ValueText + "'", nameof(AddSizeCodeFix) + ".Properties", type, AddProperties(type, missing));
         }
 
         private static bool Given(AttributeSyntax attribute, string argument) =>

@@ -2,9 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,7 +17,7 @@ namespace MoreauGen.CodeFixes
     /// reading it again at each iteration changes nothing.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ForEachToForCodeFix)), Shared]
-    public sealed class ForEachToForCodeFix : CodeFixProvider
+    public sealed class ForEachToForCodeFix : MoreauCodeFix
     {
         private static readonly string[] IndexNames = { "i", "j", "k", "index" };
 
@@ -27,35 +25,21 @@ namespace MoreauGen.CodeFixes
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UnsupportedLoop);
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void Register(FixSite site)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            ForEachStatementSyntax? loop = site.Enclosing<ForEachStatementSyntax>();
+            if (loop is null || !IsPlainName(loop.Expression) ||
+                !IsIndexable(site.Model.GetTypeInfo(loop.Expression, site.Context.CancellationToken).Type))
             {
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                ForEachStatementSyntax? loop = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
-                    .AncestorsAndSelf().OfType<ForEachStatementSyntax>().FirstOrDefault();
-                if (loop is null || !IsPlainName(loop.Expression) || !IsIndexable(model.GetTypeInfo(loop.Expression, context.CancellationToken).Type))
-                {
-                    continue;
-                }
-
-                string index = FreshIndexName(model, loop);
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Write the loop as 'for (int " + index + " = 0; " + index + " < " + loop.Expression + ".Length; " + index + "++)'",
-                        token => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(loop, Rewrite(loop, index)))),
-                        equivalenceKey: nameof(ForEachToForCodeFix)),
-                    diagnostic);
-            }
+            string index = FreshIndexName(site.Model, loop);
+            site.OfferReplacement(
+                "Write the loop as 'for (int " + index + " = 0; " + index + " < " + loop.Expression + ".Length; " + index + "++)'",
+                nameof(ForEachToForCodeFix),
+                loop,
+                Rewrite(loop, index));
         }
 
         private static bool IsPlainName(ExpressionSyntax expression) =>

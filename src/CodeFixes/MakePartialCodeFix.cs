@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -16,43 +15,32 @@ namespace MoreauGen.CodeFixes
     /// since the generator needs all of them partial).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
-    public sealed class MakePartialCodeFix : CodeFixProvider
+    public sealed class MakePartialCodeFix : MoreauCodeFix
     {
         /// <inheritdoc />
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(DiagnosticIds.TypeNotPartial, DiagnosticIds.ContainingTypeNotPartial);
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void Register(FixSite site)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+            TypeDeclarationSyntax? type = site.Enclosing<TypeDeclarationSyntax>();
+            if (type is null)
             {
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                TypeDeclarationSyntax? type = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
-                    .AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                if (type is null)
-                {
-                    continue;
-                }
-
-                // For MG0005 the diagnostic is on the outer type; make the innermost type with a layer partial too.
-                TypeDeclarationSyntax innermost = type.DescendantNodesAndSelf().OfType<TypeDeclarationSyntax>()
-                    .LastOrDefault(t => t.Members.OfType<MethodDeclarationSyntax>().Any(HasGeneratorAttribute)) ?? type;
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Make '" + innermost.Identifier.ValueText + "' and its containing types partial",
-                        token => MakePartialAsync(context.Document, root, innermost, token),
-                        equivalenceKey: nameof(MakePartialCodeFix)),
-                    diagnostic);
-            }
+            // For MG0005 the diagnostic is on the outer type; make the innermost type with a layer partial too.
+            TypeDeclarationSyntax innermost = type.DescendantNodesAndSelf().OfType<TypeDeclarationSyntax>()
+                .LastOrDefault(t => t.Members.OfType<MethodDeclarationSyntax>().Any(HasGeneratorAttribute)) ?? type;
+            TypeDeclarationSyntax[] chain = innermost.AncestorsAndSelf().OfType<TypeDeclarationSyntax>()
+                .Where(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)).ToArray();
+            Document document = site.Context.Document;
+            SyntaxNode root = site.Root;
+            site.Offer(CodeAction.Create(
+                "Make '" + innermost.Identifier.ValueText + "' and its containing types partial",
+                token => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNodes(chain, (original, rewritten) => AddPartial(rewritten)))),
+                equivalenceKey: nameof(MakePartialCodeFix)));
         }
 
         private static bool HasGeneratorAttribute(MethodDeclarationSyntax method) =>
@@ -64,14 +52,6 @@ namespace MoreauGen.CodeFixes
                        name.EndsWith("MoreauObjective", System.StringComparison.Ordinal) ||
                        name.EndsWith("MoreauObjectiveAttribute", System.StringComparison.Ordinal);
             });
-
-        private static Task<Document> MakePartialAsync(Document document, SyntaxNode root, TypeDeclarationSyntax type, CancellationToken token)
-        {
-            TypeDeclarationSyntax[] chain = type.AncestorsAndSelf().OfType<TypeDeclarationSyntax>()
-                .Where(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)).ToArray();
-            SyntaxNode fixedRoot = root.ReplaceNodes(chain, (original, rewritten) => AddPartial(rewritten));
-            return Task.FromResult(document.WithSyntaxRoot(fixedRoot));
-        }
 
         /// <summary>Adds <c>partial</c> as the last modifier (C# requires it just before the type keyword).</summary>
         private static TypeDeclarationSyntax AddPartial(TypeDeclarationSyntax type)

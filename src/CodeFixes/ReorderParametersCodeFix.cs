@@ -2,9 +2,7 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,44 +16,25 @@ namespace MoreauGen.CodeFixes
     /// are w, x and y; otherwise the read-only spans keep their order and the writable span goes last.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReorderParametersCodeFix)), Shared]
-    public sealed class ReorderParametersCodeFix : CodeFixProvider
+    public sealed class ReorderParametersCodeFix : MoreauCodeFix
     {
         /// <inheritdoc />
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(DiagnosticIds.ParameterOrder, DiagnosticIds.InvalidSignature);
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void Register(FixSite site)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            MethodDeclarationSyntax? method = site.Enclosing<MethodDeclarationSyntax>();
+            int[]? order = method is null ? null : NewOrder(site.Model, method, site.Context.CancellationToken);
+            if (method is null || order is null)
             {
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                MethodDeclarationSyntax? method = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
-                    .AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault();
-                int[]? order = method is null ? null : NewOrder(model, method, context.CancellationToken);
-                if (method is null || order is null)
-                {
-                    continue;
-                }
-
-                SeparatedSyntaxList<ParameterSyntax> parameters = method.ParameterList.Parameters;
-                string names = string.Join(", ", order.Select(i => parameters[i].Identifier.ValueText));
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Reorder the parameters to (" + names + ")",
-                        token => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(method, Reorder(method, order)))),
-                        equivalenceKey: nameof(ReorderParametersCodeFix)),
-                    diagnostic);
-            }
+            SeparatedSyntaxList<ParameterSyntax> parameters = method.ParameterList.Parameters;
+            string names = string.Join(", ", order.Select(i => parameters[i].Identifier.ValueText));
+            site.OfferReplacement("Reorder the parameters to (" + names + ")", nameof(ReorderParametersCodeFix), method, Reorder(method, order));
         }
 
         /// <summary>The positions in the new order, or null when the parameters are in order or are not three spans.</summary>
