@@ -109,6 +109,7 @@ public sealed class DiagnosticTests
         { "MG0037", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2, Batched = true)] public void Apply{{Sig}} { Ops.Relu(x, y); Ops.Add(y, [|y[1..]|], y[..1]); } }""" },
         { "MG0038", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1, Batched = true)] public void Apply{{Sig}} { Span<double> h = new double[x.Length]; Ops.Add([|h|], x, y); } }""" },
         { "MG0039", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2, Batched = true)] public void [|Apply|]{{Sig}} { int half = x.Length / 2; Ops.Relu(x[..half], y[..half]); } }""" },
+        { "MG0040", """public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply[|(ReadOnlySpan<double> x, ReadOnlySpan<double> w, Span<double> y)|] { y[0] = x[0]; } }""" },
         { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public static double [|H|](ReadOnlySpan<double> x) => x[0]; }""" },
         { "MG0034", """public partial class C { [MoreauObjective(Inputs = 1)] public [|float|] H(ReadOnlySpan<double> x) => (float)x[0]; }""" },
     };

@@ -215,6 +215,11 @@ namespace MoreauGen.Generator.Diagnostics
             "A batched layer may leave part of its output unwritten",
             "The layer '{0}' does not provably write all of '{1}'; the generated members clear it first, so unwritten parts are 0. Write '{1}' whole, or through views that cover it ({1}[..k] and {1}[k..])");
 
+        public static readonly DiagnosticDescriptor ParameterOrder = Error(
+            "MG0040",
+            "The span parameters are named w, x and y in another order",
+            "The parameters of '{0}' are named ({1}), but the generator reads them by position as (parameters, inputs, output); reorder them to (w, x, y)");
+
         /// <summary>Every descriptor, for lookup by id and for tests.</summary>
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
         {
@@ -225,7 +230,7 @@ namespace MoreauGen.Generator.Diagnostics
             InternalError, UnsupportedLoop, JumpStatement, UnsupportedLoopShape, LoopBoundDependsOnValue, LoopVariableModified,
             UnsupportedCondition, IndexCarriedAcrossScopes, HelperUnavailable, InvalidCustomPullback, InvalidHelperSignature,
             AffineMarkerNotAffine, InvalidObjectiveSignature, TensorOperationPerSample, NoTensorRule, SpansOverlap,
-            SpanReadBeforeWritten, OutputNotCovered,
+            SpanReadBeforeWritten, OutputNotCovered, ParameterOrder,
         };
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);

@@ -386,6 +386,15 @@ namespace MoreauGen.Generator.Parsing
                 element = current;
             }
 
+            // The generator reads the spans by position; names w, x, y in another order would swap their roles silently.
+            string[] names = method.Parameters.Select(p => p.Name).ToArray();
+            if (names.OrderBy(n => n, System.StringComparer.Ordinal).SequenceEqual(new[] { "w", "x", "y" }) &&
+                !names.SequenceEqual(new[] { "w", "x", "y" }))
+            {
+                Report(DiagnosticDescriptors.ParameterOrder, LocationInfo.From(syntax.ParameterList), name, string.Join(", ", names));
+                return null;
+            }
+
             return element!.SpecialType == SpecialType.System_Single ? ScalarKind.Single : ScalarKind.Double;
         }
 
