@@ -32,21 +32,46 @@ internal static class GemmRounds
 
         OpenBlas.SetThreads(threads);
         var ours = new GemmOptions { MaxThreads = threads };
-        var sides = new[]
-        {
+        Side[] sides =
+        [
             new Side("OpenBLAS", (s, a, b, c) => OpenBlas.MatMul(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB)),
             new Side("ours", (s, a, b, c) => Gemm.Multiply<float>(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB, false, ours)),
-        };
+        ];
+        if (OptionText(args, "--variants") is { } variants)
+        {
+            // Schedules to compare with the default in the same run (for tuning), e.g. rows, rows-mc96, auto-kc384.
+            foreach (string variant in variants.Split(','))
+            {
+                string[] parts = variant.Split('-');
+                GemmOptions options = ours with { Split = Enum.Parse<GemmSplit>(parts[0], ignoreCase: true) };
+                GemmBlocking blocking = Gemm.DefaultBlocking<float>(GemmKernel.Avx512);
+                foreach (string part in parts[1..])
+                {
+                    int value = int.Parse(part[2..], CultureInfo.InvariantCulture);
+                    blocking = part[..2] switch
+                    {
+                        "mc" => blocking with { MC = value },
+                        "kc" => blocking with { KC = value },
+                        "nc" => blocking with { NC = value },
+                        _ => throw new ArgumentException($"variant '{variant}': write e.g. rows-mc96-kc384"),
+                    };
+                }
+                options = options with { Blocking = blocking };
+                sides = [.. sides, new Side("ours " + variant, (s, a, b, c) => Gemm.Multiply<float>(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB, false, options))];
+            }
+        }
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, "
                           + $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"}; threads {threads}; "
                           + $"ours: {Gemm.Resolve<float>(GemmKernel.Auto, 512)} kernel");
         Console.WriteLine($"load average at start: {LoadAverage()}");
 
-        List<GemmShape> shapes = [.. GemmBenchmarks.Shapes()];
+        string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six)
+        List<GemmShape> shapes = [.. GemmBenchmarks.Shapes().Where(s => only is null || only.Split(',').Contains(s.ToString().Replace(' ', '-')))];
         var operands = shapes.Select(Operands).ToList();
         var peak = new FmaPeakBenchmarks();
-        var rows = new StringBuilder("round,shape,side,gflops,ms\n");
+        var rows = new StringBuilder("round,shape,side,gflops,ms,best_gflops,best_ms\n");
         var gflops = shapes.ToDictionary(s => s, _ => sides.ToDictionary(side => side.Name, _ => new List<double>()));
+        var best = shapes.ToDictionary(s => s, _ => sides.ToDictionary(side => side.Name, _ => new List<double>()));
         var peaks = new List<double>();
 
         // Warm-up: JIT, pack buffers, worker threads.
@@ -65,33 +90,43 @@ internal static class GemmRounds
             {
                 GemmShape shape = shapes[i];
                 var (a, b, c) = operands[i];
-                IEnumerable<Side> order = round % 2 == 1 ? sides : sides.Reverse();
-                foreach (Side side in order)
+                (double Median, double Best)[] ms = Milliseconds(sides, shape, a, b, c);
+                for (int s = 0; s < sides.Length; s++)
                 {
-                    double ms = MedianMilliseconds(() => side.Multiply(shape, a, b, c), Flops(shape));
-                    double rate = Flops(shape) / (ms * 1e6);
-                    gflops[shape][side.Name].Add(rate);
-                    rows.Append(CultureInfo.InvariantCulture, $"{round},{shape},{side.Name},{rate:F1},{ms:F4}\n");
+                    double rate = Flops(shape) / (ms[s].Median * 1e6), bestRate = Flops(shape) / (ms[s].Best * 1e6);
+                    gflops[shape][sides[s].Name].Add(rate);
+                    best[shape][sides[s].Name].Add(bestRate);
+                    rows.Append(CultureInfo.InvariantCulture, $"{round},{shape},{sides[s].Name},{rate:F1},{ms[s].Median:F4},{bestRate:F1},{ms[s].Best:F4}\n");
                 }
             }
             Console.WriteLine($"round {round}: zmm peak {zmm:F0} GFLOP/s, load {LoadAverage()}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"| shape (m×k×n) | OpenBLAS ({OpenBlas.CoreName}) GFLOP/s | ours GFLOP/s | ours / OpenBLAS (range over rounds) |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"| shape (m×k×n) | OpenBLAS ({OpenBlas.CoreName}) GFLOP/s | ours GFLOP/s | ours / OpenBLAS (range over rounds) | best call: OpenBLAS | best call: ours | best-call ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (GemmShape shape in shapes)
         {
             List<double> theirs = gflops[shape]["OpenBLAS"], mine = gflops[shape]["ours"];
             double[] ratios = [.. mine.Zip(theirs, (x, y) => x / y)];
+            double bestTheirs = best[shape]["OpenBLAS"].Max(), bestMine = best[shape]["ours"].Max();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | {Median(theirs):F1} | {Median(mine):F1} | **{Median(ratios):F2}** ({ratios.Min():F2}–{ratios.Max():F2}) |"));
+                $"| {shape} | {Median(theirs):F1} | {Median(mine):F1} | **{Median(ratios):F2}** ({ratios.Min():F2}–{ratios.Max():F2}) | {bestTheirs:F1} | {bestMine:F1} | {bestMine / bestTheirs:F2} |"));
+            foreach (Side variant in sides.Skip(2))
+            {
+                double[] variantRatios = [.. gflops[shape][variant.Name].Zip(theirs, (x, y) => x / y)];
+                double bestVariant = best[shape][variant.Name].Max();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {shape}, {variant.Name} | | {Median(gflops[shape][variant.Name]):F1} | {Median(variantRatios):F2} ({variantRatios.Min():F2}–{variantRatios.Max():F2}) | | {bestVariant:F1} | {bestVariant / bestTheirs:F2} |"));
+            }
         }
         double peakMedian = Median(peaks);
-        GemmShape cube = shapes.First(s => s.M == 1024 && s.K == 1024 && s.N == 1024);
-        double[] cubeShares = [.. gflops[cube]["ours"].Zip(peaks, (x, p) => x / p)];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"\nzmm FMA peak (all cores, median of rounds): {peakMedian:F1} GFLOP/s; 1024³ ours / peak of the same round: median {Median(cubeShares):P0} ({cubeShares.Min():P0}–{cubeShares.Max():P0})"));
+        if (shapes.FirstOrDefault(s => s.M == 1024 && s.K == 1024 && s.N == 1024) is { } cube)
+        {
+            double[] cubeShares = [.. gflops[cube]["ours"].Zip(peaks, (x, p) => x / p)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\nzmm FMA peak (all cores, median of rounds): {peakMedian:F1} GFLOP/s; 1024³ ours / peak of the same round: median {Median(cubeShares):P0} ({cubeShares.Min():P0}–{cubeShares.Max():P0})"));
+        }
         Console.WriteLine($"load average at end: {LoadAverage()}");
         File.WriteAllText(csv, rows.ToString());
         Console.WriteLine($"raw rounds: {csv}");
@@ -113,18 +148,27 @@ internal static class GemmRounds
         return (Fill(shape.M * shape.K), Fill(shape.K * shape.N), new float[shape.M * shape.N]);
     }
 
-    /// <summary>The median time of enough calls to fill about 0.3 s (at least 5).</summary>
-    private static double MedianMilliseconds(Action call, double flops)
+    /// <summary>
+    /// The median and the shortest time of each side over enough calls to fill about 0.3 s per side (at least 5), the sides taking
+    /// turns call by call (the first side alternating), so that both meet the same moments of a shared machine.
+    /// </summary>
+    private static (double Median, double Best)[] Milliseconds(Side[] sides, GemmShape shape, float[] a, float[] b, float[] c)
     {
-        int calls = (int)Math.Clamp(0.3 * 250e9 / flops, 5, 2000);
-        var times = new double[calls];
+        int calls = (int)Math.Clamp(0.3 * 250e9 / Flops(shape), 5, 2000);
+        var times = new double[sides.Length][];
+        for (int s = 0; s < sides.Length; s++)
+            times[s] = new double[calls];
         for (int i = 0; i < calls; i++)
         {
-            long start = Stopwatch.GetTimestamp();
-            call();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            for (int j = 0; j < sides.Length; j++)
+            {
+                int s = (i + j) % sides.Length;
+                long start = Stopwatch.GetTimestamp();
+                sides[s].Multiply(shape, a, b, c);
+                times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
         }
-        return Median(times);
+        return [.. times.Select(t => (Median(t), t.Min()))];
     }
 
     private static double TimePeak(FmaPeakBenchmarks peak)
