@@ -6,7 +6,7 @@ namespace MoreauGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
-/// (<see cref="GemmRounds"/>).
+/// (<see cref="GemmRounds"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +14,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "gemm-rounds")
             return GemmRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-rounds")
+            return Mlp.StepRounds.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
