@@ -7,13 +7,16 @@ namespace MoreauGen.Benchmarks.Kernels;
 
 /// <summary>
 /// Our float GEMM beside OpenBLAS's <c>cblas_sgemm</c>, interleaved in one process so both sides see the same
-/// machine load: every round times each shape on both sides (the order alternating from round to round) and the
-/// all-core zmm FMA peak, and the summary is the median over rounds. Prints <c>openblas_get_corename()</c> and
-/// the load; writes every round's raw figures to a CSV file. Run it with <c>OPENBLAS_CORETYPE</c> and
-/// <c>OPENBLAS_L2_SIZE</c> unset in that command alone, so OpenBLAS picks its own kernels:
+/// machine load: every round times the all-core zmm FMA peak, then each shape with the sides taking turns call by
+/// call (the first side alternating), and keeps each side's median and fastest call; the summary is the median over
+/// rounds. Prints <c>openblas_get_corename()</c>, the OpenBLAS variables and the load; writes every round's raw
+/// figures to a CSV file. Run it with <c>OPENBLAS_CORETYPE</c> and <c>OPENBLAS_L2_SIZE</c> unset in that command
+/// alone, so OpenBLAS picks its own kernels:
 /// <code>
-/// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- gemm-rounds [--rounds 9] [--threads 2] [--csv file]
+/// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96]
 /// </code>
+/// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
 /// </summary>
 internal static class GemmRounds
 {
@@ -63,7 +66,7 @@ internal static class GemmRounds
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, "
                           + $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"}; threads {threads}; "
                           + $"ours: {Gemm.Resolve<float>(GemmKernel.Auto, 512)} kernel");
-        Console.WriteLine($"load average at start: {LoadAverage()}");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
 
         string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six)
         List<GemmShape> shapes = [.. GemmBenchmarks.Shapes().Where(s => only is null || only.Split(',').Contains(s.ToString().Replace(' ', '-')))];
@@ -99,7 +102,7 @@ internal static class GemmRounds
                     rows.Append(CultureInfo.InvariantCulture, $"{round},{shape},{sides[s].Name},{rate:F1},{ms[s].Median:F4},{bestRate:F1},{ms[s].Best:F4}\n");
                 }
             }
-            Console.WriteLine($"round {round}: zmm peak {zmm:F0} GFLOP/s, load {LoadAverage()}");
+            Console.WriteLine($"round {round}: zmm peak {zmm:F0} GFLOP/s, load {Rounds.LoadAverage()}");
         }
 
         Console.WriteLine();
@@ -111,23 +114,23 @@ internal static class GemmRounds
             double[] ratios = [.. mine.Zip(theirs, (x, y) => x / y)];
             double bestTheirs = best[shape]["OpenBLAS"].Max(), bestMine = best[shape]["ours"].Max();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | {Median(theirs):F1} | {Median(mine):F1} | **{Median(ratios):F2}** ({ratios.Min():F2}–{ratios.Max():F2}) | {bestTheirs:F1} | {bestMine:F1} | {bestMine / bestTheirs:F2} |"));
+                $"| {shape} | {Rounds.Median(theirs):F1} | {Rounds.Median(mine):F1} | **{Rounds.Median(ratios):F2}** ({ratios.Min():F2}–{ratios.Max():F2}) | {bestTheirs:F1} | {bestMine:F1} | {bestMine / bestTheirs:F2} |"));
             foreach (Side variant in sides.Skip(2))
             {
                 double[] variantRatios = [.. gflops[shape][variant.Name].Zip(theirs, (x, y) => x / y)];
                 double bestVariant = best[shape][variant.Name].Max();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {shape}, {variant.Name} | | {Median(gflops[shape][variant.Name]):F1} | {Median(variantRatios):F2} ({variantRatios.Min():F2}–{variantRatios.Max():F2}) | | {bestVariant:F1} | {bestVariant / bestTheirs:F2} |"));
+                    $"| {shape}, {variant.Name} | | {Rounds.Median(gflops[shape][variant.Name]):F1} | {Rounds.Median(variantRatios):F2} ({variantRatios.Min():F2}–{variantRatios.Max():F2}) | | {bestVariant:F1} | {bestVariant / bestTheirs:F2} |"));
             }
         }
-        double peakMedian = Median(peaks);
+        double peakMedian = Rounds.Median(peaks);
         if (shapes.FirstOrDefault(s => s.M == 1024 && s.K == 1024 && s.N == 1024) is { } cube)
         {
             double[] cubeShares = [.. gflops[cube]["ours"].Zip(peaks, (x, p) => x / p)];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\nzmm FMA peak (all cores, median of rounds): {peakMedian:F1} GFLOP/s; 1024³ ours / peak of the same round: median {Median(cubeShares):P0} ({cubeShares.Min():P0}–{cubeShares.Max():P0})"));
+                $"\nzmm FMA peak (all cores, median of rounds): {peakMedian:F1} GFLOP/s; 1024³ ours / peak of the same round: median {Rounds.Median(cubeShares):P0} ({cubeShares.Min():P0}–{cubeShares.Max():P0})"));
         }
-        Console.WriteLine($"load average at end: {LoadAverage()}");
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         File.WriteAllText(csv, rows.ToString());
         Console.WriteLine($"raw rounds: {csv}");
         return 0;
@@ -168,7 +171,7 @@ internal static class GemmRounds
                 times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
         }
-        return [.. times.Select(t => (Median(t), t.Min()))];
+        return [.. times.Select(t => (Rounds.Median(t), t.Min()))];
     }
 
     private static double TimePeak(FmaPeakBenchmarks peak)
@@ -183,16 +186,6 @@ internal static class GemmRounds
         }
         return rates.Max();
     }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        int h = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static int Option(string[] args, string name, int fallback) =>
         OptionText(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;

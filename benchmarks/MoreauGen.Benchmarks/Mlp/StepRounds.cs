@@ -34,7 +34,7 @@ internal static class StepRounds
         int csvAt = Array.IndexOf(args, "--csv");
         string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "step-rounds.csv";
         var raw = new StringBuilder("round,network,sgd_ms,sgd_products_ms,morsgd_ms,morsgd_products_ms,evaluations_per_step\n");
-        Console.WriteLine($"load average at start: {LoadAverage()}");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var summary = new List<string>();
         foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
         {
@@ -87,7 +87,7 @@ internal static class StepRounds
                             evaluations += mor.Oracle.LastStatistics.Evaluations;
                     }
                 }
-                double[] medians = [.. times.Select(Median)];
+                double[] medians = [.. times.Select(Rounds.Median)];
                 stepRatios.Add(medians[0] / medians[1]);
                 morRatios.Add(medians[2] / medians[0]);
                 morProductRatios.Add(medians[2] / medians[3]);
@@ -96,17 +96,17 @@ internal static class StepRounds
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round} {shape}: SGD {medians[0]:F2} ms, its {sgdProducts.Count} products {medians[1]:F2} ms ({stepRatios[^1]:F2}); "
                     + $"MorSGD {medians[2]:F2} ms ({morRatios[^1]:F2}× SGD), its {morProducts.Count} products {medians[3]:F2} ms ({morProductRatios[^1]:F2}); "
-                    + $"evaluations/step {evaluations / calls:F1} (product set assumes {expectedEvaluations}); load {LoadAverage()}"));
+                    + $"evaluations/step {evaluations / calls:F1} (product set assumes {expectedEvaluations}); load {Rounds.LoadAverage()}"));
             }
             summary.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | **{Median(stepRatios):F2}** ({stepRatios.Min():F2}–{stepRatios.Max():F2}) | {Median(morProductRatios):F2} ({morProductRatios.Min():F2}–{morProductRatios.Max():F2}) "
-                + $"| **{Median(morRatios):F2}** ({morRatios.Min():F2}–{morRatios.Max():F2}) | {Flops(morProducts) / Flops(sgdProducts):F2} |"));
+                $"| {shape} | **{Rounds.Median(stepRatios):F2}** ({stepRatios.Min():F2}–{stepRatios.Max():F2}) | {Rounds.Median(morProductRatios):F2} ({morProductRatios.Min():F2}–{morProductRatios.Max():F2}) "
+                + $"| **{Rounds.Median(morRatios):F2}** ({morRatios.Min():F2}–{morRatios.Max():F2}) | {Flops(morProducts) / Flops(sgdProducts):F2} |"));
         }
 
         Console.WriteLine("\n| network | SGD step / its products | MorSGD step / its products | MorSGD / SGD | MorSGD / SGD in product flops |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
         summary.ForEach(Console.WriteLine);
-        Console.WriteLine($"load average at end: {LoadAverage()}");
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         File.WriteAllText(csv, raw.ToString());
         Console.WriteLine($"raw rounds: {csv}");
         return 0;
@@ -157,14 +157,4 @@ internal static class StepRounds
     }
 
     private static double Flops(List<Product> products) => products.Sum(p => 2.0 * p.M * p.K * p.N);
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        int h = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }
