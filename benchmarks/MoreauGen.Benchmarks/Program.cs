@@ -1,10 +1,22 @@
 using BenchmarkDotNet.Running;
+using MoreauGen.Benchmarks.Kernels;
 
 namespace MoreauGen.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
+/// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
+/// (<see cref="GemmRounds"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>).
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "gemm-rounds")
+            return GemmRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-rounds")
+            return Mlp.StepRounds.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -14,8 +14,13 @@ of a round is PyTorch's median step over ours; the table reports the median over
 Also: one MorSGD step of the sample (paper's eq. 52, two-step inner solver) beside its SGD step, the bytes our
 steps allocate, and one full Fashion-MNIST SGD epoch of the default network on both sides.
 
-Run from the repository root, with Debian's python3-torch and libopenblas0-pthread installed:
-    /usr/bin/python3 benchmarks/pytorch/side_by_side.py [--rounds 5] [--no-build] [--no-epoch]
+Run from the repository root, with Debian's python3-torch and libopenblas0-pthread installed, and with
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in that command alone, so that OpenBLAS picks its own kernels for this
+CPU (a forced Haswell core type puts PyTorch's GEMM on AVX2 kernels):
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/pytorch/side_by_side.py \
+        [--rounds 5] [--no-build] [--no-epoch] [--json FILE]
+The script prints openblas_get_corename() and torch.__config__.show(), and writes every round's raw figures with
+them to the JSON file (default: side_by_side.json in the current directory).
 """
 import argparse
 import ctypes
@@ -161,7 +166,9 @@ def openblas_core():
         lib = ctypes.CDLL("libopenblas.so.0")
         lib.openblas_get_corename.restype = ctypes.c_char_p
         lib.openblas_get_num_threads.restype = ctypes.c_int
-        return "%s, %d threads" % (lib.openblas_get_corename().decode(), lib.openblas_get_num_threads())
+        with open("/proc/self/maps") as maps:  # the BLAS torch itself loaded
+            loaded = sorted({line.split()[-1] for line in maps if "blas" in line and line.split()[-1].startswith("/")})
+        return "%s, %d threads (%s)" % (lib.openblas_get_corename().decode(), lib.openblas_get_num_threads(), ", ".join(loaded))
     except OSError:
         return "libopenblas.so.0 not found: install libopenblas0-pthread, or PyTorch runs on the reference BLAS"
 
@@ -173,13 +180,19 @@ def main():
                         help="timed steps per side and round for the two networks (default 20 5)")
     parser.add_argument("--no-build", action="store_true", help="do not build samples/Mlp first")
     parser.add_argument("--no-epoch", action="store_true", help="skip the full Fashion-MNIST epoch")
+    parser.add_argument("--json", default="side_by_side.json", help="raw output file (default side_by_side.json)")
     args = parser.parse_args()
 
     torch.set_num_threads(2)
     if not args.no_build:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "samples", "Mlp"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
+    forced = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
     print("PyTorch %s, %d threads (torch.set_num_threads(2)); BLAS: OpenBLAS %s" % (torch.__version__, torch.get_num_threads(), openblas_core()))
-    print("load average at start: %.2f %.2f %.2f" % os.getloadavg())
+    print("OpenBLAS environment: %s" % (", ".join("%s=%s" % kv for kv in forced.items()) if forced
+                                        else "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS picks its kernels)"))
+    print("torch.__config__.show():\n" + torch.__config__.show())
+    load_start = os.getloadavg()
+    print("load average at start: %.2f %.2f %.2f" % load_start)
     data = load_fashion_mnist()
     print("batch: %s" % ("the first 256 Fashion-MNIST training images" if data is not None else "random (Fashion-MNIST not installed)"))
 
@@ -233,6 +246,12 @@ def main():
         print("One Fashion-MNIST SGD epoch of %s (235 steps of batch 256, after a warm-up epoch): PyTorch %.2f s, ours %.2f s (PyTorch / ours %.2f×)"
               % (NETWORKS[0], epoch[0], epoch[1], epoch[0] / epoch[1]))
     print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
+    with open(args.json, "w") as f:
+        json.dump({"torch_version": torch.__version__, "torch_config": torch.__config__.show(), "openblas": openblas_core(),
+                   "openblas_environment": forced, "load_start": load_start, "load_end": os.getloadavg(),
+                   "rounds": args.rounds, "steps": dict(zip(NETWORKS, args.steps)), "results": results,
+                   "epoch_seconds": None if epoch is None else {"torch": epoch[0], "ours": epoch[1]}}, f, indent=1)
+    print("raw results: %s" % args.json)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ internal enum GemmKernel
 /// <summary>How the packed GEMM shares one product among several threads.</summary>
 internal enum GemmSplit
 {
-    /// <summary><see cref="Rows"/> when op(A) has enough row blocks for every thread to get two, else <see cref="Tiles"/>.</summary>
+    /// <summary>
+    /// <see cref="Rows"/> when op(A) has at least one MC row block per thread, else <see cref="Tiles"/>. At batch 256
+    /// (two row blocks of 128) each of two threads multiplies its own rows from its own Ã, and the threads pack the
+    /// shared B̃ together: one barrier per B̃ block instead of one per (B̃, Ã) pair, as in OpenBLAS's level-3
+    /// threading, where each thread owns a range of C and packs its part of one operand alone.
+    /// </summary>
     Auto,
     /// <summary>
     /// Every (KC, MC) block is packed by all threads together and its (jr, ir) tiles are shared out; one barrier

@@ -70,7 +70,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
-        _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= 2 * threads));
+        _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
         if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, each an even share of

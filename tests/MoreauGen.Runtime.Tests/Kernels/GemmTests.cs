@@ -13,6 +13,7 @@ public sealed class GemmTests
     [
         "ops-default",              // exactly what Ops.MatMul does
         "avx512-small-blocks",      // packed, blocks far smaller than the sweep: every block edge, 2 threads
+        "avx512-small-blocks-tiles",     // the tile split (shared Ã), forced where the automatic choice takes rows
         "avx2-small-blocks",
         "portable-small-blocks",
         "avx2-small-blocks-row-split",   // the row split (per-thread Ã), forced with blocks far smaller than the sweep
@@ -27,6 +28,7 @@ public sealed class GemmTests
         "avx512-small-blocks" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2),
         "avx2-small-blocks" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2),
         "portable-small-blocks" => Packed(GemmKernel.Portable, new GemmBlocking(MC: 9, KC: 7, NC: 10), threads: 2),
+        "avx512-small-blocks-tiles" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Tiles },
         "avx2-small-blocks-row-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-small-blocks-row-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
         "avx2-default-blocks-1-thread" => Packed(GemmKernel.Avx2, blocking: null, threads: 1),

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MoreauGen.Kernels;
+
+namespace MoreauGen.Benchmarks.Kernels;
+
+/// <summary>
+/// Our float GEMM beside OpenBLAS's <c>cblas_sgemm</c>, interleaved in one process so both sides see the same
+/// machine load: every round times the all-core zmm FMA peak, then each shape with the sides taking turns call by
+/// call (the first side alternating), and keeps each side's median and fastest call; the summary is the median over
+/// rounds. Prints <c>openblas_get_corename()</c>, the OpenBLAS variables and the load; writes every round's raw
+/// figures to a CSV file. Run it with <c>OPENBLAS_CORETYPE</c> and <c>OPENBLAS_L2_SIZE</c> unset in that command
+/// alone, so OpenBLAS picks its own kernels:
+/// <code>
+/// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96]
+/// </code>
+/// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
+/// </summary>
+internal static class GemmRounds
+{
+    private sealed record Side(string Name, Action<GemmShape, float[], float[], float[]> Multiply);
+
+    public static int Run(string[] args)
+    {
+        int rounds = Option(args, "--rounds", 9);
+        int threads = Option(args, "--threads", 2);
+        string csv = OptionText(args, "--csv") ?? "gemm-rounds.csv";
+        if (!OpenBlas.IsAvailable)
+        {
+            Console.Error.WriteLine(OpenBlas.MissingMessage);
+            return 1;
+        }
+
+        OpenBlas.SetThreads(threads);
+        var ours = new GemmOptions { MaxThreads = threads };
+        Side[] sides =
+        [
+            new Side("OpenBLAS", (s, a, b, c) => OpenBlas.MatMul(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB)),
+            new Side("ours", (s, a, b, c) => Gemm.Multiply<float>(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB, false, ours)),
+        ];
+        if (OptionText(args, "--variants") is { } variants)
+        {
+            // Schedules to compare with the default in the same run (for tuning), e.g. rows, rows-mc96, auto-kc384.
+            foreach (string variant in variants.Split(','))
+            {
+                string[] parts = variant.Split('-');
+                GemmOptions options = ours with { Split = Enum.Parse<GemmSplit>(parts[0], ignoreCase: true) };
+                GemmBlocking blocking = Gemm.DefaultBlocking<float>(GemmKernel.Avx512);
+                foreach (string part in parts[1..])
+                {
+                    int value = int.Parse(part[2..], CultureInfo.InvariantCulture);
+                    blocking = part[..2] switch
+                    {
+                        "mc" => blocking with { MC = value },
+                        "kc" => blocking with { KC = value },
+                        "nc" => blocking with { NC = value },
+                        _ => throw new ArgumentException($"variant '{variant}': write e.g. rows-mc96-kc384"),
+                    };
+                }
+                options = options with { Blocking = blocking };
+                sides = [.. sides, new Side("ours " + variant, (s, a, b, c) => Gemm.Multiply<float>(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB, false, options))];
+            }
+        }
+        Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, "
+                          + $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"}; threads {threads}; "
+                          + $"ours: {Gemm.Resolve<float>(GemmKernel.Auto, 512)} kernel");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+
+        string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six)
+        List<GemmShape> shapes = [.. GemmBenchmarks.Shapes().Where(s => only is null || only.Split(',').Contains(s.ToString().Replace(' ', '-')))];
+        var operands = shapes.Select(Operands).ToList();
+        var peak = new FmaPeakBenchmarks();
+        var rows = new StringBuilder("round,shape,side,gflops,ms,best_gflops,best_ms\n");
+        var gflops = shapes.ToDictionary(s => s, _ => sides.ToDictionary(side => side.Name, _ => new List<double>()));
+        var best = shapes.ToDictionary(s => s, _ => sides.ToDictionary(side => side.Name, _ => new List<double>()));
+        var peaks = new List<double>();
+
+        // Warm-up: JIT, pack buffers, worker threads.
+        for (int i = 0; i < shapes.Count; i++)
+        {
+            foreach (Side side in sides)
+                side.Multiply(shapes[i], operands[i].A, operands[i].B, operands[i].C);
+        }
+
+        for (int round = 1; round <= rounds; round++)
+        {
+            double zmm = TimePeak(peak);
+            peaks.Add(zmm);
+            rows.Append(CultureInfo.InvariantCulture, $"{round},zmm FMA peak,all cores,{zmm:F1},\n");
+            for (int i = 0; i < shapes.Count; i++)
+            {
+                GemmShape shape = shapes[i];
+                var (a, b, c) = operands[i];
+                (double Median, double Best)[] ms = Milliseconds(sides, shape, a, b, c);
+                for (int s = 0; s < sides.Length; s++)
+                {
+                    double rate = Flops(shape) / (ms[s].Median * 1e6), bestRate = Flops(shape) / (ms[s].Best * 1e6);
+                    gflops[shape][sides[s].Name].Add(rate);
+                    best[shape][sides[s].Name].Add(bestRate);
+                    rows.Append(CultureInfo.InvariantCulture, $"{round},{shape},{sides[s].Name},{rate:F1},{ms[s].Median:F4},{bestRate:F1},{ms[s].Best:F4}\n");
+                }
+            }
+            Console.WriteLine($"round {round}: zmm peak {zmm:F0} GFLOP/s, load {Rounds.LoadAverage()}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"| shape (m×k×n) | OpenBLAS ({OpenBlas.CoreName}) GFLOP/s | ours GFLOP/s | ours / OpenBLAS (range over rounds) | best call: OpenBLAS | best call: ours | best-call ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (GemmShape shape in shapes)
+        {
+            List<double> theirs = gflops[shape]["OpenBLAS"], mine = gflops[shape]["ours"];
+            double[] ratios = [.. mine.Zip(theirs, (x, y) => x / y)];
+            double bestTheirs = best[shape]["OpenBLAS"].Max(), bestMine = best[shape]["ours"].Max();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {shape} | {Rounds.Median(theirs):F1} | {Rounds.Median(mine):F1} | **{Rounds.Median(ratios):F2}** ({ratios.Min():F2}–{ratios.Max():F2}) | {bestTheirs:F1} | {bestMine:F1} | {bestMine / bestTheirs:F2} |"));
+            foreach (Side variant in sides.Skip(2))
+            {
+                double[] variantRatios = [.. gflops[shape][variant.Name].Zip(theirs, (x, y) => x / y)];
+                double bestVariant = best[shape][variant.Name].Max();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {shape}, {variant.Name} | | {Rounds.Median(gflops[shape][variant.Name]):F1} | {Rounds.Median(variantRatios):F2} ({variantRatios.Min():F2}–{variantRatios.Max():F2}) | | {bestVariant:F1} | {bestVariant / bestTheirs:F2} |"));
+            }
+        }
+        double peakMedian = Rounds.Median(peaks);
+        if (shapes.FirstOrDefault(s => s.M == 1024 && s.K == 1024 && s.N == 1024) is { } cube)
+        {
+            double[] cubeShares = [.. gflops[cube]["ours"].Zip(peaks, (x, p) => x / p)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\nzmm FMA peak (all cores, median of rounds): {peakMedian:F1} GFLOP/s; 1024³ ours / peak of the same round: median {Rounds.Median(cubeShares):P0} ({cubeShares.Min():P0}–{cubeShares.Max():P0})"));
+        }
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        File.WriteAllText(csv, rows.ToString());
+        Console.WriteLine($"raw rounds: {csv}");
+        return 0;
+    }
+
+    private static double Flops(GemmShape shape) => 2.0 * shape.M * shape.K * shape.N;
+
+    private static (float[] A, float[] B, float[] C) Operands(GemmShape shape)
+    {
+        var random = new Random(42);
+        float[] Fill(int length)
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++)
+                values[i] = (float)(random.NextDouble() - 0.5);
+            return values;
+        }
+        return (Fill(shape.M * shape.K), Fill(shape.K * shape.N), new float[shape.M * shape.N]);
+    }
+
+    /// <summary>
+    /// The median and the shortest time of each side over enough calls to fill about 0.3 s per side (at least 5), the sides taking
+    /// turns call by call (the first side alternating), so that both meet the same moments of a shared machine.
+    /// </summary>
+    private static (double Median, double Best)[] Milliseconds(Side[] sides, GemmShape shape, float[] a, float[] b, float[] c)
+    {
+        int calls = (int)Math.Clamp(0.3 * 250e9 / Flops(shape), 5, 2000);
+        var times = new double[sides.Length][];
+        for (int s = 0; s < sides.Length; s++)
+            times[s] = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            for (int j = 0; j < sides.Length; j++)
+            {
+                int s = (i + j) % sides.Length;
+                long start = Stopwatch.GetTimestamp();
+                sides[s].Multiply(shape, a, b, c);
+                times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        }
+        return [.. times.Select(t => (Rounds.Median(t), t.Min()))];
+    }
+
+    private static double TimePeak(FmaPeakBenchmarks peak)
+    {
+        var rates = new double[5];
+        double flops = 2.0 * 16 * 12 * 4_000_000 * WorkerPool.Shared.ThreadCount;
+        for (int i = 0; i < rates.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            peak.Float512();
+            rates[i] = flops / (Stopwatch.GetElapsedTime(start).TotalSeconds * 1e9);
+        }
+        return rates.Max();
+    }
+
+    private static int Option(string[] args, string name, int fallback) =>
+        OptionText(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static string? OptionText(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

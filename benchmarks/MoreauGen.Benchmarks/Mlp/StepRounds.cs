@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MoreauGen.Samples.Mlp;
+
+namespace MoreauGen.Benchmarks.Mlp;
+
+/// <summary>
+/// The MLP sample's training step against the matrix products it contains, interleaved call by call in one process:
+/// per network, one SGD step, one MorSGD step, the SGD step's products alone and the MorSGD step's products alone
+/// (same shapes, transposes and buffers sizes, through <see cref="Ops"/>), round after round. Reports per round
+/// step / its products and MorSGD / SGD, and the median over rounds; writes the raw rounds to a CSV file.
+/// <code>
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-rounds [--rounds 5] [--csv file]
+/// </code>
+/// </summary>
+/// <remarks>
+/// Products of a step at batch B with layers n₀→n₁→…→n_L (all but the last dense with ReLU, the last affine):
+/// SGD: forward x·W per layer, then dW = xᵀ·dz per layer and dx = dz·Wᵀ for every layer but the first.
+/// MorSGD (eq. 52): the same, plus for each dense layer one Φw evaluation (x·W′ and xᵀ·dz′) and for each dense
+/// layer but the first one Φx evaluation (x′·W and dz′·Wᵀ) per inner-solver evaluation; the affine output layer's
+/// subproblems have closed forms. The product set assumes one evaluation per solve, which the run checks against
+/// the oracle's statistics (evaluations per step = dense layers + dense layers after the first).
+/// </remarks>
+internal static class StepRounds
+{
+    private const int Batch = 256;
+
+    private sealed record Product(int M, int K, int N, bool TransposeA, bool TransposeB, float[] A, float[] B, float[] C);
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        int csvAt = Array.IndexOf(args, "--csv");
+        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "step-rounds.csv";
+        var raw = new StringBuilder("round,network,sgd_ms,sgd_products_ms,morsgd_ms,morsgd_products_ms,evaluations_per_step\n");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+        var summary = new List<string>();
+        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        {
+            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
+            var random = new Random(3);
+            float scale = 2f / MathF.Sqrt(sizes[0]);
+            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => (random.NextSingle() - 0.5f) * scale)];
+            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
+            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            float[] wSgd = network.InitialParameters(0), wMor = network.InitialParameters(0);
+            var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
+            var mor = new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant(1e-3f, 1f),
+                                                       new TwoStepSolver<float>(), (float)MlpSettings.PaperL2);
+            List<Product> sgdProducts = SgdProducts(sizes), morProducts = [.. sgdProducts, .. MoreauExtraProducts(sizes)];
+            int expectedEvaluations = 2 * (sizes.Length - 2) - 1;
+
+            Action[] sides =
+            [
+                () => sgd.Step(wSgd, x, objective),
+                () => RunAll(sgdProducts),
+                () => mor.Step(wMor, x, objective),
+                () => RunAll(morProducts),
+            ];
+            foreach (Action side in sides)
+            {
+                for (int i = 0; i < 3; i++)
+                    side();
+            }
+
+            var stepRatios = new List<double>();
+            var morRatios = new List<double>();
+            var morProductRatios = new List<double>();
+            int calls = shape.StartsWith("784-500", StringComparison.Ordinal) ? 21 : 5;
+            for (int round = 1; round <= rounds; round++)
+            {
+                var times = new double[sides.Length][];
+                for (int s = 0; s < sides.Length; s++)
+                    times[s] = new double[calls];
+                double evaluations = 0;
+                for (int i = 0; i < calls; i++)
+                {
+                    for (int j = 0; j < sides.Length; j++)
+                    {
+                        int s = (i + j) % sides.Length;
+                        long start = Stopwatch.GetTimestamp();
+                        sides[s]();
+                        times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        if (s == 2)
+                            evaluations += mor.Oracle.LastStatistics.Evaluations;
+                    }
+                }
+                double[] medians = [.. times.Select(Rounds.Median)];
+                stepRatios.Add(medians[0] / medians[1]);
+                morRatios.Add(medians[2] / medians[0]);
+                morProductRatios.Add(medians[2] / medians[3]);
+                raw.Append(CultureInfo.InvariantCulture,
+                    $"{round},{shape},{medians[0]:F4},{medians[1]:F4},{medians[2]:F4},{medians[3]:F4},{evaluations / calls:F2}\n");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round} {shape}: SGD {medians[0]:F2} ms, its {sgdProducts.Count} products {medians[1]:F2} ms ({stepRatios[^1]:F2}); "
+                    + $"MorSGD {medians[2]:F2} ms ({morRatios[^1]:F2}× SGD), its {morProducts.Count} products {medians[3]:F2} ms ({morProductRatios[^1]:F2}); "
+                    + $"evaluations/step {evaluations / calls:F1} (product set assumes {expectedEvaluations}); load {Rounds.LoadAverage()}"));
+            }
+            summary.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {shape} | **{Rounds.Median(stepRatios):F2}** ({stepRatios.Min():F2}–{stepRatios.Max():F2}) | {Rounds.Median(morProductRatios):F2} ({morProductRatios.Min():F2}–{morProductRatios.Max():F2}) "
+                + $"| **{Rounds.Median(morRatios):F2}** ({morRatios.Min():F2}–{morRatios.Max():F2}) | {Flops(morProducts) / Flops(sgdProducts):F2} |"));
+        }
+
+        Console.WriteLine("\n| network | SGD step / its products | MorSGD step / its products | MorSGD / SGD | MorSGD / SGD in product flops |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        summary.ForEach(Console.WriteLine);
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        File.WriteAllText(csv, raw.ToString());
+        Console.WriteLine($"raw rounds: {csv}");
+        return 0;
+    }
+
+    private static List<Product> SgdProducts(int[] sizes)
+    {
+        var products = new List<Product>();
+        for (int l = 0; l + 1 < sizes.Length; l++)
+        {
+            int n = sizes[l], o = sizes[l + 1];
+            products.Add(Make(Batch, n, o, false, false));      // forward: x·W
+            products.Add(Make(n, Batch, o, true, false));       // dW = xᵀ·dz
+            if (l > 0)
+                products.Add(Make(Batch, o, n, false, true));   // dx = dz·Wᵀ
+        }
+        return products;
+    }
+
+    private static List<Product> MoreauExtraProducts(int[] sizes)
+    {
+        var products = new List<Product>();
+        for (int l = 0; l + 2 < sizes.Length; l++) // the dense layers
+        {
+            int n = sizes[l], o = sizes[l + 1];
+            products.Add(Make(Batch, n, o, false, false));      // Φw: x·W′
+            products.Add(Make(n, Batch, o, true, false));       // Φw: xᵀ·dz′
+            if (l > 0)
+            {
+                products.Add(Make(Batch, n, o, false, false));  // Φx: x′·W
+                products.Add(Make(Batch, o, n, false, true));   // Φx: dz′·Wᵀ
+            }
+        }
+        return products;
+    }
+
+    private static Product Make(int m, int k, int n, bool transA, bool transB)
+    {
+        var random = new Random(m * 31 + k * 7 + n);
+        float[] Fill(int length) => [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() - 0.5f)];
+        return new Product(m, k, n, transA, transB, Fill(m * k), Fill(k * n), new float[m * n]);
+    }
+
+    private static void RunAll(List<Product> products)
+    {
+        foreach (Product p in products)
+            Ops.MatMul<float>(p.A, p.B, p.C, p.M, p.K, p.N, p.TransposeA, p.TransposeB);
+    }
+
+    private static double Flops(List<Product> products) => products.Sum(p => 2.0 * p.M * p.K * p.N);
+}
