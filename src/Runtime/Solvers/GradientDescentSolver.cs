@@ -65,6 +65,7 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
         T step = InitialStep;
         int iterations = 0;
         SolverStatus status = SolverStatus.Completed;
+        T curvature = T.NaN; // the smallest sᵀr/sᵀs seen (Prop. 2.3 guard)
         while (iterations < Steps)
         {
             if (norm <= tolerance)
@@ -83,6 +84,10 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
                 break;
             }
 
+            // s = step·d, r = g₁ − g₀ with d = −g₀: sᵀr/sᵀs = (dᵀg₁ + ‖g₀‖²)/(step·‖g₀‖²).
+            T c = (Vectors.Dot(d, trialG) + norm) / (step * norm);
+            if (T.IsNaN(curvature) || c < curvature)
+                curvature = c;
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
@@ -92,6 +97,6 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
 
         if (status == SolverStatus.Completed && norm <= tolerance)
             status = SolverStatus.Converged;
-        return new SolverReport<T>(status, iterations, initialSquared, norm, true);
+        return new SolverReport<T>(status, iterations, initialSquared, norm, true, curvature);
     }
 }

@@ -90,6 +90,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         }
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
-        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult);
+        // sᵀr/sᵀs = dᵀr/(s₁·dᵀd), the curvature along the first step (Prop. 2.3 guard).
+        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult, dr / (s1 * dd));
     }
 }
