@@ -61,7 +61,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
     {
         get;
         init => field = value >= T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(ConjugateGradientTolerance), value, "Must be finite and non-negative.");
-    } = T.Sqrt(T.Epsilon);
+    } = T.Sqrt(T.BitIncrement(T.One) - T.One);
 
     /// <summary>Whether a <see cref="ConvexityWarning{T}"/> on a state subproblem caps that layer's γ_{t−1} and solves again (default false).</summary>
     public bool BackOffSteps { get; init; }

@@ -84,10 +84,9 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
                 break;
             }
 
-            // s = step·d, r = g₁ − g₀ with d = −g₀: sᵀr/sᵀs = (dᵀg₁ + ‖g₀‖²)/(step·‖g₀‖²).
-            T c = (Vectors.Dot(d, trialG) + norm) / (step * norm);
-            if (T.IsNaN(curvature) || c < curvature)
-                curvature = c;
+            // s = step·d, r = g₁ − g₀ with d = −g₀: sᵀs = step²‖g₀‖², sᵀr = step(dᵀg₁ + ‖g₀‖²), g₀ᵀs = −step‖g₀‖².
+            T along = StepCurvature<T>.Along(in problem, step * step * norm, step * (Vectors.Dot(d, trialG) + norm), value, trialValue, -step * norm);
+            curvature = StepCurvature<T>.Min(curvature, along);
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;

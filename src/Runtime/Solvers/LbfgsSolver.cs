@@ -119,9 +119,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             Vectors.Subtract(trialY, y, s);
             Vectors.Subtract(trialG, g, r);
             T sr = Vectors.Dot(s, r);
-            T ss = Vectors.Dot(s, s);
-            if (ss > T.Zero && (T.IsNaN(curvature) || sr / ss < curvature))
-                curvature = sr / ss;
+            curvature = StepCurvature<T>.Min(curvature, StepCurvature<T>.Along(in problem, Vectors.Dot(s, s), sr, value, trialValue, Vectors.Dot(g, s)));
             if (sr > CurvatureFloor * Vectors.Norm(s) * Vectors.Norm(r))
             {
                 rho[slot] = T.One / sr;
