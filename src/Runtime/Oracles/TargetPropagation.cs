@@ -17,7 +17,8 @@ namespace MoreauGen;
 /// <b>How the printed algorithm is read.</b> The subproblems have no proximal term, so their minimisers need not be
 /// unique: each is approached from the forward point (A started at x_{t−1}, w_t). For a layer affine in the argument
 /// that gives, by conjugate gradients from 0, the least-norm change — the pseudo-inverse J⁺(x⁺_t − x_t); for other
-/// layers, what the inner solver reaches from there. κ enters only the first target (and the balance with μ). As
+/// layers, what the inner solver reaches from there. With μ &gt; 0 the parameter problem is exact: where a batch does not
+/// identify w (fewer equations than parameters) the ℓ2 term alone decides, and sets that part of w to 0. κ enters only the first target (and the balance with μ). As
 /// κ → ∞ the pass tends to linearised inverse propagation: κ(x⁺_τ − x_τ) → −∇h(x_τ),
 /// κ(x⁺_{t−1} − x_{t−1}) → J_x⁺ κ(x⁺_t − x_t), κ(w⁺_t − w_t) → J_w⁺ κ(x⁺_t − x_t). There is no step size, so the
 /// Prop. 2.3 guard does not apply.
