@@ -18,7 +18,9 @@ public sealed class TargetPassSinglePrecisionTests
         double[] expected = Directions<double>(variant, w, x0, targets);
         double[] actual = Directions<float>(variant, w, x0, targets);
         Assert.True(expected.Max(Math.Abs) > 1e-2, "the directions vanish");
-        FiniteDifferences.AssertClose(expected, actual, 2e-3, $"{variant} float vs double");
+        // Target propagation inverts the layers (no proximal term), which amplifies float rounding by their conditioning.
+        double tolerance = variant == Variant.TargetPropagation ? 1e-2 : 2e-3;
+        FiniteDifferences.AssertClose(expected, actual, tolerance, $"{variant} float vs double");
     }
 
     private static double[] Directions<T>(Variant variant, double[] w, double[] x0, double[] targets) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
