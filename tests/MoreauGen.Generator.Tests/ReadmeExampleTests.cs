@@ -46,13 +46,13 @@ public sealed class ReadmeExampleTests
         }
     }
 
-    /// <summary>The one ```csharp block of README.md.</summary>
-    private static string ReadmeExample()
+    /// <summary>The ```csharp block of README.md that declares <paramref name="type"/>.</summary>
+    internal static string ReadmeExample(string type = "class Example")
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
         MatchCollection blocks = Regex.Matches(readme, @"```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.Single(blocks);
-        return blocks[0].Groups[1].Value;
+        Match block = Assert.Single(blocks, b => b.Groups[1].Value.Contains(type, StringComparison.Ordinal));
+        return block.Groups[1].Value;
     }
 
     private static string RepositoryRoot()

@@ -65,6 +65,7 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
         T step = InitialStep;
         int iterations = 0;
         SolverStatus status = SolverStatus.Completed;
+        T curvature = T.NaN; // the smallest sᵀr/sᵀs seen (Prop. 2.3 guard)
         while (iterations < Steps)
         {
             if (norm <= tolerance)
@@ -83,6 +84,9 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
                 break;
             }
 
+            // s = step·d, r = g₁ − g₀ with d = −g₀: sᵀs = step²‖g₀‖², sᵀr = step(dᵀg₁ + ‖g₀‖²), g₀ᵀs = −step‖g₀‖².
+            T along = StepCurvature<T>.Along(in problem, step * step * norm, step * (Vectors.Dot(d, trialG) + norm), value, trialValue, -step * norm);
+            curvature = StepCurvature<T>.Min(curvature, along);
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
@@ -92,6 +96,6 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
 
         if (status == SolverStatus.Completed && norm <= tolerance)
             status = SolverStatus.Converged;
-        return new SolverReport<T>(status, iterations, initialSquared, norm, true);
+        return new SolverReport<T>(status, iterations, initialSquared, norm, true, curvature);
     }
 }

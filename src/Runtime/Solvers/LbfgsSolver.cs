@@ -78,6 +78,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         T norm = initialSquared;
         int count = 0, newest = -1, iterations = 0;
         SolverStatus status = SolverStatus.IterationLimit;
+        T curvature = T.NaN; // the smallest sᵀr/sᵀs seen (Prop. 2.3 guard)
         while (iterations < MaxIterations)
         {
             if (norm <= tolerance)
@@ -118,6 +119,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             Vectors.Subtract(trialY, y, s);
             Vectors.Subtract(trialG, g, r);
             T sr = Vectors.Dot(s, r);
+            curvature = StepCurvature<T>.Min(curvature, StepCurvature<T>.Along(in problem, Vectors.Dot(s, s), sr, value, trialValue, Vectors.Dot(g, s)));
             if (sr > CurvatureFloor * Vectors.Norm(s) * Vectors.Norm(r))
             {
                 rho[slot] = T.One / sr;
@@ -134,7 +136,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
 
         if (status == SolverStatus.IterationLimit && norm <= tolerance)
             status = SolverStatus.Converged;
-        return new SolverReport<T>(status, iterations, initialSquared, norm, true);
+        return new SolverReport<T>(status, iterations, initialSquared, norm, true, curvature);
     }
 
     /// <summary>d = −H·g by the two-loop recursion; returns the first step to try.</summary>

@@ -38,12 +38,18 @@ public readonly struct SolverReport<T> where T : unmanaged, IFloatingPointIeee75
     private readonly T _scale, _initialSquared, _finalSquared;
 
     internal SolverReport(SolverStatus status, int iterations, T initialSquared, T finalSquared, bool gradientIsAtResult)
-        : this(status, iterations, 0, T.One, initialSquared, finalSquared, gradientIsAtResult)
+        : this(status, iterations, 0, T.One, initialSquared, finalSquared, gradientIsAtResult, T.NaN)
     {
     }
 
-    private SolverReport(SolverStatus status, int iterations, int evaluations, T scale, T initialSquared, T finalSquared, bool gradientIsAtResult)
+    internal SolverReport(SolverStatus status, int iterations, T initialSquared, T finalSquared, bool gradientIsAtResult, T curvature)
+        : this(status, iterations, 0, T.One, initialSquared, finalSquared, gradientIsAtResult, curvature)
     {
+    }
+
+    private SolverReport(SolverStatus status, int iterations, int evaluations, T scale, T initialSquared, T finalSquared, bool gradientIsAtResult, T curvature)
+    {
+        Curvature = curvature;
         Status = status;
         Iterations = iterations;
         Evaluations = evaluations;
@@ -72,6 +78,14 @@ public readonly struct SolverReport<T> where T : unmanaged, IFloatingPointIeee75
     /// </summary>
     public T GradientNorm => _scale * T.Sqrt(_finalSquared);
 
+    /// <summary>
+    /// The smallest curvature sᵀr/sᵀs the solver measured along its steps (s a step, r the change of gradient over
+    /// it), or NaN when it measured none. Invariant to the solver's scaling. For a Moreau subproblem
+    /// F(y) = γf(z + y) + ½‖y‖², a value c ≤ 0 means F is not strongly convex there (paper Prop. 2.3) and
+    /// γ/(1 − c) estimates the largest step that would make it so.
+    /// </summary>
+    public T Curvature { get; }
+
     /// <summary>Whether <see cref="GradientNorm"/> was measured at the returned point.</summary>
     public bool GradientIsAtResult { get; }
 
@@ -85,7 +99,7 @@ public readonly struct SolverReport<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>The report with the solver frame's scale and evaluation count.</summary>
     internal SolverReport<T> WithFrame(T scale, int evaluations) =>
-        new(Status, Iterations, evaluations, scale, _initialSquared, _finalSquared, GradientIsAtResult);
+        new(Status, Iterations, evaluations, scale, _initialSquared, _finalSquared, GradientIsAtResult, Curvature);
 
     /// <inheritdoc/>
     public override string ToString() =>

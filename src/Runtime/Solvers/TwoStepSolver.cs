@@ -64,7 +64,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         Vectors.Negate(g, d);
         T slope = -initialSquared;
         LineSearchOutcome outcome = LineSearch<T>.Search(ref f, ref problem, LineSearchRule.Goldstein, y, value, d, slope,
-                                                         InitialStep, MaxLineSearchTrials, y1, g1, out _, out T s1);
+                                                         InitialStep, MaxLineSearchTrials, y1, g1, out T value1, out T s1);
         if (outcome == LineSearchOutcome.Failed)
             return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, initialSquared, initialSquared, true);
 
@@ -90,6 +90,8 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         }
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
-        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult);
+        // The curvature along the first step, s = s₁·d (Prop. 2.3 guard).
+        T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, s1 * slope);
+        return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult, curvature);
     }
 }
