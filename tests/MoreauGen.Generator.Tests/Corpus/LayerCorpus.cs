@@ -555,6 +555,23 @@ internal static class LayerCorpus
         return source.ToString();
     }
 
+    /// <summary><paramref name="entries"/> as double layers (and float ones when <paramref name="single"/>), with the all-double references of the mixed ones.</summary>
+    public static string Source(IEnumerable<CorpusEntry> entries, bool single)
+    {
+        CorpusEntry[] chosen = entries.ToArray();
+        var source = new StringBuilder();
+        source.AppendLine("using System;");
+        source.AppendLine("using MoreauGen;");
+        Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", chosen.Select(e => e.Template));
+        if (single)
+        {
+            Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", chosen.Select(e => e.Template));
+        }
+
+        Namespace(source, "Reference", "System.Double", "System.Math", "System.Double", "System.Math", chosen.Where(e => e.Mixed).Select(e => e.Template));
+        return source.ToString();
+    }
+
     /// <summary>One entry as a source file of its own, as a double or a float layer.</summary>
     public static string StandaloneSource(CorpusEntry entry, bool single)
     {

@@ -518,7 +518,7 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>Builds the body's dataflow graph and reports what it cannot differentiate at the offending call or argument.</summary>
         private TensorGraph CheckGraph(List<Stmt> body)
         {
-            TensorGraph graph = TensorGraph.Build(body, IrType.ScalarOf(element), method.Parameters.Select(p => p.Name).ToArray());
+            TensorGraph graph = TensorGraph.Build(body, IrType.ScalarOf(element), method.Parameters.Select(p => p.Name).ToArray(), RuleTable.Standard);
             foreach (TensorProblem problem in graph.Problems)
             {
                 SyntaxNode where = problem.Statement < batchedSyntax.Count ? batchedSyntax[problem.Statement].Statement : methodSyntax!;
