@@ -110,6 +110,7 @@ namespace MoreauGen.Generator.Model
         Cosh,
         Atan,
         Abs,
+        Cbrt,
         Max,
         Min,
 

@@ -35,6 +35,7 @@ namespace MoreauGen.Generator.Rules
             DerivativeRule.Function(Op.Sinh, "Sinh", (d, a, r) => d * Forward(Cosh(a))),
             DerivativeRule.Function(Op.Cosh, "Cosh", (d, a, r) => d * Forward(Sinh(a))),
             DerivativeRule.Function(Op.Atan, "Atan", (d, a, r) => d / (1 + a * a)),
+            DerivativeRule.Function(Op.Cbrt, "Cbrt", (d, a, r) => d / (3 * (r * r))),
             DerivativeRule.Function(Op.Abs, "Abs", (d, a, r) => Select(a >= 0, d, -d)),
             DerivativeRule.Function(Op.Max, "Max", (d, a, b, r) => Select(a >= b, d, 0), (d, a, b, r) => Select(a >= b, 0, d)),
             DerivativeRule.Function(Op.Min, "Min", (d, a, b, r) => Select(a <= b, d, 0), (d, a, b, r) => Select(a <= b, 0, d)),

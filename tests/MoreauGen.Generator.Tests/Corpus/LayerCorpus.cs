@@ -533,6 +533,7 @@ internal static class LayerCorpus
         Primitive("Sinh", "M.Sinh(w[0] * x[0])"),
         Primitive("Cosh", "M.Cosh(w[0] * x[0])"),
         Primitive("Atan", "M.Atan(w[0] * x[0])"),
+        Primitive("Cbrt", "M.Cbrt(w[0] * x[0])", low: 0.5, high: 1.5),
         Primitive("Abs", "M.Abs(w[0] - x[0])"),
         Primitive("Max", "M.Max(w[0], x[0])"),
         Primitive("Min", "M.Min(w[0], x[0])"),
