@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 

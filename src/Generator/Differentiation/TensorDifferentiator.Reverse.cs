@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -95,7 +96,7 @@ namespace MoreauGen.Generator.Differentiation
                     lastCommented.TryGetValue(contribution.Section, out TensorOperation? commented);
                     if (emitted.Count > 0 && !ReferenceEquals(commented, contribution.Operation))
                     {
-                        list.Add(new Comment(contribution.Operation.Describe(Graph.Print)));
+                        list.Add(new Comment(contribution.Operation.Describe(owner.printer.Expression)));
                         lastCommented[contribution.Section] = contribution.Operation;
                     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -46,12 +47,17 @@ namespace MoreauGen.Generator.Differentiation
 
         private readonly DifferentiatorSteps steps;
 
+        /// <summary>Prints the user's calls in the user's names, for the comments of the reverse pass.</summary>
+        private readonly Emission.CSharpPrinter printer;
+
         private TensorDifferentiator(LayerModel layer, RuleTable rules, DifferentiatorSteps steps)
         {
             this.layer = layer;
             this.steps = steps;
             element = layer.ElementType;
-            graph = TensorGraph.Build(layer.Body.ToList(), element, layer.SpanNames.Count == 3 ? layer.SpanNames.ToList() : new List<string> { "w", "x", "y" }, rules);
+            List<string> spanNames = layer.SpanNames.Count == 3 ? layer.SpanNames.ToList() : new List<string> { "w", "x", "y" };
+            graph = TensorGraph.Build(layer.Body.ToList(), element, spanNames, rules, slice => "a slice");
+            printer = new Emission.CSharpPrinter(new Dictionary<SpanRole, string> { [SpanRole.W] = spanNames[0], [SpanRole.X] = spanNames[1], [SpanRole.Y] = spanNames[2] });
             TensorProblem? problem = graph.Problems.FirstOrDefault(p => p.Kind != TensorProblemKind.OutputNotCovered);
             if (problem is not null)
             {

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 

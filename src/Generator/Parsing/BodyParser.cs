@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -119,7 +120,7 @@ namespace MoreauGen.Generator.Parsing
             public List<HelperModel> Helpers { get; }
 
             /// <summary>The dataflow graph of a batched body (null otherwise).</summary>
-            public Differentiation.TensorGraph? Graph { get; set; }
+            public Analysis.TensorGraph? Graph { get; set; }
         }
 
         /// <summary>A read or write of y, in program order, for the checks that need the whole body.</summary>
@@ -186,7 +187,7 @@ namespace MoreauGen.Generator.Parsing
 
             int errorsBefore = diagnostics.Count;
             var body = new List<Stmt>();
-            Differentiation.TensorGraph? graph = null;
+            Analysis.TensorGraph? graph = null;
             if (kind == BodyKind.Layer && batched)
             {
                 BatchedSequence(block.Operations, body);

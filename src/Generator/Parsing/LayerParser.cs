@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 
 namespace MoreauGen.Generator.Parsing
@@ -171,7 +172,7 @@ namespace MoreauGen.Generator.Parsing
         /// The degree analysis of the body, and the markers the type declares; a declared marker the body does not earn
         /// is reported at the marker in the base list.
         /// </summary>
-        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body, Differentiation.TensorGraph? graph)
+        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body, Analysis.TensorGraph? graph)
         {
             (bool inParameters, bool inInputs) = graph is null
                 ? Analysis.AffineAnalysis.Analyze(body)

@@ -4,7 +4,7 @@ using System.Linq;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
-namespace MoreauGen.Generator.Differentiation
+namespace MoreauGen.Generator.Analysis
 {
     // The dataflow of a [MoreauLayer(Batched = true)] body: size arithmetic, span views (slices of w, x, y and of the
     // temporaries the body declares) and Ops calls. Every view is a range [Start, End) of a buffer; the ranges are
@@ -22,21 +22,18 @@ namespace MoreauGen.Generator.Differentiation
         private readonly Dictionary<SpanView, List<SpanValue>> versions = new();
         private readonly Dictionary<SpanView, SpanValue> leaves = new();
         private readonly HashSet<SpanView> used = new();
-        private readonly Emission.CSharpPrinter printer;
         private readonly RuleTable rules;
+        private readonly Func<Slice, string> describe;
 
-        private TensorGraph(IrType element, IReadOnlyList<string> spanNames, RuleTable rules)
+        private TensorGraph(IrType element, IReadOnlyList<string> spanNames, RuleTable rules, Func<Slice, string> describe)
         {
             Element = element;
             this.rules = rules;
+            this.describe = describe;
             Parameters = Buffer(SpanBufferKind.Parameters, spanNames[0], SpanRole.W);
             Inputs = Buffer(SpanBufferKind.Inputs, spanNames[1], SpanRole.X);
             Outputs = Buffer(SpanBufferKind.Outputs, spanNames[2], SpanRole.Y);
-            printer = new Emission.CSharpPrinter(new Dictionary<SpanRole, string> { [SpanRole.W] = spanNames[0], [SpanRole.X] = spanNames[1], [SpanRole.Y] = spanNames[2] });
         }
-
-        /// <summary>An IR expression in the user's names, for messages.</summary>
-        public string Print(Expr expr) => printer.Expression(expr);
 
         public IrType Element { get; }
 
@@ -80,9 +77,10 @@ namespace MoreauGen.Generator.Differentiation
         }
 
         /// <summary>Builds the graph of a batched body. <paramref name="spanNames"/>: the names of w, x and y in the user's code.</summary>
-        public static TensorGraph Build(IReadOnlyList<Stmt> body, IrType element, IReadOnlyList<string> spanNames, RuleTable rules)
+        /// <param name="describe">How a slice the body takes reads in messages (the parser gives the user's own text).</param>
+        public static TensorGraph Build(IReadOnlyList<Stmt> body, IrType element, IReadOnlyList<string> spanNames, RuleTable rules, Func<Slice, string> describe)
         {
-            var graph = new TensorGraph(element, spanNames, rules);
+            var graph = new TensorGraph(element, spanNames, rules, describe);
             for (int i = 0; i < body.Count; i++)
             {
                 graph.Statement(i, body[i]);
@@ -155,7 +153,7 @@ namespace MoreauGen.Generator.Differentiation
                     SpanView view = Intern(new SpanView(outer.Buffer, printedStart, length, canonicalStart, canonicalEnd));
                     if (view.Text.Length == 0)
                     {
-                        view.Text = Print(slice);
+                        view.Text = describe(slice);
                     }
 
                     return view;

@@ -4,7 +4,7 @@ using System.Linq;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
-namespace MoreauGen.Generator.Differentiation
+namespace MoreauGen.Generator.Analysis
 {
     /// <summary>The spans a batched body works on.</summary>
     internal enum SpanBufferKind
