@@ -154,5 +154,20 @@ internal sealed class CorpusAssembly : IDisposable
 
     public void Dispose() => context.Unload();
 
+    /// <summary>
+    /// The user's own <c>[MoreauObjective]</c> method of <paramref name="entry"/>, compiled as plain C# (double), on an
+    /// instance prepared for a batch of <paramref name="m"/>: the function the generated objectives are checked against.
+    /// </summary>
+    public Func<double[], double> UserObjective(ObjectiveEntry entry, int m)
+    {
+        IMoreauObjective<double> instance = CreateObjective<double>(entry, "Double", m);
+        MethodInfo method = instance.GetType().GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .Single(candidate => candidate.GetCustomAttribute<MoreauObjectiveAttribute>() is not null);
+        var body = (UserObjectiveBody)Delegate.CreateDelegate(typeof(UserObjectiveBody), instance, method);
+        return x => body(x);
+    }
+
     private delegate void UserBody(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y);
+
+    private delegate double UserObjectiveBody(ReadOnlySpan<double> x);
 }
