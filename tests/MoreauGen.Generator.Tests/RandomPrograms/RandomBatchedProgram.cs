@@ -21,6 +21,12 @@ internal sealed class RandomBatchedProgram
 
     private RandomBatchedProgram(int seed) => random = new Random(seed);
 
+    /// <summary>
+    /// The Ops methods the bodies call. An operation added to the tensor rules is not called until it is added here
+    /// (and to <see cref="Call"/>); its own corpus entry and the mutation tests cover it meanwhile.
+    /// </summary>
+    public static IReadOnlyList<string> Methods { get; } = ["MatMul", "AddBias", "Relu", "Tanh", "Sigmoid", "Add", "Multiply", "Scale"];
+
     /// <summary>The program of <paramref name="seed"/> as a corpus entry named <c>B{seed}</c>.</summary>
     public static CorpusEntry Create(int seed)
     {
