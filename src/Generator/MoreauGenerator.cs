@@ -5,6 +5,7 @@ using MoreauGen.Generator.Differentiation;
 using MoreauGen.Generator.Emission;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Parsing;
+using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator
 {
@@ -17,12 +18,30 @@ namespace MoreauGen.Generator
     [Generator(LanguageNames.CSharp)]
     public sealed class MoreauGenerator : IIncrementalGenerator
     {
+        private readonly RuleTable rules;
+        private readonly DifferentiatorSteps steps;
+        private readonly LayerParser.MethodReader read;
+
+        /// <summary>The generator with the standard derivative rules and reverse-mode steps.</summary>
+        public MoreauGenerator()
+            : this(RuleTable.Standard, DifferentiatorSteps.Standard, LayerParser.Read)
+        {
+        }
+
+        /// <summary>The generator with the given rules, reverse-mode steps and method reader (the mutation and failure tests hand in their own).</summary>
+        internal MoreauGenerator(RuleTable rules, DifferentiatorSteps steps, LayerParser.MethodReader read)
+        {
+            this.rules = rules;
+            this.steps = steps;
+            this.read = read;
+        }
+
         /// <inheritdoc />
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            Wire(context, LayerParser.LayerAttributeName, LayerParser.Parse,
+            Wire(context, LayerParser.LayerAttributeName, ModelKind.Layer,
                 TrackingNames.Parsed, TrackingNames.Diagnostics, TrackingNames.Layers, TrackingNames.Programs);
-            Wire(context, LayerParser.ObjectiveAttributeName, LayerParser.ParseObjective,
+            Wire(context, LayerParser.ObjectiveAttributeName, ModelKind.Objective,
                 TrackingNames.ObjectivesParsed, TrackingNames.ObjectiveDiagnostics, TrackingNames.Objectives, TrackingNames.ObjectivePrograms);
 
             IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> helpers = context.SyntaxProvider
@@ -42,10 +61,10 @@ namespace MoreauGen.Generator
             context.RegisterSourceOutput(pullbacks, static (output, found) => Report(output, found));
         }
 
-        private static void Wire(
+        private void Wire(
             IncrementalGeneratorInitializationContext context,
             string attribute,
-            Func<GeneratorAttributeSyntaxContext, System.Threading.CancellationToken, ParseResult> parse,
+            ModelKind kind,
             string parsedName,
             string diagnosticsName,
             string modelsName,
@@ -55,7 +74,7 @@ namespace MoreauGen.Generator
                 .ForAttributeWithMetadataName(
                     attribute,
                     static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
-                    (attributeContext, cancellationToken) => parse(attributeContext, cancellationToken))
+                    (attributeContext, cancellationToken) => LayerParser.Parse(attributeContext, kind, read, cancellationToken))
                 .WithTrackingName(parsedName);
 
             IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
@@ -69,7 +88,7 @@ namespace MoreauGen.Generator
                 .WithTrackingName(modelsName);
 
             IncrementalValuesProvider<Generated> programs = models
-                .Select(static (layer, _) => Generate(layer))
+                .Select((layer, _) => Generate(layer))
                 .WithTrackingName(programsName);
 
             context.RegisterSourceOutput(programs, static (output, generated) =>
@@ -106,13 +125,13 @@ namespace MoreauGen.Generator
         }
 
         /// <summary>Differentiates and prints one layer or objective; a failure becomes an internal-error diagnostic, never an exception.</summary>
-        private static Generated Generate(LayerModel layer)
+        private Generated Generate(LayerModel layer)
         {
             try
             {
                 string source = layer.Batched
-                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer))
-                    : LayerEmitter.Emit(Differentiator.Differentiate(layer));
+                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer, rules, steps))
+                    : LayerEmitter.Emit(Differentiator.Differentiate(layer, rules, steps));
                 return new Generated(layer.HintName, source, MethodOf(layer), null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

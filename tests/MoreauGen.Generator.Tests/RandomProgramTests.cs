@@ -1,19 +1,17 @@
 using System.Diagnostics;
-using MoreauGen.Generator.Model;
-using MoreauGen.Generator.Rules;
 using MoreauGen.Generator.Tests.RandomPrograms;
 using Xunit.Abstractions;
-using static MoreauGen.Generator.Rules.RuleFunctions;
 
 namespace MoreauGen.Generator.Tests;
 
 /// <summary>
 /// Random valid layer bodies (straight-line code, nested and triangular loops, overwritten locals, branches, ?:, Math
 /// calls, helpers), compiled through the generator many per compilation and checked against central differences of
-/// an instrumented reference; and a deliberately wrong derivative rule, which the same check must catch.
+/// an instrumented reference. The mutation tests (<see cref="Mutation.MutationTests"/>) run them against wrong generators.
 /// </summary>
 /// <remarks>
-/// CI checks 520 programs from seed 20000. For a longer local run set MOREAUGEN_RANDOM_PROGRAMS (how many) and
+/// Every program runs at a batch of 3 samples, and the subproblems are checked at random v and u. CI checks 520
+/// double programs from seed 20000 and 130 float ones from seed 70000. For a longer local run set MOREAUGEN_RANDOM_PROGRAMS (how many) and
 /// MOREAUGEN_RANDOM_SEED (the first seed); the report in the test output names the seeds of failing programs.
 /// </remarks>
 public sealed class RandomProgramTests(ITestOutputHelper output)
@@ -21,6 +19,7 @@ public sealed class RandomProgramTests(ITestOutputHelper output)
     private const int PerCompilation = 130;
     private static readonly int Programs = Setting("MOREAUGEN_RANDOM_PROGRAMS", 520);
     private static readonly int FirstSeed = Setting("MOREAUGEN_RANDOM_SEED", 20_000);
+    private static readonly int FloatPrograms = Math.Max(1, Programs / 4);
 
     private static int Setting(string name, int otherwise) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : otherwise;
@@ -28,19 +27,7 @@ public sealed class RandomProgramTests(ITestOutputHelper output)
     [Fact]
     public void Random_programs_match_central_differences()
     {
-        var watch = Stopwatch.StartNew();
-        List<RandomProgramCheck.Result> results = CheckUntil(Programs, FirstSeed, "RandomPrograms");
-        RandomProgramCheck.Result[] checkedPrograms = results.Where(r => r.Outcome is Outcome.Passed or Outcome.Failed).ToArray();
-        Report(results, watch.Elapsed);
-
-        RandomProgramCheck.Result[] failures = results.Where(r => r.Outcome == Outcome.Failed).ToArray();
-        if (failures.Length > 0)
-        {
-            Assert.Fail($"{failures.Length} of {checkedPrograms.Length} random programs do not match central differences " +
-                        $"(programs {string.Join(", ", failures.Take(20).Select(f => f.Program.Name))}); the first:\n" +
-                        string.Join("\n\n", failures.Take(2).Select(f => f.Message + "\n" + f.Program.Source)));
-        }
-
+        RandomProgramCheck.Result[] checkedPrograms = CheckAndReport(Programs, FirstSeed, "RandomPrograms", single: false);
         Assert.True(checkedPrograms.Length >= Math.Min(500, Programs), $"only {checkedPrograms.Length} programs checked");
         foreach (Construct construct in Enum.GetValues<Construct>().Where(c => c != Construct.None))
         {
@@ -52,32 +39,34 @@ public sealed class RandomProgramTests(ITestOutputHelper output)
             "too few straight-line programs");
     }
 
-    [Theory]
-    [InlineData("Sin", "d * sin(a) instead of d * cos(a)")]
-    [InlineData("Divide", "d * r / b instead of -d * r / b for the divisor")]
-    public void A_wrong_derivative_rule_is_caught_by_the_random_programs(string op, string mutation)
+    [Fact]
+    public void Random_programs_as_float_layers_match_central_differences_at_float_tolerance()
     {
-        DerivativeRule wrong = op == "Sin"
-            ? DerivativeRule.Function(Op.Sin, "Sin", (d, a, r) => d * Sin(a))
-            : DerivativeRule.Binary(Op.Divide, (d, a, b, r) => d / b, (d, a, b, r) => d * r / b);
-        DerivativeRules.OverrideForTesting = candidate => candidate == wrong.Op ? wrong : null;
-        List<RandomProgramCheck.Result> results;
-        try
+        RandomProgramCheck.Result[] checkedPrograms = CheckAndReport(FloatPrograms, FirstSeed + 50_000, "FloatRandomPrograms", single: true);
+        Assert.True(checkedPrograms.Length >= FloatPrograms * 9 / 10, $"only {checkedPrograms.Length} float programs checked");
+    }
+
+    /// <summary>Checks <paramref name="wanted"/> programs, reports them, fails on any mismatch and returns the programs checked.</summary>
+    private RandomProgramCheck.Result[] CheckAndReport(int wanted, int seed, string name, bool single)
+    {
+        var watch = Stopwatch.StartNew();
+        List<RandomProgramCheck.Result> results = CheckUntil(wanted, seed, name, single);
+        RandomProgramCheck.Result[] checkedPrograms = results.Where(r => r.Outcome is Outcome.Passed or Outcome.Failed).ToArray();
+        Report(results, watch.Elapsed);
+
+        RandomProgramCheck.Result[] failures = results.Where(r => r.Outcome == Outcome.Failed).ToArray();
+        if (failures.Length > 0)
         {
-            results = CheckUntil(60, 120_000, "MutatedRule" + op);
-        }
-        finally
-        {
-            DerivativeRules.OverrideForTesting = null;
+            Assert.Fail($"{failures.Length} of {checkedPrograms.Length} {(single ? "float" : "double")} random programs do not match central differences " +
+                        $"(programs {string.Join(", ", failures.Take(20).Select(f => f.Program.Name))}); the first:\n" +
+                        string.Join("\n\n", failures.Take(2).Select(f => f.Message + "\n" + (single ? RandomProgram.ToFloat(f.Program.LayerSource) : f.Program.Source))));
         }
 
-        int caught = results.Count(r => r.Outcome == Outcome.Failed);
-        output.WriteLine($"Mutation of {op} ({mutation}): {caught} of {results.Count(r => r.Outcome is Outcome.Passed or Outcome.Failed)} programs fail.");
-        Assert.True(caught > 0, $"the wrong {op} rule ({mutation}) went unnoticed");
+        return checkedPrograms;
     }
 
     /// <summary>Checks fresh programs until <paramref name="wanted"/> were checked (degenerate or overflowing ones are replaced).</summary>
-    private static List<RandomProgramCheck.Result> CheckUntil(int wanted, int seed, string name)
+    private static List<RandomProgramCheck.Result> CheckUntil(int wanted, int seed, string name, bool single)
     {
         var results = new List<RandomProgramCheck.Result>();
         for (int batch = 0; batch < 12 + wanted / PerCompilation; batch++)
@@ -91,7 +80,7 @@ public sealed class RandomProgramTests(ITestOutputHelper output)
             int count = Math.Min(PerCompilation, wanted - done + (batch == 0 ? wanted / 20 : 5));
             var programs = Enumerable.Range(seed, count).Select(k => RandomProgram.Create(k, "P" + k)).ToList();
             seed += count;
-            results.AddRange(RandomProgramCheck.Run(programs, name + batch));
+            results.AddRange(RandomProgramCheck.Run(programs, name + batch, generator: null, single));
         }
 
         return results;

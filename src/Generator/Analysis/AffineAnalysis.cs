@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Analysis
 {
@@ -176,12 +177,12 @@ namespace MoreauGen.Generator.Analysis
                 case Apply apply:
                 {
                     Degree[] args = apply.Args.Select(Of).ToArray();
-                    return apply.Op switch
+                    // The degree comes from the primitive's row in the rule table; a primitive without a rule (a comparison, %) is not affine.
+                    return RuleTable.Standard.Find(apply.Op)?.Degree switch
                     {
-                        Op.Add or Op.Subtract => Degree.Max(args[0], args[1]),
-                        Op.Multiply => Product(args[0], args[1]),
-                        Op.Divide => Quotient(args[0], args[1]),
-                        Op.Negate or Op.Convert => args[0],
+                        RuleDegree.Linear => args.Aggregate(Degree.Zero, Degree.Max),
+                        RuleDegree.Bilinear => Product(args[0], args[1]),
+                        RuleDegree.Quotient => Quotient(args[0], args[1]),
                         _ => args.Aggregate(Degree.Zero, Degree.Max).Saturated,
                     };
                 }

@@ -8,16 +8,6 @@ namespace MoreauGen.Generator.Differentiation
     // body, loop bodies, branch arms). It lives only inside one call of the differentiator (mutable, never part of a
     // pipeline model).
 
-    /// <summary>Which gradients a value (or an adjoint statement) matters for.</summary>
-    [Flags]
-    internal enum Need
-    {
-        None = 0,
-        W = 1,
-        X = 2,
-        Both = W | X,
-    }
-
     /// <summary>Where a value comes from, which decides its name, whether it may be folded into its use and how the reverse pass gets it back.</summary>
     internal enum ValueKind
     {

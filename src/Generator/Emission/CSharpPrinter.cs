@@ -328,7 +328,7 @@ namespace MoreauGen.Generator.Emission
                     return Binary(apply, EqualityLevel, out level);
             }
 
-            DerivativeRule rule = DerivativeRules.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
+            DerivativeRule rule = RuleTable.Standard.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
             string math = MathClass(apply.Type);
             var args = new List<string>();
             foreach (Expr arg in apply.Args)

@@ -110,6 +110,7 @@ namespace MoreauGen.Generator.Model
         Cosh,
         Atan,
         Abs,
+        Cbrt,
         Max,
         Min,
 
@@ -263,5 +264,5 @@ namespace MoreauGen.Generator.Model
     /// A reverse statement with the gradients it serves, as flags (1 = w, 2 = x, 3 = both). The differentiator's
     /// working form only: it sorts or specializes the reverse pass by these tags and never hands them to the printer.
     /// </summary>
-    internal sealed record Tagged(Differentiation.Need Section, Stmt Statement) : Stmt;
+    internal sealed record Tagged(Need Section, Stmt Statement) : Stmt;
 }

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 
 namespace MoreauGen.Generator.Parsing
@@ -17,7 +18,7 @@ namespace MoreauGen.Generator.Parsing
     /// <see cref="HelperParser"/>). Together they are the only code that touches symbols and the semantic model.
     /// Never throws: a failure becomes an internal-error diagnostic.
     /// </summary>
-    internal sealed class LayerParser
+    internal sealed partial class LayerParser
     {
         /// <summary>The names the generated code adds to a layer type.</summary>
         internal static readonly string[] GeneratedMemberNames = { "TapeLength", "Forward", "Pullback", "SubproblemW", "SubproblemX" };
@@ -32,13 +33,6 @@ namespace MoreauGen.Generator.Parsing
         private const string ChecksTypeName = "MoreauGen.Generated.LayerChecks";
         private const string AffineInParametersName = "MoreauGen.IAffineInParameters";
         private const string AffineInInputsName = "MoreauGen.IAffineInInputs";
-
-        /// <summary>
-        /// Tests only: when set on the thread that runs the generator, called with each method name; returning
-        /// true makes the parser fail, to exercise the internal-error path.
-        /// </summary>
-        [ThreadStatic]
-        internal static Func<string, bool>? FailForTesting;
 
         private readonly GeneratorAttributeSyntaxContext context;
         private readonly IMethodSymbol method;
@@ -60,15 +54,15 @@ namespace MoreauGen.Generator.Parsing
 
         private string[] MemberNames => kind == ModelKind.Layer ? GeneratedMemberNames : GeneratedObjectiveMemberNames;
 
-        /// <summary>The transform of the layer pipeline's first step.</summary>
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, ModelKind.Layer, cancellationToken);
+        /// <summary>Reads one marked method into a model and its problems (<see cref="Read"/>, or another reader the generator was given).</summary>
+        internal delegate ParseResult MethodReader(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken);
 
-        /// <summary>The transform of the objective pipeline's first step.</summary>
-        public static ParseResult ParseObjective(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, ModelKind.Objective, cancellationToken);
+        /// <summary>The reader the generator ships: the whole parser.</summary>
+        public static ParseResult Read(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken) =>
+            new LayerParser(context, method, syntax, kind, cancellationToken).Run();
 
-        private static ParseResult Parse(GeneratorAttributeSyntaxContext context, ModelKind kind, CancellationToken cancellationToken)
+        /// <summary>The transform of a layer or objective pipeline's first step: <paramref name="read"/>, with any failure reported as MG0022 at the method.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ModelKind kind, MethodReader read, CancellationToken cancellationToken)
         {
             if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
             {
@@ -77,12 +71,7 @@ namespace MoreauGen.Generator.Parsing
 
             try
             {
-                if (FailForTesting?.Invoke(method.Name) == true)
-                {
-                    throw new InvalidOperationException("failure injected by a test");
-                }
-
-                return new LayerParser(context, method, syntax, kind, cancellationToken).Run();
+                return read(context, method, syntax, kind, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -183,7 +172,7 @@ namespace MoreauGen.Generator.Parsing
         /// The degree analysis of the body, and the markers the type declares; a declared marker the body does not earn
         /// is reported at the marker in the base list.
         /// </summary>
-        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body, Differentiation.TensorGraph? graph)
+        private AffineTraits CheckAffine(INamedTypeSymbol type, List<Stmt> body, Analysis.TensorGraph? graph)
         {
             (bool inParameters, bool inInputs) = graph is null
                 ? Analysis.AffineAnalysis.Analyze(body)
@@ -455,95 +444,6 @@ namespace MoreauGen.Generator.Parsing
 
         private ParameterSyntax? ParameterSyntax(int index) =>
             index < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[index] : null;
-
-        // ---- the attribute and the sizes --------------------------------------------------------------
-
-        private LayerSizes? CheckAttribute(AttributeData attribute, INamedTypeSymbol type)
-        {
-            bool ok = true;
-            int? Size(string argument, string property)
-            {
-                int value = -1;
-                LocationInfo? where = AttributeLocation(attribute);
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    if (named.Key == argument && named.Value.Value is int given)
-                    {
-                        value = given;
-                        where = ArgumentLocation(attribute, argument) ?? where;
-                    }
-                }
-
-                bool declared = FindMembers(type, property).Any();
-                if (value < -1)
-                {
-                    Report(DiagnosticDescriptors.InvalidSize, where, argument, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    ok = false;
-                    return null;
-                }
-
-                if (value >= 0 && declared)
-                {
-                    Report(DiagnosticDescriptors.SizeGivenTwice, where, argument, property);
-                    ok = false;
-                    return null;
-                }
-
-                if (value < 0 && !declared)
-                {
-                    Report(DiagnosticDescriptors.SizeMissing, where, method.Name, argument, property);
-                    ok = false;
-                    return null;
-                }
-
-                return value >= 0 ? value : null;
-            }
-
-            if (kind == ModelKind.Objective)
-            {
-                int? objectiveInputs = Size("Inputs", "InputCount");
-                return ok ? new LayerSizes(null, objectiveInputs, null) : null;
-            }
-
-            int? parameters = Size("Parameters", "ParameterCount");
-            int? inputs = Size("Inputs", "InputCount");
-            int? outputs = Size("Outputs", "OutputCount");
-
-            return ok ? new LayerSizes(parameters, inputs, outputs) : null;
-        }
-
-        private static IEnumerable<ISymbol> FindMembers(INamedTypeSymbol type, string name)
-        {
-            for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
-            {
-                foreach (ISymbol member in current.GetMembers(name))
-                {
-                    if (!member.IsImplicitlyDeclared)
-                    {
-                        yield return member;
-                    }
-                }
-            }
-        }
-
-        private static LocationInfo? AttributeLocation(AttributeData attribute) =>
-            LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax());
-
-        private static LocationInfo? ArgumentLocation(AttributeData attribute, string name)
-        {
-            if (attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list })
-            {
-                foreach (AttributeArgumentSyntax argument in list.Arguments)
-                {
-                    if (argument.NameEquals?.Name.Identifier.ValueText == name)
-                    {
-                        return LocationInfo.From(argument);
-                    }
-                }
-            }
-
-            return null;
-        }
 
         // ---- one layer per type, no clashes -----------------------------------------------------------
 

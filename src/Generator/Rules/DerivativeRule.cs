@@ -4,27 +4,59 @@ using MoreauGen.Generator.Model;
 
 namespace MoreauGen.Generator.Rules
 {
+    /// <summary>How a primitive's polynomial degree in w (and in x) follows from its arguments' (for the affine analysis).</summary>
+    internal enum RuleDegree
+    {
+        /// <summary>Not a polynomial of its arguments: any dependence on the variable makes the result non-affine.</summary>
+        Nonlinear,
+
+        /// <summary>Linear in its arguments together: the largest of their degrees (a + b, −a, a conversion).</summary>
+        Linear,
+
+        /// <summary>Linear in each argument separately: the sum of their degrees (a·b).</summary>
+        Bilinear,
+
+        /// <summary>a / b: the degree of a while b does not depend on the variable, else non-affine.</summary>
+        Quotient,
+    }
+
     /// <summary>
-    /// The reverse-mode rule of one primitive: for each argument, its contribution to that argument's adjoint
+    /// The row of one primitive in the rule table: for each argument, its contribution to that argument's adjoint
     /// given the adjoint d of the result, the argument values and the result value r (a rule may reuse r, as
-    /// ChainRules' <c>@scalar_rule</c> does). Rules are written in the family files (ElementwiseRules, …).
+    /// ChainRules' <c>@scalar_rule</c> does); its degree for the affine analysis; its printed Math/MathF name; and the
+    /// primitive whose value one fused call computes with it (sin and cos: <c>Math.SinCos</c>). Rules are written in the
+    /// family files (ElementwiseRules, …).
     /// </summary>
     internal sealed class DerivativeRule
     {
         private readonly Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks;
 
-        private DerivativeRule(Op op, string? methodName, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks)
+        private DerivativeRule(Op op, string? methodName, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks, RuleDegree degree = RuleDegree.Nonlinear, Op? fusedWith = null)
         {
             Op = op;
             MethodName = methodName;
             this.pullbacks = pullbacks;
+            Degree = degree;
+            FusedWith = fusedWith;
         }
 
         /// <summary>The primitive.</summary>
         public Op Op { get; }
 
-        /// <summary>The Math/MathF method name for call primitives; null for operators.</summary>
+        /// <summary>The Math/MathF method name for call primitives (how the emitted code prints them); null for operators.</summary>
         public string? MethodName { get; }
+
+        /// <summary>How the result's degree follows from the arguments' (Math functions are <see cref="RuleDegree.Nonlinear"/>).</summary>
+        public RuleDegree Degree { get; }
+
+        /// <summary>The primitive of the same argument one call computes together with this one (Sin with Cos: SinCos), if any.</summary>
+        public Op? FusedWith { get; }
+
+        /// <summary>This rule with the degree <paramref name="degree"/>.</summary>
+        public DerivativeRule WithDegree(RuleDegree degree) => new(Op, MethodName, pullbacks, degree, FusedWith);
+
+        /// <summary>This rule, computed by one call together with <paramref name="partner"/> of the same argument.</summary>
+        public DerivativeRule Fused(Op partner) => new(Op, MethodName, pullbacks, Degree, partner);
 
         /// <summary>The number of arguments.</summary>
         public int Arity => pullbacks.Length;

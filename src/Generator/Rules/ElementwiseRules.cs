@@ -16,16 +16,16 @@ namespace MoreauGen.Generator.Rules
         public static IEnumerable<DerivativeRule> All { get; } = new[]
         {
             // Arithmetic.
-            DerivativeRule.Binary(Op.Add, (d, a, b, r) => d, (d, a, b, r) => d),
-            DerivativeRule.Binary(Op.Subtract, (d, a, b, r) => d, (d, a, b, r) => -d),
-            DerivativeRule.Binary(Op.Multiply, (d, a, b, r) => d * b, (d, a, b, r) => d * a),
-            DerivativeRule.Binary(Op.Divide, (d, a, b, r) => d / b, (d, a, b, r) => -(d * r / b)),
-            DerivativeRule.Unary(Op.Negate, (d, a, r) => -d),
-            DerivativeRule.Unary(Op.Convert, (d, a, r) => d.To(a.Type)),
+            DerivativeRule.Binary(Op.Add, (d, a, b, r) => d, (d, a, b, r) => d).WithDegree(RuleDegree.Linear),
+            DerivativeRule.Binary(Op.Subtract, (d, a, b, r) => d, (d, a, b, r) => -d).WithDegree(RuleDegree.Linear),
+            DerivativeRule.Binary(Op.Multiply, (d, a, b, r) => d * b, (d, a, b, r) => d * a).WithDegree(RuleDegree.Bilinear),
+            DerivativeRule.Binary(Op.Divide, (d, a, b, r) => d / b, (d, a, b, r) => -(d * r / b)).WithDegree(RuleDegree.Quotient),
+            DerivativeRule.Unary(Op.Negate, (d, a, r) => -d).WithDegree(RuleDegree.Linear),
+            DerivativeRule.Unary(Op.Convert, (d, a, r) => d.To(a.Type)).WithDegree(RuleDegree.Linear),
 
-            // Math / MathF.
-            DerivativeRule.Function(Op.Sin, "Sin", (d, a, r) => d * Forward(Cos(a))),
-            DerivativeRule.Function(Op.Cos, "Cos", (d, a, r) => -(d * Forward(Sin(a)))),
+            // Math / MathF (all nonlinear). Sin and Cos of one argument are computed by one SinCos call.
+            DerivativeRule.Function(Op.Sin, "Sin", (d, a, r) => d * Forward(Cos(a))).Fused(Op.Cos),
+            DerivativeRule.Function(Op.Cos, "Cos", (d, a, r) => -(d * Forward(Sin(a)))).Fused(Op.Sin),
             DerivativeRule.Function(Op.Tan, "Tan", (d, a, r) => d * (1 + r * r)),
             DerivativeRule.Function(Op.Exp, "Exp", (d, a, r) => d * r),
             DerivativeRule.Function(Op.Log, "Log", (d, a, r) => d / a),
@@ -35,6 +35,7 @@ namespace MoreauGen.Generator.Rules
             DerivativeRule.Function(Op.Sinh, "Sinh", (d, a, r) => d * Forward(Cosh(a))),
             DerivativeRule.Function(Op.Cosh, "Cosh", (d, a, r) => d * Forward(Sinh(a))),
             DerivativeRule.Function(Op.Atan, "Atan", (d, a, r) => d / (1 + a * a)),
+            DerivativeRule.Function(Op.Cbrt, "Cbrt", (d, a, r) => d / (3 * (r * r))),
             DerivativeRule.Function(Op.Abs, "Abs", (d, a, r) => Select(a >= 0, d, -d)),
             DerivativeRule.Function(Op.Max, "Max", (d, a, b, r) => Select(a >= b, d, 0), (d, a, b, r) => Select(a >= b, 0, d)),
             DerivativeRule.Function(Op.Min, "Min", (d, a, b, r) => Select(a <= b, d, 0), (d, a, b, r) => Select(a <= b, 0, d)),

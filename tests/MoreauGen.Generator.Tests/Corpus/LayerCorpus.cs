@@ -533,6 +533,7 @@ internal static class LayerCorpus
         Primitive("Sinh", "M.Sinh(w[0] * x[0])"),
         Primitive("Cosh", "M.Cosh(w[0] * x[0])"),
         Primitive("Atan", "M.Atan(w[0] * x[0])"),
+        Primitive("Cbrt", "M.Cbrt(w[0] * x[0])", low: 0.5, high: 1.5),
         Primitive("Abs", "M.Abs(w[0] - x[0])"),
         Primitive("Max", "M.Max(w[0], x[0])"),
         Primitive("Min", "M.Min(w[0], x[0])"),
@@ -552,6 +553,23 @@ internal static class LayerCorpus
         Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", All.Select(e => e.Template).Concat(objectives));
         Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", All.Select(e => e.Template).Concat(objectives));
         Namespace(source, "Reference", "System.Double", "System.Math", "System.Double", "System.Math", All.Where(e => e.Mixed).Select(e => e.Template));
+        return source.ToString();
+    }
+
+    /// <summary><paramref name="entries"/> as double layers (and float ones when <paramref name="single"/>), with the all-double references of the mixed ones.</summary>
+    public static string Source(IEnumerable<CorpusEntry> entries, bool single)
+    {
+        CorpusEntry[] chosen = entries.ToArray();
+        var source = new StringBuilder();
+        source.AppendLine("using System;");
+        source.AppendLine("using MoreauGen;");
+        Namespace(source, "Double", "System.Double", "System.Math", "System.Single", "System.MathF", chosen.Select(e => e.Template));
+        if (single)
+        {
+            Namespace(source, "Single", "System.Single", "System.MathF", "System.Double", "System.Math", chosen.Select(e => e.Template));
+        }
+
+        Namespace(source, "Reference", "System.Double", "System.Math", "System.Double", "System.Math", chosen.Where(e => e.Mixed).Select(e => e.Template));
         return source.ToString();
     }
 

@@ -33,16 +33,16 @@ internal static class GeneratorHarness
 
     public static CSharpCompilation Compile(params string[] sources) => CompileAssembly("Test", sources);
 
-    public static GeneratorDriver CreateDriver() =>
+    public static GeneratorDriver CreateDriver(MoreauGenerator? generator = null) =>
         CSharpGeneratorDriver.Create(
-            new[] { new MoreauGenerator().AsSourceGenerator() },
+            new[] { (generator ?? new MoreauGenerator()).AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator once on <paramref name="compilation"/>.</summary>
-    public static GeneratorResult Run(CSharpCompilation compilation)
+    /// <summary>Runs the generator (the shipped one unless <paramref name="generator"/> is given) once on <paramref name="compilation"/>.</summary>
+    public static GeneratorResult Run(CSharpCompilation compilation, MoreauGenerator? generator = null)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
+        GeneratorDriver driver = CreateDriver(generator).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
         return new GeneratorResult(driver, driver.GetRunResult(), output, driverDiagnostics);
     }
 

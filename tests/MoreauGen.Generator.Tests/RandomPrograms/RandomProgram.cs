@@ -67,7 +67,27 @@ internal sealed class RandomProgram
     public Construct Constructs { get; private set; }
 
     /// <summary>The C# of the layer type and of its reference.</summary>
-    public string Source { get; private set; } = string.Empty;
+    public string Source => LayerSource + "\n" + ReferenceSource;
+
+    /// <summary>The C# of the layer type (in double).</summary>
+    public string LayerSource { get; private set; } = string.Empty;
+
+    /// <summary>The C# of the instrumented reference (always in double).</summary>
+    public string ReferenceSource { get; private set; } = string.Empty;
+
+    /// <summary>The helpers of <see cref="Library"/> in float, in the namespace <c>RandomProgramsFloat</c>.</summary>
+    public static string FloatLibrary => ToFloat(Library).Replace("namespace RandomPrograms", "namespace RandomProgramsFloat", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Layer code printed in double, rewritten for float: the type, the Math class and the literals (which get an f), so
+    /// that a float layer computes in float throughout.
+    /// </summary>
+    public static string ToFloat(string code)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(code, @"\bdouble\b", "float");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"\bMath\.", "MathF.");
+        return System.Text.RegularExpressions.Regex.Replace(text, @"(?<![\w.])(\d+\.\d+)(?![\w.])", "$1f");
+    }
 
     private sealed record Loop(string Index, int Bound);
 
@@ -166,13 +186,13 @@ internal sealed class RandomProgram
         indent--;
         LayerLine("}");
 
+        LayerSource = layer.ToString();
         var source = new StringBuilder();
-        source.AppendLine(layer.ToString());
         source.AppendLine("public static class " + Name + "Reference");
         source.AppendLine("{");
         source.Append(reference);
         source.AppendLine("}");
-        Source = source.ToString();
+        ReferenceSource = source.ToString();
     }
 
     // ---- statements ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using MoreauGen.Generator.Diagnostics;
-using MoreauGen.Generator.Differentiation;
+using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -31,6 +31,9 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>The syntax of each top-level statement of a batched body (and of each argument of a call), for the graph's diagnostics.</summary>
         private readonly List<(SyntaxNode Statement, SyntaxNode?[] Arguments)> batchedSyntax = new();
+
+        /// <summary>The user's own text of each slice the body takes, for the dataflow checks' messages.</summary>
+        private readonly Dictionary<Expr, string> sliceTexts = new();
 
         /// <summary>While parsing the scalar argument of a tensor operation: w[i] may be read.</summary>
         private bool allowParameterElement;
@@ -259,7 +262,7 @@ namespace MoreauGen.Generator.Parsing
                     }
 
                     Expr? length = end is null ? null : IntMath.Subtract(end, start);
-                    return new Slice(span, start, length, span.Type);
+                    return Sliced(new Slice(span, start, length, span.Type), indexer.Syntax);
                 }
 
                 case IInvocationOperation { TargetMethod.Name: "Slice", Instance: { } instance } slice when IsSpanType(slice.TargetMethod.ContainingType):
@@ -275,7 +278,7 @@ namespace MoreauGen.Generator.Parsing
                         }
                     }
 
-                    return span is null || bounds[0] is null ? null : new Slice(span, bounds[0]!, slice.Arguments.Length > 1 ? bounds[1] : null, span.Type);
+                    return span is null || bounds[0] is null ? null : Sliced(new Slice(span, bounds[0]!, slice.Arguments.Length > 1 ? bounds[1] : null, span.Type), slice.Syntax);
                 }
 
                 default:
@@ -515,10 +518,17 @@ namespace MoreauGen.Generator.Parsing
 
         // ---- the dataflow checks ---------------------------------------------------------------------
 
+        private Slice Sliced(Slice slice, SyntaxNode syntax)
+        {
+            sliceTexts[slice] = syntax.ToString();
+            return slice;
+        }
+
         /// <summary>Builds the body's dataflow graph and reports what it cannot differentiate at the offending call or argument.</summary>
         private TensorGraph CheckGraph(List<Stmt> body)
         {
-            TensorGraph graph = TensorGraph.Build(body, IrType.ScalarOf(element), method.Parameters.Select(p => p.Name).ToArray());
+            TensorGraph graph = TensorGraph.Build(body, IrType.ScalarOf(element), method.Parameters.Select(p => p.Name).ToArray(), RuleTable.Standard,
+                slice => sliceTexts.TryGetValue(slice, out string? text) ? text : "a slice");
             foreach (TensorProblem problem in graph.Problems)
             {
                 SyntaxNode where = problem.Statement < batchedSyntax.Count ? batchedSyntax[problem.Statement].Statement : methodSyntax!;

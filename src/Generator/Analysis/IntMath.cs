@@ -1,7 +1,7 @@
 using System;
 using MoreauGen.Generator.Model;
 
-namespace MoreauGen.Generator.Differentiation
+namespace MoreauGen.Generator.Analysis
 {
     /// <summary>Int arithmetic on IR expressions, folding literals (tape sizes, trip counts).</summary>
     internal static class IntMath

@@ -1,0 +1,537 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
+
+namespace MoreauGen.Generator.Differentiation
+{
+    /// <summary>Pass 3: the reverse sweep, applying each primitive's rule from the rule table, reversing loops and replaying branches. Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
+    internal sealed partial class Differentiator
+    {
+        /// <summary>The reverse pass of <paramref name="region"/>: its restores, and its reverse statements.</summary>
+        private (List<Stmt> Restores, List<Stmt> Statements) ReverseRegionParts(Region region, Action? prologue, Action? epilogue)
+        {
+            List<Stmt> savedOutput = output;
+            Region savedRegion = reverseRegion;
+            output = new List<Stmt>();
+            reverseRegion = region;
+            prologue?.Invoke();
+            for (int i = region.Items.Count - 1; i >= 0; i--)
+            {
+                ReverseItem(region.Items[i]);
+            }
+
+            epilogue?.Invoke();
+            List<Stmt> statements = output;
+            output = savedOutput;
+            reverseRegion = savedRegion;
+            return (Restores(region, statements), statements);
+        }
+
+        private void ReverseItem(Item item)
+        {
+            switch (item)
+            {
+                case LetItem let when let.Value.Type.IsReal:
+                {
+                    Expr? adjoint = AdjointOf(let.Value);
+                    if (adjoint is not null)
+                    {
+                        Backpropagate(let.Value.Definition, adjoint, let.Value);
+                    }
+
+                    break;
+                }
+
+                case StoreItem store when arrayMode:
+                {
+                    // y[i] = v: v receives the adjoint of y[i], which the assignment then resets (the old y[i] is gone).
+                    Element adjointOfOutput = Element(SpanRole.OutputAdjoint, store.Index, element);
+                    if (store.Value.Varying != Need.None)
+                    {
+                        Contribute(store.Value, adjointOfOutput);
+                    }
+
+                    if (store.ResetsAdjoint && steps.ResetOverwrittenOutputAdjoints)
+                    {
+                        Emit(Need.Both, new Assign(adjointOfOutput, AssignKind.Assign, Zero(element)));
+                    }
+
+                    break;
+                }
+
+                case LoopItem loop:
+                    ReverseLoop(loop);
+                    break;
+                case IfItem branch:
+                    ReverseIf(branch);
+                    break;
+            }
+        }
+
+        private void ReverseLoop(LoopItem loop)
+        {
+            List<Carried> carried = loop.Carried.Where(c => c.Phi.Varying != Need.None).ToList();
+            foreach (Carried c in carried)
+            {
+                // The adjoint of the storage variable: the adjoint of the result after the loop, then of each phi.
+                if (c.Result.AdjointName is not null)
+                {
+                    c.Adjoint = c.Result.AdjointName;
+                }
+                else
+                {
+                    c.Adjoint = names.Fresh("d_" + c.Local);
+                    Emit(Section(c.Phi.Varying), new Declare(c.Phi.Type, c.Adjoint, c.Result.Seed ?? Zero(c.Phi.Type)));
+                    c.Result.Seed = null;
+                }
+
+                c.Next.Seed = Add(c.Next.Seed, new Local(c.Adjoint, c.Phi.Type));
+            }
+
+            PreDeclare(OutsideTargets(loop.Body));
+            (List<Stmt> restores, List<Stmt> statements) = ReverseRegionParts(loop.Body, prologue: null, epilogue: () =>
+            {
+                foreach (Carried c in carried)
+                {
+                    Expr phiAdjoint = AdjointOf(c.Phi) ?? Zero(c.Phi.Type);
+                    Emit(Section(c.Phi.Varying), new Assign(new Local(c.Adjoint!, c.Phi.Type), steps.CarriedAdjoint, phiAdjoint));
+                }
+            });
+
+            if (statements.Count > 0 || restores.Count > 0)
+            {
+                var reverse = new For(loop.Index, loop.From, loop.To, loop.Step, Descending: steps.ReverseLoopsDescend, EquatableArray.From(restores.Concat(statements)));
+                reverseLoops[reverse] = loop;
+                output.Add(reverse);
+            }
+
+            foreach (Carried c in carried)
+            {
+                if (c.Init.Varying != Need.None)
+                {
+                    Contribute(c.Init, new Local(c.Adjoint!, c.Phi.Type));
+                }
+            }
+        }
+
+        private void ReverseIf(IfItem branch)
+        {
+            PreDeclare(OutsideTargets(branch.Then).Concat(OutsideTargets(branch.Else))
+                .Concat(branch.Merges.SelectMany(m => new[] { m.WhenTrue, m.WhenFalse }).Where(v => !v.Region.IsWithin(branch.Then) && !v.Region.IsWithin(branch.Else))));
+            List<Stmt> Arm(Region arm, bool whenTrue)
+            {
+                (List<Stmt> restores, List<Stmt> statements) = ReverseRegionParts(arm, prologue: () =>
+                {
+                    foreach (Merge merge in branch.Merges)
+                    {
+                        Expr? adjoint = AdjointOf(merge.Result);
+                        Value source = whenTrue ? merge.WhenTrue : merge.WhenFalse;
+                        if (adjoint is null || source.Varying == Need.None)
+                        {
+                            continue;
+                        }
+
+                        if (ReferenceEquals(source.Region, arm))
+                        {
+                            source.Seed = Add(source.Seed, adjoint);
+                        }
+                        else
+                        {
+                            Contribute(source, adjoint);
+                        }
+                    }
+                }, epilogue: null);
+                return restores.Concat(statements).ToList();
+            }
+
+            List<Stmt> then = Arm(branch.Then, whenTrue: true);
+            List<Stmt> otherwise = Arm(branch.Else, whenTrue: false);
+            if (then.Count > 0 || otherwise.Count > 0)
+            {
+                var reverse = new If(steps.ReplayCondition(new Local(branch.Condition.Name, IrType.Bool)), EquatableArray.From(then), EquatableArray.From(otherwise));
+                reverseBranches[reverse] = branch;
+                output.Add(reverse);
+            }
+        }
+
+        private static Expr Add(Expr? seed, Expr adjoint) => seed is null ? adjoint : Sum(seed, adjoint);
+
+        /// <summary>Values defined outside <paramref name="region"/> whose adjoints its reverse pass adds to.</summary>
+        private static IEnumerable<Value> OutsideTargets(Region region)
+        {
+            var found = new List<Value>();
+            void Node(Node node)
+            {
+                if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && !found.Contains(node.Ref))
+                {
+                    found.Add(node.Ref);
+                }
+
+                foreach (Node arg in node.Args)
+                {
+                    Node(arg);
+                }
+            }
+
+            void Outside(Value value)
+            {
+                if (!value.Region.IsWithin(region) && !found.Contains(value))
+                {
+                    found.Add(value);
+                }
+            }
+
+            void Walk(Region r)
+            {
+                foreach (Item item in r.Items)
+                {
+                    switch (item)
+                    {
+                        case LetItem let:
+                            Node(let.Value.Definition);
+                            break;
+                        case StoreItem store:
+                            Outside(store.Value);
+                            break;
+                        case LoopItem loop:
+                            foreach (Carried carried in loop.Carried)
+                            {
+                                Outside(carried.Init);
+                            }
+
+                            Walk(loop.Body);
+                            break;
+                        case IfItem branch:
+                            foreach (Merge merge in branch.Merges)
+                            {
+                                Outside(merge.WhenTrue);
+                                Outside(merge.WhenFalse);
+                            }
+
+                            Walk(branch.Then);
+                            Walk(branch.Else);
+                            break;
+                    }
+                }
+            }
+
+            Walk(region);
+            return found;
+        }
+
+        /// <summary>Declares, before a loop or branch, the adjoints of outer values it adds to (they must outlive it).</summary>
+        private void PreDeclare(IEnumerable<Value> values)
+        {
+            foreach (Value value in values)
+            {
+                if (value.Varying == Need.None || value.AdjointName is not null || !value.Type.IsReal)
+                {
+                    continue;
+                }
+
+                string name = names.Fresh("d_" + value.Name);
+                Emit(Section(value.Varying), new Declare(value.Type, name, value.Seed ?? Zero(value.Type)));
+                value.AdjointName = name;
+                value.Seed = null;
+            }
+        }
+
+        private static Expr? AdjointOf(Value value) =>
+            value.AdjointName is not null ? new Local(value.AdjointName, value.Type) : value.Seed;
+
+        private void Emit(Need section, Stmt statement) => output.Add(new Tagged(section == Need.None ? Need.Both : section, statement));
+
+        /// <summary>The section of a statement about <paramref name="varying"/>. With y in a buffer, every adjoint is computed for both gradients.</summary>
+        private Need Section(Need varying) => arrayMode || varying == Need.None ? Need.Both : varying;
+
+        private void Backpropagate(Node node, Expr adjoint, Value owner)
+        {
+            if (node.Varying == Need.None)
+            {
+                return;
+            }
+
+            switch (node.Kind)
+            {
+                case NodeKind.Ref:
+                    Contribute(node.Ref!, adjoint);
+                    return;
+                case NodeKind.Leaf when node.Expr is Element { Span: SpanRef { Role: SpanRole.W } } read:
+                    Accumulate(Need.W, Element(SpanRole.GradW, read.Index, read.Type), adjoint);
+                    return;
+                case NodeKind.Leaf when node.Expr is Element { Span: SpanRef { Role: SpanRole.X } } read:
+                    Accumulate(Need.X, Element(SpanRole.GradX, read.Index, read.Type), adjoint);
+                    return;
+                case NodeKind.Leaf when node.Expr is Local parameter && parameterAdjoints.TryGetValue(parameter.Name, out string? target):
+                    Accumulate(Need.X, new Local(target, parameter.Type), adjoint);
+                    return;
+                case NodeKind.OutputRead:
+                    Accumulate(Need.Both, Element(SpanRole.OutputAdjoint, node.Expr!, element), adjoint);
+                    return;
+                case NodeKind.Leaf when node.Expr is OpsCall loss:
+                    Emit(Need.X, LossGradient(loss, adjoint));
+                    return;
+                case NodeKind.Apply:
+                    BackpropagateApply(node, adjoint, owner);
+                    return;
+                case NodeKind.Call:
+                    BackpropagateCall(node, adjoint, owner);
+                    return;
+                default:
+                    throw new InvalidOperationException("A varying leaf that is not w[i] or x[i].");
+            }
+        }
+
+        /// <summary>
+        /// gradX += adjoint · ∇loss for a batch loss of x (rules in <see cref="TensorRules.Losses"/>): the loss's overload with
+        /// a gradient span writes ∇loss into a pooled scratch span, which is then scaled into gradX.
+        /// </summary>
+        private Stmt LossGradient(OpsCall loss, Expr adjoint)
+        {
+            string scratch = names.Fresh("d_" + loss.Method);
+            string array = names.Fresh(scratch + "_array");
+            Expr length = new SpanLength(SpanRole.X);
+            var gradient = new Local(scratch, WritableSpan);
+            return new Block(EquatableArray.Of<Stmt>(
+                new Comment("The gradient of Ops." + loss.Method + ", scaled by its adjoint, into gradX."),
+                new RentSpan(scratch, array, length, element),
+                new TensorCall(loss.Method, element, EquatableArray.From(loss.Args.Append(gradient))),
+                new TensorCall("ScaleAdd", element, EquatableArray.Of(gradient, adjoint.Type == element ? adjoint : new Apply(Op.Convert, element, EquatableArray.Of(adjoint)), new SpanRef(SpanRole.GradX, WritableSpan))),
+                new ReturnSpan(array, element)));
+        }
+
+        private void BackpropagateApply(Node node, Expr adjoint, Value owner)
+        {
+            DerivativeRule rule = rules.Find(node.Op)
+                ?? throw new InvalidOperationException("No derivative rule for " + node.Op + ".");
+            IrType[] argTypes = node.Args.Select(a => a.Type).ToArray();
+            var templates = new Expr?[node.Args.Count];
+            int adjointUses = 0;
+            for (int i = 0; i < node.Args.Count; i++)
+            {
+                if (node.Args[i].Varying != Need.None)
+                {
+                    templates[i] = rule.Template(i, argTypes, node.Type);
+                    adjointUses += IrWalk.Nodes(templates[i]!).Count(e => e is Placeholder { Index: Placeholder.AdjointIndex });
+                }
+            }
+
+            if (adjointUses > 1 && !IsAtom(adjoint))
+            {
+                string name = names.Fresh("d_" + (node.Binding?.Name ?? "t"));
+                Emit(Section(node.Varying), new Declare(node.Type, name, adjoint));
+                adjoint = new Local(name, node.Type);
+            }
+
+            for (int i = 0; i < node.Args.Count; i++)
+            {
+                if (templates[i] is { } template)
+                {
+                    Backpropagate(node.Args[i], Substitute(template, node, owner, adjoint), owner);
+                }
+            }
+        }
+
+        /// <summary>A rule's template with its placeholders replaced: the adjoint, forward values (restored or recomputed), and forward-computed partials.</summary>
+        private Expr Substitute(Expr template, Node node, Value owner, Expr adjoint)
+        {
+            switch (template)
+            {
+                case Placeholder { Index: Placeholder.AdjointIndex }:
+                    return adjoint;
+                case Placeholder { Index: Placeholder.ResultIndex }:
+                    return ValueOf(node, owner);
+                case Placeholder placeholder:
+                    return ValueOf(node.Args[placeholder.Index], owner);
+                case ForwardValue forward:
+                    return new Local(PartialValue(node, forward.Value, owner).Name, forward.Type);
+                case Apply apply:
+                {
+                    Expr[] args = apply.Args.Select(a => Substitute(a, node, owner, adjoint)).ToArray();
+                    if (apply.Op == Op.Multiply && args[0] is Literal { Value: 1 } && args[1].Type == apply.Type)
+                    {
+                        return args[1];
+                    }
+
+                    if (apply.Op == Op.Multiply && args[1] is Literal { Value: 1 } && args[0].Type == apply.Type)
+                    {
+                        return args[0];
+                    }
+
+                    return new Apply(apply.Op, apply.Type, EquatableArray.From(args));
+                }
+
+                case Conditional conditional:
+                    return new Conditional(Substitute(conditional.Condition, node, owner, adjoint), Substitute(conditional.WhenTrue, node, owner, adjoint),
+                        Substitute(conditional.WhenFalse, node, owner, adjoint));
+                default:
+                    return template;
+            }
+        }
+
+        /// <summary>The forward value of a rule's partial (over the node's arguments), created once per node.</summary>
+        private Value PartialValue(Node node, Expr partial, Value owner)
+        {
+            if (partials.TryGetValue((node, partial), out Value? known))
+            {
+                return known;
+            }
+
+            Node Build(Expr expr) => expr switch
+            {
+                Placeholder { Index: >= 0 } p => node.Args[p.Index],
+                Placeholder => node,
+                Apply apply => Node.Apply(apply.Op, apply.Type, apply.Args.Select(Build).ToArray()),
+                _ => Node.Leaf(expr, Need.None),
+            };
+
+            var value = Register(new Value(names.Numbered("t"), partial.Type, Build(partial), ValueKind.Partial, owner.Region));
+            owner.Partials.Add(value);
+            partials[(node, partial)] = value;
+
+            // A partial its primitive is fused with (cos a in the rule of sin a): bind the node too, so that the forward pass
+            // computes both with one call (SinCos).
+            if (partial is Apply { Args.Count: 1 } fused && rules.Find(fused.Op)?.FusedWith == node.Op && fused.Args[0] is Placeholder { Index: 0 } &&
+                !ReferenceEquals(node, owner.Definition) && node.Binding is null)
+            {
+                node.Binding = Register(new Value(names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
+            }
+
+            return value;
+        }
+
+        private void BackpropagateCall(Node node, Expr adjoint, Value owner)
+        {
+            HelperModel helper = node.Helper!;
+            var args = node.Args.Select(a => ValueOf(a, owner)).ToList();
+            if (helper.PullbackTakesResult)
+            {
+                args.Add(ValueOf(node, owner));
+            }
+
+            args.Add(adjoint);
+            string prefix = "d_" + (node.Binding?.Name ?? owner.Name) + "_";
+            var outs = helper.Parameters.Select(p => names.Fresh(prefix + p)).ToList();
+            Emit(Section(node.Varying), new CallPullback(helper.Pullback, EquatableArray.From(args), helper.ElementType, EquatableArray.From(outs)));
+            for (int i = 0; i < node.Args.Count; i++)
+            {
+                Backpropagate(node.Args[i], new Local(outs[i], helper.ElementType), owner);
+            }
+        }
+
+        /// <summary>Adds <paramref name="contribution"/> to the adjoint of <paramref name="value"/>, declaring it on the first contribution.</summary>
+        private void Contribute(Value value, Expr contribution)
+        {
+            if (value.AdjointName is null)
+            {
+                if (!ReferenceEquals(value.Region, reverseRegion))
+                {
+                    throw new InvalidOperationException("The adjoint of " + value.Name + " is first written outside its region.");
+                }
+
+                string name = names.Fresh("d_" + value.Name);
+                Expr initial = value.Seed is null ? contribution : Sum(value.Seed, contribution);
+                Emit(Section(value.Varying), new Declare(value.Type, name, initial));
+                value.AdjointName = name;
+                value.Seed = null;
+                return;
+            }
+
+            Accumulate(Section(value.Varying), new Local(value.AdjointName, value.Type), contribution);
+        }
+
+        private void Accumulate(Need section, Expr target, Expr contribution)
+        {
+            if (contribution is Apply { Op: Op.Negate } negated)
+            {
+                Emit(section, new Assign(target, steps.Accumulate(AssignKind.Subtract), negated.Args[0]));
+            }
+            else
+            {
+                Emit(section, new Assign(target, steps.Accumulate(AssignKind.Add), contribution));
+            }
+        }
+
+        private static Expr Sum(Expr a, Expr b) =>
+            b is Apply { Op: Op.Negate } negated
+                ? new Apply(Op.Subtract, a.Type, EquatableArray.Of(a, negated.Args[0]))
+                : new Apply(Op.Add, a.Type, EquatableArray.Of(a, b));
+
+        /// <summary>Cheap to read more than once: a local, a literal, data, or an element of a read-only span.</summary>
+        private static bool IsAtom(Expr expr) => expr switch
+        {
+            Local or Literal or LayerData => true,
+            Element { Span: SpanRef { Role: SpanRole.W or SpanRole.X or SpanRole.Lambda or SpanRole.Tape } } => true,
+            Apply { Op: Op.Negate } negated => IsAtom(negated.Args[0]),
+            _ => false,
+        };
+
+        /// <summary>
+        /// The expression giving <paramref name="node"/>'s forward value in the reverse pass: a leaf itself, a value
+        /// (restored by its region), a cheap recomputation from leaves, or a temporary the node is bound to.
+        /// </summary>
+        private Expr ValueOf(Node node, Value owner)
+        {
+            switch (node.Kind)
+            {
+                case NodeKind.Leaf:
+                    return node.Expr!;
+                case NodeKind.Ref:
+                    return new Local(node.Ref!.Name, node.Type);
+            }
+
+            if (ReferenceEquals(node, owner.Definition))
+            {
+                return new Local(owner.Name, owner.Type);
+            }
+
+            if (IsCheapOverLeaves(node))
+            {
+                return Rebuild(node);
+            }
+
+            node.Binding ??= Register(new Value(names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
+            return new Local(node.Binding.Name, node.Type);
+        }
+
+        /// <summary>
+        /// Arithmetic on leaves (<c>w[0] * x[1] + 0.5</c>, at most <see cref="CheapOperations"/> operations), or a
+        /// condition on such values: recomputing it in the reverse pass is cheaper than recording it.
+        /// </summary>
+        private static bool IsCheapOverLeaves(Node node)
+        {
+            int operations = 0;
+            bool Cheap(Node n)
+            {
+                switch (n.Kind)
+                {
+                    case NodeKind.Leaf:
+                        return true;
+                    case NodeKind.Ref:
+                        // A value the reverse pass recomputes anyway (a copy of a leaf, or cheap arithmetic) is as good as a leaf.
+                        Node definition = n.Ref!.Definition;
+                        return definition.Kind == NodeKind.Leaf || (definition.Kind is NodeKind.Apply or NodeKind.Ref && Cheap(definition));
+                    case NodeKind.Apply when ++operations <= CheapOperations &&
+                                             (n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool):
+                        return n.Args.All(Cheap);
+                    default:
+                        return false;
+                }
+            }
+
+            return node.Kind == NodeKind.Apply && Cheap(node);
+        }
+
+        /// <summary>The most operations a value recomputed by the reverse pass may take.</summary>
+        private const int CheapOperations = 4;
+
+        private static Expr Rebuild(Node node) => node.Kind switch
+        {
+            NodeKind.Leaf => node.Expr!,
+            NodeKind.Ref => new Local(node.Ref!.Name, node.Type),
+            _ => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild))),
+        };
+    }
+}

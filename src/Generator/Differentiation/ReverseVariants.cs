@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MoreauGen.Generator.Analysis;
+using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
+
+namespace MoreauGen.Generator.Differentiation
+{
+    /// <summary>Pass 7: tape reads for the pops, the cursor's padding in branches, and the three variants of the reverse pass (both gradients, w only for Φw, x only for Φx). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
+    internal sealed partial class Differentiator
+    {
+        /// <summary>Replaces the pop placeholders by tape reads and adds the cursor's padding in reverse branches.</summary>
+        private List<Stmt> RewritePops(List<Stmt> statements)
+        {
+            var result = new List<Stmt>();
+            foreach (Stmt statement in statements)
+            {
+                switch (statement)
+                {
+                    case Restore { Source: PopPlaceholder pop } restore:
+                    {
+                        Value value = byName[pop.Name];
+                        Expr index = steps.RestoreIndex(cursorMode ? new CursorStep(cursor, Push: false) : IntLiteral(value.TapeSlot));
+                        Expr read = Element(SpanRole.Tape, index, element);
+                        if (value.Type == IrType.Bool)
+                        {
+                            read = new Apply(Op.NotEqual, IrType.Bool, EquatableArray.Of(read, Zero(element)));
+                        }
+                        else if (value.Type != element)
+                        {
+                            read = new Apply(Op.Convert, value.Type, EquatableArray.Of(read));
+                        }
+
+                        result.Add(restore with { Source = read });
+                        break;
+                    }
+
+                    case For loop:
+                    {
+                        var rewritten = loop with { Body = EquatableArray.From(RewritePops(loop.Body.ToList())) };
+                        if (reverseLoops.TryGetValue(loop, out LoopItem? item))
+                        {
+                            reverseLoops[rewritten] = item;
+                        }
+
+                        result.Add(rewritten);
+                        break;
+                    }
+
+                    case If branch:
+                    {
+                        List<Stmt> then = RewritePops(branch.Then.ToList());
+                        List<Stmt> otherwise = RewritePops(branch.Else.ToList());
+                        if (reverseBranches.TryGetValue(branch, out IfItem? item) && cursorMode && branchPads.TryGetValue(item, out (Expr Then, Expr Else, List<Stmt> Prelude) pads))
+                        {
+                            result.AddRange(pads.Prelude);
+                            if (pads.Then is not Literal { Value: 0 })
+                            {
+                                then.Insert(0, new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, pads.Then));
+                            }
+
+                            if (pads.Else is not Literal { Value: 0 })
+                            {
+                                otherwise.Insert(0, new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, pads.Else));
+                            }
+                        }
+
+                        var rewritten = new If(branch.Condition, EquatableArray.From(then), EquatableArray.From(otherwise));
+                        if (item is not null)
+                        {
+                            reverseBranches[rewritten] = item;
+                        }
+
+                        result.Add(rewritten);
+                        break;
+                    }
+
+                    default:
+                        result.Add(statement);
+                        break;
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// The reverse statements for the gradients in <paramref name="wanted"/>: tagged statements of other sections
+        /// are dropped, then loops and branches left without work (only restores) are dropped too, or, when they read
+        /// the tape through the cursor, replaced by a step of the cursor past their records.
+        /// </summary>
+        private List<Stmt> Specialize(List<Stmt> statements, Need wanted, out bool work)
+        {
+            var result = new List<Stmt>();
+            work = false;
+            foreach (Stmt statement in statements)
+            {
+                switch (statement)
+                {
+                    case Tagged tagged:
+                        if ((tagged.Section & wanted) != 0)
+                        {
+                            result.Add(tagged.Statement);
+                            work = true;
+                        }
+
+                        break;
+                    case For loop:
+                    {
+                        List<Stmt> inner = Specialize(loop.Body.ToList(), wanted, out bool loopWork);
+                        if (loopWork)
+                        {
+                            result.Add(loop with { Body = EquatableArray.From(inner) });
+                            work = true;
+                        }
+                        else if (cursorMode && ReadsTape(inner))
+                        {
+                            result.AddRange(SkipRecords(reverseLoops.TryGetValue(loop, out LoopItem? item) ? item : null, null, loop with { Body = EquatableArray.From(inner) }));
+                        }
+
+                        break;
+                    }
+
+                    case If branch:
+                    {
+                        List<Stmt> then = Specialize(branch.Then.ToList(), wanted, out bool thenWork);
+                        List<Stmt> otherwise = Specialize(branch.Else.ToList(), wanted, out bool elseWork);
+                        var specialized = new If(branch.Condition, EquatableArray.From(then), EquatableArray.From(otherwise));
+                        if (thenWork || elseWork)
+                        {
+                            result.Add(specialized);
+                            work = true;
+                        }
+                        else if (cursorMode && (ReadsTape(then) || ReadsTape(otherwise)))
+                        {
+                            result.AddRange(SkipRecords(null, reverseBranches.TryGetValue(branch, out IfItem? item) ? item : null, specialized));
+                        }
+
+                        break;
+                    }
+
+                    default:
+                        result.Add(statement);
+                        break;
+                }
+            }
+
+            return DropUnusedRestores(result);
+        }
+
+        private static bool ReadsTape(IEnumerable<Stmt> statements) =>
+            statements.SelectMany(IrWalk.ExpressionsOf).SelectMany(IrWalk.Nodes).Any(n => n is CursorStep);
+
+        /// <summary>Moves the cursor past a loop's or branch's records when their count is a closed form; else keeps the reading code.</summary>
+        private IEnumerable<Stmt> SkipRecords(LoopItem? loop, IfItem? branch, Stmt fallback)
+        {
+            var prelude = new List<Stmt>();
+            Expr? count = loop is not null ? LoopTotal(loop, prelude)
+                : branch is not null ? IntMath.Max(Count(branch.Then, prelude, inScope: false), Count(branch.Else, prelude, inScope: false))
+                : null;
+            if (count is null || prelude.Count > 0)
+            {
+                return new[] { fallback };
+            }
+
+            return new Stmt[] { new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, count) };
+        }
+
+        /// <summary>Drops recomputed restores nothing reads (tape reads through the cursor stay: they move it).</summary>
+        private List<Stmt> DropUnusedRestores(List<Stmt> statements)
+        {
+            var keep = new bool[statements.Count];
+            var read = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = statements.Count - 1; i >= 0; i--)
+            {
+                Stmt statement = statements[i];
+                bool movesCursor = IrWalk.ExpressionsOf(statement).SelectMany(IrWalk.Nodes).Any(n => n is CursorStep);
+                if (statement is Restore restore && !read.Contains(restore.Name) && !movesCursor)
+                {
+                    continue;
+                }
+
+                keep[i] = true;
+                read.UnionWith(IrWalk.LocalsRead(new[] { statement }));
+            }
+
+            return statements.Where((_, i) => keep[i]).ToList();
+        }
+
+        /// <summary>Compares statements by reference (records compare by value).</summary>
+        private sealed class ReferenceComparer : IEqualityComparer<Stmt>
+        {
+            public static readonly ReferenceComparer Instance = new();
+
+            public bool Equals(Stmt? x, Stmt? y) => ReferenceEquals(x, y);
+
+            public int GetHashCode(Stmt obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+        }
+    }
+}

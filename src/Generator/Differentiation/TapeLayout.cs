@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MoreauGen.Generator.Analysis;
+using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
+
+namespace MoreauGen.Generator.Differentiation
+{
+    /// <summary>Pass 5: the tape layout (fixed slots, or a cursor with per-sample sizes as int expressions). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
+    internal sealed partial class Differentiator
+    {
+        /// <summary>Fixed slots (no loop records): an if/else lays its arms over the same slots; a region's own values follow.</summary>
+        private static int StaticLayout(Region region, int start)
+        {
+            int offset = start;
+            foreach (Item item in region.Items)
+            {
+                if (item is IfItem branch)
+                {
+                    offset = Math.Max(StaticLayout(branch.Then, offset), StaticLayout(branch.Else, offset));
+                }
+            }
+
+            foreach (Value value in region.Pushed)
+            {
+                value.TapeSlot = offset++;
+            }
+
+            return offset;
+        }
+
+        /// <summary>
+        /// The number of values the taped forward pass records in one run of <paramref name="region"/>: its own values,
+        /// each loop's trip count times its body's count (a counting loop when that depends on the index), and the
+        /// larger arm of each if/else. Statements that need a loop go to <paramref name="prelude"/>, in a block that
+        /// assigns a fresh local, so that they cannot clash with the code around them.
+        /// </summary>
+        /// <param name="region">The region.</param>
+        /// <param name="prelude">Where statements go when the count is not a closed form.</param>
+        /// <param name="inScope">Whether the region's own int values are in scope where the count is used.</param>
+        private Expr Count(Region region, List<Stmt> prelude, bool inScope)
+        {
+            var inner = new List<Stmt>();
+            Expr total = IntLiteral(region.Pushed.Count);
+            foreach (Item item in region.Items)
+            {
+                switch (item)
+                {
+                    case LoopItem loop:
+                        total = IntMath.Add(total, LoopTotal(loop, inner));
+                        break;
+                    case IfItem branch:
+                        total = IntMath.Add(total, IntMath.Max(Count(branch.Then, inner, inScope: false), Count(branch.Else, inner, inScope: false)));
+                        break;
+                }
+            }
+
+            if (!inScope)
+            {
+                inner.InsertRange(0, IndexDeclarations(region, IrWalk.LocalsRead(inner.Append(new Return(total)))));
+            }
+
+            if (inner.Count == 0)
+            {
+                return total;
+            }
+
+            string slots = names.Fresh("slots");
+            prelude.Add(new Declare(IrType.Int, slots, null));
+            inner.Add(new Assign(new Local(slots, IrType.Int), AssignKind.Assign, total));
+            prelude.Add(new Block(EquatableArray.From(inner)));
+            return new Local(slots, IrType.Int);
+        }
+
+        private Expr LoopTotal(LoopItem loop, List<Stmt> prelude)
+        {
+            var bodyPrelude = new List<Stmt>();
+            Expr body = Count(loop.Body, bodyPrelude, inScope: false);
+            if (body is Literal { Value: 0 })
+            {
+                return IntLiteral(0);
+            }
+
+            if (bodyPrelude.Count == 0 && !IrWalk.LocalsRead(body).Contains(loop.Index))
+            {
+                return IntMath.Multiply(Trip(loop), FixSizes(body));
+            }
+
+            string sum = names.Fresh("slots");
+            prelude.Add(new Declare(IrType.Int, sum, IntLiteral(0)));
+            bodyPrelude.Add(new Assign(new Local(sum, IrType.Int), AssignKind.Add, body));
+            prelude.Add(new For(loop.Index, loop.From, loop.To, loop.Step, Descending: false, EquatableArray.From(bodyPrelude)));
+            return new Local(sum, IrType.Int);
+        }
+
+        /// <summary>Span lengths the attribute fixes, as literals (a layer body's w, x and y are one sample's).</summary>
+        private Expr FixSizes(Expr expr) =>
+            sizes is null ? expr : IntMath.Simplify(IrWalk.Replace(expr, e => e is SpanLength length && SizeOf(length.Role) is int size ? IntLiteral(size) : null));
+
+        private Stmt FixSizes(Stmt statement) => statement switch
+        {
+            Declare { Value: { } value } declare => declare with { Value = FixSizes(value) },
+            Assign assign => assign with { Value = FixSizes(assign.Value) },
+            Block block => new Block(EquatableArray.From(block.Body.Select(FixSizes))),
+            For loop => loop with { From = FixSizes(loop.From), To = FixSizes(loop.To), Step = FixSizes(loop.Step), Body = EquatableArray.From(loop.Body.Select(FixSizes)) },
+            _ => statement,
+        };
+
+        private int? SizeOf(SpanRole role) => role switch
+        {
+            SpanRole.W => sizes?.Parameters,
+            SpanRole.X => sizes?.Inputs,
+            SpanRole.Y => sizes?.Outputs,
+            _ => null,
+        };
+
+        /// <summary>The number of iterations of <paramref name="loop"/>.</summary>
+        private Expr Trip(LoopItem loop)
+        {
+            Expr span = IntMath.Subtract(FixSizes(loop.To), FixSizes(loop.From));
+            if (loop.Step is not Literal { Value: 1 })
+            {
+                span = IntMath.Divide(IntMath.Add(span, IntMath.Subtract(loop.Step, IntLiteral(1))), loop.Step);
+            }
+
+            return IntMath.Max(IntLiteral(0), span);
+        }
+
+        /// <summary>Declarations of the int values of <paramref name="region"/> that <paramref name="read"/> names (and those they need), in forward order.</summary>
+        private List<Stmt> IndexDeclarations(Region region, IEnumerable<string> read)
+        {
+            var needed = new HashSet<Value>();
+            var queue = new Queue<string>(read);
+            while (queue.Count > 0)
+            {
+                if (byName.TryGetValue(queue.Dequeue(), out Value? value) && value.Type == IrType.Int && ReferenceEquals(value.Region, region) && needed.Add(value))
+                {
+                    foreach (string name in IrWalk.LocalsRead(value.Definition.Expr!))
+                    {
+                        queue.Enqueue(name);
+                    }
+                }
+            }
+
+            return region.Items.OfType<LetItem>().Select(l => l.Value).Where(needed.Contains)
+                .Select(v => (Stmt)new Declare(IrType.Int, v.Name, v.Definition.Expr)).ToList();
+        }
+    }
+}

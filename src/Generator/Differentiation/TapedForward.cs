@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MoreauGen.Generator.Analysis;
+using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
+
+namespace MoreauGen.Generator.Differentiation
+{
+    /// <summary>Pass 6: the forward pass, plain and taped, with its bindings and tape stores (sin and cos fused). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
+    internal sealed partial class Differentiator
+    {
+        private List<Stmt> ForwardRegion(Region region)
+        {
+            var list = new List<Stmt>();
+            for (int i = 0; i < region.Items.Count; i++)
+            {
+                switch (region.Items[i])
+                {
+                    case LetItem let:
+                    {
+                        Value value = let.Value;
+                        var bindings = new List<Value>();
+                        CollectBindings(value.Definition, value, bindings);
+                        foreach (Value binding in bindings)
+                        {
+                            list.Add(new Declare(binding.Type, binding.Name, Render(binding.Definition, binding.Definition)));
+                        }
+
+                        foreach (Value partial in value.Partials)
+                        {
+                            list.Add(new Declare(partial.Type, partial.Name, Render(partial.Definition, partial.Definition)));
+                        }
+
+                        if (IsFoldedIntoStore(region, value, i) || IsFoldedIntoUse(value))
+                        {
+                            break;
+                        }
+
+                        list.Add(new Declare(value.Type, value.Name, value.Type == IrType.Int ? value.Definition.Expr! : Render(value.Definition, value.Definition)));
+                        break;
+                    }
+
+                    case StoreItem store:
+                    {
+                        Expr stored = IsFoldedIntoStore(region, store.Value, i - 1)
+                            ? Render(store.Value.Definition, store.Value.Definition)
+                            : new Local(store.Value.ReadName, store.Value.Type);
+                        list.Add(new Assign(Element(SpanRole.Y, store.Index, element), AssignKind.Assign, stored));
+                        break;
+                    }
+
+                    case LoopItem loop:
+                        ForwardLoop(loop, region, list);
+                        break;
+                    case IfItem branch:
+                        ForwardIf(branch, list);
+                        break;
+                }
+            }
+
+            return list;
+        }
+
+        /// <summary>A generated value read only by the store right after it is written straight into y.</summary>
+        private static bool IsFoldedIntoStore(Region region, Value value, int letIndex) =>
+            value.Kind is not (ValueKind.UserLocal or ValueKind.Index or ValueKind.Condition) &&
+            value.ForwardUses == 1 &&
+            !value.Restored &&
+            letIndex >= 0 && letIndex + 1 < region.Items.Count &&
+            region.Items[letIndex] is LetItem let && ReferenceEquals(let.Value, value) &&
+            region.Items[letIndex + 1] is StoreItem store && ReferenceEquals(store.Value, value);
+
+        private bool IsFoldedIntoUse(Value value) => foldedIntoUse.Contains(value);
+
+        private void ForwardLoop(LoopItem loop, Region region, List<Stmt> list)
+        {
+            foreach (Carried carried in loop.Carried)
+            {
+                // The storage variable takes over a value used only to start the loop (the user's own local, usually).
+                Value init = carried.Init;
+                bool absorb = init.ForwardUses == 1 && !init.Restored && !init.Pushed && ReferenceEquals(init.Region, region) &&
+                              init.Kind is ValueKind.UserLocal or ValueKind.Temporary && region.Items.OfType<LetItem>().Any(l => ReferenceEquals(l.Value, init)) &&
+                              !loop.Carried.Any(other => other != carried && ReferenceEquals(other.Init, init));
+                if (absorb)
+                {
+                    carried.Storage = init.Name;
+                }
+                else
+                {
+                    // The result's own name: the reverse pass restores the result in scopes of its own, never beside this.
+                    carried.Storage = carried.Result.Name;
+                    list.Add(new Declare(carried.Phi.Type, carried.Storage, new Local(init.ReadName, init.Type)));
+                }
+
+                carried.Phi.ForwardName = carried.Storage;
+                carried.Result.ForwardName = carried.Storage;
+            }
+
+            // Updates written straight into the storage: a value used only there.
+            foreach (Carried carried in loop.Carried)
+            {
+                Value next = carried.Next;
+                if (next.ForwardUses == 1 && !next.Restored && !next.Pushed && ReferenceEquals(next.Region, loop.Body) &&
+                    next.Kind is ValueKind.UserLocal or ValueKind.Temporary && next.Definition.Kind == NodeKind.Apply &&
+                    loop.Body.Items.OfType<LetItem>().Any(l => ReferenceEquals(l.Value, next)))
+                {
+                    foldedIntoUse.Add(next);
+                }
+            }
+
+            List<Stmt> body = ForwardRegion(loop.Body);
+            body.AddRange(Pushes(loop.Body));
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            foreach (Carried carried in loop.Carried)
+            {
+                Value next = carried.Next;
+                Expr update = foldedIntoUse.Contains(next) ? Render(next.Definition, next.Definition) : new Local(next.ReadName, next.Type);
+                if (foldedIntoUse.Contains(next) && IrWalk.LocalsRead(update).Any(written.Contains))
+                {
+                    // It would read a storage already updated in this iteration: compute it first.
+                    string temporary = names.Numbered("t");
+                    body.Add(new Declare(next.Type, temporary, update));
+                    update = new Local(temporary, next.Type);
+                }
+
+                body.Add(new Assign(new Local(carried.Storage, carried.Phi.Type), AssignKind.Assign, update));
+                written.Add(carried.Storage);
+            }
+
+            list.Add(new For(loop.Index, loop.From, loop.To, loop.Step, Descending: false, EquatableArray.From(body)));
+        }
+
+        private void ForwardIf(IfItem branch, List<Stmt> list)
+        {
+            foreach (Merge merge in branch.Merges)
+            {
+                merge.Storage = merge.Result.Name;
+                merge.Result.ForwardName = merge.Storage;
+                list.Add(new Declare(merge.Result.Type, merge.Storage, null));
+                foreach (Value source in new[] { merge.WhenTrue, merge.WhenFalse })
+                {
+                    if (source.ForwardUses == 1 && !source.Restored && !source.Pushed && source.Kind is ValueKind.UserLocal or ValueKind.Temporary &&
+                        (ReferenceEquals(source.Region, branch.Then) || ReferenceEquals(source.Region, branch.Else)) &&
+                        source.Region.Items.OfType<LetItem>().Any(l => ReferenceEquals(l.Value, source)))
+                    {
+                        foldedIntoUse.Add(source);
+                    }
+                }
+            }
+
+            List<Stmt> prelude = new();
+            Expr? thenPad = null, elsePad = null;
+            if (cursorMode)
+            {
+                Expr thenCount = Count(branch.Then, prelude, inScope: false);
+                Expr elseCount = Count(branch.Else, prelude, inScope: false);
+                Expr larger = IntMath.Max(thenCount, elseCount);
+                thenPad = IntMath.Subtract(larger, thenCount);
+                elsePad = IntMath.Subtract(larger, elseCount);
+                branchPads[branch] = (thenPad, elsePad, prelude);
+            }
+
+            List<Stmt> Arm(Region arm, bool whenTrue, Expr? pad)
+            {
+                List<Stmt> statements = ForwardRegion(arm);
+                foreach (Merge merge in branch.Merges)
+                {
+                    Value source = whenTrue ? merge.WhenTrue : merge.WhenFalse;
+                    Expr value = foldedIntoUse.Contains(source) ? Render(source.Definition, source.Definition) : new Local(source.ReadName, source.Type);
+                    statements.Add(new Assign(new Local(merge.Storage, merge.Result.Type), AssignKind.Assign, value));
+                }
+
+                statements.AddRange(Pushes(arm));
+                if (pad is not null && pad is not Literal { Value: 0 })
+                {
+                    statements.Add(new Assign(new Local(cursor, IrType.Int), AssignKind.Add, pad));
+                }
+
+                return statements;
+            }
+
+            list.AddRange(prelude);
+            list.Add(new If(new Local(branch.Condition.ReadName, IrType.Bool), EquatableArray.From(Arm(branch.Then, true, thenPad)), EquatableArray.From(Arm(branch.Else, false, elsePad))));
+        }
+
+        /// <summary>The tape stores at the end of a region: its recorded values, in order.</summary>
+        private List<Stmt> Pushes(Region region)
+        {
+            var stores = new List<Stmt>();
+            foreach (Value value in region.Pushed)
+            {
+                Expr index = cursorMode ? new CursorStep(cursor, Push: true) : IntLiteral(value.TapeSlot);
+                Expr stored = new Local(value.ReadName, value.Type);
+                if (value.Type == IrType.Bool)
+                {
+                    stored = new Conditional(stored, new Literal(element, 1), Zero(element));
+                }
+                else if (value.Type != element)
+                {
+                    stored = new Apply(Op.Convert, element, EquatableArray.Of(stored));
+                }
+
+                stores.Add(new Assign(Element(SpanRole.Tape, index, element), AssignKind.Assign, stored));
+            }
+
+            return stores;
+        }
+
+        private Expr Render(Node node, Node root)
+        {
+            if (!ReferenceEquals(node, root) && node.Binding is not null)
+            {
+                return new Local(node.Binding.Name, node.Type);
+            }
+
+            return node.Kind switch
+            {
+                NodeKind.Leaf => node.Expr!,
+                NodeKind.Ref => new Local(node.Ref!.ReadName, node.Type),
+                NodeKind.OutputRead => Element(SpanRole.Y, node.Expr!, node.Type),
+                NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
+                NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
+                _ => throw new InvalidOperationException("An opaque value has no expression."),
+            };
+        }
+
+        /// <summary><c>T s = Sin(e); … T c = Cos(e);</c> in one list becomes <c>(T s, T c) = SinCos(e);</c> at the first of them.</summary>
+        private List<Stmt> FuseSinCos(List<Stmt> statements)
+        {
+            var result = new List<Stmt>();
+            var removed = new HashSet<int>();
+            for (int i = 0; i < statements.Count; i++)
+            {
+                if (removed.Contains(i))
+                {
+                    continue;
+                }
+
+                Stmt statement = statements[i];
+                switch (statement)
+                {
+                    case Declare { Value: Apply { Args.Count: 1 } first } declare when first.Type.IsReal && rules.Find(first.Op)?.FusedWith is Op other:
+                    {
+                        int match = -1;
+                        for (int j = i + 1; j < statements.Count && match < 0; j++)
+                        {
+                            if (!removed.Contains(j) && statements[j] is Declare { Value: Apply { Op: var op, Args.Count: 1 } second } && op == other &&
+                                second.Type == first.Type && second.Args[0].Equals(first.Args[0]))
+                            {
+                                match = j;
+                            }
+                        }
+
+                        if (match < 0)
+                        {
+                            result.Add(statement);
+                            break;
+                        }
+
+                        var partner = (Declare)statements[match];
+                        removed.Add(match);
+                        string sin = first.Op == Op.Sin ? declare.Name : partner.Name;
+                        string cos = first.Op == Op.Sin ? partner.Name : declare.Name;
+                        result.Add(new SinCos(first.Type, sin, cos, first.Args[0]));
+                        break;
+                    }
+
+                    case For loop:
+                        result.Add(loop with { Body = EquatableArray.From(FuseSinCos(loop.Body.ToList())) });
+                        break;
+                    case If branch:
+                        result.Add(branch with { Then = EquatableArray.From(FuseSinCos(branch.Then.ToList())), Else = EquatableArray.From(FuseSinCos(branch.Else.ToList())) });
+                        break;
+                    default:
+                        result.Add(statement);
+                        break;
+                }
+            }
+
+            return result;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using MoreauGen.Generator.Model;
+
+namespace MoreauGen.Generator.Emission
+{
+    /// <summary>SubproblemW and SubproblemX: Φw(v) and Φx(u) with their gradients. Part of <see cref="LayerEmitter"/>.</summary>
+    internal sealed partial class LayerEmitter
+    {
+        private void WriteSubproblem(bool forW)
+        {
+            string shift = forW ? "v" : "u";
+            var member = new Member(this, "w", "x", "lambda", shift, "grad");
+            string name = forW ? "SubproblemW" : "SubproblemX";
+            Separate();
+            code.Line("/// <inheritdoc/>");
+            code.Open("public " + t + " " + name + "(" + ReadOnlySpan + " " + member.Param("w") + ", " + ReadOnlySpan + " " + member.Param("x") + ", " +
+                      ReadOnlySpan + " " + member.Param("lambda") + ", " + ReadOnlySpan + " " + member.Param(shift) + ", " +
+                      Span + " " + member.Param("grad") + ")");
+            member.SizeLocals();
+            string m = member.BatchSize("lambda", "Outputs");
+            member.CheckLength("w", member.Size("Parameters"));
+            member.CheckLength("lambda", member.Times(m, "Outputs"));
+            string shiftSize = forW ? member.Size("Parameters") : member.Times(m, "Inputs");
+            member.CheckLength(shift, shiftSize);
+            member.CheckLengthOrEmpty("grad", shiftSize);
+            string needGrad = member.Local("needGrad");
+            code.Line("bool " + needGrad + " = !" + member.Param("grad") + ".IsEmpty;");
+
+            bool structured = body.Structured;
+            List<Stmt> forward = structured ? body.Primal.ToList() : body.Primal.Where(s => !IsTapeStore(s)).ToList();
+            List<Stmt> reverse = structured
+                ? body.Restores.Concat(forW ? body.AdjointW : body.AdjointX).ToList()
+                : body.AdjointBoth.Concat(forW ? body.AdjointW : body.AdjointX).ToList();
+            member.Constants(forward.Concat(reverse));
+            Buffer? tape = null;
+            if (structured)
+            {
+                string slots = member.TapeSlots();
+                if (body.FixedTapeSlots != 0)
+                {
+                    code.Line("// A scratch tape for one sample: the reverse pass reads back what the loops and branches record.");
+                    tape = member.Buffer("tape_s", slots);
+                }
+                else if (member.UsesTape)
+                {
+                    member.EmptyTape();
+                }
+            }
+
+            Buffer shifted;
+            if (forW)
+            {
+                code.Line("// λᵀφ is evaluated at w + v.");
+                shifted = member.Buffer("w_v", member.Size("Parameters"));
+                string i = member.Local("i");
+                code.Open("for (int " + i + " = 0; " + i + " < " + shifted.Name + ".Length; " + i + "++)");
+                code.Line(shifted.Name + "[" + i + "] = " + member.Param("w") + "[" + i + "] + " + member.Param("v") + "[" + i + "];");
+                code.Close();
+            }
+            else
+            {
+                shifted = member.Buffer("x_u", member.Size("Inputs"));
+            }
+
+            Buffer outputs = member.Buffer("y_s", member.Size("Outputs"));
+            Buffer? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size("Outputs")) : null;
+            string value = member.Local("value");
+            string j = member.Local("j");
+            string s = member.Param(shift);
+            // The proximal term first: the gradient starts at the shift and the reverse pass adds to it, so it needs
+            // no clearing and no second pass.
+            code.Line("// " + (forW ? "½‖v‖², and the gradient starts at v." : "½‖u‖², and the gradient starts at u."));
+            code.Line(t + " " + value + " = " + Zero + ";");
+            code.Open("for (int " + j + " = 0; " + j + " < " + s + ".Length; " + j + "++)");
+            code.Line(value + " += " + Half + " * " + s + "[" + j + "] * " + s + "[" + j + "];");
+            code.Close();
+            code.Open("if (" + needGrad + ")");
+            code.Line(s + ".CopyTo(" + member.Param("grad") + ");");
+            code.Close();
+            code.Line();
+
+            member.SampleLoop(m, () =>
+            {
+                member.Bind(SpanRole.Y, outputs.Name);
+                if (outputAdjoint is not null)
+                {
+                    member.Bind(SpanRole.OutputAdjoint, outputAdjoint.Name);
+                }
+
+                if (tape is not null)
+                {
+                    member.Bind(SpanRole.Tape, tape.Name);
+                }
+
+                if (forW)
+                {
+                    member.Bind(SpanRole.W, shifted.Name);
+                    member.Slice(SpanRole.X, member.Param("x"), "Inputs", readOnly: true, "x_s", forward.Concat(reverse));
+                }
+                else
+                {
+                    member.Bind(SpanRole.W, member.Param("w"));
+                    string xs = member.SliceNamed(member.Param("x"), "Inputs", readOnly: true, "x_s");
+                    string us = member.SliceNamed(member.Param("u"), "Inputs", readOnly: true, "u_s");
+                    string i = member.Local("i");
+                    code.Line("// λᵀφ is evaluated at x + u.");
+                    code.Open("for (int " + i + " = 0; " + i + " < " + shifted.Name + ".Length; " + i + "++)");
+                    code.Line(shifted.Name + "[" + i + "] = " + xs + "[" + i + "] + " + us + "[" + i + "];");
+                    code.Close();
+                    member.Bind(SpanRole.X, shifted.Name);
+                }
+
+                member.Slice(SpanRole.Lambda, member.Param("lambda"), "Outputs", readOnly: true, "lambda_s");
+                if (!body.WritesEveryOutput)
+                {
+                    code.Line(outputs.Name + ".Clear();");
+                }
+
+                if (structured)
+                {
+                    code.Line(tape is null ? "// Forward pass." : "// Forward pass, recording on the scratch tape.");
+                    code.OpenBlock();
+                    member.Statements(forward);
+                    code.Close();
+                }
+                else
+                {
+                    code.Line("// Forward pass.");
+                    member.Statements(forward);
+                }
+
+                string k = member.Local("k");
+                code.Open("for (int " + k + " = 0; " + k + " < " + outputs.Name + ".Length; " + k + "++)");
+                code.Line(value + " += " + member.Name(SpanRole.Lambda) + "[" + k + "] * " + outputs.Name + "[" + k + "];");
+                code.Close();
+
+                if (reverse.Count > 0)
+                {
+                    code.Open("if (" + needGrad + ")");
+                    if (forW)
+                    {
+                        member.Bind(SpanRole.GradW, member.Param("grad"));
+                    }
+                    else
+                    {
+                        member.Slice(SpanRole.GradX, member.Param("grad"), "Inputs", readOnly: false, "grad_s");
+                    }
+
+                    code.Line("// Reverse pass: the gradient of λᵀφ with respect to " + (forW ? "w" : "x") + ".");
+                    member.Statements(reverse);
+                    code.Close();
+                }
+            });
+
+            member.ReturnBuffers();
+            code.Line();
+            code.Line("return " + value + ";");
+            code.Close();
+        }
+
+        private string Zero => CSharpPrinter.FormatLiteral(new Literal(layer.ElementType, 0));
+
+        private string Half => CSharpPrinter.FormatLiteral(new Literal(layer.ElementType, 0.5));
+
+        private static bool IsTapeStore(Stmt statement) =>
+            statement is Assign { Target: Element { Span: SpanRef { Role: SpanRole.Tape } } };
+    }
+}
