@@ -46,9 +46,12 @@ internal sealed class GeneratorRun
     public CSharpCompilation Compilation() =>
         CSharpCompilation.Create("Bench", layers.Append(unrelated), References, Options);
 
+    /// <summary>Drive <see cref="FloorGenerator"/> instead of MoreauGen's (what Roslyn alone costs).</summary>
+    public static bool Floor { get; set; }
+
     public static GeneratorDriver Driver() =>
         CSharpGeneratorDriver.Create(
-            new[] { new MoreauGenerator().AsSourceGenerator() },
+            new[] { Floor ? new FloorGenerator().AsSourceGenerator() : new MoreauGenerator().AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
 

@@ -3,17 +3,21 @@ using MoreauGen.GeneratorBenchmarks;
 
 // Times the MoreauGen source generator with CSharpGeneratorDriver on synthetic layers (see SyntheticLayers) and
 // prints Markdown tables: per body shape and size, the cold run, the second run after an unrelated edit and after an
-// in-layer edit (medians of --reps runs after one warm-up); the growth exponents between the smallest and largest
+// in-layer edit (medians of --reps runs after two warm-ups); the growth exponents between the smallest and largest
 // size; then K small layers.
 // Usage: dotnet run -c Release --project benchmarks/MoreauGen.GeneratorBenchmarks --
-//        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5]
+//        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5] [--floor]
+// (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
+// (--shapes none or --layers none skips that part.)
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
 int reps = int.Parse(Option("--reps", "5"), CultureInfo.InvariantCulture);
+GeneratorRun.Floor = args.Contains("--floor");
 
 Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
-                  $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after one warm-up");
+                  $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
+                  (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
 Console.WriteLine();
 if (shapes.Length > 0 && sizes.Length > 0)
 {
@@ -71,6 +75,7 @@ if (layerCounts.Length > 0)
 static (Cost, Cost, Cost) Median(GeneratorRun run, int reps)
 {
     run.Measure();
+    run.Measure();
     var samples = new List<(Cost Cold, Cost Unrelated, Cost InLayer)>();
     for (int i = 0; i < reps; i++)
     {
@@ -101,5 +106,6 @@ static int[] Ints(string list) => list.Split(',', StringSplitOptions.RemoveEmpty
 string Option(string name, string fallback)
 {
     int at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    string value = at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    return value == "none" ? string.Empty : value;
 }
