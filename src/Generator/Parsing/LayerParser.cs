@@ -82,7 +82,9 @@ namespace MoreauGen.Generator.Parsing
                     throw new InvalidOperationException("failure injected by a test");
                 }
 
-                return new LayerParser(context, method, syntax, kind, cancellationToken).Run();
+                // The keystroke path: reuse the last result when only unrelated method bodies changed (see ParseCache).
+                return ParseCache.Parse(syntax, context.SemanticModel.Compilation, kind,
+                    () => new LayerParser(context, method, syntax, kind, cancellationToken).Run(), cancellationToken);
             }
             catch (OperationCanceledException)
             {
