@@ -13,6 +13,7 @@ namespace MoreauGen.Generator
     {
         private readonly HashSet<string> taken = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> counters = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> freshNext = new(StringComparer.Ordinal);
 
         public NameTable(IEnumerable<string> reserved)
         {
@@ -31,15 +32,29 @@ namespace MoreauGen.Generator
         public void Claim(string name) => taken.Add(name);
 
         /// <summary><paramref name="preferred"/> if free, else the first free <c>preferred_k</c>, k ≥ 2.</summary>
+        /// <remarks>
+        /// Names are never released, so the first free k only grows: the search resumes where the last one for the
+        /// same preferred name stopped, which keeps n versions of one name linear instead of quadratic.
+        /// </remarks>
         public string Fresh(string preferred)
         {
-            string name = preferred;
-            for (int k = 2; taken.Contains(name); k++)
+            if (taken.Add(preferred))
             {
-                name = preferred + "_" + k.ToString(CultureInfo.InvariantCulture);
+                return preferred;
             }
 
-            taken.Add(name);
+            freshNext.TryGetValue(preferred, out int k);
+            string name;
+            for (k = Math.Max(k, 2); ; k++)
+            {
+                name = preferred + "_" + k.ToString(CultureInfo.InvariantCulture);
+                if (taken.Add(name))
+                {
+                    break;
+                }
+            }
+
+            freshNext[preferred] = k + 1;
             return name;
         }
 

@@ -44,6 +44,7 @@ namespace MoreauGen.Generator.Differentiation
         private readonly List<Stmt> scratchRestores = new();
         private Expr tapeLength = new Literal(IrType.Int, 0);
         private Expr scratchTapeLength = new Literal(IrType.Int, 0);
+        private readonly List<Stmt> tapeOffsetDeclarations = new();
 
         private readonly DifferentiatorSteps steps;
 
@@ -112,7 +113,7 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return new BatchedBody(
-                EquatableArray.From<Stmt>(graph.Sizes),
+                EquatableArray.From<Stmt>(graph.Sizes.Concat(tapeOffsetDeclarations)),
                 tapeLength,
                 EquatableArray.From(forward),
                 EquatableArray.From(tapedForward),
@@ -233,13 +234,14 @@ namespace MoreauGen.Generator.Differentiation
         private void LayOutTape()
         {
             var needed = new List<SpanValue>();
+            var neededSet = new HashSet<SpanValue>();
             foreach (Contribution contribution in contributions)
             {
                 foreach (SlotArgument slot in contribution.Rule.ForwardValues)
                 {
                     SpanValue value = ForwardValue(contribution.Operation, slot);
                     chosenForward[value] = value;
-                    if (!value.IsLeaf && !needed.Contains(value))
+                    if (!value.IsLeaf && neededSet.Add(value))
                     {
                         needed.Add(value);
                     }
@@ -257,7 +259,7 @@ namespace MoreauGen.Generator.Differentiation
                     {
                         bufferOffset = tapeLength;
                         tapeOffsets[view.Buffer] = bufferOffset;
-                        tapeLength = IntMath.Add(tapeLength, view.Buffer.Length);
+                        tapeLength = GrowTape(tapeLength, view.Buffer.Length, "tapeOffset");
                     }
 
                     offset = IntMath.Add(bufferOffset, view.Start);
@@ -265,7 +267,7 @@ namespace MoreauGen.Generator.Differentiation
                 else
                 {
                     offset = tapeLength;
-                    tapeLength = IntMath.Add(tapeLength, view.Length);
+                    tapeLength = GrowTape(tapeLength, view.Length, "tapeOffset");
                     if (!copiesAfter.TryGetValue(value.Producer!, out List<(SpanValue, Expr)>? copies))
                     {
                         copies = new List<(SpanValue, Expr)>();
@@ -296,7 +298,7 @@ namespace MoreauGen.Generator.Differentiation
                     }
 
                     copies.Add((value, scratchTapeLength));
-                    scratchTapeLength = IntMath.Add(scratchTapeLength, view.Length);
+                    scratchTapeLength = GrowTape(scratchTapeLength, view.Length, "scratchOffset");
                 }
 
                 scratchRestores.Add(new Declare(ReadOnlySpan, name, scratch));
@@ -305,6 +307,24 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>The span a call writes, as the body wrote it (valid in forward code).</summary>
         private static Expr Written(TensorOperation operation) => operation.Operand(operation.Rule.Written.Name).Argument;
+
+        /// <summary>
+        /// <paramref name="running"/> + <paramref name="length"/>, for a running tape offset. A running offset that is
+        /// already a sum is first declared once as an int local among the sizes (<c>int tapeOffset_3 = tapeOffset_2 + m * 4;</c>),
+        /// so every printed offset stays a term or two: offsets printed as growing sums at every use were quadratic in
+        /// the number of taped values. <paramref name="prefix"/> names the tape (tapeOffset, or scratchOffset for the scratch tape).
+        /// </summary>
+        private Expr GrowTape(Expr running, Expr length, string prefix)
+        {
+            if (running is Apply { Op: Op.Add })
+            {
+                string name = names.Fresh(prefix);
+                tapeOffsetDeclarations.Add(new Declare(IrType.Int, name, running));
+                running = new Local(name, IrType.Int);
+            }
+
+            return IntMath.Add(running, length);
+        }
 
         private Expr TapeSlice(Expr offset, Expr length) => new Slice(new SpanRef(SpanRole.Tape, WritableSpan), offset, length, WritableSpan);
 

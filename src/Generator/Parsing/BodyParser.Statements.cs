@@ -313,16 +313,19 @@ namespace MoreauGen.Generator.Parsing
             }
 
             // Locals of sibling blocks may share a name; the generated code flattens blocks, so give later ones a suffix.
+            // Every name handed out is also reserved, and reserved names are never released, so the first free suffix
+            // only grows: resume the search where the last one for this name stopped (linear in the locals, not quadratic).
             name = local.Name;
-            if (localNames.Values.Contains(name))
+            if (!handedOut.Add(name))
             {
-                int k = 2;
-                while (reserved.Contains(local.Name + "_" + k) || localNames.Values.Contains(local.Name + "_" + k))
+                suffixNext.TryGetValue(local.Name, out int k);
+                for (k = Math.Max(k, 2); reserved.Contains(local.Name + "_" + k.ToString(CultureInfo.InvariantCulture)); k++)
                 {
-                    k++;
                 }
 
-                name = local.Name + "_" + k;
+                name = local.Name + "_" + k.ToString(CultureInfo.InvariantCulture);
+                suffixNext[local.Name] = k + 1;
+                handedOut.Add(name);
             }
 
             localNames.Add(local, name);

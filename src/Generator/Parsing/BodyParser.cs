@@ -67,6 +67,8 @@ namespace MoreauGen.Generator.Parsing
         private readonly Dictionary<ILocalSymbol, int> declaredAtScope = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> rejectedLocals = new(SymbolEqualityComparer.Default);
         private readonly HashSet<string> reserved = new(StringComparer.Ordinal);
+        private readonly HashSet<string> handedOut = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> suffixNext = new(StringComparer.Ordinal);
         private readonly List<OutputAccess> outputAccesses = new();
         private readonly List<HelperModel> calledHelpers = new();
         private readonly List<ControlScope> scopes = new();
@@ -160,7 +162,7 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
-            if (semanticModel.GetOperation(syntax, cancellationToken) is not IMethodBodyOperation operation)
+            if (WithoutNullableAnalysis(semanticModel, syntax.SyntaxTree).GetOperation(syntax, cancellationToken) is not IMethodBodyOperation operation)
             {
                 return null;
             }
@@ -217,6 +219,30 @@ namespace MoreauGen.Generator.Parsing
             }
 
             return new Output(body, constants, reserved.OrderBy(n => n, StringComparer.Ordinal).ToList(), calledHelpers) { Graph = graph };
+        }
+
+        /// <summary>
+        /// A semantic model of <paramref name="tree"/> that binds without nullable analysis: the parser reads types,
+        /// symbols and constants, never nullability, and the analysis is most of the binding cost (super-linear in the
+        /// locals of a long body). The option is experimental in Roslyn (RSEXPERIMENTAL001); should a compiler that
+        /// loads the generator lack it, the given model is used, at the old cost and with the same result.
+        /// </summary>
+        private static SemanticModel WithoutNullableAnalysis(SemanticModel model, SyntaxTree tree)
+        {
+            try
+            {
+                return Unanalysed(model.Compilation, tree);
+            }
+            catch (Exception exception) when (exception is MissingMemberException or TypeLoadException)
+            {
+                return model;
+            }
+
+#pragma warning disable RSEXPERIMENTAL001 // Experimental in Roslyn 4.14 and 5.x.
+            [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            static SemanticModel Unanalysed(Compilation compilation, SyntaxTree tree) =>
+                compilation.GetSemanticModel(tree, SemanticModelOptions.DisableNullableAnalysis);
+#pragma warning restore RSEXPERIMENTAL001
         }
 
         private static bool IsError(DiagnosticInfo info) =>

@@ -71,7 +71,12 @@ namespace MoreauGen.Generator.Parsing
 
             try
             {
-                return read(context, method, syntax, kind, cancellationToken);
+                // The keystroke path: reuse the last result when only unrelated method bodies changed (see ParseCache).
+                // Only the shipped reader's results are shared that way; another reader always runs.
+                return read == (MethodReader)Read
+                    ? ParseCache.Parse(syntax, context.SemanticModel.Compilation, kind,
+                        () => Read(context, method, syntax, kind, cancellationToken), cancellationToken)
+                    : read(context, method, syntax, kind, cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -346,6 +346,32 @@ internal static class TensorCorpus
                 }
             }
             """, Arguments: [3]),
+
+        // Five values the reverse pass reads, four of them overwritten by the next in-place call: the running tape
+        // offsets are declared as int locals among the sizes (tapeOffset, tapeOffset_2, …) instead of growing sums.
+        new("TensorLongTape", $$"""
+            public partial class TensorLongTape(int inputs)
+            {
+                public int ParameterCount => inputs * inputs + inputs;
+                public int InputCount => inputs;
+                public int OutputCount => inputs;
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    int m = x.Length / inputs;
+                    Span<T> h = new T[m * inputs];
+                    Ops.MatMul(x, w[..(inputs * inputs)], h, m, inputs, inputs);
+                    Ops.Tanh(h, h);
+                    Ops.AddBias(h, w[(inputs * inputs)..], m, inputs);
+                    Ops.Sigmoid(h, h);
+                    Ops.Tanh(h, h);
+                    Ops.Multiply(h, h, h);
+                    Ops.Sigmoid(h, h);
+                    Ops.Tanh(h, y);
+                }
+            }
+            """, Arguments: [3]),
     ];
 
     public static CorpusEntry Find(string name) => Entries.Single(e => e.Name == name);

@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using MoreauGen.Generator;
+
+namespace MoreauGen.GeneratorBenchmarks;
+
+/// <summary>What one generator run cost: wall and this thread's CPU time, bytes allocated, characters generated.</summary>
+internal readonly record struct Cost(double WallMs, double CpuMs, long ThreadBytes, long TotalBytes, long OutputChars);
+
+/// <summary>
+/// One workload in memory: the layer files and an unrelated file, compiled with the .NET 10 reference assemblies and
+/// MoreauGen's runtime, driven the way the IDE drives a generator (no step tracking, no output compilation).
+/// </summary>
+internal sealed class GeneratorRun
+{
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly ImmutableArray<MetadataReference> References =
+        Basic.Reference.Assemblies.Net100.References.All
+            .Cast<MetadataReference>()
+            .Append(MetadataReference.CreateFromFile(typeof(IMoreauLayer<>).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(MoreauLayerAttribute).Assembly.Location))
+            .ToImmutableArray();
+
+    private static readonly CSharpCompilationOptions Options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
+        .WithNullableContextOptions(NullableContextOptions.Enable)
+        .WithOptimizationLevel(OptimizationLevel.Release);
+
+    private readonly SyntaxTree[] layers;
+    private readonly SyntaxTree unrelated;
+    private readonly string editedLayer;
+
+    /// <param name="layerSources">The layer files; the in-layer edit replaces the last one with <paramref name="editedLayer"/>.</param>
+    public GeneratorRun(IReadOnlyList<string> layerSources, string editedLayer)
+    {
+        layers = layerSources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Layer{i}.cs")).ToArray();
+        unrelated = CSharpSyntaxTree.ParseText(SyntheticLayers.Unrelated(0), ParseOptions, path: "Unrelated.cs");
+        this.editedLayer = editedLayer;
+    }
+
+    /// <summary>A fresh compilation of the workload (nothing bound yet).</summary>
+    public CSharpCompilation Compilation() =>
+        CSharpCompilation.Create("Bench", layers.Append(unrelated), References, Options);
+
+    /// <summary>Drive <see cref="FloorGenerator"/> instead of MoreauGen's (what Roslyn alone costs).</summary>
+    public static bool Floor { get; set; }
+
+    public static GeneratorDriver Driver() =>
+        CSharpGeneratorDriver.Create(
+            new[] { Floor ? new FloorGenerator().AsSourceGenerator() : new MoreauGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+
+    /// <summary>The cold run, then the second run after the unrelated edit, then after the in-layer edit (each on the driver before it).</summary>
+    public (Cost Cold, Cost Unrelated, Cost InLayer) Measure()
+    {
+        CSharpCompilation cold = Compilation();
+        GeneratorDriver driver = Driver();
+        Cost coldCost = Time(ref driver, cold);
+
+        CSharpCompilation unrelatedEdit = cold.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(SourceText.From(SyntheticLayers.Unrelated(1))));
+        GeneratorDriver afterCold = driver;
+        Cost unrelatedCost = Time(ref driver, unrelatedEdit);
+
+        SyntaxTree last = layers[^1];
+        CSharpCompilation layerEdit = cold.ReplaceSyntaxTree(last, last.WithChangedText(SourceText.From(editedLayer)));
+        driver = afterCold;
+        Cost inLayerCost = Time(ref driver, layerEdit);
+        return (coldCost, unrelatedCost, inLayerCost);
+    }
+
+    private static Cost Time(ref GeneratorDriver driver, Compilation compilation)
+    {
+        long threadBefore = GC.GetAllocatedBytesForCurrentThread();
+        long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+        double cpuBefore = ThreadCpuMs();
+        long start = Stopwatch.GetTimestamp();
+        driver = driver.RunGenerators(compilation);
+        double wall = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double cpu = ThreadCpuMs() - cpuBefore;
+        long thread = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
+        long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Diagnostic? error = result.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+        if (result.Exception is not null || error is not null)
+        {
+            throw new InvalidOperationException("The generator failed on a synthetic layer: " + (result.Exception?.Message ?? error!.ToString()));
+        }
+
+        long chars = result.GeneratedSources.Sum(s => (long)s.SourceText.Length);
+        return new Cost(wall, cpu, thread, total, chars);
+    }
+
+    /// <summary>This thread's user + system CPU time (getrusage(RUSAGE_THREAD) on Linux, else the process's).</summary>
+    private static double ThreadCpuMs()
+    {
+        if (OperatingSystem.IsLinux() && getrusage(RusageThread, out Rusage usage) == 0)
+        {
+            return (usage.UserSeconds + usage.SystemSeconds) * 1e3 + (usage.UserMicroseconds + usage.SystemMicroseconds) / 1e3;
+        }
+
+        return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    }
+
+    private const int RusageThread = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rusage
+    {
+        public long UserSeconds;
+        public long UserMicroseconds;
+        public long SystemSeconds;
+        public long SystemMicroseconds;
+        public long MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NVcsw, NIvcsw;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, out Rusage usage);
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using MoreauGen.GeneratorBenchmarks;
+
+// Times the MoreauGen source generator with CSharpGeneratorDriver on synthetic layers (see SyntheticLayers) and
+// prints Markdown tables: per body shape and size, the cold run, the second run after an unrelated edit and after an
+// in-layer edit (medians of --reps runs after two warm-ups); the growth exponents between the smallest and largest
+// size; then K small layers.
+// Usage: dotnet run -c Release --project benchmarks/MoreauGen.GeneratorBenchmarks --
+//        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5] [--floor]
+// (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
+// (--shapes none or --layers none skips that part.)
+string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
+int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
+int[] layerCounts = Ints(Option("--layers", "100,500"));
+int reps = int.Parse(Option("--reps", "5"), CultureInfo.InvariantCulture);
+GeneratorRun.Floor = args.Contains("--floor");
+
+Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
+                  $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
+                  (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
+Console.WriteLine();
+if (shapes.Length > 0 && sizes.Length > 0)
+{
+    Console.WriteLine("| shape | statements | run | wall ms | CPU ms | thread MiB | total MiB | output KiB | CPU ms / 1,000 st. | MiB / 1,000 st. |");
+    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    var exponents = new List<string>();
+    foreach (string name in shapes)
+    {
+        Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
+        var colds = new List<(int Size, Cost Cold)>();
+        foreach (int size in sizes)
+        {
+            var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
+            (Cost cold, Cost unrelated, Cost inLayer) = Median(run, reps);
+            Row(name, size, "cold", cold, size);
+            Row(name, size, "unrelated edit", unrelated, size);
+            Row(name, size, "in-layer edit", inLayer, size);
+            colds.Add((size, cold));
+        }
+
+        if (colds.Count >= 2)
+        {
+            (int s0, Cost c0) = colds[0];
+            (int s1, Cost c1) = colds[^1];
+            double e(double a, double b) => Math.Log(b / a) / Math.Log((double)s1 / s0);
+            exponents.Add($"| {name} | {s0:N0} → {s1:N0} | {e(c0.ThreadBytes, c1.ThreadBytes):F2} | {e(c0.CpuMs, c1.CpuMs):F2} | {e(c0.WallMs, c1.WallMs):F2} | {e(c0.OutputChars, c1.OutputChars):F2} |");
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("Growth exponents of the cold run, log(cost ratio) / log(size ratio):");
+    Console.WriteLine();
+    Console.WriteLine("| shape | sizes | allocations | CPU time | wall time | output |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|");
+    exponents.ForEach(Console.WriteLine);
+    Console.WriteLine();
+}
+
+if (layerCounts.Length > 0)
+{
+    Console.WriteLine("| small layers (6 statements each) | run | wall ms | CPU ms | thread MiB | total MiB | output KiB |");
+    Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+    foreach (int k in layerCounts)
+    {
+        string[] sources = Enumerable.Range(0, k).Select(i => SyntheticLayers.Layer("Small" + i, Shape.Fresh, 6, 0)).ToArray();
+        var run = new GeneratorRun(sources, SyntheticLayers.Layer("Small" + (k - 1), Shape.Fresh, 6, 1));
+        (Cost cold, Cost unrelated, Cost inLayer) = Median(run, reps);
+        foreach ((string label, Cost cost) in new[] { ("cold", cold), ("unrelated edit", unrelated), ("in-layer edit", inLayer) })
+        {
+            Console.WriteLine($"| {k} | {label} | {cost.WallMs:F1} | {cost.CpuMs:F1} | {Mib(cost.ThreadBytes):F2} | {Mib(cost.TotalBytes):F2} | {cost.OutputChars / 1024.0:F0} |");
+        }
+    }
+}
+
+static (Cost, Cost, Cost) Median(GeneratorRun run, int reps)
+{
+    run.Measure();
+    run.Measure();
+    var samples = new List<(Cost Cold, Cost Unrelated, Cost InLayer)>();
+    for (int i = 0; i < reps; i++)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        samples.Add(run.Measure());
+    }
+
+    return (Of(samples.Select(s => s.Cold)), Of(samples.Select(s => s.Unrelated)), Of(samples.Select(s => s.InLayer)));
+}
+
+// The median of each figure separately.
+static Cost Of(IEnumerable<Cost> costs)
+{
+    Cost[] all = costs.ToArray();
+    T Mid<T>(Func<Cost, T> field) => all.Select(field).Order().ElementAt(all.Length / 2);
+    return new Cost(Mid(c => c.WallMs), Mid(c => c.CpuMs), Mid(c => c.ThreadBytes), Mid(c => c.TotalBytes), Mid(c => c.OutputChars));
+}
+
+static void Row(string shape, int size, string label, Cost cost, int statements) =>
+    Console.WriteLine($"| {shape} | {size:N0} | {label} | {cost.WallMs:F1} | {cost.CpuMs:F1} | {Mib(cost.ThreadBytes):F1} | {Mib(cost.TotalBytes):F1} | " +
+                      $"{cost.OutputChars / 1024.0:F0} | {cost.CpuMs * 1000 / statements:F1} | {Mib(cost.ThreadBytes) * 1000 / statements:F1} |");
+
+static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
+
+static int[] Ints(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+
+string Option(string name, string fallback)
+{
+    int at = Array.IndexOf(args, name);
+    string value = at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    return value == "none" ? string.Empty : value;
+}
