@@ -241,7 +241,12 @@ public static class MlpCommand
     }
 
     /// <summary>Runs the training of <paramref name="settings"/> and writes its outputs; returns the exit code (see <see cref="MlpCommand"/>).</summary>
-    public static int Execute(MlpSettings settings, IAnsiConsole console, TextWriter error)
+    /// <param name="settings">What to train.</param>
+    /// <param name="console">Tables and progress.</param>
+    /// <param name="error">Problems.</param>
+    /// <param name="sample">Another network on the same data (samples/ConvNet): how it reshapes the loaded data and builds
+    /// its network; null for the MLP of <see cref="MlpSettings.Hidden"/>.</param>
+    public static int Execute(MlpSettings settings, IAnsiConsole console, TextWriter error, NetworkSample? sample = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(console);
@@ -277,7 +282,9 @@ public static class MlpCommand
             + $"standardised with mean {data.Standardization.Mean:0.####} and standard deviation {data.Standardization.StandardDeviation:0.####} "
             + $"(loaded in {clock.Elapsed.TotalSeconds:0.0} s)."), Style.Plain);
 
-        var network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
+        if (sample is not null)
+            data = sample.PrepareData(data);
+        Network network = sample?.CreateNetwork() ?? new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
         IReadOnlyDictionary<TrainingMethod, Training.Start> starts;
         try
         {
@@ -333,6 +340,11 @@ public static class MlpCommand
             throw new IOException($"Cannot create the checkpoint folder '{folder}' ({e.Message}). Choose another --checkpoint path.", e);
         }
     }
+
+    /// <summary>A network other than the MLP trained by <see cref="Execute"/>, with the data as it reads them.</summary>
+    /// <param name="PrepareData">Reshapes the loaded, standardised data (e.g. pads the images).</param>
+    /// <param name="CreateNetwork">Builds the network.</param>
+    public sealed record NetworkSample(Func<TrainTestSplit<float>, TrainTestSplit<float>> PrepareData, Func<Network> CreateNetwork);
 
     /// <summary>The loss named on the command line.</summary>
     public static LossKind ParseLoss(string? name) => name == "cross-entropy" ? LossKind.CrossEntropy : LossKind.Squared;
