@@ -208,18 +208,7 @@ public static class MlpCommand
             if (!(mu >= 0 && double.IsFinite(mu)))
                 result.AddError($"--l2: {Text(mu)} is not an ℓ2 weight; give a finite number ≥ 0, e.g. 1e-6.");
         });
-        command.Validators.Add(result =>
-        {
-            // ValueOr: options not given read as the fallback, and a value that failed to convert never throws here.
-            string? path = SampleCommandLine.ValueOr(result, o.CheckpointOption, null);
-            if (path is not null && path.Trim().Length == 0)
-                result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
-            else if (SampleCommandLine.ValueOr(result, o.MethodOption, "both") == "both" && path is not null
-                     && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
-                result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
-            if (SampleCommandLine.ValueOr(result, o.ResumeOption, false) && SampleCommandLine.ValueOr(result, o.OverwriteOption, false))
-                result.AddError("--resume and --overwrite exclude each other: continue the checkpoints, or replace them.");
-        });
+        AddCheckpointChecks(command, o.CheckpointOption, o.MethodOption, o.ResumeOption, o.OverwriteOption);
         AddSizeCheck(command);
 
         command.SetAction(parseResult => Execute(ToSettings(parseResult, o), context));
@@ -227,6 +216,27 @@ public static class MlpCommand
         AddSizeCheck(timer);
         command.Subcommands.Add(timer);
         return command;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="command"/> the checks of its checkpoint options, shared with samples/ConvNet: a non-empty
+    /// path, one file per method when both run, and not <c>--resume</c> with <c>--overwrite</c>.
+    /// </summary>
+    public static void AddCheckpointChecks(Command command, Option<string?> checkpoint, Option<string> method, Option<bool> resume, Option<bool> overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Validators.Add(result =>
+        {
+            // ValueOr: options not given read as the fallback, and a value that failed to convert never throws here.
+            string? path = SampleCommandLine.ValueOr(result, checkpoint, null);
+            if (path is not null && path.Trim().Length == 0)
+                result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
+            else if (SampleCommandLine.ValueOr(result, method, "both") == "both" && path is not null
+                     && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
+                result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
+            if (SampleCommandLine.ValueOr(result, resume, false) && SampleCommandLine.ValueOr(result, overwrite, false))
+                result.AddError("--resume and --overwrite exclude each other: continue the checkpoints, or replace them.");
+        });
     }
 
     /// <summary>Reads the settings from a parse result without errors.</summary>
@@ -266,7 +276,11 @@ public static class MlpCommand
     /// <see cref="MlpCommand"/>). Everything that can be checked is checked before any work: output paths, existing
     /// checkpoints, the training-set size and the network's memory.
     /// </summary>
-    public static int Execute(MlpSettings settings, SampleContext context)
+    /// <param name="settings">What to train.</param>
+    /// <param name="context">Tables and progress, problems, and the interrupt (Ctrl-C).</param>
+    /// <param name="sample">Another network on the same data (samples/ConvNet): how it reshapes the loaded data and builds
+    /// its network; null for the MLP of <see cref="MlpSettings.Hidden"/>.</param>
+    public static int Execute(MlpSettings settings, SampleContext context, NetworkSample? sample = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
@@ -322,13 +336,15 @@ public static class MlpCommand
             $"Fashion-MNIST from {settings.DataFolder}: {data.Train.Count} training and {data.Test.Count} test images of {data.Train.FeatureCount} pixels, "
             + $"standardised with mean {data.Standardization.Mean:0.####} and standard deviation {data.Standardization.StandardDeviation:0.####} "
             + $"(loaded in {clock.Elapsed.TotalSeconds:0.0} s)."), Style.Plain);
-        if (SizeProblem(data.Train.FeatureCount, settings.Hidden, settings.BatchSize) is string problem)
+        if (sample is null && SizeProblem(data.Train.FeatureCount, settings.Hidden, settings.BatchSize) is string problem)
         {
             error.WriteLine($"--hidden {string.Join(',', settings.Hidden)}: {problem}; choose smaller layers.");
             return SampleExitCodes.BadOption;
         }
 
-        var network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
+        if (sample is not null)
+            data = sample.PrepareData(data);
+        Network network = sample?.CreateNetwork() ?? new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
         IReadOnlyDictionary<TrainingMethod, Training.Start> starts;
         try
         {
@@ -419,6 +435,11 @@ public static class MlpCommand
         return MemoryBudget.Check("the network's parameters", parameters, sizeof(float), ParameterCopies)
                ?? MemoryBudget.Check("the activations of a batch", activations, sizeof(float), 4);
     }
+
+    /// <summary>A network other than the MLP trained by <see cref="Execute"/>, with the data as it reads them.</summary>
+    /// <param name="PrepareData">Reshapes the loaded, standardised data (e.g. pads the images).</param>
+    /// <param name="CreateNetwork">Builds the network.</param>
+    public sealed record NetworkSample(Func<TrainTestSplit<float>, TrainTestSplit<float>> PrepareData, Func<Network> CreateNetwork);
 
     /// <summary>The loss named on the command line.</summary>
     public static LossKind ParseLoss(string? name) => name == "cross-entropy" ? LossKind.CrossEntropy : LossKind.Squared;

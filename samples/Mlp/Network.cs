@@ -33,7 +33,30 @@ public sealed class Network
         }
 
         Chain = new Chain<float>(layers, names);
+        _fanIns = sizes[..^1];
+        Shape = Checkpoint.ShapeOf([.. Sizes]);
     }
+
+    /// <summary>
+    /// A network of any <paramref name="layers"/> (e.g. convolutions, samples/ConvNet): <see cref="Sizes"/> are the input
+    /// width then each layer's output width, <paramref name="fanIns"/> the inputs each output of a layer reads (for
+    /// <see cref="InitialParameters"/>), <paramref name="shape"/> the signature stored in checkpoints.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists disagree in length, or a fan-in is not positive.</exception>
+    public Network(IReadOnlyList<IMoreauLayer<float>> layers, IReadOnlyList<string> names, IReadOnlyList<int> fanIns, string shape)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(fanIns);
+        ArgumentException.ThrowIfNullOrWhiteSpace(shape);
+        if (fanIns.Count != layers.Count || fanIns.Any(f => f < 1))
+            throw new ArgumentException("Give one positive fan-in per layer.", nameof(fanIns));
+        Chain = new Chain<float>(layers, names);
+        Sizes = [Chain.InputCount, .. layers.Select(l => l.OutputCount)];
+        _fanIns = [.. fanIns];
+        Shape = shape;
+    }
+
+    private readonly int[] _fanIns;
 
     /// <summary>The widths from the input to the output, e.g. 784, 500, 300, 100, 10.</summary>
     public IReadOnlyList<int> Sizes { get; }
@@ -63,11 +86,11 @@ public sealed class Network
     public int ParameterCount => Chain.ParameterCount;
 
     /// <summary>The shape signature stored in checkpoints, e.g. "784-500-300-100-10".</summary>
-    public string Shape => Checkpoint.ShapeOf([.. Sizes]);
+    public string Shape { get; }
 
     /// <summary>
     /// The initial parameters for <paramref name="seed"/>: every weight and bias of a layer with fan-in n drawn from
-    /// U(−1/√n, 1/√n) (the default of PyTorch's <c>nn.Linear</c>), from a SplitMix64 stream that depends on the seed only.
+    /// U(−1/√n, 1/√n) (the default of PyTorch's <c>nn.Linear</c> and <c>nn.Conv2d</c>), from a SplitMix64 stream that depends on the seed only.
     /// </summary>
     public float[] InitialParameters(int seed)
     {
@@ -76,7 +99,7 @@ public sealed class Network
         for (int l = 0; l < Chain.Length; l++)
         {
             Span<float> layer = Chain.Parameters(w.AsSpan(), l);
-            float bound = 1f / MathF.Sqrt(Sizes[l]);
+            float bound = 1f / MathF.Sqrt(_fanIns[l]);
             for (int i = 0; i < layer.Length; i++)
                 layer[i] = bound * (2f * Uniform(ref state) - 1f);
         }

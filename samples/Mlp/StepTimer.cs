@@ -31,9 +31,18 @@ public sealed class StepTimer
     private readonly Dictionary<(string Shape, TrainingMethod Method, double Step, double Gamma), Trainee> _trainees = [];
     private TrainTestSplit<float>? _data;
 
+    private readonly MlpCommand.NetworkSample? _sample;
+
     /// <summary>A timer of steps on batches of <paramref name="batch"/> samples, each request preceded by <paramref name="warmup"/> untimed steps.</summary>
-    public StepTimer(int batch, int warmup, LossKind loss, string dataFolder)
+    /// <param name="batch">Samples per step.</param>
+    /// <param name="warmup">Untimed steps before each timing.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="dataFolder">The Fashion-MNIST folder.</param>
+    /// <param name="sample">Another network (samples/ConvNet): requests naming its <see cref="Network.Shape"/> time it, on the data as it
+    /// prepares them; null for MLPs only.</param>
+    public StepTimer(int batch, int warmup, LossKind loss, string dataFolder, MlpCommand.NetworkSample? sample = null)
     {
+        _sample = sample;
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         ArgumentNullException.ThrowIfNull(dataFolder);
@@ -222,13 +231,19 @@ public sealed class StepTimer
         get
         {
             if (_data is null && FashionMnist.IsInstalled(_dataFolder))
+            {
                 _data = FashionMnist.Load<float>(_dataFolder);
+                if (_sample is not null)
+                    _data = _sample.PrepareData(_data);
+            }
             return _data;
         }
     }
 
-    private static Network Build(string shape)
+    private Network Build(string shape)
     {
+        if (_sample?.CreateNetwork() is Network other && other.Shape == shape)
+            return other;
         int[] sizes = [.. shape.Split('-').Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 65536 ? n : -1)];
         if (sizes.Length < 2 || sizes.Any(s => s < 1))
             throw new ArgumentException($"'{shape}' is not a network shape; write the widths from input to output, e.g. 784-500-300-100-10.", nameof(shape));

@@ -306,6 +306,29 @@ public sealed class SnapshotTests
                 }
             }
             """,
+        ["ConvBlock"] = """
+            namespace Samples;
+
+            /// <summary>The paper's conv layer: 5×5 convolution keeping the size, per-channel bias, ReLU, 2×2 max-pool (App. E.1.2).</summary>
+            public partial class ConvBlock(int channels, int size, int filters)
+            {
+                public int ParameterCount => filters * channels * 25 + filters;
+                public int InputCount => channels * size * size;
+                public int OutputCount => filters * (size / 2) * (size / 2);
+
+                [MoreauLayer(Batched = true)]
+                public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+                {
+                    int m = x.Length / InputCount;
+                    int k = filters * channels * 25;
+                    Span<float> z = new float[m * filters * size * size];
+                    Ops.Conv2d(x, w[..k], z, m, channels, size, size, filters, 5, 5, 1, 2);
+                    Ops.AddChannelBias(z, w[k..], m, filters, size * size);
+                    Ops.Relu(z, z);
+                    Ops.MaxPool2d(z, y, m, filters, size, size, 2, 2);
+                }
+            }
+            """,
         ["AffineOutput"] = """
             namespace Samples;
 

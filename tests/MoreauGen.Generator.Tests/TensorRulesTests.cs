@@ -13,12 +13,16 @@ namespace MoreauGen.Generator.Tests;
 public sealed class TensorRulesTests
 {
     /// <summary>The Ops members a batched layer body calls.</summary>
-    private static readonly string[] Operations = ["MatMul", "AddBias", "Relu", "Tanh", "Sigmoid", "Add", "Multiply", "Scale"];
+    private static readonly string[] Operations =
+        ["MatMul", "AddBias", "Relu", "Tanh", "Sigmoid", "Add", "Multiply", "Scale", "Conv2d", "AddChannelBias", "MaxPool2d", "AvgPool2d"];
 
     /// <summary>The Ops members the generated reverse passes call (with the operations themselves): no rule needed.</summary>
     private static readonly string[] ReverseMembers =
         ["MatMulAdd", "MatMulBackward", "SumRows", "SumRowsAdd", "ReluBackward", "ReluBackwardAdd", "TanhBackward", "TanhBackwardAdd",
-         "SigmoidBackward", "SigmoidBackwardAdd", "MultiplyAdd", "ScaleAdd", "Dot", "SquaredLossMoreauGradient"];
+         "SigmoidBackward", "SigmoidBackwardAdd", "MultiplyAdd", "ScaleAdd", "Dot", "SquaredLossMoreauGradient",
+         "Conv2dBackwardInput", "Conv2dBackwardInputAdd", "Conv2dBackwardWeights", "Conv2dBackwardWeightsAdd", "SumChannels", "SumChannelsAdd",
+         "MaxPool2dBackward", "MaxPool2dBackwardAdd", "AvgPool2dBackward", "AvgPool2dBackwardAdd",
+         "Conv2dOutputSize"]; // the last one computes a size, not a tensor
 
     public static TheoryData<string> Rules => new(TensorRules.All.Select(r => r.Method));
 

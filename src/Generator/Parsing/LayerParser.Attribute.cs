@@ -31,6 +31,8 @@ namespace MoreauGen.Generator.Parsing
                 }
 
                 bool declared = FindMembers(type, property).Any();
+                // A size the type declares must be public to implement the interface's member.
+                bool declaredPublic = FindMembers(type, property).Any(m => m.DeclaredAccessibility == Accessibility.Public);
                 if (value < -1)
                 {
                     Report(DiagnosticDescriptors.InvalidSize, where, argument, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -45,7 +47,7 @@ namespace MoreauGen.Generator.Parsing
                     return null;
                 }
 
-                if (value < 0 && !declared)
+                if (value < 0 && !declaredPublic)
                 {
                     Report(DiagnosticDescriptors.SizeMissing, where, method.Name, argument, property);
                     ok = false;

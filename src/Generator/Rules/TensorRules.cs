@@ -76,6 +76,37 @@ namespace MoreauGen.Generator.Rules
                 TensorContribution.Call("x", "Scale", "ScaleAdd", Adjoint, c["s"], Destination).InPlace(),
                 TensorContribution.Dot("s", Value("x"), Adjoint),
             }),
+
+            // y = conv(x, weights), NCHW (App. D: bi-affine in the weights and the input). dx = the transposed convolution of
+            // dy (col2im of Wᵀ·dy); dweights = Σₙ dyₙ·colₙᵀ from x.
+            Rule("Conv2d", TensorDegree.Bilinear, new[] { In("x"), In("weights"), Out("y"), Size("batch"), Size("inChannels"), Size("height"), Size("width"), Size("outChannels"), Size("kernelHeight"), Size("kernelWidth"), Size("stride"), Size("padding") }, NoAlias, c =>
+            {
+                Expr[] sizes = Sizes(c, "batch", "inChannels", "height", "width", "outChannels", "kernelHeight", "kernelWidth", "stride", "padding");
+                return new[]
+                {
+                    TensorContribution.Call("x", "Conv2dBackwardInput", "Conv2dBackwardInputAdd", Prepend(sizes, Value("weights"), Adjoint, Destination)),
+                    TensorContribution.Call("weights", "Conv2dBackwardWeights", "Conv2dBackwardWeightsAdd", Prepend(sizes, Value("x"), Adjoint, Destination)),
+                };
+            }),
+
+            // y[n, c, p] += bias[c]: y passes its adjoint through; dbias[c] = Σ_{n, p} dy[n, c, p].
+            Rule("AddChannelBias", TensorDegree.Linear, new[] { InOut("y"), In("bias"), Size("batch"), Size("channels"), Size("size") }, NoAlias, c => new[]
+            {
+                TensorContribution.Identity("y"),
+                TensorContribution.Call("bias", "SumChannels", "SumChannelsAdd", Adjoint, Destination, c["batch"], c["channels"], c["size"]),
+            }),
+
+            // y = the maximum of each window: dx gets dy at each window's first maximum, recomputed from x.
+            Rule("MaxPool2d", TensorDegree.Nonlinear, new[] { In("x"), Out("y"), Size("batch"), Size("channels"), Size("height"), Size("width"), Size("kernel"), Size("stride") }, NoAlias, c => new[]
+            {
+                TensorContribution.Call("x", "MaxPool2dBackward", "MaxPool2dBackwardAdd", Prepend(Sizes(c, "batch", "channels", "height", "width", "kernel", "stride"), Value("x"), Adjoint, Destination)),
+            }),
+
+            // y = the mean of each window: dx spreads dy / k² over each window.
+            Rule("AvgPool2d", TensorDegree.Linear, new[] { In("x"), Out("y"), Size("batch"), Size("channels"), Size("height"), Size("width"), Size("kernel"), Size("stride") }, NoAlias, c => new[]
+            {
+                TensorContribution.Call("x", "AvgPool2dBackward", "AvgPool2dBackwardAdd", Prepend(Sizes(c, "batch", "channels", "height", "width", "kernel", "stride"), Adjoint, Destination)),
+            }),
         };
 
         /// <summary>The batch losses an objective may return (their reverse: the overload that writes the gradient).</summary>
@@ -98,6 +129,10 @@ namespace MoreauGen.Generator.Rules
 
         /// <summary>The losses, for messages: "Ops.SquaredLoss, Ops.SoftmaxCrossEntropy".</summary>
         public static string LossList => string.Join(", ", Losses.Select(r => "Ops." + r.Method));
+
+        private static Expr[] Sizes(TensorRuleCall c, params string[] names) => names.Select(n => c[n]).ToArray();
+
+        private static Expr[] Prepend(Expr[] rest, params Expr[] first) => first.Concat(rest).ToArray();
 
         private static TensorContribution Product(string target, Expr a, Expr b, Expr m, Expr k, Expr n, bool transposeA, bool transposeB) =>
             TensorContribution.Call(target, "MatMul", "MatMulAdd", a, b, Destination, m, k, n, Bool(transposeA), Bool(transposeB));

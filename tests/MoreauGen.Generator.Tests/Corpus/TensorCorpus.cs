@@ -162,6 +162,76 @@ internal static class TensorCorpus
                 }
             }
             """, Arguments: [3]),
+        new("Tensor_Conv2d", $$"""
+            public partial class Tensor_Conv2d(int channels, int height, int width, int filters, int kernel, int stride, int padding)
+            {
+                private int OutHeight => (height + 2 * padding - kernel) / stride + 1;
+                private int OutWidth => (width + 2 * padding - kernel) / stride + 1;
+                public int ParameterCount => filters * channels * kernel * kernel;
+                public int InputCount => channels * height * width;
+                public int OutputCount => filters * OutHeight * OutWidth;
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    Ops.Conv2d(x, w, y, x.Length / InputCount, channels, height, width, filters, kernel, kernel, stride, padding);
+                }
+            }
+            """, Arguments: [2, 5, 4, 3, 3, 2, 1]),
+        new("Tensor_AddChannelBias", $$"""
+            public partial class Tensor_AddChannelBias(int channels, int size)
+            {
+                public int ParameterCount => channels;
+                public int InputCount => channels * size;
+                public int OutputCount => channels * size;
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    Ops.Tanh(x, y);
+                    Ops.AddChannelBias(y, w, x.Length / InputCount, channels, size);
+                    Ops.Tanh(y, y);
+                }
+            }
+            """, Arguments: [3, 4]),
+        new("Tensor_MaxPool2d", $$"""
+            public partial class Tensor_MaxPool2d(int channels, int height, int width, int kernel, int stride)
+            {
+                public int ParameterCount => channels;
+                public int InputCount => channels * height * width;
+                public int OutputCount => channels * ((height - kernel) / stride + 1) * ((width - kernel) / stride + 1);
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    // Pooling of a function of w and x, so that both gradients go through the pooling's reverse.
+                    int m = x.Length / InputCount;
+                    Span<T> h = new T[x.Length];
+                    Ops.Tanh(x, h);
+                    Ops.AddChannelBias(h, w, m, channels, height * width);
+                    Ops.MaxPool2d(h, y, m, channels, height, width, kernel, stride);
+                }
+            }
+            """, Arguments: [2, 5, 4, 2, 2]),
+        new("Tensor_AvgPool2d", $$"""
+            public partial class Tensor_AvgPool2d(int channels, int height, int width, int kernel, int stride)
+            {
+                public int ParameterCount => channels;
+                public int InputCount => channels * height * width;
+                public int OutputCount => channels * ((height - kernel) / stride + 1) * ((width - kernel) / stride + 1);
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    int m = x.Length / InputCount;
+                    Span<T> h = new T[x.Length];
+                    Ops.Tanh(x, h);
+                    Ops.AddChannelBias(h, w, m, channels, height * width);
+                    Ops.AvgPool2d(h, y, m, channels, height, width, kernel, stride);
+                    Ops.Tanh(y, y);
+                }
+            }
+            """, Arguments: [2, 5, 5, 3, 2]),
 
         // ---- combinations ---------------------------------------------------------------------------------
         new("TensorAffine", $$"""
@@ -372,6 +442,28 @@ internal static class TensorCorpus
                 }
             }
             """, Arguments: [3]),
+
+        new("ConvBlock", $$"""
+            public partial class ConvBlock(int channels, int size, int filters)
+            {
+                public int ParameterCount => filters * channels * 9 + filters;
+                public int InputCount => channels * size * size;
+                public int OutputCount => filters * (size / 2) * (size / 2);
+
+                [MoreauLayer(Batched = true)]
+                public void Apply{{Span3}}
+                {
+                    // The paper's conv layer (App. E.1.2, Fig. 4 bottom): conv (padding keeps the size), bias, ReLU, 2×2 max-pool.
+                    int m = x.Length / InputCount;
+                    int k = filters * channels * 9;
+                    Span<T> z = new T[m * filters * size * size];
+                    Ops.Conv2d(x, w[..k], z, m, channels, size, size, filters, 3, 3, 1, 1);
+                    Ops.AddChannelBias(z, w[k..], m, filters, size * size);
+                    Ops.Relu(z, z);
+                    Ops.MaxPool2d(z, y, m, filters, size, size, 2, 2);
+                }
+            }
+            """, Arguments: [2, 6, 3]),
     ];
 
     public static CorpusEntry Find(string name) => Entries.Single(e => e.Name == name);

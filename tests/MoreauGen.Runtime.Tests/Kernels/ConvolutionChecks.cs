@@ -1,0 +1,94 @@
+using System.Numerics;
+
+namespace MoreauGen.Tests.Kernels;
+
+/// <summary>Helpers of the convolution and pooling tests: a naive reference and finite differences in either precision.</summary>
+internal static class ConvolutionChecks
+{
+    /// <summary>The convolution by its definition, four nested loops per output value, in double.</summary>
+    public static double[] Naive(ConvolutionTests.Shape s, double[] x, double[] w)
+    {
+        var y = new double[s.YLength];
+        for (int n = 0; n < s.M; n++)
+        for (int o = 0; o < s.Cout; o++)
+        for (int r = 0; r < s.Oh; r++)
+        for (int q = 0; q < s.Ow; q++)
+        {
+            double sum = 0;
+            for (int c = 0; c < s.Cin; c++)
+            for (int i = 0; i < s.Kh; i++)
+            for (int j = 0; j < s.Kw; j++)
+            {
+                int ih = r * s.S + i - s.P, iw = q * s.S + j - s.P;
+                if (ih < 0 || ih >= s.H || iw < 0 || iw >= s.W)
+                    continue;
+                sum += w[((o * s.Cin + c) * s.Kh + i) * s.Kw + j] * x[((n * s.Cin + c) * s.H + ih) * s.W + iw];
+            }
+            y[((n * s.Cout + o) * s.Oh + r) * s.Ow + q] = sum;
+        }
+        return y;
+    }
+
+    /// <summary>Uniform values in [−1, 1).</summary>
+    public static T[] Random<T>(Random random, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = new T[length];
+        for (int i = 0; i < length; i++)
+            values[i] = T.CreateChecked(2 * random.NextDouble() - 1);
+        return values;
+    }
+
+    public static double[] ToDouble<T>(T[] values)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => [.. values.Select(double.CreateChecked)];
+
+    /// <summary>⟨a, b⟩ accumulated in double.</summary>
+    public static double Inner<T>(T[] a, T[] b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+            sum += double.CreateChecked(a[i]) * double.CreateChecked(b[i]);
+        return sum;
+    }
+
+    /// <summary>
+    /// Asserts ⟨gradient, t⟩ = (f(v + h·t) − f(v − h·t)) / 2h for three random directions t, within
+    /// <paramref name="tolerance"/>·(1 + ‖gradient‖·‖t‖); f is evaluated in T.
+    /// </summary>
+    public static void AssertDirectional<T>(Func<T[], double> f, T[] v, T[] gradient, Random random, double step, double tolerance, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double gradientNorm = Math.Sqrt(Inner(gradient, gradient));
+        for (int d = 0; d < 3; d++)
+        {
+            T[] t = Random<T>(random, v.Length);
+            var plus = new T[v.Length];
+            var minus = new T[v.Length];
+            for (int i = 0; i < v.Length; i++)
+            {
+                plus[i] = v[i] + T.CreateChecked(step) * t[i];
+                minus[i] = v[i] - T.CreateChecked(step) * t[i];
+            }
+            double analytic = Inner(gradient, t), tNorm = Math.Sqrt(Inner(t, t));
+            double numeric = (f(plus) - f(minus)) / (2 * step);
+            double allowed = tolerance * (1 + gradientNorm * tNorm);
+            Assert.True(Math.Abs(numeric - analytic) <= allowed,
+                $"{what}: ⟨∇, t⟩ = {analytic}, central difference {numeric} (±{allowed})");
+        }
+    }
+
+    /// <summary>sum = start + delta element-wise, within rounding of T.</summary>
+    public static void AssertSum<T>(T[] start, T[] delta, T[] sum, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double eps = typeof(T) == typeof(float) ? 1e-5 : 1e-12;
+        for (int i = 0; i < sum.Length; i++)
+        {
+            double expected = double.CreateChecked(start[i]) + double.CreateChecked(delta[i]);
+            Assert.True(Math.Abs(double.CreateChecked(sum[i]) - expected) <= eps * (1 + Math.Abs(expected)),
+                $"{what}[{i}] = {sum[i]}, expected {expected}");
+        }
+    }
+}
