@@ -47,7 +47,8 @@ internal static unsafe class Convolution
         }
 
         WorkerPool pool = WorkerPool.Shared;
-        if (shape.Batch > 1 && shape.Work >= ParallelWorkAtLeast && pool.TryReserve())
+        bool parallel = shape.Batch > 1 && shape.Work >= ParallelWorkAtLeast;
+        if (parallel && pool.TryReserve())
         {
             ConvolutionJob<T> shared = ConvolutionJob<T>.Shared;
             try
@@ -64,9 +65,13 @@ internal static unsafe class Convolution
             return;
         }
 
+        // A busy pool: the same work on the calling thread. The weight gradient keeps the pool's split of the samples
+        // into partial sums, added in the same order, so that dW does not depend on whether the pool was free.
+        int groups = parallel && pass == ConvolutionPass.WeightGradient ? pool.ThreadCount : 1;
         ConvolutionJob<T> local = ConvolutionJob<T>.Local;
-        local.Prepare(pass, x, weights, y, result, shape, accumulate, threads: 1);
-        local.Run(0);
+        local.Prepare(pass, x, weights, y, result, shape, accumulate, threads: groups);
+        for (int group = 0; group < groups; group++)
+            local.Run(group);
         local.Finish();
         local.Clear();
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using MoreauGen.Kernels;
 
 namespace MoreauGen.Tests.Kernels;
 
@@ -94,6 +95,31 @@ public sealed class ConvolutionTests
         var shape = new Shape(m, cin, h, w, cout, kh, kw, s, p);
         AssertGradients<double>(shape, new Random(6), step: 1e-5, tolerance: 1e-7);
         AssertGradients<float>(shape, new Random(7), step: 1e-2, tolerance: 1e-3);
+    }
+
+    [Fact]
+    public void The_weight_gradient_does_not_depend_on_whether_the_worker_pool_is_free()
+    {
+        var shape = new Shape(7, 3, 12, 12, 20, 5, 5, 1, 2);
+        var random = new Random(9);
+        float[] x = ConvolutionChecks.Random<float>(random, shape.XLength);
+        float[] dy = ConvolutionChecks.Random<float>(random, shape.YLength);
+        var free = new float[shape.WLength];
+        var busy = new float[shape.WLength];
+        WorkerPool pool = WorkerPool.Shared;
+        // Hold the pool as another caller would; wait for a concurrent test to let go of it first.
+        SpinWait.SpinUntil(pool.TryReserve);
+        try
+        {
+            Ops.Conv2dBackwardWeights<float>(x, dy, busy, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        }
+        finally
+        {
+            pool.Release();
+        }
+
+        Ops.Conv2dBackwardWeights<float>(x, dy, free, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        Assert.Equal(free, busy);
     }
 
     [Fact]
