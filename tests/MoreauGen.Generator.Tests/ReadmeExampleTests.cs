@@ -23,22 +23,32 @@ public sealed class ReadmeExampleTests
     [Fact]
     public void The_readme_example_compiles_without_diagnostics_and_fits_its_target()
     {
-        string example = ReadmeExample();
-        GeneratorResult result = GeneratorHarness.Run(GeneratorHarness.CompileAssembly("MoreauGen.Readme", example, ImplicitUsings));
+        var (before, after) = ((float, float))CompileAndInvoke("class Example", "Example", "Fit")!;
+        Assert.True(float.IsFinite(before) && before > 0.1f, $"cost before fitting: {before}");
+        Assert.True(after < 0.1f * before, $"MorGD took the cost from {before} only to {after}.");
+    }
+
+    /// <summary>
+    /// Compiles README's block that declares <paramref name="declaration"/> through the generator, requires no generator
+    /// diagnostic and no compiler warning, and returns what <paramref name="type"/>.<paramref name="method"/>() returns
+    /// (a value of a core library type: the example's assembly is unloaded afterwards).
+    /// </summary>
+    internal static object? CompileAndInvoke(string declaration, string type, string method)
+    {
+        string example = ReadmeExample(declaration);
+        GeneratorResult result = GeneratorHarness.Run(GeneratorHarness.CompileAssembly("MoreauGen.Readme." + type, example, ImplicitUsings));
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
 
-        var context = new AssemblyLoadContext("readme", isCollectible: true);
+        var context = new AssemblyLoadContext("readme-" + type, isCollectible: true);
         try
         {
             using var image = new MemoryStream();
             Assert.True(result.Output.Emit(image).Success);
             image.Position = 0;
             Assembly assembly = context.LoadFromStream(image);
-            MethodInfo fit = assembly.GetType("Example")?.GetMethod("Fit") ?? throw new InvalidOperationException("The README example has no Example.Fit.");
-            var (before, after) = ((float, float))fit.Invoke(null, null)!;
-            Assert.True(float.IsFinite(before) && before > 0.1f, $"cost before fitting: {before}");
-            Assert.True(after < 0.1f * before, $"MorGD took the cost from {before} only to {after}.");
+            MethodInfo entry = assembly.GetType(type)?.GetMethod(method) ?? throw new InvalidOperationException($"The README example has no {type}.{method}.");
+            return entry.Invoke(null, null);
         }
         finally
         {
