@@ -6,10 +6,25 @@ using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 2: dropping values nothing reads, and counting the forward uses of the rest. Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 2: dropping values nothing reads, and counting the forward uses of the rest (what may be folded into its
+    /// use). Reads the region tree, value table, carried and merge maps and result of the state; prunes the tree and
+    /// sets each value's <see cref="Value.Live"/> and <see cref="Value.ForwardUses"/>.
+    /// </summary>
+    internal static class DeadValues
     {
-        private void DropDeadValues()
+        public static void Run(DifferentiationState state)
+        {
+            Drop(state);
+            if (state.Result is not null)
+            {
+                state.Result.ForwardUses++;
+            }
+
+            CountForwardUses(state.Top);
+        }
+
+        private static void Drop(DifferentiationState state)
         {
             var pending = new Stack<Value>();
             void Mark(Value? value)
@@ -25,7 +40,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 foreach (string name in IrWalk.LocalsRead(expr))
                 {
-                    if (byName.TryGetValue(name, out Value? value))
+                    if (state.ByName.TryGetValue(name, out Value? value))
                     {
                         Mark(value);
                     }
@@ -52,10 +67,10 @@ namespace MoreauGen.Generator.Differentiation
                 }
             }
 
-            Mark(result);
+            Mark(state.Result);
             while (true)
             {
-                MarkStructure(top, Mark, MarkExpr);
+                MarkStructure(state.Top, Mark, MarkExpr);
                 if (pending.Count == 0)
                 {
                     break;
@@ -65,14 +80,14 @@ namespace MoreauGen.Generator.Differentiation
                 {
                     Value value = pending.Pop();
                     MarkNode(value.Definition);
-                    if (carriedOf.TryGetValue(value, out (LoopItem Loop, Carried Carried) carried))
+                    if (state.CarriedOf.TryGetValue(value, out (LoopItem Loop, Carried Carried) carried))
                     {
                         Mark(carried.Carried.Phi);
                         Mark(carried.Carried.Init);
                         Mark(carried.Carried.Next);
                     }
 
-                    if (mergeOf.TryGetValue(value, out (IfItem Branch, Merge Merge) merge))
+                    if (state.MergeOf.TryGetValue(value, out (IfItem Branch, Merge Merge) merge))
                     {
                         Mark(merge.Merge.WhenTrue);
                         Mark(merge.Merge.WhenFalse);
@@ -81,7 +96,7 @@ namespace MoreauGen.Generator.Differentiation
                 }
             }
 
-            Prune(top);
+            Prune(state.Top);
         }
 
         /// <summary>Marks what live items need: stored values and their indices, bounds of loops and conditions of branches that hold live items.</summary>
@@ -149,7 +164,7 @@ namespace MoreauGen.Generator.Differentiation
             return region.Items.Count > 0;
         }
 
-        private void CountForwardUses(Region region)
+        private static void CountForwardUses(Region region)
         {
             void Uses(Node node)
             {

@@ -33,97 +33,21 @@ namespace MoreauGen.Generator.Differentiation
     /// Reverse statements are tagged with the gradients they serve (both, w only, x only). A straight-line body keeps
     /// three lists (a w-only statement reads only adjoints of values that depend on w, computed in the "both" or "w"
     /// lists); a body with loops or branches gets three whole variants of its reverse pass (both gradients, w only,
-    /// x only), so that no test runs inside a loop.
+    /// x only), so that no test runs inside a loop. Each pass is a class in a file of its own; they share one
+    /// <see cref="DifferentiationState"/>, and this driver runs them in order.
     /// </summary>
-    internal sealed partial class Differentiator
+    internal static class Differentiator
     {
-        private readonly IReadOnlyList<Stmt> body;
-        private readonly IrType element;
-        private readonly NameTable names;
-        private readonly HashSet<string> constants;
-        private readonly bool arrayMode;
-        private readonly bool layerMode;
-        private readonly Dictionary<string, string> parameterAdjoints;
-        private readonly HashSet<string> parameters;
-        private readonly Dictionary<string, HelperModel> helpers;
-        private readonly Dictionary<(int Loop, string Local), Need> phiGuess;
-        private readonly Dictionary<(int Loop, string Local), Need> phiObserved = new();
-        private readonly int? outputCount;
-        private readonly LayerSizes? sizes;
-        private readonly RuleTable rules;
-        private readonly DifferentiatorSteps steps;
-
-        private readonly Region top = new(null);
-        private Region current;
-        private Dictionary<string, Value> locals = new(StringComparer.Ordinal);
-        private readonly HashSet<string> everDefined = new(StringComparer.Ordinal);
-        private readonly Dictionary<int, Value> outputs = new();
-        private readonly Dictionary<string, Value> byName = new(StringComparer.Ordinal);
-        private readonly Dictionary<Value, (LoopItem Loop, Carried Carried)> carriedOf = new();
-        private readonly Dictionary<Value, (IfItem Branch, Merge Merge)> mergeOf = new();
-        private bool outputAccessed;
-        private int loopOrdinal;
-        private bool unstable;
-        private Value? result;
-
-        private List<Stmt> output = new();
-        private Region reverseRegion;
-        private readonly Dictionary<Value, Expr> restoreSources = new();
-        private readonly Dictionary<(Node, Expr), Value> partials = new();
-        private readonly Dictionary<Stmt, LoopItem> reverseLoops = new(ReferenceComparer.Instance);
-        private readonly Dictionary<Stmt, IfItem> reverseBranches = new(ReferenceComparer.Instance);
-        private string cursor = string.Empty;
-        private bool cursorMode;
-
-        /// <summary>Values written straight into a storage variable where they are used (a loop's update, a branch's merge).</summary>
-        private readonly HashSet<Value> foldedIntoUse = new();
-
-        private readonly Dictionary<IfItem, (Expr Then, Expr Else, List<Stmt> Prelude)> branchPads = new();
-
-        private Differentiator(
-            IReadOnlyList<Stmt> body,
-            IrType element,
-            IEnumerable<string> reserved,
-            IEnumerable<ConstantDeclaration> constants,
-            bool layerMode,
-            IEnumerable<string> parameters,
-            IEnumerable<HelperModel> helpers,
-            LayerSizes? sizes,
-            Dictionary<(int, string), Need> phiGuess,
-            RuleTable rules,
-            DifferentiatorSteps steps)
-        {
-            this.body = body;
-            this.rules = rules;
-            this.steps = steps;
-            this.element = element;
-            this.layerMode = layerMode;
-            this.sizes = sizes;
-            outputCount = sizes?.Outputs;
-            this.phiGuess = phiGuess;
-            this.constants = new HashSet<string>(constants.Select(c => c.Name), StringComparer.Ordinal);
-            this.parameters = new HashSet<string>(parameters, StringComparer.Ordinal);
-            names = new NameTable(reserved.Concat(this.constants).Concat(this.parameters));
-            everDefined.UnionWith(this.parameters);
-            parameterAdjoints = this.parameters.ToDictionary(p => p, p => p, StringComparer.Ordinal);
-            this.helpers = new Dictionary<string, HelperModel>(StringComparer.Ordinal);
-            foreach (HelperModel helper in helpers)
-            {
-                this.helpers[helper.Method] = helper;
-            }
-
-            arrayMode = layerMode && NeedsOutputBuffer(body, inControlFlow: false);
-            current = top;
-            reverseRegion = top;
-        }
-
         /// <summary>Differentiates a layer or objective and the helpers it calls with <paramref name="rules"/> and <paramref name="steps"/>.</summary>
         public static LayerProgram Differentiate(LayerModel layer, RuleTable rules, DifferentiatorSteps steps)
         {
             bool isLayer = layer.Kind == ModelKind.Layer;
+            List<Stmt> body = layer.Body.ToList();
+            bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
             DifferentiatedBody differentiated = Run(
-                (guess) => new Differentiator(layer.Body.ToList(), layer.ElementType, layer.ReservedNames, layer.Constants, isLayer,
-                    Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, guess, rules, steps),
+                () => new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
+                    Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps),
+                body,
                 isLayer ? null : new Literal(layer.ElementType, 1));
             var helperPrograms = new List<HelperProgram>();
             foreach (HelperModel helper in layer.Helpers.Where(h => !h.IsCustom))
@@ -141,17 +65,18 @@ namespace MoreauGen.Generator.Differentiation
             string adjoint = table.Fresh("adjoint");
             var outs = helper.Parameters.Select(p => table.Fresh("d_" + p)).ToList();
             DifferentiatedBody differentiated = Run(
-                guess =>
+                () =>
                 {
-                    var d = new Differentiator(helper.Body.ToList(), helper.ElementType, helper.ReservedNames.Concat(new[] { adjoint }).Concat(outs),
-                        helper.Constants, layerMode: false, helper.Parameters, all, null, guess, rules, steps);
+                    var state = new DifferentiationState(helper.ElementType, helper.ReservedNames.Concat(new[] { adjoint }).Concat(outs),
+                        helper.Constants, layerMode: false, arrayMode: false, helper.Parameters, all, null, rules, steps);
                     for (int i = 0; i < helper.Parameters.Count; i++)
                     {
-                        d.parameterAdjoints[helper.Parameters[i]] = outs[i];
+                        state.ParameterAdjoints[helper.Parameters[i]] = outs[i];
                     }
 
-                    return d;
+                    return state;
                 },
+                helper.Body.ToList(),
                 new Local(adjoint, helper.ElementType));
             return new HelperProgram(helper, differentiated, adjoint, EquatableArray.From(outs));
         }
@@ -161,45 +86,85 @@ namespace MoreauGen.Generator.Differentiation
         /// guessed sets (a monotone iteration over a finite lattice: two bits per carried local), so it settles within
         /// 2 × (carried locals) + 1 runs; one that does not is an internal error (MG0022), never a partial result.
         /// </summary>
-        private static DifferentiatedBody Run(Func<Dictionary<(int, string), Need>, Differentiator> create, Expr? seed)
+        private static DifferentiatedBody Run(Func<DifferentiationState> create, IReadOnlyList<Stmt> body, Expr? seed)
         {
             var guess = new Dictionary<(int, string), Need>();
             for (int run = 0; ; run++)
             {
-                Differentiator d = create(guess);
-                d.Lower();
-                if (!d.unstable)
+                DifferentiationState state = create();
+                var lowering = new Lowering(state, guess);
+                lowering.Lower(body);
+                if (!lowering.Unstable)
                 {
-                    return d.Finish(seed);
+                    return Finish(state, seed);
                 }
 
                 bool grew = false;
-                foreach (KeyValuePair<(int, string), Need> observed in d.phiObserved)
+                foreach (KeyValuePair<(int, string), Need> observed in lowering.PhiObserved)
                 {
                     Need known = guess.TryGetValue(observed.Key, out Need k) ? k : Need.None;
                     grew |= (known | observed.Value) != known;
                     guess[observed.Key] = known | observed.Value;
                 }
 
-                if (!grew || run > 2 * d.phiObserved.Count + 1)
+                if (!grew || run > 2 * lowering.PhiObserved.Count + 1)
                 {
                     throw new InvalidOperationException("The varying sets of the loop-carried locals do not settle after " + (run + 1) + " lowerings.");
                 }
             }
         }
 
-        private IrType ReadOnlySpan => IrType.SpanOf(element.Scalar, readOnly: true);
-
-        private IrType WritableSpan => IrType.SpanOf(element.Scalar, readOnly: false);
-
-        private static Literal IntLiteral(int value) => new(IrType.Int, value);
-
-        private static Literal Zero(IrType type) => new(type, 0);
-
-        private Element Element(SpanRole role, Expr index, IrType type)
+        /// <summary>Passes 2–7 on a lowered body, and the <see cref="DifferentiatedBody"/> they make.</summary>
+        private static DifferentiatedBody Finish(DifferentiationState state, Expr? seed)
         {
-            bool readOnly = role is SpanRole.W or SpanRole.X or SpanRole.Lambda;
-            return new Element(new SpanRef(role, IrType.SpanOf(element.Scalar, readOnly)), index, type);
+            // The adjoints the reverse pass starts from: the seed of the result, λ[i] for the final version of y[i].
+            if (state.Result is not null)
+            {
+                state.Result.Seed = seed;
+            }
+
+            foreach (KeyValuePair<int, Value> final in state.Outputs)
+            {
+                final.Value.Seed = state.ElementOf(SpanRole.Lambda, new Literal(IrType.Int, final.Key), state.Element);
+            }
+
+            // 2. Dead values.
+            DeadValues.Run(state);
+            bool structured = state.Top.Items.Any(i => i is LoopItem or IfItem);
+
+            // 3-4. The reverse sweep and the restores of every region.
+            (List<Stmt> restores, List<Stmt> reverse) = new ReverseSweep(state, new Restores(state)).Run();
+
+            // 5. Tape layout.
+            var layout = new TapeLayout(state);
+            (Expr tapeSlots, List<Stmt> tapePrelude) = layout.Run();
+            if (state.CursorMode)
+            {
+                restores.Insert(0, new Declare(IrType.Int, state.Cursor, new SpanLength(SpanRole.Tape)));
+            }
+
+            // 6. The forward pass.
+            List<Stmt> primal = new TapedForward(state, layout).Run();
+
+            // 7. The pops in the reverse statements, and the three variants.
+            (restores, List<Stmt> both, List<Stmt> onlyW, List<Stmt> onlyX) = new ReverseVariants(state, layout).Run(restores, reverse, structured);
+
+            bool writesEveryOutput = state.LayerMode && !state.ArrayMode && state.Sizes?.Outputs is int count && Enumerable.Range(0, count).All(state.Outputs.ContainsKey);
+            var used = new SortedSet<string>(state.Names.Taken, StringComparer.Ordinal);
+            Expr? resultExpr = state.Result is null ? null : new Local(state.Result.ReadName, state.Result.Type);
+            return new DifferentiatedBody(
+                EquatableArray.From(primal),
+                EquatableArray.From(restores),
+                EquatableArray.From(both),
+                EquatableArray.From(onlyW),
+                EquatableArray.From(onlyX),
+                structured,
+                EquatableArray.From(tapePrelude),
+                tapeSlots,
+                resultExpr,
+                state.ArrayMode,
+                writesEveryOutput,
+                EquatableArray.From(used));
         }
 
         /// <summary>y at a run-time index, or y touched inside a loop or branch: the reverse pass keeps d_y in a buffer.</summary>
@@ -230,122 +195,6 @@ namespace MoreauGen.Generator.Differentiation
                         }
 
                         break;
-                }
-            }
-
-            return false;
-        }
-
-        // =========================================================================================================
-        // Putting it together
-        // =========================================================================================================
-
-        private DifferentiatedBody Finish(Expr? seed)
-        {
-            if (result is not null)
-            {
-                result.Seed = seed;
-            }
-
-            foreach (KeyValuePair<int, Value> final in outputs)
-            {
-                final.Value.Seed = Element(SpanRole.Lambda, IntLiteral(final.Key), element);
-            }
-
-            DropDeadValues();
-            if (result is not null)
-            {
-                result.ForwardUses++;
-            }
-
-            CountForwardUses(top);
-            bool structured = HasControlFlow(top);
-
-            // 3-4. The reverse sweep and the restores of every region.
-            (List<Stmt> restores, List<Stmt> reverse) = ReverseRegionParts(top, prologue: null, epilogue: null);
-            if (arrayMode)
-            {
-                reverse.Insert(0, new Tagged(Need.Both, new CopySpan(new SpanRef(SpanRole.Lambda, ReadOnlySpan), new SpanRef(SpanRole.OutputAdjoint, WritableSpan))));
-            }
-
-            // 5. Tape layout.
-            cursorMode = AnyLoopRecords(top, insideLoop: false);
-            var tapePrelude = new List<Stmt>();
-            Expr tapeSlots;
-            if (cursorMode)
-            {
-                cursor = names.Fresh("tp");
-                tapeSlots = Count(top, tapePrelude, inScope: false);
-                tapePrelude = tapePrelude.Select(FixSizes).ToList();
-                tapeSlots = FixSizes(tapeSlots);
-                restores.Insert(0, new Declare(IrType.Int, cursor, new SpanLength(SpanRole.Tape)));
-            }
-            else
-            {
-                tapeSlots = IntLiteral(StaticLayout(top, 0));
-            }
-
-            // 6. The forward pass, then the pops in the reverse statements.
-            List<Stmt> primal = ForwardRegion(top);
-            primal.AddRange(Pushes(top));
-            if (cursorMode)
-            {
-                primal.Insert(0, new Declare(IrType.Int, cursor, IntLiteral(0)));
-            }
-
-            primal = FuseSinCos(primal);
-            restores = RewritePops(restores);
-            reverse = RewritePops(reverse);
-
-            List<Stmt> both, onlyW, onlyX;
-            if (structured)
-            {
-                both = Specialize(reverse, Need.Both, out _);
-                onlyW = Specialize(reverse, Need.W, out _);
-                onlyX = Specialize(reverse, Need.X, out _);
-            }
-            else
-            {
-                both = reverse.OfType<Tagged>().Where(t => t.Section == Need.Both).Select(t => t.Statement).ToList();
-                onlyW = reverse.OfType<Tagged>().Where(t => t.Section == Need.W).Select(t => t.Statement).ToList();
-                onlyX = reverse.OfType<Tagged>().Where(t => t.Section == Need.X).Select(t => t.Statement).ToList();
-            }
-
-            bool writesEveryOutput = layerMode && !arrayMode && outputCount is int count && Enumerable.Range(0, count).All(outputs.ContainsKey);
-            var used = new SortedSet<string>(names.Taken, StringComparer.Ordinal);
-            Expr? resultExpr = result is null ? null : new Local(result.ReadName, result.Type);
-            return new DifferentiatedBody(
-                EquatableArray.From(primal),
-                EquatableArray.From(restores),
-                EquatableArray.From(both),
-                EquatableArray.From(onlyW),
-                EquatableArray.From(onlyX),
-                structured,
-                EquatableArray.From(tapePrelude),
-                tapeSlots,
-                resultExpr,
-                arrayMode,
-                writesEveryOutput,
-                EquatableArray.From(used));
-        }
-
-        private static bool HasControlFlow(Region region) => region.Items.Any(i => i is LoopItem or IfItem);
-
-        private static bool AnyLoopRecords(Region region, bool insideLoop)
-        {
-            if (insideLoop && region.Pushed.Count > 0)
-            {
-                return true;
-            }
-
-            foreach (Item item in region.Items)
-            {
-                switch (item)
-                {
-                    case LoopItem loop when AnyLoopRecords(loop.Body, true):
-                        return true;
-                    case IfItem branch when AnyLoopRecords(branch.Then, insideLoop) || AnyLoopRecords(branch.Else, insideLoop):
-                        return true;
                 }
             }
 

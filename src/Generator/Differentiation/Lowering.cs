@@ -6,10 +6,37 @@ using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 1: lowering a body to regions of single-assignment values (loops carry phi values, branches merge). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 1: lowering a body to regions of single-assignment values (loops carry phi values, branches merge).
+    /// Reads the state's inputs; writes its region tree (<see cref="DifferentiationState.Top"/>), value table, carried
+    /// and merge maps, final outputs and result. The versions of the locals while it walks are its own.
+    /// </summary>
+    internal sealed class Lowering
     {
-        private void Lower()
+        private readonly DifferentiationState state;
+        private readonly Dictionary<(int Loop, string Local), Need> phiGuess;
+        private readonly HashSet<string> everDefined = new(StringComparer.Ordinal);
+        private Region current;
+        private Dictionary<string, Value> locals = new(StringComparer.Ordinal);
+        private bool outputAccessed;
+        private int loopOrdinal;
+
+        public Lowering(DifferentiationState state, Dictionary<(int Loop, string Local), Need> phiGuess)
+        {
+            this.state = state;
+            this.phiGuess = phiGuess;
+            current = state.Top;
+            everDefined.UnionWith(state.Parameters);
+        }
+
+        /// <summary>What each loop-carried local was observed to vary with (its value before the loop or its update).</summary>
+        public Dictionary<(int Loop, string Local), Need> PhiObserved { get; } = new();
+
+        /// <summary>Some observed set exceeds its guess: the lowering must be run again with the observed sets.</summary>
+        public bool Unstable { get; private set; }
+
+        /// <summary>Lowers <paramref name="body"/> into the state's top region.</summary>
+        public void Lower(IReadOnlyList<Stmt> body)
         {
             foreach (Stmt statement in body)
             {
@@ -17,11 +44,7 @@ namespace MoreauGen.Generator.Differentiation
             }
         }
 
-        private Value Register(Value value)
-        {
-            byName[value.Name] = value;
-            return value;
-        }
+        private Value Register(Value value) => state.Register(value);
 
         private Value Let(Value value)
         {
@@ -89,7 +112,7 @@ namespace MoreauGen.Generator.Differentiation
 
                     break;
                 case Return ret:
-                    result = AsValue(LowerExpr(ret.Value));
+                    state.Result = AsValue(LowerExpr(ret.Value));
                     break;
                 default:
                     throw new InvalidOperationException("The differentiator does not handle the statement " + statement.GetType().Name + ".");
@@ -105,7 +128,7 @@ namespace MoreauGen.Generator.Differentiation
         };
 
         /// <summary>A new version of a local: the first keeps the user's name, later ones are name_2, name_3, ...</summary>
-        private string VersionName(string local) => everDefined.Add(local) ? local : names.Fresh(local);
+        private string VersionName(string local) => everDefined.Add(local) ? local : state.Names.Fresh(local);
 
         private void Define(string name, IrType type, Node value, ValueKind kind) =>
             locals[name] = Let(new Value(VersionName(name), type, value, kind, current));
@@ -113,7 +136,7 @@ namespace MoreauGen.Generator.Differentiation
         private void DefineIndex(string name, Expr value) =>
             locals[name] = Let(new Value(VersionName(name), IrType.Int, Node.Leaf(value, Need.None), ValueKind.Index, current));
 
-        private Value Temporary(Node definition) => Let(new Value(names.Numbered("t"), definition.Type, definition, ValueKind.Temporary, current));
+        private Value Temporary(Node definition) => Let(new Value(state.Names.Numbered("t"), definition.Type, definition, ValueKind.Temporary, current));
 
         private Value AsValue(Node node) => node.Kind == NodeKind.Ref ? node.Ref! : Temporary(node);
 
@@ -148,22 +171,22 @@ namespace MoreauGen.Generator.Differentiation
             {
                 case Literal or LayerData:
                     return Node.Leaf(expr, Need.None);
-                case Local local when constants.Contains(local.Name):
+                case Local local when state.Constants.Contains(local.Name):
                     return Node.Leaf(expr, Need.None);
                 case Local local when locals.TryGetValue(local.Name, out Value? value):
                     return Node.Reference(value);
-                case Local local when parameters.Contains(local.Name):
+                case Local local when state.Parameters.Contains(local.Name):
                     return Node.Leaf(expr, Need.X);
                 case Element { Span: SpanRef { Role: SpanRole.W } } read:
                     return Node.Leaf(new Element(read.Span, LowerIndex(read.Index), read.Type), Need.W);
                 case Element { Span: SpanRef { Role: SpanRole.X } } read:
                     return Node.Leaf(new Element(read.Span, LowerIndex(read.Index), read.Type), Need.X);
-                case Element { Span: SpanRef { Role: SpanRole.Y } } read when arrayMode:
+                case Element { Span: SpanRef { Role: SpanRole.Y } } read when state.ArrayMode:
                     outputAccessed = true;
                     // Conservatively varying in both: a read of y may see any earlier store, also from later iterations.
                     return Node.Reference(Temporary(Node.OutputRead(LowerIndex(read.Index), read.Type, Need.Both)));
                 case Element { Span: SpanRef { Role: SpanRole.Y }, Index: Literal index }:
-                    return Node.Reference(outputs[(int)index.Value]);
+                    return Node.Reference(state.Outputs[(int)index.Value]);
                 case Element { Span: LayerData } data:
                     return Node.Leaf(new Element(data.Span, LowerIndex(data.Index), data.Type), Need.None);
                 case OpsCall loss:
@@ -172,7 +195,7 @@ namespace MoreauGen.Generator.Differentiation
                 case Apply apply:
                     return Node.Apply(apply.Op, apply.Type, apply.Args.Select(LowerExpr).ToArray());
                 case Call call:
-                    return Node.Call(helpers[call.Method], call.Args.Select(LowerExpr).ToArray());
+                    return Node.Call(state.Helpers[call.Method], call.Args.Select(LowerExpr).ToArray());
                 case Conditional conditional:
                     return LowerConditional(conditional);
                 default:
@@ -184,7 +207,7 @@ namespace MoreauGen.Generator.Differentiation
         private Value ConditionValue(Node condition) =>
             condition.Kind == NodeKind.Ref && condition.Ref!.Type == IrType.Bool
                 ? condition.Ref
-                : Let(new Value(names.Numbered("c"), IrType.Bool, condition, ValueKind.Condition, current));
+                : Let(new Value(state.Names.Numbered("c"), IrType.Bool, condition, ValueKind.Condition, current));
 
         /// <summary><c>c ? a : b</c> becomes an if/else (each arm computes only its own value) and a merge.</summary>
         private Node LowerConditional(Conditional conditional)
@@ -199,10 +222,10 @@ namespace MoreauGen.Generator.Differentiation
             Value whenFalse = AsValue(LowerExpr(conditional.WhenFalse));
             current = saved;
             var item = new IfItem(condition, then, otherwise);
-            Value merged = Register(new Value(names.Numbered("t"), conditional.Type, Node.Opaque(conditional.Type, whenTrue.Varying | whenFalse.Varying), ValueKind.Merge, current));
+            Value merged = Register(new Value(state.Names.Numbered("t"), conditional.Type, Node.Opaque(conditional.Type, whenTrue.Varying | whenFalse.Varying), ValueKind.Merge, current));
             var merge = new Merge(merged, whenTrue, whenFalse);
             item.Merges.Add(merge);
-            mergeOf[merged] = (item, merge);
+            state.MergeOf[merged] = (item, merge);
             current.Items.Add(item);
             return Node.Reference(merged);
         }
@@ -216,10 +239,10 @@ namespace MoreauGen.Generator.Differentiation
             {
                 Value init = locals[name];
                 Need guessed = phiGuess.TryGetValue((ordinal, name), out Need g) ? g : Need.None;
-                var phi = Register(new Value(names.Fresh(name), init.Type, Node.Opaque(init.Type, init.Varying | guessed), ValueKind.Phi, body));
+                var phi = Register(new Value(state.Names.Fresh(name), init.Type, Node.Opaque(init.Type, init.Varying | guessed), ValueKind.Phi, body));
                 var carried = new Carried(name, init, phi);
                 item.Carried.Add(carried);
-                carriedOf[phi] = (item, carried);
+                state.CarriedOf[phi] = (item, carried);
                 locals[name] = phi;
             }
 
@@ -235,14 +258,14 @@ namespace MoreauGen.Generator.Differentiation
             {
                 carried.Next = locals[carried.Local];
                 Need observed = carried.Init.Varying | carried.Next.Varying;
-                phiObserved[(ordinal, carried.Local)] = observed;
+                PhiObserved[(ordinal, carried.Local)] = observed;
                 if ((observed & ~carried.Phi.Varying) != 0)
                 {
-                    unstable = true;
+                    Unstable = true;
                 }
 
-                carried.Result = Register(new Value(names.Fresh(carried.Local), carried.Phi.Type, Node.Opaque(carried.Phi.Type, carried.Phi.Varying), ValueKind.LoopResult, current));
-                carriedOf[carried.Result] = (item, carried);
+                carried.Result = Register(new Value(state.Names.Fresh(carried.Local), carried.Phi.Type, Node.Opaque(carried.Phi.Type, carried.Phi.Varying), ValueKind.LoopResult, current));
+                state.CarriedOf[carried.Result] = (item, carried);
                 locals[carried.Local] = carried.Result;
             }
 
@@ -327,10 +350,10 @@ namespace MoreauGen.Generator.Differentiation
                     continue;
                 }
 
-                Value merged = Register(new Value(names.Fresh(name), whenTrue.Type, Node.Opaque(whenTrue.Type, whenTrue.Varying | whenFalse.Varying), ValueKind.Merge, current));
+                Value merged = Register(new Value(state.Names.Fresh(name), whenTrue.Type, Node.Opaque(whenTrue.Type, whenTrue.Varying | whenFalse.Varying), ValueKind.Merge, current));
                 var merge = new Merge(merged, whenTrue, whenFalse);
                 item.Merges.Add(merge);
-                mergeOf[merged] = (item, merge);
+                state.MergeOf[merged] = (item, merge);
                 locals[name] = merged;
             }
 
@@ -339,13 +362,13 @@ namespace MoreauGen.Generator.Differentiation
 
         private void Store(Expr index, AssignKind kind, Node value)
         {
-            if (arrayMode)
+            if (state.ArrayMode)
             {
-                bool resets = outputAccessed || !ReferenceEquals(current, top);
+                bool resets = outputAccessed || !ReferenceEquals(current, state.Top);
                 if (kind != AssignKind.Assign)
                 {
-                    Value old = Temporary(Node.OutputRead(index, element, Need.Both));
-                    value = Node.Apply(OpOf(kind), element, new[] { Node.Reference(old), value });
+                    Value old = Temporary(Node.OutputRead(index, state.Element, Need.Both));
+                    value = Node.Apply(OpOf(kind), state.Element, new[] { Node.Reference(old), value });
                 }
 
                 Value stored = Temporary(value);
@@ -357,12 +380,12 @@ namespace MoreauGen.Generator.Differentiation
             int i = (int)((Literal)index).Value;
             if (kind != AssignKind.Assign)
             {
-                value = Node.Apply(OpOf(kind), element, new[] { Node.Reference(outputs[i]), value });
+                value = Node.Apply(OpOf(kind), state.Element, new[] { Node.Reference(state.Outputs[i]), value });
             }
 
-            Value version = Let(new Value(names.Fresh("y" + i), element, value, ValueKind.Output, current));
+            Value version = Let(new Value(state.Names.Fresh("y" + i), state.Element, value, ValueKind.Output, current));
             current.Items.Add(new StoreItem(index, version, resetsAdjoint: false));
-            outputs[i] = version;
+            state.Outputs[i] = version;
         }
     }
 }

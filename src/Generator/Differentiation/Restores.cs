@@ -6,14 +6,27 @@ using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 4: the restores of the values the reverse pass reads (recomputed, or popped from the tape). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 4: the restores of the values the reverse pass reads: recomputed (ints, copies, leaves, cheap arithmetic on
+    /// leaves), or popped from the tape. The reverse sweep calls it for each region it reverses. Reads the value table;
+    /// sets each region's <see cref="Region.Pushed"/> list and each value's <see cref="Value.Restored"/> and
+    /// <see cref="Value.Pushed"/>. How each value comes back is its own.
+    /// </summary>
+    internal sealed class Restores
     {
+        /// <summary>The most operations a value recomputed by the reverse pass may take.</summary>
+        private const int CheapOperations = 4;
+
+        private readonly DifferentiationState state;
+        private readonly Dictionary<Value, Expr> restoreSources = new();
+
+        public Restores(DifferentiationState state) => this.state = state;
+
         /// <summary>
         /// The restores of <paramref name="region"/>'s values that <paramref name="statements"/> read: pops in the reverse
         /// of the order the forward pass pushed them, then recomputations in dependency order.
         /// </summary>
-        private List<Stmt> Restores(Region region, List<Stmt> statements)
+        public List<Stmt> Of(Region region, List<Stmt> statements)
         {
             var needed = new List<Value>();
             var seen = new HashSet<Value>();
@@ -21,7 +34,7 @@ namespace MoreauGen.Generator.Differentiation
             while (queue.Count > 0)
             {
                 string name = queue.Dequeue();
-                if (!byName.TryGetValue(name, out Value? value) || !ReferenceEquals(value.Region, region) || !seen.Add(value))
+                if (!state.ByName.TryGetValue(name, out Value? value) || !ReferenceEquals(value.Region, region) || !seen.Add(value))
                 {
                     continue;
                 }
@@ -48,7 +61,7 @@ namespace MoreauGen.Generator.Differentiation
             var restores = new List<Stmt>();
             for (int k = 0; k < region.Pushed.Count; k++)
             {
-                Value value = region.Pushed[steps.PopInReverseOrder ? region.Pushed.Count - 1 - k : k];
+                Value value = region.Pushed[state.Steps.PopInReverseOrder ? region.Pushed.Count - 1 - k : k];
                 restores.Add(new Restore(value.Type, value.Name, RestoreSource(value)));
             }
 
@@ -62,7 +75,7 @@ namespace MoreauGen.Generator.Differentiation
 
                 foreach (string dependency in IrWalk.LocalsRead(RestoreSource(value)))
                 {
-                    if (byName.TryGetValue(dependency, out Value? other) && needed.Contains(other))
+                    if (state.ByName.TryGetValue(dependency, out Value? other) && needed.Contains(other))
                     {
                         Recompute(other);
                     }
@@ -140,7 +153,8 @@ namespace MoreauGen.Generator.Differentiation
             return order;
         }
 
-        private static void CollectBindings(Node node, Value owner, List<Value> into)
+        /// <summary>The temporaries bound inside <paramref name="node"/> (not its root), innermost first.</summary>
+        public static void CollectBindings(Node node, Value owner, List<Value> into)
         {
             foreach (Node arg in node.Args)
             {
@@ -153,7 +167,42 @@ namespace MoreauGen.Generator.Differentiation
             }
         }
 
-        /// <summary>Stands for "read this value from the tape" until the layout is known.</summary>
-        private sealed record PopPlaceholder(string Name, IrType Type) : Expr(Type);
+        /// <summary>
+        /// Arithmetic on leaves (<c>w[0] * x[1] + 0.5</c>, at most <see cref="CheapOperations"/> operations), or a
+        /// condition on such values: recomputing it in the reverse pass is cheaper than recording it.
+        /// </summary>
+        public static bool IsCheapOverLeaves(Node node)
+        {
+            int operations = 0;
+            bool Cheap(Node n)
+            {
+                switch (n.Kind)
+                {
+                    case NodeKind.Leaf:
+                        return true;
+                    case NodeKind.Ref:
+                        // A value the reverse pass recomputes anyway (a copy of a leaf, or cheap arithmetic) is as good as a leaf.
+                        Node definition = n.Ref!.Definition;
+                        return definition.Kind == NodeKind.Leaf || (definition.Kind is NodeKind.Apply or NodeKind.Ref && Cheap(definition));
+                    case NodeKind.Apply when ++operations <= CheapOperations &&
+                                             (n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool):
+                        return n.Args.All(Cheap);
+                    default:
+                        return false;
+                }
+            }
+
+            return node.Kind == NodeKind.Apply && Cheap(node);
+        }
+
+        public static Expr Rebuild(Node node) => node.Kind switch
+        {
+            NodeKind.Leaf => node.Expr!,
+            NodeKind.Ref => new Local(node.Ref!.Name, node.Type),
+            _ => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild))),
+        };
     }
+
+    /// <summary>Stands for "read this value from the tape" until the layout is known.</summary>
+    internal sealed record PopPlaceholder(string Name, IrType Type) : Expr(Type);
 }

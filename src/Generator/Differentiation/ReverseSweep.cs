@@ -3,12 +3,44 @@ using System.Collections.Generic;
 using System.Linq;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
+using static MoreauGen.Generator.Differentiation.DifferentiationState;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 3: the reverse sweep, applying each primitive's rule from the rule table, reversing loops and replaying branches. Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 3: the reverse sweep, applying each primitive's rule from the rule table, reversing loops and replaying
+    /// branches; each region's restores come from <see cref="Restores"/>. Reads the region tree and the inputs of the
+    /// state; sets each value's adjoint (<see cref="Value.AdjointName"/>, <see cref="Value.Seed"/>), binds the
+    /// temporaries and partials rules read (in the value table) and writes the state's reverse loops and branches.
+    /// The statement list it is writing and the region it is in are its own.
+    /// </summary>
+    internal sealed class ReverseSweep
     {
+        private readonly DifferentiationState state;
+        private readonly Restores restoring;
+        private readonly Dictionary<(Node, Expr), Value> partials = new();
+        private List<Stmt> output = new();
+        private Region reverseRegion;
+
+        public ReverseSweep(DifferentiationState state, Restores restores)
+        {
+            this.state = state;
+            restoring = restores;
+            reverseRegion = state.Top;
+        }
+
+        /// <summary>The reverse pass of the body: the top region's restores, and its reverse statements, tagged with the gradients they serve.</summary>
+        public (List<Stmt> Restores, List<Stmt> Reverse) Run()
+        {
+            (List<Stmt> restoresOfTop, List<Stmt> reverse) = ReverseRegionParts(state.Top, prologue: null, epilogue: null);
+            if (state.ArrayMode)
+            {
+                reverse.Insert(0, new Tagged(Need.Both, new CopySpan(new SpanRef(SpanRole.Lambda, state.ReadOnlySpan), new SpanRef(SpanRole.OutputAdjoint, state.WritableSpan))));
+            }
+
+            return (restoresOfTop, reverse);
+        }
+
         /// <summary>The reverse pass of <paramref name="region"/>: its restores, and its reverse statements.</summary>
         private (List<Stmt> Restores, List<Stmt> Statements) ReverseRegionParts(Region region, Action? prologue, Action? epilogue)
         {
@@ -26,7 +58,7 @@ namespace MoreauGen.Generator.Differentiation
             List<Stmt> statements = output;
             output = savedOutput;
             reverseRegion = savedRegion;
-            return (Restores(region, statements), statements);
+            return (restoring.Of(region, statements), statements);
         }
 
         private void ReverseItem(Item item)
@@ -44,18 +76,18 @@ namespace MoreauGen.Generator.Differentiation
                     break;
                 }
 
-                case StoreItem store when arrayMode:
+                case StoreItem store when state.ArrayMode:
                 {
                     // y[i] = v: v receives the adjoint of y[i], which the assignment then resets (the old y[i] is gone).
-                    Element adjointOfOutput = Element(SpanRole.OutputAdjoint, store.Index, element);
+                    Element adjointOfOutput = state.ElementOf(SpanRole.OutputAdjoint, store.Index, state.Element);
                     if (store.Value.Varying != Need.None)
                     {
                         Contribute(store.Value, adjointOfOutput);
                     }
 
-                    if (store.ResetsAdjoint && steps.ResetOverwrittenOutputAdjoints)
+                    if (store.ResetsAdjoint && state.Steps.ResetOverwrittenOutputAdjoints)
                     {
-                        Emit(Need.Both, new Assign(adjointOfOutput, AssignKind.Assign, Zero(element)));
+                        Emit(Need.Both, new Assign(adjointOfOutput, AssignKind.Assign, Zero(state.Element)));
                     }
 
                     break;
@@ -82,7 +114,7 @@ namespace MoreauGen.Generator.Differentiation
                 }
                 else
                 {
-                    c.Adjoint = names.Fresh("d_" + c.Local);
+                    c.Adjoint = state.Names.Fresh("d_" + c.Local);
                     Emit(Section(c.Phi.Varying), new Declare(c.Phi.Type, c.Adjoint, c.Result.Seed ?? Zero(c.Phi.Type)));
                     c.Result.Seed = null;
                 }
@@ -96,14 +128,14 @@ namespace MoreauGen.Generator.Differentiation
                 foreach (Carried c in carried)
                 {
                     Expr phiAdjoint = AdjointOf(c.Phi) ?? Zero(c.Phi.Type);
-                    Emit(Section(c.Phi.Varying), new Assign(new Local(c.Adjoint!, c.Phi.Type), steps.CarriedAdjoint, phiAdjoint));
+                    Emit(Section(c.Phi.Varying), new Assign(new Local(c.Adjoint!, c.Phi.Type), state.Steps.CarriedAdjoint, phiAdjoint));
                 }
             });
 
             if (statements.Count > 0 || restores.Count > 0)
             {
-                var reverse = new For(loop.Index, loop.From, loop.To, loop.Step, Descending: steps.ReverseLoopsDescend, EquatableArray.From(restores.Concat(statements)));
-                reverseLoops[reverse] = loop;
+                var reverse = new For(loop.Index, loop.From, loop.To, loop.Step, Descending: state.Steps.ReverseLoopsDescend, EquatableArray.From(restores.Concat(statements)));
+                state.ReverseLoops[reverse] = loop;
                 output.Add(reverse);
             }
 
@@ -150,8 +182,8 @@ namespace MoreauGen.Generator.Differentiation
             List<Stmt> otherwise = Arm(branch.Else, whenTrue: false);
             if (then.Count > 0 || otherwise.Count > 0)
             {
-                var reverse = new If(steps.ReplayCondition(new Local(branch.Condition.Name, IrType.Bool)), EquatableArray.From(then), EquatableArray.From(otherwise));
-                reverseBranches[reverse] = branch;
+                var reverse = new If(state.Steps.ReplayCondition(new Local(branch.Condition.Name, IrType.Bool)), EquatableArray.From(then), EquatableArray.From(otherwise));
+                state.ReverseBranches[reverse] = branch;
                 output.Add(reverse);
             }
         }
@@ -231,7 +263,7 @@ namespace MoreauGen.Generator.Differentiation
                     continue;
                 }
 
-                string name = names.Fresh("d_" + value.Name);
+                string name = state.Names.Fresh("d_" + value.Name);
                 Emit(Section(value.Varying), new Declare(value.Type, name, value.Seed ?? Zero(value.Type)));
                 value.AdjointName = name;
                 value.Seed = null;
@@ -244,7 +276,7 @@ namespace MoreauGen.Generator.Differentiation
         private void Emit(Need section, Stmt statement) => output.Add(new Tagged(section == Need.None ? Need.Both : section, statement));
 
         /// <summary>The section of a statement about <paramref name="varying"/>. With y in a buffer, every adjoint is computed for both gradients.</summary>
-        private Need Section(Need varying) => arrayMode || varying == Need.None ? Need.Both : varying;
+        private Need Section(Need varying) => state.ArrayMode || varying == Need.None ? Need.Both : varying;
 
         private void Backpropagate(Node node, Expr adjoint, Value owner)
         {
@@ -259,16 +291,16 @@ namespace MoreauGen.Generator.Differentiation
                     Contribute(node.Ref!, adjoint);
                     return;
                 case NodeKind.Leaf when node.Expr is Element { Span: SpanRef { Role: SpanRole.W } } read:
-                    Accumulate(Need.W, Element(SpanRole.GradW, read.Index, read.Type), adjoint);
+                    Accumulate(Need.W, state.ElementOf(SpanRole.GradW, read.Index, read.Type), adjoint);
                     return;
                 case NodeKind.Leaf when node.Expr is Element { Span: SpanRef { Role: SpanRole.X } } read:
-                    Accumulate(Need.X, Element(SpanRole.GradX, read.Index, read.Type), adjoint);
+                    Accumulate(Need.X, state.ElementOf(SpanRole.GradX, read.Index, read.Type), adjoint);
                     return;
-                case NodeKind.Leaf when node.Expr is Local parameter && parameterAdjoints.TryGetValue(parameter.Name, out string? target):
+                case NodeKind.Leaf when node.Expr is Local parameter && state.ParameterAdjoints.TryGetValue(parameter.Name, out string? target):
                     Accumulate(Need.X, new Local(target, parameter.Type), adjoint);
                     return;
                 case NodeKind.OutputRead:
-                    Accumulate(Need.Both, Element(SpanRole.OutputAdjoint, node.Expr!, element), adjoint);
+                    Accumulate(Need.Both, state.ElementOf(SpanRole.OutputAdjoint, node.Expr!, state.Element), adjoint);
                     return;
                 case NodeKind.Leaf when node.Expr is OpsCall loss:
                     Emit(Need.X, LossGradient(loss, adjoint));
@@ -285,26 +317,26 @@ namespace MoreauGen.Generator.Differentiation
         }
 
         /// <summary>
-        /// gradX += adjoint · ∇loss for a batch loss of x (rules in <see cref="TensorRules.Losses"/>): the loss's overload with
+        /// gradX += adjoint · ∇loss for a batch loss of x (state.Rules in <see cref="TensorRules.Losses"/>): the loss's overload with
         /// a gradient span writes ∇loss into a pooled scratch span, which is then scaled into gradX.
         /// </summary>
         private Stmt LossGradient(OpsCall loss, Expr adjoint)
         {
-            string scratch = names.Fresh("d_" + loss.Method);
-            string array = names.Fresh(scratch + "_array");
+            string scratch = state.Names.Fresh("d_" + loss.Method);
+            string array = state.Names.Fresh(scratch + "_array");
             Expr length = new SpanLength(SpanRole.X);
-            var gradient = new Local(scratch, WritableSpan);
+            var gradient = new Local(scratch, state.WritableSpan);
             return new Block(EquatableArray.Of<Stmt>(
                 new Comment("The gradient of Ops." + loss.Method + ", scaled by its adjoint, into gradX."),
-                new RentSpan(scratch, array, length, element),
-                new TensorCall(loss.Method, element, EquatableArray.From(loss.Args.Append(gradient))),
-                new TensorCall("ScaleAdd", element, EquatableArray.Of(gradient, adjoint.Type == element ? adjoint : new Apply(Op.Convert, element, EquatableArray.Of(adjoint)), new SpanRef(SpanRole.GradX, WritableSpan))),
-                new ReturnSpan(array, element)));
+                new RentSpan(scratch, array, length, state.Element),
+                new TensorCall(loss.Method, state.Element, EquatableArray.From(loss.Args.Append(gradient))),
+                new TensorCall("ScaleAdd", state.Element, EquatableArray.Of(gradient, adjoint.Type == state.Element ? adjoint : new Apply(Op.Convert, state.Element, EquatableArray.Of(adjoint)), new SpanRef(SpanRole.GradX, state.WritableSpan))),
+                new ReturnSpan(array, state.Element)));
         }
 
         private void BackpropagateApply(Node node, Expr adjoint, Value owner)
         {
-            DerivativeRule rule = rules.Find(node.Op)
+            DerivativeRule rule = state.Rules.Find(node.Op)
                 ?? throw new InvalidOperationException("No derivative rule for " + node.Op + ".");
             IrType[] argTypes = node.Args.Select(a => a.Type).ToArray();
             var templates = new Expr?[node.Args.Count];
@@ -320,7 +352,7 @@ namespace MoreauGen.Generator.Differentiation
 
             if (adjointUses > 1 && !IsAtom(adjoint))
             {
-                string name = names.Fresh("d_" + (node.Binding?.Name ?? "t"));
+                string name = state.Names.Fresh("d_" + (node.Binding?.Name ?? "t"));
                 Emit(Section(node.Varying), new Declare(node.Type, name, adjoint));
                 adjoint = new Local(name, node.Type);
             }
@@ -387,16 +419,16 @@ namespace MoreauGen.Generator.Differentiation
                 _ => Node.Leaf(expr, Need.None),
             };
 
-            var value = Register(new Value(names.Numbered("t"), partial.Type, Build(partial), ValueKind.Partial, owner.Region));
+            var value = state.Register(new Value(state.Names.Numbered("t"), partial.Type, Build(partial), ValueKind.Partial, owner.Region));
             owner.Partials.Add(value);
             partials[(node, partial)] = value;
 
             // A partial its primitive is fused with (cos a in the rule of sin a): bind the node too, so that the forward pass
             // computes both with one call (SinCos).
-            if (partial is Apply { Args.Count: 1 } fused && rules.Find(fused.Op)?.FusedWith == node.Op && fused.Args[0] is Placeholder { Index: 0 } &&
+            if (partial is Apply { Args.Count: 1 } fused && state.Rules.Find(fused.Op)?.FusedWith == node.Op && fused.Args[0] is Placeholder { Index: 0 } &&
                 !ReferenceEquals(node, owner.Definition) && node.Binding is null)
             {
-                node.Binding = Register(new Value(names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
+                node.Binding = state.Register(new Value(state.Names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
             }
 
             return value;
@@ -413,7 +445,7 @@ namespace MoreauGen.Generator.Differentiation
 
             args.Add(adjoint);
             string prefix = "d_" + (node.Binding?.Name ?? owner.Name) + "_";
-            var outs = helper.Parameters.Select(p => names.Fresh(prefix + p)).ToList();
+            var outs = helper.Parameters.Select(p => state.Names.Fresh(prefix + p)).ToList();
             Emit(Section(node.Varying), new CallPullback(helper.Pullback, EquatableArray.From(args), helper.ElementType, EquatableArray.From(outs)));
             for (int i = 0; i < node.Args.Count; i++)
             {
@@ -431,7 +463,7 @@ namespace MoreauGen.Generator.Differentiation
                     throw new InvalidOperationException("The adjoint of " + value.Name + " is first written outside its region.");
                 }
 
-                string name = names.Fresh("d_" + value.Name);
+                string name = state.Names.Fresh("d_" + value.Name);
                 Expr initial = value.Seed is null ? contribution : Sum(value.Seed, contribution);
                 Emit(Section(value.Varying), new Declare(value.Type, name, initial));
                 value.AdjointName = name;
@@ -446,11 +478,11 @@ namespace MoreauGen.Generator.Differentiation
         {
             if (contribution is Apply { Op: Op.Negate } negated)
             {
-                Emit(section, new Assign(target, steps.Accumulate(AssignKind.Subtract), negated.Args[0]));
+                Emit(section, new Assign(target, state.Steps.Accumulate(AssignKind.Subtract), negated.Args[0]));
             }
             else
             {
-                Emit(section, new Assign(target, steps.Accumulate(AssignKind.Add), contribution));
+                Emit(section, new Assign(target, state.Steps.Accumulate(AssignKind.Add), contribution));
             }
         }
 
@@ -487,51 +519,13 @@ namespace MoreauGen.Generator.Differentiation
                 return new Local(owner.Name, owner.Type);
             }
 
-            if (IsCheapOverLeaves(node))
+            if (Restores.IsCheapOverLeaves(node))
             {
-                return Rebuild(node);
+                return Restores.Rebuild(node);
             }
 
-            node.Binding ??= Register(new Value(names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
+            node.Binding ??= state.Register(new Value(state.Names.Numbered("t"), node.Type, node, ValueKind.Temporary, owner.Region));
             return new Local(node.Binding.Name, node.Type);
         }
-
-        /// <summary>
-        /// Arithmetic on leaves (<c>w[0] * x[1] + 0.5</c>, at most <see cref="CheapOperations"/> operations), or a
-        /// condition on such values: recomputing it in the reverse pass is cheaper than recording it.
-        /// </summary>
-        private static bool IsCheapOverLeaves(Node node)
-        {
-            int operations = 0;
-            bool Cheap(Node n)
-            {
-                switch (n.Kind)
-                {
-                    case NodeKind.Leaf:
-                        return true;
-                    case NodeKind.Ref:
-                        // A value the reverse pass recomputes anyway (a copy of a leaf, or cheap arithmetic) is as good as a leaf.
-                        Node definition = n.Ref!.Definition;
-                        return definition.Kind == NodeKind.Leaf || (definition.Kind is NodeKind.Apply or NodeKind.Ref && Cheap(definition));
-                    case NodeKind.Apply when ++operations <= CheapOperations &&
-                                             (n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool):
-                        return n.Args.All(Cheap);
-                    default:
-                        return false;
-                }
-            }
-
-            return node.Kind == NodeKind.Apply && Cheap(node);
-        }
-
-        /// <summary>The most operations a value recomputed by the reverse pass may take.</summary>
-        private const int CheapOperations = 4;
-
-        private static Expr Rebuild(Node node) => node.Kind switch
-        {
-            NodeKind.Leaf => node.Expr!,
-            NodeKind.Ref => new Local(node.Ref!.Name, node.Type),
-            _ => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild))),
-        };
     }
 }

@@ -4,12 +4,44 @@ using System.Linq;
 using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
+using static MoreauGen.Generator.Differentiation.DifferentiationState;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 7: tape reads for the pops, the cursor's padding in branches, and the three variants of the reverse pass (both gradients, w only for Φw, x only for Φx). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 7: tape reads for the pops, the cursor's padding in branches, and the three variants of the reverse pass
+    /// (both gradients, w only for Φw, x only for Φx). Reads the value table (tape slots), the cursor, the reverse
+    /// loops and branches of the sweep and the branch padding of the taped forward; asks the tape layout for the
+    /// counts of loops and arms a variant skips.
+    /// </summary>
+    internal sealed class ReverseVariants
     {
+        private readonly DifferentiationState state;
+        private readonly TapeLayout layout;
+
+        public ReverseVariants(DifferentiationState state, TapeLayout layout)
+        {
+            this.state = state;
+            this.layout = layout;
+        }
+
+        /// <summary>
+        /// The restores with the tape reads, and the reverse statements for both gradients, w only and x only: three
+        /// whole variants of a <paramref name="structured"/> body (with loops or branches), else three lists that run in order.
+        /// </summary>
+        public (List<Stmt> Restores, List<Stmt> Both, List<Stmt> OnlyW, List<Stmt> OnlyX) Run(List<Stmt> restores, List<Stmt> reverse, bool structured)
+        {
+            restores = RewritePops(restores);
+            reverse = RewritePops(reverse);
+            if (structured)
+            {
+                return (restores, Specialize(reverse, Need.Both, out _), Specialize(reverse, Need.W, out _), Specialize(reverse, Need.X, out _));
+            }
+
+            List<Stmt> Section(Need section) => reverse.OfType<Tagged>().Where(t => t.Section == section).Select(t => t.Statement).ToList();
+            return (restores, Section(Need.Both), Section(Need.W), Section(Need.X));
+        }
+
         /// <summary>Replaces the pop placeholders by tape reads and adds the cursor's padding in reverse branches.</summary>
         private List<Stmt> RewritePops(List<Stmt> statements)
         {
@@ -20,14 +52,14 @@ namespace MoreauGen.Generator.Differentiation
                 {
                     case Restore { Source: PopPlaceholder pop } restore:
                     {
-                        Value value = byName[pop.Name];
-                        Expr index = steps.RestoreIndex(cursorMode ? new CursorStep(cursor, Push: false) : IntLiteral(value.TapeSlot));
-                        Expr read = Element(SpanRole.Tape, index, element);
+                        Value value = state.ByName[pop.Name];
+                        Expr index = state.Steps.RestoreIndex(state.CursorMode ? new CursorStep(state.Cursor, Push: false) : IntLiteral(value.TapeSlot));
+                        Expr read = state.ElementOf(SpanRole.Tape, index, state.Element);
                         if (value.Type == IrType.Bool)
                         {
-                            read = new Apply(Op.NotEqual, IrType.Bool, EquatableArray.Of(read, Zero(element)));
+                            read = new Apply(Op.NotEqual, IrType.Bool, EquatableArray.Of(read, Zero(state.Element)));
                         }
-                        else if (value.Type != element)
+                        else if (value.Type != state.Element)
                         {
                             read = new Apply(Op.Convert, value.Type, EquatableArray.Of(read));
                         }
@@ -39,9 +71,9 @@ namespace MoreauGen.Generator.Differentiation
                     case For loop:
                     {
                         var rewritten = loop with { Body = EquatableArray.From(RewritePops(loop.Body.ToList())) };
-                        if (reverseLoops.TryGetValue(loop, out LoopItem? item))
+                        if (state.ReverseLoops.TryGetValue(loop, out LoopItem? item))
                         {
-                            reverseLoops[rewritten] = item;
+                            state.ReverseLoops[rewritten] = item;
                         }
 
                         result.Add(rewritten);
@@ -52,24 +84,24 @@ namespace MoreauGen.Generator.Differentiation
                     {
                         List<Stmt> then = RewritePops(branch.Then.ToList());
                         List<Stmt> otherwise = RewritePops(branch.Else.ToList());
-                        if (reverseBranches.TryGetValue(branch, out IfItem? item) && cursorMode && branchPads.TryGetValue(item, out (Expr Then, Expr Else, List<Stmt> Prelude) pads))
+                        if (state.ReverseBranches.TryGetValue(branch, out IfItem? item) && state.CursorMode && state.BranchPads.TryGetValue(item, out (Expr Then, Expr Else, List<Stmt> Prelude) pads))
                         {
                             result.AddRange(pads.Prelude);
                             if (pads.Then is not Literal { Value: 0 })
                             {
-                                then.Insert(0, new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, pads.Then));
+                                then.Insert(0, new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract, pads.Then));
                             }
 
                             if (pads.Else is not Literal { Value: 0 })
                             {
-                                otherwise.Insert(0, new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, pads.Else));
+                                otherwise.Insert(0, new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract, pads.Else));
                             }
                         }
 
                         var rewritten = new If(branch.Condition, EquatableArray.From(then), EquatableArray.From(otherwise));
                         if (item is not null)
                         {
-                            reverseBranches[rewritten] = item;
+                            state.ReverseBranches[rewritten] = item;
                         }
 
                         result.Add(rewritten);
@@ -114,9 +146,9 @@ namespace MoreauGen.Generator.Differentiation
                             result.Add(loop with { Body = EquatableArray.From(inner) });
                             work = true;
                         }
-                        else if (cursorMode && ReadsTape(inner))
+                        else if (state.CursorMode && ReadsTape(inner))
                         {
-                            result.AddRange(SkipRecords(reverseLoops.TryGetValue(loop, out LoopItem? item) ? item : null, null, loop with { Body = EquatableArray.From(inner) }));
+                            result.AddRange(SkipRecords(state.ReverseLoops.TryGetValue(loop, out LoopItem? item) ? item : null, null, loop with { Body = EquatableArray.From(inner) }));
                         }
 
                         break;
@@ -132,9 +164,9 @@ namespace MoreauGen.Generator.Differentiation
                             result.Add(specialized);
                             work = true;
                         }
-                        else if (cursorMode && (ReadsTape(then) || ReadsTape(otherwise)))
+                        else if (state.CursorMode && (ReadsTape(then) || ReadsTape(otherwise)))
                         {
-                            result.AddRange(SkipRecords(null, reverseBranches.TryGetValue(branch, out IfItem? item) ? item : null, specialized));
+                            result.AddRange(SkipRecords(null, state.ReverseBranches.TryGetValue(branch, out IfItem? item) ? item : null, specialized));
                         }
 
                         break;
@@ -156,19 +188,19 @@ namespace MoreauGen.Generator.Differentiation
         private IEnumerable<Stmt> SkipRecords(LoopItem? loop, IfItem? branch, Stmt fallback)
         {
             var prelude = new List<Stmt>();
-            Expr? count = loop is not null ? LoopTotal(loop, prelude)
-                : branch is not null ? IntMath.Max(Count(branch.Then, prelude, inScope: false), Count(branch.Else, prelude, inScope: false))
+            Expr? count = loop is not null ? layout.LoopTotal(loop, prelude)
+                : branch is not null ? IntMath.Max(layout.Count(branch.Then, prelude, inScope: false), layout.Count(branch.Else, prelude, inScope: false))
                 : null;
             if (count is null || prelude.Count > 0)
             {
                 return new[] { fallback };
             }
 
-            return new Stmt[] { new Assign(new Local(cursor, IrType.Int), AssignKind.Subtract, count) };
+            return new Stmt[] { new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract, count) };
         }
 
         /// <summary>Drops recomputed restores nothing reads (tape reads through the cursor stay: they move it).</summary>
-        private List<Stmt> DropUnusedRestores(List<Stmt> statements)
+        private static List<Stmt> DropUnusedRestores(List<Stmt> statements)
         {
             var keep = new bool[statements.Count];
             var read = new HashSet<string>(StringComparer.Ordinal);
@@ -186,16 +218,6 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return statements.Where((_, i) => keep[i]).ToList();
-        }
-
-        /// <summary>Compares statements by reference (records compare by value).</summary>
-        private sealed class ReferenceComparer : IEqualityComparer<Stmt>
-        {
-            public static readonly ReferenceComparer Instance = new();
-
-            public bool Equals(Stmt? x, Stmt? y) => ReferenceEquals(x, y);
-
-            public int GetHashCode(Stmt obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
         }
     }
 }

@@ -4,12 +4,58 @@ using System.Linq;
 using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
+using static MoreauGen.Generator.Differentiation.DifferentiationState;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 5: the tape layout (fixed slots, or a cursor with per-sample sizes as int expressions). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 5: the tape layout: fixed slots, or a cursor with the per-sample size as an int expression of the sizes.
+    /// Reads the region tree (with each region's pushed values, from the restores) and the sizes; writes the state's
+    /// <see cref="DifferentiationState.CursorMode"/> and <see cref="DifferentiationState.Cursor"/> and each value's
+    /// <see cref="Value.TapeSlot"/>. The taped forward and the reverse variants ask it for the counts of loops and arms.
+    /// </summary>
+    internal sealed class TapeLayout
     {
+        private readonly DifferentiationState state;
+
+        public TapeLayout(DifferentiationState state) => this.state = state;
+
+        /// <summary>Lays out the tape: the slots one sample takes, and the statements computing them (when not a closed form).</summary>
+        public (Expr Slots, List<Stmt> Prelude) Run()
+        {
+            state.CursorMode = AnyLoopRecords(state.Top, insideLoop: false);
+            if (!state.CursorMode)
+            {
+                return (IntLiteral(StaticLayout(state.Top, 0)), new List<Stmt>());
+            }
+
+            state.Cursor = state.Names.Fresh("tp");
+            var prelude = new List<Stmt>();
+            Expr slots = Count(state.Top, prelude, inScope: false);
+            return (FixSizes(slots), prelude.Select(FixSizes).ToList());
+        }
+
+        private static bool AnyLoopRecords(Region region, bool insideLoop)
+        {
+            if (insideLoop && region.Pushed.Count > 0)
+            {
+                return true;
+            }
+
+            foreach (Item item in region.Items)
+            {
+                switch (item)
+                {
+                    case LoopItem loop when AnyLoopRecords(loop.Body, true):
+                        return true;
+                    case IfItem branch when AnyLoopRecords(branch.Then, insideLoop) || AnyLoopRecords(branch.Else, insideLoop):
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Fixed slots (no loop records): an if/else lays its arms over the same slots; a region's own values follow.</summary>
         private static int StaticLayout(Region region, int start)
         {
@@ -39,7 +85,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <param name="region">The region.</param>
         /// <param name="prelude">Where statements go when the count is not a closed form.</param>
         /// <param name="inScope">Whether the region's own int values are in scope where the count is used.</param>
-        private Expr Count(Region region, List<Stmt> prelude, bool inScope)
+        public Expr Count(Region region, List<Stmt> prelude, bool inScope)
         {
             var inner = new List<Stmt>();
             Expr total = IntLiteral(region.Pushed.Count);
@@ -66,14 +112,15 @@ namespace MoreauGen.Generator.Differentiation
                 return total;
             }
 
-            string slots = names.Fresh("slots");
+            string slots = state.Names.Fresh("slots");
             prelude.Add(new Declare(IrType.Int, slots, null));
             inner.Add(new Assign(new Local(slots, IrType.Int), AssignKind.Assign, total));
             prelude.Add(new Block(EquatableArray.From(inner)));
             return new Local(slots, IrType.Int);
         }
 
-        private Expr LoopTotal(LoopItem loop, List<Stmt> prelude)
+        /// <summary>The number of values the taped forward pass records in all iterations of <paramref name="loop"/>.</summary>
+        public Expr LoopTotal(LoopItem loop, List<Stmt> prelude)
         {
             var bodyPrelude = new List<Stmt>();
             Expr body = Count(loop.Body, bodyPrelude, inScope: false);
@@ -87,7 +134,7 @@ namespace MoreauGen.Generator.Differentiation
                 return IntMath.Multiply(Trip(loop), FixSizes(body));
             }
 
-            string sum = names.Fresh("slots");
+            string sum = state.Names.Fresh("slots");
             prelude.Add(new Declare(IrType.Int, sum, IntLiteral(0)));
             bodyPrelude.Add(new Assign(new Local(sum, IrType.Int), AssignKind.Add, body));
             prelude.Add(new For(loop.Index, loop.From, loop.To, loop.Step, Descending: false, EquatableArray.From(bodyPrelude)));
@@ -96,7 +143,7 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>Span lengths the attribute fixes, as literals (a layer body's w, x and y are one sample's).</summary>
         private Expr FixSizes(Expr expr) =>
-            sizes is null ? expr : IntMath.Simplify(IrWalk.Replace(expr, e => e is SpanLength length && SizeOf(length.Role) is int size ? IntLiteral(size) : null));
+            state.Sizes is null ? expr : IntMath.Simplify(IrWalk.Replace(expr, e => e is SpanLength length && SizeOf(length.Role) is int size ? IntLiteral(size) : null));
 
         private Stmt FixSizes(Stmt statement) => statement switch
         {
@@ -109,9 +156,9 @@ namespace MoreauGen.Generator.Differentiation
 
         private int? SizeOf(SpanRole role) => role switch
         {
-            SpanRole.W => sizes?.Parameters,
-            SpanRole.X => sizes?.Inputs,
-            SpanRole.Y => sizes?.Outputs,
+            SpanRole.W => state.Sizes?.Parameters,
+            SpanRole.X => state.Sizes?.Inputs,
+            SpanRole.Y => state.Sizes?.Outputs,
             _ => null,
         };
 
@@ -134,7 +181,7 @@ namespace MoreauGen.Generator.Differentiation
             var queue = new Queue<string>(read);
             while (queue.Count > 0)
             {
-                if (byName.TryGetValue(queue.Dequeue(), out Value? value) && value.Type == IrType.Int && ReferenceEquals(value.Region, region) && needed.Add(value))
+                if (state.ByName.TryGetValue(queue.Dequeue(), out Value? value) && value.Type == IrType.Int && ReferenceEquals(value.Region, region) && needed.Add(value))
                 {
                     foreach (string name in IrWalk.LocalsRead(value.Definition.Expr!))
                     {

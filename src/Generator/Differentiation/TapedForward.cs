@@ -4,12 +4,43 @@ using System.Linq;
 using MoreauGen.Generator.Analysis;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
+using static MoreauGen.Generator.Differentiation.DifferentiationState;
 
 namespace MoreauGen.Generator.Differentiation
 {
-    /// <summary>Pass 6: the forward pass, plain and taped, with its bindings and tape stores (sin and cos fused). Part of <see cref="Differentiator"/>: its state lives in Differentiator.cs.</summary>
-    internal sealed partial class Differentiator
+    /// <summary>
+    /// Pass 6: the forward pass, plain and taped, with its bindings and tape stores (sin and cos fused). Reads the
+    /// region tree with what the earlier passes set on the values (forward uses, restored, pushed, tape slots) and the
+    /// cursor; writes each carried local's and merge's storage variable and the state's branch padding. Which values
+    /// are written straight into their use is its own.
+    /// </summary>
+    internal sealed class TapedForward
     {
+        private readonly DifferentiationState state;
+        private readonly TapeLayout layout;
+
+        /// <summary>Values written straight into a storage variable where they are used (a loop's update, a branch's merge).</summary>
+        private readonly HashSet<Value> foldedIntoUse = new();
+
+        public TapedForward(DifferentiationState state, TapeLayout layout)
+        {
+            this.state = state;
+            this.layout = layout;
+        }
+
+        /// <summary>The forward pass of the body, with the tape stores (the plain forward pass is this without them).</summary>
+        public List<Stmt> Run()
+        {
+            List<Stmt> primal = ForwardRegion(state.Top);
+            primal.AddRange(Pushes(state.Top));
+            if (state.CursorMode)
+            {
+                primal.Insert(0, new Declare(IrType.Int, state.Cursor, IntLiteral(0)));
+            }
+
+            return FuseSinCos(primal);
+        }
+
         private List<Stmt> ForwardRegion(Region region)
         {
             var list = new List<Stmt>();
@@ -21,7 +52,7 @@ namespace MoreauGen.Generator.Differentiation
                     {
                         Value value = let.Value;
                         var bindings = new List<Value>();
-                        CollectBindings(value.Definition, value, bindings);
+                        Restores.CollectBindings(value.Definition, value, bindings);
                         foreach (Value binding in bindings)
                         {
                             list.Add(new Declare(binding.Type, binding.Name, Render(binding.Definition, binding.Definition)));
@@ -46,7 +77,7 @@ namespace MoreauGen.Generator.Differentiation
                         Expr stored = IsFoldedIntoStore(region, store.Value, i - 1)
                             ? Render(store.Value.Definition, store.Value.Definition)
                             : new Local(store.Value.ReadName, store.Value.Type);
-                        list.Add(new Assign(Element(SpanRole.Y, store.Index, element), AssignKind.Assign, stored));
+                        list.Add(new Assign(state.ElementOf(SpanRole.Y, store.Index, state.Element), AssignKind.Assign, stored));
                         break;
                     }
 
@@ -119,7 +150,7 @@ namespace MoreauGen.Generator.Differentiation
                 if (foldedIntoUse.Contains(next) && IrWalk.LocalsRead(update).Any(written.Contains))
                 {
                     // It would read a storage already updated in this iteration: compute it first.
-                    string temporary = names.Numbered("t");
+                    string temporary = state.Names.Numbered("t");
                     body.Add(new Declare(next.Type, temporary, update));
                     update = new Local(temporary, next.Type);
                 }
@@ -151,14 +182,14 @@ namespace MoreauGen.Generator.Differentiation
 
             List<Stmt> prelude = new();
             Expr? thenPad = null, elsePad = null;
-            if (cursorMode)
+            if (state.CursorMode)
             {
-                Expr thenCount = Count(branch.Then, prelude, inScope: false);
-                Expr elseCount = Count(branch.Else, prelude, inScope: false);
+                Expr thenCount = layout.Count(branch.Then, prelude, inScope: false);
+                Expr elseCount = layout.Count(branch.Else, prelude, inScope: false);
                 Expr larger = IntMath.Max(thenCount, elseCount);
                 thenPad = IntMath.Subtract(larger, thenCount);
                 elsePad = IntMath.Subtract(larger, elseCount);
-                branchPads[branch] = (thenPad, elsePad, prelude);
+                state.BranchPads[branch] = (thenPad, elsePad, prelude);
             }
 
             List<Stmt> Arm(Region arm, bool whenTrue, Expr? pad)
@@ -174,7 +205,7 @@ namespace MoreauGen.Generator.Differentiation
                 statements.AddRange(Pushes(arm));
                 if (pad is not null && pad is not Literal { Value: 0 })
                 {
-                    statements.Add(new Assign(new Local(cursor, IrType.Int), AssignKind.Add, pad));
+                    statements.Add(new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, pad));
                 }
 
                 return statements;
@@ -190,18 +221,18 @@ namespace MoreauGen.Generator.Differentiation
             var stores = new List<Stmt>();
             foreach (Value value in region.Pushed)
             {
-                Expr index = cursorMode ? new CursorStep(cursor, Push: true) : IntLiteral(value.TapeSlot);
+                Expr index = state.CursorMode ? new CursorStep(state.Cursor, Push: true) : IntLiteral(value.TapeSlot);
                 Expr stored = new Local(value.ReadName, value.Type);
                 if (value.Type == IrType.Bool)
                 {
-                    stored = new Conditional(stored, new Literal(element, 1), Zero(element));
+                    stored = new Conditional(stored, new Literal(state.Element, 1), Zero(state.Element));
                 }
-                else if (value.Type != element)
+                else if (value.Type != state.Element)
                 {
-                    stored = new Apply(Op.Convert, element, EquatableArray.Of(stored));
+                    stored = new Apply(Op.Convert, state.Element, EquatableArray.Of(stored));
                 }
 
-                stores.Add(new Assign(Element(SpanRole.Tape, index, element), AssignKind.Assign, stored));
+                stores.Add(new Assign(state.ElementOf(SpanRole.Tape, index, state.Element), AssignKind.Assign, stored));
             }
 
             return stores;
@@ -218,7 +249,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 NodeKind.Leaf => node.Expr!,
                 NodeKind.Ref => new Local(node.Ref!.ReadName, node.Type),
-                NodeKind.OutputRead => Element(SpanRole.Y, node.Expr!, node.Type),
+                NodeKind.OutputRead => state.ElementOf(SpanRole.Y, node.Expr!, node.Type),
                 NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
                 NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
                 _ => throw new InvalidOperationException("An opaque value has no expression."),
@@ -240,7 +271,7 @@ namespace MoreauGen.Generator.Differentiation
                 Stmt statement = statements[i];
                 switch (statement)
                 {
-                    case Declare { Value: Apply { Args.Count: 1 } first } declare when first.Type.IsReal && rules.Find(first.Op)?.FusedWith is Op other:
+                    case Declare { Value: Apply { Args.Count: 1 } first } declare when first.Type.IsReal && state.Rules.Find(first.Op)?.FusedWith is Op other:
                     {
                         int match = -1;
                         for (int j = i + 1; j < statements.Count && match < 0; j++)
