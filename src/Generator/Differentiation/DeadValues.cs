@@ -7,7 +7,7 @@ using MoreauGen.Generator.Rules;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 2: dropping values nothing reads, and counting the forward uses of the rest (what may be folded into its
+    /// Pass 3: dropping values nothing reads, and counting the forward uses of the rest (what may be folded into its
     /// use). Reads the region tree, value table, carried and merge maps and result of the state; prunes the tree and
     /// sets each value's <see cref="Value.Live"/> and <see cref="Value.ForwardUses"/>.
     /// </summary>

@@ -77,7 +77,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The helpers the body may call, by method name.</summary>
         public Dictionary<string, HelperModel> Helpers { get; }
 
-        // ----- Written by the lowering (pass 1), pruned by the dead values (pass 2) -----
+        // ----- Written by the lowering (pass 1), its varying sets settled by pass 2, pruned by the dead values (pass 3) -----
 
         /// <summary>The body's region (loop bodies and branch arms nest in it).</summary>
         public Region Top { get; } = new(null);
@@ -97,7 +97,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The returned value (objectives and helpers).</summary>
         public Value? Result { get; set; }
 
-        // ----- Written by the reverse sweep (pass 3), read by the reverse variants (pass 7) -----
+        // ----- Written by the reverse sweep (pass 4), read by the reverse variants (pass 8) -----
 
         /// <summary>The loop each reverse loop reverses.</summary>
         public Dictionary<Stmt, LoopItem> ReverseLoops { get; } = new(ReferenceComparer.Instance);
@@ -105,7 +105,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The branch each reverse branch replays.</summary>
         public Dictionary<Stmt, IfItem> ReverseBranches { get; } = new(ReferenceComparer.Instance);
 
-        // ----- Written by the tape layout (pass 5) -----
+        // ----- Written by the tape layout (pass 6) -----
 
         /// <summary>A loop records values: a cursor moves through the tape (else every recorded value has a fixed slot).</summary>
         public bool CursorMode { get; set; }
@@ -113,7 +113,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The cursor's local (cursor mode only).</summary>
         public string Cursor { get; set; } = string.Empty;
 
-        // ----- Written by the taped forward (pass 6), read by the reverse variants (pass 7) -----
+        // ----- Written by the taped forward (pass 7), read by the reverse variants (pass 8) -----
 
         /// <summary>The cursor steps that pad each arm of an if/else to the room of the larger one, with the statements computing them.</summary>
         public Dictionary<IfItem, (Expr Then, Expr Else, List<Stmt> Prelude)> BranchPads { get; } = new();

@@ -14,6 +14,8 @@ namespace MoreauGen.Generator.Differentiation
     /// value at the start of each iteration and a result after the loop, both read from one storage variable in
     /// forward code. A local assigned in a branch gets a merge value after it. Int values (indices) and bool
     /// values (conditions) are versioned too but never differentiated.</item>
+    /// <item><b>Varying sets.</b> Which of w and x each value depends on, settled over loops by a worklist (a phi
+    /// varies with the local before the loop and with its update).</item>
     /// <item><b>Dead values</b> are dropped.</item>
     /// <item><b>Reverse sweep.</b> Each region's items are walked backwards, applying each primitive's rule from
     /// the <see cref="RuleTable"/>; a loop becomes a descending loop whose carried adjoint passes from one reverse
@@ -29,6 +31,7 @@ namespace MoreauGen.Generator.Differentiation
     /// larger arm, and the size per sample is an int expression of the sizes (with a counting loop for
     /// triangular loops).</item>
     /// <item><b>Forward pass</b> with those bindings and tape stores.</item>
+    /// <item><b>Reverse variants.</b> Pops become tape reads, and the reverse pass is specialised per gradient.</item>
     /// </list>
     /// Reverse statements are tagged with the gradients they serve (both, w only, x only). A straight-line body keeps
     /// three lists (a w-only statement reads only adjoints of values that depend on w, computed in the "both" or "w"
@@ -44,9 +47,10 @@ namespace MoreauGen.Generator.Differentiation
             bool isLayer = layer.Kind == ModelKind.Layer;
             List<Stmt> body = layer.Body.ToList();
             bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
+            var state = new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
+                Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps);
             DifferentiatedBody differentiated = Run(
-                () => new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
-                    Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps),
+                state,
                 body,
                 isLayer ? null : new Literal(layer.ElementType, 1));
             var helperPrograms = new List<HelperProgram>();
@@ -64,59 +68,24 @@ namespace MoreauGen.Generator.Differentiation
             var table = new NameTable(helper.ReservedNames.Concat(helper.Parameters).Concat(helper.Constants.Select(c => c.Name)));
             string adjoint = table.Fresh("adjoint");
             var outs = helper.Parameters.Select(p => table.Fresh("d_" + p)).ToList();
-            DifferentiatedBody differentiated = Run(
-                () =>
-                {
-                    var state = new DifferentiationState(helper.ElementType, helper.ReservedNames.Concat(new[] { adjoint }).Concat(outs),
-                        helper.Constants, layerMode: false, arrayMode: false, helper.Parameters, all, null, rules, steps);
-                    for (int i = 0; i < helper.Parameters.Count; i++)
-                    {
-                        state.ParameterAdjoints[helper.Parameters[i]] = outs[i];
-                    }
+            var state = new DifferentiationState(helper.ElementType, helper.ReservedNames.Concat(new[] { adjoint }).Concat(outs),
+                helper.Constants, layerMode: false, arrayMode: false, helper.Parameters, all, null, rules, steps);
+            for (int i = 0; i < helper.Parameters.Count; i++)
+            {
+                state.ParameterAdjoints[helper.Parameters[i]] = outs[i];
+            }
 
-                    return state;
-                },
-                helper.Body.ToList(),
-                new Local(adjoint, helper.ElementType));
+            DifferentiatedBody differentiated = Run(state, helper.Body.ToList(), new Local(adjoint, helper.ElementType));
             return new HelperProgram(helper, differentiated, adjoint, EquatableArray.From(outs));
         }
 
-        /// <summary>
-        /// Lowers until the varying sets of loop-carried values settle, then differentiates. Each run only adds to the
-        /// guessed sets (a monotone iteration over a finite lattice: two bits per carried local), so it settles within
-        /// 2 × (carried locals) + 1 runs; one that does not is an internal error (MG0022), never a partial result.
-        /// </summary>
-        private static DifferentiatedBody Run(Func<DifferentiationState> create, IReadOnlyList<Stmt> body, Expr? seed)
+        /// <summary>Passes 1–8 on one body.</summary>
+        private static DifferentiatedBody Run(DifferentiationState state, IReadOnlyList<Stmt> body, Expr? seed)
         {
-            var guess = new Dictionary<(int, string), Need>();
-            for (int run = 0; ; run++)
-            {
-                DifferentiationState state = create();
-                var lowering = new Lowering(state, guess);
-                lowering.Lower(body);
-                if (!lowering.Unstable)
-                {
-                    return Finish(state, seed);
-                }
+            // 1. Lowering, 2. the varying sets of loop-carried values (a worklist; MG0022 when they do not settle).
+            new Lowering(state).Lower(body);
+            VaryingSets.Settle(state);
 
-                bool grew = false;
-                foreach (KeyValuePair<(int, string), Need> observed in lowering.PhiObserved)
-                {
-                    Need known = guess.TryGetValue(observed.Key, out Need k) ? k : Need.None;
-                    grew |= (known | observed.Value) != known;
-                    guess[observed.Key] = known | observed.Value;
-                }
-
-                if (!grew || run > 2 * lowering.PhiObserved.Count + 1)
-                {
-                    throw new InvalidOperationException("The varying sets of the loop-carried locals do not settle after " + (run + 1) + " lowerings.");
-                }
-            }
-        }
-
-        /// <summary>Passes 2–7 on a lowered body, and the <see cref="DifferentiatedBody"/> they make.</summary>
-        private static DifferentiatedBody Finish(DifferentiationState state, Expr? seed)
-        {
             // The adjoints the reverse pass starts from: the seed of the result, λ[i] for the final version of y[i].
             if (state.Result is not null)
             {
@@ -128,14 +97,14 @@ namespace MoreauGen.Generator.Differentiation
                 final.Value.Seed = state.ElementOf(SpanRole.Lambda, new Literal(IrType.Int, final.Key), state.Element);
             }
 
-            // 2. Dead values.
+            // 3. Dead values.
             DeadValues.Run(state);
             bool structured = state.Top.Items.Any(i => i is LoopItem or IfItem);
 
-            // 3-4. The reverse sweep and the restores of every region.
+            // 4-5. The reverse sweep and the restores of every region.
             (List<Stmt> restores, List<Stmt> reverse) = new ReverseSweep(state, new Restores(state)).Run();
 
-            // 5. Tape layout.
+            // 6. Tape layout.
             var layout = new TapeLayout(state);
             (Expr tapeSlots, List<Stmt> tapePrelude) = layout.Run();
             if (state.CursorMode)
@@ -143,10 +112,10 @@ namespace MoreauGen.Generator.Differentiation
                 restores.Insert(0, new Declare(IrType.Int, state.Cursor, new SpanLength(SpanRole.Tape)));
             }
 
-            // 6. The forward pass.
+            // 7. The forward pass.
             List<Stmt> primal = new TapedForward(state, layout).Run();
 
-            // 7. The pops in the reverse statements, and the three variants.
+            // 8. The pops in the reverse statements, and the three variants.
             (restores, List<Stmt> both, List<Stmt> onlyW, List<Stmt> onlyX) = new ReverseVariants(state, layout).Run(restores, reverse, structured);
 
             bool writesEveryOutput = state.LayerMode && !state.ArrayMode && state.Sizes?.Outputs is int count && Enumerable.Range(0, count).All(state.Outputs.ContainsKey);

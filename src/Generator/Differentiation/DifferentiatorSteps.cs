@@ -3,9 +3,9 @@ using MoreauGen.Generator.Model;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// The structural steps of reverse mode that are not derivative rules: how a loop is walked back, how a recorded
-    /// value is read back from the tape, how an adjoint receives a contribution, how a branch is replayed and where a
-    /// slice of the tape or of a gradient starts. The generator hands one instance to the differentiators through their
+    /// The structural steps of reverse mode that are not derivative rules: what a loop-carried local varies with, how a
+    /// loop is walked back, how a recorded value is read back from the tape, how an adjoint receives a contribution, how
+    /// a branch is replayed and where a slice of the tape or of a gradient starts. The generator hands one instance to the differentiators through their
     /// constructors; <see cref="Standard"/> is the only one the generator ships. Each member is the single place its
     /// step is decided, so a derived instance with one step deliberately wrong (a mutant) shows that the
     /// finite-difference checks catch it.
@@ -44,6 +44,12 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>Whether the adjoint of y[i] is cleared after the store that overwrote y[i] is reversed.</summary>
         public virtual bool ResetOverwrittenOutputAdjoints => true;
+
+        /// <summary>
+        /// What a loop-carried local varies with at the start of an iteration, from what it varies with before the loop
+        /// and after an iteration's update: either (the first iteration sees the one, later iterations the other).
+        /// </summary>
+        public virtual Need CarriedVarying(Need beforeLoop, Need afterUpdate) => beforeLoop | afterUpdate;
 
         /// <summary>The start of a batched gradient slice (the adjoint of a view of w or x) in gradW or gradX.</summary>
         public virtual Expr GradientViewStart(Expr start) => start;

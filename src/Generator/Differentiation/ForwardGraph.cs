@@ -138,8 +138,11 @@ namespace MoreauGen.Generator.Differentiation
 
         public IrType Type { get; }
 
-        /// <summary>Which of w and x the node's value depends on (none for int and bool values).</summary>
-        public Need Varying { get; }
+        /// <summary>
+        /// Which of w and x the node's value depends on (none for int and bool values). Set when the lowering builds
+        /// the node; <see cref="VaryingSets"/> raises it where a loop-carried value turns out to vary more.
+        /// </summary>
+        public Need Varying { get; set; }
 
         /// <summary>The leaf expression (leaves) or the index (output reads).</summary>
         public Expr? Expr { get; private set; }

@@ -9,31 +9,24 @@ namespace MoreauGen.Generator.Differentiation
     /// <summary>
     /// Pass 1: lowering a body to regions of single-assignment values (loops carry phi values, branches merge).
     /// Reads the state's inputs; writes its region tree (<see cref="DifferentiationState.Top"/>), value table, carried
-    /// and merge maps, final outputs and result. The versions of the locals while it walks are its own.
+    /// and merge maps, final outputs and result. The versions of the locals while it walks are its own. A phi starts out
+    /// varying with what the local varies with before the loop; <see cref="VaryingSets"/> then adds what the loop's
+    /// updates bring.
     /// </summary>
     internal sealed class Lowering
     {
         private readonly DifferentiationState state;
-        private readonly Dictionary<(int Loop, string Local), Need> phiGuess;
         private readonly HashSet<string> everDefined = new(StringComparer.Ordinal);
         private Region current;
         private Dictionary<string, Value> locals = new(StringComparer.Ordinal);
         private bool outputAccessed;
-        private int loopOrdinal;
 
-        public Lowering(DifferentiationState state, Dictionary<(int Loop, string Local), Need> phiGuess)
+        public Lowering(DifferentiationState state)
         {
             this.state = state;
-            this.phiGuess = phiGuess;
             current = state.Top;
             everDefined.UnionWith(state.Parameters);
         }
-
-        /// <summary>What each loop-carried local was observed to vary with (its value before the loop or its update).</summary>
-        public Dictionary<(int Loop, string Local), Need> PhiObserved { get; } = new();
-
-        /// <summary>Some observed set exceeds its guess: the lowering must be run again with the observed sets.</summary>
-        public bool Unstable { get; private set; }
 
         /// <summary>Lowers <paramref name="body"/> into the state's top region.</summary>
         public void Lower(IReadOnlyList<Stmt> body)
@@ -232,14 +225,12 @@ namespace MoreauGen.Generator.Differentiation
 
         private void LowerLoop(For loop)
         {
-            int ordinal = loopOrdinal++;
             var body = new Region(current);
             var item = new LoopItem(loop.Index, LowerIndex(loop.From), LowerIndex(loop.To), LowerIndex(loop.Step), body);
             foreach (string name in AssignedLocals(loop.Body).Where(n => locals.ContainsKey(n) && locals[n].Type.IsReal))
             {
                 Value init = locals[name];
-                Need guessed = phiGuess.TryGetValue((ordinal, name), out Need g) ? g : Need.None;
-                var phi = Register(new Value(state.Names.Fresh(name), init.Type, Node.Opaque(init.Type, init.Varying | guessed), ValueKind.Phi, body));
+                var phi = Register(new Value(state.Names.Fresh(name), init.Type, Node.Opaque(init.Type, init.Varying), ValueKind.Phi, body));
                 var carried = new Carried(name, init, phi);
                 item.Carried.Add(carried);
                 state.CarriedOf[phi] = (item, carried);
@@ -257,13 +248,6 @@ namespace MoreauGen.Generator.Differentiation
             foreach (Carried carried in item.Carried)
             {
                 carried.Next = locals[carried.Local];
-                Need observed = carried.Init.Varying | carried.Next.Varying;
-                PhiObserved[(ordinal, carried.Local)] = observed;
-                if ((observed & ~carried.Phi.Varying) != 0)
-                {
-                    Unstable = true;
-                }
-
                 carried.Result = Register(new Value(state.Names.Fresh(carried.Local), carried.Phi.Type, Node.Opaque(carried.Phi.Type, carried.Phi.Varying), ValueKind.LoopResult, current));
                 state.CarriedOf[carried.Result] = (item, carried);
                 locals[carried.Local] = carried.Result;

@@ -7,7 +7,7 @@ using MoreauGen.Generator.Rules;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 4: the restores of the values the reverse pass reads: recomputed (ints, copies, leaves, cheap arithmetic on
+    /// Pass 5: the restores of the values the reverse pass reads: recomputed (ints, copies, leaves, cheap arithmetic on
     /// leaves), or popped from the tape. The reverse sweep calls it for each region it reverses. Reads the value table;
     /// sets each region's <see cref="Region.Pushed"/> list and each value's <see cref="Value.Restored"/> and
     /// <see cref="Value.Pushed"/>. How each value comes back is its own.

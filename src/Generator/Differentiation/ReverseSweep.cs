@@ -8,7 +8,7 @@ using static MoreauGen.Generator.Differentiation.DifferentiationState;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 3: the reverse sweep, applying each primitive's rule from the rule table, reversing loops and replaying
+    /// Pass 4: the reverse sweep, applying each primitive's rule from the rule table, reversing loops and replaying
     /// branches; each region's restores come from <see cref="Restores"/>. Reads the region tree and the inputs of the
     /// state; sets each value's adjoint (<see cref="Value.AdjointName"/>, <see cref="Value.Seed"/>), binds the
     /// temporaries and partials rules read (in the value table) and writes the state's reverse loops and branches.

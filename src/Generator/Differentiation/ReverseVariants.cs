@@ -9,7 +9,7 @@ using static MoreauGen.Generator.Differentiation.DifferentiationState;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 7: tape reads for the pops, the cursor's padding in branches, and the three variants of the reverse pass
+    /// Pass 8: tape reads for the pops, the cursor's padding in branches, and the three variants of the reverse pass
     /// (both gradients, w only for Φw, x only for Φx). Reads the value table (tape slots), the cursor, the reverse
     /// loops and branches of the sweep and the branch padding of the taped forward; asks the tape layout for the
     /// counts of loops and arms a variant skips.

@@ -9,7 +9,7 @@ using static MoreauGen.Generator.Differentiation.DifferentiationState;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 5: the tape layout: fixed slots, or a cursor with the per-sample size as an int expression of the sizes.
+    /// Pass 6: the tape layout: fixed slots, or a cursor with the per-sample size as an int expression of the sizes.
     /// Reads the region tree (with each region's pushed values, from the restores) and the sizes; writes the state's
     /// <see cref="DifferentiationState.CursorMode"/> and <see cref="DifferentiationState.Cursor"/> and each value's
     /// <see cref="Value.TapeSlot"/>. The taped forward and the reverse variants ask it for the counts of loops and arms.

@@ -9,7 +9,7 @@ using static MoreauGen.Generator.Differentiation.DifferentiationState;
 namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
-    /// Pass 6: the forward pass, plain and taped, with its bindings and tape stores (sin and cos fused). Reads the
+    /// Pass 7: the forward pass, plain and taped, with its bindings and tape stores (sin and cos fused). Reads the
     /// region tree with what the earlier passes set on the values (forward uses, restored, pushed, tape slots) and the
     /// cursor; writes each carried local's and merge's storage variable and the state's branch padding. Which values
     /// are written straight into their use is its own.

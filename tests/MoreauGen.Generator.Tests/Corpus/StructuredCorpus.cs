@@ -640,5 +640,27 @@ internal static class StructuredCorpus
                 }
             }
             """),
+        // A carried local that depends on w only through other carried locals, two iterations later: its varying set
+        // settles only after the worklist has passed the change along the chain c → b → a.
+        new("CarriedChain", $$"""
+            public partial class CarriedChain
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    T a = x[0];
+                    T b = 1;
+                    T c = 2;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        a = b;
+                        b = c;
+                        c = w[0] * x[1];
+                    }
+
+                    y[0] = a * x[0];
+                }
+            }
+            """),
     ];
 }

@@ -90,6 +90,7 @@ internal static class Mutants
 
     private static IEnumerable<Mutant> Structural()
     {
+        yield return StructuralMutant("carried locals ignore their update", new CarriedIgnoreUpdate());
         yield return StructuralMutant("reverse loops ascend", new AscendingLoops());
         yield return StructuralMutant("pops in push order", new PopsInPushOrder());
         yield return StructuralMutant("restores read the next tape slot", new RestoreFromNextSlot());
@@ -144,6 +145,11 @@ internal static class Mutants
             Expr[] args = rule.Parameters.Select(p => call[p.Name]).ToArray();
             return change(call, rule.Reverse(args)).ToArray();
         });
+
+    private sealed class CarriedIgnoreUpdate : DifferentiatorSteps
+    {
+        public override Need CarriedVarying(Need beforeLoop, Need afterUpdate) => beforeLoop;
+    }
 
     private sealed class AscendingLoops : DifferentiatorSteps
     {
