@@ -195,6 +195,7 @@ namespace MoreauGen.Generator.Differentiation
             return node.Kind == NodeKind.Apply && Cheap(node);
         }
 
+        /// <summary>The expression that recomputes <paramref name="node"/> from its leaves and values.</summary>
         public static Expr Rebuild(Node node) => node.Kind switch
         {
             NodeKind.Leaf => node.Expr!,
