@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Emission
 {
@@ -23,15 +24,18 @@ namespace MoreauGen.Generator.Emission
         private readonly CodeWriter code = new();
         private bool wroteMember;
 
-        private BatchedLayerEmitter(BatchedProgram program)
+        private readonly RuleTable rules;
+
+        private BatchedLayerEmitter(BatchedProgram program, RuleTable rules)
         {
+            this.rules = rules;
             layer = program.Layer;
             body = program.Body;
             t = CSharpPrinter.TypeName(layer.ElementType);
         }
 
-        /// <summary>The generated source for <paramref name="program"/>.</summary>
-        public static string Emit(BatchedProgram program) => new BatchedLayerEmitter(program).Write();
+        /// <summary>The generated source for <paramref name="program"/>; Math functions are named by the rows of <paramref name="rules"/>.</summary>
+        public static string Emit(BatchedProgram program, RuleTable rules) => new BatchedLayerEmitter(program, rules).Write();
 
         private string ReadOnlySpan => "global::System.ReadOnlySpan<" + t + ">";
 
@@ -424,9 +428,9 @@ namespace MoreauGen.Generator.Emission
                 }
             }
 
-            public void Statements(IEnumerable<Stmt> statements) => new CSharpPrinter(spans, lengths).WriteAll(Code, statements);
+            public void Statements(IEnumerable<Stmt> statements) => new CSharpPrinter(spans, lengths, owner.rules).WriteAll(Code, statements);
 
-            public string Expression(Expr expr) => new CSharpPrinter(spans, lengths).Expression(expr);
+            public string Expression(Expr expr) => new CSharpPrinter(spans, lengths, owner.rules).Expression(expr);
         }
     }
 }

@@ -292,9 +292,9 @@ namespace MoreauGen.Generator.Emission
                 }
             }
 
-            public void Statements(IEnumerable<Stmt> statements) => new CSharpPrinter(spans, lengths).WriteAll(Code, statements);
+            public void Statements(IEnumerable<Stmt> statements) => new CSharpPrinter(spans, lengths, owner.rules).WriteAll(Code, statements);
 
-            public string Expression(Expr expr) => new CSharpPrinter(spans, lengths).Expression(expr);
+            public string Expression(Expr expr) => new CSharpPrinter(spans, lengths, owner.rules).Expression(expr);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Emission
 {
@@ -27,16 +28,19 @@ namespace MoreauGen.Generator.Emission
         private readonly CodeWriter code = new();
         private bool wroteMember;
 
-        private LayerEmitter(LayerProgram program)
+        private readonly RuleTable rules;
+
+        private LayerEmitter(LayerProgram program, RuleTable rules)
         {
+            this.rules = rules;
             this.program = program;
             body = program.Body;
             layer = program.Layer;
             t = CSharpPrinter.TypeName(layer.ElementType);
         }
 
-        /// <summary>The generated source for <paramref name="program"/>.</summary>
-        public static string Emit(LayerProgram program) => new LayerEmitter(program).Write();
+        /// <summary>The generated source for <paramref name="program"/>; Math functions are named by the rows of <paramref name="rules"/>.</summary>
+        public static string Emit(LayerProgram program, RuleTable rules) => new LayerEmitter(program, rules).Write();
 
         private string ReadOnlySpan => "global::System.ReadOnlySpan<" + t + ">";
 
