@@ -130,8 +130,8 @@ namespace MoreauGen.Generator
             try
             {
                 string source = layer.Batched
-                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer, rules, steps))
-                    : LayerEmitter.Emit(Differentiator.Differentiate(layer, rules, steps));
+                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer, rules, steps), rules)
+                    : LayerEmitter.Emit(Differentiator.Differentiate(layer, rules, steps), rules);
                 return new Generated(layer.HintName, source, MethodOf(layer), null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

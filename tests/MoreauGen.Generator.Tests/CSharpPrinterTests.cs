@@ -1,6 +1,7 @@
 using System.Globalization;
 using MoreauGen.Generator.Emission;
 using MoreauGen.Generator.Model;
+using MoreauGen.Generator.Rules;
 
 namespace MoreauGen.Generator.Tests;
 
@@ -11,7 +12,7 @@ public sealed class CSharpPrinterTests
     private static readonly Local B = new("b", IrType.Double);
     private static readonly Local C = new("c", IrType.Double);
 
-    private static readonly CSharpPrinter Printer = new(new Dictionary<SpanRole, string> { [SpanRole.W] = "w", [SpanRole.X] = "x_s" });
+    private static readonly CSharpPrinter Printer = new(new Dictionary<SpanRole, string> { [SpanRole.W] = "w", [SpanRole.X] = "x_s" }, rules: RuleTable.Standard);
 
     private static Apply Op2(Op op, Expr left, Expr right) => new(op, IrType.Double, EquatableArray.Of(left, right));
 
@@ -97,6 +98,16 @@ public sealed class CSharpPrinterTests
 /// <summary>The IR's loops and branches print as blocks (the parser does not produce them yet; the reverse pass of a loop runs it downwards).</summary>
 public sealed class ControlFlowPrintingTests
 {
+    [Fact]
+    public void A_function_is_printed_by_the_name_its_row_carries_in_the_table_the_printer_is_given()
+    {
+        var renamed = new RuleTable([DerivativeRule.Function(Op.Sin, "Renamed", (d, a, r) => d)], []);
+        Expr call = new Apply(Op.Sin, IrType.Double, EquatableArray.Of<Expr>(new Local("a", IrType.Double)));
+        Assert.Equal("global::System.Math.Renamed(a)", new CSharpPrinter(new Dictionary<SpanRole, string>(), rules: renamed).Expression(call));
+        Assert.Equal("global::System.Math.Sin(a)", new CSharpPrinter(new Dictionary<SpanRole, string>(), rules: RuleTable.Standard).Expression(call));
+        Assert.Throws<InvalidOperationException>(() => new CSharpPrinter(new Dictionary<SpanRole, string>()).Expression(call));
+    }
+
     [Fact]
     public void Loops_and_branches_print_as_indented_blocks()
     {

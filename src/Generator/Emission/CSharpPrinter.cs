@@ -27,13 +27,19 @@ namespace MoreauGen.Generator.Emission
 
         private readonly IReadOnlyDictionary<SpanRole, string> spans;
         private readonly IReadOnlyDictionary<SpanRole, string>? lengths;
+        private readonly RuleTable? rules;
 
         /// <param name="spans">The name each span role has in the member being written.</param>
         /// <param name="lengths">How the member writes <see cref="SpanLength"/> of a role (a size); by default <c>span.Length</c>.</param>
-        public CSharpPrinter(IReadOnlyDictionary<SpanRole, string> spans, IReadOnlyDictionary<SpanRole, string>? lengths = null)
+        /// <param name="rules">
+        /// The rule table the generator runs with: a Math function is printed by the name its row carries. Without it
+        /// the printer prints no Math call (enough for words about spans and int arithmetic).
+        /// </param>
+        public CSharpPrinter(IReadOnlyDictionary<SpanRole, string> spans, IReadOnlyDictionary<SpanRole, string>? lengths = null, RuleTable? rules = null)
         {
             this.spans = spans;
             this.lengths = lengths;
+            this.rules = rules;
         }
 
         /// <summary>Writes <paramref name="statement"/> (blocks for loops and branches) to <paramref name="code"/>.</summary>
@@ -328,7 +334,12 @@ namespace MoreauGen.Generator.Emission
                     return Binary(apply, EqualityLevel, out level);
             }
 
-            DerivativeRule rule = RuleTable.Standard.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
+            if (rules is null)
+            {
+                throw new InvalidOperationException("No rule table to name the function of " + apply.Op + ".");
+            }
+
+            string name = rules.Find(apply.Op)?.MethodName ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
             string math = MathClass(apply.Type);
             var args = new List<string>();
             foreach (Expr arg in apply.Args)
@@ -337,7 +348,7 @@ namespace MoreauGen.Generator.Emission
             }
 
             level = PrimaryLevel;
-            return math + rule.MethodName + "(" + string.Join(", ", args) + ")";
+            return math + name + "(" + string.Join(", ", args) + ")";
         }
 
         private string Binary(Apply apply, int own, out int level)

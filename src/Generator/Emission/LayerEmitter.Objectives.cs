@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using MoreauGen.Generator.Model;
 
@@ -8,24 +7,14 @@ namespace MoreauGen.Generator.Emission
     /// <summary>The members of objectives (InputCount, Value, ValueAndGradient) and the pullbacks of helpers. Part of <see cref="LayerEmitter"/>.</summary>
     internal sealed partial class LayerEmitter
     {
-        private void WriteObjectiveInputCount()
-        {
-            if (layer.Sizes.Inputs is int inputs)
-            {
-                Separate();
-                code.Line("/// <inheritdoc/>");
-                code.Line("public int InputCount => " + Int(inputs) + ";");
-            }
-        }
-
         private void WriteValue()
         {
             var member = new Member(this, "x");
-            Separate();
+            frame.Separate();
             code.Line("/// <inheritdoc/>");
             code.Open("public " + t + " Value(" + ReadOnlySpan + " " + member.Param("x") + ")");
             member.SizeLocals();
-            code.Line(Checks + ".WholeSamples(" + member.Param("x") + ".Length, " + member.Size("Inputs") + ", \"x\");");
+            code.Line(EmissionScaffold.Checks + ".WholeSamples(" + member.Param("x") + ".Length, " + member.Size(LayerSize.Inputs) + ", \"x\");");
             code.Line("return this." + CSharpPrinter.Identifier(layer.MethodName) + "(" + member.Param("x") + ");");
             code.Close();
         }
@@ -33,12 +22,12 @@ namespace MoreauGen.Generator.Emission
         private void WriteValueAndGradient()
         {
             var member = new Member(this, "x", "grad");
-            Separate();
+            frame.Separate();
             code.Line("/// <inheritdoc/>");
             code.Open("public " + t + " ValueAndGradient(" + ReadOnlySpan + " " + member.Param("x") + ", " + Span + " " + member.Param("grad") + ")");
             member.SizeLocals();
             member.BindLength(SpanRole.X, member.Param("x") + ".Length");
-            code.Line(Checks + ".WholeSamples(" + member.Param("x") + ".Length, " + member.Size("Inputs") + ", \"x\");");
+            code.Line(EmissionScaffold.Checks + ".WholeSamples(" + member.Param("x") + ".Length, " + member.Size(LayerSize.Inputs) + ", \"x\");");
             member.CheckLength("grad", member.Param("x") + ".Length");
             member.Bind(SpanRole.X, member.Param("x"));
             member.Bind(SpanRole.GradX, member.Param("grad"));
@@ -92,13 +81,21 @@ namespace MoreauGen.Generator.Emission
 
         // ---- helper pullbacks --------------------------------------------------------------------------
 
+        private void WriteHelperPullbacks()
+        {
+            foreach (HelperProgram helper in program.Helpers)
+            {
+                WriteHelperPullback(helper);
+            }
+        }
+
         private void WriteHelperPullback(HelperProgram helper)
         {
             HelperModel model = helper.Helper;
             DifferentiatedBody helperBody = helper.Body;
             string type = CSharpPrinter.TypeName(model.ElementType);
             var member = new Member(this, helperBody.UsedNames);
-            Separate();
+            frame.Separate();
             code.Line("// The pullback of " + model.Method.Replace("global::", string.Empty) + ", generated from its body: the adjoint of each argument");
             code.Line("// for the adjoint of the result (its forward and reverse passes together).");
             var parameters = model.Parameters.Select(p => type + " " + CSharpPrinter.Identifier(p))
@@ -117,7 +114,7 @@ namespace MoreauGen.Generator.Emission
             member.Constants(forward.Concat(reverse), model.Constants);
             if (structured)
             {
-                string slots = member.TapeSlots(helperBody, model.ElementType);
+                string slots = member.TapeSlots(helperBody);
                 if (helperBody.FixedTapeSlots != 0)
                 {
                     member.Bind(SpanRole.Tape, member.Buffer("tape", slots, model.ElementType).Name);

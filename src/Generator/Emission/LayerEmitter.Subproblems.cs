@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using MoreauGen.Generator.Model;
 
@@ -8,23 +7,13 @@ namespace MoreauGen.Generator.Emission
     /// <summary>SubproblemW and SubproblemX: Φw(v) and Φx(u) with their gradients. Part of <see cref="LayerEmitter"/>.</summary>
     internal sealed partial class LayerEmitter
     {
-        private void WriteSubproblem(bool forW)
+        void ILayerMembers.WriteSubproblem(bool forW)
         {
             string shift = forW ? "v" : "u";
-            var member = new Member(this, "w", "x", "lambda", shift, "grad");
-            string name = forW ? "SubproblemW" : "SubproblemX";
-            Separate();
-            code.Line("/// <inheritdoc/>");
-            code.Open("public " + t + " " + name + "(" + ReadOnlySpan + " " + member.Param("w") + ", " + ReadOnlySpan + " " + member.Param("x") + ", " +
-                      ReadOnlySpan + " " + member.Param("lambda") + ", " + ReadOnlySpan + " " + member.Param(shift) + ", " +
-                      Span + " " + member.Param("grad") + ")");
-            member.SizeLocals();
-            string m = member.BatchSize("lambda", "Outputs");
-            member.CheckLength("w", member.Size("Parameters"));
-            member.CheckLength("lambda", member.Times(m, "Outputs"));
-            string shiftSize = forW ? member.Size("Parameters") : member.Times(m, "Inputs");
-            member.CheckLength(shift, shiftSize);
-            member.CheckLengthOrEmpty("grad", shiftSize);
+            LayerMember kind = forW ? LayerMember.SubproblemW : LayerMember.SubproblemX;
+            var member = new Member(this, kind);
+            string m = member.Open(kind);
+            member.CheckSpans(kind, m, member.Times(m, LayerSize.Inputs));
             string needGrad = member.Local("needGrad");
             code.Line("bool " + needGrad + " = !" + member.Param("grad") + ".IsEmpty;");
 
@@ -34,7 +23,7 @@ namespace MoreauGen.Generator.Emission
                 ? body.Restores.Concat(forW ? body.AdjointW : body.AdjointX).ToList()
                 : body.AdjointBoth.Concat(forW ? body.AdjointW : body.AdjointX).ToList();
             member.Constants(forward.Concat(reverse));
-            Buffer? tape = null;
+            ScratchSpan? tape = null;
             if (structured)
             {
                 string slots = member.TapeSlots();
@@ -49,11 +38,11 @@ namespace MoreauGen.Generator.Emission
                 }
             }
 
-            Buffer shifted;
+            ScratchSpan shifted;
             if (forW)
             {
                 code.Line("// λᵀφ is evaluated at w + v.");
-                shifted = member.Buffer("w_v", member.Size("Parameters"));
+                shifted = member.Buffer("w_v", member.Size(LayerSize.Parameters));
                 string i = member.Local("i");
                 code.Open("for (int " + i + " = 0; " + i + " < " + shifted.Name + ".Length; " + i + "++)");
                 code.Line(shifted.Name + "[" + i + "] = " + member.Param("w") + "[" + i + "] + " + member.Param("v") + "[" + i + "];");
@@ -61,11 +50,11 @@ namespace MoreauGen.Generator.Emission
             }
             else
             {
-                shifted = member.Buffer("x_u", member.Size("Inputs"));
+                shifted = member.Buffer("x_u", member.Size(LayerSize.Inputs));
             }
 
-            Buffer outputs = member.Buffer("y_s", member.Size("Outputs"));
-            Buffer? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size("Outputs")) : null;
+            ScratchSpan outputs = member.Buffer("y_s", member.Size(LayerSize.Outputs));
+            ScratchSpan? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size(LayerSize.Outputs)) : null;
             string value = member.Local("value");
             string j = member.Local("j");
             string s = member.Param(shift);
@@ -97,13 +86,13 @@ namespace MoreauGen.Generator.Emission
                 if (forW)
                 {
                     member.Bind(SpanRole.W, shifted.Name);
-                    member.Slice(SpanRole.X, member.Param("x"), "Inputs", readOnly: true, "x_s", forward.Concat(reverse));
+                    member.Slice(SpanRole.X, member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s", forward.Concat(reverse));
                 }
                 else
                 {
                     member.Bind(SpanRole.W, member.Param("w"));
-                    string xs = member.SliceNamed(member.Param("x"), "Inputs", readOnly: true, "x_s");
-                    string us = member.SliceNamed(member.Param("u"), "Inputs", readOnly: true, "u_s");
+                    string xs = member.SliceNamed(member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s");
+                    string us = member.SliceNamed(member.Param("u"), LayerSize.Inputs, readOnly: true, "u_s");
                     string i = member.Local("i");
                     code.Line("// λᵀφ is evaluated at x + u.");
                     code.Open("for (int " + i + " = 0; " + i + " < " + shifted.Name + ".Length; " + i + "++)");
@@ -112,7 +101,7 @@ namespace MoreauGen.Generator.Emission
                     member.Bind(SpanRole.X, shifted.Name);
                 }
 
-                member.Slice(SpanRole.Lambda, member.Param("lambda"), "Outputs", readOnly: true, "lambda_s");
+                member.Slice(SpanRole.Lambda, member.Param("lambda"), LayerSize.Outputs, readOnly: true, "lambda_s");
                 if (!body.WritesEveryOutput)
                 {
                     code.Line(outputs.Name + ".Clear();");
@@ -145,7 +134,7 @@ namespace MoreauGen.Generator.Emission
                     }
                     else
                     {
-                        member.Slice(SpanRole.GradX, member.Param("grad"), "Inputs", readOnly: false, "grad_s");
+                        member.Slice(SpanRole.GradX, member.Param("grad"), LayerSize.Inputs, readOnly: false, "grad_s");
                     }
 
                     code.Line("// Reverse pass: the gradient of λᵀφ with respect to " + (forW ? "w" : "x") + ".");
