@@ -122,6 +122,7 @@ public static class ConvNetCommand
             return MlpCommand.Execute(settings, context, sample);
         });
         command.Subcommands.Add(TimeStepsCommand());
+        command.Subcommands.Add(RunsFigure.Create());
         return command;
     }
 
