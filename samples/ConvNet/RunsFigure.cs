@@ -52,7 +52,7 @@ public static partial class RunsFigure
                 int[] rows = [.. Enumerable.Range(0, csv.RowCount).Where(r => csv.GetDouble(r, "epoch") >= 1)];
                 double[] epochs = [.. rows.Select(r => csv.GetDouble(r, "epoch"))];
                 loss.AddSeries(run[..at], epochs, [.. rows.Select(r => csv.GetDouble(r, "best_train_loss"))]);
-                accuracy.AddSeries(run[..at], epochs, [.. rows.Select(r => csv.GetDouble(r, "best_test_accuracy_pct"))]);
+                accuracy.AddSeries(run[..at], epochs, [.. rows.Select(r => Percent(csv, r, "best_test_accuracy"))]);
             }
         }
 
@@ -72,7 +72,7 @@ public static partial class RunsFigure
             if (!File.Exists(csvPath))
                 continue;
             CsvTable csv = CsvTable.Load(csvPath);
-            finished.Add((Path.GetFileName(dir), (int)csv.GetDouble(csv.RowCount - 1, "epoch"), csv.GetDouble(csv.RowCount - 1, "test_accuracy_pct")));
+            finished.Add((Path.GetFileName(dir), (int)csv.GetDouble(csv.RowCount - 1, "epoch"), Percent(csv, csv.RowCount - 1, "test_accuracy")));
         }
 
         // A run that stopped early (diverged) has fewer epochs than the others: it is left out, not drawn at its last accuracy.
@@ -97,6 +97,10 @@ public static partial class RunsFigure
         foreach ((int gamma, SortedDictionary<int, double> line) in morsgd)
             panel.AddSeries(string.Create(CultureInfo.InvariantCulture, $"MorSGD γ = 2^{gamma}"), [.. line.Keys.Select(k => (double)k)], [.. line.Values]);
     }
+
+    /// <summary>An accuracy in %: the <c>_pct</c> column of current epochs.csv files, or the fraction of older ones × 100.</summary>
+    private static double Percent(CsvTable csv, int row, string column) =>
+        csv.Header.Contains(column + "_pct") ? csv.GetDouble(row, column + "_pct") : 100 * csv.GetDouble(row, column);
 
     private static int Exponent(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
