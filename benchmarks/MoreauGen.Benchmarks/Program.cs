@@ -14,6 +14,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "gemm-rounds")
             return GemmRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "conv-rounds")
+            return ConvRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-rounds")
             return Mlp.StepRounds.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

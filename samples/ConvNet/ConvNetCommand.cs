@@ -35,7 +35,8 @@ public static class ConvNetCommand
         + "Fashion-MNIST with mini-batch SGD and mini-batch Moreau SGD (MorSGD): Conv[16×32×32]→ReLU→Pool→Conv[20×16×16]→ReLU→Pool→"
         + "Conv[20×8×8]→ReLU→Pool[20×4×4]→FC, 5×5 kernels with padding 2, 2×2 max-pooling with stride 2, the logistic (softmax "
         + "cross-entropy) loss. Images are standardised as in the MLP sample, then padded to 32×32 with the background value. "
-        + "Weights and biases start from U(±1/√fan_in). The default run trains on the first "
+        + "The convolutions start from He's U(±√(6/fan_in)) with zero biases (--init default: U(±1/√fan_in) everywhere), the output "
+        + "layer from U(±1/√fan_in). The default run trains on the first "
         + "6000 images for 2 epochs (about two minutes); --train-limit 60000 --epochs 5 is the paper's setting. "
         + "Outputs, checkpoints and exit codes are the MLP sample's.";
 
@@ -62,12 +63,14 @@ public static class ConvNetCommand
         var resume = new Option<bool>("--resume") { Description = "Continue each method from its checkpoint up to --epochs (same network and settings)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing checkpoints (without it, or --resume, an existing checkpoint is an error)." };
         var output = new Option<string>("--out", "-o") { Description = "Output folder for epochs.csv, curves.png and the default checkpoints.", HelpName = "DIR", DefaultValueFactory = _ => "convnet-out" };
+        var init = new Option<string>("--init") { Description = "Initialisation of the convolutions: he (U(±√(6/fan_in)), biases 0) or default (U(±1/√fan_in), PyTorch's default).", DefaultValueFactory = _ => "he" };
         var data = new Option<string>("--data") { Description = $"Folder of the Fashion-MNIST files; Debian installs them with `{FashionMnist.InstallCommand}`.", HelpName = "DIR", DefaultValueFactory = _ => FashionMnist.DefaultFolder };
 
         SampleCommandLine.OneOf(method, "method", "sgd", "morsgd", "both");
+        SampleCommandLine.OneOf(init, "init", "he", "default");
         var command = new RootCommand(Overview) { epochs, batch, method, sgdStep, alpha, gamma };
         solver.AddTo(command);
-        foreach (Option option in new Option[] { trainLimit, seed, l2, checkpoint, resume, overwrite, output, data })
+        foreach (Option option in new Option[] { trainLimit, seed, l2, init, checkpoint, resume, overwrite, output, data })
             command.Options.Add(option);
         Range(epochs, 1, 10_000);
         Range(batch, 1, 100_000);
@@ -107,6 +110,7 @@ public static class ConvNetCommand
                 OutputFolder: folder,
                 DataFolder: parseResult.GetValue(data) ?? FashionMnist.DefaultFolder);
             int side = 0;
+            InitializationKind initKind = parseResult.GetValue(init) == "default" ? InitializationKind.Default : InitializationKind.He;
             var sample = new MlpCommand.NetworkSample(
                 split =>
                 {
@@ -114,10 +118,11 @@ public static class ConvNetCommand
                     side = (int)Math.Round(Math.Sqrt(padded.Train.FeatureCount));
                     return padded;
                 },
-                () => ConvNetwork.Create(side, FashionMnist.ClassCount));
+                () => ConvNetwork.Create(side, FashionMnist.ClassCount, initKind));
             return MlpCommand.Execute(settings, context, sample);
         });
         command.Subcommands.Add(TimeStepsCommand());
+        command.Subcommands.Add(RunsFigure.Create());
         return command;
     }
 

@@ -14,15 +14,22 @@ public static class ConvNetwork
     /// <summary>Filters of the three convolutional layers.</summary>
     public static readonly IReadOnlyList<int> Filters = [16, 20, 20];
 
-    /// <summary>The network for square grey images of <paramref name="side"/> × <paramref name="side"/> (a multiple of 8) and <paramref name="classes"/> classes.</summary>
+    /// <summary>
+    /// The network for square grey images of <paramref name="side"/> × <paramref name="side"/> (a multiple of 8) and
+    /// <paramref name="classes"/> classes. With <paramref name="init"/> = <see cref="InitializationKind.He"/> (the
+    /// default) the convolutions, each followed by a ReLU, start from He's U(±√(6/fan_in)) with zero biases, which keeps
+    /// the activations' scale through the three layers; the output layer keeps U(±1/√fan_in).
+    /// <see cref="InitializationKind.Default"/> draws every layer from U(±1/√fan_in).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The side is not a positive multiple of 8.</exception>
-    public static Network Create(int side, int classes)
+    public static Network Create(int side, int classes, InitializationKind init = InitializationKind.He)
     {
         if (side < 8 || side % 8 != 0)
             throw new ArgumentOutOfRangeException(nameof(side), side, "The three 2×2 poolings need a side that is a multiple of 8.");
         var layers = new List<IMoreauLayer<float>>();
         var names = new List<string>();
         var fanIns = new List<int>();
+        var inits = new List<LayerInitialization>();
         int channels = 1, size = side;
         var inv = CultureInfo.InvariantCulture;
         foreach (int filters in Filters)
@@ -31,6 +38,7 @@ public static class ConvNetwork
             layers.Add(layer);
             names.Add(string.Create(inv, $"Conv {filters}×{size}×{size} + pool"));
             fanIns.Add(layer.FanIn);
+            inits.Add(new LayerInitialization(init, layer.ParameterCount - filters));
             channels = filters;
             size /= 2;
         }
@@ -39,8 +47,9 @@ public static class ConvNetwork
         layers.Add(new Affine(features, classes));
         names.Add(string.Create(inv, $"Affine {features}→{classes}"));
         fanIns.Add(features);
+        inits.Add(LayerInitialization.Default);
         string shape = string.Create(inv, $"conv{side}x{side}-{string.Join('-', Filters)}-fc{classes}");
-        return new Network(layers, names, fanIns, shape);
+        return new Network(layers, names, fanIns, shape, inits);
     }
 
     /// <summary>The side an image of <paramref name="side"/> pixels is padded to: the next multiple of 8 (28 → 32).</summary>

@@ -42,21 +42,31 @@ public sealed class Network
     /// width then each layer's output width, <paramref name="fanIns"/> the inputs each output of a layer reads (for
     /// <see cref="InitialParameters"/>), <paramref name="shape"/> the signature stored in checkpoints.
     /// </summary>
+    /// <param name="layers">The layers, input first.</param>
+    /// <param name="names">One display name per layer.</param>
+    /// <param name="fanIns">The inputs each output of a layer reads.</param>
+    /// <param name="shape">The signature stored in checkpoints.</param>
+    /// <param name="initializations">Per layer, how <see cref="InitialParameters"/> draws it; null: every layer <see cref="LayerInitialization.Default"/>.</param>
     /// <exception cref="ArgumentException">The lists disagree in length, or a fan-in is not positive.</exception>
-    public Network(IReadOnlyList<IMoreauLayer<float>> layers, IReadOnlyList<string> names, IReadOnlyList<int> fanIns, string shape)
+    public Network(IReadOnlyList<IMoreauLayer<float>> layers, IReadOnlyList<string> names, IReadOnlyList<int> fanIns, string shape,
+                   IReadOnlyList<LayerInitialization>? initializations = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(fanIns);
         ArgumentException.ThrowIfNullOrWhiteSpace(shape);
         if (fanIns.Count != layers.Count || fanIns.Any(f => f < 1))
             throw new ArgumentException("Give one positive fan-in per layer.", nameof(fanIns));
+        if (initializations is not null && initializations.Count != layers.Count)
+            throw new ArgumentException("Give one initialisation per layer.", nameof(initializations));
         Chain = new Chain<float>(layers, names);
         Sizes = [Chain.InputCount, .. layers.Select(l => l.OutputCount)];
         _fanIns = [.. fanIns];
+        _initializations = initializations is null ? null : [.. initializations];
         Shape = shape;
     }
 
     private readonly int[] _fanIns;
+    private readonly LayerInitialization[]? _initializations;
 
     /// <summary>The widths from the input to the output, e.g. 784, 500, 300, 100, 10.</summary>
     public IReadOnlyList<int> Sizes { get; }
@@ -89,8 +99,10 @@ public sealed class Network
     public string Shape { get; }
 
     /// <summary>
-    /// The initial parameters for <paramref name="seed"/>: every weight and bias of a layer with fan-in n drawn from
-    /// U(−1/√n, 1/√n) (the default of PyTorch's <c>nn.Linear</c> and <c>nn.Conv2d</c>), from a SplitMix64 stream that depends on the seed only.
+    /// The initial parameters for <paramref name="seed"/>, from a SplitMix64 stream that depends on the seed only: by
+    /// default every weight and bias of a layer with fan-in n drawn from U(−1/√n, 1/√n) (the default of PyTorch's
+    /// <c>nn.Linear</c> and <c>nn.Conv2d</c>); a layer given <see cref="InitializationKind.He"/> draws its weights from
+    /// U(−√(6/n), √(6/n)) (He et al. 2015, variance 2/n for ReLU) and starts its biases at 0.
     /// </summary>
     public float[] InitialParameters(int seed)
     {
@@ -99,9 +111,15 @@ public sealed class Network
         for (int l = 0; l < Chain.Length; l++)
         {
             Span<float> layer = Chain.Parameters(w.AsSpan(), l);
-            float bound = 1f / MathF.Sqrt(_fanIns[l]);
+            LayerInitialization init = _initializations?[l] ?? LayerInitialization.Default;
+            bool he = init.Kind == InitializationKind.He;
+            int weights = he ? init.WeightCount : layer.Length;
+            float bound = he ? MathF.Sqrt(6f / _fanIns[l]) : 1f / MathF.Sqrt(_fanIns[l]);
             for (int i = 0; i < layer.Length; i++)
-                layer[i] = bound * (2f * Uniform(ref state) - 1f);
+            {
+                float u = 2f * Uniform(ref state) - 1f;
+                layer[i] = i < weights ? bound * u : 0f;
+            }
         }
 
         return w;
@@ -116,6 +134,25 @@ public sealed class Network
         z ^= z >> 31;
         return (z >> 40) * (1f / (1 << 24));
     }
+}
+
+/// <summary>How <see cref="Network.InitialParameters"/> draws a layer's parameters.</summary>
+public enum InitializationKind
+{
+    /// <summary>Weights and biases from U(±1/√fan_in) (PyTorch's default for <c>nn.Linear</c> and <c>nn.Conv2d</c>).</summary>
+    Default,
+
+    /// <summary>Weights from U(±√(6/fan_in)), i.e. variance 2/fan_in (He et al. 2015, for layers followed by a ReLU); biases 0.</summary>
+    He,
+}
+
+/// <summary>A layer's initialisation: its kind and, for <see cref="InitializationKind.He"/>, how many of its parameters (the first) are weights; the rest are biases.</summary>
+/// <param name="Kind">How the layer is drawn.</param>
+/// <param name="WeightCount">The layer's weights (its parameters start with them); used by <see cref="InitializationKind.He"/>.</param>
+public readonly record struct LayerInitialization(InitializationKind Kind, int WeightCount)
+{
+    /// <summary>U(±1/√fan_in) for every parameter.</summary>
+    public static LayerInitialization Default => new(InitializationKind.Default, 0);
 }
 
 /// <summary>The loss and accuracy of a network over a whole data set.</summary>

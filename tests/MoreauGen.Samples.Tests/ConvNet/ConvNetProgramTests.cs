@@ -1,6 +1,7 @@
 using MoreauGen.Data;
 using MoreauGen.Samples.Common;
 using MoreauGen.Samples.ConvNet;
+using MoreauGen.Samples.Mlp;
 using MoreauGen.Samples.Tests.Common;
 using MoreauGen.Samples.Tests.Mlp;
 using ConvNetProgram = MoreauGen.Samples.ConvNet.Program;
@@ -35,6 +36,50 @@ public sealed class ConvNetProgramTests : IDisposable
         Assert.Equal((16 * 1 * 25 + 16) + (20 * 16 * 25 + 20) + (20 * 20 * 25 + 20) + (320 * 10 + 10), network.ParameterCount);
         Assert.Equal(32, ConvNetwork.PaddedSide(28));
         Assert.Throws<ArgumentOutOfRangeException>(() => ConvNetwork.Create(28, 10));
+    }
+
+    [Theory]
+    [InlineData(InitializationKind.He)]
+    [InlineData(InitializationKind.Default)]
+    public void The_convolutions_start_from_the_chosen_initialisation_and_the_output_layer_from_one_over_root_fan_in(InitializationKind init)
+    {
+        var network = ConvNetwork.Create(32, 10, init);
+        float[] w = network.InitialParameters(seed: 3);
+        int[] channels = [1, 16, 20];
+        for (int l = 0; l < 3; l++)
+        {
+            int filters = ConvNetwork.Filters[l], fanIn = channels[l] * 25, weights = filters * fanIn;
+            Span<float> layer = network.Chain.Parameters(w.AsSpan(), l);
+            Assert.Equal(weights + filters, layer.Length);
+            double bound = init == InitializationKind.He ? Math.Sqrt(6.0 / fanIn) : 1 / Math.Sqrt(fanIn);
+            AssertUniform(layer[..weights], bound, $"layer {l} weights");
+            if (init == InitializationKind.He)
+                Assert.All(layer[weights..].ToArray(), b => Assert.Equal(0f, b));
+            else
+                Assert.All(layer[weights..].ToArray(), b => Assert.InRange(Math.Abs(b), 0, bound));
+        }
+
+        Span<float> output = network.Chain.Parameters(w.AsSpan(), 3);
+        AssertUniform(output, 1 / Math.Sqrt(320), "output layer");
+        Assert.Equal(w, network.InitialParameters(seed: 3));
+        Assert.NotEqual(w, network.InitialParameters(seed: 4));
+    }
+
+    /// <summary>Every value within ±bound, and spread over it: U(±b) has mean 0 and variance b²/3.</summary>
+    private static void AssertUniform(ReadOnlySpan<float> values, double bound, string what)
+    {
+        double sum = 0, squares = 0;
+        foreach (float v in values)
+        {
+            Assert.InRange(Math.Abs(v), 0, bound);
+            sum += v;
+            squares += (double)v * v;
+        }
+
+        double mean = sum / values.Length, variance = squares / values.Length - mean * mean;
+        double expected = bound * bound / 3;
+        Assert.True(Math.Abs(variance / expected - 1) < 0.15, $"{what}: variance {variance:g3}, U(±{bound:g3}) has {expected:g3}");
+        Assert.True(Math.Abs(mean) < 0.2 * bound, $"{what}: mean {mean:g3}");
     }
 
     [Fact]
