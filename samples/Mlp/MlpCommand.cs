@@ -221,6 +221,7 @@ public static class MlpCommand
         Command timer = StepTimer.CreateCommand(context.Console, context.Error);
         AddSizeCheck(timer);
         command.Subcommands.Add(timer);
+        command.Subcommands.Add(ComparePlot.CreateCommand(context.Console, context.Error));
         return command;
     }
 
