@@ -93,7 +93,7 @@ public static class MlpCommand
                           + "γ_t = γ^(τ−t+1), α_t = α·γ_{t+1} and step α equals this with α/γ. Each layer passes a factor γ on to the multipliers, "
                           + "so for small steps g_t ≈ α·γ^(τ−t+1)·∇_{w_t}h: with γ = 1, α plays the part of SGD's η. "
                           + "The default is the best of a grid of powers of two on the default network "
-                          + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1).",
+                          + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1). AL-MSGD and ProxProp take it as α_t = α.",
             HelpName = "ALPHA",
             DefaultValueFactory = _ => MlpSettings.DefaultAlpha,
             CustomParser = result => ParseStep(result, "--alpha"),
@@ -102,7 +102,7 @@ public static class MlpCommand
         public readonly Option<double> GammaOption = new("--gamma")
         {
             Description = "MorSGD's γ in eq. (52), the step of the objective's and the layers' input Moreau envelopes. The default is the best of the grid "
-                          + "with --alpha's default; the paper's pick for its MLP is 1.",
+                          + "with --alpha's default; the paper's pick for its MLP is 1. AL-MSGD and ProxProp take it as γ_t = γ (Alg. 9, 13).",
             HelpName = "GAMMA",
             DefaultValueFactory = _ => MlpSettings.DefaultGamma,
             CustomParser = result => ParseStep(result, "--gamma"),
@@ -491,7 +491,7 @@ public static class MlpCommand
         // Steps are used in float: keep them well inside its range.
         SampleCommandLine.TryParseStep(text, out step) && step is >= 1e-30 and <= 1e30;
 
-    private static double ParseStep(ArgumentResult result, string name)
+    internal static double ParseStep(ArgumentResult result, string name)
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (TryParseStep(text, out double step))

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using MoreauGen.Samples.Common;
 
 namespace MoreauGen.Samples.Mlp;
@@ -115,7 +114,7 @@ public sealed class VariantOptions
                       + "(ProxProp's update, Frerix et al. 2018). AL-MSGD always lands on w⁺ (Alg. 7).",
         HelpName = "ETA",
         DefaultValueFactory = _ => 1,
-        CustomParser = result => ParseStep(result, "--target-step"),
+        CustomParser = result => MlpCommand.ParseStep(result, "--target-step"),
     };
 
     /// <summary>The Prop. 2.3 guard's back-off.</summary>
@@ -196,15 +195,6 @@ public sealed class VariantOptions
         if (MlpCommand.TryParseStep(text, out double value))
             return value;
         result.AddError($"{name}: '{text}' is not a number ≥ 0; write 0 or a number from 1e-30 to 1e30, e.g. 0.1, 1/8, 2^-3 or 1e-5.");
-        return 0;
-    }
-
-    private static double ParseStep(ArgumentResult result, string name)
-    {
-        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (MlpCommand.TryParseStep(text, out double step))
-            return step;
-        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name}: '{text}' is not a step; write a number from 1e-30 to 1e30, e.g. 1, 0.5 or 2^-1."));
         return 0;
     }
 }
