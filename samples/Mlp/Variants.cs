@@ -169,23 +169,8 @@ public sealed class VariantOptions
     }
 
     /// <summary>The methods named by <paramref name="text"/> (one name, <c>both</c>, or a comma-separated list without repeats), or null if it names none.</summary>
-    public static TrainingMethod[]? ParseMethods(string? text)
-    {
-        if (text is null)
-            return null;
-        if (text == "both")
-            return [TrainingMethod.Sgd, TrainingMethod.MorSgd];
-        var methods = new List<TrainingMethod>();
-        foreach (string name in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            int index = MethodNames.ToList().IndexOf(name);
-            if (index < 0 || methods.Contains((TrainingMethod)index))
-                return null;
-            methods.Add((TrainingMethod)index);
-        }
-
-        return [.. methods];
-    }
+    public static TrainingMethod[]? ParseMethods(string? text) =>
+        SampleCommandLine.ParseNameList(text, MethodNames) is int[] indices ? [.. indices.Select(i => (TrainingMethod)i)] : null;
 
     private static double ParseNonNegative(ArgumentResult result, string name)
     {

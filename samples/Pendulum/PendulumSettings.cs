@@ -43,22 +43,8 @@ public static class Names
     /// The methods named by <paramref name="text"/>: one name, <c>both</c> (= gd,morgd) or a comma-separated list without
     /// repeats; null when it names none.
     /// </summary>
-    public static DescentMethod[]? ParseList(string? text)
-    {
-        if (text is null)
-            return null;
-        if (text == "both")
-            return [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent];
-        var methods = new List<DescentMethod>();
-        foreach (string name in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (Parse(name) is not DescentMethod method || methods.Contains(method))
-                return null;
-            methods.Add(method);
-        }
-
-        return [.. methods];
-    }
+    public static DescentMethod[]? ParseList(string? text) =>
+        SampleCommandLine.ParseNameList(text, MethodNames) is int[] indices ? [.. indices.Select(i => (DescentMethod)i)] : null;
 
     /// <summary><c>GD</c>, <c>MorGD</c>, <c>AL-MGD</c>, <c>TP</c> or <c>ProxProp</c>, as the paper writes them (plots).</summary>
     public static string Display(DescentMethod method) => method switch
