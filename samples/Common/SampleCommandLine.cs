@@ -147,6 +147,29 @@ public static class SampleCommandLine
     }
 
     /// <summary>
+    /// The positions in <paramref name="names"/> of a <c>--method</c> value: one name, a comma-separated list of names
+    /// without repeats, or <c>both</c> (the first two names); null when <paramref name="text"/> names none.
+    /// </summary>
+    public static int[]? ParseNameList(string? text, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (text is null)
+            return null;
+        if (text == "both")
+            return [0, 1];
+        var indices = new List<int>();
+        foreach (string name in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            int index = names.ToList().IndexOf(name);
+            if (index < 0 || indices.Contains(index))
+                return null;
+            indices.Add(index);
+        }
+
+        return [.. indices];
+    }
+
+    /// <summary>
     /// Reads a step written as a decimal (0.25), a fraction (1/4) or a power of two (2^-2, exponent within ±1000);
     /// true when it is positive and finite. The samples narrow the range further where they need to.
     /// </summary>

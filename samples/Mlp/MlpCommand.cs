@@ -71,7 +71,10 @@ public static class MlpCommand
 
         public readonly Option<string> MethodOption = new("--method", "-m")
         {
-            Description = "Which methods to train, each from the same initial parameters: sgd, morsgd or both.",
+            Description = "Which methods to train, each from the same initial parameters, in this order: one of sgd, morsgd, al-msgd "
+                          + "(augmented Lagrangian, Alg. 7–9: --alpha, --gamma, --beta, --kappa), tp (target propagation, Alg. 10–11: "
+                          + "--kappa, --target-step), proxprop (ProxProp, Alg. 12–13: --alpha, --gamma, --kappa, --target-step), "
+                          + "a comma-separated list of them (sgd,al-msgd), or both (= sgd,morsgd).",
             DefaultValueFactory = _ => "both",
         };
 
@@ -90,7 +93,7 @@ public static class MlpCommand
                           + "γ_t = γ^(τ−t+1), α_t = α·γ_{t+1} and step α equals this with α/γ. Each layer passes a factor γ on to the multipliers, "
                           + "so for small steps g_t ≈ α·γ^(τ−t+1)·∇_{w_t}h: with γ = 1, α plays the part of SGD's η. "
                           + "The default is the best of a grid of powers of two on the default network "
-                          + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1).",
+                          + "(samples/Mlp/RESULTS.md); the paper's pick for its MLP is 2 (with γ = 1). AL-MSGD and ProxProp take it as α_t = α.",
             HelpName = "ALPHA",
             DefaultValueFactory = _ => MlpSettings.DefaultAlpha,
             CustomParser = result => ParseStep(result, "--alpha"),
@@ -99,11 +102,13 @@ public static class MlpCommand
         public readonly Option<double> GammaOption = new("--gamma")
         {
             Description = "MorSGD's γ in eq. (52), the step of the objective's and the layers' input Moreau envelopes. The default is the best of the grid "
-                          + "with --alpha's default; the paper's pick for its MLP is 1.",
+                          + "with --alpha's default; the paper's pick for its MLP is 1. AL-MSGD and ProxProp take it as γ_t = γ (Alg. 9, 13).",
             HelpName = "GAMMA",
             DefaultValueFactory = _ => MlpSettings.DefaultGamma,
             CustomParser = result => ParseStep(result, "--gamma"),
         };
+
+        public readonly VariantOptions Variants = new();
 
         public readonly InnerSolverOptions Solver = new(
             "Inner solver A of MorSGD's Φx and Φw subproblems of the hidden layers (Alg. 1): two-step (the paper's: a Goldstein "
@@ -141,7 +146,7 @@ public static class MlpCommand
         {
             Description = $"Checkpoint file of each method, saved after every epoch and on Ctrl-C (written aside, then renamed). An existing file is "
                           + "continued with --resume or replaced with --overwrite, never silently. "
-                          + $"{MlpSettings.MethodPlaceholder} is replaced by sgd or morsgd; with --method both the path must contain it. "
+                          + $"{MlpSettings.MethodPlaceholder} is replaced by the method's name (sgd, morsgd, al-msgd, tp, proxprop); with several methods the path must contain it. "
                           + $"[default: OUT/{MlpSettings.MethodPlaceholder}.ckpt]",
             HelpName = "PATH",
         };
@@ -182,12 +187,13 @@ public static class MlpCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var o = new Options();
-        SampleCommandLine.OneOf(o.MethodOption, "method", "sgd", "morsgd", "both");
         SampleCommandLine.OneOf(o.LossOption, "loss", "squared", "cross-entropy");
         var command = new RootCommand(Overview)
         {
             o.HiddenOption, o.EpochsOption, o.BatchOption, o.MethodOption, o.SgdStepOption, o.AlphaOption, o.GammaOption,
         };
+        o.Variants.AddTo(command);
+        o.Variants.Validate(command, o.MethodOption);
         o.Solver.AddTo(command);
         foreach (Option option in new Option[] { o.LossOption, o.TrainLimitOption, o.SeedOption, o.L2Option, o.CheckpointOption, o.ResumeOption, o.OverwriteOption, o.OutOption, o.DataOption })
             command.Options.Add(option);
@@ -215,6 +221,7 @@ public static class MlpCommand
         Command timer = StepTimer.CreateCommand(context.Console, context.Error);
         AddSizeCheck(timer);
         command.Subcommands.Add(timer);
+        command.Subcommands.Add(ComparePlot.CreateCommand(context.Console, context.Error));
         return command;
     }
 
@@ -231,9 +238,9 @@ public static class MlpCommand
             string? path = SampleCommandLine.ValueOr(result, checkpoint, null);
             if (path is not null && path.Trim().Length == 0)
                 result.AddError("--checkpoint: the path is empty; give a file path, e.g. --checkpoint runs/{method}.ckpt.");
-            else if (SampleCommandLine.ValueOr(result, method, "both") == "both" && path is not null
+            else if (VariantOptions.ParseMethods(SampleCommandLine.ValueOr(result, method, "both")) is { Length: > 1 } && path is not null
                      && !path.Contains(MlpSettings.MethodPlaceholder, StringComparison.Ordinal))
-                result.AddError($"--checkpoint: with --method both each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
+                result.AddError($"--checkpoint: with several methods each method needs its own file; put {MlpSettings.MethodPlaceholder} in the path, e.g. --checkpoint runs/{MlpSettings.MethodPlaceholder}.ckpt.");
             if (SampleCommandLine.ValueOr(result, resume, false) && SampleCommandLine.ValueOr(result, overwrite, false))
                 result.AddError("--resume and --overwrite exclude each other: continue the checkpoints, or replace them.");
         });
@@ -242,12 +249,7 @@ public static class MlpCommand
     /// <summary>Reads the settings from a parse result without errors.</summary>
     private static MlpSettings ToSettings(ParseResult parseResult, Options o)
     {
-        TrainingMethod[] methods = parseResult.GetValue(o.MethodOption) switch
-        {
-            "sgd" => [TrainingMethod.Sgd],
-            "morsgd" => [TrainingMethod.MorSgd],
-            _ => [TrainingMethod.Sgd, TrainingMethod.MorSgd],
-        };
+        TrainingMethod[] methods = VariantOptions.ParseMethods(parseResult.GetValue(o.MethodOption)) ?? [TrainingMethod.Sgd, TrainingMethod.MorSgd];
         string output = parseResult.GetValue(o.OutOption) ?? "mlp-out";
         return new MlpSettings(
             Hidden: parseResult.GetValue(o.HiddenOption) is { Length: > 0 } hidden ? hidden : [.. MlpSettings.DefaultHidden],
@@ -268,7 +270,8 @@ public static class MlpCommand
             Resume: parseResult.GetValue(o.ResumeOption),
             Overwrite: parseResult.GetValue(o.OverwriteOption),
             OutputFolder: output,
-            DataFolder: parseResult.GetValue(o.DataOption) ?? FashionMnist.DefaultFolder);
+            DataFolder: parseResult.GetValue(o.DataOption) ?? FashionMnist.DefaultFolder,
+            Variants: o.Variants.Read(parseResult));
     }
 
     /// <summary>
@@ -396,7 +399,7 @@ public static class MlpCommand
         if (runs.FirstOrDefault(r => r.Failure is not null) is MethodRun failed)
         {
             error.WriteLine($"{Names.Display(failed.Method)} diverged ({failed.Failure}); no checkpoint was saved after it. "
-                            + $"Choose a smaller step ({(failed.Method == TrainingMethod.Sgd ? "--sgd-step" : "--alpha, --gamma")}).");
+                            + $"Choose a smaller step ({MethodOptimizers.StepOptions(failed.Method)}).");
             return SampleExitCodes.Diverged;
         }
 
@@ -488,7 +491,7 @@ public static class MlpCommand
         // Steps are used in float: keep them well inside its range.
         SampleCommandLine.TryParseStep(text, out step) && step is >= 1e-30 and <= 1e30;
 
-    private static double ParseStep(ArgumentResult result, string name)
+    internal static double ParseStep(ArgumentResult result, string name)
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (TryParseStep(text, out double step))

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace MoreauGen.Samples.Mlp;
 
-/// <summary>The two training methods the sample compares (paper §4, Fig. 4).</summary>
+/// <summary>The training methods the sample compares: SGD and MorSGD (paper §4, Fig. 4) and the variants of App. D.4–D.5 (Fig. 9–10).</summary>
 public enum TrainingMethod
 {
     /// <summary>Mini-batch SGD: w ← w − η·(∇h_m(f(w, x)) + μw), the gradient by back-propagation. Name <c>sgd</c>.</summary>
@@ -11,21 +11,36 @@ public enum TrainingMethod
 
     /// <summary>Mini-batch Moreau SGD: w_t ← w_t − g_t with g_t from the Moreau backward pass of eq. (52), steps α, γ. Name <c>morsgd</c>.</summary>
     MorSgd,
+
+    /// <summary>AL-MSGD (Alg. 7–9): w ← w⁺ from the augmented-Lagrangian pass, steps α, β, γ and penalty κ. Name <c>al-msgd</c>.</summary>
+    AlMsgd,
+
+    /// <summary>Target propagation (Alg. 10–11): w ← w − η(w − w⁺), penalty κ. Name <c>tp</c>.</summary>
+    TargetProp,
+
+    /// <summary>Proximal back-propagation (ProxProp, Alg. 12–13): w ← w − η(w − w⁺), steps α, γ and penalty κ. Name <c>proxprop</c>.</summary>
+    ProxProp,
 }
 
 /// <summary>Names of methods and losses as the command line, the CSV and the checkpoints spell them (solvers: <see cref="InnerSolvers.Name"/>).</summary>
 public static class Names
 {
-    /// <summary><c>sgd</c> or <c>morsgd</c>.</summary>
-    public static string Of(TrainingMethod method) => method switch
+    /// <summary><c>sgd</c>, <c>morsgd</c>, <c>al-msgd</c>, <c>tp</c> or <c>proxprop</c> (<see cref="VariantOptions.MethodNames"/>).</summary>
+    public static string Of(TrainingMethod method) =>
+        (int)method >= 0 && (int)method < VariantOptions.MethodNames.Count
+            ? VariantOptions.MethodNames[(int)method]
+            : throw new ArgumentOutOfRangeException(nameof(method), method, null);
+
+    /// <summary><c>SGD</c>, <c>MorSGD</c>, <c>AL-MSGD</c>, <c>TP</c> or <c>ProxProp</c>, as the paper writes them (plots).</summary>
+    public static string Display(TrainingMethod method) => method switch
     {
-        TrainingMethod.Sgd => "sgd",
-        TrainingMethod.MorSgd => "morsgd",
+        TrainingMethod.Sgd => "SGD",
+        TrainingMethod.MorSgd => "MorSGD",
+        TrainingMethod.AlMsgd => "AL-MSGD",
+        TrainingMethod.TargetProp => "TP",
+        TrainingMethod.ProxProp => "ProxProp",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
-
-    /// <summary><c>SGD</c> or <c>MorSGD</c>, as the paper writes them (plots).</summary>
-    public static string Display(TrainingMethod method) => method == TrainingMethod.Sgd ? "SGD" : "MorSGD";
 
     /// <summary><c>squared</c> or <c>cross-entropy</c>.</summary>
     public static string Of(LossKind loss) => loss switch
@@ -72,6 +87,7 @@ public static class Names
 /// <param name="Overwrite">Replace existing checkpoints (without it, or <paramref name="Resume"/>, an existing checkpoint is an error).</param>
 /// <param name="OutputFolder">Where epochs.csv and curves.png go.</param>
 /// <param name="DataFolder">The folder holding the four Fashion-MNIST files.</param>
+/// <param name="Variants">β, κ, η and the back-off of AL-MSGD, TP and ProxProp; null: <see cref="VariantSettings.Default"/>.</param>
 public sealed record MlpSettings(
     IReadOnlyList<int> Hidden,
     int Epochs,
@@ -91,7 +107,8 @@ public sealed record MlpSettings(
     bool Resume,
     bool Overwrite,
     string OutputFolder,
-    string DataFolder)
+    string DataFolder,
+    VariantSettings? Variants = null)
 {
     /// <summary>The default hidden widths (paper App. F.2; the paper's Fig. 4 MLP is 4000, 1000, 4000).</summary>
     public static readonly IReadOnlyList<int> DefaultHidden = [500, 300, 100];
@@ -139,14 +156,27 @@ public sealed record MlpSettings(
             ["train-limit"] = TrainLimit?.ToString(inv) ?? "all",
             ["l2"] = L2.ToString("R", inv),
         };
+        VariantSettings variants = Variants ?? VariantSettings.Default;
         if (method == TrainingMethod.Sgd)
         {
             keys["sgd-step"] = SgdStep.ToString("R", inv);
         }
         else
         {
-            keys["alpha"] = Alpha.ToString("R", inv);
-            keys["gamma"] = Gamma.ToString("R", inv);
+            if (method != TrainingMethod.TargetProp)
+            {
+                keys["alpha"] = Alpha.ToString("R", inv);
+                keys["gamma"] = Gamma.ToString("R", inv);
+            }
+
+            if (method == TrainingMethod.AlMsgd)
+                keys["beta"] = variants.Beta.ToString("R", inv);
+            if (method is TrainingMethod.AlMsgd or TrainingMethod.TargetProp or TrainingMethod.ProxProp)
+                keys["kappa"] = variants.KappaOf(method).ToString("R", inv);
+            if (method is TrainingMethod.TargetProp or TrainingMethod.ProxProp)
+                keys["target-step"] = variants.TargetStep.ToString("R", inv);
+            if (method is TrainingMethod.AlMsgd or TrainingMethod.ProxProp && variants.BackOff)
+                keys["back-off"] = "on";
             keys["solver"] = InnerSolvers.Name(Solver);
             keys["solver-steps"] = SolverSteps?.ToString(inv) ?? "default";
             keys["solver-tolerance"] = SolverTolerance?.ToString("R", inv) ?? "default";

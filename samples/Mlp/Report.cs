@@ -14,7 +14,7 @@ public static class Report
     public static readonly string[] EpochsHeader =
     [
         "method", "step", "gamma", "epoch", "train_loss", "best_train_loss", "train_accuracy_pct", "test_loss", "test_accuracy_pct",
-        "best_test_accuracy_pct", "train_seconds", "eval_seconds",
+        "best_test_accuracy_pct", "train_seconds", "eval_seconds", "beta", "kappa",
     ];
 
     /// <summary>File names inside the output folder.</summary>
@@ -28,7 +28,7 @@ public static class Report
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);
-        var table = new LiveTable(console, ("method", 6), ("step", 22), ("epoch", 5), ("train loss", 10), ("best train loss", 10),
+        var table = new LiveTable(console, ("method", 8), ("step", 36), ("epoch", 5), ("train loss", 10), ("best train loss", 10),
                                   ("train acc %", 8), ("test loss", 10), ("test acc %", 8), ("best test acc %", 8), ("train s", 7), ("eval s", 6));
         table.WriteHeader($"{network.Shape}, {Names.Of(settings.Loss)} loss, batch {settings.BatchSize}, μ = {settings.L2.ToString("R", CultureInfo.InvariantCulture)}: "
                           + "losses and accuracies over the whole training and test sets after each epoch (epoch 0: initial parameters)");
@@ -67,6 +67,9 @@ public static class Report
                 line += string.Create(inv, $"; inner solver: {run.EvaluationsPerStep:0.0} evaluations per step")
                         + (run.StepsWithSolverFailures > 0 ? string.Create(inv, $", line search failed in {run.StepsWithSolverFailures} steps") : "");
             console.WriteLine(line, Style.Plain);
+            if (run.ConvexityWarnings > 0)
+                console.WriteLine(string.Create(inv, $"{Names.Display(run.Method)}: the Prop. 2.3 guard warned {run.ConvexityWarnings} times; the first: {run.FirstConvexityWarning}. ")
+                                  + "A smaller --gamma (or --back-off) keeps the subproblems strongly convex.", Style.Plain);
             if (run.Failure is not null)
                 console.WriteLine($"{Names.Display(run.Method)} {run.Failure}", Style.Plain);
         }
@@ -85,7 +88,7 @@ public static class Report
             {
                 EpochRecord e = run.Epochs[i];
                 csv.AddRow(Names.Of(run.Method), run.Step, run.Gamma, e.Epoch, e.TrainLoss, bestLoss[i], Percent(e.TrainAccuracy), e.TestLoss,
-                           Percent(e.TestAccuracy), Percent(bestAccuracy[i]), e.TrainSeconds, e.EvalSeconds);
+                           Percent(e.TestAccuracy), Percent(bestAccuracy[i]), e.TrainSeconds, e.EvalSeconds, run.Beta, run.Kappa);
             }
         }
 
@@ -126,11 +129,18 @@ public static class Report
         return figure;
     }
 
-    /// <summary>"η = 2^-2" for SGD, "α = 2^1, γ = 2^0" for MorSGD.</summary>
+    /// <summary>"η = 2^-2" for SGD, "α = 2^1, γ = 2^0" for MorSGD, with β and κ for the variants that have them.</summary>
     public static string StepText(MethodRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return run.Gamma is double gamma ? $"α = {Names.Step(run.Step)}, γ = {Names.Step(gamma)}" : $"η = {Names.Step(run.Step)}";
+        string text = run.Gamma is double gamma ? $"α = {Names.Step(run.Step)}, γ = {Names.Step(gamma)}" : $"η = {Names.Step(run.Step)}";
+        if (run.Beta is double beta)
+            text += $", β = {Names.Step(beta)}";
+        if (run.Kappa is double kappa)
+            text += $", κ = {Names.Step(kappa)}";
+        if (run.TargetStep is double eta)
+            text += $", η = {Names.Step(eta)}";
+        return text;
     }
 
     /// <summary>A fraction of samples (0..1) in percent, as every output shows accuracies.</summary>

@@ -49,20 +49,44 @@ public sealed class MethodRun
 {
     internal MethodRun(TrainingMethod method, MlpSettings settings, string checkpoint)
     {
+        VariantSettings variants = settings.Variants ?? VariantSettings.Default;
         Method = method;
-        Step = method == TrainingMethod.Sgd ? settings.SgdStep : settings.Alpha;
-        Gamma = method == TrainingMethod.MorSgd ? settings.Gamma : null;
+        Step = method switch
+        {
+            TrainingMethod.Sgd => settings.SgdStep,
+            TrainingMethod.TargetProp => variants.TargetStep,
+            _ => settings.Alpha,
+        };
+        Gamma = method is TrainingMethod.MorSgd or TrainingMethod.AlMsgd or TrainingMethod.ProxProp ? settings.Gamma : null;
+        Beta = method == TrainingMethod.AlMsgd ? variants.Beta : null;
+        Kappa = method is TrainingMethod.AlMsgd or TrainingMethod.TargetProp or TrainingMethod.ProxProp ? variants.KappaOf(method) : null;
+        TargetStep = method == TrainingMethod.ProxProp && variants.TargetStep != 1 ? variants.TargetStep : null;
         CheckpointPath = checkpoint;
     }
 
     /// <summary>The method.</summary>
     public TrainingMethod Method { get; }
 
-    /// <summary>SGD's η or MorSGD's α.</summary>
+    /// <summary>SGD's η, TP's η, or the α of MorSGD, AL-MSGD and ProxProp.</summary>
     public double Step { get; }
 
-    /// <summary>MorSGD's γ; null for SGD.</summary>
+    /// <summary>γ of MorSGD, AL-MSGD and ProxProp; null for SGD and TP.</summary>
     public double? Gamma { get; }
+
+    /// <summary>AL-MSGD's β; null for the other methods.</summary>
+    public double? Beta { get; }
+
+    /// <summary>κ of AL-MSGD, TP and ProxProp; null for the other methods.</summary>
+    public double? Kappa { get; }
+
+    /// <summary>ProxProp's η when it is not 1; null otherwise.</summary>
+    public double? TargetStep { get; }
+
+    /// <summary>Warnings of the Prop. 2.3 guard during this run (AL-MSGD, ProxProp: a subproblem not strongly convex at its step).</summary>
+    public long ConvexityWarnings { get; internal set; }
+
+    /// <summary>The first warning of the Prop. 2.3 guard in this run, as text (layer, step, curvature, safe step), or null.</summary>
+    public string? FirstConvexityWarning { get; internal set; }
 
     /// <summary>The checkpoint file written after every epoch.</summary>
     public string CheckpointPath { get; }
@@ -279,12 +303,13 @@ public static class Training
             run.BatchesDone = start.BatchesDone;
         }
 
-        ChainOptimizer<float> optimizer = method == TrainingMethod.Sgd
-            ? new GradientDescent<float>(network.Chain, (float)settings.SgdStep, (float)settings.L2)
-            : new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant((float)settings.Alpha, (float)settings.Gamma),
-                                               settings.CreateSolver(), (float)settings.L2);
+        ChainOptimizer<float> optimizer = MethodOptimizers.Create(settings, method, network.Chain, warning =>
+        {
+            run.ConvexityWarnings++;
+            run.FirstConvexityWarning ??= warning.ToString();
+        });
         var objective = ClassificationObjective.Create(settings.Loss, classes, settings.BatchSize);
-        var source = new BatchSource(batches, objective, task, optimizer as MoreauGradientDescent<float>, interrupt);
+        var source = new BatchSource(batches, objective, task, optimizer, interrupt);
         string inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         int offset = start.BatchesDone;
         double carriedSeconds = start.PartialSeconds;
@@ -332,7 +357,7 @@ public static class Training
 
         if (source.Steps > 0)
         {
-            run.EvaluationsPerStep = method == TrainingMethod.MorSgd ? (double)source.Evaluations / source.Steps : double.NaN;
+            run.EvaluationsPerStep = method == TrainingMethod.Sgd ? double.NaN : (double)source.Evaluations / source.Steps;
             run.StepsWithSolverFailures = source.StepsWithFailures;
         }
 
@@ -425,13 +450,13 @@ public static class Training
 
     /// <summary>
     /// The mini-batches of an epoch with the objective's labels set per batch. Counts each step once it is done (when
-    /// the optimiser asks for the next batch, or at <see cref="EndEpoch"/>), with MorSGD's inner-solver work.
+    /// the optimiser asks for the next batch, or at <see cref="EndEpoch"/>), with the inner-solver work of MorSGD and the variants.
     /// </summary>
     /// An interrupt requested, it throws <see cref="OperationCanceledException"/> when asked for the next batch: the
     /// step before is complete, so the parameters are those after <see cref="DoneInEpoch"/> steps. From
     /// <see cref="Offset"/> on, it serves the batches of an epoch an interrupted run left unfinished.
     private sealed class BatchSource(MiniBatches<float> batches, ClassificationObjective objective, ProgressItem? task,
-                                     MoreauGradientDescent<float>? moreau, CancellationToken interrupt) : IMiniBatchSource<float>
+                                     ChainOptimizer<float> optimizer, CancellationToken interrupt) : IMiniBatchSource<float>
     {
         private bool _pending;
         private int _offset;
@@ -479,9 +504,8 @@ public static class Training
             _pending = false;
             Steps++;
             DoneInEpoch++;
-            if (moreau is not null)
+            if (MethodOptimizers.LastStatistics(optimizer) is InnerSolveStatistics<float> statistics)
             {
-                InnerSolveStatistics<float> statistics = moreau.Oracle.LastStatistics;
                 Evaluations += statistics.Evaluations;
                 if (statistics.Failures > 0)
                     StepsWithFailures++;

@@ -96,7 +96,7 @@ public static class Experiment
 
         // Longest runs first (MorGD on the longest horizon) so that the cores stay busy to the end.
         int[] order = [.. Enumerable.Range(0, plan.Count).Where(i => curves[i] is null)
-            .OrderByDescending(i => plan[i].Horizon * (plan[i].Method == DescentMethod.MoreauGradientDescent ? 4 : 1))];
+            .OrderByDescending(i => plan[i].Horizon * (plan[i].Method == DescentMethod.GradientDescent ? 1 : 4))];
         bool interrupted = false;
         try
         {
@@ -111,8 +111,8 @@ public static class Experiment
         void RunOne(int i)
         {
             var (horizon, method, step) = plan[i];
-            InnerSolver<double>? solver = method == DescentMethod.MoreauGradientDescent ? settings.CreateSolver() : null;
-            curves[i] = SwingUp.Run(horizon, method, step, settings.Iterations, settings.Gamma, solver);
+            InnerSolver<double>? solver = method == DescentMethod.GradientDescent ? null : settings.CreateSolver();
+            curves[i] = SwingUp.Run(horizon, method, step, settings.Iterations, settings.Gamma, solver, settings.Beta, settings.KappaOf(method));
             if (tasks.TryGetValue(horizon, out ProgressItem? task))
                 task.Increment();
         }

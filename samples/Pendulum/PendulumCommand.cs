@@ -56,7 +56,11 @@ public static class PendulumCommand
 
         public readonly Option<string> MethodOption = new("--method", "-m")
         {
-            Description = "Which methods to run: gd (gradient descent), morgd (Moreau gradient descent) or both.",
+            Description = "Which methods to run: gd (gradient descent), morgd (Moreau gradient descent), both (= gd,morgd), or a "
+                          + "comma-separated list that may also name the paper's variants, each on the step grid only: al-mgd (augmented "
+                          + "Lagrangian, Alg. 7–9: grid over α, with --gamma, --beta, --kappa), tp (target propagation, Alg. 10–11: grid "
+                          + "over the step η of w ← w − η(w − w⁺), with --kappa) and proxprop (ProxProp, Alg. 12–13: grid over α, with --gamma, --kappa).",
+            HelpName = "NAME[,NAME...]",
             DefaultValueFactory = _ => "both",
         };
 
@@ -105,6 +109,21 @@ public static class PendulumCommand
             CustomParser = result => ParseStep(result, "--gamma") ?? 0,
         };
 
+        public readonly Option<double> BetaOption = new("--beta")
+        {
+            Description = "AL-MGD's multiplier step β (Alg. 9: λ⁺_t = β(x_t − x⁺_t)); with β = 1 and κ = 0 AL-MGD is MorGD.",
+            HelpName = "BETA",
+            DefaultValueFactory = _ => 1,
+            CustomParser = result => ParseStep(result, "--beta") ?? 0,
+        };
+
+        public readonly Option<double?> KappaOption = new("--kappa")
+        {
+            Description = "κ, the penalty weight of (37) and (20), for al-mgd, tp and proxprop [default: 0 for al-mgd, 1 for tp and proxprop].",
+            HelpName = "KAPPA",
+            CustomParser = result => result.Tokens is [{ Value: "0" }] ? 0 : ParseStep(result, "--kappa"),
+        };
+
         public readonly InnerSolverOptions Solver = new(
             "Inner solver A of MorGD's Φx subproblems (Alg. 1): two-step (the paper's: a Goldstein line-search step then a "
                           + "Barzilai–Borwein step), gd (gradient descent with backtracking) or lbfgs (L-BFGS to a tolerance). "
@@ -138,11 +157,16 @@ public static class PendulumCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var o = new Options();
-        SampleCommandLine.OneOf(o.MethodOption, "method", "gd", "morgd", "both");
+        o.MethodOption.Validators.Add(result =>
+        {
+            if (SampleCommandLine.TryGetValue(result, out string? text) && Names.ParseList(text) is null)
+                result.AddError($"--method: '{text}' is not a method or a comma-separated list of methods; choose from "
+                                + $"{string.Join(", ", Names.MethodNames)} (or both = gd,morgd), e.g. --method gd,al-mgd.");
+        });
         var command = new RootCommand(Overview)
         {
             o.HorizonsOption, o.MethodOption, o.IterationsOption, o.GridOption, o.NoGridOption, o.GradientStepOption, o.AlphaOption,
-            o.GammaOption,
+            o.GammaOption, o.BetaOption, o.KappaOption,
         };
         o.Solver.AddTo(command);
         SampleCommandLine.NonEmptyPath(o.OutOption, "pendulum-out");
@@ -173,15 +197,22 @@ public static class PendulumCommand
             int iterations = SampleCommandLine.ValueOr(result, o.IterationsOption, 50);
             GridRange grid = SampleCommandLine.ValueOr(result, o.GridOption, new GridRange(PendulumSettings.DefaultGridLow, PendulumSettings.DefaultGridHigh));
             int gridSize = SampleCommandLine.ValueOr(result, o.NoGridOption, false) ? 0 : grid.High - grid.Low + 1;
-            double runs = (double)horizons.Distinct().Count() * 2 * (gridSize + 1);
+            int methods = Names.ParseList(SampleCommandLine.ValueOr(result, o.MethodOption, "both"))?.Length ?? 2;
+            double runs = (double)horizons.Distinct().Count() * methods * (gridSize + 1);
             if (MemoryBudget.Check("the costs of every run", iterations + 1.0, sizeof(double), 2 * runs) is string problem)
                 result.AddError($"--horizons, --iterations, --grid: {problem}; ask for fewer horizons, iterations or grid steps.");
         });
         command.Validators.Add(result =>
         {
             // ValueOr, not GetValue: a value that failed to convert (--gd-step abc) is reported by the parser, not thrown here.
-            string method = SampleCommandLine.ValueOr(result, o.MethodOption, "both");
-            if (SampleCommandLine.ValueOr(result, o.NoGridOption, false) && method != "morgd" && result.GetResult(o.GradientStepOption) is null)
+            DescentMethod[] chosen = Names.ParseList(SampleCommandLine.ValueOr(result, o.MethodOption, "both")) ?? [];
+            bool noGrid = SampleCommandLine.ValueOr(result, o.NoGridOption, false);
+            if (noGrid && chosen.FirstOrDefault(m => m > DescentMethod.MoreauGradientDescent) is var variant && variant > DescentMethod.MoreauGradientDescent)
+                result.AddError($"--no-grid leaves {Names.Of(variant)} no step (the variants run on the step grid only); drop --no-grid or {Names.Of(variant)}.");
+            if (SampleCommandLine.ValueOr(result, o.KappaOption, null) is 0.0 && chosen.FirstOrDefault(m => m > DescentMethod.AugmentedLagrangian) is var needsKappa
+                && needsKappa > DescentMethod.AugmentedLagrangian)
+                result.AddError($"--kappa: {Names.Of(needsKappa)} needs κ > 0 (with κ = 0 its targets, or its updates, vanish); give e.g. --kappa 1.");
+            if (noGrid && chosen.Contains(DescentMethod.GradientDescent) && result.GetResult(o.GradientStepOption) is null)
             {
                 foreach (int horizon in SampleCommandLine.ValueOr(result, o.HorizonsOption, [50, 100]))
                 {
@@ -201,12 +232,7 @@ public static class PendulumCommand
     /// <summary>Reads the settings from a parse result without errors.</summary>
     private static PendulumSettings ToSettings(ParseResult parseResult, Options o)
     {
-        DescentMethod[] methods = parseResult.GetValue(o.MethodOption) switch
-        {
-            "gd" => [DescentMethod.GradientDescent],
-            "morgd" => [DescentMethod.MoreauGradientDescent],
-            _ => [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent],
-        };
+        DescentMethod[] methods = Names.ParseList(parseResult.GetValue(o.MethodOption)) ?? [DescentMethod.GradientDescent, DescentMethod.MoreauGradientDescent];
         int[] grid = parseResult.GetValue(o.NoGridOption) ? [] : parseResult.GetValue(o.GridOption).Exponents();
         return new PendulumSettings(
             Horizons: [.. (parseResult.GetValue(o.HorizonsOption) ?? [50, 100]).Distinct()],
@@ -221,7 +247,9 @@ public static class PendulumCommand
             SolverTolerance: parseResult.GetValue(o.Solver.SolverToleranceOption),
             OutputFolder: parseResult.GetValue(o.OutOption) ?? "pendulum-out",
             LogScale: parseResult.GetValue(o.LogScaleOption),
-            Resume: parseResult.GetValue(o.ResumeOption));
+            Resume: parseResult.GetValue(o.ResumeOption),
+            Beta: parseResult.GetValue(o.BetaOption),
+            Kappa: parseResult.GetValue(o.KappaOption));
     }
 
     /// <summary>

@@ -66,12 +66,8 @@ public static class Report
 
     private static Experiment.RunKey KeyOf(CsvTable table, int row)
     {
-        DescentMethod method = table.Cell(row, "method") switch
-        {
-            "gd" => DescentMethod.GradientDescent,
-            "morgd" => DescentMethod.MoreauGradientDescent,
-            string other => throw new FormatException($"'{other}' is not a method of this sample."),
-        };
+        string name = table.Cell(row, "method");
+        DescentMethod method = Names.Parse(name) ?? throw new FormatException($"'{name}' is not a method of this sample.");
         return new Experiment.RunKey(int.Parse(table.Cell(row, "horizon"), NumberStyles.None, CultureInfo.InvariantCulture), method, table.GetDouble(row, "step"));
     }
 

@@ -23,8 +23,10 @@ public static class SwingUp
     /// <param name="iterations">K ≥ 0.</param>
     /// <param name="gamma">MorGD's γ (eq. 52); ignored by GD.</param>
     /// <param name="solver">MorGD's inner solver (default: the paper's two-step solver); ignored by GD.</param>
+    /// <param name="beta">AL-MGD's β (Alg. 9).</param>
+    /// <param name="kappa">κ of AL-MGD (≥ 0), TP and ProxProp (&gt; 0).</param>
     public static Curve Run(int horizon, DescentMethod method, double step, int iterations, double gamma = PendulumSettings.PaperGamma,
-                            InnerSolver<double>? solver = null)
+                            InnerSolver<double>? solver = null, double beta = 1, double kappa = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
@@ -34,6 +36,10 @@ public static class SwingUp
             DescentMethod.GradientDescent => new GradientDescent<double>(chain, step),
             DescentMethod.MoreauGradientDescent =>
                 new MoreauGradientDescent<double>(chain, MoreauSchedule<double>.Constant(step, gamma), solver ?? new TwoStepSolver<double>()),
+            DescentMethod.AugmentedLagrangian =>
+                new AugmentedLagrangianGradientDescent<double>(chain, PenaltySchedule<double>.Constant(step, beta, gamma, kappa), solver),
+            DescentMethod.TargetPropagation => new TargetPassDescent<double>(new TargetPropagation<double>(chain, kappa, solver), step),
+            DescentMethod.ProximalBackpropagation => new TargetPassDescent<double>(new ProximalBackpropagation<double>(chain, step, gamma, kappa, solver)),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
         };
 

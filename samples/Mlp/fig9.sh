@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The paper's Fig. 9 (App. F.2) on Fashion-MNIST: AL-MGD against GD with the whole training set as the batch, and
+# AL-MSGD against SGD with batches of 256, on the (500, 300, 100) MLP, for kappa in {0, 1e-5, 1e-3}. Each setting is
+# one run of the sample; `Mlp compare` draws them together (best-so-far training and test losses). Usage:
+#   samples/Mlp/fig9.sh [OUT_DIR]        # default OUT_DIR: mlp-fig9
+# Environment: ITERATIONS (full-batch iterations, default 10), EPOCHS (mini-batch epochs, default 3), ALPHA, GAMMA,
+# BETA (AL-MSGD's steps, default 2^-8, 2^2, 1: MorSGD's grid pick, at which kappa = 0 is MorSGD), SGD_STEP (default
+# 2^-2), KAPPAS (default "0 1e-5 1e-3"), PARTS (default "batch minibatch").
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$(realpath -m "${1:-mlp-fig9}")"
+alpha="${ALPHA:-2^-8}" gamma="${GAMMA:-2^2}" beta="${BETA:-1}" sgd="${SGD_STEP:-2^-2}"
+kappas="${KAPPAS:-0 1e-5 1e-3}"
+dotnet build "$root/samples/Mlp" -c Release -v quiet -nologo
+mkdir -p "$out"
+rm -rf "$out/.bin" && cp -r "$root/samples/Mlp/bin/Release/net10.0" "$out/.bin"
+mlp=(dotnet "$out/.bin/Mlp.dll")
+for part in ${PARTS:-batch minibatch}; do
+  if [ "$part" = batch ]; then size=60000 count="${ITERATIONS:-10}" x="iteration k"; else size=256 count="${EPOCHS:-3}" x="epoch k"; fi
+  common=(--hidden 500,300,100 --batch "$size" --epochs "$count" --overwrite)
+  mkdir -p "$out/$part"
+  dirs=()
+  for k in $kappas; do
+    dir="$out/$part/al-msgd_kappa=$k"
+    [ -f "$dir/epochs.csv" ] || "${mlp[@]}" "${common[@]}" --method al-msgd --alpha "$alpha" --gamma "$gamma" --beta "$beta" --kappa "$k" --out "$dir" > "$dir.log" 2>&1 || true
+    dirs+=("$dir")
+  done
+  dir="$out/$part/sgd"
+  [ -f "$dir/epochs.csv" ] || "${mlp[@]}" "${common[@]}" --method sgd --sgd-step "$sgd" --out "$dir" > "$dir.log" 2>&1 || true
+  dirs+=("$dir")
+  "${mlp[@]}" compare --title "784-500-300-100-10, batch $size" --x-label "$x" --out "$out/fig9_$part.png" "${dirs[@]}"
+done
