@@ -149,12 +149,15 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             {
                 solverWorkspace ??= workspace.SolverWorkspace(Solver);
                 Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
-                Vectors.Multiply(update, alpha, startGradient);
                 T startValue = alpha * parameterDotState;
-                if (!T.IsZero(kappa))
+                if (T.IsZero(kappa))
                 {
-                    Vectors.MultiplyAdd(wt, kappa, startGradient, startGradient);
-                    startValue += kappa / (T.One + T.One) * Vectors.SumOfSquares(wt);
+                    Vectors.Multiply(update, alpha, startGradient);
+                }
+                else
+                {
+                    // α·∇_wλᵀφ + κ·w and ‖w‖² in one pass.
+                    startValue += kappa / (T.One + T.One) * FusedVectors.CombineWithSquares(alpha, update, kappa, wt, startGradient);
                 }
 
                 Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);

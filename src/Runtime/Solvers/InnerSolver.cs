@@ -102,16 +102,26 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
         workspace.Check(n, WorkVectorCount, WorkScalarCount);
         Span<T> iterate = workspace.Vector(Iterate, n);
         Span<T> gradient = workspace.Vector(Gradient, n);
+        // The two-step solver from 0 with a known start needs neither the iterate nor a copy of the start gradient.
+        TwoStepSolver<T>? fromZeroTwoStep = fromZero && knownStart && this is TwoStepSolver<T> { EvaluateFinalGradient: false } s2 ? s2 : null;
         int evaluations = 0;
         T value;
-        if (fromZero)
-            iterate.Clear();
-        else
-            y.CopyTo(iterate);
+        if (fromZeroTwoStep is null)
+        {
+            if (fromZero)
+                iterate.Clear();
+            else
+                y.CopyTo(iterate);
+        }
+
+        scoped ReadOnlySpan<T> start = gradient;
         if (knownStart)
         {
             value = startValue;
-            startGradient.CopyTo(gradient);
+            if (fromZeroTwoStep is null)
+                startGradient.CopyTo(gradient);
+            else
+                start = startGradient;
         }
         else
         {
@@ -119,7 +129,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
             evaluations = 1;
         }
 
-        T maxMagnitude = Vectors.MaxMagnitude(gradient);
+        T maxMagnitude = Vectors.MaxMagnitude(start);
         if (!T.IsFinite(value) || !T.IsFinite(maxMagnitude))
         {
             if (fromZero)
@@ -136,6 +146,19 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
 
         var problem = new ScaledProblem<T>(ScaledProblem<T>.ChooseSigma(maxMagnitude), workspace.Vector(Unscaled, n));
         problem.Evaluations = evaluations;
+        if (fromZeroTwoStep is not null)
+        {
+            if (problem.Active)
+            {
+                Vectors.Multiply(start, problem.InverseSigma, gradient);
+                start = gradient;
+            }
+
+            T startSquared = Vectors.SumOfSquares(start);
+            SolverReport<T> fast = fromZeroTwoStep.RunFromZero(ref f, ref problem, start, value, startSquared, workspace, y, -problem.Sigma);
+            return fast.WithFrame(problem.Sigma, problem.Evaluations);
+        }
+
         if (problem.Active)
         {
             Vectors.Multiply(iterate, problem.InverseSigma, iterate);

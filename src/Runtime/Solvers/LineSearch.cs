@@ -85,6 +85,31 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         Span<T> y, Span<T> gradient, out T value, out T step)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
+        var ray = new LineSearchRay<T>(y0, direction);
+        return Search(ref f, ref problem, rule, ray, value0, slope, initialStep, maxTrials, y, gradient, out value, out step);
+    }
+
+    /// <summary>
+    /// As the other overload, along the ray y = s·(−<paramref name="gradient0"/>) from y₀ = 0 (the first step of a
+    /// solve started at 0): the trial points and slopes are those of direction −g₀ without storing it or reading y₀.
+    /// </summary>
+    public static LineSearchOutcome SearchFromZero<TFunction>(
+        scoped ref TFunction f, scoped ref ScaledProblem<T> problem, LineSearchRule rule,
+        T value0, scoped ReadOnlySpan<T> gradient0, T slope, T initialStep, int maxTrials,
+        Span<T> y, Span<T> gradient, out T value, out T step)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        var ray = new SteepestRayFromZero<T>(gradient0);
+        return Search(ref f, ref problem, rule, ray, value0, slope, initialStep, maxTrials, y, gradient, out value, out step);
+    }
+
+    private static LineSearchOutcome Search<TFunction, TRay>(
+        scoped ref TFunction f, scoped ref ScaledProblem<T> problem, LineSearchRule rule,
+        scoped TRay ray, T value0, T slope, T initialStep, int maxTrials,
+        Span<T> y, Span<T> gradient, out T value, out T step)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+        where TRay : ILineSearchRay<T>, allows ref struct
+    {
         value = value0;
         step = T.Zero;
         if (!(slope < T.Zero) || !(initialStep > T.Zero))
@@ -97,9 +122,9 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         T s = initialStep;
         for (int trial = 0; trial < maxTrials; trial++)
         {
-            Vectors.MultiplyAdd(direction, s, y0, y);
+            ray.Point(s, y);
             T v = problem.Evaluate(ref f, y, gradient);
-            T slopeS = Vectors.Dot(gradient, direction);
+            T slopeS = ray.Slope(gradient);
 
             bool finite = T.IsFinite(v) && T.IsFinite(slopeS);
             Verdict verdict = finite ? Judge(ref problem, rule, value0, slope, v, slopeS, s) : Verdict.TooLong;
@@ -150,7 +175,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         if (lo > T.Zero)
         {
             // Fall back on the longest step that passed the sufficient-decrease side of the rule.
-            Vectors.MultiplyAdd(direction, lo, y0, y);
+            ray.Point(lo, y);
             value = problem.Evaluate(ref f, y, gradient);
             step = lo;
             return LineSearchOutcome.ShortStep;
@@ -158,7 +183,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
 
         if (derivativeStep > T.Zero)
         {
-            Vectors.MultiplyAdd(direction, derivativeStep, y0, y);
+            ray.Point(derivativeStep, y);
             value = problem.Evaluate(ref f, y, gradient);
             step = derivativeStep;
             return LineSearchOutcome.DerivativeStep;
@@ -205,4 +230,39 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         ok = T.IsFinite(root);
         return root;
     }
+}
+
+/// <summary>The points y₀ + s·d of a line search and the slopes ∇F·d there.</summary>
+internal interface ILineSearchRay<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Writes the point at step <paramref name="s"/> into <paramref name="y"/>.</summary>
+    void Point(T s, Span<T> y);
+
+    /// <summary>The directional derivative ∇F·d for the gradient ∇F at a point of the ray.</summary>
+    T Slope(ReadOnlySpan<T> gradient);
+}
+
+/// <summary>The ray y₀ + s·d.</summary>
+internal readonly ref struct LineSearchRay<T>(ReadOnlySpan<T> y0, ReadOnlySpan<T> direction) : ILineSearchRay<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ReadOnlySpan<T> _y0 = y0, _direction = direction;
+
+    public void Point(T s, Span<T> y) => Vectors.MultiplyAdd(_direction, s, _y0, y);
+
+    public T Slope(ReadOnlySpan<T> gradient) => Vectors.Dot(gradient, _direction);
+}
+
+/// <summary>
+/// The ray s·(−g₀) from 0: the same points and slopes as <see cref="LineSearchRay{T}"/> with y₀ = 0 and d = −g₀ (negation
+/// is exact), one pass fewer per trial and no stored direction.
+/// </summary>
+internal readonly ref struct SteepestRayFromZero<T>(ReadOnlySpan<T> gradient0) : ILineSearchRay<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ReadOnlySpan<T> _gradient0 = gradient0;
+
+    public void Point(T s, Span<T> y) => Vectors.Multiply(_gradient0, -s, y);
+
+    public T Slope(ReadOnlySpan<T> gradient) => -Vectors.Dot(gradient, _gradient0);
 }

@@ -68,12 +68,18 @@ public readonly ref struct LayerParameterSubproblem<T> : ISmoothFunction<T> wher
         T value = _layer.SubproblemW(_w, _x, _lambda, y, gradient);
         if (T.IsZero(_l2))
             return value;
-        Span<T> shifted = _scratch[.._w.Length];
-        Vectors.Add(_w, y, shifted);
-        value += _l2 / (T.One + T.One) * Vectors.SumOfSquares(shifted);
-        if (!gradient.IsEmpty)
-            Vectors.MultiplyAdd(shifted, _l2, gradient, gradient);
-        return value;
+        if (_w.Length <= Vectors.Small)
+        {
+            Span<T> shifted = _scratch[.._w.Length];
+            Vectors.Add(_w, y, shifted);
+            value += _l2 / (T.One + T.One) * Vectors.SumOfSquares(shifted);
+            if (!gradient.IsEmpty)
+                Vectors.MultiplyAdd(shifted, _l2, gradient, gradient);
+            return value;
+        }
+
+        // (κ/2)‖w + v‖² and κ·(w + v) added to the gradient, in one pass without storing w + v.
+        return value + _l2 / (T.One + T.One) * FusedVectors.ShiftedSquares(_w, y, _l2, gradient);
     }
 }
 

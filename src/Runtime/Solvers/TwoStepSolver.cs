@@ -50,6 +50,49 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
     /// <inheritdoc/>
     public override int WorkVectorCount => FirstFree + 3;
 
+    /// <summary>
+    /// The algorithm of <see cref="Run{TFunction}"/> from y₀ = 0 (a Moreau gradient), writing
+    /// <paramref name="resultScale"/>·y₂ into <paramref name="result"/>; used when <see cref="EvaluateFinalGradient"/> is
+    /// off. With y₀ = 0 and d = −g₀ every vector of the algorithm is a combination of g₀ and g₁: y₁ = −s₁·g₀ and
+    /// y₂ = y₁ − η·g₁, so the direction and y₂ are never stored, and the Barzilai–Borwein sums and ‖g₁‖² take one pass
+    /// (<see cref="FusedVectors"/>). Same iterates as <see cref="Run{TFunction}"/> up to the rounding of those sums.
+    /// <paramref name="g"/> is read only and may be the caller's start gradient.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal SolverReport<T> RunFromZero<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, scoped ReadOnlySpan<T> g,
+                                                    T value, T initialSquared, SolverWorkspace<T> workspace, Span<T> result, T resultScale)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        int n = g.Length;
+        Span<T> y1 = workspace.Vector(TrialIterate, n);
+        Span<T> g1 = workspace.Vector(TrialGradient, n);
+
+        // Step 1: gradient step with a Goldstein line search along −g₀.
+        T slope = -initialSquared;
+        LineSearchOutcome outcome = LineSearch<T>.SearchFromZero(ref f, ref problem, LineSearchRule.Goldstein, value, g, slope,
+                                                                 InitialStep, MaxLineSearchTrials, y1, g1, out T value1, out T s1);
+        if (outcome == LineSearchOutcome.Failed)
+        {
+            result.Clear();
+            return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, initialSquared, initialSquared, true);
+        }
+
+        // Step 2: Barzilai–Borwein, η = sᵀs / sᵀr with s = s₁·d, d = −g₀, r = g₁ − g₀: dᵀd = ‖g₀‖², dᵀr = −g₀ᵀ(g₁ − g₀).
+        (T startDotChange, T finalSquared) = FusedVectors.StepSums<T>(g, g1);
+        T dd = initialSquared;
+        T dr = -startDotChange;
+        T eta = s1 * (dd / dr);
+        if (!(dr > T.Zero) || !T.IsFinite(eta) || !(eta > T.Zero))
+            eta = s1;
+
+        // y₂ = −s₁·g₀ − η·g₁.
+        FusedVectors.Combine(-s1 * resultScale, g, -eta * resultScale, g1, result);
+
+        SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
+        T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, s1 * slope);
+        return new SolverReport<T>(status, 2, initialSquared, finalSquared, false, curvature);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
                                             T value, T initialSquared, SolverWorkspace<T> workspace)

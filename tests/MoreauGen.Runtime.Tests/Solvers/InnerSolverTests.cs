@@ -156,6 +156,39 @@ public sealed class InnerSolverTests
         Assert.True(RelativeError(y, exact) <= 1e-6, $"relative error {RelativeError(y, exact):E3}");
     }
 
+    [Theory]
+    [InlineData(1.0, 1.0)]
+    [InlineData(1e-30, 1.0)]
+    [InlineData(1e+6, 1.0)]
+    [InlineData(1e-100, 1.0)] // σ ≠ 1: the start gradient is rescaled
+    [InlineData(1.0, 64.0)] // the line search shrinks the first trial
+    [InlineData(1.0, 1e-3)] // the line search extrapolates
+    public void The_two_step_Moreau_gradient_from_a_known_start_is_minus_the_general_iterate(double scale, double initialStep)
+    {
+        // MoreauGradient with a known start takes the two-step solver's from-zero path (no stored direction, fused
+        // sums); Minimize from y = 0 with the same start runs the general algorithm. Same iterate up to rounding.
+        var problem = new ConvexTestProblem(scale);
+        var solver = new TwoStepSolver<double> { InitialStep = initialStep };
+        var workspace = solver.CreateWorkspace(ConvexTestProblem.N);
+        var g0 = new double[ConvexTestProblem.N];
+        double f0 = problem.F(new double[ConvexTestProblem.N], g0);
+
+        var general = problem.AsFunction();
+        var y = new double[ConvexTestProblem.N];
+        var reportGeneral = solver.Minimize(ref general, y, f0, g0, workspace);
+
+        var fromZero = problem.AsFunction();
+        var result = new double[ConvexTestProblem.N];
+        var reportFromZero = solver.MoreauGradient(ref fromZero, result, f0, g0, workspace);
+
+        Assert.Equal(reportGeneral.Status, reportFromZero.Status);
+        Assert.Equal(reportGeneral.Evaluations, reportFromZero.Evaluations);
+        Assert.Equal(reportGeneral.RelativeGradientNorm, reportFromZero.RelativeGradientNorm, 1e-12);
+        var minusY = Array.ConvertAll(y, v => -v);
+        Assert.True(RelativeError(result, minusY) <= 1e-14, $"relative difference {RelativeError(result, minusY):E3}");
+        Assert.True(Norm(result) > 0);
+    }
+
     [Fact]
     public void MoreauGradient_returns_minus_the_minimiser()
     {

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MoreauGen.Benchmarks.Generator;
+
+namespace MoreauGen.Benchmarks.Pendulum;
+
+/// <summary>
+/// The pendulum's ratios of issue-level interest, interleaved call by call in one process, round after round: one MorGD
+/// iteration against one GD iteration (<see cref="PendulumIterationBenchmarks"/>'s setup: τ = 100, the same mid-run
+/// iterate, the paper's two-step solver), and the generated Φx evaluation against its hand-written baseline
+/// (<see cref="PendulumSubproblemBenchmark"/>: 100 states). Each timed call runs a fixed number of repetitions; the median
+/// call per side and round gives the ratios, and the median over rounds is reported. Writes the raw rounds to a CSV file.
+/// <code>
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- pendulum-rounds [--rounds 5] [--csv file]
+/// </code>
+/// Unlike the BenchmarkDotNet classes it needs no separate build of a benchmark process, which on a heavily shared machine
+/// can take longer than BenchmarkDotNet's build timeout.
+/// </summary>
+internal static class PendulumRounds
+{
+    private const int Calls = 41;
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        int csvAt = Array.IndexOf(args, "--csv");
+        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "pendulum-rounds.csv";
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+
+        var iteration = new PendulumIterationBenchmarks();
+        iteration.Setup();
+        var subproblem = new PendulumSubproblemBenchmark();
+        subproblem.Setup();
+        double sink = 0;
+        (string Name, int Repetitions, Func<double> Call)[] sides =
+        [
+            ("GD iteration", 200, iteration.GradientDescentIteration),
+            ("MorGD iteration", 50, iteration.MoreauGradientDescentIteration),
+            ("hand-written Φx ×100", 100, subproblem.HandWritten),
+            ("generated Φx ×100", 100, subproblem.Generated),
+        ];
+        foreach (var side in sides)
+        {
+            for (int i = 0; i < 20 * side.Repetitions; i++)
+                sink += side.Call();
+        }
+
+        var raw = new StringBuilder("round,gd_us,morgd_us,handwritten_phix_us,generated_phix_us\n");
+        var morRatios = new List<double>();
+        var phiRatios = new List<double>();
+        // Round 0 is a warm-up (the JIT's tiering settles during it) and is not reported.
+        for (int round = 0; round <= rounds; round++)
+        {
+            var times = new double[sides.Length][];
+            for (int s = 0; s < sides.Length; s++)
+                times[s] = new double[Calls];
+            for (int i = 0; i < Calls; i++)
+            {
+                for (int j = 0; j < sides.Length; j++)
+                {
+                    int s = (i + j) % sides.Length;
+                    var side = sides[s];
+                    long start = Stopwatch.GetTimestamp();
+                    for (int r = 0; r < side.Repetitions; r++)
+                        sink += side.Call();
+                    times[s][i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / side.Repetitions;
+                }
+            }
+
+            double[] medians = [.. times.Select(Rounds.Median)];
+            if (round == 0)
+                continue;
+            morRatios.Add(medians[1] / medians[0]);
+            phiRatios.Add(medians[3] / medians[2]);
+            raw.Append(CultureInfo.InvariantCulture, $"{round},{medians[0]:F4},{medians[1]:F4},{medians[2]:F4},{medians[3]:F4}\n");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {round}: GD {medians[0]:F3} µs, MorGD {medians[1]:F3} µs ({morRatios[^1]:F2}× GD); "
+                + $"Φx×100 hand-written {medians[2]:F3} µs, generated {medians[3]:F3} µs ({phiRatios[^1]:F2}); load {Rounds.LoadAverage()}"));
+        }
+
+        Console.WriteLine("\n| MorGD / GD | generated / hand-written Φx |");
+        Console.WriteLine("|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| **{Rounds.Median(morRatios):F2}** ({morRatios.Min():F2}–{morRatios.Max():F2}) | **{Rounds.Median(phiRatios):F2}** ({phiRatios.Min():F2}–{phiRatios.Max():F2}) |"));
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        File.WriteAllText(csv, raw.ToString());
+        Console.WriteLine($"raw rounds: {csv} (checksum {sink.ToString("G3", CultureInfo.InvariantCulture)})");
+        return 0;
+    }
+}
