@@ -1,6 +1,6 @@
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 using MoreauGen.Tests.TestLayers;
-using static MoreauGen.Control.PendulumDynamics;
+using static MoreauGen.Samples.Pendulum.Physics.PendulumDynamics;
 
 namespace MoreauGen.Tests.Oracles;
 
