@@ -1,5 +1,4 @@
 using MoreauGen.Samples.Pendulum.Physics;
-using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Oracles;
 

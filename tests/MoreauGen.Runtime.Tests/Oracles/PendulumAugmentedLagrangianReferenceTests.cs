@@ -1,5 +1,4 @@
 using MoreauGen.Samples.Pendulum.Physics;
-using MoreauGen.Tests.TestLayers;
 using static MoreauGen.Samples.Pendulum.Physics.PendulumDynamics;
 
 namespace MoreauGen.Tests.Oracles;
