@@ -90,7 +90,7 @@ public static class StepTimerCommand
         MlpCommand.Range(steps, 1, 100_000);
         MlpCommand.Range(warmup, 0, 1000);
         var command = new Command("mlp",
-            "Times the sample's training step (forward, loss, backward, update; float) on one batch for SGD and MorSGD at the sample's default "
+            "Times the MLP sample's training step (forward, loss, backward, update; float) on one batch for SGD and MorSGD at the sample's default "
             + "steps (two-step inner solver, μ = 1e-6) and prints the median time and the bytes allocated per step. Exit code 5 if the repeated steps diverge.")
         {
             hidden, batch, method, steps, warmup, loss, sgdStep, alpha, gammaOption, data, serve,

@@ -34,30 +34,30 @@ public static class LayerOracleChecks
         AssertClose(Gradient(p => LambdaDotPhi(p, x), w), gradW, tolerance, "Pullback gradW");
         AssertClose(Gradient(p => LambdaDotPhi(w, p), x), gradX, tolerance, "Pullback gradX");
 
-        var v = RandomVector(random, w.Length, 0.3);
-        var gradV = new double[w.Length];
-        double valueW = layer.SubproblemW(w, x, lambda, v, gradV);
-        double SubW(double[] vp)
-        {
-            var shifted = new double[w.Length];
-            for (int i = 0; i < w.Length; i++) shifted[i] = w[i] + vp[i];
-            return LambdaDotPhi(shifted, x) + 0.5 * Dot(vp, vp);
-        }
-        Assert.Equal(SubW(v), valueW, 1e-12 * Math.Max(1, Math.Abs(valueW)));
-        Assert.Equal(valueW, layer.SubproblemW(w, x, lambda, v, Span<double>.Empty));
-        AssertClose(Gradient<double>(SubW, v), gradV, tolerance, "SubproblemW gradient");
+        AssertSubproblem("SubproblemW", w, v => LambdaDotPhi(v, x), (v, gradient) => layer.SubproblemW(w, x, lambda, v, gradient), random, tolerance);
+        AssertSubproblem("SubproblemX", x, u => LambdaDotPhi(w, u), (u, gradient) => layer.SubproblemX(w, x, lambda, u, gradient), random, tolerance);
+    }
 
-        var u = RandomVector(random, x.Length, 0.3);
-        var gradU = new double[x.Length];
-        double valueX = layer.SubproblemX(w, x, lambda, u, gradU);
-        double SubX(double[] up)
+    /// <summary>A subproblem oracle at the shift s: its value, and its gradient into <c>gradient</c> unless that is empty.</summary>
+    private delegate double Subproblem(double[] shift, Span<double> gradient);
+
+    /// <summary>
+    /// Checks <paramref name="oracle"/> at a random shift s against its definition λᵀφ(origin + s) + ½‖s‖²
+    /// (<paramref name="lambdaDotPhi"/> gives λᵀφ at a point) and the central differences of that definition.
+    /// </summary>
+    private static void AssertSubproblem(string name, double[] origin, Func<double[], double> lambdaDotPhi, Subproblem oracle, Random random, double tolerance)
+    {
+        double[] shift = RandomVector(random, origin.Length, 0.3);
+        var gradient = new double[origin.Length];
+        double value = oracle(shift, gradient);
+        double Defining(double[] s)
         {
-            var shifted = new double[x.Length];
-            for (int i = 0; i < x.Length; i++) shifted[i] = x[i] + up[i];
-            return LambdaDotPhi(w, shifted) + 0.5 * Dot(up, up);
+            var shifted = new double[origin.Length];
+            for (int i = 0; i < origin.Length; i++) shifted[i] = origin[i] + s[i];
+            return lambdaDotPhi(shifted) + 0.5 * Dot(s, s);
         }
-        Assert.Equal(SubX(u), valueX, 1e-12 * Math.Max(1, Math.Abs(valueX)));
-        Assert.Equal(valueX, layer.SubproblemX(w, x, lambda, u, Span<double>.Empty));
-        AssertClose(Gradient<double>(SubX, u), gradU, tolerance, "SubproblemX gradient");
+        Assert.Equal(Defining(shift), value, 1e-12 * Math.Max(1, Math.Abs(value)));
+        Assert.Equal(value, oracle(shift, Span<double>.Empty));
+        AssertClose(Gradient<double>(Defining, shift), gradient, tolerance, name + " gradient");
     }
 }

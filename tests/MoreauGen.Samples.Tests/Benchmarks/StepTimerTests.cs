@@ -1,8 +1,6 @@
 using System.Text.Json;
 using MoreauGen.Benchmarks.Timing;
 using MoreauGen.Samples.Mlp;
-using MoreauGen.Samples.Tests.Common;
-using MoreauGen.Samples.Tests.Mlp;
 using StepTimerProgram = MoreauGen.Benchmarks.Timing.Program;
 
 namespace MoreauGen.Samples.Tests.Benchmarks;
@@ -11,20 +9,9 @@ namespace MoreauGen.Samples.Tests.Benchmarks;
 /// The step timer of benchmarks/StepTimer behind benchmarks/pytorch/side_by_side.py and convnet_side_by_side.py: its
 /// replies, its table, and the allocation-free training step it measures.
 /// </summary>
-public sealed class StepTimerTests : IDisposable
+public sealed class StepTimerTests
 {
     private const string NoData = "/nonexistent/fashion-mnist";
-    private readonly TempFolder _folder = new();
-    private readonly string _data;
-
-    public StepTimerTests()
-    {
-        _data = Path.Combine(_folder.Path, "data");
-        Directory.CreateDirectory(_data);
-        SyntheticFashion.Write(_data);
-    }
-
-    public void Dispose() => _folder.Dispose();
 
     [Theory]
     [InlineData(TrainingMethod.Sgd, LossKind.Squared)]
@@ -92,19 +79,19 @@ public sealed class StepTimerTests : IDisposable
     [Fact]
     public void The_mlp_command_times_both_methods_and_reports_the_bytes_allocated_per_step()
     {
-        var (status, stdout, stderr) = Run("mlp", "--hidden", "16", "--batch", "8", "--steps", "3", "--warmup", "2", "--data", _data);
+        var (status, stdout, stderr) = Run("mlp", "--hidden", "16", "--batch", "8", "--steps", "3", "--warmup", "2", "--data", NoData);
 
         Assert.True(status == 0, stderr);
         Assert.Contains("784-16-10", stdout, StringComparison.Ordinal);
         Assert.Contains("bytes/step", stdout, StringComparison.Ordinal);
         Assert.Contains("morsgd", stdout, StringComparison.Ordinal);
-        Assert.Contains("random", stdout, StringComparison.Ordinal); // the synthetic images are not 784 pixels
+        Assert.Contains("random", stdout, StringComparison.Ordinal); // no data set: random inputs
     }
 
     [Fact]
     public void Without_hidden_sizes_the_network_is_the_default_784_500_300_100_10()
     {
-        var (status, stdout, stderr) = Run("mlp", "--method", "sgd", "--batch", "2", "--steps", "1", "--warmup", "0", "--data", _data);
+        var (status, stdout, stderr) = Run("mlp", "--method", "sgd", "--batch", "2", "--steps", "1", "--warmup", "0", "--data", NoData);
 
         Assert.True(status == 0, stderr);
         Assert.Contains("784-500-300-100-10", stdout, StringComparison.Ordinal);
