@@ -8,7 +8,7 @@ batch 256, step 0.125 (the paper's), weights and biases from U(+-1/sqrt(fan_in))
 batch: the first 256 Fashion-MNIST training images, standardised with the training set's mean and standard
 deviation and padded to 32x32 with the background value (random inputs if the data set is not installed).
 
-MoreauGen's side is the sample's own training step, timed by `ConvNet time-steps` (the MLP sample's StepTimer),
+MoreauGen's side is the sample's own training step, timed by `StepTimer convnet` (benchmarks/StepTimer),
 interleaved round after round with the PyTorch timings as benchmarks/pytorch/side_by_side.py does for the MLP.
 Also: one MorSGD step (eq. 52, two-step inner solver, the paper's alpha = gamma = 0.5) beside the SGD step, and
 the bytes our steps allocate.
@@ -58,9 +58,9 @@ def batch():
 
 class ConvOurSide(OurSide):
     def __init__(self):
-        dll = os.path.join(ROOT, "samples", "ConvNet", "bin", "Release", "net10.0", "ConvNet.dll")
+        dll = os.path.join(ROOT, "benchmarks", "StepTimer", "bin", "Release", "net10.0", "StepTimer.dll")
         self.process = subprocess.Popen(
-            ["dotnet", dll, "time-steps", "--batch", str(BATCH), "--warmup", "3"],
+            ["dotnet", dll, "convnet", "--batch", str(BATCH), "--warmup", "3"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
 
 
@@ -87,12 +87,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per side and round (default 5)")
-    parser.add_argument("--no-build", action="store_true", help="do not build samples/ConvNet first")
+    parser.add_argument("--no-build", action="store_true", help="do not build benchmarks/StepTimer first")
     args = parser.parse_args()
 
     torch.set_num_threads(2)
     if not args.no_build:
-        subprocess.run(["dotnet", "build", os.path.join(ROOT, "samples", "ConvNet"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "benchmarks", "StepTimer"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
     print("PyTorch %s, %d threads (torch.set_num_threads(2)); BLAS: OpenBLAS %s; oneDNN (mkldnn) enabled: %s"
           % (torch.__version__, torch.get_num_threads(), openblas_core(), torch.backends.mkldnn.is_available()))
     print("load average at start: %.2f %.2f %.2f" % os.getloadavg())

@@ -7,7 +7,7 @@ mu = 1e-6 (PyTorch: SGD with weight_decay), float32, batch 256, from U(+-1/sqrt(
 Both sides train on the same batch: the first 256 Fashion-MNIST training images, standardised with the training
 set's mean and standard deviation (random inputs if the data set is not installed).
 
-MoreauGen's side is the sample's own training step, timed by `Mlp time-steps --serve` (samples/Mlp/StepTimer.cs):
+MoreauGen's side is the sample's own training step, timed by `StepTimer mlp --serve` (benchmarks/StepTimer):
 this script keeps that process open and interleaves its requests with the PyTorch timings, round after round, so
 that both sides see the same machine load. Each round times STEPS steps per side after warm-up steps; the ratio
 of a round is PyTorch's median step over ours; the table reports the median over rounds (and the range).
@@ -138,9 +138,9 @@ class TorchSide:
 
 class OurSide:
     def __init__(self):
-        dll = os.path.join(ROOT, "samples", "Mlp", "bin", "Release", "net10.0", "Mlp.dll")
+        dll = os.path.join(ROOT, "benchmarks", "StepTimer", "bin", "Release", "net10.0", "StepTimer.dll")
         self.process = subprocess.Popen(
-            ["dotnet", dll, "time-steps", "--serve", "--batch", str(BATCH), "--warmup", "3", "--data", DATA],
+            ["dotnet", dll, "mlp", "--serve", "--batch", str(BATCH), "--warmup", "3", "--data", DATA],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
 
     def request(self, line):
@@ -178,14 +178,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--steps", type=int, nargs=2, default=[20, 5], metavar=("SMALL", "LARGE"),
                         help="timed steps per side and round for the two networks (default 20 5)")
-    parser.add_argument("--no-build", action="store_true", help="do not build samples/Mlp first")
+    parser.add_argument("--no-build", action="store_true", help="do not build benchmarks/StepTimer first")
     parser.add_argument("--no-epoch", action="store_true", help="skip the full Fashion-MNIST epoch")
     parser.add_argument("--json", default="side_by_side.json", help="raw output file (default side_by_side.json)")
     args = parser.parse_args()
 
     torch.set_num_threads(2)
     if not args.no_build:
-        subprocess.run(["dotnet", "build", os.path.join(ROOT, "samples", "Mlp"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "benchmarks", "StepTimer"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
     forced = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
     print("PyTorch %s, %d threads (torch.set_num_threads(2)); BLAS: OpenBLAS %s" % (torch.__version__, torch.get_num_threads(), openblas_core()))
     print("OpenBLAS environment: %s" % (", ".join("%s=%s" % kv for kv in forced.items()) if forced

@@ -121,33 +121,7 @@ public static class ConvNetCommand
                 () => ConvNetwork.Create(side, FashionMnist.ClassCount, initKind));
             return MlpCommand.Execute(settings, context, sample);
         });
-        command.Subcommands.Add(TimeStepsCommand());
         command.Subcommands.Add(RunsFigure.Create());
-        return command;
-    }
-
-    /// <summary>
-    /// <c>time-steps --serve</c>: answers the timing requests of benchmarks/pytorch/convnet_side_by_side.py with the MLP
-    /// sample's <see cref="StepTimer"/> (<c>step SHAPE sgd|morsgd STEPS [ETA|ALPHA [GAMMA]]</c>, <c>quit</c>) for this network,
-    /// whose SHAPE is <c>conv32x32-16-20-20-fc10</c>, on the first Fashion-MNIST training images padded to 32×32.
-    /// </summary>
-    private static Command TimeStepsCommand()
-    {
-        var batch = new Option<int>("--batch", "-b") { Description = "Samples per step (1..100000).", HelpName = "M", DefaultValueFactory = _ => 256 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps before each timing (0..1000).", HelpName = "N", DefaultValueFactory = _ => 3 };
-        var data = new Option<string>("--data") { Description = "Fashion-MNIST folder (random inputs when absent).", HelpName = "DIR", DefaultValueFactory = _ => FashionMnist.DefaultFolder };
-        Range(batch, 1, 100_000);
-        Range(warmup, 0, 1000);
-        var command = new Command("time-steps", "Answers timing requests read from standard input, one JSON line each (see the MLP sample's time-steps --serve), "
-                                                + "for the ConvNet at 32×32 with the cross-entropy loss.") { batch, warmup, data };
-        command.SetAction(parseResult =>
-        {
-            var sample = new MlpCommand.NetworkSample(ConvNetwork.Pad, () => ConvNetwork.Create(ConvNetwork.PaddedSide(28), FashionMnist.ClassCount));
-            var timer = new StepTimer(parseResult.GetValue(batch), parseResult.GetValue(warmup), LossKind.CrossEntropy,
-                                      parseResult.GetValue(data) ?? FashionMnist.DefaultFolder, sample);
-            timer.Serve(Console.In, Console.Out);
-            return 0;
-        });
         return command;
     }
 

@@ -180,7 +180,7 @@ public static class MlpCommand
     }
 
     /// <summary>
-    /// Builds the root command (and its <c>time-steps</c> subcommand). Its action writes tables and progress to the
+    /// Builds the root command. Its action writes tables and progress to the
     /// context's console and problems to its error writer, and stops early when its interrupt is cancelled.
     /// </summary>
     public static RootCommand Create(SampleContext context)
@@ -218,9 +218,6 @@ public static class MlpCommand
         AddSizeCheck(command);
 
         command.SetAction(parseResult => Execute(ToSettings(parseResult, o), context));
-        Command timer = StepTimer.CreateCommand(context.Console, context.Error);
-        AddSizeCheck(timer);
-        command.Subcommands.Add(timer);
         command.Subcommands.Add(ComparePlot.CreateCommand(context.Console, context.Error));
         return command;
     }
@@ -410,7 +407,7 @@ public static class MlpCommand
     /// Adds to <paramref name="command"/> the check that its <c>--hidden</c> network, trained on batches of its
     /// <c>--batch</c>, fits in an array and in memory (a command without these options is left as it is).
     /// </summary>
-    private static void AddSizeCheck(Command command)
+    public static void AddSizeCheck(Command command)
     {
         var hiddenOption = command.Options.OfType<Option<int[]>>().FirstOrDefault(option => option.Name == "--hidden");
         var batchOption = command.Options.OfType<Option<int>>().FirstOrDefault(option => option.Name == "--batch");
@@ -448,8 +445,9 @@ public static class MlpCommand
     public static LossKind ParseLoss(string? name) => name == "cross-entropy" ? LossKind.CrossEntropy : LossKind.Squared;
 
     /// <summary>Accepts only values in [<paramref name="low"/>, <paramref name="high"/>].</summary>
-    internal static void Range(Option<int> option, int low, int high)
+    public static void Range(Option<int> option, int low, int high)
     {
+        ArgumentNullException.ThrowIfNull(option);
         option.Validators.Add(result =>
         {
             if (!SampleCommandLine.TryGetValue(result, out int value))
@@ -460,8 +458,9 @@ public static class MlpCommand
     }
 
     /// <summary>A comma-separated list of widths, each 1..65536.</summary>
-    internal static int[] ParseHidden(ArgumentResult result)
+    public static int[] ParseHidden(ArgumentResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
         string text = string.Join(',', result.Tokens.Select(t => t.Value));
         var sizes = new List<int>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
@@ -476,7 +475,7 @@ public static class MlpCommand
             sizes.Add(size);
         }
 
-        // Sizes that overflow an int or the memory are refused here, before any work (also for time-steps).
+        // Sizes that overflow an int or the memory are refused here, before any work (also by benchmarks/StepTimer).
         if (SizeProblem(FashionPixels, sizes, batch: 1) is string problem)
         {
             result.AddError($"{(result.Parent is OptionResult o ? o.Option.Name : "--hidden")} {text}: {problem}; choose smaller layers.");

@@ -1,4 +1,4 @@
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 
 namespace MoreauGen.Samples.Pendulum;
 

@@ -1,7 +1,7 @@
 namespace MoreauGen.Benchmarks.Generator;
 
 using MoreauGen;
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 
 /// <summary>
 /// The hand-written baseline of <see cref="PendulumCost"/> (its implementation before the generator produced it): the swing-up cost of the pendulum (paper App. E.1.1), h(x) = (θ − π)² + ρ·ω² with ρ = 0.1, summed over the

@@ -1,7 +1,7 @@
 namespace MoreauGen.Benchmarks.Generator;
 
 using MoreauGen;
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 
 /// <summary>
 /// The hand-written baseline of <see cref="PendulumDynamics"/> (its implementation before the generator produced it):

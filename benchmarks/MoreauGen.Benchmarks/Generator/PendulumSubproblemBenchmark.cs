@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 
 namespace MoreauGen.Benchmarks.Generator;
 

@@ -2,7 +2,7 @@ using System.Numerics;
 
 namespace MoreauGen.Tests.Kernels;
 
-/// <summary>Helpers of the convolution and pooling tests: a naive reference and finite differences in either precision.</summary>
+/// <summary>Helpers of the convolution and pooling tests: a naive reference and checks in either precision (their finite differences: <see cref="FiniteDifferences"/>).</summary>
 internal static class ConvolutionChecks
 {
     /// <summary>The convolution by its definition, four nested loops per output value, in double.</summary>
@@ -51,32 +51,6 @@ internal static class ConvolutionChecks
         for (int i = 0; i < a.Length; i++)
             sum += double.CreateChecked(a[i]) * double.CreateChecked(b[i]);
         return sum;
-    }
-
-    /// <summary>
-    /// Asserts ⟨gradient, t⟩ = (f(v + h·t) − f(v − h·t)) / 2h for three random directions t, within
-    /// <paramref name="tolerance"/>·(1 + ‖gradient‖·‖t‖); f is evaluated in T.
-    /// </summary>
-    public static void AssertDirectional<T>(Func<T[], double> f, T[] v, T[] gradient, Random random, double step, double tolerance, string what)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double gradientNorm = Math.Sqrt(Inner(gradient, gradient));
-        for (int d = 0; d < 3; d++)
-        {
-            T[] t = Random<T>(random, v.Length);
-            var plus = new T[v.Length];
-            var minus = new T[v.Length];
-            for (int i = 0; i < v.Length; i++)
-            {
-                plus[i] = v[i] + T.CreateChecked(step) * t[i];
-                minus[i] = v[i] - T.CreateChecked(step) * t[i];
-            }
-            double analytic = Inner(gradient, t), tNorm = Math.Sqrt(Inner(t, t));
-            double numeric = (f(plus) - f(minus)) / (2 * step);
-            double allowed = tolerance * (1 + gradientNorm * tNorm);
-            Assert.True(Math.Abs(numeric - analytic) <= allowed,
-                $"{what}: ⟨∇, t⟩ = {analytic}, central difference {numeric} (±{allowed})");
-        }
     }
 
     /// <summary>sum = start + delta element-wise, within rounding of T.</summary>

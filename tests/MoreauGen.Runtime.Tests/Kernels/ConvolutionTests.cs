@@ -153,7 +153,7 @@ public sealed class ConvolutionTests
         {
             double[] y = (double[])y0.Clone();
             Ops.AddChannelBias<double>(y, b, batch, channels, size);
-            return FiniteDifferences.Inner(lambda, y);
+            return FiniteDifferences.Dot(lambda, y);
         }
 
         var gradient = new double[channels];
@@ -213,8 +213,8 @@ public sealed class ConvolutionTests
         dw.AsSpan().Fill(T.NaN);
         Ops.Conv2dBackwardInput<T>(w, lambda, dx, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
         Ops.Conv2dBackwardWeights<T>(x, lambda, dw, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
-        ConvolutionChecks.AssertDirectional(v => Value(v, w), x, dx, random, step, tolerance, $"{typeof(T).Name} {shape} dx");
-        ConvolutionChecks.AssertDirectional(v => Value(x, v), w, dw, random, step, tolerance, $"{typeof(T).Name} {shape} dW");
+        FiniteDifferences.AssertDirectional(v => Value(v, w), x, dx, random, step, tolerance, $"{typeof(T).Name} {shape} dx");
+        FiniteDifferences.AssertDirectional(v => Value(x, v), w, dw, random, step, tolerance, $"{typeof(T).Name} {shape} dW");
 
         // The accumulating forms add exactly these gradients.
         T[] startX = ConvolutionChecks.Random<T>(random, x.Length), startW = ConvolutionChecks.Random<T>(random, w.Length);

@@ -1,4 +1,4 @@
-using static MoreauGen.Tests.Kernels.FiniteDifferences;
+using static MoreauGen.Testing.FiniteDifferences;
 
 namespace MoreauGen.Tests.Kernels;
 

@@ -1,4 +1,4 @@
-using static MoreauGen.Tests.Kernels.FiniteDifferences;
+using static MoreauGen.Testing.FiniteDifferences;
 
 namespace MoreauGen.Tests.Kernels;
 
@@ -30,7 +30,7 @@ public sealed class OpsDerivativeTests
         {
             var y = new double[m * n];
             Ops.MatMul<double>(v.AsSpan(0, m * k), v.AsSpan(m * k), y, m, k, n, transA, transB);
-            return Inner(lambda, y);
+            return Dot(lambda, y);
         }
 
         var gradient = new double[x.Length];
@@ -62,7 +62,7 @@ public sealed class OpsDerivativeTests
         {
             double[] y = v[..(m * n)];
             Ops.AddBias<double>(y, v.AsSpan(m * n), m, n);
-            return Inner(lambda, y);
+            return Dot(lambda, y);
         }
         var gradient = new double[x.Length];
         lambda.CopyTo(gradient, 0);
@@ -138,7 +138,7 @@ public sealed class OpsDerivativeTests
         {
             var y = new double[length];
             Ops.Add<double>(v.AsSpan(0, length), v.AsSpan(length), y);
-            return Inner(lambda, y);
+            return Dot(lambda, y);
         }
         AssertGradient(Sum, x, [.. lambda, .. lambda], _random, "Add");
 
@@ -146,7 +146,7 @@ public sealed class OpsDerivativeTests
         {
             var y = new double[length];
             Ops.Multiply<double>(v.AsSpan(0, length), v.AsSpan(length), y);
-            return Inner(lambda, y);
+            return Dot(lambda, y);
         }
         var gradient = new double[2 * length];
         Ops.Multiply<double>(lambda, x.AsSpan(length), gradient.AsSpan(0, length));    // da = λ ⊙ b
@@ -165,7 +165,7 @@ public sealed class OpsDerivativeTests
         {
             var y = new double[length];
             Ops.Scale<double>(v.AsSpan(0, length), v[length], y);
-            return Inner(lambda, y);
+            return Dot(lambda, y);
         }
         var gradient = new double[length + 1];
         Ops.ScaleAdd<double>(lambda, x[length], gradient.AsSpan(0, length)); // dx += s·λ (from 0)
@@ -179,6 +179,6 @@ public sealed class OpsDerivativeTests
     {
         var y = new double[v.Length];
         f(v, y);
-        return Inner(lambda, y);
+        return Dot(lambda, y);
     };
 }

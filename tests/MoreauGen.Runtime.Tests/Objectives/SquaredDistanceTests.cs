@@ -1,4 +1,3 @@
-using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Objectives;
 

@@ -1,4 +1,4 @@
-using MoreauGen.Control;
+using MoreauGen.Samples.Pendulum.Physics;
 using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Oracles;

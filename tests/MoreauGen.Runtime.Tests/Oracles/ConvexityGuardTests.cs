@@ -1,5 +1,4 @@
-using MoreauGen.Control;
-using MoreauGen.Tests.TestLayers;
+using MoreauGen.Samples.Pendulum.Physics;
 
 namespace MoreauGen.Tests.Oracles;
 

@@ -1,6 +1,5 @@
-using MoreauGen.Control;
-using MoreauGen.Tests.TestLayers;
-using static MoreauGen.Control.PendulumDynamics;
+using MoreauGen.Samples.Pendulum.Physics;
+using static MoreauGen.Samples.Pendulum.Physics.PendulumDynamics;
 
 namespace MoreauGen.Tests.Oracles;
 

@@ -125,9 +125,9 @@ public sealed class TargetPassLimitTests
             IMoreauLayer<double> layer = chain[i];
             double[] wt = chain.Parameters(w.AsSpan(), i).ToArray();
             double[] x = states[i];
-            double[,] jw = Jacobian(v => Apply(layer, v, x), wt);
+            double[,] jw = FiniteDifferences.Jacobian(v => Apply(layer, v, x), wt);
             DenseLinearChain.Solve(jw, delta).CopyTo(chain.Parameters(expected.AsSpan(), i));
-            double[,] jx = Jacobian(u => Apply(layer, wt, u), x);
+            double[,] jx = FiniteDifferences.Jacobian(u => Apply(layer, wt, u), x);
             delta = DenseLinearChain.Solve(jx, delta);
         }
 
@@ -148,21 +148,5 @@ public sealed class TargetPassLimitTests
         var y = new double[x.Length / layer.InputCount * layer.OutputCount];
         layer.Forward(w, x, y);
         return y;
-    }
-
-    private static double[,] Jacobian(Func<double[], double[]> f, double[] at)
-    {
-        const double step = 1e-6;
-        int rows = f(at).Length;
-        var j = new double[rows, at.Length];
-        for (int k = 0; k < at.Length; k++)
-        {
-            double[] plus = (double[])at.Clone(), minus = (double[])at.Clone();
-            plus[k] += step;
-            minus[k] -= step;
-            double[] fp = f(plus), fm = f(minus);
-            for (int i = 0; i < rows; i++) j[i, k] = (fp[i] - fm[i]) / (2 * step);
-        }
-        return j;
     }
 }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using MoreauGen.Data;
 using MoreauGen.Samples.Common;
+using MoreauGen.Samples.Tests.Benchmarks;
 using MoreauGen.Samples.Tests.Common;
 using MlpProgram = MoreauGen.Samples.Mlp.Program;
 
@@ -39,10 +40,8 @@ public sealed class CarefulUserTests : IDisposable
     {
         Assert.True(MemoryBudget.AvailableBytes < 60L << 30, "this machine has more than 60 GiB: the memory case would fit");
         string output = Path.Combine(_folder.Path, "never");
-        foreach (string[] args in new[] { Options(output, "--hidden", hidden), ["time-steps", "--hidden", hidden, "--data", _data] })
+        foreach (var (status, stdout, stderr) in new[] { MlpProgramTests.Run(Options(output, "--hidden", hidden)), StepTimerTests.Run("mlp", "--hidden", hidden, "--data", _data) })
         {
-            var (status, stdout, stderr) = MlpProgramTests.Run(args);
-
             Assert.Equal(SampleExitCodes.BadOption, status);
             Assert.Contains($"--hidden {hidden}: ", stderr, StringComparison.Ordinal);
             Assert.Contains(reason, stderr, StringComparison.Ordinal);
@@ -53,12 +52,10 @@ public sealed class CarefulUserTests : IDisposable
     }
 
     [Fact]
-    public void A_batch_whose_activations_overflow_is_refused_in_training_and_in_time_steps()
+    public void A_batch_whose_activations_overflow_is_refused_in_training_and_in_the_step_timer()
     {
-        foreach (string[] args in new[] { Options(Path.Combine(_folder.Path, "never"), "--hidden", "65536", "--batch", "100000"), ["time-steps", "--hidden", "65536", "--batch", "100000"] })
+        foreach (var (status, _, stderr) in new[] { MlpProgramTests.Run(Options(Path.Combine(_folder.Path, "never"), "--hidden", "65536", "--batch", "100000")), StepTimerTests.Run("mlp", "--hidden", "65536", "--batch", "100000") })
         {
-            var (status, _, stderr) = MlpProgramTests.Run(args);
-
             Assert.Equal(SampleExitCodes.BadOption, status);
             Assert.Contains("the activations of a batch number", stderr, StringComparison.Ordinal);
         }

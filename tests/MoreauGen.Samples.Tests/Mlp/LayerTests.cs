@@ -215,7 +215,7 @@ public sealed class LayerTests
             while (SignsChange(point, d, h, p => wDirection ? Reference(p, x) : Reference(w, p)))
                 h /= 2;
             Assert.True(h > 1e-4f, "no smooth segment around the point: choose another seed");
-            double numeric = ((double)f(Add(point, Scale(d, h))) - f(Add(point, Scale(d, -h)))) / (2 * h);
+            double numeric = FiniteDifferences.Directional(p => f(p), point, d, h);
             double analytic = Dot(gradient, d);
             Assert.True(Math.Abs(numeric - analytic) <= 1e-2 * Math.Max(1, Math.Abs(analytic)),
                         $"{layer.GetType().Name}: ⟨∇, d⟩ = {analytic}, central difference {numeric}");

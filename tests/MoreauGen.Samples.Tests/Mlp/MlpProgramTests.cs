@@ -205,7 +205,7 @@ public sealed class MlpProgramTests : IDisposable
         foreach (string option in new[]
                  {
                      "--hidden", "--epochs", "--batch", "--method", "--sgd-step", "--alpha", "--gamma", "--solver", "--solver-steps",
-                     "--solver-tolerance", "--loss", "--train-limit", "--seed", "--l2", "--checkpoint", "--resume", "--overwrite", "--out", "--data", "time-steps",
+                     "--solver-tolerance", "--loss", "--train-limit", "--seed", "--l2", "--checkpoint", "--resume", "--overwrite", "--out", "--data",
                  })
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         Assert.Contains("eq. (52)", stdout, StringComparison.Ordinal);                 // the α convention
@@ -213,28 +213,6 @@ public sealed class MlpProgramTests : IDisposable
         Assert.Contains("standardised with the training set's mean", stdout, StringComparison.Ordinal);
         Assert.Contains("[default: 256]", stdout, StringComparison.Ordinal);
         Assert.Contains("[default: 500,300,100]", stdout, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_timing_mode_times_both_methods_and_reports_the_bytes_allocated_per_step()
-    {
-        var (status, stdout, stderr) = Run("time-steps", "--hidden", "16", "--batch", "8", "--steps", "3", "--warmup", "2", "--data", _data);
-
-        Assert.True(status == 0, stderr);
-        Assert.Contains("784-16-10", stdout, StringComparison.Ordinal);
-        Assert.Contains("bytes/step", stdout, StringComparison.Ordinal);
-        Assert.Contains("morsgd", stdout, StringComparison.Ordinal);
-        Assert.Contains("random", stdout, StringComparison.Ordinal); // the synthetic images are not 784 pixels
-    }
-
-    [Fact]
-    public void Without_hidden_sizes_the_network_is_the_default_784_500_300_100_10()
-    {
-        var (status, stdout, stderr) = Run("time-steps", "--method", "sgd", "--batch", "2", "--steps", "1", "--warmup", "0", "--data", _data);
-
-        Assert.True(status == 0, stderr);
-        Assert.Contains("784-500-300-100-10", stdout, StringComparison.Ordinal);
-        Assert.Contains("η = 2^-2", stdout, StringComparison.Ordinal); // the default SGD step
     }
 
     internal static (int Status, string Stdout, string Stderr) Run(params string[] args)

@@ -1,4 +1,4 @@
-namespace MoreauGen.Control;
+namespace MoreauGen.Samples.Pendulum.Physics;
 
 /// <summary>
 /// The swing-up cost of the pendulum (paper App. E.1.1), h(x) = (θ − π)² + ρ·ω² with ρ = 0.1, summed over the

@@ -1,18 +1,16 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MoreauGen.Data;
-using MoreauGen.Samples.Common;
-using Spectre.Console;
+using MoreauGen.Samples.Mlp;
 
-namespace MoreauGen.Samples.Mlp;
+namespace MoreauGen.Benchmarks.Timing;
 
 /// <summary>
-/// The <c>time-steps</c> subcommand: times the sample's own training step (forward, loss, backward, update) on one
-/// batch, for SGD and MorSGD, and reports the bytes allocated per step. With <c>--serve</c> it answers timing requests
-/// read from standard input, one JSON line each, so that a driver script can interleave them with another framework's
-/// timings in the same run (benchmarks/pytorch/side_by_side.py).
+/// Times the MLP sample's own training step (forward, loss, backward, update) on one batch, for SGD and MorSGD, and
+/// reports the bytes allocated per step; or answers timing requests read from standard input, one JSON line each, so
+/// that a driver script can interleave them with another framework's timings in the same run
+/// (benchmarks/pytorch/side_by_side.py, convnet_side_by_side.py). The command line is <see cref="StepTimerCommand"/>.
 /// </summary>
 /// <remarks>
 /// Requests (one per line): <c>step SHAPE METHOD STEPS [ETA|ALPHA [GAMMA]]</c> times STEPS steps of METHOD (sgd or
@@ -58,7 +56,7 @@ public sealed class StepTimer
     /// <summary>The shortest warm-up before a network's first timing (at most 500 steps).</summary>
     public static readonly TimeSpan FirstWarmup = TimeSpan.FromSeconds(2);
 
-    /// <summary>Exit code of <c>time-steps</c> when the repeated steps on one batch diverge at every step, even from the initial parameters.</summary>
+    /// <summary>Exit code of the <c>mlp</c> command when the repeated steps on one batch diverge at every step, even from the initial parameters.</summary>
     public const int DivergedError = 5;
 
     /// <summary>Per-step wall times and allocations of one timing request.</summary>
@@ -178,15 +176,6 @@ public sealed class StepTimer
             output.WriteLine(reply);
             output.Flush();
         }
-    }
-
-    private static double? ParseOptionalStep(System.CommandLine.Parsing.ArgumentResult result, string name)
-    {
-        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (MlpCommand.TryParseStep(text, out double step))
-            return step;
-        result.AddError($"{name}: '{text}' is not a step; write a number from 1e-30 to 1e30, e.g. 0.25, 1/4 or 2^-2.");
-        return null;
     }
 
     private static bool TryCount(string text, out int count) =>
@@ -349,94 +338,5 @@ public sealed class StepTimer
             batchObjective = objective;
             return batch.Features;
         }
-    }
-
-    /// <summary>The <c>time-steps</c> subcommand.</summary>
-    internal static Command CreateCommand(IAnsiConsole console, TextWriter error)
-    {
-        var hidden = new Option<int[]>("--hidden", "-H")
-        {
-            Description = "Hidden layer widths of the network timed (784 inputs, 10 classes), comma-separated. [default: 500,300,100]",
-            HelpName = "W1,W2,...",
-            CustomParser = MlpCommand.ParseHidden,
-        };
-        var batch = new Option<int>("--batch", "-b") { Description = "Samples per step (1..100000).", HelpName = "M", DefaultValueFactory = _ => 256 };
-        var method = new Option<string>("--method", "-m") { Description = "sgd, morsgd or both.", DefaultValueFactory = _ => "both" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps per method (1..100000).", HelpName = "N", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps before each timing (0..1000); before its first timing a network also warms up for at least 2 s (at most 500 steps).", HelpName = "N", DefaultValueFactory = _ => 3 };
-        var loss = new Option<string>("--loss") { Description = "The loss: squared or cross-entropy.", DefaultValueFactory = _ => "squared" };
-        var sgdStep = new Option<double?>("--sgd-step") { Description = "SGD's η [default: the sample's].", HelpName = "ETA", CustomParser = r => ParseOptionalStep(r, "--sgd-step") };
-        var alpha = new Option<double?>("--alpha") { Description = "MorSGD's α [default: the sample's].", HelpName = "ALPHA", CustomParser = r => ParseOptionalStep(r, "--alpha") };
-        var gammaOption = new Option<double?>("--gamma") { Description = "MorSGD's γ [default: the sample's].", HelpName = "GAMMA", CustomParser = r => ParseOptionalStep(r, "--gamma") };
-        var data = new Option<string>("--data")
-        {
-            Description = "Fashion-MNIST folder: its first training samples are the batch when present (otherwise random inputs), and epoch requests train on it.",
-            HelpName = "DIR",
-            DefaultValueFactory = _ => FashionMnist.DefaultFolder,
-        };
-        var serve = new Option<bool>("--serve")
-        {
-            Description = "Answer requests read from standard input ('step SHAPE sgd|morsgd STEPS', 'epoch SHAPE', 'quit'), one JSON line each, instead of timing once.",
-        };
-        SampleCommandLine.OneOf(method, "method", "sgd", "morsgd", "both");
-        SampleCommandLine.OneOf(loss, "loss", "squared", "cross-entropy");
-        MlpCommand.Range(batch, 1, 100_000);
-        MlpCommand.Range(steps, 1, 100_000);
-        MlpCommand.Range(warmup, 0, 1000);
-        var command = new Command("time-steps",
-            "Times the sample's training step (forward, loss, backward, update; float) on one batch for SGD and MorSGD at the sample's default "
-            + "steps (two-step inner solver, μ = 1e-6) and prints the median time and the bytes allocated per step. Exit code 5 if the repeated steps diverge.")
-        {
-            hidden, batch, method, steps, warmup, loss, sgdStep, alpha, gammaOption, data, serve,
-        };
-        command.SetAction(parseResult =>
-        {
-            var timer = new StepTimer(parseResult.GetValue(batch), parseResult.GetValue(warmup), MlpCommand.ParseLoss(parseResult.GetValue(loss)),
-                                      parseResult.GetValue(data) ?? FashionMnist.DefaultFolder);
-            if (parseResult.GetValue(serve))
-            {
-                timer.Serve(Console.In, Console.Out);
-                return 0;
-            }
-
-            int[] widths = parseResult.GetValue(hidden) is { Length: > 0 } given ? given : [.. MlpSettings.DefaultHidden];
-            string shape = Checkpoint.ShapeOf([784, .. widths, FashionMnist.ClassCount]);
-            TrainingMethod[] methods = parseResult.GetValue(method) switch
-            {
-                "sgd" => [TrainingMethod.Sgd],
-                "morsgd" => [TrainingMethod.MorSgd],
-                _ => [TrainingMethod.Sgd, TrainingMethod.MorSgd],
-            };
-            var table = new ConsoleTable("network", "method", "step", "input", "median ms", "min ms", "max ms", "bytes/step", "inner evals/step", "restarts")
-            {
-                Title = $"One training step at batch {parseResult.GetValue(batch)}, float, {parseResult.GetValue(steps)} timed steps after {parseResult.GetValue(warmup)} warm-up steps",
-                NumberFormat = "G4",
-            };
-            try
-            {
-                foreach (TrainingMethod m in methods)
-                {
-                    double? size = m == TrainingMethod.Sgd ? parseResult.GetValue(sgdStep) : parseResult.GetValue(alpha);
-                    StepTiming timing = timer.TimeSteps(shape, m, parseResult.GetValue(steps), size, parseResult.GetValue(gammaOption));
-                    string stepText = m == TrainingMethod.Sgd ? $"η = {Names.Step(timing.Step)}" : $"α = {Names.Step(timing.Step)}, γ = {Names.Step(timing.Gamma)}";
-                    table.AddRow(timing.Shape, timing.Method, stepText, timing.Input, timing.Median, timing.Milliseconds.Min(), timing.Milliseconds.Max(),
-                                 timing.AllocatedBytesPerStep, double.IsNaN(timing.EvaluationsPerStep) ? null : timing.EvaluationsPerStep, timing.Restarts);
-                }
-            }
-            catch (DataFileException e)
-            {
-                error.WriteLine(e.Message);
-                return MlpCommand.DataError;
-            }
-            catch (ArithmeticException e)
-            {
-                error.WriteLine(e.Message);
-                return DivergedError;
-            }
-
-            table.Write(console);
-            return 0;
-        });
-        return command;
     }
 }

@@ -1,4 +1,4 @@
-namespace MoreauGen.Control;
+namespace MoreauGen.Samples.Pendulum.Physics;
 
 /// <summary>
 /// One time step of the damped pendulum of paper App. E.1.1, explicit Euler with step δ:

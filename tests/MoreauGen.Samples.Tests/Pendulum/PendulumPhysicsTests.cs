@@ -1,10 +1,10 @@
-using MoreauGen.Control;
-using MoreauGen.Tests.TestLayers;
+using MoreauGen.Samples.Pendulum.Physics;
+using MoreauGen.Testing;
 
-namespace MoreauGen.Tests.Control;
+namespace MoreauGen.Samples.Tests.Pendulum;
 
 /// <summary>The pendulum dynamics and cost (paper App. E.1.1; oracles generated from their bodies) against their formulas and central differences.</summary>
-public sealed class PendulumTests
+public sealed class PendulumPhysicsTests
 {
     [Fact]
     public void One_step_follows_the_explicit_Euler_formula_of_the_paper()
@@ -24,7 +24,7 @@ public sealed class PendulumTests
         double[] w = [0.8];
         double[] x = FiniteDifferences.RandomVector(random, 6, 3);
         double[] lambda = FiniteDifferences.RandomVector(random, 6, 2);
-        FiniteDifferences.AssertLayerOracles(new PendulumDynamics(), w, x, lambda, random);
+        LayerOracleChecks.AssertLayerOracles(new PendulumDynamics(), w, x, lambda, random);
     }
 
     [Fact]
