@@ -198,7 +198,7 @@ namespace MoreauGen.Generator.Analysis
         public TensorOperand Operand(string parameter) => Operands[Rule.IndexOf(parameter)];
 
         /// <summary>The call as the user wrote it, for comments: <c>Ops.Relu(y, y)</c>.</summary>
-        public string Describe(Func<Expr, string> print)
+        public CallComment Describe(IReadOnlyList<string> spanNames)
         {
             // Flags left at their default (false) at the end are left out, as the user would write the call.
             int count = Operands.Count;
@@ -207,7 +207,7 @@ namespace MoreauGen.Generator.Analysis
                 count--;
             }
 
-            return "Ops." + Rule.Method + "(" + string.Join(", ", Operands.Take(count).Select(o => print(o.Argument))) + ")";
+            return new CallComment("Ops." + Rule.Method, Operands.Take(count).Select(o => o.Argument).ToList(), spanNames);
         }
     }
 

@@ -96,7 +96,7 @@ namespace MoreauGen.Generator.Differentiation
                     lastCommented.TryGetValue(contribution.Section, out TensorOperation? commented);
                     if (emitted.Count > 0 && !ReferenceEquals(commented, contribution.Operation))
                     {
-                        list.Add(new Comment(contribution.Operation.Describe(owner.printer.Expression)));
+                        list.Add(contribution.Operation.Describe(owner.spanNames));
                         lastCommented[contribution.Section] = contribution.Operation;
                     }
 

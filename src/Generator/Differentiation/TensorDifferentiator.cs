@@ -48,17 +48,16 @@ namespace MoreauGen.Generator.Differentiation
 
         private readonly DifferentiatorSteps steps;
 
-        /// <summary>Prints the user's calls in the user's names, for the comments of the reverse pass.</summary>
-        private readonly Emission.CSharpPrinter printer;
+        /// <summary>The user's names of w, x and y, for the comments that quote the user's calls.</summary>
+        private readonly List<string> spanNames;
 
         private TensorDifferentiator(LayerModel layer, RuleTable rules, DifferentiatorSteps steps)
         {
             this.layer = layer;
             this.steps = steps;
             element = layer.ElementType;
-            List<string> spanNames = layer.SpanNames.Count == 3 ? layer.SpanNames.ToList() : new List<string> { "w", "x", "y" };
+            spanNames = layer.SpanNames.Count == 3 ? layer.SpanNames.ToList() : new List<string> { "w", "x", "y" };
             graph = TensorGraph.Build(layer.Body.ToList(), element, spanNames, rules, slice => "a slice");
-            printer = new Emission.CSharpPrinter(new Dictionary<SpanRole, string> { [SpanRole.W] = spanNames[0], [SpanRole.X] = spanNames[1], [SpanRole.Y] = spanNames[2] });
             TensorProblem? problem = graph.Problems.FirstOrDefault(p => p.Kind != TensorProblemKind.OutputNotCovered);
             if (problem is not null)
             {

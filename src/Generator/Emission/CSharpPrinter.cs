@@ -42,6 +42,10 @@ namespace MoreauGen.Generator.Emission
             this.rules = rules;
         }
 
+        /// <summary>A printer that words spans by the user's names of w, x and y, for comments that quote the user's calls.</summary>
+        private CSharpPrinter UserNames(IReadOnlyList<string> names) =>
+            new(new Dictionary<SpanRole, string> { [SpanRole.W] = names[0], [SpanRole.X] = names[1], [SpanRole.Y] = names[2] }, rules: rules);
+
         /// <summary>Writes <paramref name="statement"/> (blocks for loops and branches) to <paramref name="code"/>.</summary>
         public void Write(CodeWriter code, Stmt statement)
         {
@@ -127,6 +131,7 @@ namespace MoreauGen.Generator.Emission
             TensorCall call => OpsMethod(call.Method, call.Element) + "(" + string.Join(", ", Arguments(call.Args)) + ");",
             ReturnSpan ret => "global::System.Buffers.ArrayPool<" + TypeName(ret.Element) + ">.Shared.Return(" + Identifier(ret.Array) + ");",
             Comment comment => "// " + comment.Text,
+            CallComment call => "// " + call.Method + "(" + string.Join(", ", call.Arguments.Select(UserNames(call.SpanNames).Expression)) + ")",
             _ => throw new InvalidOperationException("Cannot print the statement " + statement.GetType().Name + "."),
         };
 

@@ -217,6 +217,12 @@ namespace MoreauGen.Generator.Model
     /// <summary><c>// Text</c>: says which statement of the user's body a block of generated code belongs to.</summary>
     internal sealed record Comment(string Text) : Stmt;
 
+    /// <summary>
+    /// A comment naming a runtime call as the user wrote it (<c>// Ops.Relu(y, y)</c>): the printer words the arguments
+    /// with the user's names of w, x and y (<paramref name="SpanNames"/>, in that order), not the member's.
+    /// </summary>
+    internal sealed record CallComment(string Method, IReadOnlyList<Expr> Arguments, IReadOnlyList<string> SpanNames) : Stmt;
+
     /// <summary><c>Type Name = Value;</c> (or <c>Type Name;</c>).</summary>
     internal sealed record Declare(IrType Type, string Name, Expr? Value) : Stmt;
 
