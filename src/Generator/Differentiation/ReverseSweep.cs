@@ -311,7 +311,8 @@ namespace MoreauGen.Generator.Differentiation
             int adjointUses = 0;
             for (int i = 0; i < node.Args.Count; i++)
             {
-                if (node.Args[i].Varying != Need.None)
+                // A zero pullback (a piecewise-constant function: Floor, Sign) contributes nothing.
+                if (node.Args[i].Varying != Need.None && rule.Template(i, argTypes, node.Type) is not Literal { Value: 0 })
                 {
                     templates[i] = rule.Template(i, argTypes, node.Type);
                     adjointUses += IrWalk.Nodes(templates[i]!).Count(e => e is Placeholder { Index: Placeholder.AdjointIndex });

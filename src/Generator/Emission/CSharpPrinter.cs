@@ -329,7 +329,6 @@ namespace MoreauGen.Generator.Emission
             }
 
             DerivativeRule rule = RuleTable.Standard.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
-            string math = MathClass(apply.Type);
             var args = new List<string>();
             foreach (Expr arg in apply.Args)
             {
@@ -337,7 +336,7 @@ namespace MoreauGen.Generator.Emission
             }
 
             level = PrimaryLevel;
-            return math + rule.MethodName + "(" + string.Join(", ", args) + ")";
+            return rule.PrintedName(apply.Type) + "(" + string.Join(", ", args) + ")";
         }
 
         private string Binary(Apply apply, int own, out int level)
