@@ -311,8 +311,7 @@ namespace MoreauGen.Generator.Differentiation
             int adjointUses = 0;
             for (int i = 0; i < node.Args.Count; i++)
             {
-                // A zero pullback (a piecewise-constant function: Floor, Sign) contributes nothing.
-                if (node.Args[i].Varying != Need.None && rule.Template(i, argTypes, node.Type) is not Literal { Value: 0 })
+                if (node.Args[i].Varying != Need.None)
                 {
                     templates[i] = rule.Template(i, argTypes, node.Type);
                     adjointUses += IrWalk.Nodes(templates[i]!).Count(e => e is Placeholder { Index: Placeholder.AdjointIndex });

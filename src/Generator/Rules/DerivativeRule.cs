@@ -46,6 +46,7 @@ namespace MoreauGen.Generator.Rules
     internal sealed class DerivativeRule
     {
         private readonly Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks;
+        private bool? piecewiseConstant;
 
         private DerivativeRule(
             Op op,
@@ -111,6 +112,31 @@ namespace MoreauGen.Generator.Rules
 
         /// <summary>The number of arguments.</summary>
         public int Arity => pullbacks.Length;
+
+        /// <summary>
+        /// True when every pullback is the literal 0: the function is piecewise constant (Floor, Sign), its derivative zero
+        /// wherever it exists, so its value varies with neither w nor x for the differentiator.
+        /// </summary>
+        public bool IsPiecewiseConstant => piecewiseConstant ??= AllPullbacksZero();
+
+        private bool AllPullbacksZero()
+        {
+            var types = new IrType[Arity];
+            for (int i = 0; i < types.Length; i++)
+            {
+                types[i] = IrType.Double;
+            }
+
+            for (int i = 0; i < Arity; i++)
+            {
+                if (Template(i, types, IrType.Double) is not Literal { Value: 0 })
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>The printed method, fully qualified, for a call whose value has type <paramref name="type"/>: <c>global::System.MathF.Sin</c>.</summary>
         public string PrintedName(IrType type)
