@@ -253,7 +253,7 @@ namespace MoreauGen.Generator.Parsing
                         : new Apply(boolComparison.OperatorKind == BinaryOperatorKind.Equals ? Op.Equal : Op.NotEqual, IrType.Bool, EquatableArray.Of(left, right));
                 }
 
-                case IBinaryOperation { OperatorMethod: null } other when ComparisonOp(other.OperatorKind) is not null:
+                case IBinaryOperation other when ComparisonOp(other.OperatorKind) is not null:
                     Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax),
                         "it compares values of type '" + (other.LeftOperand.Type?.ToDisplayString() ?? "unknown") + "'; compare float, double or int values, " +
                         "bools, or enums of the type's data (fields, properties, primary-constructor parameters)");
