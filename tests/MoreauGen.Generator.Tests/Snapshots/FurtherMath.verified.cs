@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 12 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 12;
+        /// <remarks>The tape holds 11 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 11;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -45,39 +45,37 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 12, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 11, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                global::System.Span<double> tape_s = tape.Slice(s * 12, 12);
+                global::System.Span<double> tape_s = tape.Slice(s * 11, 11);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double speed = global::System.Double.Hypot(x_s[0], x_s[1]);
-                double t10 = global::System.Math.Tanh(w[0]);
-                double t9 = global::System.Math.Sqrt(1.0 - 0.5 * t10 * (0.5 * t10));
-                double angle = global::System.Math.Atan2(x_s[1], x_s[0]) + global::System.Math.Asin(0.5 * t10);
-                double t8 = speed * w[1];
-                double bounded = global::System.Math.Clamp(t8, 0.1, 10.0);
+                double t9 = global::System.Math.Tanh(w[0]);
+                double t8 = global::System.Math.Sqrt(1.0 - 0.5 * t9 * (0.5 * t9));
+                double angle = global::System.Math.Atan2(x_s[1], x_s[0]) + global::System.Math.Asin(0.5 * t9);
+                double t7 = speed * w[1];
+                double bounded = global::System.Math.Clamp(t7, 0.1, 10.0);
                 double cells = global::System.Math.Floor(bounded * 4.0) / 4.0;
-                (double t7, double t6) = global::System.Math.SinCos(angle);
-                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t6, (double)global::System.Math.Sign(x_s[0]) * this.drag);
+                (double t6, double t5) = global::System.Math.SinCos(angle);
+                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_s[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t5, double t4) = global::System.Math.SinCos(angle);
-                double t2 = global::System.Math.Acos(0.5 * t5);
-                double t3 = global::System.Math.Sqrt(1.0 - 0.5 * t5 * (0.5 * t5));
-                y_s[1] = global::System.Math.Log10(t1) + cells * t2 + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
+                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
                 tape_s[0] = speed;
-                tape_s[1] = t10;
-                tape_s[2] = t9;
-                tape_s[3] = t8;
+                tape_s[1] = t9;
+                tape_s[2] = t8;
+                tape_s[3] = t7;
                 tape_s[4] = bounded;
                 tape_s[5] = cells;
-                tape_s[6] = t6;
-                tape_s[7] = t7;
+                tape_s[6] = t5;
+                tape_s[7] = t6;
                 tape_s[8] = t1;
                 tape_s[9] = t2;
                 tape_s[10] = t3;
-                tape_s[11] = t4;
             }
         }
 
@@ -86,7 +84,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 12, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 11, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -102,35 +100,33 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 12, 12);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 11, 11);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double t4 = tape_s[11];
                 double t3 = tape_s[10];
                 double t2 = tape_s[9];
                 double t1 = tape_s[8];
-                double t7 = tape_s[7];
-                double t6 = tape_s[6];
+                double t6 = tape_s[7];
+                double t5 = tape_s[6];
                 double cells = tape_s[5];
                 double bounded = tape_s[4];
-                double t8 = tape_s[3];
-                double t9 = tape_s[2];
-                double t10 = tape_s[1];
+                double t7 = tape_s[3];
+                double t8 = tape_s[2];
+                double t9 = tape_s[1];
                 double speed = tape_s[0];
                 // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
                 double d_t = lambda_s[1] / (2.302585092994046 * t1);
                 double d_bounded = d_t * bounded;
                 d_bounded += d_t * bounded;
-                double d_cells = lambda_s[1] * t2;
-                double d_angle = -(lambda_s[1] * cells / t3) * 0.5 * t4;
-                d_bounded += lambda_s[0] * t6;
-                d_angle -= lambda_s[0] * bounded * t7;
-                double d_t8 = t8 < 0.1 ? 0.0 : t8 > 10.0 ? 0.0 : d_bounded;
+                double d_angle = -(lambda_s[1] * cells / t2) * 0.5 * t3;
+                d_bounded += lambda_s[0] * t5;
+                d_angle -= lambda_s[0] * bounded * t6;
+                double d_t7 = t7 < 0.1 ? 0.0 : t7 > 10.0 ? 0.0 : d_bounded;
                 if (needW)
                 {
                     // Needed for the gradient with respect to w only.
-                    gradW[1] += d_t8 * speed;
-                    gradW[0] += d_angle / t9 * 0.5 * (1.0 - t10 * t10);
+                    gradW[1] += d_t7 * speed;
+                    gradW[0] += d_angle / t8 * 0.5 * (1.0 - t9 * t9);
                 }
                 if (needX)
                 {
@@ -139,7 +135,7 @@ namespace Samples
                     double d_t_2 = lambda_s[1] / (0.6931471805599453 * (2.0 + x_s[0] * x_s[0]));
                     gradX_s[0] += d_t_2 * x_s[0];
                     gradX_s[0] += d_t_2 * x_s[0];
-                    double d_speed = d_t8 * w[1];
+                    double d_speed = d_t7 * w[1];
                     gradX_s[1] += d_angle * x_s[0] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
                     gradX_s[0] -= d_angle * x_s[1] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
                     gradX_s[0] += d_speed * x_s[0] / speed;
@@ -183,19 +179,18 @@ namespace Samples
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass.
                 double speed = global::System.Double.Hypot(x_s[0], x_s[1]);
-                double t10 = global::System.Math.Tanh(w_v[0]);
-                double t9 = global::System.Math.Sqrt(1.0 - 0.5 * t10 * (0.5 * t10));
-                double angle = global::System.Math.Atan2(x_s[1], x_s[0]) + global::System.Math.Asin(0.5 * t10);
-                double t8 = speed * w_v[1];
-                double bounded = global::System.Math.Clamp(t8, 0.1, 10.0);
+                double t9 = global::System.Math.Tanh(w_v[0]);
+                double t8 = global::System.Math.Sqrt(1.0 - 0.5 * t9 * (0.5 * t9));
+                double angle = global::System.Math.Atan2(x_s[1], x_s[0]) + global::System.Math.Asin(0.5 * t9);
+                double t7 = speed * w_v[1];
+                double bounded = global::System.Math.Clamp(t7, 0.1, 10.0);
                 double cells = global::System.Math.Floor(bounded * 4.0) / 4.0;
-                (double t7, double t6) = global::System.Math.SinCos(angle);
-                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t6, (double)global::System.Math.Sign(x_s[0]) * this.drag);
+                (double t6, double t5) = global::System.Math.SinCos(angle);
+                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_s[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t5, double t4) = global::System.Math.SinCos(angle);
-                double t2 = global::System.Math.Acos(0.5 * t5);
-                double t3 = global::System.Math.Sqrt(1.0 - 0.5 * t5 * (0.5 * t5));
-                y_s[1] = global::System.Math.Log10(t1) + cells * t2 + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
+                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
                 for (int k = 0; k < y_s.Length; k++)
                 {
                     value += lambda_s[k] * y_s[k];
@@ -206,13 +201,12 @@ namespace Samples
                     double d_t = lambda_s[1] / (2.302585092994046 * t1);
                     double d_bounded = d_t * bounded;
                     d_bounded += d_t * bounded;
-                    double d_cells = lambda_s[1] * t2;
-                    double d_angle = -(lambda_s[1] * cells / t3) * 0.5 * t4;
-                    d_bounded += lambda_s[0] * t6;
-                    d_angle -= lambda_s[0] * bounded * t7;
-                    double d_t8 = t8 < 0.1 ? 0.0 : t8 > 10.0 ? 0.0 : d_bounded;
-                    grad[1] += d_t8 * speed;
-                    grad[0] += d_angle / t9 * 0.5 * (1.0 - t10 * t10);
+                    double d_angle = -(lambda_s[1] * cells / t2) * 0.5 * t3;
+                    d_bounded += lambda_s[0] * t5;
+                    d_angle -= lambda_s[0] * bounded * t6;
+                    double d_t7 = t7 < 0.1 ? 0.0 : t7 > 10.0 ? 0.0 : d_bounded;
+                    grad[1] += d_t7 * speed;
+                    grad[0] += d_angle / t8 * 0.5 * (1.0 - t9 * t9);
                 }
             }
 
@@ -255,19 +249,18 @@ namespace Samples
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass.
                 double speed = global::System.Double.Hypot(x_u[0], x_u[1]);
-                double t10 = global::System.Math.Tanh(w[0]);
-                double t9 = global::System.Math.Sqrt(1.0 - 0.5 * t10 * (0.5 * t10));
-                double angle = global::System.Math.Atan2(x_u[1], x_u[0]) + global::System.Math.Asin(0.5 * t10);
-                double t8 = speed * w[1];
-                double bounded = global::System.Math.Clamp(t8, 0.1, 10.0);
+                double t9 = global::System.Math.Tanh(w[0]);
+                double t8 = global::System.Math.Sqrt(1.0 - 0.5 * t9 * (0.5 * t9));
+                double angle = global::System.Math.Atan2(x_u[1], x_u[0]) + global::System.Math.Asin(0.5 * t9);
+                double t7 = speed * w[1];
+                double bounded = global::System.Math.Clamp(t7, 0.1, 10.0);
                 double cells = global::System.Math.Floor(bounded * 4.0) / 4.0;
-                (double t7, double t6) = global::System.Math.SinCos(angle);
-                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t6, (double)global::System.Math.Sign(x_u[0]) * this.drag);
+                (double t6, double t5) = global::System.Math.SinCos(angle);
+                y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_u[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t5, double t4) = global::System.Math.SinCos(angle);
-                double t2 = global::System.Math.Acos(0.5 * t5);
-                double t3 = global::System.Math.Sqrt(1.0 - 0.5 * t5 * (0.5 * t5));
-                y_s[1] = global::System.Math.Log10(t1) + cells * t2 + global::System.Math.Log2(2.0 + x_u[0] * x_u[0]);
+                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_u[0] * x_u[0]);
                 for (int k = 0; k < y_s.Length; k++)
                 {
                     value += lambda_s[k] * y_s[k];
@@ -279,15 +272,14 @@ namespace Samples
                     double d_t = lambda_s[1] / (2.302585092994046 * t1);
                     double d_bounded = d_t * bounded;
                     d_bounded += d_t * bounded;
-                    double d_cells = lambda_s[1] * t2;
-                    double d_angle = -(lambda_s[1] * cells / t3) * 0.5 * t4;
-                    d_bounded += lambda_s[0] * t6;
-                    d_angle -= lambda_s[0] * bounded * t7;
-                    double d_t8 = t8 < 0.1 ? 0.0 : t8 > 10.0 ? 0.0 : d_bounded;
+                    double d_angle = -(lambda_s[1] * cells / t2) * 0.5 * t3;
+                    d_bounded += lambda_s[0] * t5;
+                    d_angle -= lambda_s[0] * bounded * t6;
+                    double d_t7 = t7 < 0.1 ? 0.0 : t7 > 10.0 ? 0.0 : d_bounded;
                     double d_t_2 = lambda_s[1] / (0.6931471805599453 * (2.0 + x_u[0] * x_u[0]));
                     grad_s[0] += d_t_2 * x_u[0];
                     grad_s[0] += d_t_2 * x_u[0];
-                    double d_speed = d_t8 * w[1];
+                    double d_speed = d_t7 * w[1];
                     grad_s[1] += d_angle * x_u[0] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
                     grad_s[0] -= d_angle * x_u[1] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
                     grad_s[0] += d_speed * x_u[0] / speed;
