@@ -31,6 +31,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "Ops.Relu(y, y);", "Ops.MatMul(x, w, y, 1, 1, 1);", "Ops.AddBias(y, w, 1, 1);", "Ops.Tanh(", "Ops.Scale(y, w[0], y);",
         "w[..2]", "x[1..]", "y[..1]", ".Slice(1, 1)", "Span<double> h = new double[4];", "var v = w[1..];", "transposeA: true",
         "Batched = true", "Ops.SquaredLoss(x, Labels, 2)", "Ops.SoftmaxCrossEntropy(", "stackalloc float[2]", "Ops.ReluBackward(",
+        "Math.Sign(", "Math.Sign(x[0]) * ", "int s = Math.Sign(w[0]);", "Math.Floor(", "MathF.Ceiling(", "Math.Round(x[0], 2)", "Math.Truncate(",
+        "Math.Clamp(", "Math.Clamp(x[0], -1.0, 1.0)", "double.Hypot(", "float.Hypot(", "Math.Atan2(", "Math.FusedMultiplyAdd(", "Math.Log10(",
+        "MathF.Log2(", "Math.Acos(", "(int)Math.Ceiling(", "(int)x[0]", "enum Mode { A, B } ", "Mode.A", " == Mode.B ? ", "bool landed = false;",
+        "landed = true;", "landed == true", "ReadOnlySpan<double> input", "ReadOnlySpan<double> weights",
     ];
 
     [Fact]

@@ -369,6 +369,26 @@ public sealed class SnapshotTests
                 }
             }
             """,
+        ["FurtherMath"] = """
+            namespace Samples;
+
+            /// <summary>Atan2, Hypot, Asin/Acos, Clamp, FusedMultiplyAdd, Log10/Log2, and Floor and Sign (which add nothing to the reverse pass).</summary>
+            public partial class Throw
+            {
+                private readonly double drag = 0.3;
+
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    double speed = double.Hypot(x[0], x[1]);
+                    double angle = Math.Atan2(x[1], x[0]) + Math.Asin(0.5 * Math.Tanh(w[0]));
+                    double bounded = Math.Clamp(speed * w[1], 0.1, 10.0);
+                    double cells = Math.Floor(bounded * 4) / 4;
+                    y[0] = Math.FusedMultiplyAdd(bounded, Math.Cos(angle), Math.Sign(x[0]) * drag);
+                    y[1] = Math.Log10(1 + bounded * bounded) + cells * Math.Acos(0.5 * Math.Sin(angle)) + Math.Log2(2 + x[0] * x[0]);
+                }
+            }
+            """,
         ["LossObjective"] = """
             namespace Samples;
 

@@ -183,6 +183,7 @@ namespace MoreauGen.Generator.Analysis
                         RuleDegree.Linear => args.Aggregate(Degree.Zero, Degree.Max),
                         RuleDegree.Bilinear => Product(args[0], args[1]),
                         RuleDegree.Quotient => Quotient(args[0], args[1]),
+                        RuleDegree.MultiplyAdd => Degree.Max(Product(args[0], args[1]), args[2]),
                         _ => args.Aggregate(Degree.Zero, Degree.Max).Saturated,
                     };
                 }

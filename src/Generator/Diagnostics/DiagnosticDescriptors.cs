@@ -158,7 +158,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedCondition = Error(
             "MG0028",
             "Branch condition not supported",
-            "The condition '{0}' is not supported; the reverse pass re-evaluates branch conditions instead of differentiating them, so write them as comparisons (<, <=, >, >=, ==, !=) of values or indices, combined with &&, || and !");
+            "The condition '{0}' is not supported; {1}");
 
         public static readonly DiagnosticDescriptor IndexCarriedAcrossScopes = Error(
             "MG0029",
@@ -220,6 +220,11 @@ namespace MoreauGen.Generator.Diagnostics
             "The span parameters are named w, x and y in another order",
             "The parameters of '{0}' are named ({1}), but the generator reads them by position as (parameters, inputs, output); reorder them to (w, x, y)");
 
+        public static readonly DiagnosticDescriptor ParameterNamesSwapped = Warning(
+            "MG0041",
+            "The span parameters' names suggest inputs first and parameters second",
+            "The parameters of '{0}' are named ({1}): the first reads like the inputs and the second like the parameters, but the generator reads them by position as (parameters, inputs, output); swap the first two if the names say what they hold");
+
         /// <summary>Every descriptor, for lookup by id and for tests.</summary>
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
         {
@@ -230,7 +235,7 @@ namespace MoreauGen.Generator.Diagnostics
             InternalError, UnsupportedLoop, JumpStatement, UnsupportedLoopShape, LoopBoundDependsOnValue, LoopVariableModified,
             UnsupportedCondition, IndexCarriedAcrossScopes, HelperUnavailable, InvalidCustomPullback, InvalidHelperSignature,
             AffineMarkerNotAffine, InvalidObjectiveSignature, TensorOperationPerSample, NoTensorRule, SpansOverlap,
-            SpanReadBeforeWritten, OutputNotCovered, ParameterOrder,
+            SpanReadBeforeWritten, OutputNotCovered, ParameterOrder, ParameterNamesSwapped,
         };
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);

@@ -162,8 +162,9 @@ namespace MoreauGen.Generator.Differentiation
 
         public static Node Reference(Value value) => new(NodeKind.Ref, value.Type, value.Varying) { Ref = value };
 
-        public static Node Apply(Op op, IrType type, IReadOnlyList<Node> args) =>
-            new(NodeKind.Apply, type, type.IsReal ? Union(args) : Need.None) { Op = op, Args = args };
+        /// <param name="piecewiseConstant">The primitive's derivative is zero (Floor, Sign): the value varies with nothing.</param>
+        public static Node Apply(Op op, IrType type, IReadOnlyList<Node> args, bool piecewiseConstant = false) =>
+            new(NodeKind.Apply, type, type.IsReal && !piecewiseConstant ? Union(args) : Need.None) { Op = op, Args = args };
 
         public static Node Call(HelperModel helper, IReadOnlyList<Node> args) =>
             new(NodeKind.Call, helper.ElementType, Union(args)) { Helper = helper, Args = args };

@@ -344,8 +344,7 @@ namespace MoreauGen.Generator.Emission
                 throw new InvalidOperationException("No rule table to name the function of " + apply.Op + ".");
             }
 
-            string name = rules.Find(apply.Op)?.MethodName ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
-            string math = MathClass(apply.Type);
+            DerivativeRule rule = rules.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
             var args = new List<string>();
             foreach (Expr arg in apply.Args)
             {
@@ -353,7 +352,7 @@ namespace MoreauGen.Generator.Emission
             }
 
             level = PrimaryLevel;
-            return math + name + "(" + string.Join(", ", args) + ")";
+            return rule.PrintedName(apply.Type) + "(" + string.Join(", ", args) + ")";
         }
 
         private string Binary(Apply apply, int own, out int level)

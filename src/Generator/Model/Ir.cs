@@ -113,6 +113,21 @@ namespace MoreauGen.Generator.Model
         Cbrt,
         Max,
         Min,
+        Log10,
+        Log2,
+        Asin,
+        Acos,
+        Atan2,
+        Hypot,
+        FusedMultiplyAdd,
+        Clamp,
+
+        /// <summary>Math.Sign: an int in C#; in the IR a value of its argument's type (or an int of data, see the parser).</summary>
+        Sign,
+        Floor,
+        Ceiling,
+        Round,
+        Truncate,
 
         Less,
         LessOrEqual,

@@ -21,11 +21,58 @@ namespace MoreauGen.Generator.Parsing
     /// </summary>
     internal sealed partial class BodyParser
     {
+        /// <summary>MG0035's hint when the body would be valid with 'Batched = true' (see <see cref="WordPerSampleHints"/>).</summary>
         private const string PerSampleHint =
             "add 'Batched = true' to [MoreauLayer] and write the method for the whole batch (m = x.Length / InputCount), or compute this sample's values with loops over x[i] and y[i]";
 
+        /// <summary>MG0035's hint when 'Batched = true' would not make the body valid.</summary>
+        private const string PerSampleOnlyHint =
+            "compute this sample's values element by element, with loops over x[i] and y[i] ('Batched = true' would not help: a batched body holds only Ops calls, span views and temporaries, and size arithmetic)";
+
         private const string ScalarCodeHint =
             "a batched body works on whole spans: compute with Ops calls (Ops.MatMul, Ops.AddBias, Ops.Relu, …), or remove 'Batched = true' and write the method for one sample";
+
+        /// <summary>
+        /// MG0035 in a per-sample body suggests 'Batched = true' only when the body, read as a batched one, has no error;
+        /// otherwise the hint says to compute element by element.
+        /// </summary>
+        private void WordPerSampleHints(IBlockOperation block, int from)
+        {
+            bool suggested = false;
+            for (int i = from; i < diagnostics.Count; i++)
+            {
+                suggested |= diagnostics[i].Id == DiagnosticDescriptors.TensorOperationPerSample.Id;
+            }
+
+            if (!suggested || kind != BodyKind.Layer || batched)
+            {
+                return;
+            }
+
+            var trial = new List<DiagnosticInfo>();
+            var asBatched = new BodyParser(semanticModel, method, type, element, sizes, kind, helpers, trial, cancellationToken, batched: true);
+            asBatched.methodSyntax = methodSyntax;
+            var trialBody = new List<Stmt>();
+            asBatched.BatchedSequence(block.Operations, trialBody);
+            if (!trial.Any(IsError))
+            {
+                asBatched.CheckGraph(trialBody);
+            }
+
+            if (!trial.Any(IsError))
+            {
+                return;
+            }
+
+            for (int i = from; i < diagnostics.Count; i++)
+            {
+                DiagnosticInfo info = diagnostics[i];
+                if (info.Id == DiagnosticDescriptors.TensorOperationPerSample.Id && info.Arguments.Count == 2 && info.Arguments[1] == PerSampleHint)
+                {
+                    diagnostics[i] = DiagnosticInfo.Create(DiagnosticDescriptors.TensorOperationPerSample, info.Location, info.Arguments[0], PerSampleOnlyHint);
+                }
+            }
+        }
 
         private readonly HashSet<ILocalSymbol> spanLocals = new(SymbolEqualityComparer.Default);
 

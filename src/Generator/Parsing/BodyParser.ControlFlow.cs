@@ -234,10 +234,90 @@ namespace MoreauGen.Generator.Parsing
                                                                  SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type) && kind != BodyKind.Helper:
                     reserved.Add(parameter.Parameter.Name);
                     return new LayerData(Identifier(parameter.Parameter.Name), IrType.Bool);
+                case IBinaryOperation { OperatorMethod: null } enumComparison when ComparisonOp(enumComparison.OperatorKind) is { } compare &&
+                                                                                  (IsEnum(enumComparison.LeftOperand) || IsEnum(enumComparison.RightOperand)):
+                {
+                    // Enums of the type's data: a condition like any other on data, re-evaluated by the reverse pass.
+                    Expr? left = EnumData(enumComparison.LeftOperand, enumComparison);
+                    Expr? right = left is null ? null : EnumData(enumComparison.RightOperand, enumComparison);
+                    return left is null || right is null ? null : new Apply(compare, IrType.Bool, EquatableArray.Of(left, right));
+                }
+
+                case IBinaryOperation { OperatorMethod: null, OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } boolComparison
+                    when boolComparison.LeftOperand.Type?.SpecialType == SpecialType.System_Boolean && boolComparison.RightOperand.Type?.SpecialType == SpecialType.System_Boolean:
+                {
+                    Expr? left = Condition(boolComparison.LeftOperand);
+                    Expr? right = Condition(boolComparison.RightOperand);
+                    return left is null || right is null
+                        ? null
+                        : new Apply(boolComparison.OperatorKind == BinaryOperatorKind.Equals ? Op.Equal : Op.NotEqual, IrType.Bool, EquatableArray.Of(left, right));
+                }
+
+                case IBinaryOperation other when ComparisonOp(other.OperatorKind) is not null:
+                    Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax),
+                        "it compares values of type '" + (other.LeftOperand.Type?.ToDisplayString() ?? "unknown") + "'; compare float, double or int values, " +
+                        "bools, or enums of the type's data (fields, properties, primary-constructor parameters)");
+                    return null;
                 default:
-                    Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax));
+                    Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax), ConditionHint);
                     return null;
             }
+        }
+
+        private const string ConditionHint =
+            "the reverse pass re-evaluates branch conditions instead of differentiating them, so write them as comparisons (<, <=, >, >=, ==, !=) of values or indices, combined with &&, || and !";
+
+        private static bool IsEnum(IOperation op) => op.Type?.TypeKind == TypeKind.Enum;
+
+        /// <summary>
+        /// An operand of an enum comparison: a constant (<c>Mode.Fast</c>, printed fully qualified), or a field, property or
+        /// primary-constructor parameter of the type (data, never differentiated).
+        /// </summary>
+        private Expr? EnumData(IOperation operand, IOperation comparison)
+        {
+            while (operand is IConversionOperation { IsImplicit: true } conversion && !operand.ConstantValue.HasValue)
+            {
+                operand = conversion.Operand;
+            }
+
+            if (operand.Type is not { TypeKind: TypeKind.Enum } enumType)
+            {
+                Report(DiagnosticDescriptors.UnsupportedCondition, comparison.Syntax, Abbreviate(comparison.Syntax),
+                    "compare an enum with an enum: a constant, or a field, property or primary-constructor parameter of the type");
+                return null;
+            }
+
+            if (operand is IFieldReferenceOperation { Field.IsConst: true } constant && enumType.Equals(constant.Field.ContainingType, SymbolEqualityComparer.Default))
+            {
+                return new LayerData(Qualified(constant.Field), IrType.Int);
+            }
+
+            if (operand.ConstantValue.HasValue)
+            {
+                string value = Convert.ToString(operand.ConstantValue.Value, CultureInfo.InvariantCulture) ?? "0";
+                return new LayerData("((" + enumType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ")(" + value + "))", IrType.Int);
+            }
+
+            Expr? data = operand switch
+            {
+                _ when kind == BodyKind.Helper => null,
+                IFieldReferenceOperation field => MemberData(field.Field, field.Instance, IrType.Int),
+                IPropertyReferenceOperation { Property.IsIndexer: false } property => MemberData(property.Property, property.Instance, IrType.Int),
+                IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }
+                    when SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type) => new LayerData(Identifier(parameter.Name), IrType.Int),
+                _ => null,
+            };
+            if (data is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedCondition, comparison.Syntax, Abbreviate(comparison.Syntax),
+                    "an enum in a condition must be the type's data (a field, property or primary-constructor parameter) or a constant, not '" + Abbreviate(operand.Syntax) + "'");
+            }
+            else if (operand is IParameterReferenceOperation parameterReference)
+            {
+                reserved.Add(parameterReference.Parameter.Name);
+            }
+
+            return data;
         }
 
         private Expr? DataCondition(IOperation op, ISymbol member, IOperation? instance)
@@ -245,7 +325,7 @@ namespace MoreauGen.Generator.Parsing
             Expr? data = kind == BodyKind.Helper ? null : MemberData(member, instance, IrType.Bool);
             if (data is null)
             {
-                Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax));
+                Report(DiagnosticDescriptors.UnsupportedCondition, op.Syntax, Abbreviate(op.Syntax), ConditionHint);
             }
 
             return data;

@@ -340,7 +340,10 @@ namespace MoreauGen.Generator.Parsing
                 case ISimpleAssignmentOperation { IsRef: false } assignment:
                 {
                     Expr? target = Target(assignment.Target, isCompound: false);
-                    Expr? value = target?.Type == IrType.Bool ? Condition(assignment.Value) : Expression(assignment.Value, 0);
+
+                    // By the C# type, so that a rejected bool target ('landed = true;' declared outside a loop) draws no second message.
+                    bool isBool = target?.Type == IrType.Bool || assignment.Target.Type?.SpecialType == SpecialType.System_Boolean;
+                    Expr? value = isBool ? Condition(assignment.Value) : Expression(assignment.Value, 0);
                     if (value is not null && target is not null)
                     {
                         into.Add(new Assign(target, AssignKind.Assign, value));

@@ -210,6 +210,7 @@ namespace MoreauGen.Generator.Parsing
             if (!batched)
             {
                 CheckOutputs();
+                WordPerSampleHints(block, errorsBefore);
             }
 
             Deduplicate(errorsBefore);

@@ -389,8 +389,23 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
+            // Other names that make the roles evident ((input, weights, output), (state, theta, next)): a warning, since the
+            // names may be the user's own convention.
+            if (InputName(names[0]) && ParameterName(names[1]))
+            {
+                Report(DiagnosticDescriptors.ParameterNamesSwapped, LocationInfo.From(syntax.ParameterList), name, string.Join(", ", names));
+            }
+
             return element!.SpecialType == SpecialType.System_Single ? ScalarKind.Single : ScalarKind.Double;
         }
+
+        /// <summary>A name that plainly means the layer's inputs (x, input, inputs, state, features), in any case.</summary>
+        private static bool InputName(string name) =>
+            name.ToLowerInvariant() is "x" or "xs" or "input" or "inputs" or "state" or "states" or "features";
+
+        /// <summary>A name that plainly means the trainable parameters (w, weights, params, parameters, theta), in any case.</summary>
+        private static bool ParameterName(string name) =>
+            name.ToLowerInvariant() is "w" or "ws" or "weight" or "weights" or "param" or "params" or "parameters" or "theta" or "θ";
 
         private ScalarKind? CheckObjectiveSignature()
         {

@@ -18,26 +18,52 @@ namespace MoreauGen.Generator.Rules
 
         /// <summary>a / b: the degree of a while b does not depend on the variable, else non-affine.</summary>
         Quotient,
+
+        /// <summary>a·b + c (fused multiply-add): the larger of the degree of a·b and that of c.</summary>
+        MultiplyAdd,
+    }
+
+    /// <summary>Where a function's method lives, for the parser (which calls it finds) and the printer (what it prints).</summary>
+    internal enum FunctionHome
+    {
+        /// <summary><c>Math.Name</c> for double, <c>MathF.Name</c> for float (both are accepted).</summary>
+        MathOrMathF,
+
+        /// <summary><c>Math.Name</c> for both types: the method has no MathF form (<c>Math.Clamp</c>).</summary>
+        Math,
+
+        /// <summary>The numeric type's own static method, <c>double.Name</c> / <c>float.Name</c> (<c>double.Hypot</c>): neither Math nor MathF has it.</summary>
+        NumericType,
     }
 
     /// <summary>
     /// The row of one primitive in the rule table: for each argument, its contribution to that argument's adjoint
     /// given the adjoint d of the result, the argument values and the result value r (a rule may reuse r, as
-    /// ChainRules' <c>@scalar_rule</c> does); its degree for the affine analysis; its printed Math/MathF name; and the
-    /// primitive whose value one fused call computes with it (sin and cos: <c>Math.SinCos</c>). Rules are written in the
-    /// family files (ElementwiseRules, …).
+    /// ChainRules' <c>@scalar_rule</c> does); its degree for the affine analysis; its printed name (and where the method
+    /// lives); whether C# gives its value as an int (Math.Sign); and the primitive whose value one fused call computes
+    /// with it (sin and cos: <c>Math.SinCos</c>). Rules are written in the family files (ElementwiseRules, …).
     /// </summary>
     internal sealed class DerivativeRule
     {
         private readonly Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks;
+        private bool? piecewiseConstant;
 
-        private DerivativeRule(Op op, string? methodName, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks, RuleDegree degree = RuleDegree.Nonlinear, Op? fusedWith = null)
+        private DerivativeRule(
+            Op op,
+            string? methodName,
+            Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[] pullbacks,
+            RuleDegree degree = RuleDegree.Nonlinear,
+            Op? fusedWith = null,
+            FunctionHome home = FunctionHome.MathOrMathF,
+            bool returnsInt = false)
         {
             Op = op;
             MethodName = methodName;
             this.pullbacks = pullbacks;
             Degree = degree;
             FusedWith = fusedWith;
+            Home = home;
+            ReturnsInt = returnsInt;
         }
 
         /// <summary>The primitive.</summary>
@@ -52,14 +78,78 @@ namespace MoreauGen.Generator.Rules
         /// <summary>The primitive of the same argument one call computes together with this one (Sin with Cos: SinCos), if any.</summary>
         public Op? FusedWith { get; }
 
+        /// <summary>Where the method lives (Math/MathF by type, Math only, or the numeric type).</summary>
+        public FunctionHome Home { get; }
+
+        /// <summary>
+        /// True when the C# method returns an int for a float or double argument (<c>Math.Sign</c>): the parser reads such a
+        /// call as a value of its argument's type where the user's code converts it to float or double.
+        /// </summary>
+        public bool ReturnsInt { get; }
+
         /// <summary>This rule with the degree <paramref name="degree"/>.</summary>
-        public DerivativeRule WithDegree(RuleDegree degree) => new(Op, MethodName, pullbacks, degree, FusedWith);
+        public DerivativeRule WithDegree(RuleDegree degree) => new(Op, MethodName, pullbacks, degree, FusedWith, Home, ReturnsInt);
 
         /// <summary>This rule, computed by one call together with <paramref name="partner"/> of the same argument.</summary>
-        public DerivativeRule Fused(Op partner) => new(Op, MethodName, pullbacks, Degree, partner);
+        public DerivativeRule Fused(Op partner) => new(Op, MethodName, pullbacks, Degree, partner, Home, ReturnsInt);
+
+        /// <summary>This rule, printed as <c>Math.Name</c> for float too (the method has no MathF form).</summary>
+        public DerivativeRule OnMathOnly() => new(Op, MethodName, pullbacks, Degree, FusedWith, FunctionHome.Math, ReturnsInt);
+
+        /// <summary>This rule, called and printed as <c>double.Name</c> / <c>float.Name</c>.</summary>
+        public DerivativeRule OnNumericType() => new(Op, MethodName, pullbacks, Degree, FusedWith, FunctionHome.NumericType, ReturnsInt);
+
+        /// <summary>This rule, whose C# method returns an int (<see cref="ReturnsInt"/>).</summary>
+        public DerivativeRule ReturningInt() => new(Op, MethodName, pullbacks, Degree, FusedWith, Home, returnsInt: true);
+
+        /// <summary>This rule with the pullback of <paramref name="argument"/> replaced by <c>pullback(d, args, r)</c>, everything else kept.</summary>
+        public DerivativeRule WithPullback(int argument, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr> pullback)
+        {
+            var replaced = (Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[])pullbacks.Clone();
+            replaced[argument] = pullback;
+            return new DerivativeRule(Op, MethodName, replaced, Degree, FusedWith, Home, ReturnsInt);
+        }
 
         /// <summary>The number of arguments.</summary>
         public int Arity => pullbacks.Length;
+
+        /// <summary>
+        /// True when every pullback is the literal 0: the function is piecewise constant (Floor, Sign), its derivative zero
+        /// wherever it exists, so its value varies with neither w nor x for the differentiator.
+        /// </summary>
+        public bool IsPiecewiseConstant => piecewiseConstant ??= AllPullbacksZero();
+
+        private bool AllPullbacksZero()
+        {
+            var types = new IrType[Arity];
+            for (int i = 0; i < types.Length; i++)
+            {
+                types[i] = IrType.Double;
+            }
+
+            for (int i = 0; i < Arity; i++)
+            {
+                if (Template(i, types, IrType.Double) is not Literal { Value: 0 })
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The printed method, fully qualified, for a call whose value has type <paramref name="type"/>: <c>global::System.MathF.Sin</c>.</summary>
+        public string PrintedName(IrType type)
+        {
+            bool single = type.Scalar == ScalarKind.Single;
+            string home = Home switch
+            {
+                FunctionHome.Math => "global::System.Math.",
+                FunctionHome.NumericType => single ? "global::System.Single." : "global::System.Double.",
+                _ => single ? "global::System.MathF." : "global::System.Math.",
+            };
+            return home + MethodName;
+        }
 
         /// <summary>A rule for an operator or a conversion with one argument: <c>pullback(d, a, r)</c>.</summary>
         public static DerivativeRule Unary(Op op, Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullback) =>
@@ -90,6 +180,20 @@ namespace MoreauGen.Generator.Rules
             {
                 (d, a, r) => pullbackA(d, a[0], a[1], r),
                 (d, a, r) => pullbackB(d, a[0], a[1], r),
+            });
+
+        /// <summary>A rule for <c>Math.Name(a, b, c)</c> / <c>MathF.Name(a, b, c)</c>.</summary>
+        public static DerivativeRule Function(
+            Op op,
+            string methodName,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackA,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackB,
+            Func<RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr, RuleExpr> pullbackC) =>
+            new(op, methodName, new Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr>[]
+            {
+                (d, a, r) => pullbackA(d, a[0], a[1], a[2], r),
+                (d, a, r) => pullbackB(d, a[0], a[1], a[2], r),
+                (d, a, r) => pullbackC(d, a[0], a[1], a[2], r),
             });
 
         /// <summary>The contribution to the adjoint of argument <paramref name="argument"/>.</summary>

@@ -102,6 +102,11 @@ namespace MoreauGen.Generator.Rules
 
         public static RuleExpr Log(RuleExpr a) => Call(Op.Log, a);
 
+        public static RuleExpr Sqrt(RuleExpr a) => Call(Op.Sqrt, a);
+
+        /// <summary>The literal 0 of <paramref name="like"/>'s type: the pullback of a piecewise-constant function (the reverse sweep adds nothing for it).</summary>
+        public static RuleExpr Zero(RuleExpr like) => RuleExpr.Literal(0, like.Type);
+
         public static RuleExpr Pow(RuleExpr a, RuleExpr b) => Call(Op.Pow, a, b);
 
         /// <summary>A value the forward pass computes (and records) for the reverse pass: see <see cref="ForwardValue"/>.</summary>

@@ -40,7 +40,8 @@ namespace MoreauGen.Generator.Rules
         public DerivativeRule? FindFunction(string name) => byMethodName.TryGetValue(name, out DerivativeRule? rule) ? rule : null;
 
         /// <summary>The Math/MathF methods that have rules, for messages: "Math.Sin, Math.Cos, …".</summary>
-        public string FunctionList => string.Join(", ", byMethodName.Keys.OrderBy(n => n, System.StringComparer.Ordinal).Select(n => "Math." + n));
+        public string FunctionList => string.Join(", ", byMethodName.Values.OrderBy(r => r.MethodName, System.StringComparer.Ordinal)
+            .Select(r => (r.Home == FunctionHome.NumericType ? "double." : "Math.") + r.MethodName));
 
         /// <summary>The rule of <c>Ops.<paramref name="method"/></c>, or null.</summary>
         public TensorRule? FindTensor(string method) => byMethod.TryGetValue(method, out TensorRule? rule) ? rule : null;

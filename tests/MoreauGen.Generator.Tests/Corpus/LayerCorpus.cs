@@ -537,9 +537,10 @@ internal static class LayerCorpus
         Primitive("Abs", "M.Abs(w[0] - x[0])"),
         Primitive("Max", "M.Max(w[0], x[0])"),
         Primitive("Min", "M.Min(w[0], x[0])"),
+        .. MathCorpus.Primitives,
     ];
 
-    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(TensorCorpus.Entries).Concat(Primitives);
+    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(TensorCorpus.Entries).Concat(MathCorpus.Entries).Concat(Primitives);
 
     public static CorpusEntry Find(string name) => All.Single(e => e.Name == name);
 

@@ -43,6 +43,13 @@ internal static class Mutants
             for (int argument = 0; argument < rule.Arity; argument++)
             {
                 int which = argument;
+                if (IsZero(rule, which))
+                {
+                    // Doubling zero changes nothing: the slip for a piecewise-constant function is the derivative of its smooth neighbour.
+                    yield return ScalarMutant($"{rule.Op} pullback {argument} d instead of 0", Replace(rule, which, (d, args, r) => d.To(args[which].Type)));
+                    continue;
+                }
+
                 yield return ScalarMutant($"{rule.Op} pullback {argument} doubled", Replace(rule, which, (d, args, r) => 2 * Original(rule, which, d, args, r)));
             }
         }
@@ -64,6 +71,10 @@ internal static class Mutants
         yield return ScalarMutant("Multiply: arguments swapped", DerivativeRule.Binary(Op.Multiply, (d, a, b, r) => d * a, (d, a, b, r) => d * b));
         yield return ScalarMutant("Pow: d·b·aᵇ", DerivativeRule.Function(Op.Pow, "Pow", (d, a, b, r) => d * b * r, (d, a, b, r) => d * r * Log(a)));
         yield return ScalarMutant("Max: arms swapped", DerivativeRule.Function(Op.Max, "Max", (d, a, b, r) => Select(a >= b, 0, d), (d, a, b, r) => Select(a >= b, d, 0)));
+        yield return ScalarMutant("Log10: d / a (the natural logarithm's)", Unary(Op.Log10, "Log10", (d, a, r) => d / a));
+        yield return ScalarMutant("Acos: +d / √(1 − a²) (Asin's)", Unary(Op.Acos, "Acos", (d, a, r) => d / Sqrt(1 - a * a)));
+        yield return ScalarMutant("Atan2: arguments swapped", DerivativeRule.Function(Op.Atan2, "Atan2", (d, a, b, r) => -(d * b / (a * a + b * b)), (d, a, b, r) => d * a / (a * a + b * b)));
+        yield return ScalarMutant("Clamp: d to the value everywhere", RuleTable.Standard.Find(Op.Clamp)!.WithPullback(0, (d, args, r) => d));
         yield return ScalarMutant("Min: arms swapped", DerivativeRule.Function(Op.Min, "Min", (d, a, b, r) => Select(a <= b, 0, d), (d, a, b, r) => Select(a <= b, d, 0)));
     }
 
@@ -116,21 +127,13 @@ internal static class Mutants
     private static RuleExpr Original(DerivativeRule rule, int argument, RuleExpr d, RuleExpr[] args, RuleExpr r) =>
         new(rule.Pullback(argument, d.Expr, args.Select(a => a.Expr).ToArray(), r.Expr));
 
-    /// <summary><paramref name="rule"/> with the pullback of <paramref name="argument"/> replaced.</summary>
-    private static DerivativeRule Replace(DerivativeRule rule, int argument, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr> wrong)
-    {
-        RuleExpr Pullback(int i, RuleExpr d, RuleExpr[] args, RuleExpr r) => i == argument ? wrong(d, args, r) : Original(rule, i, d, args, r);
-        DerivativeRule replaced = (rule.Arity, rule.MethodName) switch
-        {
-            (1, null) => DerivativeRule.Unary(rule.Op, (d, a, r) => Pullback(0, d, [a], r)),
-            (1, string name) => DerivativeRule.Function(rule.Op, name, (d, a, r) => Pullback(0, d, [a], r)),
-            (2, null) => DerivativeRule.Binary(rule.Op, (d, a, b, r) => Pullback(0, d, [a, b], r), (d, a, b, r) => Pullback(1, d, [a, b], r)),
-            (2, string name) => DerivativeRule.Function(rule.Op, name, (d, a, b, r) => Pullback(0, d, [a, b], r), (d, a, b, r) => Pullback(1, d, [a, b], r)),
-            _ => throw new ArgumentException("A rule of arity " + rule.Arity + "."),
-        };
-        replaced = replaced.WithDegree(rule.Degree);
-        return rule.FusedWith is Op partner ? replaced.Fused(partner) : replaced;
-    }
+    /// <summary><paramref name="rule"/> with the pullback of <paramref name="argument"/> replaced (its degree, name and fusion kept).</summary>
+    private static DerivativeRule Replace(DerivativeRule rule, int argument, Func<RuleExpr, RuleExpr[], RuleExpr, RuleExpr> wrong) =>
+        rule.WithPullback(argument, wrong);
+
+    /// <summary>Whether the rule's pullback of <paramref name="argument"/> is the literal 0 (Floor, Sign).</summary>
+    private static bool IsZero(DerivativeRule rule, int argument) =>
+        rule.Template(argument, Enumerable.Repeat(IrType.Double, rule.Arity).ToArray(), IrType.Double) is Literal { Value: 0 };
 
     /// <summary>Placeholder arguments for a rule (sizes as literals, flags false), to count its contributions.</summary>
     private static Expr[] Arguments(TensorRule rule) =>

@@ -60,7 +60,7 @@ public sealed class MutationTests(ITestOutputHelper output)
     /// <summary>The corpus layers a mutant of <paramref name="target"/> meets, in stages (each compiled only if the ones before missed it).</summary>
     private static IEnumerable<CorpusEntry[]> StagesFor(Target target) => target switch
     {
-        Target.Scalar => [LayerCorpus.Primitives, LayerCorpus.Composite],
+        Target.Scalar => [LayerCorpus.Primitives, LayerCorpus.Composite, MathCorpus.Entries],
         Target.Tensor => [TensorCorpus.Entries],
         _ => [StructuredCorpus.Entries, TensorCorpus.Entries],
     };

@@ -23,6 +23,12 @@ internal enum Construct
     Kink = 1 << 12,
     SteppedLoop = 1 << 13,
     InstanceBound = 1 << 14,
+
+    /// <summary>Asin, Acos, Atan2, Hypot, Log10, Log2, FusedMultiplyAdd, Clamp, Sinh, Cosh.</summary>
+    FurtherMath = 1 << 15,
+
+    /// <summary>Sign, Floor, Ceiling, Round, Truncate: zero derivative between jumps.</summary>
+    PiecewiseConstant = 1 << 16,
 }
 
 /// <summary>
@@ -85,7 +91,8 @@ internal sealed class RandomProgram
     public static string ToFloat(string code)
     {
         string text = System.Text.RegularExpressions.Regex.Replace(code, @"\bdouble\b", "float");
-        text = System.Text.RegularExpressions.Regex.Replace(text, @"\bMath\.", "MathF.");
+        // Math.Clamp has float overloads and no MathF form.
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"\bMath\.(?!Clamp\b)", "MathF.");
         return System.Text.RegularExpressions.Regex.Replace(text, @"(?<![\w.])(\d+\.\d+)(?![\w.])", "$1f");
     }
 
@@ -404,7 +411,7 @@ internal sealed class RandomProgram
             return Leaf(allowLocals: true);
         }
 
-        switch (random.Next(16))
+        switch (random.Next(18))
         {
             case 0 or 1:
                 return Leaf(allowLocals: true);
@@ -468,12 +475,80 @@ internal sealed class RandomProgram
 
             case 12 or 13:
                 return HelperCall(depth);
+            case 16:
+                return FurtherMath(depth);
+            case 17:
+                return PiecewiseConstant(depth);
             default:
             {
                 Code a = Expression(depth - 1), b = Expression(depth - 1);
                 return new Code($"({a.Layer} + 0.5 * {b.Layer})", $"({a.Reference} + 0.5 * {b.Reference})");
             }
         }
+    }
+
+    /// <summary>A call of one of the further Math functions, on arguments where it is smooth (Clamp's kinks are recorded).</summary>
+    private Code FurtherMath(int depth)
+    {
+        Constructs |= Construct.MathCall | Construct.FurtherMath;
+        Code a = Expression(depth - 1);
+        switch (random.Next(9))
+        {
+            case 0:
+                return new Code($"Math.Asin(0.9 * Math.Tanh({a.Layer}))", $"Math.Asin(0.9 * Math.Tanh({a.Reference}))");
+            case 1:
+                return new Code($"Math.Acos(0.9 * Math.Tanh({a.Layer}))", $"Math.Acos(0.9 * Math.Tanh({a.Reference}))");
+            case 2:
+            {
+                Code b = Expression(depth - 1);
+                return new Code($"Math.Atan2({a.Layer}, 1.5 + Math.Tanh({b.Layer}))", $"Math.Atan2({a.Reference}, 1.5 + Math.Tanh({b.Reference}))");
+            }
+
+            case 3:
+            {
+                Code b = Expression(depth - 1);
+                return new Code($"double.Hypot({a.Layer}, 1.0 + 0.5 * Math.Tanh({b.Layer}))", $"double.Hypot({a.Reference}, 1.0 + 0.5 * Math.Tanh({b.Reference}))");
+            }
+
+            case 4:
+                return random.Next(2) == 0
+                    ? new Code($"Math.Log10(1 + {a.Layer} * {a.Layer})", $"Math.Log10(1 + {a.Reference} * {a.Reference})")
+                    : new Code($"Math.Log2(1 + {a.Layer} * {a.Layer})", $"Math.Log2(1 + {a.Reference} * {a.Reference})");
+            case 5:
+            {
+                Code b = Bounded(depth - 1), c = Expression(depth - 1);
+                return new Code($"Math.FusedMultiplyAdd({a.Layer}, {b.Layer}, {c.Layer})", $"Math.FusedMultiplyAdd({a.Reference}, {b.Reference}, {c.Reference})");
+            }
+
+            case 6:
+            {
+                Constructs |= Construct.Kink;
+                string constant = Constant(0.25, 1.5);
+                return new Code($"Math.Clamp({a.Layer}, -{constant}, {constant})",
+                    $"Math.Clamp(t.Kink(t.Kink({a.Reference}, -{constant}), {constant}), -{constant}, {constant})");
+            }
+
+            case 7:
+                return new Code($"Math.Sinh(Math.Tanh({a.Layer}))", $"Math.Sinh(Math.Tanh({a.Reference}))");
+            default:
+                return new Code($"Math.Cosh(Math.Tanh({a.Layer}))", $"Math.Cosh(Math.Tanh({a.Reference}))");
+        }
+    }
+
+    /// <summary>A piecewise-constant function of a bounded value times an expression; the distance from its jumps is recorded.</summary>
+    private Code PiecewiseConstant(int depth)
+    {
+        Constructs |= Construct.MathCall | Construct.PiecewiseConstant;
+        Code a = Expression(depth - 1), b = Expression(depth - 1);
+        string argument = $"2.5 * Math.Tanh({a.Layer})", recorded = $"2.5 * Math.Tanh({a.Reference})";
+        return random.Next(5) switch
+        {
+            0 => new Code($"(Math.Sign({argument}) * {b.Layer})", $"(Math.Sign(t.Kink({recorded}, 0)) * {b.Reference})"),
+            1 => new Code($"(Math.Floor({argument}) * {b.Layer})", $"(Math.Floor(t.Jump({recorded}, 0)) * {b.Reference})"),
+            2 => new Code($"(Math.Ceiling({argument}) * {b.Layer})", $"(Math.Ceiling(t.Jump({recorded}, 0)) * {b.Reference})"),
+            3 => new Code($"(Math.Round({argument}) * {b.Layer})", $"(Math.Round(t.Jump({recorded}, 0.5)) * {b.Reference})"),
+            _ => new Code($"(Math.Truncate({argument}) * {b.Layer})", $"(Math.Truncate(t.Jump({recorded}, 0)) * {b.Reference})"),
+        };
     }
 
     /// <summary>An expression of magnitude at most about 3 (leaves of w and x, bounded functions, constants).</summary>

@@ -46,6 +46,15 @@ public sealed class Trace
         return value;
     }
 
+    /// <summary>The argument of a function that jumps at every integer + <paramref name="offset"/> (Floor: 0, Round: 0.5), recorded.</summary>
+    public double Jump(double value, double offset)
+    {
+        double shifted = value - offset;
+        MinMargin = Math.Min(MinMargin, Math.Abs(shifted - Math.Round(shifted)));
+        Decisions = (Decisions ^ (ulong)(long)Math.Floor(shifted)) * 1099511628211UL;
+        return value;
+    }
+
     private void Record(bool taken) => Decisions = (Decisions ^ (taken ? 1UL : 2UL)) * 1099511628211UL;
 }
 
