@@ -186,7 +186,7 @@ namespace MoreauGen.Generator.Differentiation
                     // A batch loss of x (objectives): a leaf whose adjoint goes to every element of x at once.
                     return Node.Leaf(LowerIndex(loss), Need.X);
                 case Apply apply:
-                    return Node.Apply(apply.Op, apply.Type, apply.Args.Select(LowerExpr).ToArray(), rules.Find(apply.Op)?.IsPiecewiseConstant == true);
+                    return Node.Apply(apply.Op, apply.Type, apply.Args.Select(LowerExpr).ToArray(), state.Rules.Find(apply.Op)?.IsPiecewiseConstant == true);
                 case Call call:
                     return Node.Call(state.Helpers[call.Method], call.Args.Select(LowerExpr).ToArray());
                 case Conditional conditional:
