@@ -72,21 +72,19 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         Vectors.Subtract(g1, g, g);
         T dd = Vectors.Dot(d, d);
         T dr = Vectors.Dot(d, g);
+        bool atResult = EvaluateFinalGradient;
+        T finalSquared = atResult ? T.Zero : Vectors.SumOfSquares<T>(g1);
+        problem.Sum(ref dd, ref dr, ref finalSquared);
         T eta = s1 * (dd / dr);
         if (!(dr > T.Zero) || !T.IsFinite(eta) || !(eta > T.Zero))
             eta = s1;
         Vectors.MultiplyAdd(g1, -eta, y1, y);
 
-        T finalSquared;
-        bool atResult = EvaluateFinalGradient;
         if (atResult)
         {
             problem.Evaluate(ref f, y, g);
             finalSquared = Vectors.SumOfSquares<T>(g);
-        }
-        else
-        {
-            finalSquared = Vectors.SumOfSquares<T>(g1);
+            problem.Sum(ref finalSquared);
         }
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
