@@ -33,8 +33,11 @@ public sealed record DistributedSettings(int[] Hidden, int Epochs, int BatchSize
         "mpirun [mpirun options] -np P dotnet Mlp.dll --distributed [--hidden 500,300,100] [--epochs 5] [--batch 256] "
         + "[--method sgd|morsgd|morsgd-averaged] [--sgd-step 0.25] [--alpha 2^-8] [--gamma 4] [--l2 1e-6] [--seed 0] "
         + "[--train-limit N] [--max-steps N] [--checkpoint FILE] [--data DIR]\n"
-        + "  morsgd is exact: the P processes take the one-process MorSGD step on each global batch (every Φw evaluation is summed\n"
-        + "  over the processes). morsgd-averaged is a cheaper approximation: each process's own MorSGD direction, averaged once per step.";
+        + "  morsgd is exact: the P processes take the one-process MorSGD step on each global batch, up to the order of the additions.\n"
+        + "  Every Φw evaluation is summed over the processes; the ReLU layers' Φx solves run on each process's rows with every\n"
+        + "  scalar of the inner solver (values, inner products, line-search and stopping tests) summed, so all processes take the\n"
+        + "  one-process solver's decisions. morsgd-averaged is a cheaper approximation: each process's own MorSGD direction,\n"
+        + "  averaged once per step.";
 
     /// <summary>Parses the arguments after (or around) <see cref="Flag"/>.</summary>
     /// <exception cref="FormatException">An option is unknown or its value is not valid (the message says which).</exception>

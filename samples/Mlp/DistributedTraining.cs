@@ -16,9 +16,16 @@ public static class DistributedTraining
     /// <summary>Exit code: Open MPI is not installed.</summary>
     public const int MpiMissing = 5;
 
-    /// <summary>Parses <paramref name="args"/> and trains; returns the exit code (0, 1 bad option, 3 data missing, <see cref="MpiMissing"/>).</summary>
+    /// <summary>Parses <paramref name="args"/> and trains (or prints the usage for --help); returns the exit code (0, 1 bad option, 3 data missing, <see cref="MpiMissing"/>).</summary>
     public static int Run(IReadOnlyList<string> args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine($"Usage: {DistributedSettings.Usage}");
+            return 0;
+        }
+
         DistributedSettings settings;
         try
         {
@@ -107,7 +114,7 @@ public static class DistributedTraining
             }
 
             MpiBatchPartition<float> sums = trainer.Partition;
-            Say($"epoch {epoch}: mean batch objective {objectiveSum / steps:0.#####}{accuracy}; {1000 * seconds / steps:0.0} ms per step, of which {1000 * sums.SumSeconds / steps:0.00} ms in {(double)sums.SumCount / steps:0.#} allreduces per step ({(double)sums.SummedValues / sums.SumCount * sizeof(float) / 1e6:0.###} MB each on average; {sums.SumSeconds / seconds:P1} of the time, rank 0)");
+            Say($"epoch {epoch}: mean batch objective {objectiveSum / steps:0.#####}{accuracy}; {1000 * seconds / steps:0.0} ms per step, of which {1000 * sums.SumSeconds / steps:0.00} ms in {(double)sums.SumCount / steps:0.#} allreduces per step ({(double)sums.ScalarReductionCount / steps:0.#} of them an inner solver's scalars; {(double)sums.SummedValues * sizeof(float) / steps / 1e6:0.###} MB per step; {sums.SumSeconds / seconds:P1} of the time, rank 0)");
         }
 
         return 0;

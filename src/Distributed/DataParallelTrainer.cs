@@ -10,10 +10,13 @@ public enum DataParallelMethod
     Sgd,
 
     /// <summary>
-    /// MorSGD, exact (paper Alg. 1–2, 6): every Φw subproblem is that of the global batch, its value and gradient summed
-    /// over the processes at each inner-solver evaluation; the λ- and x-passes stay local. Equals the one-process step
-    /// up to the order of the additions when every λ/x-pass step has a closed form (layers affine in x, an objective with
-    /// a closed Moreau gradient; the first layer needs none); a λ/x step by the inner solver runs on the local rows.
+    /// MorSGD, exact (paper Alg. 1–2, 6): P processes take the one-process step on the global batch, up to the order of
+    /// the additions. Every Φw subproblem is that of the global batch, its value and gradient summed over the processes
+    /// at each inner-solver evaluation. The λ- and x-passes keep their vectors on the local rows; where a step of theirs
+    /// needs the inner solver (the Φx subproblem of a layer not affine in x, e.g. ReLU or tanh, or an objective without
+    /// a closed Moreau gradient), the solver sums every scalar it computes (values, inner products, norms, line-search
+    /// and stopping tests) over the processes, so all take the decisions of the one-process solve
+    /// (<see cref="IBatchReduction{T}"/>). Needs layers that act on each sample separately (all of the runtime's do).
     /// </summary>
     MorSgdExact,
 
@@ -83,9 +86,21 @@ public sealed class DataParallelTrainer<T> where T : unmanaged, IFloatingPointIe
                                                 T l2 = default, bool exact = true)
     {
         ArgumentNullException.ThrowIfNull(world);
-        var partition = new MpiBatchPartition<T>(world);
-        var oracle = new MoreauBackpropagation<T>(chain, schedule, solver) { ParameterL2 = l2, Partition = exact ? partition : null };
-        return new DataParallelTrainer<T>(world, oracle, exact ? DataParallelMethod.MorSgdExact : DataParallelMethod.MorSgdAveraged, T.One, partition);
+        return MorSgd(world, new MoreauBackpropagation<T>(chain, schedule, solver) { ParameterL2 = l2, Partition = exact ? new MpiBatchPartition<T>(world) : null });
+    }
+
+    /// <summary>
+    /// MorSGD with an oracle configured by the caller (schedule, inner solver, ℓ2 weight): exact
+    /// (<see cref="DataParallelMethod.MorSgdExact"/>) when <paramref name="oracle"/> has a
+    /// <see cref="MoreauBackpropagation{T}.Partition"/>, which must span the processes of <paramref name="world"/>;
+    /// averaged (<see cref="DataParallelMethod.MorSgdAveraged"/>) when it has none.
+    /// </summary>
+    public static DataParallelTrainer<T> MorSgd(MpiWorld world, MoreauBackpropagation<T> oracle)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        ArgumentNullException.ThrowIfNull(oracle);
+        var partition = oracle.Partition as MpiBatchPartition<T> ?? new MpiBatchPartition<T>(world);
+        return new DataParallelTrainer<T>(world, oracle, oracle.Partition is null ? DataParallelMethod.MorSgdAveraged : DataParallelMethod.MorSgdExact, T.One, partition);
     }
 
     /// <summary>The rows of a global batch of <paramref name="globalBatch"/> samples that rank <paramref name="rank"/> of <paramref name="size"/> holds (contiguous, sizes differing by at most 1).</summary>

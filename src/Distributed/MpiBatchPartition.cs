@@ -4,7 +4,9 @@ namespace MoreauGen.Distributed;
 
 /// <summary>
 /// The <see cref="IBatchPartition{T}"/> of an MPI job: rank 0 holds the batch-independent terms, and a sum is one
-/// in-place MPI_Allreduce of the values with the scalar appended (one message per Φw evaluation).
+/// in-place MPI_Allreduce of the values with the scalar appended (one message per Φw evaluation). As the
+/// <see cref="IBatchReduction{T}"/> of the inner solver's scalars in the λ/x-pass, a reduction is one MPI_Allreduce of
+/// a few scalars (MPI_SUM, or MPI_MAX for the largest magnitude that sets the solver's scale).
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 public sealed class MpiBatchPartition<T> : IBatchPartition<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -19,10 +21,16 @@ public sealed class MpiBatchPartition<T> : IBatchPartition<T> where T : unmanage
         _world = world;
     }
 
-    /// <summary>Sums made so far (MPI_Allreduce calls, one per Φw evaluation or start).</summary>
+    /// <summary>
+    /// MPI_Allreduce calls so far: one per Φw evaluation or start, and one per reduction of an inner solver's scalars
+    /// (<see cref="ScalarReductionCount"/>).
+    /// </summary>
     public long SumCount { get; private set; }
 
-    /// <summary>Values summed so far (each sum's length plus its scalar).</summary>
+    /// <summary>Of <see cref="SumCount"/>, the reductions of an inner solver's scalars (a few values each, latency-bound).</summary>
+    public long ScalarReductionCount { get; private set; }
+
+    /// <summary>Values reduced so far (each sum's length plus its scalar, and the solver's scalars).</summary>
     public long SummedValues { get; private set; }
 
     /// <summary>Seconds spent in sums so far (wall clock, including the wait for the slowest process).</summary>
@@ -49,11 +57,38 @@ public sealed class MpiBatchPartition<T> : IBatchPartition<T> where T : unmanage
         return message[n];
     }
 
+    /// <inheritdoc/>
+    public void Sum(Span<T> partials)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        _world.AllReduceSum(partials);
+        CountScalars(start, partials.Length);
+    }
+
+    /// <inheritdoc/>
+    public T Max(T partial)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Span<T> message = [partial];
+        _world.AllReduceMax(message);
+        CountScalars(start, 1);
+        return message[0];
+    }
+
     /// <summary>Sets the counters back to zero.</summary>
     public void ResetCounters()
     {
+        ScalarReductionCount = 0;
         SumCount = 0;
         SummedValues = 0;
         SumSeconds = 0;
+    }
+
+    private void CountScalars(long start, int count)
+    {
+        SumSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        SumCount++;
+        ScalarReductionCount++;
+        SummedValues += count;
     }
 }

@@ -4,7 +4,7 @@ namespace MoreauGen.Distributed;
 
 /// <summary>
 /// Open MPI's C library (libmpi.so.40) bound at run time: the functions as unmanaged function pointers, the predefined
-/// handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_DOUBLE, MPI_BYTE, MPI_SUM) as the addresses of the symbols Open MPI exports
+/// handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_DOUBLE, MPI_BYTE, MPI_SUM, MPI_MAX) as the addresses of the symbols Open MPI exports
 /// for them (<c>ompi_mpi_comm_world</c>, …; in Open MPI a handle is a pointer to such an object).
 /// </summary>
 internal sealed unsafe class MpiLibrary
@@ -34,6 +34,7 @@ internal sealed unsafe class MpiLibrary
         Double = Export(handle, name, "ompi_mpi_double");
         Byte = Export(handle, name, "ompi_mpi_byte");
         Sum = Export(handle, name, "ompi_mpi_op_sum");
+        Max = Export(handle, name, "ompi_mpi_op_max");
     }
 
     public nint Handle { get; }
@@ -71,6 +72,8 @@ internal sealed unsafe class MpiLibrary
     public nint Byte { get; }
 
     public nint Sum { get; }
+
+    public nint Max { get; }
 
     /// <summary>Loads <paramref name="name"/> (a file name searched the usual way, or a path).</summary>
     /// <exception cref="MpiUnavailableException">The library is missing or is not Open MPI.</exception>

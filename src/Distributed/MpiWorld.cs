@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace MoreauGen.Distributed;
 
 /// <summary>
-/// The processes of an MPI job (MPI_COMM_WORLD) through Open MPI's C API: rank and size, in-place sums, broadcast,
-/// barrier and abort. Start the program with <c>mpirun</c>; a program started alone is a job of one process.
+/// The processes of an MPI job (MPI_COMM_WORLD) through Open MPI's C API: rank and size, in-place sums and maxima,
+/// broadcast, barrier and abort. Start the program with <c>mpirun</c>; a program started alone is a job of one process.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -75,22 +75,21 @@ public sealed unsafe partial class MpiWorld : IDisposable
     }
 
     /// <summary>Replaces <paramref name="values"/> on every process by their element-wise sum over all processes (MPI_Allreduce, MPI_IN_PLACE).</summary>
-    public void AllReduceSum(Span<float> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(float), _library.Float);
+    public void AllReduceSum(Span<float> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(float), _library.Float, _library.Sum);
 
     /// <summary>Replaces <paramref name="values"/> on every process by their element-wise sum over all processes (MPI_Allreduce, MPI_IN_PLACE).</summary>
-    public void AllReduceSum(Span<double> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(double), _library.Double);
+    public void AllReduceSum(Span<double> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(double), _library.Double, _library.Sum);
 
     /// <summary>As the float and double overloads, for <typeparamref name="T"/> = float or double.</summary>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another type.</exception>
-    public void AllReduceSum<T>(Span<T> values) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-            AllReduceSum(MemoryMarshal.Cast<T, float>(values));
-        else if (typeof(T) == typeof(double))
-            AllReduceSum(MemoryMarshal.Cast<T, double>(values));
-        else
-            throw new NotSupportedException($"Sums over processes are defined for float and double, not {typeof(T).Name}.");
-    }
+    public void AllReduceSum<T>(Span<T> values) where T : unmanaged => AllReduce(values, _library.Sum);
+
+    /// <summary>
+    /// Replaces <paramref name="values"/> (float or double) on every process by their element-wise maximum over all
+    /// processes (MPI_Allreduce with MPI_MAX, MPI_IN_PLACE). NaN values give an undefined result: pass none.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another type.</exception>
+    public void AllReduceMax<T>(Span<T> values) where T : unmanaged => AllReduce(values, _library.Max);
 
     /// <summary>Copies <paramref name="values"/> from rank <paramref name="root"/> to every other process (MPI_Bcast, as bytes).</summary>
     public void Broadcast<T>(Span<T> values, int root = 0) where T : unmanaged
@@ -137,14 +136,24 @@ public sealed unsafe partial class MpiWorld : IDisposable
         Check(_library.Finalize(), "MPI_Finalize");
     }
 
-    private void AllReduce(Span<byte> bytes, int length, int elementSize, nint datatype)
+    private void AllReduce<T>(Span<T> values, nint operation) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(float), _library.Float, operation);
+        else if (typeof(T) == typeof(double))
+            AllReduce(MemoryMarshal.AsBytes(values), values.Length, sizeof(double), _library.Double, operation);
+        else
+            throw new NotSupportedException($"Reductions over processes are defined for float and double, not {typeof(T).Name}.");
+    }
+
+    private void AllReduce(Span<byte> bytes, int length, int elementSize, nint datatype, nint operation)
     {
         CheckUsable();
         for (int start = 0; start < length; start += ChunkLength)
         {
             int count = Math.Min(ChunkLength, length - start);
             fixed (byte* p = bytes.Slice(start * elementSize, count * elementSize))
-                Check(_library.Allreduce(MpiLibrary.InPlace, p, count, datatype, _library.Sum, _library.CommWorld), "MPI_Allreduce");
+                Check(_library.Allreduce(MpiLibrary.InPlace, p, count, datatype, operation, _library.CommWorld), "MPI_Allreduce");
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     /// <summary>Re-association tolerance in float (rounding ~6e-8 amplified over a few steps).</summary>
     public const double FloatTolerance = 2e-5;
 
-    private const int Steps = 6, Batch = 10, Seed = 7;
+    internal const int Steps = 6, Batch = 10, Seed = 7;
     private readonly string _folder = Directory.CreateTempSubdirectory("moreaugen-mpi-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -39,7 +39,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AveragedMorSgdIsAnApproximationNotTheGlobalStep()
     {
-        var (_, w, _) = Reference.Run<double>("morsgd", Steps, Batch, Seed);
+        var (_, w, _, _) = Reference.Run<double>("morsgd", Steps, Batch, Seed);
         var averaged = RunWorker(2, "morsgd-averaged", "double");
         double difference = Reference.MaxRelativeDifference<double>(averaged.W, w);
         output.WriteLine($"averaged vs one-process MorSGD: {difference:E2}");
@@ -48,17 +48,9 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
 
     private void CheckAgainstOneProcess<T>(string method, int processes, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (values, w, evaluations) = Reference.Run<T>(method, Steps, Batch, Seed);
+        var (values, w, evaluations, _) = Reference.Run<T>(method, Steps, Batch, Seed);
         var result = RunWorker(processes, method, typeof(T) == typeof(float) ? "float" : "double");
-        double parameterDifference = Reference.MaxRelativeDifference<T>(result.W, w);
-        double valueDifference = Reference.MaxRelativeDifference<T>(result.Values, values);
-        output.WriteLine($"{method} on {processes} processes vs 1: parameters {parameterDifference:E2}, objective {valueDifference:E2}");
-        Assert.True(parameterDifference <= tolerance, $"parameters differ by {parameterDifference:E2} > {tolerance:E0}");
-        Assert.True(valueDifference <= tolerance, $"objective values differ by {valueDifference:E2} > {tolerance:E0}");
-        // The parameters moved: a run where nothing happened could not fail this test.
-        var (_, start, _) = Reference.Run<T>(method, 0, Batch, Seed);
-        double moved = Reference.MaxRelativeDifference<T>(result.W, start);
-        Assert.True(moved > 1000 * tolerance, $"the parameters moved by only {moved:E2}");
+        CheckIterates<T>(result, values, w, tolerance, output, "tanh", $"{method} on {processes} processes");
 
         // SGD sums once per step. Exact MorSGD sums, per step, Φw at 0 of both layers (from the pullback), the
         // objective's value, and once per evaluation the one-process inner solver made on the tanh layer's Φw (the
@@ -72,17 +64,28 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
             Assert.True(evaluations >= Steps, $"the inner solver made only {evaluations} evaluations");
             Assert.Equal(3L * Steps + evaluations, result.Sums);
         }
+
+        Assert.Equal(0, result.ScalarReductions);
     }
 
-    private (double[] Values, double[] W, long Sums) RunWorker(int processes, string method, string precision)
+    /// <summary>
+    /// Asserts that the worker's objective values (on <paramref name="network"/>) and final parameters are the one-process ones within
+    /// <paramref name="tolerance"/>, and that the parameters moved by more than 1000 times it (a run where nothing
+    /// happened could not fail).
+    /// </summary>
+    internal static void CheckIterates<T>(WorkerResult result, T[] values, T[] w, double tolerance, ITestOutputHelper output, string network, string label)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string file = Path.Combine(_folder, $"{method}-{precision}-{processes}.txt");
-        var (exitCode, text) = MpiJob.Run(processes, typeof(Program).Assembly.Location, "worker", "--method", method, "--precision", precision,
-            "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--batch", Batch.ToString(CultureInfo.InvariantCulture),
-            "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--out", file);
-        Assert.True(exitCode == 0, $"mpirun exited with {exitCode}:\n{text}");
-        var result = Reference.ReadResult(file);
-        output.WriteLine($"{processes} processes, {method}: {result.Sums} sums");
-        return result;
+        double parameterDifference = Reference.MaxRelativeDifference<T>(result.W, w);
+        double valueDifference = Reference.MaxRelativeDifference<T>(result.Values, values);
+        output.WriteLine($"{label} vs 1: parameters {parameterDifference:E2}, objective {valueDifference:E2}");
+        Assert.True(parameterDifference <= tolerance, $"parameters differ by {parameterDifference:E2} > {tolerance:E0}");
+        Assert.True(valueDifference <= tolerance, $"objective values differ by {valueDifference:E2} > {tolerance:E0}");
+        double moved = Reference.MaxRelativeDifference(result.W, Problem.Data(Problem.CreateChain<T>(network), 1, Seed).W);
+        Assert.True(moved > 1000 * tolerance, $"the parameters moved by only {moved:E2}");
     }
+
+    private WorkerResult RunWorker(int processes, string method, string precision) =>
+        Worker.Run(_folder, output, processes, "--method", method, "--precision", precision, "--steps", Steps.ToString(CultureInfo.InvariantCulture),
+                   "--batch", Batch.ToString(CultureInfo.InvariantCulture), "--seed", Seed.ToString(CultureInfo.InvariantCulture));
 }

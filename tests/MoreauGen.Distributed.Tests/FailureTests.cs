@@ -69,7 +69,7 @@ public sealed class FailureTests : IDisposable
         CheckpointInfo info = Checkpoint.Load<double>(path, Problem.Shape, w);
         int steps = int.Parse(info.Metadata["steps"], CultureInfo.InvariantCulture);
         Assert.InRange(steps, FailAt - 1, FailAt);
-        var (_, expected, _) = Reference.Run<double>("sgd", steps, Batch, Seed, dataSteps: Steps);
+        var (_, expected, _, _) = Reference.Run<double>("sgd", steps, Batch, Seed, dataSteps: Steps);
         Assert.True(Reference.MaxRelativeDifference<double>(w, expected) <= DataParallelTests.DoubleTolerance);
     }
 }

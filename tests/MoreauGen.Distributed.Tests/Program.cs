@@ -11,7 +11,9 @@ namespace MoreauGen.Distributed.Tests;
 /// </summary>
 /// <remarks>
 /// Usage: worker --method sgd|morsgd|morsgd-averaged --precision float|double --steps K --batch m --seed s --out FILE
-/// [--checkpoint FILE] [--kill-rank r --kill-at-step k] [--throw-rank r --throw-at-step k] [--mpi-library NAME]
+/// [--network tanh|relu|mix] [--solver two-step|lbfgs] [--reduction all|none] [--checkpoint FILE]
+/// [--kill-rank r --kill-at-step k] [--throw-rank r --throw-at-step k] [--mpi-library NAME].
+/// --reduction none gives exact MorSGD an <see cref="UnreducedPartition{T}"/>.
 /// </remarks>
 public static class Program
 {
@@ -47,21 +49,28 @@ public static class Program
         int killRank = Int("--kill-rank", -1), killStep = Int("--kill-at-step", -1);
         int throwRank = Int("--throw-rank", -1), throwStep = Int("--throw-at-step", -1);
         string? checkpoint = options.GetValueOrDefault("--checkpoint");
+        string network = options.GetValueOrDefault("--network", "tanh");
+        InnerSolver<T> solver = Problem.Solver<T>(options.GetValueOrDefault("--solver", "two-step"));
+        T l2 = T.CreateChecked(Problem.L2);
 
-        Chain<T> chain = Problem.CreateChain<T>();
+        Chain<T> chain = Problem.CreateChain<T>(network);
         var (w, x, y) = Problem.Data(chain, steps * batch, seed);
         if (!world.IsRoot)
             w.AsSpan().Clear(); // the broadcast must supply rank 0's start
-        DataParallelTrainer<T> trainer = method switch
+        DataParallelTrainer<T> trainer = (method, options.GetValueOrDefault("--reduction", "all")) switch
         {
-            "sgd" => DataParallelTrainer<T>.Sgd(world, chain, T.CreateChecked(Problem.StepSize), T.CreateChecked(Problem.L2)),
-            "morsgd" => DataParallelTrainer<T>.MorSgd(world, chain, Problem.Schedule<T>(), l2: T.CreateChecked(Problem.L2)),
-            "morsgd-averaged" => DataParallelTrainer<T>.MorSgd(world, chain, Problem.Schedule<T>(), l2: T.CreateChecked(Problem.L2), exact: false),
-            _ => throw new ArgumentException($"Unknown method '{method}'."),
+            ("sgd", _) => DataParallelTrainer<T>.Sgd(world, chain, T.CreateChecked(Problem.StepSize), l2),
+            ("morsgd", "all") => DataParallelTrainer<T>.MorSgd(world, chain, Problem.Schedule<T>(), solver, l2),
+            ("morsgd", "none") => DataParallelTrainer<T>.MorSgd(world, new MoreauBackpropagation<T>(chain, Problem.Schedule<T>(), solver)
+                { ParameterL2 = l2, Partition = new UnreducedPartition<T>(new MpiBatchPartition<T>(world)) }),
+            ("morsgd-averaged", _) => DataParallelTrainer<T>.MorSgd(world, chain, Problem.Schedule<T>(), solver, l2, exact: false),
+            _ => throw new ArgumentException($"Unknown method '{method}' or reduction."),
         };
         trainer.BroadcastParameters(w);
 
-        SquaredDistance<T> objective = Problem.Objective<T>();
+        SquaredDistance<T> distance = Problem.Objective<T>();
+        IMoreauObjective<T> objective = Problem.Objective(network, distance);
+        long iterations = 0, evaluations = 0;
         Range rows = DataParallelTrainer<T>.LocalRows(batch, world.Rank, world.Size);
         var values = new T[steps];
         for (int k = 0; k < steps; k++)
@@ -71,18 +80,30 @@ public static class Program
             if (world.Rank == throwRank && k == throwStep)
                 throw new InvalidOperationException($"injected failure at step {k}");
             int first = k * batch + rows.Start.Value, count = rows.End.Value - rows.Start.Value;
-            objective.Targets = y.AsMemory(first * Problem.Outputs, count * Problem.Outputs);
+            distance.Targets = y.AsMemory(first * Problem.Outputs, count * Problem.Outputs);
             values[k] = trainer.Step(w, x.AsSpan(first * Problem.Inputs, count * Problem.Inputs), objective, batch);
+            if (trainer.Oracle is MoreauBackpropagation<T> moreau)
+            {
+                iterations += moreau.LastStatistics.Iterations;
+                evaluations += moreau.LastStatistics.Evaluations;
+            }
             if (checkpoint is not null)
                 trainer.SaveCheckpoint(checkpoint, w, Problem.Shape, new Dictionary<string, string> { ["steps"] = (k + 1).ToString(CultureInfo.InvariantCulture) });
         }
 
+        // Every rank's solver statistics to rank 0 (each fills its own pair; the sum gathers them).
+        long sums = trainer.Partition.SumCount, scalarReductions = trainer.Partition.ScalarReductionCount;
+        var solverCounts = new double[2 * world.Size];
+        solverCounts[2 * world.Rank] = iterations;
+        solverCounts[2 * world.Rank + 1] = evaluations;
+        world.AllReduceSum<double>(solverCounts);
         if (world.IsRoot)
         {
             using var output = new StreamWriter(options["--out"]);
             output.WriteLine(string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
             output.WriteLine(string.Join(' ', w.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{world.Size} {trainer.Partition.SumCount}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{world.Size} {sums} {scalarReductions}"));
+            output.WriteLine(string.Join(' ', solverCounts.Select(v => ((long)v).ToString(CultureInfo.InvariantCulture))));
         }
 
         return 0;

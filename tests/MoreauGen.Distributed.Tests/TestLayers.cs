@@ -98,3 +98,43 @@ public sealed partial class LinearSingle : DenseSizes
         Ops.AddBias(y, w[(_inputs * _outputs)..], m, _outputs);
     }
 }
+
+/// <summary>y = max(0, x·W + b) per sample in double: neither Φx nor Φw is affine, so MorSGD solves both with the inner solver.</summary>
+public sealed partial class ReluDense : DenseSizes
+{
+    /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
+    public ReluDense(int inputs, int outputs)
+        : base(inputs, outputs)
+    {
+    }
+
+    /// <summary>y = max(0, x·W + b) for the m samples of x (m × inputs).</summary>
+    [MoreauLayer(Batched = true)]
+    public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int m = x.Length / _inputs;
+        Ops.MatMul(x, w[..(_inputs * _outputs)], y, m, _inputs, _outputs);
+        Ops.AddBias(y, w[(_inputs * _outputs)..], m, _outputs);
+        Ops.Relu(y, y);
+    }
+}
+
+/// <summary>As <see cref="ReluDense"/>, in float.</summary>
+public sealed partial class ReluDenseSingle : DenseSizes
+{
+    /// <summary>A layer from <paramref name="inputs"/> to <paramref name="outputs"/> values per sample.</summary>
+    public ReluDenseSingle(int inputs, int outputs)
+        : base(inputs, outputs)
+    {
+    }
+
+    /// <summary>y = max(0, x·W + b) for the m samples of x (m × inputs).</summary>
+    [MoreauLayer(Batched = true)]
+    public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int m = x.Length / _inputs;
+        Ops.MatMul(x, w[..(_inputs * _outputs)], y, m, _inputs, _outputs);
+        Ops.AddBias(y, w[(_inputs * _outputs)..], m, _outputs);
+        Ops.Relu(y, y);
+    }
+}

@@ -49,7 +49,9 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
     /// <summary>
     /// The processes holding the other rows of the batch, or null (default) when this process holds all of it. When
-    /// set, every Φw subproblem and its closed form are those of the whole batch (see <see cref="IBatchPartition{T}"/>).
+    /// set, every Φw subproblem and its closed form are those of the whole batch, and every solve of a Φx subproblem or
+    /// of the objective's envelope reduces its scalars over the processes (see <see cref="IBatchPartition{T}"/>), so the
+    /// directions are the one-process directions on the whole batch, up to the order of the additions.
     /// </summary>
     public IBatchPartition<T>? Partition { get; init; }
 
@@ -80,7 +82,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         {
             solverWorkspace = workspace.SolverWorkspace(Solver);
             var subproblem = new ObjectiveEnvelopeSubproblem<T>(objective, output, objectiveStep, workspace.StateScratch(0, output.Length));
-            statistics.Add(Solver.MoreauGradient(ref subproblem, lambda, solverWorkspace));
+            statistics.Add(Solver.MoreauGradient(ref subproblem, lambda, solverWorkspace, Partition));
         }
 
         T objectiveScale = schedule.ObjectiveScale(count);
@@ -102,7 +104,8 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             layer.Pullback(wt, input, workspace.Tape(i), lambda, update, inputGradient);
             T lambdaDotState = Vectors.Dot(lambda, state);
 
-            // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx stays local).
+            // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx's stay on the local
+            // rows; its solver reduces the scalars it computes from them).
             T parameterDotState = Partition is { } partition && update.Length > 0 ? partition.Sum(update, lambdaDotState) : lambdaDotState;
 
             Span<T> previous = Span<T>.Empty;
@@ -122,7 +125,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                     Vectors.Multiply(lambda, c, scaledLambda);
                     Vectors.Multiply(inputGradient, c, inputGradient);
                     var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
-                    statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace));
+                    statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace, Partition));
                     T b = schedule.MultiplierScale(i);
                     if (b != T.One)
                         Vectors.Multiply(previous, b, previous);

@@ -85,12 +85,14 @@ public sealed class GradientDescentSolver<T> : InnerSolver<T> where T : unmanage
             }
 
             // s = step·d, r = g₁ − g₀ with d = −g₀: sᵀs = step²‖g₀‖², sᵀr = step(dᵀg₁ + ‖g₀‖²), g₀ᵀs = −step‖g₀‖².
-            T along = StepCurvature<T>.Along(in problem, step * step * norm, step * (Vectors.Dot(d, trialG) + norm), value, trialValue, -step * norm);
+            T dTrial = Vectors.Dot(d, trialG), trialNorm = Vectors.SumOfSquares<T>(trialG);
+            problem.Sum(ref dTrial, ref trialNorm);
+            T along = StepCurvature<T>.Along(in problem, step * step * norm, step * (dTrial + norm), value, trialValue, -step * norm);
             curvature = StepCurvature<T>.Min(curvature, along);
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
-            norm = Vectors.SumOfSquares<T>(g);
+            norm = trialNorm;
             iterations++;
         }
 

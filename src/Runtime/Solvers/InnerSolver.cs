@@ -47,54 +47,62 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <summary>
     /// Minimises <paramref name="function"/> from the point in <paramref name="y"/>, writing the result into
-    /// <paramref name="y"/>. Evaluates the function at the start point first.
+    /// <paramref name="y"/>. Evaluates the function at the start point first. With <paramref name="reduction"/>,
+    /// <paramref name="y"/> and the function are this process's block of a problem split by rows (see
+    /// <see cref="IBatchReduction{T}"/>).
     /// </summary>
-    public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, SolverWorkspace<T> workspace)
+    public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, SolverWorkspace<T> workspace, IBatchReduction<T>? reduction = null)
         where TFunction : ISmoothFunction<T>, allows ref struct
-        => Solve(ref function, y, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: false);
+        => Solve(ref function, y, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: false, reduction);
 
     /// <summary>
     /// Minimises <paramref name="function"/> from the point in <paramref name="y"/>, whose value
     /// <paramref name="startValue"/> and gradient <paramref name="startGradient"/> the caller already knows
-    /// (e.g. from a pullback at the forward pass's tape), writing the result into <paramref name="y"/>.
+    /// (e.g. from a pullback at the forward pass's tape), writing the result into <paramref name="y"/>. With
+    /// <paramref name="reduction"/>, every argument is this process's part (see <see cref="IBatchReduction{T}"/>).
     /// </summary>
     public SolverReport<T> Minimize<TFunction>(scoped ref TFunction function, Span<T> y, T startValue,
-                                               ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
+                                               ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, IBatchReduction<T>? reduction = null)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         if (startGradient.Length != y.Length)
             throw new ArgumentException($"startGradient has {startGradient.Length} values; y has {y.Length}.", nameof(startGradient));
-        return Solve(ref function, y, knownStart: true, startValue, startGradient, workspace, fromZero: false);
+        return Solve(ref function, y, knownStart: true, startValue, startGradient, workspace, fromZero: false, reduction);
     }
 
     /// <summary>
     /// The Moreau gradient −argmin F, where <paramref name="subproblem"/> is F(y) = f(z + y) + ½‖y‖² (e.g. a
-    /// <see cref="LayerInputSubproblem{T}"/>): minimises F from y = 0 and writes −y into <paramref name="result"/>.
+    /// <see cref="LayerInputSubproblem{T}"/>): minimises F from y = 0 and writes −y into <paramref name="result"/>. With
+    /// <paramref name="reduction"/>, <paramref name="result"/> and the subproblem are this process's rows of a batch
+    /// split over processes (see <see cref="IBatchReduction{T}"/>).
     /// </summary>
-    public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, SolverWorkspace<T> workspace)
+    public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, SolverWorkspace<T> workspace, IBatchReduction<T>? reduction = null)
         where TFunction : ISmoothFunction<T>, allows ref struct
-        => Solve(ref subproblem, result, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: true);
+        => Solve(ref subproblem, result, knownStart: false, T.Zero, ReadOnlySpan<T>.Empty, workspace, fromZero: true, reduction);
 
     /// <summary>
-    /// As <see cref="MoreauGradient{TFunction}(ref TFunction, Span{T}, SolverWorkspace{T})"/>, with F(0) =
-    /// <paramref name="startValue"/> and ∇F(0) = <paramref name="startGradient"/> already known.
+    /// As <see cref="MoreauGradient{TFunction}(ref TFunction, Span{T}, SolverWorkspace{T}, IBatchReduction{T})"/>, with F(0) =
+    /// <paramref name="startValue"/> and ∇F(0) = <paramref name="startGradient"/> already known (with
+    /// <paramref name="reduction"/>, this process's parts of them).
     /// </summary>
     public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, T startValue,
-                                                     ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace)
+                                                     ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, IBatchReduction<T>? reduction = null)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         if (startGradient.Length != result.Length)
             throw new ArgumentException($"startGradient has {startGradient.Length} values; result has {result.Length}.", nameof(startGradient));
-        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true);
+        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true, reduction);
     }
 
     /// <summary>
     /// The common frame of every solver: start value and gradient, the scaling σ, the algorithm, the result. With
     /// <paramref name="fromZero"/> the start is y = 0 whatever <paramref name="y"/> holds, and the result written is
-    /// −argmin (a Moreau gradient); <paramref name="startGradient"/> may then not overlap <paramref name="y"/>.
+    /// −argmin (a Moreau gradient); <paramref name="startGradient"/> may then not overlap <paramref name="y"/>. A
+    /// <paramref name="reduction"/> is handed to the algorithm inside the <see cref="ScaledProblem{T}"/>.
     /// </summary>
     private SolverReport<T> Solve<TFunction>(scoped ref TFunction f, Span<T> y, bool knownStart, T startValue,
-                                             scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, bool fromZero)
+                                             scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, bool fromZero,
+                                             IBatchReduction<T>? reduction)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -129,7 +137,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
             evaluations = 1;
         }
 
-        T maxMagnitude = Vectors.MaxMagnitude(start);
+        T maxMagnitude = ScaledProblem<T>.StartMagnitude(start, value, reduction);
         if (!T.IsFinite(value) || !T.IsFinite(maxMagnitude))
         {
             if (fromZero)
@@ -144,7 +152,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
             return new SolverReport<T>(SolverStatus.Converged, 0, T.Zero, T.Zero, true).WithFrame(T.One, evaluations);
         }
 
-        var problem = new ScaledProblem<T>(ScaledProblem<T>.ChooseSigma(maxMagnitude), workspace.Vector(Unscaled, n));
+        var problem = new ScaledProblem<T>(ScaledProblem<T>.ChooseSigma(maxMagnitude), workspace.Vector(Unscaled, n), reduction);
         problem.Evaluations = evaluations;
         if (fromZeroTwoStep is not null)
         {
@@ -155,6 +163,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
             }
 
             T startSquared = Vectors.SumOfSquares(start);
+            problem.Sum(ref value, ref startSquared);
             SolverReport<T> fast = fromZeroTwoStep.RunFromZero(ref f, ref problem, start, value, startSquared, workspace, y, -problem.Sigma);
             return fast.WithFrame(problem.Sigma, problem.Evaluations);
         }
@@ -166,6 +175,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
         }
 
         T initialSquared = Vectors.SumOfSquares<T>(gradient);
+        problem.Sum(ref value, ref initialSquared);
         SolverReport<T> report = this switch
         {
             TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),

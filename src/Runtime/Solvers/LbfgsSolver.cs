@@ -87,14 +87,16 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
                 break;
             }
 
-            T initialStep = SearchDirection(g, d, workspace, n, memory, count, newest, rho, alpha);
+            T initialStep = SearchDirection(in problem, g, d, workspace, n, memory, count, newest, rho, alpha);
             T slope = Vectors.Dot(g, d);
+            problem.Sum(ref slope);
             if (!(slope < T.Zero))
             {
                 // Not a descent direction in floating point: forget the curvature pairs.
                 count = 0;
                 Vectors.Negate(g, d);
-                slope = -Vectors.Dot(g, g);
+                T gg = Vectors.Dot(g, g);
+                slope = -problem.Sum(ref gg);
                 initialStep = InitialStep;
             }
 
@@ -118,9 +120,12 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             Span<T> r = workspace.Vector(History + memory + slot, n);
             Vectors.Subtract(trialY, y, s);
             Vectors.Subtract(trialG, g, r);
-            T sr = Vectors.Dot(s, r);
-            curvature = StepCurvature<T>.Min(curvature, StepCurvature<T>.Along(in problem, Vectors.Dot(s, s), sr, value, trialValue, Vectors.Dot(g, s)));
-            if (sr > CurvatureFloor * Vectors.Norm(s) * Vectors.Norm(r))
+            // sᵀr, sᵀs, gᵀs, ‖s‖², ‖r‖² and ‖g₁‖² in one message (‖·‖ = √ of the sum of squares, as Vectors.Norm).
+            Span<T> products = [Vectors.Dot(s, r), Vectors.Dot(s, s), Vectors.Dot(g, s), Vectors.SumOfSquares<T>(s), Vectors.SumOfSquares<T>(r), Vectors.SumOfSquares<T>(trialG)];
+            problem.Sum(products);
+            T sr = products[0];
+            curvature = StepCurvature<T>.Min(curvature, StepCurvature<T>.Along(in problem, products[1], sr, value, trialValue, products[2]));
+            if (sr > CurvatureFloor * T.Sqrt(products[3]) * T.Sqrt(products[4]))
             {
                 rho[slot] = T.One / sr;
                 newest = slot;
@@ -130,7 +135,7 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
             trialY.CopyTo(y);
             trialG.CopyTo(g);
             value = trialValue;
-            norm = Vectors.SumOfSquares<T>(g);
+            norm = products[5];
             iterations++;
         }
 
@@ -140,8 +145,8 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
     }
 
     /// <summary>d = −H·g by the two-loop recursion; returns the first step to try.</summary>
-    private T SearchDirection(ReadOnlySpan<T> g, Span<T> d, SolverWorkspace<T> workspace, int n, int memory, int count, int newest,
-                              Span<T> rho, Span<T> alpha)
+    private T SearchDirection(in ScaledProblem<T> problem, ReadOnlySpan<T> g, Span<T> d, SolverWorkspace<T> workspace, int n, int memory,
+                              int count, int newest, Span<T> rho, Span<T> alpha)
     {
         g.CopyTo(d);
         if (count == 0)
@@ -154,14 +159,17 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         {
             ReadOnlySpan<T> s = workspace.Vector(History + slot, n);
             ReadOnlySpan<T> r = workspace.Vector(History + memory + slot, n);
-            T a = rho[slot] * Vectors.Dot(s, d);
+            T sd = Vectors.Dot(s, d);
+            T a = rho[slot] * problem.Sum(ref sd);
             alpha[slot] = a;
             Vectors.MultiplyAdd(r, -a, d, d);
         }
 
         ReadOnlySpan<T> sNew = workspace.Vector(History + newest, n);
         ReadOnlySpan<T> rNew = workspace.Vector(History + memory + newest, n);
-        T gamma = Vectors.Dot(sNew, rNew) / Vectors.Dot(rNew, rNew);
+        T sy = Vectors.Dot(sNew, rNew), yy = Vectors.Dot(rNew, rNew);
+        problem.Sum(ref sy, ref yy);
+        T gamma = sy / yy;
         Vectors.Multiply(d, gamma, d);
 
         int oldest = (newest - count + 1 + memory) % memory;
@@ -169,7 +177,8 @@ public sealed class LbfgsSolver<T> : InnerSolver<T> where T : unmanaged, IFloati
         {
             ReadOnlySpan<T> s = workspace.Vector(History + slot, n);
             ReadOnlySpan<T> r = workspace.Vector(History + memory + slot, n);
-            T b = rho[slot] * Vectors.Dot(r, d);
+            T rd = Vectors.Dot(r, d);
+            T b = rho[slot] * problem.Sum(ref rd);
             Vectors.MultiplyAdd(s, alpha[slot] - b, d, d);
         }
 

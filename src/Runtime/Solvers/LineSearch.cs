@@ -123,8 +123,7 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         for (int trial = 0; trial < maxTrials; trial++)
         {
             ray.Point(s, y);
-            T v = problem.Evaluate(ref f, y, gradient);
-            T slopeS = ray.Slope(gradient);
+            T v = problem.EvaluateAlong(ref f, y, gradient, ray, out T slopeS);
 
             bool finite = T.IsFinite(v) && T.IsFinite(slopeS);
             Verdict verdict = finite ? Judge(ref problem, rule, value0, slope, v, slopeS, s) : Verdict.TooLong;

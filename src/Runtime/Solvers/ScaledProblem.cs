@@ -12,13 +12,21 @@ namespace MoreauGen;
 /// magnitude lies outside 2^(±E/4), E the largest binary exponent of <typeparamref name="T"/>. Scaling by a power of
 /// two is exact, so it changes no result. Function values are not rescaled; only their differences are (see
 /// <see cref="ScaledDifference"/>).
+/// <para>
+/// With an <see cref="IBatchReduction{T}"/> the vectors are this process's block of rows, and every scalar the solver
+/// derives from them goes through <see cref="Evaluate{TFunction}"/>, <see cref="EvaluateAlong{TFunction, TRay}"/> or
+/// <see cref="Sum(Span{T})"/>, which add the other processes' parts (one message each); without one they return the
+/// local scalars untouched.
+/// </para>
 /// </remarks>
 internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Span<T> _temp;
+    private readonly IBatchReduction<T>? _reduction;
 
-    public ScaledProblem(T sigma, Span<T> temp)
+    public ScaledProblem(T sigma, Span<T> temp, IBatchReduction<T>? reduction = null)
     {
+        _reduction = reduction;
         Sigma = sigma;
         Active = sigma != T.One;
         InverseSigma = Active ? T.One / sigma : T.One;
@@ -40,6 +48,79 @@ internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <summary>F(σ·ỹ), writing ∇F(σ·ỹ)/σ into <paramref name="scaledGradient"/>.</summary>
     public T Evaluate<TFunction>(scoped ref TFunction f, ReadOnlySpan<T> scaledY, Span<T> scaledGradient)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        T value = EvaluateLocal(ref f, scaledY, scaledGradient);
+        return _reduction is null ? value : Sum(ref value);
+    }
+
+    /// <summary>
+    /// As <see cref="Evaluate{TFunction}"/>, and the slope ∇F(σ·ỹ)ᵀd/σ along the direction of <paramref name="ray"/> into
+    /// <paramref name="slope"/> (a line-search trial: one message for both).
+    /// </summary>
+    public T EvaluateAlong<TFunction, TRay>(scoped ref TFunction f, ReadOnlySpan<T> scaledY, Span<T> scaledGradient, scoped TRay ray, out T slope)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+        where TRay : ILineSearchRay<T>, allows ref struct
+    {
+        T value = EvaluateLocal(ref f, scaledY, scaledGradient);
+        slope = ray.Slope(scaledGradient);
+        Sum(ref value, ref slope);
+        return value;
+    }
+
+    /// <summary>Adds the other processes' parts to each of <paramref name="partials"/> (one message).</summary>
+    public readonly void Sum(Span<T> partials) => _reduction?.Sum(partials);
+
+    /// <summary>Adds the other processes' parts to <paramref name="a"/>; returns it.</summary>
+    public readonly T Sum(ref T a)
+    {
+        if (_reduction is not null)
+        {
+            Span<T> partials = [a];
+            _reduction.Sum(partials);
+            a = partials[0];
+        }
+
+        return a;
+    }
+
+    /// <summary>Adds the other processes' parts to <paramref name="a"/> and <paramref name="b"/> (one message).</summary>
+    public readonly void Sum(ref T a, ref T b)
+    {
+        if (_reduction is null)
+            return;
+        Span<T> partials = [a, b];
+        _reduction.Sum(partials);
+        a = partials[0];
+        b = partials[1];
+    }
+
+    /// <summary>Adds the other processes' parts to <paramref name="a"/>, <paramref name="b"/> and <paramref name="c"/> (one message).</summary>
+    public readonly void Sum(ref T a, ref T b, ref T c)
+    {
+        if (_reduction is null)
+            return;
+        Span<T> partials = [a, b, c];
+        _reduction.Sum(partials);
+        a = partials[0];
+        b = partials[1];
+        c = partials[2];
+    }
+
+    /// <summary>
+    /// The largest magnitude of <paramref name="gradient"/> over the processes, or +∞ when some process's
+    /// <paramref name="value"/> or gradient is not finite (so that every process sees a non-finite start); without a
+    /// reduction, the local largest magnitude (NaN when a component is NaN). For the choice of σ, before the problem exists.
+    /// </summary>
+    public static T StartMagnitude(ReadOnlySpan<T> gradient, T value, IBatchReduction<T>? reduction)
+    {
+        T local = Vectors.MaxMagnitude(gradient);
+        if (reduction is null)
+            return local;
+        return reduction.Max(T.IsFinite(local) && T.IsFinite(value) ? local : T.PositiveInfinity);
+    }
+
+    private T EvaluateLocal<TFunction>(scoped ref TFunction f, ReadOnlySpan<T> scaledY, Span<T> scaledGradient)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         Evaluations++;

@@ -79,6 +79,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
 
         // Step 2: Barzilai–Borwein, η = sᵀs / sᵀr with s = s₁·d, d = −g₀, r = g₁ − g₀: dᵀd = ‖g₀‖², dᵀr = −g₀ᵀ(g₁ − g₀).
         (T startDotChange, T finalSquared) = FusedVectors.StepSums<T>(g, g1);
+        problem.Sum(ref startDotChange, ref finalSquared);
         T dd = initialSquared;
         T dr = -startDotChange;
         T eta = s1 * (dd / dr);
@@ -115,21 +116,19 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         Vectors.Subtract(g1, g, g);
         T dd = Vectors.Dot(d, d);
         T dr = Vectors.Dot(d, g);
+        bool atResult = EvaluateFinalGradient;
+        T finalSquared = atResult ? T.Zero : Vectors.SumOfSquares<T>(g1);
+        problem.Sum(ref dd, ref dr, ref finalSquared);
         T eta = s1 * (dd / dr);
         if (!(dr > T.Zero) || !T.IsFinite(eta) || !(eta > T.Zero))
             eta = s1;
         Vectors.MultiplyAdd(g1, -eta, y1, y);
 
-        T finalSquared;
-        bool atResult = EvaluateFinalGradient;
         if (atResult)
         {
             problem.Evaluate(ref f, y, g);
             finalSquared = Vectors.SumOfSquares<T>(g);
-        }
-        else
-        {
-            finalSquared = Vectors.SumOfSquares<T>(g1);
+            problem.Sum(ref finalSquared);
         }
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
