@@ -155,6 +155,9 @@ namespace MoreauGen.Generator.Differentiation
 
         public IReadOnlyList<Node> Args { get; private set; } = Array.Empty<Node>();
 
+        /// <summary>A primitive whose derivative is zero (Floor, Sign): its value varies with nothing whatever its arguments do.</summary>
+        public bool PiecewiseConstant { get; private set; }
+
         /// <summary>The temporary this subexpression is bound to because the reverse pass reads its value.</summary>
         public Value? Binding { get; set; }
 
@@ -164,7 +167,7 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <param name="piecewiseConstant">The primitive's derivative is zero (Floor, Sign): the value varies with nothing.</param>
         public static Node Apply(Op op, IrType type, IReadOnlyList<Node> args, bool piecewiseConstant = false) =>
-            new(NodeKind.Apply, type, type.IsReal && !piecewiseConstant ? Union(args) : Need.None) { Op = op, Args = args };
+            new(NodeKind.Apply, type, type.IsReal && !piecewiseConstant ? Union(args) : Need.None) { Op = op, Args = args, PiecewiseConstant = piecewiseConstant };
 
         public static Node Call(HelperModel helper, IReadOnlyList<Node> args) =>
             new(NodeKind.Call, helper.ElementType, Union(args)) { Helper = helper, Args = args };

@@ -131,7 +131,10 @@ namespace MoreauGen.Generator.Differentiation
             return Recompute(definition);
         }
 
-        /// <summary>The rule the lowering builds nodes by: a reference has its value's set, a primitive or call the union of its arguments'.</summary>
+        /// <summary>
+        /// The rule the lowering builds nodes by: a reference has its value's set, a primitive or call the union of its
+        /// arguments' (none for a piecewise-constant primitive, whose arguments are still visited).
+        /// </summary>
         private static Need Recompute(Node node)
         {
             switch (node.Kind)
@@ -146,7 +149,7 @@ namespace MoreauGen.Generator.Differentiation
                         union |= Recompute(arg);
                     }
 
-                    node.Varying = node.Kind == NodeKind.Call || node.Type.IsReal ? union : Need.None;
+                    node.Varying = node.Kind == NodeKind.Call || (node.Type.IsReal && !node.PiecewiseConstant) ? union : Need.None;
                     break;
             }
 
