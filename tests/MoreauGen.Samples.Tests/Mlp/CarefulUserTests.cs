@@ -196,9 +196,12 @@ public sealed class CarefulUserTests : IDisposable
     public async Task A_real_SIGINT_to_the_process_saves_what_is_finished_and_resume_completes_the_run()
     {
         Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "SIGINT is a POSIX signal");
+        // Long enough that the signal, sent at the first progress line (10% of the steps), lands while SGD still
+        // trains on an idle machine too: an epoch of this small run takes milliseconds.
+        const string Epochs = "1000";
         string straight = Path.Combine(_folder.Path, "straight");
         string split = Path.Combine(_folder.Path, "split");
-        Assert.Equal(0, MlpProgramTests.Run(Options(straight, "--epochs", "40")).Status);
+        Assert.Equal(0, MlpProgramTests.Run(Options(straight, "--epochs", Epochs)).Status);
 
         // perl (part of every Debian base system) restores SIGINT's default action before it execs the sample: a test
         // runner started in the background inherits SIGINT ignored, and .NET installs no handler for an ignored SIGINT.
@@ -212,7 +215,7 @@ public sealed class CarefulUserTests : IDisposable
         start.ArgumentList.Add("$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\";");
         start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mlp.dll"));
-        foreach (string arg in Options(split, "--epochs", "40"))
+        foreach (string arg in Options(split, "--epochs", Epochs))
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
@@ -239,7 +242,7 @@ public sealed class CarefulUserTests : IDisposable
         Assert.True(File.Exists(Path.Combine(split, "sgd.ckpt")));
         Assert.True(File.Exists(Path.Combine(split, "epochs.csv")));
 
-        var (resumed, _, resumedError) = MlpProgramTests.Run([.. Options(split, "--epochs", "40"), "--resume"]);
+        var (resumed, _, resumedError) = MlpProgramTests.Run([.. Options(split, "--epochs", Epochs), "--resume"]);
         Assert.True(resumed == 0, resumedError);
         AssertSameRun(straight, split);
     }
