@@ -40,23 +40,27 @@ public sealed record DistributedSettings(int[] Hidden, int Epochs, int BatchSize
         + "  averaged once per step.";
 
     /// <summary>Parses the arguments after (or around) <see cref="Flag"/>.</summary>
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="sample">Another sample's network, loss and default steps (the ConvNet's), or null for the MLP.</param>
     /// <exception cref="FormatException">An option is unknown or its value is not valid (the message says which).</exception>
-    public static DistributedSettings Parse(IReadOnlyList<string> args)
+    public static DistributedSettings Parse(IReadOnlyList<string> args, DistributedSample? sample = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var s = new DistributedSettings([.. MlpSettings.DefaultHidden], 5, 256, DataParallelMethod.MorSgdExact, MlpSettings.DefaultSgdStep,
-                                        MlpSettings.DefaultAlpha, MlpSettings.DefaultGamma, MlpSettings.PaperL2, 0, null, null, null,
+        var s = new DistributedSettings([.. MlpSettings.DefaultHidden], 5, 256, DataParallelMethod.MorSgdExact, sample?.SgdStep ?? MlpSettings.DefaultSgdStep,
+                                        sample?.Alpha ?? MlpSettings.DefaultAlpha, sample?.Gamma ?? MlpSettings.DefaultGamma, MlpSettings.PaperL2, 0, null, null, null,
                                         FashionMnist.DefaultFolder);
+        string usage = sample?.Usage ?? Usage;
         for (int i = 0; i < args.Count; i++)
         {
             string name = args[i];
             if (name == Flag)
                 continue;
             if (i + 1 >= args.Count)
-                throw new FormatException($"{name}: a value is missing. Usage: {Usage}");
+                throw new FormatException($"{name}: a value is missing. Usage: {usage}");
             string value = args[++i];
             s = name switch
             {
+                "--hidden" or "-H" when sample is not null => throw new FormatException($"{name}: the {sample.Name}'s layers are fixed; leave --hidden out. Usage: {usage}"),
                 "--hidden" or "-H" => s with { Hidden = [.. value.Split(',').Select(v => Int(name, v, 1, 65536))] },
                 "--epochs" or "-e" => s with { Epochs = Int(name, value, 1, 10_000) },
                 "--batch" or "-b" => s with { BatchSize = Int(name, value, 1, 100_000) },
@@ -77,7 +81,7 @@ public sealed record DistributedSettings(int[] Hidden, int Epochs, int BatchSize
                 "--max-steps" => s with { MaxSteps = Int(name, value, 1, int.MaxValue) },
                 "--checkpoint" => s with { CheckpointPath = value },
                 "--data" => s with { DataFolder = value },
-                _ => throw new FormatException($"{name}: not an option of --distributed. Usage: {Usage}"),
+                _ => throw new FormatException($"{name}: not an option of --distributed. Usage: {usage}"),
             };
         }
 

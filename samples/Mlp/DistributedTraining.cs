@@ -17,19 +17,21 @@ public static class DistributedTraining
     public const int MpiMissing = 5;
 
     /// <summary>Parses <paramref name="args"/> and trains (or prints the usage for --help); returns the exit code (0, 1 bad option, 3 data missing, <see cref="MpiMissing"/>).</summary>
-    public static int Run(IReadOnlyList<string> args)
+    /// <param name="args">The command-line arguments.</param>
+    /// <param name="sample">Another sample's network, loss and default steps (the ConvNet's), or null for the MLP.</param>
+    public static int Run(IReadOnlyList<string> args, DistributedSample? sample = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Contains("--help") || args.Contains("-h"))
         {
-            Console.WriteLine($"Usage: {DistributedSettings.Usage}");
+            Console.WriteLine($"Usage: {sample?.Usage ?? DistributedSettings.Usage}");
             return 0;
         }
 
         DistributedSettings settings;
         try
         {
-            settings = DistributedSettings.Parse(args);
+            settings = DistributedSettings.Parse(args, sample);
         }
         catch (FormatException e)
         {
@@ -39,7 +41,7 @@ public static class DistributedTraining
 
         try
         {
-            return DistributedRun.Execute(world => Train(world, settings));
+            return DistributedRun.Execute(world => Train(world, settings, sample));
         }
         catch (MpiUnavailableException e)
         {
@@ -48,7 +50,7 @@ public static class DistributedTraining
         }
     }
 
-    private static int Train(MpiWorld world, DistributedSettings settings)
+    private static int Train(MpiWorld world, DistributedSettings settings, DistributedSample? sample)
     {
         var inv = CultureInfo.InvariantCulture;
         void Say(FormattableString text)
@@ -70,7 +72,18 @@ public static class DistributedTraining
 
         if (settings.BatchSize < world.Size)
             throw new ArgumentException($"--batch {settings.BatchSize} is smaller than the {world.Size} processes: each needs at least one sample per batch.");
-        var network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
+        Network network;
+        if (sample is null)
+        {
+            network = new Network(data.Train.FeatureCount, settings.Hidden, FashionMnist.ClassCount);
+        }
+        else
+        {
+            data = sample.Network.PrepareData(data);
+            network = sample.Network.CreateNetwork();
+        }
+
+        LossKind loss = sample?.Loss ?? LossKind.Squared;
         float[] w = network.InitialParameters(settings.Seed);
         var schedule = MoreauSchedule<float>.Constant((float)settings.Alpha, (float)settings.Gamma);
         DataParallelTrainer<float> trainer = settings.Method == DataParallelMethod.Sgd
@@ -80,8 +93,8 @@ public static class DistributedTraining
 
         var batches = new MiniBatches<float>(data.Train, settings.BatchSize, (ulong)(uint)settings.Seed);
         int capacity = DataParallelTrainer<float>.LocalRows(settings.BatchSize, world.Size - 1, world.Size).GetOffsetAndLength(settings.BatchSize).Length;
-        var objective = ClassificationObjective.Create(LossKind.Squared, FashionMnist.ClassCount, capacity + 1);
-        Evaluator? evaluator = world.IsRoot ? new Evaluator(network, ClassificationObjective.Create(LossKind.Squared, FashionMnist.ClassCount, 1000)) : null;
+        var objective = ClassificationObjective.Create(loss, FashionMnist.ClassCount, capacity + 1);
+        Evaluator? evaluator = world.IsRoot ? new Evaluator(network, ClassificationObjective.Create(loss, FashionMnist.ClassCount, 1000)) : null;
         int steps = Math.Min(batches.BatchCount, settings.MaxSteps ?? int.MaxValue);
         Say($"{network.Shape}, {settings.Method}, {world.Size} processes × {Environment.ProcessorCount} threads, global batch {settings.BatchSize} (~{settings.BatchSize / world.Size} rows per process), {steps} steps per epoch.");
 
