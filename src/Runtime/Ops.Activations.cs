@@ -22,22 +22,14 @@ public static partial class Ops
     public static void ReluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(z, dy, nameof(dy));
-        CheckSameLength(z, dx, nameof(dx));
-        CheckInPlace(z, dx, nameof(dx), nameof(z));
-        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, ReluBackwardOperator<T>>(z, dy, dx, accumulate: false);
+        Backward<T, ReluBackwardOperator<T>>(z, dy, dx, nameof(z), accumulate: false);
     }
 
     /// <summary>dx += (z &gt; 0 ? dy : 0), the accumulating <see cref="ReluBackward{T}"/>. dx may be the same span as z.</summary>
     public static void ReluBackwardAdd<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(z, dy, nameof(dy));
-        CheckSameLength(z, dx, nameof(dx));
-        CheckInPlace(z, dx, nameof(dx), nameof(z));
-        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, ReluBackwardOperator<T>>(z, dy, dx, accumulate: true);
+        Backward<T, ReluBackwardOperator<T>>(z, dy, dx, nameof(z), accumulate: true);
     }
 
     /// <summary>y = tanh(x) element-wise; x and y may be the same span.</summary>
@@ -52,22 +44,14 @@ public static partial class Ops
     public static void TanhBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(y, dy, nameof(dy));
-        CheckSameLength(y, dx, nameof(dx));
-        CheckInPlace(y, dx, nameof(dx), nameof(y));
-        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, TanhBackwardOperator<T>>(y, dy, dx, accumulate: false);
+        Backward<T, TanhBackwardOperator<T>>(y, dy, dx, nameof(y), accumulate: false);
     }
 
     /// <summary>dx += dy·(1 − y²), the accumulating <see cref="TanhBackward{T}"/>. dx may be the same span as y.</summary>
     public static void TanhBackwardAdd<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(y, dy, nameof(dy));
-        CheckSameLength(y, dx, nameof(dx));
-        CheckInPlace(y, dx, nameof(dx), nameof(y));
-        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, TanhBackwardOperator<T>>(y, dy, dx, accumulate: true);
+        Backward<T, TanhBackwardOperator<T>>(y, dy, dx, nameof(y), accumulate: true);
     }
 
     /// <summary>y = 1 / (1 + e^(−x)) element-wise; x and y may be the same span.</summary>
@@ -83,21 +67,28 @@ public static partial class Ops
     public static void SigmoidBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(y, dy, nameof(dy));
-        CheckSameLength(y, dx, nameof(dx));
-        CheckInPlace(y, dx, nameof(dx), nameof(y));
-        CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, SigmoidBackwardOperator<T>>(y, dy, dx, accumulate: false);
+        Backward<T, SigmoidBackwardOperator<T>>(y, dy, dx, nameof(y), accumulate: false);
     }
 
     /// <summary>dx += dy·y·(1 − y), the accumulating <see cref="SigmoidBackward{T}"/>. dx may be the same span as y.</summary>
     public static void SigmoidBackwardAdd<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckSameLength(y, dy, nameof(dy));
-        CheckSameLength(y, dx, nameof(dx));
-        CheckInPlace(y, dx, nameof(dx), nameof(y));
+        Backward<T, SigmoidBackwardOperator<T>>(y, dy, dx, nameof(y), accumulate: true);
+    }
+
+    /// <summary>
+    /// The checks every activation reverse makes (dy and dx as long as <paramref name="forward"/>; dx the same span as
+    /// dy or the forward operand, or separate), then dx (+)= the operator's value element-wise.
+    /// </summary>
+    private static void Backward<T, TOperator>(ReadOnlySpan<T> forward, ReadOnlySpan<T> dy, Span<T> dx, string forwardName, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOperator : struct, IBinaryOperator<T>
+    {
+        CheckSameLength(forward, dy, nameof(dy));
+        CheckSameLength(forward, dx, nameof(dx));
+        CheckInPlace(forward, dx, nameof(dx), forwardName);
         CheckInPlace(dy, dx, nameof(dx), nameof(dy));
-        Elementwise.Apply<T, SigmoidBackwardOperator<T>>(y, dy, dx, accumulate: true);
+        Elementwise.Apply<T, TOperator>(forward, dy, dx, accumulate);
     }
 }
