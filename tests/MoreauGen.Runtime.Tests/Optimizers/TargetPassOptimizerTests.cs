@@ -87,7 +87,7 @@ public sealed class TargetPassOptimizerTests
         ChainOptimizer<double> onPendulum = Create(method, pendulum, 16.0, 0.5, 1e-3);
         var w = new double[100];
         var cost = new PendulumCost();
-        Assert.Equal(0, AllocatedBytes(() => onPendulum.Step(w, Rest, cost), 20));
+        Assert.Equal(0, AllocationTests.AllocatedBytes(() => onPendulum.Step(w, Rest, cost), 20));
 
         var random = new Random(5);
         var network = new Chain<double>([new GenericTanhLayer<double>(4, 6), new GenericTanhLayer<double>(6, 3)]);
@@ -95,16 +95,7 @@ public sealed class TargetPassOptimizerTests
         double[] weights = FiniteDifferences.RandomVector(random, network.ParameterCount);
         double[] x0 = FiniteDifferences.RandomVector(random, 5 * 4);
         var h = new SquaredDistance<double>(3, FiniteDifferences.RandomVector(random, 5 * 3, 0.5));
-        Assert.Equal(0, AllocatedBytes(() => onNetwork.Step(weights, x0, h), 20));
-    }
-
-    private static long AllocatedBytes(Action action, int repetitions)
-    {
-        action(); // workspaces are created on first use
-        action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < repetitions; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, AllocationTests.AllocatedBytes(() => onNetwork.Step(weights, x0, h), 20));
     }
 
     /// <summary>y = aᵀx for random x, in batches of 8 (and a last batch of 42 mod 8 = 2), mean squared loss.</summary>
