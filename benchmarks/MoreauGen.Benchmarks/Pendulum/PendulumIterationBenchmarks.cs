@@ -40,6 +40,9 @@ public class PendulumIterationBenchmarks
         MoreauGradientDescentIteration();
     }
 
+    /// <summary>What the inner solver did during the last MorGD iteration (solves, evaluations, failures).</summary>
+    public InnerSolveStatistics<double> LastMoreauStatistics => _morgd.Oracle.LastStatistics;
+
     /// <summary>h(f(w, x₀)) alone: the forward pass without tape, for scale.</summary>
     [Benchmark(Description = "cost only (forward, no tape)")]
     public double CostOnly()

@@ -46,6 +46,9 @@ internal static class PendulumRounds
                 sink += side.Call();
         }
 
+        InnerSolveStatistics<double> statistics = iteration.LastMoreauStatistics;
+        Console.WriteLine($"per MorGD iteration: {statistics.Solves} inner solves, {statistics.Evaluations} evaluations, {statistics.Failures} failures");
+
         var raw = new StringBuilder("round,gd_us,morgd_us,handwritten_phix_us,generated_phix_us\n");
         var morRatios = new List<double>();
         var phiRatios = new List<double>();

@@ -91,6 +91,13 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
     {
         if (startGradient.Length != result.Length)
             throw new ArgumentException($"startGradient has {startGradient.Length} values; result has {result.Length}.", nameof(startGradient));
+        // A few unknowns (the per-sample states of a control problem): the two-step solver without the general frame.
+        if (reduction is null && result.Length <= Vectors.Small && this is TwoStepSolver<T> { EvaluateFinalGradient: false } twoStep
+            && twoStep.TrySmallFromZero(ref subproblem, result, startValue, startGradient, workspace, out SolverReport<T> small))
+        {
+            return small;
+        }
+
         return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true, reduction);
     }
 

@@ -94,6 +94,31 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         return new SolverReport<T>(status, 2, initialSquared, finalSquared, false, curvature);
     }
 
+    /// <summary>
+    /// The solve of <see cref="InnerSolver{T}.MoreauGradient{TFunction}(ref TFunction, Span{T}, T, ReadOnlySpan{T}, SolverWorkspace{T}, IBatchReduction{T})"/>
+    /// for a few unknowns (at most <see cref="Vectors.Small"/>) on one process, whose start needs no rescaling (σ = 1):
+    /// <see cref="RunFromZero{TFunction}"/> without the general frame, which costs as much as the solve itself on the
+    /// 2-value states of a control problem (99 solves per pendulum iteration). Returns false, having done nothing, when the
+    /// start is not finite, is 0 or needs σ ≠ 1; the general frame handles those.
+    /// </summary>
+    internal bool TrySmallFromZero<TFunction>(scoped ref TFunction f, Span<T> result, T value, scoped ReadOnlySpan<T> g,
+                                              SolverWorkspace<T> workspace, out SolverReport<T> report)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.Check(g.Length, WorkVectorCount, WorkScalarCount);
+        T maxMagnitude = Vectors.MaxMagnitude(g);
+        if (!T.IsFinite(value) || !T.IsFinite(maxMagnitude) || T.IsZero(maxMagnitude) || ScaledProblem<T>.ChooseSigma(maxMagnitude) != T.One)
+        {
+            report = default;
+            return false;
+        }
+
+        var problem = new ScaledProblem<T>(T.One, Span<T>.Empty);
+        report = RunFromZero(ref f, ref problem, g, value, Vectors.SumOfSquares(g), workspace, result, -T.One).WithFrame(T.One, problem.Evaluations);
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
                                             T value, T initialSquared, SolverWorkspace<T> workspace)

@@ -166,7 +166,8 @@ public sealed class InnerSolverTests
     public void The_two_step_Moreau_gradient_from_a_known_start_is_minus_the_general_iterate(double scale, double initialStep)
     {
         // MoreauGradient with a known start takes the two-step solver's from-zero path (no stored direction, fused
-        // sums); Minimize from y = 0 with the same start runs the general algorithm. Same iterate up to rounding.
+        // sums); Minimize from y = 0 with the same start runs the general algorithm. Same iterate up to rounding. With
+        // N = 6 unknowns the from-zero path skips the general frame (TrySmallFromZero) unless σ ≠ 1 (scale 1e-100).
         var problem = new ConvexTestProblem(scale);
         var solver = new TwoStepSolver<double> { InitialStep = initialStep };
         var workspace = solver.CreateWorkspace(ConvexTestProblem.N);
