@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -210,6 +211,7 @@ public struct InnerSolveStatistics<T> where T : unmanaged, IFloatingPointIeee754
     // The worst ratio as a fraction of squared norms, compared by cross-multiplying (no division per solve).
     private T _worstFinal, _worstInitial;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per solve, on the path of a 2-value solve
     internal void Add(in SolverReport<T> report)
     {
         Solves++;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -140,6 +141,7 @@ internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<
     private static readonly int MaxExponent = T.ILogB(T.BitDecrement(T.PositiveInfinity));
 
     /// <summary>The power of two σ for a start gradient whose largest magnitude is <paramref name="maxMagnitude"/> (positive, finite).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per solve, on the path of a 2-value solve
     public static T ChooseSigma(T maxMagnitude)
     {
         int exponent = T.ILogB(maxMagnitude);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -14,6 +15,7 @@ internal static class StepCurvature<T> where T : unmanaged, IFloatingPointIeee75
     private static readonly T Rounding = T.Sqrt(T.BitIncrement(T.One) - T.One); // √ε, ε the machine epsilon
 
     /// <summary>All inner products in the solver's scaled units; <paramref name="problem"/> converts value differences.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per solve, on the path of a 2-value solve
     public static T Along(in ScaledProblem<T> problem, T ss, T sr, T value0, T value1, T g0s)
     {
         if (!(ss > T.Zero))
