@@ -20,7 +20,7 @@ internal static class ConvProfile
 
     public static int Run(string[] args)
     {
-        int rounds = Option(args, "--rounds", 5), calls = Option(args, "--calls", 5);
+        int rounds = ConvRounds.Option(args, "--rounds", 5), calls = ConvRounds.Option(args, "--calls", 5);
         Console.WriteLine($"conv-profile: batch {Batch}, {rounds} rounds of {calls} calls; worker threads {WorkerPool.Shared.ThreadCount}; load average at start: {Rounds.LoadAverage()}");
         var parts = new List<(string Kind, string Name, Action Call)>();
         var random = new Random(1);
@@ -68,9 +68,9 @@ internal static class ConvProfile
     private static void AddLayer(List<(string, string, Action)> parts, Random random, int cin, int size, int cout)
     {
         int planes = size * size, half = size / 2;
-        float[] x = Fill(random, Batch * cin * planes), w = Fill(random, cout * cin * 25), b = Fill(random, cout);
-        float[] z = Fill(random, Batch * cout * planes), y = new float[Batch * cout * half * half];
-        float[] dy = Fill(random, y.Length), dz = new float[z.Length], dx = new float[x.Length], dw = new float[w.Length], db = new float[cout];
+        float[] x = ConvRounds.Fill(random, Batch * cin * planes), w = ConvRounds.Fill(random, cout * cin * 25), b = ConvRounds.Fill(random, cout);
+        float[] z = ConvRounds.Fill(random, Batch * cout * planes), y = new float[Batch * cout * half * half];
+        float[] dy = ConvRounds.Fill(random, y.Length), dz = new float[z.Length], dx = new float[x.Length], dw = new float[w.Length], db = new float[cout];
         string layer = $"{cin}→{cout}, {size}×{size}";
         parts.Add(("conv forward", $"Conv2d {layer}", () => Ops.Conv2d<float>(x, w, z, Batch, cin, size, size, cout, 5, 5, 1, 2)));
         parts.Add(("bias + ReLU", $"AddChannelBias + Relu {layer}", () =>
@@ -93,23 +93,9 @@ internal static class ConvProfile
     private static void AddOutput(List<(string, string, Action)> parts, Random random)
     {
         const int inputs = 320, classes = 10;
-        float[] x = Fill(random, Batch * inputs), w = Fill(random, classes * inputs), y = new float[Batch * classes];
-        float[] dy = Fill(random, y.Length), dx = new float[x.Length], dw = new float[w.Length];
+        float[] x = ConvRounds.Fill(random, Batch * inputs), w = ConvRounds.Fill(random, classes * inputs), y = new float[Batch * classes];
+        float[] dy = ConvRounds.Fill(random, y.Length), dx = new float[x.Length], dw = new float[w.Length];
         parts.Add(("FC", "MatMul 256×320 · (10×320)ᵀ", () => Ops.MatMul<float>(x, w, y, Batch, inputs, classes, transposeB: true)));
         parts.Add(("FC", "MatMulBackward (dx, dW)", () => Ops.MatMulBackward<float>(x, w, dy, dx, dw, Batch, inputs, classes, transposeB: true)));
-    }
-
-    private static float[] Fill(Random random, int count)
-    {
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-            values[i] = random.NextSingle() - 0.5f;
-        return values;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }
