@@ -6,7 +6,7 @@ namespace MoreauGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
-/// (<see cref="GemmRounds"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or
+/// (<see cref="GemmRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>).
 /// </summary>
 public static class Program
@@ -17,6 +17,8 @@ public static class Program
             return GemmRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "conv-rounds")
             return ConvRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "conv-profile")
+            return ConvProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-rounds")
             return Mlp.StepRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "pendulum-rounds")

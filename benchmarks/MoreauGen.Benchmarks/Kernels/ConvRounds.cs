@@ -91,7 +91,8 @@ internal static class ConvRounds
             + $"**{Rounds.Median(ratios):0.00}** ({ratios.Min():0.00}–{ratios.Max():0.00}) | {Rounds.LoadAverage().Split(' ')[0]} |"));
     }
 
-    private static float[] Fill(Random random, int count)
+    /// <summary>Values uniform in [−0.5, 0.5).</summary>
+    internal static float[] Fill(Random random, int count)
     {
         var values = new float[count];
         for (int i = 0; i < count; i++)
@@ -99,7 +100,8 @@ internal static class ConvRounds
         return values;
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    /// <summary>The integer after <paramref name="name"/> in <paramref name="args"/>, or <paramref name="fallback"/>.</summary>
+    internal static int Option(string[] args, string name, int fallback)
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;

@@ -29,12 +29,20 @@ internal readonly record struct PoolingShape(int Batch, int Channels, int Height
 /// the forward input rather than keeping indices: the first maximum in row-major window order wins a tie (a strict
 /// comparison), the same one the forward pass picks, so exactly one input of a window receives its adjoint.
 /// </summary>
-internal static class Pooling
+internal static unsafe class Pooling
 {
     /// <summary>y = the maximum of each window of x.</summary>
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, in PoolingShape s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (PoolingMax2x2.Applies<T>(s))
+        {
+            fixed (T* px = x)
+            fixed (T* py = y)
+                PoolingMax2x2.Forward((float*)px, (float*)py, s);
+            return;
+        }
+
         int h = s.Height, w = s.Width, oh = s.OutHeight, ow = s.OutWidth;
         for (int plane = 0; plane < s.Planes; plane++)
         {
@@ -54,6 +62,15 @@ internal static class Pooling
     {
         if (!accumulate)
             dx.Clear();
+        if (PoolingMax2x2.Applies<T>(s))
+        {
+            fixed (T* px = x)
+            fixed (T* pdy = dy)
+            fixed (T* pdx = dx)
+                PoolingMax2x2.BackwardAdd((float*)px, (float*)pdy, (float*)pdx, s);
+            return;
+        }
+
         int h = s.Height, w = s.Width, oh = s.OutHeight, ow = s.OutWidth;
         for (int plane = 0; plane < s.Planes; plane++)
         {

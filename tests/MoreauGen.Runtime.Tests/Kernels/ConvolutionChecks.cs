@@ -29,6 +29,35 @@ internal static class ConvolutionChecks
         return y;
     }
 
+    /// <summary>
+    /// The two reverse products by the definition's loops, in double: dx[n, c, ih, iw] += w[o, c, i, j]·dy[n, o, r, q]
+    /// and dw[o, c, i, j] += x[n, c, ih, iw]·dy[n, o, r, q] over every term of <see cref="Naive"/> whose input index is inside.
+    /// </summary>
+    public static (double[] Dx, double[] Dw) NaiveReverse(ConvolutionTests.Shape s, double[] x, double[] w, double[] dy)
+    {
+        var dx = new double[s.XLength];
+        var dw = new double[s.WLength];
+        for (int n = 0; n < s.M; n++)
+        for (int o = 0; o < s.Cout; o++)
+        for (int r = 0; r < s.Oh; r++)
+        for (int q = 0; q < s.Ow; q++)
+        {
+            double g = dy[((n * s.Cout + o) * s.Oh + r) * s.Ow + q];
+            for (int c = 0; c < s.Cin; c++)
+            for (int i = 0; i < s.Kh; i++)
+            for (int j = 0; j < s.Kw; j++)
+            {
+                int ih = r * s.S + i - s.P, iw = q * s.S + j - s.P;
+                if (ih < 0 || ih >= s.H || iw < 0 || iw >= s.W)
+                    continue;
+                int xi = ((n * s.Cin + c) * s.H + ih) * s.W + iw, wi = ((o * s.Cin + c) * s.Kh + i) * s.Kw + j;
+                dx[xi] += w[wi] * g;
+                dw[wi] += x[xi] * g;
+            }
+        }
+        return (dx, dw);
+    }
+
     /// <summary>Uniform values in [−1, 1).</summary>
     public static T[] Random<T>(Random random, int length)
         where T : unmanaged, IFloatingPointIeee754<T>

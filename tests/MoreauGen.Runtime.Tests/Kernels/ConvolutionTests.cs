@@ -73,6 +73,26 @@ public sealed class ConvolutionTests
     }
 
     [Fact]
+    public void Reverse_products_match_the_naive_loops_on_the_whole_grid()
+    {
+        var random = new Random(10);
+        foreach (Shape shape in Grid())
+        {
+            AssertReverse<double>(shape, random, 1e-12);
+            AssertReverse<float>(shape, random, 1e-5);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeShapes))]
+    public void Reverse_products_match_the_naive_loops_on_larger_shapes(int m, int cin, int h, int w, int cout, int kh, int kw, int s, int p)
+    {
+        var shape = new Shape(m, cin, h, w, cout, kh, kw, s, p);
+        AssertReverse<double>(shape, new Random(11), 1e-12);
+        AssertReverse<float>(shape, new Random(12), 1e-5);
+    }
+
+    [Fact]
     public void Gradients_match_finite_differences_in_double_on_the_whole_grid()
     {
         var random = new Random(4);
@@ -191,6 +211,39 @@ public sealed class ConvolutionTests
             double actual = double.CreateChecked(y[i]);
             Assert.True(Math.Abs(actual - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])),
                 $"{typeof(T).Name} {shape}: y[{i}] = {actual}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>dx and dW, written and accumulated, against <see cref="ConvolutionChecks.NaiveReverse"/>.</summary>
+    private static void AssertReverse<T>(Shape shape, Random random, double tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = ConvolutionChecks.Random<T>(random, shape.XLength);
+        T[] w = ConvolutionChecks.Random<T>(random, shape.WLength);
+        T[] dy = ConvolutionChecks.Random<T>(random, shape.YLength);
+        (double[] dx, double[] dw) = ConvolutionChecks.NaiveReverse(shape, ConvolutionChecks.ToDouble(x), ConvolutionChecks.ToDouble(w), ConvolutionChecks.ToDouble(dy));
+        var actualDx = new T[shape.XLength];
+        var actualDw = new T[shape.WLength];
+        actualDx.AsSpan().Fill(T.NaN); // previous contents must be ignored
+        actualDw.AsSpan().Fill(T.NaN);
+        Ops.Conv2dBackwardInput<T>(w, dy, actualDx, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        Ops.Conv2dBackwardWeights<T>(x, dy, actualDw, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        AssertClose(actualDx, dx, 1, tolerance, $"{typeof(T).Name} {shape}: dx");
+        AssertClose(actualDw, dw, 1, tolerance, $"{typeof(T).Name} {shape}: dW");
+        // The accumulating members add the same products once more.
+        Ops.Conv2dBackwardInputAdd<T>(w, dy, actualDx, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        Ops.Conv2dBackwardWeightsAdd<T>(x, dy, actualDw, shape.M, shape.Cin, shape.H, shape.W, shape.Cout, shape.Kh, shape.Kw, shape.S, shape.P);
+        AssertClose(actualDx, dx, 2, tolerance, $"{typeof(T).Name} {shape}: dx, accumulated");
+        AssertClose(actualDw, dw, 2, tolerance, $"{typeof(T).Name} {shape}: dW, accumulated");
+    }
+
+    private static void AssertClose<T>(T[] actual, double[] expected, double factor, double tolerance, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double value = double.CreateChecked(actual[i]), want = factor * expected[i];
+            Assert.True(Math.Abs(value - want) <= tolerance * (1 + Math.Abs(want)), $"{what}[{i}] = {value}, expected {want}");
         }
     }
 

@@ -105,6 +105,52 @@ public sealed class PoolingTests
         Assert.Equal([1, 1, 1, 0, 0, 0, 0, 0], dFlat);
     }
 
+    [Theory]
+    [InlineData(1, 1, 2, 16)]
+    [InlineData(2, 3, 5, 17)]
+    [InlineData(3, 2, 8, 34)]
+    [InlineData(2, 2, 7, 40)]
+    [InlineData(1, 2, 4, 6)]
+    public void Float_2x2_windows_match_the_first_maximum_rule_bit_for_bit_with_ties_zeros_and_NaN(int m, int c, int h, int w)
+    {
+        // Values from a small set, so most windows hold ties (also between −0 and +0), and a few NaN.
+        var random = new Random(h * 100 + w);
+        float[] choices = [0f, -0f, 1f, 2f, -1f, float.NaN];
+        var x = new float[m * c * h * w];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = random.Next(20) == 0 ? float.NaN : choices[random.Next(choices.Length - 1)];
+        int oh = h / 2, ow = w / 2;
+        float[] dy = ConvolutionChecks.Random<float>(random, m * c * oh * ow);
+        var expectedY = new float[dy.Length];
+        float[] start = ConvolutionChecks.Random<float>(random, x.Length);
+        var expectedDx = (float[])start.Clone();
+        for (int plane = 0; plane < m * c; plane++)
+        for (int r = 0; r < oh; r++)
+        for (int q = 0; q < ow; q++)
+        {
+            // The rule by its definition: the first strictly greater value in row-major order replaces the maximum.
+            int best = (plane * h + 2 * r) * w + 2 * q;
+            foreach (int at in new[] { best + 1, best + w, best + w + 1 })
+            {
+                if (x[at] > x[best])
+                    best = at;
+            }
+            int o = (plane * oh + r) * ow + q;
+            expectedY[o] = x[best];
+            expectedDx[best] += dy[o];
+        }
+
+        var y = new float[dy.Length];
+        Ops.MaxPool2d<float>(x, y, m, c, h, w, 2, 2);
+        Assert.Equal(expectedY.Select(BitConverter.SingleToInt32Bits), y.Select(BitConverter.SingleToInt32Bits));
+        float[] dx = (float[])start.Clone();
+        Ops.MaxPool2dBackwardAdd<float>(x, dy, dx, m, c, h, w, 2, 2);
+        Assert.Equal(expectedDx.Select(BitConverter.SingleToInt32Bits), dx.Select(BitConverter.SingleToInt32Bits));
+        Ops.MaxPool2dBackward<float>(x, dy, dx, m, c, h, w, 2, 2);
+        for (int i = 0; i < dx.Length; i++)
+            Assert.Equal(expectedDx[i] - start[i], dx[i], 1e-6f);
+    }
+
     /// <summary>Distinct values at least 1/(2·length) apart, shuffled: a finite-difference step never reorders a window.</summary>
     private static double[] Separated(Random random, int length)
     {
