@@ -70,19 +70,22 @@ public class ParameterUpdateTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    [InlineData(17)]
-    [InlineData(259)]
-    public void A_non_finite_gradient_or_parameter_is_reported(int position)
+    [InlineData(260, 0)]
+    [InlineData(260, 5)]
+    [InlineData(260, 17)]
+    [InlineData(260, 259)]
+    [InlineData(100_003, 0)]
+    [InlineData(100_003, 40_000)]
+    [InlineData(100_003, 100_002)]
+    public void A_non_finite_gradient_or_parameter_is_reported(int n, int position)
     {
         foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
         {
-            float[] w = Random(260, 7, 1f), g = Random(260, 8, 1f);
+            float[] w = Random(n, 7, 1f), g = Random(n, 8, 1f);
             g[position] = bad;
             Assert.False(ParameterUpdate.AddL2<float>(w, 0.5f, g, addL2: true).GradientFinite);
 
-            float[] w2 = Random(260, 7, 1f), g2 = Random(260, 8, 1f);
+            float[] w2 = Random(n, 7, 1f), g2 = Random(n, 8, 1f);
             w2[position] = bad;
             ParameterSweep<float> sweep = ParameterUpdate.AddL2<float>(w2, 0.5f, g2, addL2: true);
             Assert.True(sweep.GradientFinite);
