@@ -14,7 +14,7 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// alone, so OpenBLAS picks its own kernels:
 /// <code>
 /// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
-///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96]
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide]
 /// </code>
 /// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
 /// </summary>
@@ -47,8 +47,10 @@ internal static class GemmRounds
             {
                 string[] parts = variant.Split('-');
                 GemmOptions options = ours with { Split = Enum.Parse<GemmSplit>(parts[0], ignoreCase: true) };
-                GemmBlocking blocking = Gemm.DefaultBlocking<float>(GemmKernel.Avx512);
-                foreach (string part in parts[1..])
+                GemmKernel kernel = parts.Contains("wide") ? GemmKernel.Avx512Wide : GemmKernel.Avx512;
+                options = options with { Kernel = kernel };
+                GemmBlocking blocking = Gemm.DefaultBlocking<float>(kernel);
+                foreach (string part in parts[1..].Where(p => p != "wide"))
                 {
                     int value = int.Parse(part[2..], CultureInfo.InvariantCulture);
                     blocking = part[..2] switch

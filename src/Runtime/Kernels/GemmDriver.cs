@@ -301,21 +301,28 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>Writes or adds the rows × cols corner of an edge tile into C, a vector at a time, then the last few columns.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool accumulate)
     {
+        int w = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
         for (int i = 0; i < rows; i++)
         {
             T* src = tile + i * nr;
             T* dst = c + i * ldc;
+            int j = 0;
             if (accumulate)
             {
-                for (int j = 0; j < cols; j++)
+                for (; j + w <= cols; j += w)
+                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(dst + j) + Unsafe.ReadUnaligned<Vector<T>>(src + j));
+                for (; j < cols; j++)
                     dst[j] += src[j];
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                for (; j + w <= cols; j += w)
+                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(src + j));
+                for (; j < cols; j++)
                     dst[j] = src[j];
             }
         }

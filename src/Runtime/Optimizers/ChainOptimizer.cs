@@ -46,6 +46,13 @@ public abstract class ChainOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         if (w.Overlaps(next))
             throw new ArgumentException("w overlaps the optimiser's own buffer.", nameof(w));
         T value = Oracle.Evaluate(w, x0, objective, next);
+        if (Oracle.LastSweep is { } sweep && ParameterUpdate.UpdateStaysFinite(sweep.MaxParameter, sweep.MaxDirection, StepScale))
+        {
+            // w − η·d is provably finite: write it straight into w (no check pass, no copy; same values).
+            ParameterUpdate.Descend<T>(next, -StepScale, w);
+            return value;
+        }
+
         Vectors.MultiplyAdd(next, -StepScale, w, next); // next = w − η·d
         if (!NonFinite.AllFinite<T>(next))
         {

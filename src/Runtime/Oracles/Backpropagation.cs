@@ -30,19 +30,28 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         CheckValue(value, objective);
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
+        // One sweep per layer after its pullback checks ∇, adds μw and records ‖w‖² and the bounds the optimiser's
+        // in-place update needs (ParameterUpdate): no further pass over the parameters in this oracle.
+        bool addL2 = !T.IsZero(ParameterL2);
+        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
         for (int i = count - 1; i >= 0; i--)
         {
             Span<T> gradient = chain.Parameters(direction, i);
+            ReadOnlySpan<T> parameters = chain.Parameters(w, i);
             Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
-            chain[i].Pullback(chain.Parameters(w, i), workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
-            NonFinite.Check(gradient, chain, i, NonFiniteQuantity.Direction);
+            chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(parameters, ParameterL2, gradient, addL2);
+            if (!sweep.GradientFinite)
+                NonFinite.Check(gradient, chain, i, NonFiniteQuantity.Direction);
             NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+            squares += sweep.SumOfSquares;
+            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
+            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
             lambda = previous;
             current = 1 - current;
         }
 
-        if (!T.IsZero(ParameterL2))
-            Vectors.MultiplyAdd(w, ParameterL2, direction, direction);
+        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
         return value;
     }
 }

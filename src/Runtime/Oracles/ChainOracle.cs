@@ -60,9 +60,17 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
             throw new ArgumentException("direction overlaps w.", nameof(direction));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
         Chain.Forward(w, x0, workspace, record: true);
+        LastSweep = null;
         T value = Backward(w, objective, workspace, direction);
-        return value + Regularization(w);
+        return value + (LastSweep is { } sweep ? ParameterL2 / (T.One + T.One) * sweep.SumOfSquares : Regularization(w));
     }
+
+    /// <summary>
+    /// After <see cref="Evaluate"/>: ‖w‖² and the bounds max |wᵢ| and max |dᵢ| when the oracle's backward pass computed
+    /// them in its last sweep over the parameters (<see cref="ParameterUpdate.AddL2"/>), so that neither the ℓ2 value
+    /// nor the optimiser's update needs another pass; null when it did not.
+    /// </summary>
+    internal ParameterSweep<T>? LastSweep { get; private protected set; }
 
     /// <summary>h(f(w, x₀)) + r(w) without a backward pass (the forward pass records no tapes).</summary>
     public T Value(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective)
@@ -102,8 +110,16 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
             NonFinite.CheckObjective([value], Chain, objective, NonFiniteQuantity.ObjectiveValue);
     }
 
-    private T Regularization(ReadOnlySpan<T> w) =>
-        T.IsZero(ParameterL2) ? T.Zero : ParameterL2 / (T.One + T.One) * Vectors.SumOfSquares(w);
+    private T Regularization(ReadOnlySpan<T> w)
+    {
+        if (T.IsZero(ParameterL2))
+            return T.Zero;
+        // Layer by layer from the last, in the order of Backpropagation's sweeps, so Value and Evaluate agree bit for bit.
+        T squares = T.Zero;
+        for (int i = Chain.Length - 1; i >= 0; i--)
+            squares += ParameterUpdate.SumOfSquares(Chain.Parameters(w, i));
+        return ParameterL2 / (T.One + T.One) * squares;
+    }
 
     private void CheckObjective(IMoreauObjective<T> objective)
     {

@@ -18,6 +18,8 @@ public sealed class GemmTests
         "portable-small-blocks",
         "avx2-small-blocks-row-split",   // the row split (per-thread Ã), forced with blocks far smaller than the sweep
         "avx512-small-blocks-row-split",
+        "avx512-wide-small-blocks",      // the 8×48 kernel, every block edge, both splits
+        "avx512-wide-small-blocks-tiles",
         "avx2-default-blocks-1-thread",
         "direct",                   // the unpacked path for every size
     ];
@@ -36,6 +38,8 @@ public sealed class GemmTests
         "avx2-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
         "avx2-default-blocks-2-threads" => Packed(GemmKernel.Avx2, blocking: null, threads: 2),
         "avx512-default-blocks-2-threads" => Packed(GemmKernel.Avx512, blocking: null, threads: 2),
+        "avx512-wide-small-blocks" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
+        "avx512-wide-small-blocks-tiles" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Tiles },
         "direct" => new GemmOptions { DirectRowsBelow = int.MaxValue },
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, null),
     };
