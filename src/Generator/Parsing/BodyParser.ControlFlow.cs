@@ -123,9 +123,8 @@ namespace MoreauGen.Generator.Parsing
                 to = to is Literal literal ? new Literal(IrType.Int, literal.Value + 1) : new Apply(Op.Add, IrType.Int, EquatableArray.Of(to, new Literal(IrType.Int, 1)));
             }
 
-            var body = new List<Stmt>();
             scopes.Add(new ControlScope(index));
-            Statement(loop.Body, body, lastTopLevel: false);
+            List<Stmt> body = LoopBody(loop, into);
             scopes.RemoveAt(scopes.Count - 1);
             into.Add(new For(name, from, to, new Literal(IrType.Int, step), false, EquatableArray.From(body)));
         }

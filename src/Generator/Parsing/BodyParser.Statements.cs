@@ -28,9 +28,9 @@ namespace MoreauGen.Generator.Parsing
         }
 
         /// <summary>
-        /// The body of an objective or helper: statements ending with <c>return e;</c>. An <c>if</c> that returns in an
-        /// arm becomes an if/else whose other arm holds the statements after it; the returned values then go to a local
-        /// and the body ends with one <see cref="Return"/> of it.
+        /// The body of an objective or helper: statements ending with <c>return e;</c>. A <c>return</c> elsewhere (in an
+        /// arm of an <c>if</c>, inside a loop) is made structured by <see cref="JumpingSequence"/>; the returned values
+        /// then go to a local and the body ends with one <see cref="Return"/> of it.
         /// </summary>
         private void ReturningBody(IBlockOperation block, List<Stmt> into)
         {
@@ -52,7 +52,7 @@ namespace MoreauGen.Generator.Parsing
 
             resultLocal = FreshReserved("result");
             into.Add(new Declare(IrType.ScalarOf(element), resultLocal, null));
-            ReturningSequence(operations, 0, into);
+            JumpingSequence(operations, 0, into);
             into.Add(new Return(new Local(resultLocal, IrType.ScalarOf(element))));
         }
 
@@ -79,51 +79,6 @@ namespace MoreauGen.Generator.Parsing
 
         private static bool ContainsReturn(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IReturnOperation { IsImplicit: false });
-
-        /// <summary>Parses <paramref name="operations"/> from <paramref name="start"/>; true when every path returns.</summary>
-        private bool ReturningSequence(IReadOnlyList<IOperation> operations, int start, List<Stmt> into)
-        {
-            for (int i = start; i < operations.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                IOperation operation = operations[i];
-                if (operation is IReturnOperation { ReturnedValue: not null } ret && scopes.All(s => s.LoopIndex is null))
-                {
-                    Expr? value = ReturnValue(ret);
-                    if (value is not null)
-                    {
-                        into.Add(new Assign(new Local(resultLocal!, IrType.ScalarOf(element)), AssignKind.Assign, value));
-                    }
-
-                    return true;
-                }
-
-                if (operation is IConditionalOperation branch && ContainsReturn(branch) && !InLoop)
-                {
-                    Expr? condition = Condition(branch.Condition);
-                    List<IOperation> rest = operations.Skip(i + 1).ToList();
-                    var then = new List<Stmt>();
-                    var otherwise = new List<Stmt>();
-                    scopes.Add(new ControlScope(null));
-                    bool thenReturns = ReturningSequence(Flatten(branch.WhenTrue).Concat(rest).ToList(), 0, then);
-                    scopes.RemoveAt(scopes.Count - 1);
-                    scopes.Add(new ControlScope(null));
-                    IEnumerable<IOperation> elseOperations = branch.WhenFalse is null ? rest : Flatten(branch.WhenFalse).Concat(rest);
-                    bool elseReturns = ReturningSequence(elseOperations.ToList(), 0, otherwise);
-                    scopes.RemoveAt(scopes.Count - 1);
-                    if (condition is not null)
-                    {
-                        into.Add(new If(condition, EquatableArray.From(then), EquatableArray.From(otherwise)));
-                    }
-
-                    return thenReturns && elseReturns;
-                }
-
-                Statement(operation, into, lastTopLevel: false);
-            }
-
-            return false;
-        }
 
         private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {

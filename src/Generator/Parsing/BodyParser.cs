@@ -198,12 +198,19 @@ namespace MoreauGen.Generator.Parsing
                     graph = CheckGraph(body);
                 }
             }
+            else if (kind == BodyKind.Layer && block.Operations.Any(Jumps))
+            {
+                topLevelBody = body;
+                JumpingSequence(Flatten(block).ToList(), 0, body);
+            }
             else if (kind == BodyKind.Layer)
             {
+                topLevelBody = body;
                 Sequence(block.Operations, body, topLevel: true);
             }
             else
             {
+                topLevelBody = body;
                 ReturningBody(block, body);
             }
 
