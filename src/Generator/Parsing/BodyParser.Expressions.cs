@@ -143,6 +143,9 @@ namespace MoreauGen.Generator.Parsing
                     return new Conditional(condition, ConvertTo(whenTrue, resultType), ConvertTo(whenFalse, resultType));
                 }
 
+                case ISwitchExpressionOperation switchExpression:
+                    return SwitchExpression(switchExpression, resultType, depth);
+
                 case IAssignmentOperation:
                     Unsupported(op, "An assignment inside an expression", "write the assignment as a statement of its own");
                     return null;

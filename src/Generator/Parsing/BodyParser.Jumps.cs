@@ -57,7 +57,7 @@ namespace MoreauGen.Generator.Parsing
         {
             for (IOperation? p = jump.Parent; p is not null; p = p.Parent)
             {
-                if (p is ILoopOperation or ISwitchOperation)
+                if (p is ILoopOperation || (p is ISwitchOperation && jump.BranchKind == BranchKind.Break))
                 {
                     return false;
                 }
@@ -163,6 +163,8 @@ namespace MoreauGen.Generator.Parsing
                         return thenJumps && elseJumps;
                     }
 
+                    case ISwitchOperation switchOperation when Jumps(switchOperation):
+                        return JumpingSwitch(switchOperation, operations.Skip(i + 1).ToList(), into);
                     case ILoopOperation loop when Jumps(loop):
                     {
                         // Only a return leaves a loop: the statements after it run while nothing has returned.

@@ -114,9 +114,12 @@ namespace MoreauGen.Generator.Parsing
                     Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), loop.ConditionIsTop ? "A 'while' loop" : "A 'do' loop");
                     break;
                 case IForEachLoopOperation loop:
-                    Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), "A 'foreach' loop");
+                    ForEachLoop(loop, into);
                     break;
-                case ILocalFunctionOperation or ISwitchOperation:
+                case ISwitchOperation switchOperation:
+                    SwitchStatement(switchOperation, into);
+                    break;
+                case ILocalFunctionOperation:
                     ReportStatement(statement);
                     break;
                 case IBranchOperation jump:

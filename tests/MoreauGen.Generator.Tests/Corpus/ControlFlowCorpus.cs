@@ -156,6 +156,130 @@ internal static class ControlFlowCorpus
                 }
             }
             """),
+        new("SwitchOnIndex", $$"""
+            public partial class SwitchOnIndex
+            {
+                [MoreauLayer(Parameters = 4, Inputs = 4, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    T s = 0;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        switch (i)
+                        {
+                            case 0:
+                                s += M.Sin(w[0] * x[0]);
+                                break;
+                            case 1:
+                            case 2:
+                                s = s * w[i] + x[i];
+                                break;
+                            default:
+                                s += M.Exp(-x[i] * w[3]);
+                                break;
+                        }
+                    }
+
+                    T scale = ModeIndex switch
+                    {
+                        0 => 1.5f,
+                        1 or 2 => -0.5f,
+                        _ => 2,
+                    };
+                    y[0] = scale * s;
+                    y[1] = s * s;
+                }
+
+                public int ModeIndex { get; set; } = 1;
+            }
+            """),
+        new("SwitchOnEnumAndBool", $$"""
+            public partial class SwitchOnEnumAndBool
+            {
+                public SwitchShape Shape { get; set; } = SwitchShape.Soft;
+
+                public bool Squared { get; set; } = true;
+
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    T v = w[0] * x[0] + w[1] * x[1];
+                    switch (Shape)
+                    {
+                        case SwitchShape.Tanh:
+                            v = M.Tanh(v);
+                            break;
+                        case SwitchShape.Soft:
+                            v = M.Log(1 + M.Exp(v));
+                            break;
+                    }
+
+                    T c = Squared switch
+                    {
+                        true => v * v,
+                        false => v,
+                    };
+                    y[0] = v < 0 ? c * x[0] : c;
+                }
+            }
+
+            public enum SwitchShape
+            {
+                Tanh,
+                Soft,
+                Identity,
+            }
+            """),
+        new("SwitchOnValuePieces", $$"""
+            public partial class SwitchOnValuePieces
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 3, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    T s = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        T v = w[i] * x[i];
+                        s += v switch
+                        {
+                            < -0.3f => -v * v,
+                            > 0.4f => M.Sqrt(v),
+                            _ => v,
+                        };
+                    }
+
+                    y[0] = s;
+                }
+            }
+            """),
+        new("ForEachOverSpans", $$"""
+            public partial class ForEachOverSpans
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 3, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    T norm = 0;
+                    foreach (var v in x)
+                    {
+                        norm += v * v;
+                    }
+
+                    T sum = 0;
+                    foreach (T p in w)
+                    {
+                        if (p > 0.9f)
+                        {
+                            break;
+                        }
+
+                        sum += M.Sin(p) * norm;
+                    }
+
+                    y[0] = sum;
+                    y[1] = M.Sqrt(norm + 1) * w[0];
+                }
+            }
+            """),
     ];
 
     public static readonly ObjectiveEntry[] Objectives =
@@ -210,5 +334,36 @@ internal static class ControlFlowCorpus
                 }
             }
             """, Inputs: 3),
+        new("SwitchReturnObjective", """
+            public partial class SwitchReturnObjective
+            {
+                public int Mode { get; set; } = 2;
+
+                [MoreauObjective(Inputs = 2)]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    T sum = 0;
+                    foreach (T v in x)
+                    {
+                        sum += v * v;
+                    }
+
+                    switch (Mode)
+                    {
+                        case 1:
+                            return sum;
+                        case 2:
+                            if (sum > 2)
+                            {
+                                return M.Sqrt(sum);
+                            }
+
+                            break;
+                    }
+
+                    return 0.5f * sum;
+                }
+            }
+            """, Inputs: 2),
     ];
 }
