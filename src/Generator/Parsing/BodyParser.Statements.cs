@@ -204,9 +204,21 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
+            if (IsCarried(local))
+            {
+                CarriedDeclaration(local, initializer, into);
+                return;
+            }
+
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
+                if (index is not null && CarriedInIndex(index, initializer!))
+                {
+                    rejectedLocals.Add(local);
+                    return;
+                }
+
                 if (initializer is null || index is not null)
                 {
                     into.Add(new Declare(IrType.Int, NameOf(local), index));
@@ -302,6 +314,12 @@ namespace MoreauGen.Generator.Parsing
                     // By the C# type, so that a rejected bool target ('landed = true;' declared outside a loop) draws no second message.
                     bool isBool = target?.Type == IrType.Bool || assignment.Target.Type?.SpecialType == SpecialType.System_Boolean;
                     Expr? value = isBool ? Condition(assignment.Value) : Expression(assignment.Value, 0);
+                    if (value is not null && target is not null && target.Type.IsReal)
+                    {
+                        // A carried int or bool: its value in the element type.
+                        value = isBool ? AsFlag(value) : ConvertTo(value, target.Type);
+                    }
+
                     if (value is not null && target is not null)
                     {
                         into.Add(new Assign(target, AssignKind.Assign, value));
@@ -435,6 +453,8 @@ namespace MoreauGen.Generator.Parsing
                     }
 
                     return new Local(NameOf(local), localType);
+                case ILocalReferenceOperation { Local: { IsConst: false } local } when IsCarried(local):
+                    return rejectedLocals.Contains(local) ? null : new Local(NameOf(local), FlagType);
                 case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean:
                 {
                     bool isInt = local.Type.SpecialType == SpecialType.System_Int32;

@@ -190,6 +190,11 @@ namespace MoreauGen.Generator.Parsing
             int errorsBefore = diagnostics.Count;
             var body = new List<Stmt>();
             Analysis.TensorGraph? graph = null;
+            if (!batched)
+            {
+                FindCarriedLocals(block);
+            }
+
             if (kind == BodyKind.Layer && batched)
             {
                 BatchedSequence(block.Operations, body);

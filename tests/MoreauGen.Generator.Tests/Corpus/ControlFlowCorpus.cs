@@ -280,6 +280,57 @@ internal static class ControlFlowCorpus
                 }
             }
             """),
+        new("CountCarriedAcrossIterations", $$"""
+            public partial class CountCarriedAcrossIterations
+            {
+                [MoreauLayer(Parameters = 4, Inputs = 4, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    int count = 0;
+                    T s = 0;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        T v = x[i] * w[i];
+                        if (v > 0)
+                        {
+                            count++;
+                            s += v;
+                        }
+                    }
+
+                    y[0] = s / (count + 1);
+                    y[1] = count > 1 ? M.Sin(s) : s * w[0];
+                }
+            }
+            """),
+        new("LandedFlag", $$"""
+            public partial class LandedFlag
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    bool landed = false;
+                    T h = x[0] + 0.5f;
+                    T v = w[0];
+                    for (int k = 0; k < 8; k++)
+                    {
+                        if (!landed)
+                        {
+                            v -= 0.2f;
+                            h += 0.25f * v;
+                            if (h < 0)
+                            {
+                                landed = true;
+                                h = 0.1f * h;
+                            }
+                        }
+                    }
+
+                    y[0] = h;
+                    y[1] = landed ? v * w[1] : v;
+                }
+            }
+            """),
     ];
 
     public static readonly ObjectiveEntry[] Objectives =
@@ -362,6 +413,32 @@ internal static class ControlFlowCorpus
                     }
 
                     return 0.5f * sum;
+                }
+            }
+            """, Inputs: 2),
+        new("MeanOfPositiveObjective", """
+            public partial class MeanOfPositiveObjective
+            {
+                [MoreauObjective(Inputs = 2)]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    int n = 0;
+                    T sum = 0;
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        if (x[i] > 0)
+                        {
+                            sum += x[i] * x[i];
+                            n += 1;
+                        }
+                    }
+
+                    if (n == 0)
+                    {
+                        return 0;
+                    }
+
+                    return sum / n;
                 }
             }
             """, Inputs: 2),
