@@ -88,8 +88,9 @@ namespace MoreauGen.Generator.Parsing
                 return false;
             }
 
-            Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, "An index computed from an int carried across iterations ('" + Abbreviate(at.Syntax) + "')",
-                "index with loop indices, sizes and constants; count with the carried int and use it in conditions and arithmetic");
+            ILocalSymbol? carried = at.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(r => r.Local).FirstOrDefault(IsCarried);
+            Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, at.Syntax, carried?.Name ?? Abbreviate(at.Syntax),
+                carried?.Type.SpecialType == SpecialType.System_Boolean ? "bool" : "int", Abbreviate(at.Syntax));
             return true;
         }
     }

@@ -460,7 +460,7 @@ namespace MoreauGen.Generator.Parsing
                     bool isInt = local.Type.SpecialType == SpecialType.System_Int32;
                     if (declaredAtScope.TryGetValue(local, out int depth) && depth != scopes.Count)
                     {
-                        Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, target.Syntax.Parent ?? target.Syntax, local.Name, isInt ? "int" : "bool");
+                        Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, target.Syntax.Parent ?? target.Syntax, local.Name, isInt ? "int" : "bool", Abbreviate(target.Syntax));
                         return null;
                     }
 
