@@ -123,20 +123,23 @@ public sealed class CodeFixTests
     }
 
     [Fact]
-    public async Task MG0023_rewrites_a_foreach_over_a_span_as_an_indexed_for()
+    public async Task MG0023_rewrites_a_foreach_over_an_array_of_data_as_an_indexed_for()
     {
+        // A foreach over w or x is supported as written; over the type's data it is rewritten.
         const string before = Usings + """
             public static partial class Outer
             {
                 public partial class L
                 {
+                    public double[] C { get; set; } = [1, 2, 3];
+
                     [MoreauLayer(Parameters = 1, Inputs = 3, Outputs = 1)]
                     public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
                     {
                         double s = 0;
-                        foreach (double v in x)
+                        foreach (double v in C)
                         {
-                            s += w[0] * v * v;
+                            s += w[0] * v * x[0];
                         }
 
                         y[0] = s;
@@ -149,14 +152,16 @@ public sealed class CodeFixTests
             {
                 public partial class L
                 {
+                    public double[] C { get; set; } = [1, 2, 3];
+
                     [MoreauLayer(Parameters = 1, Inputs = 3, Outputs = 1)]
                     public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
                     {
                         double s = 0;
-                        for (int i = 0; i < x.Length; i++)
+                        for (int i = 0; i < C.Length; i++)
                         {
-                            double v = x[i];
-                            s += w[0] * v * v;
+                            double v = C[i];
+                            s += w[0] * v * x[0];
                         }
 
                         y[0] = s;

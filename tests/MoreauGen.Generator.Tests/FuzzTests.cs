@@ -35,6 +35,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "Math.Clamp(", "Math.Clamp(x[0], -1.0, 1.0)", "double.Hypot(", "float.Hypot(", "Math.Atan2(", "Math.FusedMultiplyAdd(", "Math.Log10(",
         "MathF.Log2(", "Math.Acos(", "(int)Math.Ceiling(", "(int)x[0]", "enum Mode { A, B } ", "Mode.A", " == Mode.B ? ", "bool landed = false;",
         "landed = true;", "landed == true", "ReadOnlySpan<double> input", "ReadOnlySpan<double> weights",
+        "switch (i) { case 0: ", "case 1: case 2: ", "default: ", "break; } ", " switch { 0 => 1.0, < 0.5 => x[0], _ => w[0] }",
+        "switch (Mode.A) { case Mode.B: return; } ", "foreach (double v in w) ", "foreach (var v in y) ", "int count = 0;", "count++;",
+        "if (count > 1) ", "x[count]", "if (landed) break; ", "if (x[0] > 0) continue; ", "if (w[0] < 0) return; ", "goto case 1;",
+        "true switch { true => 1.0, false => 0.0 }", "case > 0: ", "while (x[0] > 0) ",
     ];
 
     [Fact]
@@ -89,7 +93,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             yield return "using System;\nusing MoreauGen;\nusing T = System.Double;\nusing M = System.Math;\n" + entry.Template;
         }
 
-        foreach (string source in SnapshotTests.Sources.Values)
+        foreach (string source in SnapshotTests.Sources.Values.Concat(ControlFlowSnapshotTests.Sources.Values))
         {
             yield return SnapshotTests.Usings + source;
         }

@@ -133,12 +133,12 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedLoop = Error(
             "MG0023",
             "Loop kind not supported",
-            "{0} is not supported; write a 'for' loop with an int index, 'for (int i = a; i < b; i++)', whose bounds do not depend on w or x (the reverse pass runs the same iterations backwards)");
+            "{0} is not supported; write a 'for' loop with an int index whose bounds do not depend on w or x and 'break' where the loop would stop: 'for (int k = 0; k < steps; k++)' for 'while (t < tEnd)', 'for (int k = 0; k < maxIterations; k++)' with 'if (error < tolerance) break;' in its body for an iteration to a tolerance (the tape holds the iterations of a loop bounded before it runs); 'foreach' goes over w or x");
 
         public static readonly DiagnosticDescriptor JumpStatement = Error(
             "MG0024",
             "Jump statement not supported",
-            "{0} is not supported; loops run from their start to their bound, so guard the rest of the iteration with if/else instead (and end an objective or helper with 'return')");
+            "{0} is not supported; use 'break', 'continue' or 'return' (supported in for and foreach loops, branches and switch sections), or guard the rest with if/else");
 
         public static readonly DiagnosticDescriptor UnsupportedLoopShape = Error(
             "MG0025",
@@ -162,8 +162,8 @@ namespace MoreauGen.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor IndexCarriedAcrossScopes = Error(
             "MG0029",
-            "An int or bool local is assigned inside a loop or a branch but declared outside it",
-            "The {1} local '{0}' is assigned inside a loop or branch but declared outside it; the reverse pass recomputes indices and conditions, so they must not carry values across iterations or branches: declare '{0}' where it is assigned (e.g. 'int k = i * n + j;' inside the loop)");
+            "An int local carried across iterations or branches is used as an index",
+            "The {1} local '{0}' carries a value across iterations or branches (a count), and '{2}' uses it as an index, a loop bound or an int local: read a carried count only in conditions and arithmetic, and index with loop indices, sizes and constants (e.g. 'int k = i * n + j;' inside the loop)");
 
         public static readonly DiagnosticDescriptor HelperUnavailable = Error(
             "MG0030",

@@ -123,9 +123,8 @@ namespace MoreauGen.Generator.Parsing
                 to = to is Literal literal ? new Literal(IrType.Int, literal.Value + 1) : new Apply(Op.Add, IrType.Int, EquatableArray.Of(to, new Literal(IrType.Int, 1)));
             }
 
-            var body = new List<Stmt>();
             scopes.Add(new ControlScope(index));
-            Statement(loop.Body, body, lastTopLevel: false);
+            List<Stmt> body = LoopBody(loop, into);
             scopes.RemoveAt(scopes.Count - 1);
             into.Add(new For(name, from, to, new Literal(IrType.Int, step), false, EquatableArray.From(body)));
         }
@@ -155,7 +154,8 @@ namespace MoreauGen.Generator.Parsing
             inLoopBound = true;
             try
             {
-                return Expression(bound, 0);
+                Expr? value = Expression(bound, 0);
+                return value is not null && CarriedInIndex(value, bound) ? null : value;
             }
             finally
             {
@@ -212,6 +212,13 @@ namespace MoreauGen.Generator.Parsing
                 {
                     Expr? left = Expression(comparison.LeftOperand, 1);
                     Expr? right = Expression(comparison.RightOperand, 1);
+                    if (left is not null && right is not null && left.Type.IsReal != right.Type.IsReal)
+                    {
+                        // A carried int (a value of the element type) against an int.
+                        IrType wider = Wider(left.Type, right.Type);
+                        (left, right) = (ConvertTo(left, wider), ConvertTo(right, wider));
+                    }
+
                     return left is null || right is null ? null : new Apply(compare, IrType.Bool, EquatableArray.Of(left, right));
                 }
 
@@ -223,6 +230,8 @@ namespace MoreauGen.Generator.Parsing
 
                 case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType == SpecialType.System_Boolean && rejectedLocals.Contains(local):
                     return null;
+                case ILocalReferenceOperation { Local: { IsConst: false } local } when IsCarried(local) && localNames.ContainsKey(local):
+                    return new Apply(Op.NotEqual, IrType.Bool, EquatableArray.Of<Expr>(new Local(NameOf(local), FlagType), new Literal(FlagType, 0)));
                 case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType == SpecialType.System_Boolean && localNames.ContainsKey(local):
                     return new Local(NameOf(local), IrType.Bool);
                 case IFieldReferenceOperation field when field.Type?.SpecialType == SpecialType.System_Boolean:

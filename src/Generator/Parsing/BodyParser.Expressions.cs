@@ -143,6 +143,9 @@ namespace MoreauGen.Generator.Parsing
                     return new Conditional(condition, ConvertTo(whenTrue, resultType), ConvertTo(whenFalse, resultType));
                 }
 
+                case ISwitchExpressionOperation switchExpression:
+                    return SwitchExpression(switchExpression, resultType, depth);
+
                 case IAssignmentOperation:
                     Unsupported(op, "An assignment inside an expression", "write the assignment as a statement of its own");
                     return null;
@@ -211,6 +214,19 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
+            if (resultType == IrType.Int && (left.Type.IsReal || right.Type.IsReal))
+            {
+                // Int arithmetic on a carried int (a value of the element type): computed in the element type.
+                if (op == Op.Remainder)
+                {
+                    Unsupported(binary, "'%' on an int carried across iterations ('" + Abbreviate(binary.Syntax) + "')", "compare the count itself, or keep a second carried int");
+                    return null;
+                }
+
+                IrType carried = IrType.ScalarOf(element);
+                return new Apply(op.Value, carried, EquatableArray.Of(ConvertTo(left, carried), ConvertTo(right, carried)));
+            }
+
             return new Apply(op.Value, resultType, EquatableArray.Of(left, right));
         }
 
@@ -237,6 +253,11 @@ namespace MoreauGen.Generator.Parsing
             {
                 Unsupported(reference, "The local '" + local.Name + "'", "read only locals declared in the method");
                 return null;
+            }
+
+            if (IsCarried(local))
+            {
+                return new Local(NameOf(local), FlagType);
             }
 
             return new Local(NameOf(local), resultType);

@@ -45,7 +45,8 @@ namespace MoreauGen.Generator.Parsing
                 return new Literal(IrType.Int, value);
             }
 
-            return Expression(index, 1);
+            Expr? computed = Expression(index, 1);
+            return computed is not null && CarriedInIndex(computed, index) ? null : computed;
         }
     }
 }

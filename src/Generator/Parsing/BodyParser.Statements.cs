@@ -28,9 +28,9 @@ namespace MoreauGen.Generator.Parsing
         }
 
         /// <summary>
-        /// The body of an objective or helper: statements ending with <c>return e;</c>. An <c>if</c> that returns in an
-        /// arm becomes an if/else whose other arm holds the statements after it; the returned values then go to a local
-        /// and the body ends with one <see cref="Return"/> of it.
+        /// The body of an objective or helper: statements ending with <c>return e;</c>. A <c>return</c> elsewhere (in an
+        /// arm of an <c>if</c>, inside a loop) is made structured by <see cref="JumpingSequence"/>; the returned values
+        /// then go to a local and the body ends with one <see cref="Return"/> of it.
         /// </summary>
         private void ReturningBody(IBlockOperation block, List<Stmt> into)
         {
@@ -52,7 +52,7 @@ namespace MoreauGen.Generator.Parsing
 
             resultLocal = FreshReserved("result");
             into.Add(new Declare(IrType.ScalarOf(element), resultLocal, null));
-            ReturningSequence(operations, 0, into);
+            JumpingSequence(operations, 0, into);
             into.Add(new Return(new Local(resultLocal, IrType.ScalarOf(element))));
         }
 
@@ -79,51 +79,6 @@ namespace MoreauGen.Generator.Parsing
 
         private static bool ContainsReturn(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IReturnOperation { IsImplicit: false });
-
-        /// <summary>Parses <paramref name="operations"/> from <paramref name="start"/>; true when every path returns.</summary>
-        private bool ReturningSequence(IReadOnlyList<IOperation> operations, int start, List<Stmt> into)
-        {
-            for (int i = start; i < operations.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                IOperation operation = operations[i];
-                if (operation is IReturnOperation { ReturnedValue: not null } ret && scopes.All(s => s.LoopIndex is null))
-                {
-                    Expr? value = ReturnValue(ret);
-                    if (value is not null)
-                    {
-                        into.Add(new Assign(new Local(resultLocal!, IrType.ScalarOf(element)), AssignKind.Assign, value));
-                    }
-
-                    return true;
-                }
-
-                if (operation is IConditionalOperation branch && ContainsReturn(branch) && !InLoop)
-                {
-                    Expr? condition = Condition(branch.Condition);
-                    List<IOperation> rest = operations.Skip(i + 1).ToList();
-                    var then = new List<Stmt>();
-                    var otherwise = new List<Stmt>();
-                    scopes.Add(new ControlScope(null));
-                    bool thenReturns = ReturningSequence(Flatten(branch.WhenTrue).Concat(rest).ToList(), 0, then);
-                    scopes.RemoveAt(scopes.Count - 1);
-                    scopes.Add(new ControlScope(null));
-                    IEnumerable<IOperation> elseOperations = branch.WhenFalse is null ? rest : Flatten(branch.WhenFalse).Concat(rest);
-                    bool elseReturns = ReturningSequence(elseOperations.ToList(), 0, otherwise);
-                    scopes.RemoveAt(scopes.Count - 1);
-                    if (condition is not null)
-                    {
-                        into.Add(new If(condition, EquatableArray.From(then), EquatableArray.From(otherwise)));
-                    }
-
-                    return thenReturns && elseReturns;
-                }
-
-                Statement(operation, into, lastTopLevel: false);
-            }
-
-            return false;
-        }
 
         private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
@@ -159,9 +114,12 @@ namespace MoreauGen.Generator.Parsing
                     Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), loop.ConditionIsTop ? "A 'while' loop" : "A 'do' loop");
                     break;
                 case IForEachLoopOperation loop:
-                    Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), "A 'foreach' loop");
+                    ForEachLoop(loop, into);
                     break;
-                case ILocalFunctionOperation or ISwitchOperation:
+                case ISwitchOperation switchOperation:
+                    SwitchStatement(switchOperation, into);
+                    break;
+                case ILocalFunctionOperation:
                     ReportStatement(statement);
                     break;
                 case IBranchOperation jump:
@@ -246,9 +204,21 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
+            if (IsCarried(local))
+            {
+                CarriedDeclaration(local, initializer, into);
+                return;
+            }
+
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
+                if (index is not null && CarriedInIndex(index, initializer!))
+                {
+                    rejectedLocals.Add(local);
+                    return;
+                }
+
                 if (initializer is null || index is not null)
                 {
                     into.Add(new Declare(IrType.Int, NameOf(local), index));
@@ -344,6 +314,12 @@ namespace MoreauGen.Generator.Parsing
                     // By the C# type, so that a rejected bool target ('landed = true;' declared outside a loop) draws no second message.
                     bool isBool = target?.Type == IrType.Bool || assignment.Target.Type?.SpecialType == SpecialType.System_Boolean;
                     Expr? value = isBool ? Condition(assignment.Value) : Expression(assignment.Value, 0);
+                    if (value is not null && target is not null && target.Type.IsReal)
+                    {
+                        // A carried int or bool: its value in the element type.
+                        value = isBool ? AsFlag(value) : ConvertTo(value, target.Type);
+                    }
+
                     if (value is not null && target is not null)
                     {
                         into.Add(new Assign(target, AssignKind.Assign, value));
@@ -477,12 +453,14 @@ namespace MoreauGen.Generator.Parsing
                     }
 
                     return new Local(NameOf(local), localType);
+                case ILocalReferenceOperation { Local: { IsConst: false } local } when IsCarried(local):
+                    return rejectedLocals.Contains(local) ? null : new Local(NameOf(local), FlagType);
                 case ILocalReferenceOperation { Local: { IsConst: false } local } when local.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean:
                 {
                     bool isInt = local.Type.SpecialType == SpecialType.System_Int32;
                     if (declaredAtScope.TryGetValue(local, out int depth) && depth != scopes.Count)
                     {
-                        Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, target.Syntax.Parent ?? target.Syntax, local.Name, isInt ? "int" : "bool");
+                        Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, target.Syntax.Parent ?? target.Syntax, local.Name, isInt ? "int" : "bool", Abbreviate(target.Syntax));
                         return null;
                     }
 

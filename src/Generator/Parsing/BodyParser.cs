@@ -190,6 +190,11 @@ namespace MoreauGen.Generator.Parsing
             int errorsBefore = diagnostics.Count;
             var body = new List<Stmt>();
             Analysis.TensorGraph? graph = null;
+            if (!batched)
+            {
+                FindCarriedLocals(block);
+            }
+
             if (kind == BodyKind.Layer && batched)
             {
                 BatchedSequence(block.Operations, body);
@@ -198,12 +203,19 @@ namespace MoreauGen.Generator.Parsing
                     graph = CheckGraph(body);
                 }
             }
+            else if (kind == BodyKind.Layer && block.Operations.Any(Jumps))
+            {
+                topLevelBody = body;
+                JumpingSequence(Flatten(block).ToList(), 0, body);
+            }
             else if (kind == BodyKind.Layer)
             {
+                topLevelBody = body;
                 Sequence(block.Operations, body, topLevel: true);
             }
             else
             {
+                topLevelBody = body;
                 ReturningBody(block, body);
             }
 

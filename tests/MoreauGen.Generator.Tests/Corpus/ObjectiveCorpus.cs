@@ -244,6 +244,7 @@ internal static class ObjectiveCorpus
                 public T Loss(ReadOnlySpan<T> x) => x[0] * x[0] + M.Sin(x[1]) * M.Exp(x[0]);
             }
             """, Inputs: 2),
+        .. ControlFlowCorpus.Objectives,
     ];
 
     /// <summary>Constructor arguments by type name.</summary>

@@ -29,6 +29,27 @@ internal enum Construct
 
     /// <summary>Sign, Floor, Ceiling, Round, Truncate: zero derivative between jumps.</summary>
     PiecewiseConstant = 1 << 16,
+
+    /// <summary><c>if (c) { break; }</c> in a loop.</summary>
+    Break = 1 << 17,
+
+    /// <summary><c>if (c) { continue; }</c> in a loop.</summary>
+    Continue = 1 << 18,
+
+    /// <summary><c>if (c) { return; }</c>, at the top or inside loops and branches.</summary>
+    EarlyReturn = 1 << 19,
+
+    /// <summary>A switch statement on a loop index.</summary>
+    Switch = 1 << 20,
+
+    /// <summary>A switch expression on a value (relational patterns) or a loop index.</summary>
+    SwitchExpression = 1 << 21,
+
+    /// <summary><c>foreach (double v in x)</c>.</summary>
+    ForEach = 1 << 22,
+
+    /// <summary>An int count and a bool carried across a loop's iterations, read after it.</summary>
+    CarriedIntAndBool = 1 << 23,
 }
 
 /// <summary>
@@ -38,7 +59,7 @@ internal enum Construct
 /// logarithms, square roots and powers get safe arguments, and updates inside loops grow values at most
 /// geometrically (a program whose values still overflow is replaced by the test).
 /// </summary>
-internal sealed class RandomProgram
+internal sealed partial class RandomProgram
 {
     private const int MaxDepth = 3;
 
@@ -219,6 +240,11 @@ internal sealed class RandomProgram
 
     private void Statement(int depth, bool instanceBound)
     {
+        if (random.Next(100) < 14 && ControlFlowStatement(depth, instanceBound))
+        {
+            return;
+        }
+
         int choice = random.Next(100);
         if (choice < 22 && depth < MaxDepth)
         {

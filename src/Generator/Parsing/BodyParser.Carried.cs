@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Model;
+
+namespace MoreauGen.Generator.Parsing
+{
+    /// <summary>
+    /// Int and bool locals carried across iterations or changed in a branch (<c>int count = 0; … if (c) count++;</c>,
+    /// <c>bool landed = false; … landed = true;</c>). The reverse pass cannot recompute them from the loop indices, so
+    /// they become locals of the element type (a count, or 1 and 0 for true and false) that vary with neither w nor x:
+    /// carried and merged like any other value, and recorded where the reverse pass reads them, so it sees the value each
+    /// iteration saw. Read in conditions and arithmetic; not as indices (reported). Part of <see cref="BodyParser"/>.
+    /// </summary>
+    internal sealed partial class BodyParser
+    {
+        private readonly HashSet<ILocalSymbol> carriedLocals = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Finds the int and bool locals assigned inside a loop or branch that does not declare them.</summary>
+        private void FindCarriedLocals(IOperation body)
+        {
+            foreach (IOperation operation in body.Descendants())
+            {
+                IOperation? target = operation switch
+                {
+                    ISimpleAssignmentOperation assignment => assignment.Target,
+                    ICompoundAssignmentOperation compound => compound.Target,
+                    IIncrementOrDecrementOperation increment => increment.Target,
+                    _ => null,
+                };
+                if (target is not ILocalReferenceOperation { Local: { IsConst: false } local } ||
+                    local.Type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Boolean))
+                {
+                    continue;
+                }
+
+                for (IOperation? p = operation.Parent; p is not null; p = p.Parent)
+                {
+                    if ((p is IBlockOperation block && block.Locals.Contains(local, SymbolEqualityComparer.Default)) ||
+                        (p is ILoopOperation loop && loop.Locals.Contains(local, SymbolEqualityComparer.Default)))
+                    {
+                        break;
+                    }
+
+                    if (p is ILoopOperation or IConditionalOperation or ISwitchOperation)
+                    {
+                        carriedLocals.Add(local);
+                        break;
+                    }
+                }
+            }
+        }
+
+        private bool IsCarried(ILocalSymbol local) => carriedLocals.Contains(local);
+
+        /// <summary>A condition as a value of the element type: 1 when it holds, else 0.</summary>
+        private Expr AsFlag(Expr condition) => condition is Literal literal
+            ? new Literal(FlagType, literal.Value)
+            : new Conditional(condition, new Literal(FlagType, 1), new Literal(FlagType, 0));
+
+        /// <summary>The declaration of a carried local: its value (0 or false when it has none) in the element type.</summary>
+        private void CarriedDeclaration(ILocalSymbol local, IOperation? initializer, List<Stmt> into)
+        {
+            Expr? value = new Literal(FlagType, 0);
+            if (initializer is not null)
+            {
+                value = local.Type.SpecialType == SpecialType.System_Boolean
+                    ? Condition(initializer) is { } condition ? AsFlag(condition) : null
+                    : Expression(initializer, 0) is { } count ? ConvertTo(count, FlagType) : null;
+            }
+
+            if (value is null)
+            {
+                rejectedLocals.Add(local);
+                return;
+            }
+
+            into.Add(new Declare(FlagType, NameOf(local), value));
+        }
+
+        /// <summary>Reports an index (or loop bound, or int local) computed from a carried int; true when <paramref name="value"/> is one.</summary>
+        private bool CarriedInIndex(Expr value, IOperation at)
+        {
+            if (!value.Type.IsReal)
+            {
+                return false;
+            }
+
+            ILocalSymbol? carried = at.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(r => r.Local).FirstOrDefault(IsCarried);
+            Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, at.Syntax, carried?.Name ?? Abbreviate(at.Syntax),
+                carried?.Type.SpecialType == SpecialType.System_Boolean ? "bool" : "int", Abbreviate(at.Syntax));
+            return true;
+        }
+    }
+}
