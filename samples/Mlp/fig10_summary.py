@@ -41,7 +41,9 @@ def best(items, method):
     return min(grid) if grid else (math.inf, None, None)
 
 
-def fmt(a):
+def fmt(a, epochs=0):
+    if epochs < 0:
+        return "— (no epochs.csv: not run or not finished)"
     return "∞ (non-finite)" if math.isinf(a) else "%.4f" % a
 
 
@@ -62,7 +64,7 @@ def summary(out):
         items = runs(os.path.join(out, net))
         for n, p, m, t in items:
             a, e = area(p)
-            print("| (%s) | %s | %d | %s |" % (net, n, e, fmt(a)))
+            print("| (%s) | %s | %s | %s |" % (net, n, e if e >= 0 else "", fmt(a, e)))
         (sa, sn, _), (aa, an, _) = best(items, "sgd"), best(items, "al-msgd")
         t2 = {m: area(p)[0] for n, p, m, t in items if t}
         if math.isfinite(sa) and math.isfinite(aa):
