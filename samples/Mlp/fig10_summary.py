@@ -69,7 +69,7 @@ def summary(out):
         t2 = {m: area(p)[0] for n, p, m, t in items if t}
         if math.isfinite(sa) and math.isfinite(aa):
             gap = (sa - aa) / sa * 100
-            verdict = ("**yes**, area %.1f%% below SGD's" % gap) if aa < sa else ("no: SGD's area %.1f%% below" % ((aa - sa) / aa * 100))
+            verdict = ("**yes**, area %.2f%% below SGD's" % gap) if aa < sa else ("no: SGD's area %.2f%% below" % ((aa - sa) / aa * 100))
         else:
             verdict = "undecided (a method has no finite run)"
         verdicts.append("| (%s) | %s: %s | %s: %s | %s | %s | %s |" % (
