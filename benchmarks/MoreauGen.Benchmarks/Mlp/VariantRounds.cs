@@ -9,11 +9,12 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <summary>
 /// One training step of each of the paper's variants against one SGD step, interleaved call by call in one process,
 /// on the MLP sample's 784-500-300-100-10 network at batch 256 in float (μ = 10⁻⁶, the first 256 Fashion-MNIST training
-/// images when installed, else random rows): SGD (Alg. 3–4), MorSGD (eq. 52, for reference), AL-MSGD (Alg. 7–9, Table
-/// 2's α = 8, γ = 32, β = 0.1 for (500, 300, 100), κ = 10⁻⁵), descent along target propagation (Alg. 10–11, κ = 1,
-/// η = 2⁻⁶) and ProxProp (Alg. 12–13, α = γ = κ = 1), each with the paper's two-step inner solver. Per round: the
-/// median time of each step and its ratio to SGD; at the end the median ratio over rounds, the matrix products of one
-/// step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
+/// images when installed, else random rows): SGD (Alg. 3–4), MorSGD (eq. 52, for reference), AL-MSGD (Alg. 7–9) at the
+/// steps of the sample's Fig. 9 and Fig. 10 runs (α = 2⁻⁸, γ = 2², β = 1, κ = 10⁻⁵) and at Table 2's for (500, 300, 100)
+/// ("T2": α = 8, γ = 32, β = 0.1, κ = 10⁻⁵, which diverge on this batch, so its steps include restarts), descent along
+/// target propagation (Alg. 10–11, κ = 1, η = 2⁻⁶) and ProxProp (Alg. 12–13, α = γ = κ = 1), each with the paper's
+/// two-step inner solver. Per round: the median time of each step and its ratio to SGD; at the end the median ratio
+/// over rounds, the matrix products of one step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
 /// the calling thread allocated per step. The bar: each variant ≤ 3× SGD, 0 B per step.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file]
