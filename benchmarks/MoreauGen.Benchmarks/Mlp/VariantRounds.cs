@@ -17,15 +17,17 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// over rounds, the matrix products of one step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
 /// the calling thread allocated per step. The bar: each variant ≤ 3× SGD, 0 B per step.
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file] [--first-steps 8,12,16]
 /// </code>
+/// <c>--first-steps</c> adds TP and ProxProp with the two-step solver's first trial 2^−e for each e listed (an
+/// experiment: other iterates than the default's).
 /// </summary>
 /// <remarks>Each side trains on its fixed batch step after step (<see cref="MlpTrainingStepBenchmarks.Trainee"/>).</remarks>
 internal static class VariantRounds
 {
     private sealed record Side(string Name, Func<Chain<float>, ChainOptimizer<float>> Create);
 
-    private static readonly Side[] Sides =
+    private static readonly Side[] Standard =
     [
         new("SGD", chain => MlpTrainingStepBenchmarks.Sgd(chain, (float)MlpSettings.DefaultSgdStep)),
         new("MorSGD", chain => MlpTrainingStepBenchmarks.MorSgd(chain, (float)MlpSettings.DefaultAlpha, (float)MlpSettings.DefaultGamma)),
@@ -37,13 +39,28 @@ internal static class VariantRounds
         new("ProxProp", chain => new TargetPassDescent<float>(new ProximalBackpropagation<float>(chain, 1f, 1f, 1f, new TwoStepSolver<float>()) { ParameterL2 = L2 })),
     ];
 
+    private static Side[] Sides = Standard;
+
     private static float L2 => (float)MlpSettings.PaperL2;
+
+    /// <summary>TP and ProxProp with the two-step solver's first trial 2^−e instead of 1 (other iterates: an experiment).</summary>
+    private static IEnumerable<Side> FirstStepSides(int e)
+    {
+        float s0 = MathF.Pow(2, -e);
+        yield return new($"TP s0=2^-{e}", chain => new TargetPassDescent<float>(
+            new TargetPropagation<float>(chain, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2 }, 1f / 64));
+        yield return new($"ProxProp s0=2^-{e}", chain => new TargetPassDescent<float>(
+            new ProximalBackpropagation<float>(chain, 1f, 1f, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2 }));
+    }
 
     public static int Run(string[] args)
     {
         int rounds = Option(args, "--rounds", 5), calls = Option(args, "--calls", 15);
         int csvAt = Array.IndexOf(args, "--csv");
         string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "variant-rounds.csv";
+        int firstAt = Array.IndexOf(args, "--first-steps");
+        if (firstAt >= 0 && firstAt + 1 < args.Length)
+            Sides = [.. Standard, .. args[firstAt + 1].Split(',').SelectMany(e => FirstStepSides(int.Parse(e, CultureInfo.InvariantCulture)))];
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var network = new Network(784, [500, 300, 100], 10);
         var (x, labels) = MlpTrainingStepBenchmarks.Batch256(784, 10);
