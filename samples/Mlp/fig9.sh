@@ -3,6 +3,8 @@
 # AL-MSGD against SGD with batches of 256, on the (500, 300, 100) MLP, for kappa in {0, 1e-5, 1e-3}. Each setting is
 # one run of the sample; `Mlp compare` draws them together (best-so-far training and test losses). Usage:
 #   samples/Mlp/fig9.sh [OUT_DIR]        # default OUT_DIR: mlp-fig9
+#   ITERATIONS=100 EPOCHS=100 samples/Mlp/fig9.sh mlp-fig9-100   # the paper's counts
+# It ends with OUT_DIR/summary.md (fig_summary.py: best-so-far losses and the area of every run).
 # Environment: ITERATIONS (full-batch iterations, default 10), EPOCHS (mini-batch epochs, default 3), ALPHA, GAMMA,
 # BETA (AL-MSGD's steps, default 2^-8, 2^2, 1: MorSGD's grid pick, at which kappa = 0 is MorSGD), SGD_STEP (default
 # 2^-2), KAPPAS (default "0 1e-5 1e-3"), PARTS (default "batch minibatch").
@@ -15,6 +17,7 @@ dotnet build "$root/samples/Mlp" -c Release -v quiet -nologo
 mkdir -p "$out"
 rm -rf "$out/.bin" && cp -r "$root/samples/Mlp/bin/Release/net10.0" "$out/.bin"
 mlp=(dotnet "$out/.bin/Mlp.dll")
+echo "iterations: ${ITERATIONS:-10}, epochs: ${EPOCHS:-3}; load at start: $(cut -d' ' -f1-3 /proc/loadavg)" > "$out/conditions.txt"
 for part in ${PARTS:-batch minibatch}; do
   if [ "$part" = batch ]; then size=60000 count="${ITERATIONS:-10}" x="iteration k"; else size=256 count="${EPOCHS:-3}" x="epoch k"; fi
   common=(--hidden 500,300,100 --batch "$size" --epochs "$count" --overwrite)
@@ -30,3 +33,5 @@ for part in ${PARTS:-batch minibatch}; do
   dirs+=("$dir")
   "${mlp[@]}" compare --title "784-500-300-100-10, batch $size" --x-label "$x" --out "$out/fig9_$part.png" "${dirs[@]}"
 done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/conditions.txt"
+python3 "$root/samples/Mlp/fig_summary.py" "$out"/batch/*/ "$out"/minibatch/*/ | tee "$out/summary.md"
