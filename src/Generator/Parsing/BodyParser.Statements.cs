@@ -41,7 +41,7 @@ namespace MoreauGen.Generator.Parsing
             {
                 Sequence(operations.Take(operations.Count - 1), into, topLevel: false);
                 var last = (IReturnOperation)operations[operations.Count - 1];
-                Expr? value = ReturnValue(last);
+                Expr? value = WithHoisted(into, () => ReturnValue(last));
                 if (value is not null)
                 {
                     into.Add(new Return(value));
@@ -59,7 +59,7 @@ namespace MoreauGen.Generator.Parsing
         private Expr? ReturnValue(IReturnOperation ret)
         {
             Expr? value = Expression(ret.ReturnedValue!, 0);
-            return value is null ? null : ConvertTo(value, IrType.ScalarOf(element));
+            return value is null ? null : ConvertTo(value, ResultType);
         }
 
         private string FreshReserved(string preferred)
@@ -89,10 +89,10 @@ namespace MoreauGen.Generator.Parsing
                 IOperation operation = operations[i];
                 if (operation is IReturnOperation { ReturnedValue: not null } ret && scopes.All(s => s.LoopIndex is null))
                 {
-                    Expr? value = ReturnValue(ret);
+                    Expr? value = WithHoisted(into, () => ReturnValue(ret));
                     if (value is not null)
                     {
-                        into.Add(new Assign(new Local(resultLocal!, IrType.ScalarOf(element)), AssignKind.Assign, value));
+                        into.Add(new Assign(new Local(resultLocal!, ResultType), AssignKind.Assign, value));
                     }
 
                     return true;
@@ -100,7 +100,7 @@ namespace MoreauGen.Generator.Parsing
 
                 if (operation is IConditionalOperation branch && ContainsReturn(branch) && !InLoop)
                 {
-                    Expr? condition = Condition(branch.Condition);
+                    Expr? condition = WithHoisted(into, () => Condition(branch.Condition));
                     List<IOperation> rest = operations.Skip(i + 1).ToList();
                     var then = new List<Stmt>();
                     var otherwise = new List<Stmt>();
@@ -125,7 +125,7 @@ namespace MoreauGen.Generator.Parsing
             return false;
         }
 
-        private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel)
+        private void ParseStatement(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
             switch (statement)
             {
@@ -369,6 +369,9 @@ namespace MoreauGen.Generator.Parsing
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
                     break;
+                case IInvocationOperation invocation when !TakesSpans(invocation.TargetMethod) && IsInlinable(invocation.TargetMethod):
+                    Inline(invocation, 0);
+                    break;
                 case IInvocationOperation invocation when IsOps(invocation.TargetMethod):
                     Report(DiagnosticDescriptors.TensorOperationPerSample, invocation.Syntax, "'Ops." + invocation.TargetMethod.Name + "'", PerSampleHint);
                     break;
@@ -508,6 +511,8 @@ namespace MoreauGen.Generator.Parsing
                     return new Element(new SpanRef(SpanRole.Y, IrType.SpanOf(element, readOnly: false)), index, IrType.ScalarOf(element));
                 }
 
+                case IParameterReferenceOperation { Parameter: var parameter } when InlinedParameter(parameter) is { } mapped:
+                    return mapped;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "Assigning to '" + Abbreviate(target.Syntax) + "'",
                         "assign only to locals" + (kind == BodyKind.Layer ? " and to the output's elements y[i]" : string.Empty));
