@@ -33,6 +33,9 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>The type of the value a <c>return</c> assigns while an inlined helper with several returns is read.</summary>
         private IrType? inlineResultType;
 
+        /// <summary>The files of the helpers read in place of their calls, in the order first read.</summary>
+        public List<string> InlinedFiles { get; } = new();
+
         private IrType ResultType => inlineResultType ?? IrType.ScalarOf(element);
 
         private sealed class InlineFrame
@@ -121,6 +124,11 @@ namespace MoreauGen.Generator.Parsing
             }
 
             MethodDeclarationSyntax syntax = InlineBody(helper)!;
+            if (!InlinedFiles.Contains(syntax.SyntaxTree.FilePath))
+            {
+                InlinedFiles.Add(syntax.SyntaxTree.FilePath);
+            }
+
             if (syntax.ContainsDiagnostics ||
                 WithoutNullableAnalysis(semanticModel, syntax.SyntaxTree).GetOperation(syntax, cancellationToken) is not IMethodBodyOperation operation ||
                 (operation.BlockBody ?? operation.ExpressionBody) is not { } block || HasErrors(block))
