@@ -35,6 +35,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "Math.Clamp(", "Math.Clamp(x[0], -1.0, 1.0)", "double.Hypot(", "float.Hypot(", "Math.Atan2(", "Math.FusedMultiplyAdd(", "Math.Log10(",
         "MathF.Log2(", "Math.Acos(", "(int)Math.Ceiling(", "(int)x[0]", "enum Mode { A, B } ", "Mode.A", " == Mode.B ? ", "bool landed = false;",
         "landed = true;", "landed == true", "ReadOnlySpan<double> input", "ReadOnlySpan<double> weights",
+        "out double ", "out var q", "out _", "ref y[0]", "SinCos(x[0], out double s, out double c);", "Square(", "Nudge(ref ",
+        "static double Twice(double a) => Twice(a);", "private double Own(double a) => a * this.scale;", "static void Set(out double r) { r = 1; }",
     ];
 
     [Fact]

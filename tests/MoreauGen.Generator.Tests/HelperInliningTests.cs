@@ -72,6 +72,15 @@ public sealed class HelperInliningTests
     }
 
     [Fact]
+    public void The_readme_example_of_own_helpers_compiles_without_diagnostics()
+    {
+        GeneratorResult result = GeneratorHarness.Run(DiagnosticTests.Header + ReadmeExampleTests.ReadmeExample("class Polar"));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Single(result.Sources);
+    }
+
+    [Fact]
     public void A_custom_pullback_on_an_own_helper_is_still_what_the_reverse_pass_calls()
     {
         GeneratorResult result = GeneratorHarness.Run(DiagnosticTests.Header + $$"""
