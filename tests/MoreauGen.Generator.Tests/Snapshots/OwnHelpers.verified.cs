@@ -146,9 +146,10 @@ namespace Samples
                     double d_t = -(d_r_2 * r) * this.gain * (1.0 - t2 * t2);
                     double d_v = d_t * v;
                     d_v += d_t * v;
-                    gradX_s[0] += d_v;
+                    double d_x0 = d_v;
                     gradX_s[1] += d_b * c;
-                    gradX_s[0] += d_a * w[0];
+                    d_x0 += d_a * w[0];
+                    gradX_s[0] += d_x0;
                 }
             }
         }
@@ -300,9 +301,10 @@ namespace Samples
                     double d_t = -(d_r_2 * r) * this.gain * (1.0 - t2 * t2);
                     double d_v = d_t * v;
                     d_v += d_t * v;
-                    grad_s[0] += d_v;
+                    double d_x0 = d_v;
                     grad_s[1] += d_b * c;
-                    grad_s[0] += d_a * w[0];
+                    d_x0 += d_a * w[0];
+                    grad_s[0] += d_x0;
                 }
             }
 
