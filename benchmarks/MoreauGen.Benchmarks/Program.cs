@@ -9,7 +9,8 @@ namespace MoreauGen.Benchmarks;
 /// (<see cref="GemmRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or
 /// <c>-- variant-rounds</c> for the paper's variants against SGD (<see cref="Mlp.VariantRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or
-/// <c>-- control-flow-rounds</c> for generated adjoints of break/return bodies against hand-written ones (<see cref="ControlFlow.ControlFlowRounds"/>).
+/// <c>-- control-flow-rounds</c> for generated adjoints of break/return bodies against hand-written ones (<see cref="ControlFlow.ControlFlowRounds"/>), or
+/// <c>-- construct-rounds</c> for issue 12's constructs against hand-written adjoints (<see cref="Constructs.ConstructRounds"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,8 @@ public static class Program
             return Pendulum.PendulumRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "control-flow-rounds")
             return ControlFlow.ControlFlowRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "construct-rounds")
+            return Constructs.ConstructRounds.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -26,6 +26,12 @@ public sealed class ParseCacheTests
             [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
             public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => y[0] = Math.Exp(w[0]) * x[0];
         }
+
+        public partial class Helped
+        {
+            [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
+            public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => y[0] = Bump(w[0]) * x[0];
+        }
         """;
 
     /// <summary>Another file: an unrelated method above the part of Declared that claims a marker its body does not earn.</summary>
@@ -43,6 +49,14 @@ public sealed class ParseCacheTests
 
         public partial class Declared : IAffineInParameters
         {
+        }
+
+        public partial class Helped
+        {
+            private static double Bump(double a)
+            {
+                return a * a;
+            }
         }
         """;
 
@@ -67,6 +81,14 @@ public sealed class ParseCacheTests
     public void A_declaration_that_shadows_a_name_the_layers_use_reports_what_a_cold_run_reports()
     {
         (Outcome before, Outcome after, Outcome cold) = Edit(Other, "public static class Other", "public static class Math { public static double Exp(double a) => a; }\npublic static class Other");
+        Assert.Equal(cold, after);
+        Assert.NotEqual(before, after);
+    }
+
+    [Fact]
+    public void A_body_edit_of_a_helper_the_layer_reads_in_place_in_another_file_generates_what_a_cold_run_generates()
+    {
+        (Outcome before, Outcome after, Outcome cold) = Edit(Other, "return a * a;", "return a * a * a;");
         Assert.Equal(cold, after);
         Assert.NotEqual(before, after);
     }

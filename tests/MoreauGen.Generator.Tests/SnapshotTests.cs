@@ -403,6 +403,35 @@ public sealed class SnapshotTests
                 public float Loss(ReadOnlySpan<float> x) => Ops.SoftmaxCrossEntropy(x, Labels, classes);
             }
             """,
+        ["OwnHelpers"] = """
+            namespace Samples;
+
+            /// <summary>A polar map through helpers of the type itself, without attributes: out and ref parameters, an instance helper.</summary>
+            public partial class OwnHelpers
+            {
+                private readonly double gain = 0.5;
+
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    SinCos(w[0] * x[0], out double s, out double c);
+                    double r = Radius(s + w[1], c * x[1]);
+                    Damp(ref r, x[0]);
+                    y[0] = r * c;
+                    y[1] = r * s;
+                }
+
+                private static void SinCos(double a, out double s, out double c)
+                {
+                    s = Math.Sin(a);
+                    c = Math.Cos(a);
+                }
+
+                private static double Radius(double a, double b) => Math.Sqrt(1 + a * a + b * b);
+
+                private void Damp(ref double r, double v) => r *= 1 - gain * Math.Tanh(v * v);
+            }
+            """,
     };
 
     [Theory]

@@ -32,6 +32,8 @@ namespace MoreauGen.Generator.Differentiation
     /// triangular loops).</item>
     /// <item><b>Forward pass</b> with those bindings and tape stores.</item>
     /// <item><b>Reverse variants.</b> Pops become tape reads, and the reverse pass is specialised per gradient.</item>
+    /// <item><b>Gradient accumulators.</b> A fixed element of gradW or gradX added to in a loop or more than once is added
+    /// up in a local and written once per pass (<see cref="GradientAccumulators"/>).</item>
     /// </list>
     /// Reverse statements are tagged with the gradients they serve (both, w only, x only). A straight-line body keeps
     /// three lists (a w-only statement reads only adjoints of values that depend on w, computed in the "both" or "w"
@@ -117,6 +119,11 @@ namespace MoreauGen.Generator.Differentiation
 
             // 8. The pops in the reverse statements, and the three variants.
             (restores, List<Stmt> both, List<Stmt> onlyW, List<Stmt> onlyX) = new ReverseVariants(state, layout).Run(restores, reverse, structured);
+
+            // 9. Fixed elements of gradW and gradX added to again and again: added up in locals, written once per pass.
+            both = GradientAccumulators.Run(state, both);
+            onlyW = GradientAccumulators.Run(state, onlyW);
+            onlyX = GradientAccumulators.Run(state, onlyX);
 
             bool writesEveryOutput = state.LayerMode && !state.ArrayMode && state.Sizes?.Outputs is int count && Enumerable.Range(0, count).All(state.Outputs.ContainsKey);
             var used = new SortedSet<string>(state.Names.Taken, StringComparer.Ordinal);

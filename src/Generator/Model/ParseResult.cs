@@ -7,6 +7,9 @@ namespace MoreauGen.Generator.Model
     /// </summary>
     internal sealed record ParseResult(LayerModel? Layer, EquatableArray<DiagnosticInfo> Diagnostics)
     {
+        /// <summary>The files of the helpers the body reads in place of their calls (an edit there parses the layer again).</summary>
+        public EquatableArray<string> ReadFiles { get; init; } = EquatableArray<string>.Empty;
+
         public static ParseResult Nothing { get; } = new(null, EquatableArray<DiagnosticInfo>.Empty);
     }
 }

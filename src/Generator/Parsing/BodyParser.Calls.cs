@@ -156,6 +156,11 @@ namespace MoreauGen.Generator.Parsing
                 return new Call(helper.Method, helper.ElementType, new EquatableArray<Expr>(helperArgs));
             }
 
+            if (rule is null && IsInlinable(target))
+            {
+                return Inline(invocation, depth);
+            }
+
             if (rule is { ReturnsInt: true } && resultType == IrType.Int)
             {
                 return IntValued(invocation, rule, depth);

@@ -129,10 +129,10 @@ namespace MoreauGen.Generator.Parsing
                     case IReturnOperation { IsImplicit: false } ret:
                         if (ret.ReturnedValue is not null && resultLocal is not null)
                         {
-                            Expr? value = ReturnValue(ret);
+                            Expr? value = WithHoisted(into, () => ReturnValue(ret));
                             if (value is not null)
                             {
-                                into.Add(new Assign(new Local(resultLocal, IrType.ScalarOf(element)), AssignKind.Assign, value));
+                                into.Add(new Assign(new Local(resultLocal, ResultType), AssignKind.Assign, value));
                             }
                         }
 
@@ -144,7 +144,7 @@ namespace MoreauGen.Generator.Parsing
                         return true;
                     case IConditionalOperation { WhenTrue: not null } branch when Jumps(branch):
                     {
-                        Expr? condition = Condition(branch.Condition);
+                        Expr? condition = WithHoisted(into, () => Condition(branch.Condition));
                         List<IOperation> rest = operations.Skip(i + 1).ToList();
                         var then = new List<Stmt>();
                         var otherwise = new List<Stmt>();

@@ -41,7 +41,7 @@ namespace MoreauGen.Generator.Parsing
             {
                 Sequence(operations.Take(operations.Count - 1), into, topLevel: false);
                 var last = (IReturnOperation)operations[operations.Count - 1];
-                Expr? value = ReturnValue(last);
+                Expr? value = WithHoisted(into, () => ReturnValue(last));
                 if (value is not null)
                 {
                     into.Add(new Return(value));
@@ -59,7 +59,7 @@ namespace MoreauGen.Generator.Parsing
         private Expr? ReturnValue(IReturnOperation ret)
         {
             Expr? value = Expression(ret.ReturnedValue!, 0);
-            return value is null ? null : ConvertTo(value, IrType.ScalarOf(element));
+            return value is null ? null : ConvertTo(value, ResultType);
         }
 
         private string FreshReserved(string preferred)
@@ -80,7 +80,7 @@ namespace MoreauGen.Generator.Parsing
         private static bool ContainsReturn(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IReturnOperation { IsImplicit: false });
 
-        private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel)
+        private void ParseStatement(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
             switch (statement)
             {
@@ -345,6 +345,9 @@ namespace MoreauGen.Generator.Parsing
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
                     break;
+                case IInvocationOperation invocation when !TakesSpans(invocation.TargetMethod) && IsInlinable(invocation.TargetMethod):
+                    Inline(invocation, 0);
+                    break;
                 case IInvocationOperation invocation when IsOps(invocation.TargetMethod):
                     Report(DiagnosticDescriptors.TensorOperationPerSample, invocation.Syntax, "'Ops." + invocation.TargetMethod.Name + "'", PerSampleHint);
                     break;
@@ -486,6 +489,8 @@ namespace MoreauGen.Generator.Parsing
                     return new Element(new SpanRef(SpanRole.Y, IrType.SpanOf(element, readOnly: false)), index, IrType.ScalarOf(element));
                 }
 
+                case IParameterReferenceOperation { Parameter: var parameter } when InlinedParameter(parameter) is { } mapped:
+                    return mapped;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "Assigning to '" + Abbreviate(target.Syntax) + "'",
                         "assign only to locals" + (kind == BodyKind.Layer ? " and to the output's elements y[i]" : string.Empty));

@@ -40,6 +40,7 @@ namespace MoreauGen.Generator.Parsing
         private readonly CancellationToken cancellationToken;
         private readonly ModelKind kind;
         private readonly List<DiagnosticInfo> diagnostics = new();
+        private readonly List<string> readFiles = new();
 
         private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken)
         {
@@ -133,6 +134,7 @@ namespace MoreauGen.Generator.Parsing
             var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes,
                 kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken, batched);
             BodyParser.Output? parsed = body.Parse(syntax);
+            readFiles.AddRange(body.InlinedFiles);
             if (parsed is null || diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
             {
                 return Result(null);
@@ -222,7 +224,7 @@ namespace MoreauGen.Generator.Parsing
             return LocationInfo.From((syntax.Parent as TypeDeclarationSyntax)?.Identifier ?? syntax.Identifier);
         }
 
-        private ParseResult Result(LayerModel? layer) => new(layer, EquatableArray.From(diagnostics));
+        private ParseResult Result(LayerModel? layer) => new(layer, EquatableArray.From(diagnostics)) { ReadFiles = EquatableArray.From(readFiles) };
 
         private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
             diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));

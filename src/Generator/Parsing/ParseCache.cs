@@ -15,8 +15,9 @@ namespace MoreauGen.Generator.Parsing
     /// the compilation changes, which bound every layer body on every keystroke anywhere. The binding of a method whose
     /// syntax node is unchanged can change only if a declaration changes; so a parse result is reused, as it is, when the
     /// new compilation differs from the one it was parsed in only by edits inside method bodies, none of them a helper's
-    /// (<c>[Differentiable]</c> or <c>[CustomPullback]</c>: other bodies are never read by another method's parse), in
-    /// files that none of its diagnostics point into, with the same options, references and files. Anything else (a file
+    /// (<c>[Differentiable]</c> or <c>[CustomPullback]</c>), in files that none of its diagnostics point into and that hold
+    /// none of the type's own helpers it reads in place of their calls (<see cref="ParseResult.ReadFiles"/>), with the
+    /// same options, references and files. Anything else (a file
     /// added or removed, an edit outside a method body, a syntax error or a directive before or after, an edit in the
     /// layer's own file) parses again.
     /// </summary>
@@ -44,7 +45,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             ParseResult result = parse();
-            Store(slots, kind, new Entry(compilation, result, result.Diagnostics.Select(d => d.Location?.FilePath).OfType<string>().Distinct().ToArray()));
+            Store(slots, kind, new Entry(compilation, result, result.Diagnostics.Select(d => d.Location?.FilePath).OfType<string>().Concat(result.ReadFiles).Distinct().ToArray()));
             return result;
         }
 

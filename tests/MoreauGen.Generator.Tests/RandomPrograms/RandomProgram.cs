@@ -50,6 +50,9 @@ internal enum Construct
 
     /// <summary>An int count and a bool carried across a loop's iterations, read after it.</summary>
     CarriedIntAndBool = 1 << 23,
+
+    /// <summary>A helper of the layer's own type without an attribute, writing out or ref parameters (static or instance).</summary>
+    OwnHelperOut = 1 << 24,
 }
 
 /// <summary>
@@ -72,6 +75,7 @@ internal sealed partial class RandomProgram
     private int indent;
     private int nameCounter;
     private int statementBudget;
+    private bool ownHelpers;
 
     private RandomProgram(int seed, string name)
     {
@@ -211,6 +215,11 @@ internal sealed partial class RandomProgram
         Block(0, instanceBound);
         indent--;
         Line("}");
+        if (ownHelpers)
+        {
+            OwnHelpers();
+        }
+
         indent--;
         LayerLine("}");
 
@@ -253,6 +262,10 @@ internal sealed partial class RandomProgram
         else if (choice < 34 && depth < MaxDepth)
         {
             IfElse(depth, instanceBound);
+        }
+        else if (choice < 52 && random.Next(6) == 0)
+        {
+            OwnHelperCall();
         }
         else if (choice < 52 || locals.Count == 0)
         {
@@ -298,6 +311,53 @@ internal sealed partial class RandomProgram
                 Constructs |= Construct.OutputAccumulatedInLoop;
             }
         }
+    }
+
+    /// <summary>
+    /// A call of the type's own helpers (no attribute): <c>Polar</c> declares two locals through <c>out double</c>; <c>Nudge</c>
+    /// (an instance helper reading a field) updates a local through <c>ref</c>.
+    /// </summary>
+    private void OwnHelperCall()
+    {
+        ownHelpers = true;
+        Constructs |= Construct.OwnHelperOut | Construct.MathCall;
+        if (locals.Count > 0 && random.Next(2) == 0)
+        {
+            string name = locals[random.Next(locals.Count)];
+            Code a = Expression(2);
+            Emit(new Code($"Nudge(ref {name}, {a.Layer});", $"Nudge(ref {name}, {a.Reference});"));
+            Constructs |= Construct.OverwrittenLocal | (loops.Count > 0 ? Construct.LoopCarriedLocal : Construct.None);
+            return;
+        }
+
+        string first = "v" + nameCounter++, second = "v" + nameCounter++;
+        Code p = Expression(2), q = Bounded(2);
+        Emit(new Code($"Polar({p.Layer}, {q.Layer}, out double {first}, out double {second});", $"Polar({p.Reference}, {q.Reference}, out double {first}, out double {second});"));
+        locals.Add(first);
+        locals.Add(second);
+        carriedCandidates.Add(first);
+        carriedCandidates.Add(second);
+    }
+
+    /// <summary>The own helpers' declarations: instance ones in the layer, static ones (with a static field) in the reference.</summary>
+    private void OwnHelpers()
+    {
+        LayerLine("private readonly double gain = 0.75;");
+        ReferenceLine("private static readonly double gain = 0.75;");
+        foreach (string modifier in new[] { "private", "private static" })
+        {
+            (modifier == "private" ? (Action<string>)LayerLine : ReferenceLine)($"{modifier} void Nudge(ref double s, double a)");
+        }
+
+        Line("{");
+        Line("    s = 0.5 * s + gain * Math.Tanh(a);");
+        Line("}");
+        Line("private static void Polar(double a, double b, out double r, out double s)");
+        Line("{");
+        Line("    double q = 1 + a * a;");
+        Line("    r = Math.Sqrt(q + b * b);");
+        Line("    s = Math.Tanh(a) * b / q;");
+        Line("}");
     }
 
     /// <summary>An assignment to a local that already has a value (in a loop, a carried one).</summary>

@@ -133,13 +133,15 @@ namespace Samples
                     global::System.Span<double> gradX_s = gradX.Slice(s * 2, 2);
                     // Needed for the gradient with respect to x only.
                     double d_t_2 = lambda_s[1] / (0.6931471805599453 * (2.0 + x_s[0] * x_s[0]));
-                    gradX_s[0] += d_t_2 * x_s[0];
-                    gradX_s[0] += d_t_2 * x_s[0];
+                    double d_x0 = d_t_2 * x_s[0];
+                    d_x0 += d_t_2 * x_s[0];
                     double d_speed = d_t7 * w[1];
-                    gradX_s[1] += d_angle * x_s[0] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
-                    gradX_s[0] -= d_angle * x_s[1] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
-                    gradX_s[0] += d_speed * x_s[0] / speed;
-                    gradX_s[1] += d_speed * x_s[1] / speed;
+                    double d_x1 = d_angle * x_s[0] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
+                    d_x0 -= d_angle * x_s[1] / (x_s[1] * x_s[1] + x_s[0] * x_s[0]);
+                    d_x0 += d_speed * x_s[0] / speed;
+                    d_x1 += d_speed * x_s[1] / speed;
+                    gradX_s[0] += d_x0;
+                    gradX_s[1] += d_x1;
                 }
             }
         }
@@ -277,13 +279,15 @@ namespace Samples
                     d_angle -= lambda_s[0] * bounded * t6;
                     double d_t7 = t7 < 0.1 ? 0.0 : t7 > 10.0 ? 0.0 : d_bounded;
                     double d_t_2 = lambda_s[1] / (0.6931471805599453 * (2.0 + x_u[0] * x_u[0]));
-                    grad_s[0] += d_t_2 * x_u[0];
-                    grad_s[0] += d_t_2 * x_u[0];
+                    double d_x0 = d_t_2 * x_u[0];
+                    d_x0 += d_t_2 * x_u[0];
                     double d_speed = d_t7 * w[1];
-                    grad_s[1] += d_angle * x_u[0] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
-                    grad_s[0] -= d_angle * x_u[1] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
-                    grad_s[0] += d_speed * x_u[0] / speed;
-                    grad_s[1] += d_speed * x_u[1] / speed;
+                    double d_x1 = d_angle * x_u[0] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
+                    d_x0 -= d_angle * x_u[1] / (x_u[1] * x_u[1] + x_u[0] * x_u[0]);
+                    d_x0 += d_speed * x_u[0] / speed;
+                    d_x1 += d_speed * x_u[1] / speed;
+                    grad_s[0] += d_x0;
+                    grad_s[1] += d_x1;
                 }
             }
 

@@ -83,11 +83,13 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s * 2, 2);
                     // Needed for the gradient with respect to x only.
-                    gradX_s[0] += lambda_s[0] * w[0];
-                    gradX_s[1] += lambda_s[0] * w[1];
+                    double d_x0 = lambda_s[0] * w[0];
+                    double d_x1 = lambda_s[0] * w[1];
                     double d_t = -lambda_s[0] / 2.0;
-                    gradX_s[0] += d_t;
-                    gradX_s[1] -= d_t;
+                    d_x0 += d_t;
+                    d_x1 -= d_t;
+                    gradX_s[0] += d_x0;
+                    gradX_s[1] += d_x1;
                 }
             }
         }
@@ -186,11 +188,13 @@ namespace Samples
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 2, 2);
                     // Reverse pass: the gradient of λᵀφ with respect to x.
-                    grad_s[0] += lambda_s[0] * w[0];
-                    grad_s[1] += lambda_s[0] * w[1];
+                    double d_x0 = lambda_s[0] * w[0];
+                    double d_x1 = lambda_s[0] * w[1];
                     double d_t = -lambda_s[0] / 2.0;
-                    grad_s[0] += d_t;
-                    grad_s[1] -= d_t;
+                    d_x0 += d_t;
+                    d_x1 -= d_t;
+                    grad_s[0] += d_x0;
+                    grad_s[1] += d_x1;
                 }
             }
 

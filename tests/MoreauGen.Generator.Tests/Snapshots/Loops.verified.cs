@@ -121,6 +121,7 @@ namespace Samples
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
                     global::System.Span<double> gradX_s = gradX.Slice(s_5 * 2, 2);
                     global::System.Span<double> gradW_all = gradW.Slice(0, 6);
+                    double d_x1 = 0.0;
                     lambda_s.CopyTo(d_y);
                     double d_sum_4 = 0.0;
                     double d_s_4 = 0.0;
@@ -145,7 +146,7 @@ namespace Samples
                         double t4 = tape_s[--tp];
                         double d_sum_2 = d_sum_4;
                         double d_s_3 = d_s_4 + d_sum_4 * x_s[1];
-                        gradX_s[1] += d_sum_4 * s_3;
+                        d_x1 += d_sum_4 * s_3;
                         double d_s_2 = -(d_s_3 * t4);
                         gradW_all[i] += d_s_3;
                         d_s_4 = d_s_2;
@@ -153,6 +154,7 @@ namespace Samples
                     }
                     double d_s = d_s_4;
                     gradX_s[0] += d_s;
+                    gradX_s[1] += d_x1;
                 }
                 else if (needW)
                 {
@@ -193,6 +195,7 @@ namespace Samples
                 {
                     // Reverse pass for the gradient with respect to x only.
                     global::System.Span<double> gradX_s_2 = gradX.Slice(s_5 * 2, 2);
+                    double d_x1_2 = 0.0;
                     lambda_s.CopyTo(d_y);
                     double d_sum_4 = 0.0;
                     double d_s_4 = 0.0;
@@ -216,13 +219,14 @@ namespace Samples
                         double t4 = tape_s[--tp];
                         double d_sum_2 = d_sum_4;
                         double d_s_3 = d_s_4 + d_sum_4 * x_s[1];
-                        gradX_s_2[1] += d_sum_4 * s_3;
+                        d_x1_2 += d_sum_4 * s_3;
                         double d_s_2 = -(d_s_3 * t4);
                         d_s_4 = d_s_2;
                         d_sum_4 = d_sum_2;
                     }
                     double d_s = d_s_4;
                     gradX_s_2[0] += d_s;
+                    gradX_s_2[1] += d_x1_2;
                 }
             }
         }
@@ -411,6 +415,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     int tp = tape_s.Length;
                     double s_4 = tape_s[--tp];
+                    double d_x1_2 = 0.0;
                     lambda_s.CopyTo(d_y);
                     double d_sum_4 = 0.0;
                     double d_s_4 = 0.0;
@@ -434,13 +439,14 @@ namespace Samples
                         double t4 = tape_s[--tp];
                         double d_sum_2 = d_sum_4;
                         double d_s_3 = d_s_4 + d_sum_4 * x_u[1];
-                        grad_s[1] += d_sum_4 * s_3;
+                        d_x1_2 += d_sum_4 * s_3;
                         double d_s_2 = -(d_s_3 * t4);
                         d_s_4 = d_s_2;
                         d_sum_4 = d_sum_2;
                     }
                     double d_s = d_s_4;
                     grad_s[0] += d_s;
+                    grad_s[1] += d_x1_2;
                 }
             }
 

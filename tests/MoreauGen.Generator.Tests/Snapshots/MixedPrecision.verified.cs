@@ -98,8 +98,9 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
             {
                 global::System.Span<double> gradX_s = gradX.Slice(s, 1);
                 // Needed for the gradient with respect to x only.
-                gradX_s[0] += lambda_s[0] * tiny;
-                gradX_s[0] += d_t_2 * w[0];
+                double d_x0 = lambda_s[0] * tiny;
+                d_x0 += d_t_2 * w[0];
+                gradX_s[0] += d_x0;
             }
         }
     }
@@ -213,8 +214,9 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
                 float d_f = d_t * f;
                 d_f += d_t * f;
                 double d_t_2 = (double)d_f;
-                grad_s[0] += lambda_s[0] * tiny;
-                grad_s[0] += d_t_2 * w[0];
+                double d_x0 = lambda_s[0] * tiny;
+                d_x0 += d_t_2 * w[0];
+                grad_s[0] += d_x0;
             }
         }
 

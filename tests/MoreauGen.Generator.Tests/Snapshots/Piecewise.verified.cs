@@ -93,20 +93,23 @@ namespace Samples
                 if (needW)
                 {
                     // Needed for the gradient with respect to w only.
-                    gradW[1] += d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
+                    double d_w1 = d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
                     gradW[0] += d_t_3 * x_s[0];
-                    gradW[1] -= d_t_4;
+                    d_w1 -= d_t_4;
+                    gradW[1] += d_w1;
                 }
                 if (needX)
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s * 2, 2);
                     // Needed for the gradient with respect to x only.
                     double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_s[0] * x_s[0], w[1] - 1.0);
-                    gradX_s[0] += d_t_2 * x_s[0];
-                    gradX_s[0] += d_t_2 * x_s[0];
-                    gradX_s[1] += 2.0 <= 3.0 + x_s[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
-                    gradX_s[0] += d_t_3 * w[0];
-                    gradX_s[1] += d_t_4;
+                    double d_x0 = d_t_2 * x_s[0];
+                    d_x0 += d_t_2 * x_s[0];
+                    double d_x1 = 2.0 <= 3.0 + x_s[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
+                    d_x0 += d_t_3 * w[0];
+                    d_x1 += d_t_4;
+                    gradX_s[0] += d_x0;
+                    gradX_s[1] += d_x1;
                 }
             }
         }
@@ -160,9 +163,10 @@ namespace Samples
                     double d_t = lambda_s[1] / t1;
                     double d_t_3 = w_v[0] * x_s[0] >= 0.0 ? lambda_s[0] : 0.0;
                     double d_t_4 = x_s[1] - w_v[1] >= 0.0 ? lambda_s[0] : -lambda_s[0];
-                    grad[1] += d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
+                    double d_w1 = d_t * t2 * global::System.Math.Log(1.5 + x_s[0] * x_s[0]);
                     grad[0] += d_t_3 * x_s[0];
-                    grad[1] -= d_t_4;
+                    d_w1 -= d_t_4;
+                    grad[1] += d_w1;
                 }
             }
 
@@ -221,11 +225,13 @@ namespace Samples
                     double d_t_3 = w[0] * x_u[0] >= 0.0 ? lambda_s[0] : 0.0;
                     double d_t_4 = x_u[1] - w[1] >= 0.0 ? lambda_s[0] : -lambda_s[0];
                     double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_u[0] * x_u[0], w[1] - 1.0);
-                    grad_s[0] += d_t_2 * x_u[0];
-                    grad_s[0] += d_t_2 * x_u[0];
-                    grad_s[1] += 2.0 <= 3.0 + x_u[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
-                    grad_s[0] += d_t_3 * w[0];
-                    grad_s[1] += d_t_4;
+                    double d_x0 = d_t_2 * x_u[0];
+                    d_x0 += d_t_2 * x_u[0];
+                    double d_x1 = 2.0 <= 3.0 + x_u[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
+                    d_x0 += d_t_3 * w[0];
+                    d_x1 += d_t_4;
+                    grad_s[0] += d_x0;
+                    grad_s[1] += d_x1;
                 }
             }
 

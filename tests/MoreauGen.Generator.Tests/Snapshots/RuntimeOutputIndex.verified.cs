@@ -101,8 +101,9 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s * inputCount, inputCount);
                     // Needed for the gradient with respect to x only.
-                    gradX_s[0] -= d_t3 * t4;
-                    gradX_s[0] += d_t1 * w[0];
+                    double d_x0 = -(d_t3 * t4);
+                    d_x0 += d_t1 * w[0];
+                    gradX_s[0] += d_x0;
                 }
             }
             global::System.Buffers.ArrayPool<double>.Shared.Return(d_y_array);
@@ -234,8 +235,9 @@ namespace Samples
                     double d_t2 = d_t3;
                     d_y[n - 1] += d_t2;
                     double d_t1 = d_y[n - 1];
-                    grad_s[0] -= d_t3 * t4;
-                    grad_s[0] += d_t1 * w[0];
+                    double d_x0 = -(d_t3 * t4);
+                    d_x0 += d_t1 * w[0];
+                    grad_s[0] += d_x0;
                 }
             }
             global::System.Buffers.ArrayPool<double>.Shared.Return(x_u_array);
