@@ -130,6 +130,7 @@ namespace Samples
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
                     global::System.Span<double> gradX_s = gradX.Slice(s * 3, 3);
                     global::System.Span<double> gradW_all = gradW.Slice(0, 1);
+                    double d_w0 = 0.0;
                     double d_t2 = lambda_s[0];
                     double d_sum_4 = 0.0;
                     if (c2)
@@ -144,16 +145,18 @@ namespace Samples
                     {
                         double v = x_s[v_index];
                         double d_sum_2 = d_sum_4;
-                        gradW_all[0] += d_sum_4 * v;
+                        d_w0 += d_sum_4 * v;
                         double d_v = d_sum_4 * w[0];
                         gradX_s[v_index] += d_v;
                         d_sum_4 = d_sum_2;
                     }
+                    gradW_all[0] += d_w0;
                 }
                 else if (needW)
                 {
                     // Reverse pass for the gradient with respect to w only.
                     global::System.Span<double> gradW_all_2 = gradW.Slice(0, 1);
+                    double d_w0_2 = 0.0;
                     double d_t2 = lambda_s[0];
                     double d_sum_4 = 0.0;
                     if (c2)
@@ -168,9 +171,10 @@ namespace Samples
                     {
                         double v = x_s[v_index];
                         double d_sum_2 = d_sum_4;
-                        gradW_all_2[0] += d_sum_4 * v;
+                        d_w0_2 += d_sum_4 * v;
                         d_sum_4 = d_sum_2;
                     }
+                    gradW_all_2[0] += d_w0_2;
                 }
                 else
                 {
@@ -281,6 +285,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to w.
                     bool c2 = tape_s[1] != 0.0;
                     double count_5 = tape_s[0];
+                    double d_w0_2 = 0.0;
                     double d_t2 = lambda_s[0];
                     double d_sum_4 = 0.0;
                     if (c2)
@@ -295,9 +300,10 @@ namespace Samples
                     {
                         double v = x_s[v_index];
                         double d_sum_2 = d_sum_4;
-                        grad[0] += d_sum_4 * v;
+                        d_w0_2 += d_sum_4 * v;
                         d_sum_4 = d_sum_2;
                     }
+                    grad[0] += d_w0_2;
                 }
             }
 
