@@ -286,6 +286,11 @@ namespace MoreauGen.Generator.Parsing
 
         private Expr? PropertyReference(IPropertyReferenceOperation reference, IrType resultType, int depth)
         {
+            if (SpanLocalAccess(reference, isWrite: false, isCompound: false, out Expr? spanLocalValue))
+            {
+                return spanLocalValue;
+            }
+
             if (reference.Property.IsIndexer)
             {
                 if (reference.Instance is IParameterReferenceOperation { Parameter: var parameter } && SpanRoleOf(parameter) is { } role &&
@@ -338,6 +343,11 @@ namespace MoreauGen.Generator.Parsing
 
         private Expr? ArrayElement(IArrayElementReferenceOperation reference, IrType resultType, int depth)
         {
+            if (SpanLocalAccess(reference, isWrite: false, isCompound: false, out Expr? scratchValue))
+            {
+                return scratchValue;
+            }
+
             if (reference.Indices.Length != 1)
             {
                 Unsupported(reference, "'" + Abbreviate(reference.Syntax) + "'", "index one-dimensional arrays of the type's data");

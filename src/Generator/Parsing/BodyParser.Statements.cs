@@ -246,6 +246,11 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
+            if (SpanLocalDeclaration(local, initializer, declarator.Syntax, into))
+            {
+                return;
+            }
+
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
@@ -508,6 +513,8 @@ namespace MoreauGen.Generator.Parsing
                     return new Element(new SpanRef(SpanRole.Y, IrType.SpanOf(element, readOnly: false)), index, IrType.ScalarOf(element));
                 }
 
+                case IPropertyReferenceOperation or IArrayElementReferenceOperation when SpanLocalAccess(target, isWrite: true, isCompound, out Expr? scratchElement):
+                    return scratchElement;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "Assigning to '" + Abbreviate(target.Syntax) + "'",
                         "assign only to locals" + (kind == BodyKind.Layer ? " and to the output's elements y[i]" : string.Empty));
