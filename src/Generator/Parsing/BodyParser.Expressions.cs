@@ -245,6 +245,11 @@ namespace MoreauGen.Generator.Parsing
         private Expr? ParameterReference(IParameterReferenceOperation reference, IrType resultType)
         {
             IParameterSymbol parameter = reference.Parameter;
+            if (inlinedScalars.TryGetValue(parameter.OriginalDefinition, out Expr? inlined))
+            {
+                return inlined;
+            }
+
             if (SpanRoleOf(parameter) is not null)
             {
                 Unsupported(reference, "Using the span '" + parameter.Name + "' as a value", "read its elements, " + parameter.Name + "[i], or its length, " + parameter.Name + ".Length");

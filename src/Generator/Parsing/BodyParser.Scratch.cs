@@ -223,7 +223,9 @@ namespace MoreauGen.Generator.Parsing
         }
 
         /// <summary>A view of w, x, y, a scratch array or another view; null when reported.</summary>
-        private SpanLocal? View(IOperation op)
+        /// <param name="op">The span expression.</param>
+        /// <param name="writable">Whether the view is written through (a range of an array, a copy in C#, is then reported).</param>
+        private SpanLocal? View(IOperation op, bool writable = false)
         {
             while (op is IConversionOperation conversion && IsArrayOrSpan(conversion.Operand.Type!))
             {
@@ -236,20 +238,12 @@ namespace MoreauGen.Generator.Parsing
                     return new SpanLocal(new SpanRef(role, IrType.SpanOf(element, readOnly: role != SpanRole.Y)), new Literal(IrType.Int, 0), new SpanLength(role), role);
                 case ILocalReferenceOperation { Local: var local } when perSampleSpans.TryGetValue(local, out SpanLocal? known):
                     return known;
+                case IParameterReferenceOperation when InlinedSpan(op) is { } parameterView:
+                    return parameterView;
                 case ILocalReferenceOperation { Local: var local } when rejectedLocals.Contains(local):
                     return null;
                 case IImplicitIndexerReferenceOperation { Argument: IRangeOperation range } indexer:
-                {
-                    SpanLocal? inner = View(indexer.Instance);
-                    Expr? start = range.LeftOperand is null ? new Literal(IrType.Int, 0) : ViewBound(range.LeftOperand);
-                    Expr? end = range.RightOperand is null ? null : ViewBound(range.RightOperand);
-                    if (inner is null || start is null || (range.RightOperand is not null && end is null))
-                    {
-                        return null;
-                    }
-
-                    return new SpanLocal(inner.Base, IntMath.Add(inner.Start, start), IntMath.Subtract(end ?? inner.Length, start), inner.Role);
-                }
+                    return RangeView(View(indexer.Instance), range);
 
                 case IInvocationOperation { TargetMethod.Name: "Slice", Instance: { } instance } slice when IsSpanType(slice.TargetMethod.ContainingType):
                 {
@@ -268,10 +262,49 @@ namespace MoreauGen.Generator.Parsing
                     return new SpanLocal(inner.Base, IntMath.Add(inner.Start, bounds[0]!), bounds[1] ?? IntMath.Subtract(inner.Length, bounds[0]!), inner.Role);
                 }
 
+                case IArrayElementReferenceOperation { Indices.Length: 1 } arrayRange when arrayRange.Indices[0] is IRangeOperation range:
+                    // A range of an array is a copy in C#; read only, it reads as the view it copies.
+                    return writable ? CopyWritten(op) : RangeView(View(arrayRange.ArrayReference), range);
+                case IInvocationOperation { TargetMethod: { Name: "GetSubArray", ContainingType.Name: "RuntimeHelpers" }, Arguments.Length: 2 } subArray
+                    when subArray.Arguments[1].Value is IRangeOperation range:
+                    return writable ? CopyWritten(op) : RangeView(View(subArray.Arguments[0].Value), range);
+                case IInvocationOperation { TargetMethod: { Name: "AsSpan", IsExtensionMethod: true }, Arguments.Length: >= 1 } asSpan:
+                {
+                    SpanLocal? inner = View(asSpan.Arguments[0].Value);
+                    Expr? start = asSpan.Arguments.Length > 1 ? ViewIndex(asSpan.Arguments[1].Value) : new Literal(IrType.Int, 0);
+                    Expr? length = asSpan.Arguments.Length > 2 ? ViewIndex(asSpan.Arguments[2].Value) : null;
+                    if (inner is null || start is null || (asSpan.Arguments.Length > 2 && length is null) || asSpan.Arguments.Length > 3)
+                    {
+                        return null;
+                    }
+
+                    return new SpanLocal(inner.Base, IntMath.Add(inner.Start, start), length ?? IntMath.Subtract(inner.Length, start), inner.Role);
+                }
+
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, op.Syntax, "The span '" + Abbreviate(op.Syntax) + "'", ScratchHint);
                     return null;
             }
+        }
+
+        private SpanLocal? CopyWritten(IOperation op)
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, op.Syntax, "Writing through '" + Abbreviate(op.Syntax) + "', a copy of part of an array,",
+                "write through a view of the array itself: declare it as 'Span<T> a = new T[n];' and pass a[i..j], or pass a.AsSpan(start, length)");
+            return null;
+        }
+
+        /// <summary>The part <paramref name="range"/> of <paramref name="inner"/> (null when either is reported).</summary>
+        private SpanLocal? RangeView(SpanLocal? inner, IRangeOperation range)
+        {
+            Expr? start = range.LeftOperand is null ? new Literal(IrType.Int, 0) : ViewBound(range.LeftOperand);
+            Expr? end = range.RightOperand is null ? null : ViewBound(range.RightOperand);
+            if (inner is null || start is null || (range.RightOperand is not null && end is null))
+            {
+                return null;
+            }
+
+            return new SpanLocal(inner.Base, IntMath.Add(inner.Start, start), IntMath.Subtract(end ?? inner.Length, start), inner.Role);
         }
 
         /// <summary>An int index of a view or slice (no index from the end).</summary>
@@ -312,7 +345,7 @@ namespace MoreauGen.Generator.Parsing
                 _ => ((IOperation?)null, (IOperation?)null, false),
             };
             ILocalSymbol? local = (instance as ILocalReferenceOperation)?.Local;
-            bool inlineView = instance is IImplicitIndexerReferenceOperation or IInvocationOperation { TargetMethod.Name: "Slice" };
+            bool inlineView = instance is IImplicitIndexerReferenceOperation or IInvocationOperation { TargetMethod.Name: "Slice" } || InlinedSpan(instance) is not null;
             if (instance is null || !AcceptsScratch || !((local is not null && IsArrayOrSpan(local.Type)) || inlineView))
             {
                 return false;

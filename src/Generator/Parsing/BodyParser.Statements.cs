@@ -87,6 +87,7 @@ namespace MoreauGen.Generator.Parsing
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IOperation operation = operations[i];
+                statementTarget = into;
                 if (operation is IReturnOperation { ReturnedValue: not null } ret && scopes.All(s => s.LoopIndex is null))
                 {
                     Expr? value = ReturnValue(ret);
@@ -126,6 +127,14 @@ namespace MoreauGen.Generator.Parsing
         }
 
         private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel)
+        {
+            List<Stmt>? savedTarget = statementTarget;
+            statementTarget = into;
+            StatementOf(statement, into, lastTopLevel);
+            statementTarget = savedTarget;
+        }
+
+        private void StatementOf(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
             switch (statement)
             {
@@ -374,6 +383,9 @@ namespace MoreauGen.Generator.Parsing
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
                     break;
+                case IInvocationOperation invocation when IsSpanHelper(invocation.TargetMethod):
+                    InlineSpanHelper(invocation);
+                    break;
                 case IInvocationOperation invocation when IsOps(invocation.TargetMethod):
                     Report(DiagnosticDescriptors.TensorOperationPerSample, invocation.Syntax, "'Ops." + invocation.TargetMethod.Name + "'", PerSampleHint);
                     break;
@@ -513,6 +525,8 @@ namespace MoreauGen.Generator.Parsing
                     return new Element(new SpanRef(SpanRole.Y, IrType.SpanOf(element, readOnly: false)), index, IrType.ScalarOf(element));
                 }
 
+                case IParameterReferenceOperation { Parameter: var parameter } when inlinedScalars.TryGetValue(parameter.OriginalDefinition, out Expr? inlinedParameter):
+                    return inlinedParameter;
                 case IPropertyReferenceOperation or IArrayElementReferenceOperation when SpanLocalAccess(target, isWrite: true, isCompound, out Expr? scratchElement):
                     return scratchElement;
                 default:

@@ -210,5 +210,84 @@ internal static class ScratchCorpus
                 }
             }
             """),
+        new("SpanHelperCross", $$"""
+            public partial class SpanHelperCross
+            {
+                [MoreauLayer(Parameters = 6, Inputs = 3, Outputs = 5)]
+                public void Apply{{Span3}}
+                {
+                    Span<T> c = stackalloc T[3];
+                    Cross(w[..3], x, c);
+                    y[0] = Dot(c, w[3..6]);
+                    y[1] = M.Sqrt(1 + Dot(c, c));
+                    Cross(c, w.Slice(3, 3), y[2..]);
+                }
+
+                private static void Cross(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> r)
+                {
+                    r[0] = a[1] * b[2] - a[2] * b[1];
+                    r[1] = a[2] * b[0] - a[0] * b[2];
+                    r[2] = a[0] * b[1] - a[1] * b[0];
+                }
+
+                [Differentiable]
+                private static T Dot(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+                {
+                    T s = 0;
+                    for (int i = 0; i < a.Length; i++)
+                    {
+                        s += a[i] * b[i];
+                    }
+
+                    return s;
+                }
+            }
+            """),
+        new("SpanHelperMatVec", $$"""
+            public partial class SpanHelperMatVec(int blocks)
+            {
+                public int ParameterCount => 9 + 3;
+
+                public int InputCount => 3 * blocks;
+
+                public int OutputCount => blocks;
+
+                [MoreauLayer]
+                public void Apply{{Span3}}
+                {
+                    var h = new T[3];
+                    for (int k = 0; k < blocks; k++)
+                    {
+                        MatVec(w[..9], x.Slice(k * 3, 3), h, 3);
+                        y[k] = Smooth(h, w[9], 0.5f) + w[10] * Norm2(h[1..]) + w[11];
+                    }
+                }
+
+                private void MatVec(ReadOnlySpan<T> m, ReadOnlySpan<T> v, Span<T> r, int n)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        r[i] = 0;
+                        for (int j = 0; j < v.Length; j++)
+                        {
+                            r[i] += m[i * n + j] * v[j];
+                        }
+                    }
+                }
+
+                private static T Smooth(ReadOnlySpan<T> a, T scale, T floor)
+                {
+                    if (a[0] > floor)
+                    {
+                        return scale * M.Log(1 + a[0] * a[0]);
+                    }
+
+                    T t = a[2] * scale;
+                    return t * t;
+                }
+
+                private static T Norm2(ReadOnlySpan<T> a) => a[0] * a[0] + a[1] * a[1];
+            }
+            """, [2]),
     ];
 }
