@@ -88,7 +88,7 @@ namespace MoreauGen.Generator.Differentiation
                         Contribute(store.Value, adjointOfOutput);
                     }
 
-                    if (store.ResetsAdjoint && state.Steps.ResetOverwrittenOutputAdjoints)
+                    if (store.ResetsAdjoint && (store.Memory is null ? state.Steps.ResetOverwrittenOutputAdjoints : state.Steps.ResetOverwrittenScratchAdjoints))
                     {
                         Emit(Need.Both, new Assign(adjointOfOutput, AssignKind.Assign, Zero(state.Element)));
                     }

@@ -22,6 +22,9 @@ namespace MoreauGen.Generator.Parsing
         private readonly Dictionary<IParameterSymbol, Expr> inlinedScalars = new(SymbolEqualityComparer.Default);
         private readonly List<IMethodSymbol> inlining = new();
 
+        /// <summary>A helper that takes spans: inlined into the layers of its own type that call it, not differentiated on its own.</summary>
+        internal static bool IsSpanHelperSignature(IMethodSymbol helper) => TakesSpans(helper);
+
         /// <summary>The statement list being written: an inlined helper's statements go there, before the statement that reads its result.</summary>
         private List<Stmt>? statementTarget;
 
