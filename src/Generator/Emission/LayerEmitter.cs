@@ -104,6 +104,7 @@ namespace MoreauGen.Generator.Emission
                     : "// The body of " + layer.MethodName + ", for sample " + member.S + ".");
                 member.Statements(statements);
             });
+            member.ReturnBuffers();
             code.Close();
         }
 
