@@ -383,6 +383,12 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>An array of the type's data (<c>this.targets</c>, a property, a primary-constructor parameter) as <see cref="LayerData"/>.</summary>
         private Expr? DataArray(IOperation reference, int depth)
         {
+            if (reference is ILocalReferenceOperation { Local: var rejected } && rejectedLocals.Contains(rejected))
+            {
+                // Its declaration is reported already (a scratch array where none is accepted).
+                return null;
+            }
+
             if (reference.Type is not IArrayTypeSymbol { Rank: 1 } array || NumericType(array.ElementType) is not { } elementType)
             {
                 Unsupported(reference, "'" + Abbreviate(reference.Syntax) + "'", "read arrays of int, float or double data of the type");

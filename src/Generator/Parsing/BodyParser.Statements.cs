@@ -294,6 +294,13 @@ namespace MoreauGen.Generator.Parsing
             if (localType is null)
             {
                 rejectedLocals.Add(local);
+                if ((IsSpanType(local.Type) || local.Type is IArrayTypeSymbol) && kind != BodyKind.Layer)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "The span or array local '" + local.Name + "'",
+                        "scratch arrays and views are accepted in [MoreauLayer] bodies; here compute with float, double or int locals, or move the work into the layer");
+                    return;
+                }
+
                 if (IsSpanType(local.Type))
                 {
                     Report(DiagnosticDescriptors.TensorOperationPerSample, declarator.Syntax, "A span local ('" + local.Name + "')", PerSampleHint);
