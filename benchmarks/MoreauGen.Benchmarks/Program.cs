@@ -7,7 +7,8 @@ namespace MoreauGen.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
 /// (<see cref="GemmRounds"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or
-/// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>).
+/// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or <c>-- scratch-rounds</c>
+/// for a generated layer with scratch spans and span helpers against a hand-written adjoint (<see cref="Generator.ScratchRounds"/>).
 /// </summary>
 public static class Program
 {
@@ -19,6 +20,8 @@ public static class Program
             return ConvRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-rounds")
             return Mlp.StepRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "scratch-rounds")
+            return Generator.ScratchRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "pendulum-rounds")
             return Pendulum.PendulumRounds.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
