@@ -49,6 +49,7 @@ namespace Samples
                 }
                 y_s[0] = s;
             }
+            global::System.Buffers.ArrayPool<float>.Shared.Return(h_array);
         }
 
         /// <inheritdoc/>
@@ -98,6 +99,7 @@ namespace Samples
                 }
                 y_s[0] = s;
             }
+            global::System.Buffers.ArrayPool<float>.Shared.Return(h_array);
         }
 
         /// <inheritdoc/>
