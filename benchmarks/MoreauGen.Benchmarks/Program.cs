@@ -10,7 +10,8 @@ namespace MoreauGen.Benchmarks;
 /// <c>-- variant-rounds</c> for the paper's variants against SGD (<see cref="Mlp.VariantRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or
 /// <c>-- control-flow-rounds</c> for generated adjoints of break/return bodies against hand-written ones (<see cref="ControlFlow.ControlFlowRounds"/>), or
-/// <c>-- construct-rounds</c> for issue 12's constructs against hand-written adjoints (<see cref="Constructs.ConstructRounds"/>).
+/// <c>-- construct-rounds</c> for issue 12's constructs against hand-written adjoints (<see cref="Constructs.ConstructRounds"/>), or
+/// <c>-- scratch-rounds</c> for a generated layer with scratch spans and span helpers against a hand-written adjoint (<see cref="Generator.ScratchRounds"/>).
 /// </summary>
 public static class Program
 {
@@ -26,6 +27,8 @@ public static class Program
             return Mlp.StepRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "variant-rounds")
             return Mlp.VariantRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "scratch-rounds")
+            return Generator.ScratchRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "pendulum-rounds")
             return Pendulum.PendulumRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "control-flow-rounds")

@@ -18,6 +18,8 @@ public sealed class CompileAndRunTests
 
     public static TheoryData<string> MathLayers => new(MathCorpus.Entries.Select(e => e.Name));
 
+    public static TheoryData<string> ScratchLayers => new(ScratchCorpus.Entries.Select(e => e.Name));
+
     [Fact]
     public void The_corpus_has_at_least_45_layers_in_float_and_double()
     {
@@ -52,6 +54,11 @@ public sealed class CompileAndRunTests
     [Theory]
     [MemberData(nameof(MathLayers))]
     public void Oracles_of_layers_with_the_further_math_functions_match_central_differences(string name) =>
+        CheckEntry(CorpusAssembly.Default, LayerCorpus.Find(name));
+
+    [Theory]
+    [MemberData(nameof(ScratchLayers))]
+    public void Oracles_of_layers_with_scratch_arrays_and_views_match_central_differences(string name) =>
         CheckEntry(CorpusAssembly.Default, LayerCorpus.Find(name));
 
     [Fact]

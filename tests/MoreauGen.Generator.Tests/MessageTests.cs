@@ -30,15 +30,15 @@ public sealed class MessageTests
             """);
         Assert.Contains(OldBatchedHint, valid, StringComparison.Ordinal);
 
-        // Scalar code beside a span local: a batched body would reject it, so the message does not suggest it.
+        // Scalar code beside an Ops call: a batched body would reject it, so the message does not suggest it.
         string invalid = Messages("MG0035", $$"""
             public partial class L
             {
                 [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
                 public void Apply{{Sig}}
                 {
-                    ReadOnlySpan<double> rot = w[..1];
-                    y[0] = rot[0] * x[0];
+                    double s = w[0] * x[0];
+                    Ops.Relu(x, y);
                 }
             }
             """);

@@ -174,6 +174,9 @@ namespace MoreauGen.Generator.Analysis
                     return new Degree(0, 1);
                 case Element { Span: SpanRef { Role: SpanRole.Y } }:
                     return outputs;
+                case Element { Span: Local }:
+                    // A scratch array: its stores count as outputs' (the assignment below), so a read has at most their degree.
+                    return outputs;
                 case Apply apply:
                 {
                     Degree[] args = apply.Args.Select(Of).ToArray();

@@ -97,6 +97,22 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The returned value (objectives and helpers).</summary>
         public Value? Result { get; set; }
 
+        /// <summary>The scratch arrays the body declares, by name, in declaration order.</summary>
+        public List<ScratchArray> Scratch { get; } = new();
+
+        /// <summary>y or scratch arrays are memory the reverse pass keeps adjoint buffers of: every adjoint is computed for both gradients.</summary>
+        public bool HasMemory => ArrayMode || Scratch.Count > 0;
+
+        /// <summary>Element <paramref name="index"/> of y (<paramref name="memory"/> null) or of a scratch array.</summary>
+        public Element MemoryElement(Expr? memory, Expr index) =>
+            memory is null ? ElementOf(SpanRole.Y, index, Element) : new Element(memory, index, Element);
+
+        /// <summary>The adjoint of element <paramref name="index"/> of y (<paramref name="memory"/> null) or of a scratch array.</summary>
+        public Element MemoryAdjoint(Expr? memory, Expr index) =>
+            memory is Local scratch
+                ? new Element(new Local(Scratch.First(a => a.Name == scratch.Name).AdjointName, WritableSpan), index, Element)
+                : ElementOf(SpanRole.OutputAdjoint, index, Element);
+
         // ----- Written by the reverse sweep (pass 4), read by the reverse variants (pass 8) -----
 
         /// <summary>The loop each reverse loop reverses.</summary>

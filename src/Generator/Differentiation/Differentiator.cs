@@ -140,7 +140,10 @@ namespace MoreauGen.Generator.Differentiation
                 resultExpr,
                 state.ArrayMode,
                 writesEveryOutput,
-                EquatableArray.From(used));
+                EquatableArray.From(used))
+            {
+                ScratchArrays = EquatableArray.From(state.Scratch),
+            };
         }
 
         /// <summary>y at a run-time index, or y touched inside a loop or branch: the reverse pass keeps d_y in a buffer.</summary>

@@ -46,6 +46,12 @@ namespace MoreauGen.Generator.Differentiation
         public virtual bool ResetOverwrittenOutputAdjoints => true;
 
         /// <summary>
+        /// Whether the adjoint of an element of a scratch array is cleared after the store that overwrote it is reversed
+        /// (a declaration, which clears the array, is such a store of zeros).
+        /// </summary>
+        public virtual bool ResetOverwrittenScratchAdjoints => true;
+
+        /// <summary>
         /// What a loop-carried local varies with at the start of an iteration, from what it varies with before the loop
         /// and after an iteration's update: either (the first iteration sees the one, later iterations the other).
         /// </summary>

@@ -172,7 +172,10 @@ namespace MoreauGen.Generator.Differentiation
         public static Node Call(HelperModel helper, IReadOnlyList<Node> args) =>
             new(NodeKind.Call, helper.ElementType, Union(args)) { Helper = helper, Args = args };
 
-        public static Node OutputRead(Expr index, IrType type, Need varying) => new(NodeKind.OutputRead, type, varying) { Expr = index };
+        public static Node OutputRead(Expr index, IrType type, Need varying, Expr? memory = null) => new(NodeKind.OutputRead, type, varying) { Expr = index, Memory = memory };
+
+        /// <summary>The scratch array an output read reads (a <see cref="Model.Local"/> span), or null for y.</summary>
+        public Expr? Memory { get; private set; }
 
         public static Node Opaque(IrType type, Need varying) => new(NodeKind.Opaque, type, type.IsReal ? varying : Need.None);
 
@@ -243,6 +246,9 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>The reverse pass zeroes d_y[Index] after reading it (an earlier access to y may read it again).</summary>
         public bool ResetsAdjoint { get; }
+
+        /// <summary>The scratch array stored to (a <see cref="Model.Local"/> span), or null for y.</summary>
+        public Expr? Memory { get; init; }
     }
 
     /// <summary>A local carried around a loop: its value before the loop, at the start and end of an iteration, after the loop.</summary>

@@ -13,7 +13,7 @@ namespace MoreauGen.Generator.Differentiation
     /// varying with what the local varies with before the loop; <see cref="VaryingSets"/> then adds what the loop's
     /// updates bring.
     /// </summary>
-    internal sealed class Lowering
+    internal sealed partial class Lowering
     {
         private readonly DifferentiationState state;
         private readonly HashSet<string> everDefined = new(StringComparer.Ordinal);
@@ -51,6 +51,12 @@ namespace MoreauGen.Generator.Differentiation
             switch (statement)
             {
                 case Declare { Value: null }:
+                    break;
+                case Declare { Value: NewSpan scratch } declare:
+                    DeclareScratch(declare.Name, scratch);
+                    break;
+                case Assign { Target: Element { Span: Local memory } target } assign:
+                    StoreScratch(memory, LowerIndex(target.Index), assign.Kind, LowerExpr(assign.Value));
                     break;
                 case Declare { Type.Scalar: ScalarKind.Int32 } declare:
                     DefineIndex(declare.Name, LowerIndex(declare.Value!));
@@ -180,6 +186,9 @@ namespace MoreauGen.Generator.Differentiation
                     return Node.Reference(Temporary(Node.OutputRead(LowerIndex(read.Index), read.Type, Need.Both)));
                 case Element { Span: SpanRef { Role: SpanRole.Y }, Index: Literal index }:
                     return Node.Reference(state.Outputs[(int)index.Value]);
+                case Element { Span: Local memory } read:
+                    // Conservatively varying in both, as a read of y: it may see any earlier store.
+                    return Node.Reference(Temporary(Node.OutputRead(LowerIndex(read.Index), read.Type, Need.Both, memory)));
                 case Element { Span: LayerData } data:
                     return Node.Leaf(new Element(data.Span, LowerIndex(data.Index), data.Type), Need.None);
                 case OpsCall loss:

@@ -38,6 +38,9 @@ namespace MoreauGen.Generator.Differentiation
                 reverse.Insert(0, new Tagged(Need.Both, new CopySpan(new SpanRef(SpanRole.Lambda, state.ReadOnlySpan), new SpanRef(SpanRole.OutputAdjoint, state.WritableSpan))));
             }
 
+            // The adjoints of scratch arrays start at zero (their buffers serve every sample).
+            reverse.InsertRange(0, state.Scratch.Select(a => (Stmt)new Tagged(Need.Both, new ClearSpan(new Local(a.AdjointName, state.WritableSpan)))));
+
             return (restoresOfTop, reverse);
         }
 
@@ -76,16 +79,16 @@ namespace MoreauGen.Generator.Differentiation
                     break;
                 }
 
-                case StoreItem store when state.ArrayMode:
+                case StoreItem store when state.ArrayMode || store.Memory is not null:
                 {
-                    // y[i] = v: v receives the adjoint of y[i], which the assignment then resets (the old y[i] is gone).
-                    Element adjointOfOutput = state.ElementOf(SpanRole.OutputAdjoint, store.Index, state.Element);
+                    // y[i] = v (or p[i] = v): v receives the adjoint of y[i], which the assignment then resets (the old y[i] is gone).
+                    Element adjointOfOutput = state.MemoryAdjoint(store.Memory, store.Index);
                     if (store.Value.Varying != Need.None)
                     {
                         Contribute(store.Value, adjointOfOutput);
                     }
 
-                    if (store.ResetsAdjoint && state.Steps.ResetOverwrittenOutputAdjoints)
+                    if (store.ResetsAdjoint && (store.Memory is null ? state.Steps.ResetOverwrittenOutputAdjoints : state.Steps.ResetOverwrittenScratchAdjoints))
                     {
                         Emit(Need.Both, new Assign(adjointOfOutput, AssignKind.Assign, Zero(state.Element)));
                     }
@@ -276,7 +279,7 @@ namespace MoreauGen.Generator.Differentiation
         private void Emit(Need section, Stmt statement) => output.Add(new Tagged(section == Need.None ? Need.Both : section, statement));
 
         /// <summary>The section of a statement about <paramref name="varying"/>. With y in a buffer, every adjoint is computed for both gradients.</summary>
-        private Need Section(Need varying) => state.ArrayMode || varying == Need.None ? Need.Both : varying;
+        private Need Section(Need varying) => state.HasMemory || varying == Need.None ? Need.Both : varying;
 
         private void Backpropagate(Node node, Expr adjoint, Value owner)
         {
@@ -300,7 +303,7 @@ namespace MoreauGen.Generator.Differentiation
                     Accumulate(Need.X, new Local(target, parameter.Type), adjoint);
                     return;
                 case NodeKind.OutputRead:
-                    Accumulate(Need.Both, state.ElementOf(SpanRole.OutputAdjoint, node.Expr!, state.Element), adjoint);
+                    Accumulate(Need.Both, state.MemoryAdjoint(node.Memory, node.Expr!), adjoint);
                     return;
                 case NodeKind.Leaf when node.Expr is OpsCall loss:
                     Emit(Need.X, LossGradient(loss, adjoint));

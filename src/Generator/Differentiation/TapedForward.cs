@@ -77,7 +77,7 @@ namespace MoreauGen.Generator.Differentiation
                         Expr stored = IsFoldedIntoStore(region, store.Value, i - 1)
                             ? Render(store.Value.Definition, store.Value.Definition)
                             : new Local(store.Value.ReadName, store.Value.Type);
-                        list.Add(new Assign(state.ElementOf(SpanRole.Y, store.Index, state.Element), AssignKind.Assign, stored));
+                        list.Add(new Assign(state.MemoryElement(store.Memory, store.Index), AssignKind.Assign, stored));
                         break;
                     }
 
@@ -249,7 +249,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 NodeKind.Leaf => node.Expr!,
                 NodeKind.Ref => new Local(node.Ref!.ReadName, node.Type),
-                NodeKind.OutputRead => state.ElementOf(SpanRole.Y, node.Expr!, node.Type),
+                NodeKind.OutputRead => state.MemoryElement(node.Memory, node.Expr!),
                 NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
                 NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
                 _ => throw new InvalidOperationException("An opaque value has no expression."),

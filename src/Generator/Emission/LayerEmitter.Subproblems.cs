@@ -55,6 +55,7 @@ namespace MoreauGen.Generator.Emission
 
             ScratchSpan outputs = member.Buffer("y_s", member.Size(LayerSize.Outputs));
             ScratchSpan? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size(LayerSize.Outputs)) : null;
+            ScratchBuffers(member, values: true, adjoints: true);
             string value = member.Local("value");
             string j = member.Local("j");
             string s = member.Param(shift);

@@ -80,8 +80,9 @@ namespace MoreauGen.Generator.Emission
             string m = member.Open(kind);
             string? slots = taped ? member.TapeSlots() : null;
             member.CheckSpans(kind, m, member.Times(m, LayerSize.Inputs), slots is null ? null : MemberFrame.Product(m, slots));
-            IReadOnlyList<Stmt> statements = taped ? body.Primal : layer.Body;
+            IReadOnlyList<Stmt> statements = taped ? body.Primal : ScratchCleared(layer.Body);
             member.Constants(statements);
+            ScratchBuffers(member, values: true, adjoints: false);
 
             member.SampleLoop(m, () =>
             {
@@ -103,6 +104,7 @@ namespace MoreauGen.Generator.Emission
                     : "// The body of " + layer.MethodName + ", for sample " + member.S + ".");
                 member.Statements(statements);
             });
+            member.ReturnBuffers();
             code.Close();
         }
 
@@ -119,6 +121,7 @@ namespace MoreauGen.Generator.Emission
             IEnumerable<Stmt> all = body.Restores.Concat(body.AdjointBoth).Concat(body.AdjointW).Concat(body.AdjointX);
             member.Constants(all);
             ScratchSpan? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size(LayerSize.Outputs)) : null;
+            ScratchBuffers(member, values: false, adjoints: true);
 
             member.SampleLoop(m, () =>
             {

@@ -285,11 +285,12 @@ namespace MoreauGen.Generator.Emission
         /// A temporary of <paramref name="length"/> values: a local inline array when the member may use the stack and the
         /// length is fixed and small, else rented from ArrayPool (returned by <see cref="ReturnBuffers"/>).
         /// </summary>
-        public ScratchSpan Buffer(string preferred, string length, IrType? elementType = null)
+        /// <param name="exactName">The name the span takes when the body's statements already use it (a scratch array), else a fresh one.</param>
+        public ScratchSpan Buffer(string preferred, string length, IrType? elementType = null, string? exactName = null)
         {
             string elementName = elementType is null ? Frame.T : CSharpPrinter.TypeName(elementType);
             string spanType = "global::System.Span<" + elementName + ">";
-            string name = Names.Fresh(preferred);
+            string name = exactName is null ? Names.Fresh(preferred) : CSharpPrinter.Identifier(exactName);
             ScratchSpan buffer;
             if (stackBuffers && int.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out int fixedSize) && fixedSize <= StackLimit)
             {

@@ -41,6 +41,9 @@ namespace MoreauGen.Generator.Model
         bool WritesEveryOutput,
         EquatableArray<string> UsedNames)
     {
+        /// <summary>The scratch arrays of the body (per-sample layers): each member takes their values and adjoints once, before its loop over the samples.</summary>
+        public EquatableArray<ScratchArray> ScratchArrays { get; init; } = EquatableArray<ScratchArray>.Empty;
+
         /// <summary>The tape size per sample when it is fixed, else null.</summary>
         public int? FixedTapeSlots => TapeSlots is Literal literal ? (int)literal.Value : null;
     }

@@ -128,6 +128,11 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
+            if (IsSpanHelper(target))
+            {
+                return InlineSpanHelper(invocation);
+            }
+
             if (IsOps(target) || TakesSpans(target))
             {
                 return SpanCall(invocation, resultType, depth);

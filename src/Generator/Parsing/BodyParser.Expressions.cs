@@ -266,7 +266,8 @@ namespace MoreauGen.Generator.Parsing
         private Expr? ParameterReference(IParameterReferenceOperation reference, IrType resultType)
         {
             IParameterSymbol parameter = reference.Parameter;
-            if (InlinedParameter(parameter) is { } inlined)
+            Expr? inlined = InlinedParameter(parameter);
+            if (inlined is not null || inlinedScalars.TryGetValue(parameter.OriginalDefinition, out inlined))
             {
                 return inlined;
             }
@@ -312,6 +313,11 @@ namespace MoreauGen.Generator.Parsing
 
         private Expr? PropertyReference(IPropertyReferenceOperation reference, IrType resultType, int depth)
         {
+            if (SpanLocalAccess(reference, isWrite: false, isCompound: false, out Expr? spanLocalValue))
+            {
+                return spanLocalValue;
+            }
+
             if (reference.Property.IsIndexer)
             {
                 if (reference.Instance is IParameterReferenceOperation { Parameter: var parameter } && SpanRoleOf(parameter) is { } role &&
@@ -364,6 +370,11 @@ namespace MoreauGen.Generator.Parsing
 
         private Expr? ArrayElement(IArrayElementReferenceOperation reference, IrType resultType, int depth)
         {
+            if (SpanLocalAccess(reference, isWrite: false, isCompound: false, out Expr? scratchValue))
+            {
+                return scratchValue;
+            }
+
             if (reference.Indices.Length != 1)
             {
                 Unsupported(reference, "'" + Abbreviate(reference.Syntax) + "'", "index one-dimensional arrays of the type's data");
@@ -394,6 +405,12 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>An array of the type's data (<c>this.targets</c>, a property, a primary-constructor parameter) as <see cref="LayerData"/>.</summary>
         private Expr? DataArray(IOperation reference, int depth)
         {
+            if (reference is ILocalReferenceOperation { Local: var rejected } && rejectedLocals.Contains(rejected))
+            {
+                // Its declaration is reported already (a scratch array where none is accepted).
+                return null;
+            }
+
             if (reference.Type is not IArrayTypeSymbol { Rank: 1 } array || NumericType(array.ElementType) is not { } elementType)
             {
                 Unsupported(reference, "'" + Abbreviate(reference.Syntax) + "'", "read arrays of int, float or double data of the type");

@@ -119,6 +119,7 @@ namespace MoreauGen.Generator.Parsing
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IOperation operation = operations[i];
+                statementTarget = into;
                 switch (operation)
                 {
                     case IBranchOperation { IsImplicit: false, BranchKind: BranchKind.Break } when breakFlags.Count > 0 && breakFlags.Peek() is { } flag:

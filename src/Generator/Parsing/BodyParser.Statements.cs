@@ -82,6 +82,14 @@ namespace MoreauGen.Generator.Parsing
 
         private void ParseStatement(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
+            List<Stmt>? savedTarget = statementTarget;
+            statementTarget = into;
+            StatementOf(statement, into, lastTopLevel);
+            statementTarget = savedTarget;
+        }
+
+        private void StatementOf(IOperation statement, List<Stmt> into, bool lastTopLevel)
+        {
             switch (statement)
             {
                 case IBlockOperation nested:
@@ -210,6 +218,11 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
+            if (SpanLocalDeclaration(local, initializer, declarator.Syntax, into))
+            {
+                return;
+            }
+
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
@@ -250,6 +263,13 @@ namespace MoreauGen.Generator.Parsing
             if (localType is null)
             {
                 rejectedLocals.Add(local);
+                if ((IsSpanType(local.Type) || local.Type is IArrayTypeSymbol) && kind != BodyKind.Layer)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "The span or array local '" + local.Name + "'",
+                        "scratch arrays and views are accepted in [MoreauLayer] bodies; here compute with float, double or int locals, or move the work into the layer");
+                    return;
+                }
+
                 if (IsSpanType(local.Type))
                 {
                     Report(DiagnosticDescriptors.TensorOperationPerSample, declarator.Syntax, "A span local ('" + local.Name + "')", PerSampleHint);
@@ -344,6 +364,9 @@ namespace MoreauGen.Generator.Parsing
 
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
+                    break;
+                case IInvocationOperation invocation when IsSpanHelper(invocation.TargetMethod):
+                    InlineSpanHelper(invocation);
                     break;
                 case IInvocationOperation invocation when !TakesSpans(invocation.TargetMethod) && IsInlinable(invocation.TargetMethod):
                     Inline(invocation, 0);
@@ -491,6 +514,10 @@ namespace MoreauGen.Generator.Parsing
 
                 case IParameterReferenceOperation { Parameter: var parameter } when InlinedParameter(parameter) is { } mapped:
                     return mapped;
+                case IParameterReferenceOperation { Parameter: var parameter } when inlinedScalars.TryGetValue(parameter.OriginalDefinition, out Expr? inlinedParameter):
+                    return inlinedParameter;
+                case IPropertyReferenceOperation or IArrayElementReferenceOperation when SpanLocalAccess(target, isWrite: true, isCompound, out Expr? scratchElement):
+                    return scratchElement;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "Assigning to '" + Abbreviate(target.Syntax) + "'",
                         "assign only to locals" + (kind == BodyKind.Layer ? " and to the output's elements y[i]" : string.Empty));

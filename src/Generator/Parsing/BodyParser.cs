@@ -173,6 +173,8 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
+            methodBlock = block;
+
             // Reserve every local and parameter name first, so that renamed duplicates cannot take a user's name.
             foreach (ILocalSymbol local in block.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol))
             {

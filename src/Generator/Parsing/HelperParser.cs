@@ -205,6 +205,12 @@ namespace MoreauGen.Generator.Parsing
             {
                 bool differentiable = HasDifferentiable(helper);
                 string? custom = CustomPullbackName(helper);
+                if (custom is null && BodyParser.IsSpanHelperSignature(helper))
+                {
+                    // Written into each caller of its own type (BodyParser.SpanHelpers), and checked there.
+                    return EquatableArray<DiagnosticInfo>.Empty;
+                }
+
                 LocationInfo? at = LocationInfo.From(syntax.Identifier);
                 string? problem = SignatureProblem(helper, out ScalarKind element);
 

@@ -109,6 +109,7 @@ internal static class Mutants
         yield return StructuralMutant("carried adjoints accumulated across iterations", new AccumulatedCarriedAdjoints());
         yield return StructuralMutant("branches replay the other arm", new OtherArm());
         yield return StructuralMutant("overwritten outputs keep their adjoint", new KeptOutputAdjoints());
+        yield return StructuralMutant("overwritten scratch elements keep their adjoint", new KeptScratchAdjoints());
         yield return StructuralMutant("gradient slices start one late", new ShiftedGradientSlices());
         yield return StructuralMutant("restored tape slices start one late", new ShiftedRestoreSlices());
     }
@@ -187,6 +188,11 @@ internal static class Mutants
     private sealed class KeptOutputAdjoints : DifferentiatorSteps
     {
         public override bool ResetOverwrittenOutputAdjoints => false;
+    }
+
+    private sealed class KeptScratchAdjoints : DifferentiatorSteps
+    {
+        public override bool ResetOverwrittenScratchAdjoints => false;
     }
 
     private sealed class ShiftedRestoreSlices : DifferentiatorSteps

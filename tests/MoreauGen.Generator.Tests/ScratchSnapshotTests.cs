@@ -1,0 +1,88 @@
+using MoreauGen.Generator.Tests.Infrastructure;
+
+namespace MoreauGen.Generator.Tests;
+
+/// <summary>
+/// The generated source of layers with scratch state (scratch arrays, views, helpers that take spans), pinned by
+/// snapshots (Snapshots/*.verified.cs) as <see cref="SnapshotTests"/> pins the others; each must compile, with every
+/// warning on, without diagnostics.
+/// </summary>
+public sealed class ScratchSnapshotTests
+{
+    public static TheoryData<string> Layers => new(Sources.Keys);
+
+    internal static readonly Dictionary<string, string> Sources = new()
+    {
+        ["ScratchCrossHelper"] = """
+            namespace Samples;
+
+            /// <summary>A cross product into a stack scratch span by a helper that takes spans, then a dot product.</summary>
+            public partial class Torque
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 3, Outputs = 1)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    Span<double> r = stackalloc double[3];
+                    Cross(w, x, r);
+                    y[0] = Math.Tanh(Dot(r, r));
+                }
+
+                private static void Cross(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> r)
+                {
+                    r[0] = a[1] * b[2] - a[2] * b[1];
+                    r[1] = a[2] * b[0] - a[0] * b[2];
+                    r[2] = a[0] * b[1] - a[1] * b[0];
+                }
+
+                private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+            }
+            """,
+        ["ScratchViews"] = """
+            namespace Samples;
+
+            /// <summary>A hidden layer in a scratch array sized by the type, read through views of w and x.</summary>
+            public partial class Hidden(int inputs, int hidden)
+            {
+                public int ParameterCount => inputs * hidden;
+
+                public int InputCount => inputs;
+
+                public int OutputCount => 1;
+
+                [MoreauLayer]
+                public void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y)
+                {
+                    var h = new float[hidden];
+                    for (int j = 0; j < hidden; j++)
+                    {
+                        ReadOnlySpan<float> row = w.Slice(j * inputs, inputs);
+                        for (int k = 0; k < inputs; k++)
+                        {
+                            h[j] += row[k] * x[k];
+                        }
+
+                        h[j] = MathF.Tanh(h[j]);
+                    }
+
+                    float s = 0;
+                    for (int j = 0; j < h.Length; j++)
+                    {
+                        s += h[j] * h[j];
+                    }
+
+                    y[0] = s;
+                }
+            }
+            """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Generated_source_matches_the_snapshot(string name)
+    {
+        GeneratorResult result = GeneratorHarness.Run(SnapshotTests.Usings + Sources[name]);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Snapshot.Verify(name, Assert.Single(result.Sources).Value);
+    }
+}
