@@ -141,26 +141,32 @@ namespace Samples
                     d_r[0] += d_t5;
                     double d_t4 = d_r[2];
                     d_r[2] = 0.0;
-                    gradW_all[0] += d_t4 * x_s[1];
-                    gradX_s[1] += d_t4 * w[0];
-                    gradW_all[1] += -d_t4 * x_s[0];
-                    gradX_s[0] += -d_t4 * w[1];
+                    double d_w0 = d_t4 * x_s[1];
+                    double d_x1 = d_t4 * w[0];
+                    double d_w1 = -d_t4 * x_s[0];
+                    double d_x0 = -d_t4 * w[1];
                     double d_t3 = d_r[1];
                     d_r[1] = 0.0;
-                    gradW_all[2] += d_t3 * x_s[0];
-                    gradX_s[0] += d_t3 * w[2];
-                    gradW_all[0] += -d_t3 * x_s[2];
-                    gradX_s[2] += -d_t3 * w[0];
+                    double d_w2 = d_t3 * x_s[0];
+                    d_x0 += d_t3 * w[2];
+                    d_w0 += -d_t3 * x_s[2];
+                    double d_x2 = -d_t3 * w[0];
                     double d_t2 = d_r[0];
                     d_r[0] = 0.0;
-                    gradW_all[1] += d_t2 * x_s[2];
-                    gradX_s[2] += d_t2 * w[1];
-                    gradW_all[2] += -d_t2 * x_s[1];
-                    gradX_s[1] += -d_t2 * w[2];
+                    d_w1 += d_t2 * x_s[2];
+                    d_x2 += d_t2 * w[1];
+                    d_w2 += -d_t2 * x_s[1];
+                    d_x1 += -d_t2 * w[2];
                     for (int k = 2; k >= 0; k--)
                     {
                         d_r[k] = 0.0;
                     }
+                    gradW_all[0] += d_w0;
+                    gradW_all[1] += d_w1;
+                    gradW_all[2] += d_w2;
+                    gradX_s[0] += d_x0;
+                    gradX_s[1] += d_x1;
+                    gradX_s[2] += d_x2;
                 }
                 else if (needW)
                 {
@@ -182,20 +188,23 @@ namespace Samples
                     d_r[0] += d_t5;
                     double d_t4 = d_r[2];
                     d_r[2] = 0.0;
-                    gradW_all_2[0] += d_t4 * x_s[1];
-                    gradW_all_2[1] += -d_t4 * x_s[0];
+                    double d_w0_2 = d_t4 * x_s[1];
+                    double d_w1_2 = -d_t4 * x_s[0];
                     double d_t3 = d_r[1];
                     d_r[1] = 0.0;
-                    gradW_all_2[2] += d_t3 * x_s[0];
-                    gradW_all_2[0] += -d_t3 * x_s[2];
+                    double d_w2_2 = d_t3 * x_s[0];
+                    d_w0_2 += -d_t3 * x_s[2];
                     double d_t2 = d_r[0];
                     d_r[0] = 0.0;
-                    gradW_all_2[1] += d_t2 * x_s[2];
-                    gradW_all_2[2] += -d_t2 * x_s[1];
+                    d_w1_2 += d_t2 * x_s[2];
+                    d_w2_2 += -d_t2 * x_s[1];
                     for (int k = 2; k >= 0; k--)
                     {
                         d_r[k] = 0.0;
                     }
+                    gradW_all_2[0] += d_w0_2;
+                    gradW_all_2[1] += d_w1_2;
+                    gradW_all_2[2] += d_w2_2;
                 }
                 else
                 {
@@ -217,20 +226,23 @@ namespace Samples
                     d_r[0] += d_t5;
                     double d_t4 = d_r[2];
                     d_r[2] = 0.0;
-                    gradX_s_2[1] += d_t4 * w[0];
-                    gradX_s_2[0] += -d_t4 * w[1];
+                    double d_x1_2 = d_t4 * w[0];
+                    double d_x0_2 = -d_t4 * w[1];
                     double d_t3 = d_r[1];
                     d_r[1] = 0.0;
-                    gradX_s_2[0] += d_t3 * w[2];
-                    gradX_s_2[2] += -d_t3 * w[0];
+                    d_x0_2 += d_t3 * w[2];
+                    double d_x2_2 = -d_t3 * w[0];
                     double d_t2 = d_r[0];
                     d_r[0] = 0.0;
-                    gradX_s_2[2] += d_t2 * w[1];
-                    gradX_s_2[1] += -d_t2 * w[2];
+                    d_x2_2 += d_t2 * w[1];
+                    d_x1_2 += -d_t2 * w[2];
                     for (int k = 2; k >= 0; k--)
                     {
                         d_r[k] = 0.0;
                     }
+                    gradX_s_2[0] += d_x0_2;
+                    gradX_s_2[1] += d_x1_2;
+                    gradX_s_2[2] += d_x2_2;
                 }
             }
         }
@@ -331,20 +343,23 @@ namespace Samples
                     d_r[0] += d_t5;
                     double d_t4 = d_r[2];
                     d_r[2] = 0.0;
-                    grad[0] += d_t4 * x_s[1];
-                    grad[1] += -d_t4 * x_s[0];
+                    double d_w0_2 = d_t4 * x_s[1];
+                    double d_w1_2 = -d_t4 * x_s[0];
                     double d_t3 = d_r[1];
                     d_r[1] = 0.0;
-                    grad[2] += d_t3 * x_s[0];
-                    grad[0] += -d_t3 * x_s[2];
+                    double d_w2_2 = d_t3 * x_s[0];
+                    d_w0_2 += -d_t3 * x_s[2];
                     double d_t2 = d_r[0];
                     d_r[0] = 0.0;
-                    grad[1] += d_t2 * x_s[2];
-                    grad[2] += -d_t2 * x_s[1];
+                    d_w1_2 += d_t2 * x_s[2];
+                    d_w2_2 += -d_t2 * x_s[1];
                     for (int k = 2; k >= 0; k--)
                     {
                         d_r[k] = 0.0;
                     }
+                    grad[0] += d_w0_2;
+                    grad[1] += d_w1_2;
+                    grad[2] += d_w2_2;
                 }
             }
 
@@ -449,20 +464,23 @@ namespace Samples
                     d_r[0] += d_t5;
                     double d_t4 = d_r[2];
                     d_r[2] = 0.0;
-                    grad_s[1] += d_t4 * w[0];
-                    grad_s[0] += -d_t4 * w[1];
+                    double d_x1_2 = d_t4 * w[0];
+                    double d_x0_2 = -d_t4 * w[1];
                     double d_t3 = d_r[1];
                     d_r[1] = 0.0;
-                    grad_s[0] += d_t3 * w[2];
-                    grad_s[2] += -d_t3 * w[0];
+                    d_x0_2 += d_t3 * w[2];
+                    double d_x2_2 = -d_t3 * w[0];
                     double d_t2 = d_r[0];
                     d_r[0] = 0.0;
-                    grad_s[2] += d_t2 * w[1];
-                    grad_s[1] += -d_t2 * w[2];
+                    d_x2_2 += d_t2 * w[1];
+                    d_x1_2 += -d_t2 * w[2];
                     for (int k = 2; k >= 0; k--)
                     {
                         d_r[k] = 0.0;
                     }
+                    grad_s[0] += d_x0_2;
+                    grad_s[1] += d_x1_2;
+                    grad_s[2] += d_x2_2;
                 }
             }
 
