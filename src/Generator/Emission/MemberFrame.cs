@@ -50,7 +50,7 @@ namespace MoreauGen.Generator.Emission
         protected MemberFrame(EmissionScaffold frame, IEnumerable<string> usedNames, bool stackBuffers, params string[] parameterNames)
         {
             Frame = frame;
-            Names = new NameTable(usedNames);
+            Names = NameTable.Over(frame.ReservedSet(usedNames));
             this.stackBuffers = stackBuffers;
             foreach (string parameter in parameterNames)
             {
