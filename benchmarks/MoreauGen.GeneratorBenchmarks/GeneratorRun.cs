@@ -49,9 +49,12 @@ internal sealed class GeneratorRun
     /// <summary>Drive <see cref="FloorGenerator"/> instead of MoreauGen's (what Roslyn alone costs).</summary>
     public static bool Floor { get; set; }
 
-    public static GeneratorDriver Driver() =>
+    public static GeneratorDriver Driver() => Driver(Floor ? new FloorGenerator() : new MoreauGenerator());
+
+    /// <summary>A driver of <paramref name="generator"/> as the IDE runs it.</summary>
+    public static GeneratorDriver Driver(IIncrementalGenerator generator) =>
         CSharpGeneratorDriver.Create(
-            new[] { Floor ? new FloorGenerator().AsSourceGenerator() : new MoreauGenerator().AsSourceGenerator() },
+            new[] { generator.AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
 
@@ -73,17 +76,27 @@ internal sealed class GeneratorRun
         return (coldCost, unrelatedCost, inLayerCost);
     }
 
-    private static Cost Time(ref GeneratorDriver driver, Compilation compilation)
+    /// <summary>What <paramref name="action"/> cost on this thread (the output length is given).</summary>
+    public static Cost Measured(Action action, long outputChars)
     {
         long threadBefore = GC.GetAllocatedBytesForCurrentThread();
         long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
         double cpuBefore = ThreadCpuMs();
         long start = Stopwatch.GetTimestamp();
-        driver = driver.RunGenerators(compilation);
+        action();
         double wall = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         double cpu = ThreadCpuMs() - cpuBefore;
         long thread = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
         long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+        return new Cost(wall, cpu, thread, total, outputChars);
+    }
+
+    public static Cost Time(ref GeneratorDriver driver, Compilation compilation)
+    {
+        GeneratorDriver before = driver;
+        GeneratorDriver after = before;
+        Cost cost = Measured(() => after = before.RunGenerators(compilation), 0);
+        driver = after;
 
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Diagnostic? error = result.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
@@ -93,32 +106,29 @@ internal sealed class GeneratorRun
         }
 
         long chars = result.GeneratedSources.Sum(s => (long)s.SourceText.Length);
-        return new Cost(wall, cpu, thread, total, chars);
+        return cost with { OutputChars = chars };
     }
 
-    /// <summary>This thread's user + system CPU time (getrusage(RUSAGE_THREAD) on Linux, else the process's).</summary>
+    /// <summary>This thread's CPU time (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux, to the nanosecond; else the process's).</summary>
     private static double ThreadCpuMs()
     {
-        if (OperatingSystem.IsLinux() && getrusage(RusageThread, out Rusage usage) == 0)
+        if (OperatingSystem.IsLinux() && clock_gettime(ClockThreadCpuTime, out Timespec time) == 0)
         {
-            return (usage.UserSeconds + usage.SystemSeconds) * 1e3 + (usage.UserMicroseconds + usage.SystemMicroseconds) / 1e3;
+            return time.Seconds * 1e3 + time.Nanoseconds / 1e6;
         }
 
         return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
     }
 
-    private const int RusageThread = 1;
+    private const int ClockThreadCpuTime = 3;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Rusage
+    private struct Timespec
     {
-        public long UserSeconds;
-        public long UserMicroseconds;
-        public long SystemSeconds;
-        public long SystemMicroseconds;
-        public long MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NVcsw, NIvcsw;
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int getrusage(int who, out Rusage usage);
+    private static extern int clock_gettime(int clock, out Timespec time);
 }

@@ -9,6 +9,8 @@ using MoreauGen.GeneratorBenchmarks;
 //        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5] [--floor]
 // (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
 // (--shapes none or --layers none skips that part.)
+// --phases: instead, the cold run of each shape and size split into the parse step (binding included),
+// differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest).
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -19,6 +21,38 @@ Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} co
                   $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
                   (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
 Console.WriteLine();
+if (args.Contains("--phases"))
+{
+    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (string name in shapes)
+    {
+        Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
+        foreach (int size in sizes)
+        {
+            var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
+            PhaseProfile.Measure(run);
+            PhaseProfile.Measure(run);
+            var samples = new List<PhaseCost>();
+            for (int i = 0; i < reps; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                samples.Add(PhaseProfile.Measure(run));
+            }
+
+            Cost whole = Of(samples.Select(p => p.Run)), parse = Of(samples.Select(p => p.Parse));
+            Cost differentiate = Of(samples.Select(p => p.Differentiate)), emit = Of(samples.Select(p => p.Emit));
+            string Per(Cost c) => $"{c.CpuMs * 1000 / size:F1} | {Mib(c.ThreadBytes) * 1000 / size:F1}";
+            Console.WriteLine($"| {name} | {size:N0} (per 1,000 st.) | {Per(whole)} | {Per(parse)} | {Per(differentiate)} | {Per(emit)} | " +
+                              $"{(whole.CpuMs - parse.CpuMs - differentiate.CpuMs - emit.CpuMs) * 1000 / size:F1} | " +
+                              $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} |");
+        }
+    }
+
+    return;
+}
+
 if (shapes.Length > 0 && sizes.Length > 0)
 {
     Console.WriteLine("| shape | statements | run | wall ms | CPU ms | thread MiB | total MiB | output KiB | CPU ms / 1,000 st. | MiB / 1,000 st. |");

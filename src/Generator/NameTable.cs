@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace MoreauGen.Generator
 {
@@ -11,25 +12,46 @@ namespace MoreauGen.Generator
     /// </summary>
     internal sealed class NameTable
     {
+        private static readonly HashSet<string> NoNames = new(StringComparer.Ordinal);
+
         private readonly HashSet<string> taken = new(StringComparer.Ordinal);
+        private readonly HashSet<string> shared;
         private readonly Dictionary<string, int> counters = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> freshNext = new(StringComparer.Ordinal);
 
         public NameTable(IEnumerable<string> reserved)
         {
+            shared = NoNames;
             foreach (string name in reserved)
             {
                 taken.Add(name);
             }
         }
 
-        public bool IsTaken(string name) => taken.Contains(name);
+        /// <summary>
+        /// A table whose reserved names are <paramref name="shared"/>, read and never written (the members of one generated
+        /// file each take names against the body's, which a table per member used to copy).
+        /// </summary>
+        private NameTable(HashSet<string> shared) => this.shared = shared;
+
+        /// <summary>A table over the reserved names <paramref name="shared"/> (an ordinal set the caller no longer changes).</summary>
+        public static NameTable Over(HashSet<string> shared) => new(shared);
+
+        public bool IsTaken(string name) => shared.Contains(name) || taken.Contains(name);
 
         /// <summary>Every name taken so far (reserved or handed out).</summary>
-        public IEnumerable<string> Taken => taken;
+        public IEnumerable<string> Taken => shared.Count == 0 ? taken : shared.Concat(taken);
 
         /// <summary>Marks <paramref name="name"/> as used (a user's name the generated code keeps).</summary>
-        public void Claim(string name) => taken.Add(name);
+        public void Claim(string name)
+        {
+            if (!shared.Contains(name))
+            {
+                taken.Add(name);
+            }
+        }
+
+        private bool Take(string name) => !shared.Contains(name) && taken.Add(name);
 
         /// <summary><paramref name="preferred"/> if free, else the first free <c>preferred_k</c>, k ≥ 2.</summary>
         /// <remarks>
@@ -38,7 +60,7 @@ namespace MoreauGen.Generator
         /// </remarks>
         public string Fresh(string preferred)
         {
-            if (taken.Add(preferred))
+            if (Take(preferred))
             {
                 return preferred;
             }
@@ -48,7 +70,7 @@ namespace MoreauGen.Generator
             for (k = Math.Max(k, 2); ; k++)
             {
                 name = preferred + "_" + k.ToString(CultureInfo.InvariantCulture);
-                if (taken.Add(name))
+                if (Take(name))
                 {
                     break;
                 }
@@ -68,7 +90,7 @@ namespace MoreauGen.Generator
                 k++;
                 name = prefix + k.ToString(CultureInfo.InvariantCulture);
             }
-            while (taken.Contains(name));
+            while (IsTaken(name));
 
             counters[prefix] = k;
             taken.Add(name);

@@ -214,7 +214,7 @@ namespace MoreauGen.Generator.Differentiation
                 }
 
                 keep[i] = true;
-                read.UnionWith(IrWalk.LocalsRead(new[] { statement }));
+                IrWalk.AddLocalsRead(new[] { statement }, read);
             }
 
             return statements.Where((_, i) => keep[i]).ToList();

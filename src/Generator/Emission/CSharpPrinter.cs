@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
@@ -13,7 +14,7 @@ namespace MoreauGen.Generator.Emission
     /// are printed with the names the current member binds them to. Numbers use the invariant culture and a
     /// form that reads back to the same value.
     /// </summary>
-    internal sealed class CSharpPrinter
+    internal sealed partial class CSharpPrinter
     {
         private const int ConditionalLevel = 3;
         private const int OrLevel = 4;
@@ -107,59 +108,156 @@ namespace MoreauGen.Generator.Emission
         }
 
         /// <summary>A simple (one-line) statement.</summary>
-        public string Statement(Stmt statement) => statement switch
+        public string Statement(Stmt statement)
         {
-            Declare { Value: null } declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + ";",
-            Declare declare => TypeName(declare.Type) + " " + Identifier(declare.Name) + " = " + Expression(declare.Value) + ";",
-            Restore restore => TypeName(restore.Type) + " " + Identifier(restore.Name) + " = " + Expression(restore.Source) + ";",
-            Assign { Target: Local target, Kind: AssignKind.Assign, Value: Apply { Op: Op.Add or Op.Subtract or Op.Multiply or Op.Divide, Args: var args } compound } assign
-                when args[0].Equals(target) && compound.Type == target.Type =>
-                Expression(assign.Target) + " " + AssignOperator(compound.Op switch
+            StringBuilder text = Buffer;
+            int start = text.Length;
+            AppendStatement(text, statement);
+            return Take(text, start);
+        }
+
+        public string Expression(Expr expr)
+        {
+            StringBuilder text = Buffer;
+            int start = text.Length;
+            Append(text, expr);
+            return Take(text, start);
+        }
+
+        /// <summary>
+        /// One builder per thread that every printer writes its expressions into (the text of an expression and of its
+        /// operands is written once, not concatenated per operand). A caller takes back only what it appended, so a
+        /// nested use (a comment quoting a call) leaves the outer text in place.
+        /// </summary>
+        private static StringBuilder Buffer => buffer ??= new StringBuilder(256);
+
+        [ThreadStatic]
+        private static StringBuilder? buffer;
+
+        private static string Take(StringBuilder text, int start)
+        {
+            string result = text.ToString(start, text.Length - start);
+            text.Length = start;
+            return result;
+        }
+
+        private void AppendStatement(StringBuilder text, Stmt statement)
+        {
+            switch (statement)
+            {
+                case Declare declare:
+                    text.Append(TypeName(declare.Type)).Append(' ').Append(Identifier(declare.Name));
+                    if (declare.Value is not null)
+                    {
+                        text.Append(" = ");
+                        Append(text, declare.Value);
+                    }
+
+                    text.Append(';');
+                    break;
+                case Restore restore:
+                    text.Append(TypeName(restore.Type)).Append(' ').Append(Identifier(restore.Name)).Append(" = ");
+                    Append(text, restore.Source);
+                    text.Append(';');
+                    break;
+                case Assign { Target: Local target, Kind: AssignKind.Assign, Value: Apply { Op: Op.Add or Op.Subtract or Op.Multiply or Op.Divide, Args: var args } compound } assign
+                    when args[0].Equals(target) && compound.Type == target.Type:
+                    Append(text, assign.Target);
+                    text.Append(' ').Append(AssignOperator(compound.Op switch
+                    {
+                        Op.Add => AssignKind.Add,
+                        Op.Subtract => AssignKind.Subtract,
+                        Op.Multiply => AssignKind.Multiply,
+                        _ => AssignKind.Divide,
+                    })).Append(' ');
+                    Append(text, args[1]);
+                    text.Append(';');
+                    break;
+                case Assign assign:
+                    Append(text, assign.Target);
+                    text.Append(' ').Append(AssignOperator(assign.Kind)).Append(' ');
+                    Append(text, assign.Value);
+                    text.Append(';');
+                    break;
+                case Return ret:
+                    text.Append("return ");
+                    Append(text, ret.Value);
+                    text.Append(';');
+                    break;
+                case CallPullback call:
                 {
-                    Op.Add => AssignKind.Add,
-                    Op.Subtract => AssignKind.Subtract,
-                    Op.Multiply => AssignKind.Multiply,
-                    _ => AssignKind.Divide,
-                }) + " " + Expression(args[1]) + ";",
-            Assign assign => Expression(assign.Target) + " " + AssignOperator(assign.Kind) + " " + Expression(assign.Value) + ";",
-            Return ret => "return " + Expression(ret.Value) + ";",
-            CallPullback call => call.Method + "(" + string.Join(", ", ArgumentsOf(call)) + ");",
-            SinCos sinCos => "(" + TypeName(sinCos.Type) + " " + Identifier(sinCos.SinName) + ", " + TypeName(sinCos.Type) + " " + Identifier(sinCos.CosName) + ") = " +
-                             MathClass(sinCos.Type) + "SinCos(" + Expression(sinCos.Argument) + ");",
-            CopySpan copy => Expression(copy.Source) + ".CopyTo(" + Expression(copy.Destination) + ");",
-            ClearSpan clear => Expression(clear.Span) + ".Clear();",
-            TensorCall call => OpsMethod(call.Method, call.Element) + "(" + string.Join(", ", Arguments(call.Args)) + ");",
-            ReturnSpan ret => "global::System.Buffers.ArrayPool<" + TypeName(ret.Element) + ">.Shared.Return(" + Identifier(ret.Array) + ");",
-            Comment comment => "// " + comment.Text,
-            CallComment call => "// " + call.Method + "(" + string.Join(", ", call.Arguments.Select(UserNames(call.SpanNames).Expression)) + ")",
-            _ => throw new InvalidOperationException("Cannot print the statement " + statement.GetType().Name + "."),
-        };
+                    text.Append(call.Method).Append('(');
+                    AppendArguments(text, call.Args);
+                    for (int i = 0; i < call.Outs.Count; i++)
+                    {
+                        text.Append(call.Args.Count > 0 || i > 0 ? ", out " : "out ").Append(TypeName(call.Type)).Append(' ').Append(Identifier(call.Outs[i]));
+                    }
 
-        public string Expression(Expr expr) => Print(expr, out _);
+                    text.Append(");");
+                    break;
+                }
 
-        private IEnumerable<string> ArgumentsOf(CallPullback call)
-        {
-            foreach (Expr arg in call.Args)
-            {
-                yield return Expression(arg);
-            }
+                case SinCos sinCos:
+                    text.Append('(').Append(TypeName(sinCos.Type)).Append(' ').Append(Identifier(sinCos.SinName)).Append(", ")
+                        .Append(TypeName(sinCos.Type)).Append(' ').Append(Identifier(sinCos.CosName)).Append(") = ")
+                        .Append(MathClass(sinCos.Type)).Append("SinCos(");
+                    Append(text, sinCos.Argument);
+                    text.Append(");");
+                    break;
+                case CopySpan copy:
+                    Append(text, copy.Source);
+                    text.Append(".CopyTo(");
+                    Append(text, copy.Destination);
+                    text.Append(");");
+                    break;
+                case ClearSpan clear:
+                    Append(text, clear.Span);
+                    text.Append(".Clear();");
+                    break;
+                case TensorCall call:
+                    AppendOpsMethod(text, call.Method, call.Element);
+                    text.Append('(');
+                    AppendArguments(text, call.Args);
+                    text.Append(");");
+                    break;
+                case ReturnSpan ret:
+                    text.Append("global::System.Buffers.ArrayPool<").Append(TypeName(ret.Element)).Append(">.Shared.Return(").Append(Identifier(ret.Array)).Append(");");
+                    break;
+                case Comment comment:
+                    text.Append("// ").Append(comment.Text);
+                    break;
+                case CallComment call:
+                {
+                    CSharpPrinter user = UserNames(call.SpanNames);
+                    text.Append("// ").Append(call.Method).Append('(');
+                    user.AppendArguments(text, call.Arguments);
+                    text.Append(')');
+                    break;
+                }
 
-            foreach (string output in call.Outs)
-            {
-                yield return "out " + TypeName(call.Type) + " " + Identifier(output);
+                default:
+                    throw new InvalidOperationException("Cannot print the statement " + statement.GetType().Name + ".");
             }
         }
 
-        private IEnumerable<string> Arguments(IEnumerable<Expr> args)
+        /// <summary>Expressions separated by commas.</summary>
+        private void AppendArguments<TList>(StringBuilder text, TList args)
+            where TList : IReadOnlyList<Expr>
         {
-            foreach (Expr arg in args)
+            for (int i = 0; i < args.Count; i++)
             {
-                yield return Expression(arg);
+                if (i > 0)
+                {
+                    text.Append(", ");
+                }
+
+                Append(text, args[i]);
             }
         }
 
         /// <summary><c>global::MoreauGen.Ops.Name&lt;T&gt;</c>, with the element type spelled out (spans of different kinds do not infer it).</summary>
-        private static string OpsMethod(string name, IrType element) => "global::MoreauGen.Ops." + name + "<" + TypeName(element.Element) + ">";
+        private static void AppendOpsMethod(StringBuilder text, string name, IrType element) =>
+            text.Append("global::MoreauGen.Ops.").Append(name).Append('<').Append(TypeName(element.Element)).Append('>');
 
         private static string MathClass(IrType type) => type.Scalar == ScalarKind.Single ? "global::System.MathF." : "global::System.Math.";
 
@@ -238,151 +336,12 @@ namespace MoreauGen.Generator.Emission
             _ => "=",
         };
 
-        private string Print(Expr expr, out int level)
-        {
-            switch (expr)
-            {
-                case Literal literal:
-                    string text = FormatLiteral(literal);
-                    level = text.StartsWith("-", StringComparison.Ordinal) ? UnaryLevel : PrimaryLevel;
-                    return text;
-                case Local local:
-                    level = PrimaryLevel;
-                    return Identifier(local.Name);
-                case LayerData data:
-                    level = PrimaryLevel;
-                    return data.Code;
-                case SpanRef span:
-                    level = PrimaryLevel;
-                    return spans.TryGetValue(span.Role, out string? name)
-                        ? name
-                        : throw new InvalidOperationException("The span " + span.Role + " is not available here.");
-                case Element element:
-                    level = PrimaryLevel;
-                    return Print(element.Span, out _) + "[" + Expression(element.Index) + "]";
-                case Slice slice:
-                    level = PrimaryLevel;
-                    return Print(slice.Span, out _) + ".Slice(" + Expression(slice.Start) +
-                           (slice.Length is null ? string.Empty : ", " + Expression(slice.Length)) + ")";
-                case SpanLength length:
-                    level = PrimaryLevel;
-                    if (lengths is not null && lengths.TryGetValue(length.Role, out string? size))
-                    {
-                        // A number, a local or a member access: always a primary expression.
-                        return size;
-                    }
-
-                    return (spans.TryGetValue(length.Role, out string? spanName)
-                        ? spanName
-                        : throw new InvalidOperationException("The span " + length.Role + " is not available here.")) + ".Length";
-                case Call call:
-                {
-                    level = PrimaryLevel;
-                    var args = new List<string>();
-                    foreach (Expr arg in call.Args)
-                    {
-                        args.Add(Expression(arg));
-                    }
-
-                    return call.Method + "(" + string.Join(", ", args) + ")";
-                }
-
-                case OpsCall opsCall:
-                    level = PrimaryLevel;
-                    return OpsMethod(opsCall.Method, opsCall.Type) + "(" + string.Join(", ", Arguments(opsCall.Args)) + ")";
-                case NewSpan newSpan:
-                    level = PrimaryLevel;
-                    return "new " + TypeName(newSpan.Type.Element) + "[" + Expression(newSpan.Length) + "]";
-                case CursorStep step:
-                    level = step.Push ? PrimaryLevel : UnaryLevel;
-                    return step.Push ? Identifier(step.Cursor) + "++" : "--" + Identifier(step.Cursor);
-                case Conditional conditional:
-                    level = ConditionalLevel;
-                    return Operand(conditional.Condition, ConditionalLevel + 1) + " ? " +
-                           Operand(conditional.WhenTrue, ConditionalLevel) + " : " + Operand(conditional.WhenFalse, ConditionalLevel);
-                case Apply apply:
-                    return PrintApply(apply, out level);
-                default:
-                    throw new InvalidOperationException("Cannot print the expression " + expr.GetType().Name + ".");
-            }
-        }
-
-        private string PrintApply(Apply apply, out int level)
-        {
-            switch (apply.Op)
-            {
-                case Op.Negate:
-                {
-                    level = UnaryLevel;
-                    string operand = Print(apply.Args[0], out int inner);
-                    bool parenthesize = inner < UnaryLevel || operand.StartsWith("-", StringComparison.Ordinal);
-                    return "-" + (parenthesize ? "(" + operand + ")" : operand);
-                }
-
-                case Op.Not:
-                    level = UnaryLevel;
-                    return "!" + Operand(apply.Args[0], UnaryLevel);
-                case Op.And:
-                    return Binary(apply, AndLevel, out level);
-                case Op.Or:
-                    return Binary(apply, OrLevel, out level);
-                case Op.Convert:
-                    level = UnaryLevel;
-                    return "(" + TypeName(apply.Type) + ")" + Operand(apply.Args[0], UnaryLevel);
-                case Op.Add or Op.Subtract:
-                    return Binary(apply, AdditiveLevel, out level);
-                case Op.Multiply or Op.Divide or Op.Remainder:
-                    return Binary(apply, MultiplicativeLevel, out level);
-                case Op.Less or Op.LessOrEqual or Op.Greater or Op.GreaterOrEqual:
-                    return Binary(apply, RelationalLevel, out level);
-                case Op.Equal or Op.NotEqual:
-                    return Binary(apply, EqualityLevel, out level);
-            }
-
-            if (rules is null)
-            {
-                throw new InvalidOperationException("No rule table to name the function of " + apply.Op + ".");
-            }
-
-            DerivativeRule rule = rules.Find(apply.Op) ?? throw new InvalidOperationException("No function for " + apply.Op + ".");
-            var args = new List<string>();
-            foreach (Expr arg in apply.Args)
-            {
-                args.Add(Expression(arg));
-            }
-
-            level = PrimaryLevel;
-            return rule.PrintedName(apply.Type) + "(" + string.Join(", ", args) + ")";
-        }
-
-        private string Binary(Apply apply, int own, out int level)
-        {
-            level = own;
-            string symbol = apply.Op switch
-            {
-                Op.Add => "+",
-                Op.Subtract => "-",
-                Op.Multiply => "*",
-                Op.Divide => "/",
-                Op.Remainder => "%",
-                Op.Less => "<",
-                Op.LessOrEqual => "<=",
-                Op.Greater => ">",
-                Op.GreaterOrEqual => ">=",
-                Op.Equal => "==",
-                Op.And => "&&",
-                Op.Or => "||",
-                _ => "!=",
-            };
-
-            // Left-associative: the right operand needs parentheses at the same level.
-            return Operand(apply.Args[0], own) + " " + symbol + " " + Operand(apply.Args[1], own + 1);
-        }
-
         private string Operand(Expr expr, int minimumLevel)
         {
-            string text = Print(expr, out int level);
-            return level < minimumLevel ? "(" + text + ")" : text;
+            StringBuilder text = Buffer;
+            int start = text.Length;
+            AppendOperand(text, expr, minimumLevel);
+            return Take(text, start);
         }
 
         public static string TypeName(IrType type)

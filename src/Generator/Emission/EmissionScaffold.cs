@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -35,6 +37,7 @@ namespace MoreauGen.Generator.Emission
         /// <summary>The runtime's span checks the generated members call.</summary>
         public const string Checks = "global::MoreauGen.Generated.LayerChecks";
 
+        private readonly List<(string[] Names, HashSet<string> Set)> reservedSets = new();
         private bool wroteMember;
 
         public EmissionScaffold(LayerModel layer, RuleTable rules)
@@ -45,6 +48,26 @@ namespace MoreauGen.Generator.Emission
         }
 
         public CodeWriter Code { get; } = new();
+
+        /// <summary>
+        /// <paramref name="names"/> as an ordinal set, built once for all the members of the file that avoid the same names
+        /// (each member's <see cref="NameTable"/> reads it and never writes it).
+        /// </summary>
+        public HashSet<string> ReservedSet(IEnumerable<string> names)
+        {
+            string[] list = names.ToArray();
+            foreach ((string[] known, HashSet<string> set) in reservedSets)
+            {
+                if (known.Length == list.Length && known.SequenceEqual(list, StringComparer.Ordinal))
+                {
+                    return set;
+                }
+            }
+
+            var built = new HashSet<string>(list, StringComparer.Ordinal);
+            reservedSets.Add((list, built));
+            return built;
+        }
 
         public LayerModel Layer { get; }
 

@@ -50,7 +50,7 @@ namespace MoreauGen.Generator.Emission
         protected MemberFrame(EmissionScaffold frame, IEnumerable<string> usedNames, bool stackBuffers, params string[] parameterNames)
         {
             Frame = frame;
-            Names = new NameTable(usedNames);
+            Names = NameTable.Over(frame.ReservedSet(usedNames));
             this.stackBuffers = stackBuffers;
             foreach (string parameter in parameterNames)
             {
@@ -270,8 +270,14 @@ namespace MoreauGen.Generator.Emission
         /// <summary>Declares the method's constants (or <paramref name="declared"/>) that <paramref name="statements"/> read.</summary>
         public void Constants(IEnumerable<Stmt> statements, IEnumerable<ConstantDeclaration>? declared = null)
         {
+            IEnumerable<ConstantDeclaration> constants = declared ?? Frame.Layer.Constants;
+            if (!constants.Any())
+            {
+                return;
+            }
+
             HashSet<string> read = IrWalk.LocalsRead(statements);
-            foreach (ConstantDeclaration constant in declared ?? Frame.Layer.Constants)
+            foreach (ConstantDeclaration constant in constants)
             {
                 if (read.Contains(constant.Name))
                 {
