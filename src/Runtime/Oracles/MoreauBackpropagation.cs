@@ -91,6 +91,9 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             Vectors.Multiply(lambda, objectiveScale, lambda);
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
+        // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |g| (ParameterUpdate),
+        // as back-propagation does: the ℓ2 value and the optimiser's in-place update w ← w − g need no further pass.
+        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
         for (int i = count - 1; i >= 0; i--)
         {
             IMoreauLayer<T> layer = chain[i];
@@ -178,13 +181,19 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 }
             }
 
-            NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, T.Zero, update, addL2: false);
+            if (!sweep.GradientFinite)
+                NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
             NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+            squares += sweep.SumOfSquares;
+            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
+            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
             lambda = previous;
             current = 1 - current;
         }
 
         LastStatistics = statistics;
+        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
         return value;
     }
 }

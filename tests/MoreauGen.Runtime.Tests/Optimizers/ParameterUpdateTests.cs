@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using MoreauGen.Samples.Pendulum.Physics;
+using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Optimizers;
 
@@ -130,5 +131,35 @@ public class ParameterUpdateTests
         var gd = new GradientDescent<double>(chain, step, mu);
         Assert.Equal(value, gd.Step(w, rest, new PendulumCost()));
         Assert.Equal(expected, w);
+    }
+
+    [Fact]
+    public void A_MorGD_step_with_l2_takes_the_in_place_update_with_the_iterate_and_value_of_the_separate_passes()
+    {
+        // Solver-path layers (tanh, Φw and Φx by the two-step solver) and the ℓ2 term: the oracle's sweep replaces the
+        // direction's NaN check and the ℓ2 value's own pass, and the optimiser writes w − g straight into w.
+        var chain = new Chain<double>([new TanhLayer(3, 4), new TanhLayer(4, 2)]);
+        var random = new Random(9);
+        double[] w = FiniteDifferences.RandomVector(random, chain.ParameterCount);
+        double[] x0 = FiniteDifferences.RandomVector(random, 5 * 3);
+        var h = new SquaredDistance<double>(2, FiniteDifferences.RandomVector(random, 5 * 2));
+        var schedule = MoreauSchedule<double>.Constant(0.25, 0.5);
+        const double mu = 0.01;
+
+        for (int step = 0; step < 3; step++)
+        {
+            var oracle = new MoreauBackpropagation<double>(chain, schedule) { ParameterL2 = mu };
+            var g = new double[w.Length];
+            double value = oracle.Evaluate(w, x0, h, g);
+            Assert.NotNull(oracle.LastSweep);
+            Assert.Equal(oracle.Value(w, x0, h), value); // ‖w‖² summed in the order of the ℓ2 term's own pass
+            Assert.Equal(new Backpropagation<double>(chain).Value(w, x0, h) + mu / 2 * w.Sum(v => v * v), value, 1e-12);
+            var expected = new double[w.Length];
+            TensorPrimitives.MultiplyAdd(g, -1.0, w, expected); // w − g, the separate pass
+
+            var morGd = new MoreauGradientDescent<double>(chain, schedule, l2: mu);
+            Assert.Equal(value, morGd.Step(w, x0, h));
+            Assert.Equal(expected, w);
+        }
     }
 }
