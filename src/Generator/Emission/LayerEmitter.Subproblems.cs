@@ -50,27 +50,36 @@ namespace MoreauGen.Generator.Emission
             }
             else
             {
-                shifted = member.Buffer("x_u", member.Size(LayerSize.Inputs));
+                shifted = member.Buffer("x_u", member.Size(LayerSize.Inputs), written: true);
             }
 
-            ScratchSpan outputs = member.Buffer("y_s", member.Size(LayerSize.Outputs));
+            // Φx writes x + u and y before reading them in every sample (y is cleared there when the body may leave some unwritten).
+            ScratchSpan outputs = member.Buffer("y_s", member.Size(LayerSize.Outputs), written: !forW);
             ScratchSpan? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size(LayerSize.Outputs)) : null;
             ScratchBuffers(member, values: true, adjoints: true);
             string value = member.Local("value");
             string j = member.Local("j");
             string s = member.Param(shift);
             // The proximal term first: the gradient starts at the shift and the reverse pass adds to it, so it needs
-            // no clearing and no second pass.
-            code.Line("// " + (forW ? "½‖v‖², and the gradient starts at v." : "½‖u‖², and the gradient starts at u."));
-            code.Line(t + " " + value + " = " + Zero + ";");
-            code.Open("for (int " + j + " = 0; " + j + " < " + s + ".Length; " + j + "++)");
-            code.Line(value + " += " + Half + " * " + s + "[" + j + "] * " + s + "[" + j + "];");
-            code.Close();
-            code.Open("if (" + needGrad + ")");
-            code.Line(s + ".CopyTo(" + member.Param("grad") + ");");
-            code.Close();
-            code.Line();
+            // no clearing and no second pass. Φx does both sample by sample, in the pass that forms x + u (see there).
+            if (forW)
+            {
+                code.Line("// ½‖v‖², and the gradient starts at v.");
+                code.Line(t + " " + value + " = " + Zero + ";");
+                code.Open("for (int " + j + " = 0; " + j + " < " + s + ".Length; " + j + "++)");
+                code.Line(value + " += " + Half + " * " + s + "[" + j + "] * " + s + "[" + j + "];");
+                code.Close();
+                code.Open("if (" + needGrad + ")");
+                code.Line(s + ".CopyTo(" + member.Param("grad") + ");");
+                code.Close();
+                code.Line();
+            }
+            else
+            {
+                code.Line(t + " " + value + " = " + Zero + ";");
+            }
 
+            string? shiftedSample = null;
             member.SampleLoop(m, () =>
             {
                 member.Bind(SpanRole.Y, outputs.Name);
@@ -94,11 +103,8 @@ namespace MoreauGen.Generator.Emission
                     member.Bind(SpanRole.W, member.Param("w"));
                     string xs = member.SliceNamed(member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s");
                     string us = member.SliceNamed(member.Param("u"), LayerSize.Inputs, readOnly: true, "u_s");
-                    string i = member.Local("i");
-                    code.Line("// λᵀφ is evaluated at x + u.");
-                    code.Open("for (int " + i + " = 0; " + i + " < " + shifted.Name + ".Length; " + i + "++)");
-                    code.Line(shifted.Name + "[" + i + "] = " + xs + "[" + i + "] + " + us + "[" + i + "];");
-                    code.Close();
+                    shiftedSample = us;
+                    ShiftedInputs(member, shifted.Name, xs, us, value);
                     member.Bind(SpanRole.X, shifted.Name);
                 }
 
@@ -121,12 +127,9 @@ namespace MoreauGen.Generator.Emission
                     member.Statements(forward);
                 }
 
-                string k = member.Local("k");
-                code.Open("for (int " + k + " = 0; " + k + " < " + outputs.Name + ".Length; " + k + "++)");
-                code.Line(value + " += " + member.Name(SpanRole.Lambda) + "[" + k + "] * " + outputs.Name + "[" + k + "];");
-                code.Close();
+                MultiplierDotOutputs(member, outputs.Name, value);
 
-                if (reverse.Count > 0)
+                if (reverse.Count > 0 || !forW)
                 {
                     code.Open("if (" + needGrad + ")");
                     if (forW)
@@ -136,10 +139,15 @@ namespace MoreauGen.Generator.Emission
                     else
                     {
                         member.Slice(SpanRole.GradX, member.Param("grad"), LayerSize.Inputs, readOnly: false, "grad_s");
+                        GradientStartsAtShift(member, member.Name(SpanRole.GradX), shiftedSample!);
                     }
 
-                    code.Line("// Reverse pass: the gradient of λᵀφ with respect to " + (forW ? "w" : "x") + ".");
-                    member.Statements(reverse);
+                    if (reverse.Count > 0)
+                    {
+                        code.Line("// Reverse pass: the gradient of λᵀφ with respect to " + (forW ? "w" : "x") + ".");
+                        member.Statements(reverse);
+                    }
+
                     code.Close();
                 }
             });
@@ -148,6 +156,84 @@ namespace MoreauGen.Generator.Emission
             code.Line();
             code.Line("return " + value + ";");
             code.Close();
+        }
+
+        /// <summary>Vectors of at most this many values are written element by element (no loop, no call) in Φx's per-sample frame.</summary>
+        private const int UnrolledLength = 8;
+
+        /// <summary>The fixed per-sample length of <paramref name="size"/> when it is small enough to unroll, else null.</summary>
+        private static int? Unrolled(Member member, LayerSize size) =>
+            int.TryParse(member.Size(size), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n <= UnrolledLength ? n : null;
+
+        /// <summary>
+        /// Φx's sample frame, one pass over the sample's u: x + u into <paramref name="shifted"/> and ½‖u‖² added to the
+        /// value (the sample's part of the proximal term), element by element when |x| is small and fixed.
+        /// </summary>
+        private void ShiftedInputs(Member member, string shifted, string xs, string us, string value)
+        {
+            code.Line("// λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.");
+            if (Unrolled(member, LayerSize.Inputs) is int n)
+            {
+                var squares = new List<string>();
+                for (int e = 0; e < n; e++)
+                {
+                    string index = "[" + EmissionScaffold.Int(e) + "]";
+                    code.Line(shifted + index + " = " + xs + index + " + " + us + index + ";");
+                    squares.Add(us + index + " * " + us + index);
+                }
+
+                if (n > 0)
+                {
+                    code.Line(value + " += " + Half + " * (" + string.Join(" + ", squares) + ");");
+                }
+
+                return;
+            }
+
+            string i = member.Local("i");
+            code.Open("for (int " + i + " = 0; " + i + " < " + shifted + ".Length; " + i + "++)");
+            code.Line(shifted + "[" + i + "] = " + xs + "[" + i + "] + " + us + "[" + i + "];");
+            code.Line(value + " += " + Half + " * " + us + "[" + i + "] * " + us + "[" + i + "];");
+            code.Close();
+        }
+
+        /// <summary>The sample's λᵀy added to the value, as one expression when |y| is small and fixed.</summary>
+        private void MultiplierDotOutputs(Member member, string outputs, string value)
+        {
+            string lambda = member.Name(SpanRole.Lambda);
+            if (Unrolled(member, LayerSize.Outputs) is int n)
+            {
+                if (n > 0)
+                {
+                    code.Line(value + " += " + string.Join(" + ", Enumerable.Range(0, n).Select(e =>
+                        lambda + "[" + EmissionScaffold.Int(e) + "] * " + outputs + "[" + EmissionScaffold.Int(e) + "]")) + ";");
+                }
+
+                return;
+            }
+
+            string k = member.Local("k");
+            code.Open("for (int " + k + " = 0; " + k + " < " + outputs + ".Length; " + k + "++)");
+            code.Line(value + " += " + lambda + "[" + k + "] * " + outputs + "[" + k + "];");
+            code.Close();
+        }
+
+        /// <summary>Φx's gradient of the sample starts at its u (the reverse pass adds to it).</summary>
+        private void GradientStartsAtShift(Member member, string gradient, string us)
+        {
+            code.Line("// The gradient of ½‖u‖² first; the reverse pass adds to it.");
+            if (Unrolled(member, LayerSize.Inputs) is int n)
+            {
+                for (int e = 0; e < n; e++)
+                {
+                    string index = "[" + EmissionScaffold.Int(e) + "]";
+                    code.Line(gradient + index + " = " + us + index + ";");
+                }
+
+                return;
+            }
+
+            code.Line(us + ".CopyTo(" + gradient + ");");
         }
 
         private string Zero => CSharpPrinter.FormatLiteral(new Literal(layer.ElementType, 0));

@@ -292,7 +292,8 @@ namespace MoreauGen.Generator.Emission
         /// length is fixed and small, else rented from ArrayPool (returned by <see cref="ReturnBuffers"/>).
         /// </summary>
         /// <param name="exactName">The name the span takes when the body's statements already use it (a scratch array), else a fresh one.</param>
-        public ScratchSpan Buffer(string preferred, string length, IrType? elementType = null, string? exactName = null)
+        /// <param name="written">Every value is written before it is read, so a local inline array is not zeroed at its declaration.</param>
+        public ScratchSpan Buffer(string preferred, string length, IrType? elementType = null, string? exactName = null, bool written = false)
         {
             string elementName = elementType is null ? Frame.T : CSharpPrinter.TypeName(elementType);
             string spanType = "global::System.Span<" + elementName + ">";
@@ -304,7 +305,17 @@ namespace MoreauGen.Generator.Emission
                 // on a tiny layer called millions of times, stackalloc doubled the cost of a call.
                 int capacity = ScratchCapacity(fixedSize);
                 string storage = Names.Fresh(preferred + "_storage");
-                Code.Line("global::MoreauGen.Generated.Scratch" + EmissionScaffold.Int(capacity) + "<" + elementName + "> " + storage + " = default;");
+                string storageType = "global::MoreauGen.Generated.Scratch" + EmissionScaffold.Int(capacity) + "<" + elementName + "> ";
+                if (written)
+                {
+                    Code.Line(storageType + storage + ";");
+                    Code.Line("global::System.Runtime.CompilerServices.Unsafe.SkipInit(out " + storage + ");");
+                }
+                else
+                {
+                    Code.Line(storageType + storage + " = default;");
+                }
+
                 Code.Line(spanType + " " + name + " = " + (capacity == fixedSize
                     ? storage + ";"
                     : "((" + spanType + ")" + storage + ").Slice(0, " + length + ");"));

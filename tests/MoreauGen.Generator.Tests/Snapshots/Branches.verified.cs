@@ -268,10 +268,7 @@ namespace Samples
                     y_s[1] = t3;
                     tape_s[1] = a_3;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -320,30 +317,21 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch2<double> tape_s_storage = default;
             global::System.Span<double> tape_s = tape_s_storage;
-            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass, recording on the scratch tape.
                 {
@@ -374,13 +362,13 @@ namespace Samples
                     y_s[1] = t3;
                     tape_s[1] = a_3;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double a_3 = tape_s[1];
                     double z = w[0] * x_u[0] + w[1];

@@ -136,10 +136,7 @@ namespace Samples
                 float z = w_v[0] * x_s[0] + w_v[1] * x_s[1] + w_v[2];
                 float y0 = global::System.MathF.Tanh(z);
                 y_s[0] = y0;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -162,42 +159,33 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            global::MoreauGen.Generated.Scratch2<float> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<float> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<float> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<float> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<float> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             float value = 0f;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5f * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<float> x_s = x.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<float> u_s = u.Slice(s * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5f * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<float> lambda_s = lambda.Slice(s, 1);
                 // Forward pass.
                 float z = w[0] * x_u[0] + w[1] * x_u[1] + w[2];
                 float y0 = global::System.MathF.Tanh(z);
                 y_s[0] = y0;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<float> grad_s = grad.Slice(s * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     float d_z = lambda_s[0] * (1f - y0 * y0);
                     grad_s[0] += d_z * w[0];

@@ -276,10 +276,7 @@ namespace Samples
                     tape_s[0] = count;
                     tape_s[1] = c2 ? 1.0 : 0.0;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -322,30 +319,22 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch2<double> tape_s_storage = default;
             global::System.Span<double> tape_s = tape_s_storage;
-            global::MoreauGen.Generated.Scratch4<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch4<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = ((global::System.Span<double>)x_u_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 3, 3);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                x_u[2] = x_s[2] + u_s[2];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1] + u_s[2] * u_s[2]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward pass, recording on the scratch tape.
                 {
@@ -386,13 +375,14 @@ namespace Samples
                     tape_s[0] = count;
                     tape_s[1] = c2 ? 1.0 : 0.0;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 3, 3);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
+                    grad_s[2] = u_s[2];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     bool c2 = tape_s[1] != 0.0;
                     double count_5 = tape_s[0];

@@ -193,10 +193,7 @@ namespace Samples
                 (double t4, double t3) = global::System.Math.SinCos(angle);
                 double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
                 y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -224,30 +221,21 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                 // Forward pass.
                 double speed = global::System.Double.Hypot(x_u[0], x_u[1]);
@@ -263,13 +251,13 @@ namespace Samples
                 (double t4, double t3) = global::System.Math.SinCos(angle);
                 double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
                 y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_u[0] * x_u[0]);
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double d_t = lambda_s[1] / (2.302585092994046 * t1);
                     double d_bounded = d_t * bounded;

@@ -295,10 +295,7 @@ namespace Samples
                     }
                     tape_s[tp++] = s;
                 }
-                for (int k_2 = 0; k_2 < y_s.Length; k_2++)
-                {
-                    value += lambda_s[k_2] * y_s[k_2];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -352,32 +349,23 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
             global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
-            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
             global::MoreauGen.Generated.Scratch2<double> d_y_storage = default;
             global::System.Span<double> d_y = d_y_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j_2 = 0; j_2 < u.Length; j_2++)
-            {
-                value += 0.5 * u[j_2] * u[j_2];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s_5 = 0; s_5 < m; s_5++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s_5 * 2, 2);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s_5 * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i_2 = 0; i_2 < x_u.Length; i_2++)
-                {
-                    x_u[i_2] = x_s[i_2] + u_s[i_2];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s_5 * 2, 2);
                 y_s.Clear();
                 // Forward pass, recording on the scratch tape.
@@ -405,13 +393,13 @@ namespace Samples
                     }
                     tape_s[tp++] = s;
                 }
-                for (int k_2 = 0; k_2 < y_s.Length; k_2++)
-                {
-                    value += lambda_s[k_2] * y_s[k_2];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s_5 * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     int tp = tape_s.Length;
                     double s_4 = tape_s[--tp];

@@ -143,10 +143,7 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
             float f = (float)(w_v[0] * x_s[0]);
             float f_2 = global::System.MathF.Sqrt(1f + f * f);
             y_s[0] = (double)f_2 + tiny * x_s[0];
-            for (int k = 0; k < y_s.Length; k++)
-            {
-                value += lambda_s[k] * y_s[k];
-            }
+            value += lambda_s[0] * y_s[0];
             if (needGrad)
             {
                 // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -172,42 +169,31 @@ partial class MixedPrecision : global::MoreauGen.IMoreauLayer<double>
         global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
         bool needGrad = !grad.IsEmpty;
         const double tiny = -1E-07;
-        global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+        global::MoreauGen.Generated.Scratch1<double> x_u_storage;
+        global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
         global::System.Span<double> x_u = x_u_storage;
-        global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+        global::MoreauGen.Generated.Scratch1<double> y_s_storage;
+        global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
         global::System.Span<double> y_s = y_s_storage;
-        // ½‖u‖², and the gradient starts at u.
         double value = 0.0;
-        for (int j = 0; j < u.Length; j++)
-        {
-            value += 0.5 * u[j] * u[j];
-        }
-        if (needGrad)
-        {
-            u.CopyTo(grad);
-        }
-
         for (int s = 0; s < m; s++)
         {
             global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
             global::System.ReadOnlySpan<double> u_s = u.Slice(s, 1);
-            // λᵀφ is evaluated at x + u.
-            for (int i = 0; i < x_u.Length; i++)
-            {
-                x_u[i] = x_s[i] + u_s[i];
-            }
+            // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+            x_u[0] = x_s[0] + u_s[0];
+            value += 0.5 * (u_s[0] * u_s[0]);
             global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
             // Forward pass.
             float f = (float)(w[0] * x_u[0]);
             float f_2 = global::System.MathF.Sqrt(1f + f * f);
             y_s[0] = (double)f_2 + tiny * x_u[0];
-            for (int k = 0; k < y_s.Length; k++)
-            {
-                value += lambda_s[k] * y_s[k];
-            }
+            value += lambda_s[0] * y_s[0];
             if (needGrad)
             {
                 global::System.Span<double> grad_s = grad.Slice(s, 1);
+                // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                grad_s[0] = u_s[0];
                 // Reverse pass: the gradient of λᵀφ with respect to x.
                 float d_f_2 = (float)lambda_s[0];
                 float d_t = d_f_2 / (2f * f_2);

@@ -125,10 +125,7 @@ namespace Samples.Nested
                     global::System.ReadOnlySpan<float> lambda_s = lambda.Slice(s, 1);
                     // Forward pass.
                     y_s[0] = w_v[0] * x_s[0] - w_v[1];
-                    for (int k = 0; k < y_s.Length; k++)
-                    {
-                        value += lambda_s[k] * y_s[k];
-                    }
+                    value += lambda_s[0] * y_s[0];
                     if (needGrad)
                     {
                         // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -149,40 +146,29 @@ namespace Samples.Nested
                 global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
                 global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
                 bool needGrad = !grad.IsEmpty;
-                global::MoreauGen.Generated.Scratch1<float> x_u_storage = default;
+                global::MoreauGen.Generated.Scratch1<float> x_u_storage;
+                global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
                 global::System.Span<float> x_u = x_u_storage;
-                global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+                global::MoreauGen.Generated.Scratch1<float> y_s_storage;
+                global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
                 global::System.Span<float> y_s = y_s_storage;
-                // ½‖u‖², and the gradient starts at u.
                 float value = 0f;
-                for (int j = 0; j < u.Length; j++)
-                {
-                    value += 0.5f * u[j] * u[j];
-                }
-                if (needGrad)
-                {
-                    u.CopyTo(grad);
-                }
-
                 for (int s = 0; s < m; s++)
                 {
                     global::System.ReadOnlySpan<float> x_s = x.Slice(s, 1);
                     global::System.ReadOnlySpan<float> u_s = u.Slice(s, 1);
-                    // λᵀφ is evaluated at x + u.
-                    for (int i = 0; i < x_u.Length; i++)
-                    {
-                        x_u[i] = x_s[i] + u_s[i];
-                    }
+                    // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                    x_u[0] = x_s[0] + u_s[0];
+                    value += 0.5f * (u_s[0] * u_s[0]);
                     global::System.ReadOnlySpan<float> lambda_s = lambda.Slice(s, 1);
                     // Forward pass.
                     y_s[0] = w[0] * x_u[0] - w[1];
-                    for (int k = 0; k < y_s.Length; k++)
-                    {
-                        value += lambda_s[k] * y_s[k];
-                    }
+                    value += lambda_s[0] * y_s[0];
                     if (needGrad)
                     {
                         global::System.Span<float> grad_s = grad.Slice(s, 1);
+                        // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                        grad_s[0] = u_s[0];
                         // Reverse pass: the gradient of λᵀφ with respect to x.
                         grad_s[0] += lambda_s[0] * w[0];
                     }

@@ -200,10 +200,7 @@ namespace Samples
                 double r_2 = r * t1;
                 y_s[0] = r_2 * c;
                 y_s[1] = r_2 * s;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -238,30 +235,21 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 2, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 2, "grad");
             bool needGrad = !grad.IsEmpty;
-            global::MoreauGen.Generated.Scratch2<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch2<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch2<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s_2 = 0; s_2 < m; s_2++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s_2 * 2, 2);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s_2 * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s_2 * 2, 2);
                 // Forward pass.
                 double a = w[0] * x_u[0];
@@ -276,13 +264,13 @@ namespace Samples
                 double r_2 = r * t1;
                 y_s[0] = r_2 * c;
                 y_s[1] = r_2 * s;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s_2 * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double d_r_2 = lambda_s[1] * s;
                     double d_s = lambda_s[1] * r_2;

@@ -144,10 +144,7 @@ namespace Samples
                 (double t2, double t1) = global::System.Math.SinCos(a_2);
                 double a_3 = a_2 + t2;
                 y_s[0] = a_3;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -172,30 +169,20 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
             bool needGrad = !grad.IsEmpty;
-            global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s, 1);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                value += 0.5 * (u_s[0] * u_s[0]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward pass.
                 double a = w[0] * x_u[0];
@@ -203,13 +190,12 @@ namespace Samples
                 (double t2, double t1) = global::System.Math.SinCos(a_2);
                 double a_3 = a_2 + t2;
                 y_s[0] = a_3;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s, 1);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double d_a_3 = lambda_s[0];
                     double d_a_2 = d_a_3;

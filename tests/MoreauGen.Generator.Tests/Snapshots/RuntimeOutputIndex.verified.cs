@@ -194,25 +194,16 @@ namespace Samples
             global::System.Span<double> y_s = new global::System.Span<double>(y_s_array, 0, outputCount);
             double[] d_y_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(outputCount);
             global::System.Span<double> d_y = new global::System.Span<double>(d_y_array, 0, outputCount);
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * inputCount, inputCount);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * inputCount, inputCount);
-                // λᵀφ is evaluated at x + u.
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
                 for (int i = 0; i < x_u.Length; i++)
                 {
                     x_u[i] = x_s[i] + u_s[i];
+                    value += 0.5 * u_s[i] * u_s[i];
                 }
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * outputCount, outputCount);
                 y_s.Clear();
@@ -228,6 +219,8 @@ namespace Samples
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * inputCount, inputCount);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    u_s.CopyTo(grad_s);
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     lambda_s.CopyTo(d_y);
                     double d_t3 = d_y[n - 1];

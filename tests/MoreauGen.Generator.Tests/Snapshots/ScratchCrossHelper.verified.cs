@@ -313,10 +313,7 @@ namespace Samples
                     tape_s[5] = t10;
                     tape_s[6] = y0;
                 }
-                for (int k_2 = 0; k_2 < y_s.Length; k_2++)
-                {
-                    value += lambda_s[k_2] * y_s[k_2];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -378,34 +375,26 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
             global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
-            global::MoreauGen.Generated.Scratch4<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch4<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = ((global::System.Span<double>)x_u_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
             global::MoreauGen.Generated.Scratch4<double> r_storage = default;
             global::System.Span<double> r = ((global::System.Span<double>)r_storage).Slice(0, 3);
             global::MoreauGen.Generated.Scratch4<double> d_r_storage = default;
             global::System.Span<double> d_r = ((global::System.Span<double>)d_r_storage).Slice(0, 3);
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 3, 3);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                x_u[2] = x_s[2] + u_s[2];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1] + u_s[2] * u_s[2]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward pass, recording on the scratch tape.
                 {
@@ -433,13 +422,14 @@ namespace Samples
                     tape_s[5] = t10;
                     tape_s[6] = y0;
                 }
-                for (int k_2 = 0; k_2 < y_s.Length; k_2++)
-                {
-                    value += lambda_s[k_2] * y_s[k_2];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 3, 3);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
+                    grad_s[2] = u_s[2];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double y0 = tape_s[6];
                     double t10 = tape_s[5];

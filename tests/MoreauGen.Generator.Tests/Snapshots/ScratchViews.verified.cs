@@ -404,25 +404,16 @@ namespace Samples
             global::System.Span<float> h = new global::System.Span<float>(h_array, 0, hidden);
             float[] d_h_array = global::System.Buffers.ArrayPool<float>.Shared.Rent(hidden);
             global::System.Span<float> d_h = new global::System.Span<float>(d_h_array, 0, hidden);
-            // ½‖u‖², and the gradient starts at u.
             float value = 0f;
-            for (int j_3 = 0; j_3 < u.Length; j_3++)
-            {
-                value += 0.5f * u[j_3] * u[j_3];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s_5 = 0; s_5 < m; s_5++)
             {
                 global::System.ReadOnlySpan<float> x_s = x.Slice(s_5 * inputCount, inputCount);
                 global::System.ReadOnlySpan<float> u_s = u.Slice(s_5 * inputCount, inputCount);
-                // λᵀφ is evaluated at x + u.
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
                 for (int i = 0; i < x_u.Length; i++)
                 {
                     x_u[i] = x_s[i] + u_s[i];
+                    value += 0.5f * u_s[i] * u_s[i];
                 }
                 global::System.ReadOnlySpan<float> lambda_s = lambda.Slice(s_5 * outputCount, outputCount);
                 y_s.Clear();
@@ -464,6 +455,8 @@ namespace Samples
                 if (needGrad)
                 {
                     global::System.Span<float> grad_s = grad.Slice(s_5 * inputCount, inputCount);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    u_s.CopyTo(grad_s);
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     int tp = tape_s.Length;
                     d_h.Clear();

@@ -320,10 +320,7 @@ namespace Samples
                     y_s[0] = t2;
                     tape_s[2] = c3 ? 1f : 0f;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -379,30 +376,21 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch4<float> tape_s_storage = default;
             global::System.Span<float> tape_s = ((global::System.Span<float>)tape_s_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch2<float> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch2<float> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<float> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch1<float> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<float> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<float> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             float value = 0f;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5f * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<float> x_s = x.Slice(s * 2, 2);
                 global::System.ReadOnlySpan<float> u_s = u.Slice(s * 2, 2);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                value += 0.5f * (u_s[0] * u_s[0] + u_s[1] * u_s[1]);
                 global::System.ReadOnlySpan<float> lambda_s = lambda.Slice(s, 1);
                 // Forward pass, recording on the scratch tape.
                 {
@@ -446,13 +434,13 @@ namespace Samples
                     y_s[0] = t2;
                     tape_s[2] = c3 ? 1f : 0f;
                 }
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<float> grad_s = grad.Slice(s * 2, 2);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     bool c3 = tape_s[2] != 0f;
                     bool c1 = activation == global::Samples.Activation.Tanh;
