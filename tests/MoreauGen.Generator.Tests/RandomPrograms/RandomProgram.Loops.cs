@@ -17,7 +17,7 @@ internal sealed partial class RandomProgram
         string limit = bound.ToString(CultureInfo.InvariantCulture);
         Code condition = Condition();
         int shape = random.Next(3);
-        Constructs |= Construct.Loop | Construct.CounterIndex | (shape == 1 ? Construct.DoLoop : Construct.WhileLoop);
+        Constructs |= Construct.Loop | Construct.CounterIndex | Construct.IndexLocal | (shape == 1 ? Construct.DoLoop : Construct.WhileLoop);
         Line($"int {counter} = 0;");
         switch (shape)
         {
