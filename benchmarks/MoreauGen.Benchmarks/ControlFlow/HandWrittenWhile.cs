@@ -28,21 +28,7 @@ internal static class HandWrittenWhile
                 n++;
             }
 
-            y[2 * s] = h * w[1];
-            y[2 * s + 1] = v;
-            double hb = lambda[2 * s] * w[1], vb = lambda[2 * s + 1];
-            gradW[1] += lambda[2 * s] * h;
-            for (int k = n - 1; k >= 0; k--)
-            {
-                vb += dt * hb;
-                double h0 = hs[k], v0 = vs[k];
-                gradW[0] -= vb * dt * v0;
-                hb -= vb * dt * 9.81 * Math.Cos(h0);
-                vb *= 1 - dt * w[0];
-            }
-
-            gradX[2 * s] = hb;
-            gradX[2 * s + 1] = vb;
+            HandWrittenControlFlow.PendulumAdjoint(s, h, v, hs, vs, n, dt, w, y, lambda, gradW, gradX);
         }
     }
 
