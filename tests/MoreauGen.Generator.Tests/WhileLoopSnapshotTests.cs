@@ -9,6 +9,9 @@ namespace MoreauGen.Generator.Tests;
 /// </summary>
 public sealed class WhileLoopSnapshotTests
 {
+    /// <summary>The snapshot this class pins (for the check that no snapshot is stale).</summary>
+    internal static readonly string[] Names = ["WhileLoops"];
+
     private const string Source = """
         namespace Samples;
 
