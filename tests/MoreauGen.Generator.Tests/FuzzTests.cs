@@ -39,6 +39,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "switch (Mode.A) { case Mode.B: return; } ", "foreach (double v in w) ", "foreach (var v in y) ", "int count = 0;", "count++;",
         "if (count > 1) ", "x[count]", "if (landed) break; ", "if (x[0] > 0) continue; ", "if (w[0] < 0) return; ", "goto case 1;",
         "true switch { true => 1.0, false => 0.0 }", "case > 0: ", "while (x[0] > 0) ",
+        "while (k < 3) { k++; } ", "while (true) { if (k >= 2) break; k++; } ", "do { k += 2; } while (k < 4); ", "y[k] = ", "w[k % 2]",
+        "int k = 0; while (x[0] > 0 && k < 5) { x[0] ", "k++; continue; ", "count / 2", "while (count <= 2) ",
         "out double ", "out var q", "out _", "ref y[0]", "SinCos(x[0], out double s, out double c);", "Square(", "Nudge(ref ",
         "static double Twice(double a) => Twice(a);", "private double Own(double a) => a * this.scale;", "static void Set(out double r) { r = 1; }",
     ];

@@ -32,23 +32,33 @@ internal static class HandWrittenControlFlow
                 }
             }
 
-            y[2 * s] = h * w[1];
-            y[2 * s + 1] = v;
-            double hb = lambda[2 * s] * w[1], vb = lambda[2 * s + 1];
-            gradW[1] += lambda[2 * s] * h;
-            for (int k = n - 1; k >= 0; k--)
-            {
-                // h' = h + dt v', v' = v - dt (g sin h + w0 v)
-                vb += dt * hb;
-                double h0 = hs[k], v0 = vs[k];
-                gradW[0] -= vb * dt * v0;
-                hb -= vb * dt * 9.81 * Math.Cos(h0);
-                vb *= 1 - dt * w[0];
-            }
-
-            gradX[2 * s] = hb;
-            gradX[2 * s + 1] = vb;
+            PendulumAdjoint(s, h, v, hs, vs, n, dt, w, y, lambda, gradW, gradX);
         }
+    }
+
+    /// <summary>
+    /// Writes sample <paramref name="s"/>'s outputs (h·w1, v) and walks its <paramref name="n"/> pendulum steps backwards
+    /// from the states <paramref name="hs"/>, <paramref name="vs"/> each step started from.
+    /// </summary>
+    public static void PendulumAdjoint(int s, double h, double v, ReadOnlySpan<double> hs, ReadOnlySpan<double> vs, int n, double dt,
+        ReadOnlySpan<double> w, Span<double> y, ReadOnlySpan<double> lambda, Span<double> gradW, Span<double> gradX)
+    {
+        y[2 * s] = h * w[1];
+        y[2 * s + 1] = v;
+        double hb = lambda[2 * s] * w[1], vb = lambda[2 * s + 1];
+        gradW[1] += lambda[2 * s] * h;
+        for (int k = n - 1; k >= 0; k--)
+        {
+            // h' = h + dt v', v' = v - dt (g sin h + w0 v)
+            vb += dt * hb;
+            double h0 = hs[k], v0 = vs[k];
+            gradW[0] -= vb * dt * v0;
+            hb -= vb * dt * 9.81 * Math.Cos(h0);
+            vb *= 1 - dt * w[0];
+        }
+
+        gradX[2 * s] = hb;
+        gradX[2 * s + 1] = vb;
     }
 
     public static void Sum(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> lambda, Span<double> gradW, Span<double> gradX)

@@ -133,7 +133,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedLoop = Error(
             "MG0023",
             "Loop kind not supported",
-            "{0} is not supported; write a 'for' loop with an int index whose bounds do not depend on w or x and 'break' where the loop would stop: 'for (int k = 0; k < steps; k++)' for 'while (t < tEnd)', 'for (int k = 0; k < maxIterations; k++)' with 'if (error < tolerance) break;' in its body for an iteration to a tolerance (the tape holds the iterations of a loop bounded before it runs); 'foreach' goes over w or x");
+            "{0} is not supported: a call's tape is fixed before the data is seen, so a loop needs a trip bound; bound a 'while' or 'do' loop with an int counter that starts at a constant, size or data, only grows, and grows on every iteration before any 'continue': 'int k = 0; while (t < tEnd && k < maxSteps) {{ ...; k++; }}' (or 'if (k >= maxSteps) break;' first in 'while (true)'), or write a 'for' loop; 'foreach' goes over w or x (index data with a 'for' loop)");
 
         public static readonly DiagnosticDescriptor JumpStatement = Error(
             "MG0024",
@@ -162,8 +162,8 @@ namespace MoreauGen.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor IndexCarriedAcrossScopes = Error(
             "MG0029",
-            "An int local carried across iterations or branches is used as an index",
-            "The {1} local '{0}' carries a value across iterations or branches (a count), and '{2}' uses it as an index, a loop bound or an int local: read a carried count only in conditions and arithmetic, and index with loop indices, sizes and constants (e.g. 'int k = i * n + j;' inside the loop)");
+            "An int local carried across iterations or branches bounds a loop",
+            "The {1} local '{0}' carries a value across iterations or branches (a count), and '{2}' uses it as a loop bound: a call's tape is fixed before the data is seen, so bound the loop with sizes, constants and data, and stop early with 'if (i >= {0}) break;' in its body");
 
         public static readonly DiagnosticDescriptor HelperUnavailable = Error(
             "MG0030",

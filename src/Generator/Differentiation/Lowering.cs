@@ -141,7 +141,7 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>An int (or bool) expression with its locals renamed to their current versions.</summary>
         private Expr LowerIndex(Expr expr) =>
-            IrWalk.RenameLocals(expr, local =>
+            IrWalk.RenameLocals(HoistCarriedCounts(expr), local =>
                 !local.Type.IsReal && locals.TryGetValue(local.Name, out Value? version) ? new Local(version.Name, local.Type) : null);
 
         private Node LowerCondition(Expr condition)

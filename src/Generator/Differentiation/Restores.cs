@@ -114,6 +114,11 @@ namespace MoreauGen.Generator.Differentiation
             {
                 source = Rebuild(definition);
             }
+            else if (value.Type == IrType.Int && definition.Kind == NodeKind.Apply && definition.Args.All(a => a.Kind is NodeKind.Leaf or NodeKind.Ref))
+            {
+                // An index from a carried count (Lowering.CarriedIndex.cs): recomputed from the count, itself restored.
+                source = Rebuild(definition);
+            }
             else if (value.Type == IrType.Int)
             {
                 throw new InvalidOperationException("The index " + value.Name + " cannot be recomputed by the reverse pass.");

@@ -68,7 +68,7 @@ namespace MoreauGen.Generator.Differentiation
                             break;
                         }
 
-                        list.Add(new Declare(value.Type, value.Name, value.Type == IrType.Int ? value.Definition.Expr! : Render(value.Definition, value.Definition)));
+                        list.Add(new Declare(value.Type, value.Name, value.Type == IrType.Int && value.Definition.Kind == NodeKind.Leaf ? value.Definition.Expr! : Render(value.Definition, value.Definition)));
                         break;
                     }
 

@@ -12,7 +12,7 @@ namespace MoreauGen.Generator.Parsing
     /// <c>bool landed = false; … landed = true;</c>). The reverse pass cannot recompute them from the loop indices, so
     /// they become locals of the element type (a count, or 1 and 0 for true and false) that vary with neither w nor x:
     /// carried and merged like any other value, and recorded where the reverse pass reads them, so it sees the value each
-    /// iteration saw. Read in conditions and arithmetic; not as indices (reported). Part of <see cref="BodyParser"/>.
+    /// iteration saw. Read in conditions, arithmetic and indices; not in loop bounds (reported). Part of <see cref="BodyParser"/>.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -80,7 +80,15 @@ namespace MoreauGen.Generator.Parsing
             into.Add(new Declare(FlagType, NameOf(local), value));
         }
 
-        /// <summary>Reports an index (or loop bound, or int local) computed from a carried int; true when <paramref name="value"/> is one.</summary>
+        /// <summary>
+        /// An index or int local computed from carried ints (<c>y[k]</c>, <c>w[2 * k + 1]</c>, <c>int j = k + i;</c>): the count
+        /// converted back to int where it is read. The value of the element type it converts is carried and recorded like
+        /// a condition's, so the reverse pass reads the index each iteration used; the index itself is an int of the IR
+        /// (never differentiated), recomputed from that value.
+        /// </summary>
+        private static Expr CarriedAsInt(Expr value) => value.Type.IsReal ? ConvertTo(value, IrType.Int) : value;
+
+        /// <summary>Reports a loop bound computed from a carried int (the tape needs the bound before the loop runs); true when <paramref name="value"/> is one.</summary>
         private bool CarriedInIndex(Expr value, IOperation at)
         {
             if (!value.Type.IsReal)

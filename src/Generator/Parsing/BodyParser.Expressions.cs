@@ -216,14 +216,14 @@ namespace MoreauGen.Generator.Parsing
 
             if (resultType == IrType.Int && (left.Type.IsReal || right.Type.IsReal))
             {
-                // Int arithmetic on a carried int (a value of the element type): computed in the element type.
-                if (op == Op.Remainder)
+                // Int arithmetic on a carried int (a value of the element type): computed in the element type, except / and %,
+                // which truncate: computed on the count converted back to int (BodyParser.Carried.cs).
+                IrType carried = IrType.ScalarOf(element);
+                if (op is Op.Remainder or Op.Divide)
                 {
-                    Unsupported(binary, "'%' on an int carried across iterations ('" + Abbreviate(binary.Syntax) + "')", "compare the count itself, or keep a second carried int");
-                    return null;
+                    return ConvertTo(new Apply(op.Value, IrType.Int, EquatableArray.Of(CarriedAsInt(left), CarriedAsInt(right))), carried);
                 }
 
-                IrType carried = IrType.ScalarOf(element);
                 return new Apply(op.Value, carried, EquatableArray.Of(ConvertTo(left, carried), ConvertTo(right, carried)));
             }
 

@@ -165,6 +165,7 @@ namespace MoreauGen.Generator.Parsing
             inlineFrames.Add(new InlineFrame(helper, parameters));
             try
             {
+                FindCarriedLocals(block);
                 return InlineBodyValue(helper, block, into);
             }
             finally

@@ -194,12 +194,13 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>
         /// The body of a loop: as written when it has no jump, else with its jumps made structured, under its break flag
-        /// (declared before the loop into <paramref name="beforeLoop"/>) and the method's return flag.
+        /// (declared before the loop into <paramref name="beforeLoop"/>, or <paramref name="stopFlag"/>, declared by a while
+        /// loop) and the method's return flag.
         /// </summary>
-        private List<Stmt> LoopBody(ILoopOperation loop, List<Stmt> beforeLoop)
+        private List<Stmt> LoopBody(ILoopOperation loop, List<Stmt> beforeLoop, string? stopFlag = null)
         {
             var body = new List<Stmt>();
-            if (!loop.Body.DescendantsAndSelf().Any(o => o is IReturnOperation { IsImplicit: false } ||
+            if (stopFlag is null && !loop.Body.DescendantsAndSelf().Any(o => o is IReturnOperation { IsImplicit: false } ||
                                                          o is IBranchOperation { IsImplicit: false, BranchKind: BranchKind.Break or BranchKind.Continue }))
             {
                 Statement(loop.Body, body, lastTopLevel: false);
@@ -208,8 +209,8 @@ namespace MoreauGen.Generator.Parsing
 
             bool breaks = loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b =>
                 !b.IsImplicit && b.BranchKind == BranchKind.Break && SymbolEqualityComparer.Default.Equals(b.Target, loop.ExitLabel));
-            string? flag = breaks ? FlagName("stopped") : null;
-            if (flag is not null)
+            string? flag = stopFlag ?? (breaks ? FlagName("stopped") : null);
+            if (flag is not null && stopFlag is null)
             {
                 beforeLoop.Add(new Declare(FlagType, flag, new Literal(FlagType, 0)));
             }

@@ -46,7 +46,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             Expr? computed = Expression(index, 1);
-            return computed is not null && CarriedInIndex(computed, index) ? null : computed;
+            return computed is null ? null : CarriedAsInt(computed);
         }
     }
 }

@@ -140,6 +140,7 @@ namespace MoreauGen.Generator.Parsing
             // The helper's own loops and branches are its scopes (a return ends the helper, not the caller's loop).
             List<ControlScope> callerScopes = scopes.ToList();
             scopes.Clear();
+            FindCarriedLocals(block);
             Expr? result = null;
             if (target.ReturnsVoid && block.Operations.Any(Jumps))
             {

@@ -119,7 +119,7 @@ namespace MoreauGen.Generator.Parsing
                     IfStatement(branch, into);
                     break;
                 case IWhileLoopOperation loop:
-                    Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), loop.ConditionIsTop ? "A 'while' loop" : "A 'do' loop");
+                    WhileLoop(loop, into);
                     break;
                 case IForEachLoopOperation loop:
                     ForEachLoop(loop, into);
@@ -226,11 +226,7 @@ namespace MoreauGen.Generator.Parsing
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
-                if (index is not null && CarriedInIndex(index, initializer!))
-                {
-                    rejectedLocals.Add(local);
-                    return;
-                }
+                index = index is null ? null : CarriedAsInt(index);
 
                 if (initializer is null || index is not null)
                 {

@@ -148,10 +148,13 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>A loop body or a branch arm being parsed; int and bool locals may be assigned only in their own scope.</summary>
         private sealed class ControlScope
         {
-            public ControlScope(ILocalSymbol? loopIndex) => LoopIndex = loopIndex;
+            public ControlScope(ILocalSymbol? loopIndex, bool isLoop = false) => (LoopIndex, IsLoop) = (loopIndex, isLoop || loopIndex is not null);
 
-            /// <summary>The index of the loop whose body this is, or null for a branch arm.</summary>
+            /// <summary>The index of the loop whose body this is, or null for a branch arm (or a while/do loop, which has none).</summary>
             public ILocalSymbol? LoopIndex { get; }
+
+            /// <summary>Whether this is a loop body (for, foreach, while or do).</summary>
+            public bool IsLoop { get; }
         }
 
         public Output? Parse(MethodDeclarationSyntax syntax)
@@ -301,7 +304,7 @@ namespace MoreauGen.Generator.Parsing
 
         private bool InControlFlow => scopes.Count > 0;
 
-        private bool InLoop => scopes.Any(s => s.LoopIndex is not null);
+        private bool InLoop => scopes.Any(s => s.IsLoop);
 
         // ---- checks on the whole body ----------------------------------------------------------------
 

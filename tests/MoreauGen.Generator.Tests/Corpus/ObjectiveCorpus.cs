@@ -245,6 +245,7 @@ internal static class ObjectiveCorpus
             }
             """, Inputs: 2),
         .. ControlFlowCorpus.Objectives,
+        .. LoopCorpus.Objectives,
     ];
 
     /// <summary>Constructor arguments by type name.</summary>

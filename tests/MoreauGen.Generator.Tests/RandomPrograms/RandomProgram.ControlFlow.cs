@@ -4,7 +4,8 @@ namespace MoreauGen.Generator.Tests.RandomPrograms;
 
 /// <summary>
 /// The control flow a random program may contain besides for and if/else: break, continue, early return, switch
-/// statements and expressions, foreach over x, and an int count and bool carried across iterations. The reference
+/// statements and expressions, foreach over x, an int count and bool carried across iterations, and while/do loops
+/// bounded by a counter (RandomProgram.Loops.cs). The reference
 /// prints the same C# (its conditions on values go through the trace, as the other branches do).
 /// </summary>
 internal sealed partial class RandomProgram
@@ -14,7 +15,7 @@ internal sealed partial class RandomProgram
     /// <summary>One control-flow statement, when one fits here; false when none does (the caller picks another statement).</summary>
     private bool ControlFlowStatement(int depth, bool instanceBound)
     {
-        switch (random.Next(7))
+        switch (random.Next(9))
         {
             case 0 when loops.Count > 0 && switchDepth == 0:
                 Jump("break;", Construct.Break);
@@ -36,6 +37,9 @@ internal sealed partial class RandomProgram
                 return true;
             case 6 when depth < MaxDepth:
                 CarriedCount(depth, instanceBound);
+                return true;
+            case 7 or 8 when depth < MaxDepth:
+                CountedLoop(depth, instanceBound);
                 return true;
             default:
                 return false;

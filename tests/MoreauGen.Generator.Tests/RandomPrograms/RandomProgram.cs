@@ -53,6 +53,15 @@ internal enum Construct
 
     /// <summary>A helper of the layer's own type without an attribute, writing out or ref parameters (static or instance).</summary>
     OwnHelperOut = 1 << 24,
+
+    /// <summary>A <c>while</c> loop bounded by an int counter (with a condition on values, or <c>while (true)</c> and a break).</summary>
+    WhileLoop = 1 << 28,
+
+    /// <summary>A <c>do</c> loop bounded by an int counter.</summary>
+    DoLoop = 1 << 29,
+
+    /// <summary>An int counter carried across iterations read as an index.</summary>
+    CounterIndex = 1 << 30,
 }
 
 /// <summary>
