@@ -104,24 +104,9 @@ namespace MoreauGen.Generator.Model
         /// <summary>Adds the names of the locals <paramref name="statements"/> read (and the cursors they move) to <paramref name="names"/>.</summary>
         public static HashSet<string> AddLocalsRead(IEnumerable<Stmt> statements, HashSet<string> names)
         {
-            var nodes = new List<Expr>();
             foreach (Stmt statement in statements)
             {
-                foreach (Expr expr in ExpressionsOf(statement))
-                {
-                    nodes.Clear();
-                    foreach (Expr node in AddNodes(expr, nodes))
-                    {
-                        if (node is Local local)
-                        {
-                            names.Add(local.Name);
-                        }
-                        else if (node is CursorStep step)
-                        {
-                            names.Add(step.Cursor);
-                        }
-                    }
-                }
+                IrVisit.AddLocalsRead(statement, names);
             }
 
             return names;
