@@ -197,9 +197,10 @@ namespace MoreauGen.Generator.Differentiation
         private static IEnumerable<Value> OutsideTargets(Region region)
         {
             var found = new List<Value>();
+            var seen = new HashSet<Value>();
             void Node(Node node)
             {
-                if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && !found.Contains(node.Ref))
+                if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && seen.Add(node.Ref))
                 {
                     found.Add(node.Ref);
                 }
@@ -212,7 +213,7 @@ namespace MoreauGen.Generator.Differentiation
 
             void Outside(Value value)
             {
-                if (!value.Region.IsWithin(region) && !found.Contains(value))
+                if (!value.Region.IsWithin(region) && seen.Add(value))
                 {
                     found.Add(value);
                 }

@@ -187,6 +187,31 @@ namespace MoreauGen.Generator.Model
             Nodes(statement, ref add);
         }
 
+        /// <summary>The names of the locals <paramref name="expr"/> reads, in the order of its nodes (one list, no iterators).</summary>
+        public static List<string> LocalNames(Expr expr)
+        {
+            var collect = new CollectLocalNames(new List<string>());
+            Nodes(expr, ref collect);
+            return collect.Names;
+        }
+
+        private readonly struct CollectLocalNames : INodeVisitor
+        {
+            public CollectLocalNames(List<string> names) => Names = names;
+
+            public List<string> Names { get; }
+
+            public bool Visit(Expr node)
+            {
+                if (node is Local local)
+                {
+                    Names.Add(local.Name);
+                }
+
+                return false;
+            }
+        }
+
         private struct FindCursorStep : INodeVisitor
         {
             public bool Visit(Expr node) => node is CursorStep;

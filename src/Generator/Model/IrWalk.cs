@@ -113,7 +113,7 @@ namespace MoreauGen.Generator.Model
         }
 
         /// <summary>The names of the locals <paramref name="expr"/> reads.</summary>
-        public static IEnumerable<string> LocalsRead(Expr expr) => Nodes(expr).OfType<Local>().Select(l => l.Name);
+        public static IEnumerable<string> LocalsRead(Expr expr) => IrVisit.LocalNames(expr);
 
         /// <summary>The span roles <paramref name="statements"/> use.</summary>
         public static HashSet<SpanRole> Roles(IEnumerable<Stmt> statements)
