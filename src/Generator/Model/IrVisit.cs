@@ -14,7 +14,7 @@ namespace MoreauGen.Generator.Model
     /// of an expression, root first, handed to a struct visitor. <see cref="IrWalk.ExpressionsOf"/> and
     /// <see cref="IrWalk.Nodes"/> build an array, iterators and a list per statement and expression; over the reverse pass
     /// of a large body, walked again by every pass, those were most of the differentiator's allocations.
-    /// A visitor must not start another walk of this class (they share one stack per thread).
+    /// A visitor must not start another walk of this class (they share one stack per thread); <see cref="IrWalk.AddNodes"/> is one such walk.
     /// </summary>
     internal static class IrVisit
     {
@@ -62,21 +62,6 @@ namespace MoreauGen.Generator.Model
 
         /// <summary>Visits every node of every expression in <paramref name="statements"/>; true when the visitor stopped the walk.</summary>
         public static bool Nodes<TVisitor>(IReadOnlyList<Stmt> statements, ref TVisitor visitor)
-            where TVisitor : struct, INodeVisitor
-        {
-            for (int i = 0; i < statements.Count; i++)
-            {
-                if (Nodes(statements[i], ref visitor))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary><see cref="Nodes{TVisitor}(IReadOnlyList{Stmt}, ref TVisitor)"/> without boxing the array.</summary>
-        public static bool Nodes<TVisitor>(EquatableArray<Stmt> statements, ref TVisitor visitor)
             where TVisitor : struct, INodeVisitor
         {
             for (int i = 0; i < statements.Count; i++)
