@@ -10,7 +10,8 @@ using MoreauGen.GeneratorBenchmarks;
 // (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
 // (--shapes none or --layers none skips that part.)
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
-// differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest).
+// differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
+// Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -23,8 +24,8 @@ Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} co
 Console.WriteLine();
 if (args.Contains("--phases"))
 {
-    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (string name in shapes)
     {
         Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
@@ -33,12 +34,17 @@ if (args.Contains("--phases"))
             var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
             PhaseProfile.Measure(run);
             PhaseProfile.Measure(run);
+            BindingFloor.Measure(run);
             var samples = new List<PhaseCost>();
+            var bindings = new List<Cost>();
             for (int i = 0; i < reps; i++)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 samples.Add(PhaseProfile.Measure(run));
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                bindings.Add(BindingFloor.Measure(run));
             }
 
             Cost whole = Of(samples.Select(p => p.Run)), parse = Of(samples.Select(p => p.Parse));
@@ -46,7 +52,7 @@ if (args.Contains("--phases"))
             string Per(Cost c) => $"{c.CpuMs * 1000 / size:F1} | {Mib(c.ThreadBytes) * 1000 / size:F1}";
             Console.WriteLine($"| {name} | {size:N0} (per 1,000 st.) | {Per(whole)} | {Per(parse)} | {Per(differentiate)} | {Per(emit)} | " +
                               $"{(whole.CpuMs - parse.CpuMs - differentiate.CpuMs - emit.CpuMs) * 1000 / size:F1} | " +
-                              $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} |");
+                              $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} | {Per(Of(bindings))} |");
         }
     }
 

@@ -74,53 +74,73 @@ namespace MoreauGen.Generator.Differentiation
         /// Counts the additions into each fixed element of gradW and gradX (one inside a loop counts twice: it runs again and
         /// again); an element that is also read or assigned in any other way is blocked.
         /// </summary>
-        private static void Count(IEnumerable<Stmt> statements, bool inLoop, Dictionary<(SpanRole, int), int> counts, HashSet<(SpanRole, int)> blocked, ref bool hasReturn)
+        private static void Count(EquatableArray<Stmt> statements, bool inLoop, Dictionary<(SpanRole, int), int> counts, HashSet<(SpanRole, int)> blocked, ref bool hasReturn)
         {
             foreach (Stmt statement in statements)
             {
-                switch (statement)
-                {
-                    case For loop:
-                        Exclude(new[] { loop.From, loop.To, loop.Step }, blocked);
-                        Count(loop.Body, inLoop: true, counts, blocked, ref hasReturn);
-                        break;
-                    case If branch:
-                        Exclude(new[] { branch.Condition }, blocked);
-                        Count(branch.Then, inLoop, counts, blocked, ref hasReturn);
-                        Count(branch.Else, inLoop, counts, blocked, ref hasReturn);
-                        break;
-                    case Block block:
-                        Count(block.Body, inLoop, counts, blocked, ref hasReturn);
-                        break;
-                    case Tagged tagged:
-                        Count(new[] { tagged.Statement }, inLoop, counts, blocked, ref hasReturn);
-                        break;
-                    case Return:
-                        hasReturn = true;
-                        break;
-                    case Assign { Kind: AssignKind.Add or AssignKind.Subtract } assign when Key(assign.Target) is { } key:
-                        counts.TryGetValue(key, out int count);
-                        counts[key] = count + (inLoop ? 2 : 1);
-                        Exclude(new[] { assign.Value }, blocked);
-                        break;
-                    default:
-                        Exclude(IrWalk.ExpressionsOf(statement), blocked);
-                        break;
-                }
+                Count(statement, inLoop, counts, blocked, ref hasReturn);
             }
         }
 
-        private static void Exclude(IEnumerable<Expr> expressions, HashSet<(SpanRole, int)> blocked)
+        private static void Count(List<Stmt> statements, bool inLoop, Dictionary<(SpanRole, int), int> counts, HashSet<(SpanRole, int)> blocked, ref bool hasReturn)
         {
-            foreach (Expr expr in expressions)
+            foreach (Stmt statement in statements)
             {
-                foreach (Expr node in IrWalk.Nodes(expr))
+                Count(statement, inLoop, counts, blocked, ref hasReturn);
+            }
+        }
+
+        private static void Count(Stmt statement, bool inLoop, Dictionary<(SpanRole, int), int> counts, HashSet<(SpanRole, int)> blocked, ref bool hasReturn)
+        {
+            var exclude = new Exclude(blocked);
+            switch (statement)
+            {
+                case For loop:
+                    IrVisit.Nodes(loop.From, ref exclude);
+                    IrVisit.Nodes(loop.To, ref exclude);
+                    IrVisit.Nodes(loop.Step, ref exclude);
+                    Count(loop.Body, inLoop: true, counts, blocked, ref hasReturn);
+                    break;
+                case If branch:
+                    IrVisit.Nodes(branch.Condition, ref exclude);
+                    Count(branch.Then, inLoop, counts, blocked, ref hasReturn);
+                    Count(branch.Else, inLoop, counts, blocked, ref hasReturn);
+                    break;
+                case Block block:
+                    Count(block.Body, inLoop, counts, blocked, ref hasReturn);
+                    break;
+                case Tagged tagged:
+                    Count(tagged.Statement, inLoop, counts, blocked, ref hasReturn);
+                    break;
+                case Return:
+                    hasReturn = true;
+                    break;
+                case Assign { Kind: AssignKind.Add or AssignKind.Subtract } assign when Key(assign.Target) is { } key:
+                    counts.TryGetValue(key, out int count);
+                    counts[key] = count + (inLoop ? 2 : 1);
+                    IrVisit.Nodes(assign.Value, ref exclude);
+                    break;
+                default:
+                    IrVisit.Nodes(statement, ref exclude);
+                    break;
+            }
+        }
+
+        /// <summary>Blocks every fixed element of gradW and gradX an expression reads or assigns other than by an addition.</summary>
+        private readonly struct Exclude : INodeVisitor
+        {
+            private readonly HashSet<(SpanRole, int)> blocked;
+
+            public Exclude(HashSet<(SpanRole, int)> blocked) => this.blocked = blocked;
+
+            public bool Visit(Expr node)
+            {
+                if (Key(node) is { } key)
                 {
-                    if (Key(node) is { } key)
-                    {
-                        blocked.Add(key);
-                    }
+                    blocked.Add(key);
                 }
+
+                return false;
             }
         }
 

@@ -269,13 +269,14 @@ namespace MoreauGen.Generator.Differentiation
         private static List<string> AssignedLocals(IEnumerable<Stmt> statements)
         {
             var found = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             void Walk(IEnumerable<Stmt> list)
             {
                 foreach (Stmt statement in list)
                 {
                     switch (statement)
                     {
-                        case Assign { Target: Local local } when local.Type.IsReal && !found.Contains(local.Name):
+                        case Assign { Target: Local local } when local.Type.IsReal && seen.Add(local.Name):
                             found.Add(local.Name);
                             break;
                         case For loop:

@@ -75,7 +75,7 @@ namespace MoreauGen.Generator.Differentiation
 
                 foreach (string dependency in IrWalk.LocalsRead(RestoreSource(value)))
                 {
-                    if (state.ByName.TryGetValue(dependency, out Value? other) && needed.Contains(other))
+                    if (state.ByName.TryGetValue(dependency, out Value? other) && seen.Contains(other))
                     {
                         Recompute(other);
                     }

@@ -19,6 +19,7 @@ namespace MoreauGen.Generator.Differentiation
         private readonly DifferentiationState state;
         private readonly Restores restoring;
         private readonly Dictionary<(Node, Expr), Value> partials = new();
+        private readonly Dictionary<(DerivativeRule, int, IrType, EquatableArray<IrType>), (Expr, int)> templates = new();
         private List<Stmt> output = new();
         private Region reverseRegion;
 
@@ -197,9 +198,10 @@ namespace MoreauGen.Generator.Differentiation
         private static IEnumerable<Value> OutsideTargets(Region region)
         {
             var found = new List<Value>();
+            var seen = new HashSet<Value>();
             void Node(Node node)
             {
-                if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && !found.Contains(node.Ref))
+                if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && seen.Add(node.Ref))
                 {
                     found.Add(node.Ref);
                 }
@@ -212,7 +214,7 @@ namespace MoreauGen.Generator.Differentiation
 
             void Outside(Value value)
             {
-                if (!value.Region.IsWithin(region) && !found.Contains(value))
+                if (!value.Region.IsWithin(region) && seen.Add(value))
                 {
                     found.Add(value);
                 }
@@ -348,8 +350,8 @@ namespace MoreauGen.Generator.Differentiation
             {
                 if (node.Args[i].Varying != Need.None)
                 {
-                    templates[i] = rule.Template(i, argTypes, node.Type);
-                    adjointUses += IrWalk.Nodes(templates[i]!).Count(e => e is Placeholder { Index: Placeholder.AdjointIndex });
+                    (templates[i], int uses) = Template(rule, i, argTypes, node.Type);
+                    adjointUses += uses;
                 }
             }
 
@@ -366,6 +368,40 @@ namespace MoreauGen.Generator.Differentiation
                 {
                     Backpropagate(node.Args[i], Substitute(template, node, owner, adjoint), owner);
                 }
+            }
+        }
+
+        /// <summary>
+        /// The pullback template of <paramref name="rule"/> for one argument, and how many times it reads the adjoint: built
+        /// once per rule, argument and types (templates are immutable; a large body applies the same few again and again).
+        /// </summary>
+        private (Expr Template, int AdjointUses) Template(DerivativeRule rule, int argument, IrType[] argTypes, IrType resultType)
+        {
+            var key = (rule, argument, resultType, EquatableArray.Of(argTypes));
+            if (!templates.TryGetValue(key, out (Expr Template, int AdjointUses) known))
+            {
+                Expr template = rule.Template(argument, argTypes, resultType);
+                var count = new CountAdjointPlaceholders();
+                IrVisit.Nodes(template, ref count);
+                known = (template, count.Count);
+                templates[key] = known;
+            }
+
+            return known;
+        }
+
+        private struct CountAdjointPlaceholders : INodeVisitor
+        {
+            public int Count;
+
+            public bool Visit(Expr node)
+            {
+                if (node is Placeholder { Index: Placeholder.AdjointIndex })
+                {
+                    Count++;
+                }
+
+                return false;
             }
         }
 

@@ -43,11 +43,12 @@ namespace MoreauGen.Generator.Differentiation
         }
 
         /// <summary>Replaces the pop placeholders by tape reads and adds the cursor's padding in reverse branches.</summary>
-        private List<Stmt> RewritePops(List<Stmt> statements)
+        private List<Stmt> RewritePops(IReadOnlyList<Stmt> statements)
         {
-            var result = new List<Stmt>();
-            foreach (Stmt statement in statements)
+            var result = new List<Stmt>(statements.Count);
+            for (int i = 0; i < statements.Count; i++)
             {
+                Stmt statement = statements[i];
                 switch (statement)
                 {
                     case Restore { Source: PopPlaceholder pop } restore:
@@ -70,7 +71,7 @@ namespace MoreauGen.Generator.Differentiation
 
                     case For loop:
                     {
-                        var rewritten = loop with { Body = EquatableArray.From(RewritePops(loop.Body.ToList())) };
+                        var rewritten = loop with { Body = EquatableArray.From(RewritePops(loop.Body)) };
                         if (state.ReverseLoops.TryGetValue(loop, out LoopItem? item))
                         {
                             state.ReverseLoops[rewritten] = item;
@@ -82,8 +83,8 @@ namespace MoreauGen.Generator.Differentiation
 
                     case If branch:
                     {
-                        List<Stmt> then = RewritePops(branch.Then.ToList());
-                        List<Stmt> otherwise = RewritePops(branch.Else.ToList());
+                        List<Stmt> then = RewritePops(branch.Then);
+                        List<Stmt> otherwise = RewritePops(branch.Else);
                         if (state.ReverseBranches.TryGetValue(branch, out IfItem? item) && state.CursorMode && state.BranchPads.TryGetValue(item, out (Expr Then, Expr Else, List<Stmt> Prelude) pads))
                         {
                             result.AddRange(pads.Prelude);
@@ -122,12 +123,13 @@ namespace MoreauGen.Generator.Differentiation
         /// are dropped, then loops and branches left without work (only restores) are dropped too, or, when they read
         /// the tape through the cursor, replaced by a step of the cursor past their records.
         /// </summary>
-        private List<Stmt> Specialize(List<Stmt> statements, Need wanted, out bool work)
+        private List<Stmt> Specialize(IReadOnlyList<Stmt> statements, Need wanted, out bool work)
         {
-            var result = new List<Stmt>();
+            var result = new List<Stmt>(statements.Count);
             work = false;
-            foreach (Stmt statement in statements)
+            for (int i = 0; i < statements.Count; i++)
             {
+                Stmt statement = statements[i];
                 switch (statement)
                 {
                     case Tagged tagged:
@@ -140,7 +142,7 @@ namespace MoreauGen.Generator.Differentiation
                         break;
                     case For loop:
                     {
-                        List<Stmt> inner = Specialize(loop.Body.ToList(), wanted, out bool loopWork);
+                        List<Stmt> inner = Specialize(loop.Body, wanted, out bool loopWork);
                         if (loopWork)
                         {
                             result.Add(loop with { Body = EquatableArray.From(inner) });
@@ -156,8 +158,8 @@ namespace MoreauGen.Generator.Differentiation
 
                     case If branch:
                     {
-                        List<Stmt> then = Specialize(branch.Then.ToList(), wanted, out bool thenWork);
-                        List<Stmt> otherwise = Specialize(branch.Else.ToList(), wanted, out bool elseWork);
+                        List<Stmt> then = Specialize(branch.Then, wanted, out bool thenWork);
+                        List<Stmt> otherwise = Specialize(branch.Else, wanted, out bool elseWork);
                         var specialized = new If(branch.Condition, EquatableArray.From(then), EquatableArray.From(otherwise));
                         if (thenWork || elseWork)
                         {
@@ -181,8 +183,7 @@ namespace MoreauGen.Generator.Differentiation
             return DropUnusedRestores(result);
         }
 
-        private static bool ReadsTape(IEnumerable<Stmt> statements) =>
-            statements.SelectMany(IrWalk.ExpressionsOf).SelectMany(IrWalk.Nodes).Any(n => n is CursorStep);
+        private static bool ReadsTape(IReadOnlyList<Stmt> statements) => IrVisit.MovesCursor(statements);
 
         /// <summary>Moves the cursor past a loop's or branch's records when their count is a closed form; else keeps the reading code.</summary>
         private IEnumerable<Stmt> SkipRecords(LoopItem? loop, IfItem? branch, Stmt fallback)
@@ -207,17 +208,26 @@ namespace MoreauGen.Generator.Differentiation
             for (int i = statements.Count - 1; i >= 0; i--)
             {
                 Stmt statement = statements[i];
-                bool movesCursor = IrWalk.ExpressionsOf(statement).SelectMany(IrWalk.Nodes).Any(n => n is CursorStep);
-                if (statement is Restore restore && !read.Contains(restore.Name) && !movesCursor)
+                if (statement is Restore restore && !read.Contains(restore.Name) && !IrVisit.MovesCursor(statement))
                 {
                     continue;
                 }
 
                 keep[i] = true;
-                IrWalk.AddLocalsRead(new[] { statement }, read);
+                IrVisit.AddLocalsRead(statement, read);
             }
 
-            return statements.Where((_, i) => keep[i]).ToList();
+            int kept = 0;
+            for (int i = 0; i < statements.Count; i++)
+            {
+                if (keep[i])
+                {
+                    statements[kept++] = statements[i];
+                }
+            }
+
+            statements.RemoveRange(kept, statements.Count - kept);
+            return statements;
         }
     }
 }

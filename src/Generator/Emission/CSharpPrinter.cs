@@ -94,7 +94,8 @@ namespace MoreauGen.Generator.Emission
                 }
 
                 default:
-                    code.Line(Statement(statement));
+                    AppendStatement(code.BeginLine(), statement);
+                    code.EndLine();
                     break;
             }
         }

@@ -19,6 +19,15 @@ namespace MoreauGen.Generator.Emission
             text.Append('\n');
         }
 
+        /// <summary>
+        /// Starts a line (its indentation) and hands back the text to write the line into, so a printer writes a statement
+        /// in place rather than building a string of it first; <see cref="EndLine"/> ends it.
+        /// </summary>
+        public StringBuilder BeginLine() => text.Append(' ', indent * 4);
+
+        /// <summary>Ends a line begun by <see cref="BeginLine"/>.</summary>
+        public void EndLine() => text.Append('\n');
+
         /// <summary>Writes <paramref name="header"/> and an opening brace, and indents.</summary>
         public void Open(string header)
         {

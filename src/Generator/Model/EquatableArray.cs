@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 
 namespace MoreauGen.Generator.Model
 {
@@ -16,7 +17,8 @@ namespace MoreauGen.Generator.Model
 
         public EquatableArray(T[] items) => this.items = items;
 
-        public EquatableArray(IEnumerable<T> items) => this.items = new List<T>(items).ToArray();
+        /// <summary>A copy of <paramref name="items"/> (one array of the exact length when the count is known).</summary>
+        public EquatableArray(IEnumerable<T> items) => this.items = items.ToArray();
 
         public static EquatableArray<T> Empty => new(Array.Empty<T>());
 
@@ -68,9 +70,32 @@ namespace MoreauGen.Generator.Model
 
         public ImmutableArray<T> AsImmutableArray() => items is null ? ImmutableArray<T>.Empty : ImmutableArray.Create(items);
 
-        public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(items ?? Array.Empty<T>())).GetEnumerator();
+        /// <summary>The items in a new list of the exact capacity (shadows LINQ's <c>ToList</c>, which grows a list item by item).</summary>
+        public List<T> ToList() => new(items ?? Array.Empty<T>());
 
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        /// <summary>A struct enumerator: <c>foreach</c> over the array allocates nothing.</summary>
+        public Enumerator GetEnumerator() => new(items ?? Array.Empty<T>());
+
+        IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)(items ?? Array.Empty<T>())).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<T>)this).GetEnumerator();
+
+        /// <summary>Walks the items of an <see cref="EquatableArray{T}"/> without allocating.</summary>
+        public struct Enumerator
+        {
+            private readonly T[] items;
+            private int index;
+
+            internal Enumerator(T[] items)
+            {
+                this.items = items;
+                index = -1;
+            }
+
+            public T Current => items[index];
+
+            public bool MoveNext() => ++index < items.Length;
+        }
     }
 
     /// <summary>Builds <see cref="EquatableArray{T}"/> values.</summary>

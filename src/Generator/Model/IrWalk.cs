@@ -30,71 +30,25 @@ namespace MoreauGen.Generator.Model
         /// <summary>Every node of <paramref name="expr"/>, root first.</summary>
         public static IEnumerable<Expr> Nodes(Expr expr) => AddNodes(expr, new List<Expr>());
 
-        /// <summary>
-        /// The walks' stack, one per thread: a walk calls out to nothing, so it is never in use twice on one thread.
-        /// (A stack and an iterator per expression were a third of a large body's differentiation and emission.)
-        /// </summary>
-        [ThreadStatic]
-        private static Stack<Expr>? pending;
-
         /// <summary>Appends every node of <paramref name="expr"/> to <paramref name="nodes"/>, root first (walks of whole bodies reuse one list).</summary>
         public static List<Expr> AddNodes(Expr expr, List<Expr> nodes)
         {
-            Stack<Expr> stack = pending ??= new Stack<Expr>(64);
-            stack.Clear();
-            stack.Push(expr);
-            while (stack.Count > 0)
-            {
-                Expr current = stack.Pop();
-                nodes.Add(current);
-                switch (current)
-                {
-                    case Element element:
-                        stack.Push(element.Index);
-                        stack.Push(element.Span);
-                        break;
-                    case Slice slice:
-                        if (slice.Length is not null)
-                        {
-                            stack.Push(slice.Length);
-                        }
-
-                        stack.Push(slice.Start);
-                        stack.Push(slice.Span);
-                        break;
-                    case Apply apply:
-                        for (int i = apply.Args.Count - 1; i >= 0; i--)
-                        {
-                            stack.Push(apply.Args[i]);
-                        }
-
-                        break;
-                    case Call call:
-                        for (int i = call.Args.Count - 1; i >= 0; i--)
-                        {
-                            stack.Push(call.Args[i]);
-                        }
-
-                        break;
-                    case OpsCall opsCall:
-                        for (int i = opsCall.Args.Count - 1; i >= 0; i--)
-                        {
-                            stack.Push(opsCall.Args[i]);
-                        }
-
-                        break;
-                    case NewSpan newSpan:
-                        stack.Push(newSpan.Length);
-                        break;
-                    case Conditional conditional:
-                        stack.Push(conditional.WhenFalse);
-                        stack.Push(conditional.WhenTrue);
-                        stack.Push(conditional.Condition);
-                        break;
-                }
-            }
-
+            var add = new AddTo(nodes);
+            IrVisit.Nodes(expr, ref add);
             return nodes;
+        }
+
+        private readonly struct AddTo : INodeVisitor
+        {
+            private readonly List<Expr> nodes;
+
+            public AddTo(List<Expr> nodes) => this.nodes = nodes;
+
+            public bool Visit(Expr node)
+            {
+                nodes.Add(node);
+                return false;
+            }
         }
 
         /// <summary>The names of the locals <paramref name="statements"/> read (and the cursors they move).</summary>
@@ -104,31 +58,16 @@ namespace MoreauGen.Generator.Model
         /// <summary>Adds the names of the locals <paramref name="statements"/> read (and the cursors they move) to <paramref name="names"/>.</summary>
         public static HashSet<string> AddLocalsRead(IEnumerable<Stmt> statements, HashSet<string> names)
         {
-            var nodes = new List<Expr>();
             foreach (Stmt statement in statements)
             {
-                foreach (Expr expr in ExpressionsOf(statement))
-                {
-                    nodes.Clear();
-                    foreach (Expr node in AddNodes(expr, nodes))
-                    {
-                        if (node is Local local)
-                        {
-                            names.Add(local.Name);
-                        }
-                        else if (node is CursorStep step)
-                        {
-                            names.Add(step.Cursor);
-                        }
-                    }
-                }
+                IrVisit.AddLocalsRead(statement, names);
             }
 
             return names;
         }
 
         /// <summary>The names of the locals <paramref name="expr"/> reads.</summary>
-        public static IEnumerable<string> LocalsRead(Expr expr) => Nodes(expr).OfType<Local>().Select(l => l.Name);
+        public static IEnumerable<string> LocalsRead(Expr expr) => IrVisit.LocalNames(expr);
 
         /// <summary>The span roles <paramref name="statements"/> use.</summary>
         public static HashSet<SpanRole> Roles(IEnumerable<Stmt> statements)
