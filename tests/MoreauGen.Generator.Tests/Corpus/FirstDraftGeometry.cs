@@ -358,12 +358,13 @@ internal static class FirstDraftGeometry
             }
             """),
 
-        // Siskind–Pearlmutter particle: fired from (0, 8) through the field of two charges (one moved by w), stepped
-        // until it lands; the squared landing distance.
+        // Siskind–Pearlmutter particle: fired from (0, 8) under gravity through the repelling field of two charges (one
+        // moved by w), stepped until it lands (about 40 steps); the squared landing distance.
         new("Particle", """
             public partial class Particle
             {
                 private const double Dt = 0.1;
+                private const double Gravity = 1;
 
                 [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 1)]
                 public void Fire(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
@@ -376,7 +377,7 @@ internal static class FirstDraftGeometry
                     while (!landed)
                     {
                         double ax = 0;
-                        double ay = 0;
+                        double ay = -Gravity;
                         Field(px, py, 10, 10 - w[0], ref ax, ref ay);
                         Field(px, py, 10, 0, ref ax, ref ay);
                         vx += Dt * ax;
@@ -399,8 +400,8 @@ internal static class FirstDraftGeometry
                     double dx = px - cx;
                     double dy = py - cy;
                     double r = Math.Sqrt(dx * dx + dy * dy);
-                    ax -= dx / (r * r * r);
-                    ay -= dy / (r * r * r);
+                    ax += dx / (r * r * r);
+                    ay += dy / (r * r * r);
                 }
             }
             """),

@@ -53,6 +53,18 @@ internal enum Construct
 
     /// <summary>A helper of the layer's own type without an attribute, writing out or ref parameters (static or instance).</summary>
     OwnHelperOut = 1 << 24,
+
+    /// <summary>A scratch array (<c>stackalloc double[n]</c> or <c>new double[n]</c>) written and read element by element.</summary>
+    ScratchArray = 1 << 27,
+
+    /// <summary>A view: <c>a[i..j]</c>, <c>Slice</c> or <c>AsSpan</c> of w, x or a scratch array.</summary>
+    View = 1 << 28,
+
+    /// <summary><c>foreach</c> over a scratch array or a view of it.</summary>
+    ForEachView = 1 << 29,
+
+    /// <summary><c>CopyTo</c> from a view of w or x into scratch, or <c>Fill</c> of scratch.</summary>
+    SpanCopy = 1 << 30,
 }
 
 /// <summary>
@@ -251,6 +263,12 @@ internal sealed partial class RandomProgram
     {
         if (random.Next(100) < 14 && ControlFlowStatement(depth, instanceBound))
         {
+            return;
+        }
+
+        if (random.Next(100) < 6)
+        {
+            ScratchStatement();
             return;
         }
 
