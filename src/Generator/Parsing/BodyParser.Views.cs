@@ -23,7 +23,7 @@ namespace MoreauGen.Generator.Parsing
         /// </summary>
         private (Expr Span, Expr Start, Expr Length)? ViewRange(IOperation collection, List<Stmt> into)
         {
-            if (!AcceptsViews || collection.Type is null || !IsArrayOrSpan(collection.Type))
+            if (!AcceptsViews || collection.Type is null || !IsArrayOrSpan(collection.Type) || !IsViewSyntax(collection))
             {
                 return null;
             }
@@ -37,6 +37,22 @@ namespace MoreauGen.Generator.Parsing
             SpanLocal pinned = Pinned(view, "foreach", into);
             return (pinned.Base, pinned.Start, pinned.Length);
         }
+
+        /// <summary>
+        /// Whether <paramref name="op"/> is written as a view (a span or scratch local, a span parameter, a range, <c>Slice</c>
+        /// or <c>AsSpan</c>); anything else (an array of the type's data) is left to the caller's own message.
+        /// </summary>
+        private bool IsViewSyntax(IOperation op) => op switch
+        {
+            IParameterReferenceOperation { Parameter: var parameter } => SpanRoleOf(parameter) is not null || InlinedSpan(op) is not null,
+            ILocalReferenceOperation { Local: var local } => perSampleSpans.ContainsKey(local),
+            IImplicitIndexerReferenceOperation { Instance: var instance } => IsViewSyntax(instance),
+            IInvocationOperation { TargetMethod.Name: "Slice", Instance: { } instance } => IsViewSyntax(instance),
+            IInvocationOperation { TargetMethod: { Name: "AsSpan", IsExtensionMethod: true }, Arguments.Length: >= 1 } asSpan => IsViewSyntax(asSpan.Arguments[0].Value),
+            IArrayElementReferenceOperation { Indices.Length: 1 } range when range.Indices[0] is IRangeOperation => IsViewSyntax(range.ArrayReference),
+            IConversionOperation { Operand: var operand } => IsViewSyntax(operand),
+            _ => false,
+        };
 
         /// <summary>
         /// <c>source.CopyTo(destination)</c>, <c>span.Clear()</c> or <c>span.Fill(value)</c> on views and scratch arrays, as a
