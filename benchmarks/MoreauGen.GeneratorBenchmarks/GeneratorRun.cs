@@ -23,7 +23,7 @@ internal sealed class GeneratorRun
         Basic.Reference.Assemblies.Net100.References.All
             .Cast<MetadataReference>()
             .Append(MetadataReference.CreateFromFile(typeof(IMoreauLayer<>).Assembly.Location))
-            .Append(MetadataReference.CreateFromFile(typeof(MoreauLayerAttribute).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location))
             .ToImmutableArray();
 
     private static readonly CSharpCompilationOptions Options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)

@@ -15,6 +15,7 @@ namespace MoreauGen
     /// By default the method is written for one sample; with <see cref="Batched"/> it handles the
     /// whole batch and reads the batch size as <c>x.Length / InputCount</c>.
     /// </remarks>
+    [Obsolete(AttributeMessages.GeneratorMissing)]
     [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
     public sealed class MoreauLayerAttribute : Attribute
     {

@@ -12,6 +12,7 @@ namespace MoreauGen
     /// h summed (or averaged) over them, e.g. with <c>for (int s = 0; s &lt; x.Length / InputCount; s++)</c>. It may use
     /// everything a <c>[MoreauLayer]</c> body may (loops, branches, helpers) and ends with <c>return</c>.
     /// </remarks>
+    [Obsolete(AttributeMessages.GeneratorMissing)]
     [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
     public sealed class MoreauObjectiveAttribute : Attribute
     {

@@ -23,7 +23,7 @@ internal static class CodeFixHarness
         Basic.Reference.Assemblies.Net100.References.All
             .Cast<MetadataReference>()
             .Append(MetadataReference.CreateFromFile(typeof(IMoreauLayer<>).Assembly.Location))
-            .Append(MetadataReference.CreateFromFile(typeof(MoreauLayerAttribute).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location))
             .ToImmutableArray();
 
     /// <summary>A one-project solution holding <paramref name="sources"/> as File0.cs, File1.cs, ….</summary>
@@ -34,6 +34,7 @@ internal static class CodeFixHarness
         Solution solution = workspace.CurrentSolution
             .AddProject(ProjectInfo.Create(id, VersionStamp.Default, "Fixes", "Fixes", LanguageNames.CSharp,
                 compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
+                    .WithSpecificDiagnosticOptions([new KeyValuePair<string, ReportDiagnostic>("CS0618", ReportDiagnostic.Suppress)]) // the generator's suppressor does this in a build
                     .WithNullableContextOptions(NullableContextOptions.Enable),
                 parseOptions: ParseOptions,
                 metadataReferences: References));

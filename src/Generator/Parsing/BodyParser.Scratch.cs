@@ -55,7 +55,7 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>A span or array local of a per-sample layer body; false when the declaration is not one (others report it).</summary>
         private bool SpanLocalDeclaration(ILocalSymbol local, IOperation? initializer, SyntaxNode syntax, List<Stmt> into)
         {
-            if (!AcceptsScratch || !IsArrayOrSpan(local.Type))
+            if (!AcceptsViews || !IsArrayOrSpan(local.Type) || (!AcceptsScratch && (initializer is null || IsTemporarySyntax(initializer))))
             {
                 return false;
             }
@@ -346,7 +346,7 @@ namespace MoreauGen.Generator.Parsing
             };
             ILocalSymbol? local = (instance as ILocalReferenceOperation)?.Local;
             bool inlineView = instance is IImplicitIndexerReferenceOperation or IInvocationOperation { TargetMethod.Name: "Slice" } || InlinedSpan(instance) is not null;
-            if (instance is null || !AcceptsScratch || !((local is not null && IsArrayOrSpan(local.Type)) || inlineView))
+            if (instance is null || !AcceptsViews || !((local is not null && IsArrayOrSpan(local.Type)) || inlineView))
             {
                 return false;
             }

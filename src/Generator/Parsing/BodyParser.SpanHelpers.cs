@@ -30,7 +30,7 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>A method of the layer's own type with a body that takes or returns spans: inlined where it is called.</summary>
         private bool IsSpanHelper(IMethodSymbol target) =>
-            AcceptsScratch && TakesSpans(target) && !IsOps(target) && !target.IsGenericMethod &&
+            AcceptsViews && TakesSpans(target) && !IsOps(target) && !target.IsGenericMethod &&
             SymbolEqualityComparer.Default.Equals(target.ContainingType.OriginalDefinition, type.OriginalDefinition) &&
             !target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == HelperParser.CustomPullbackAttributeName) &&
             target.DeclaringSyntaxReferences.Length > 0;

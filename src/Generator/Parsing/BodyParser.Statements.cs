@@ -262,7 +262,9 @@ namespace MoreauGen.Generator.Parsing
                 if ((IsSpanType(local.Type) || local.Type is IArrayTypeSymbol) && kind != BodyKind.Layer)
                 {
                     Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "The span or array local '" + local.Name + "'",
-                        "scratch arrays and views are accepted in [MoreauLayer] bodies; here compute with float, double or int locals, or move the work into the layer");
+                        kind == BodyKind.Objective
+                            ? "scratch arrays are accepted in [MoreauLayer] bodies; here compute with float, double or int locals, or views of x ('var s = x.Slice(i, n);')"
+                            : "scratch arrays and views are accepted in [MoreauLayer] bodies; here compute with float, double or int locals, or move the work into the layer");
                     return;
                 }
 
@@ -360,6 +362,8 @@ namespace MoreauGen.Generator.Parsing
 
                 case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition):
                     Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
+                    break;
+                case IInvocationOperation invocation when SpanStatement(invocation, into):
                     break;
                 case IInvocationOperation invocation when IsSpanHelper(invocation.TargetMethod):
                     InlineSpanHelper(invocation);

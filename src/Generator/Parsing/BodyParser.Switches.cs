@@ -285,7 +285,7 @@ namespace MoreauGen.Generator.Parsing
                 collection = conversion.Operand;
             }
 
-            (Expr Span, Expr Start, Expr Length)? range = SpanRange(collection);
+            (Expr Span, Expr Start, Expr Length)? range = SpanRange(collection) ?? ViewRange(collection, into);
             if (range is null || loop.Locals.Length != 1 || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var variable } ||
                 RealType(variable.Type) is not { } variableType)
             {

@@ -5,7 +5,7 @@ namespace MoreauGen.Generator.Tests.RandomPrograms;
 
 /// <summary>The constructs a random program contains, for the report and for coverage assertions.</summary>
 [Flags]
-internal enum Construct
+internal enum Construct : long
 {
     None = 0,
     Loop = 1 << 0,
@@ -62,6 +62,18 @@ internal enum Construct
 
     /// <summary>An int counter carried across iterations read as an index.</summary>
     CounterIndex = 1 << 30,
+
+    /// <summary>A scratch array (<c>stackalloc double[n]</c> or <c>new double[n]</c>) written and read element by element.</summary>
+    ScratchArray = 1L << 31,
+
+    /// <summary>A view: <c>a[i..j]</c>, <c>Slice</c> or <c>AsSpan</c> of w, x or a scratch array.</summary>
+    View = 1L << 32,
+
+    /// <summary><c>foreach</c> over a scratch array or a view of it.</summary>
+    ForEachView = 1L << 33,
+
+    /// <summary><c>CopyTo</c> from a view of w or x into scratch, or <c>Fill</c> of scratch.</summary>
+    SpanCopy = 1L << 34,
 }
 
 /// <summary>
@@ -260,6 +272,12 @@ internal sealed partial class RandomProgram
     {
         if (random.Next(100) < 14 && ControlFlowStatement(depth, instanceBound))
         {
+            return;
+        }
+
+        if (random.Next(100) < 6)
+        {
+            ScratchStatement();
             return;
         }
 
