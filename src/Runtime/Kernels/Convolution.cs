@@ -132,7 +132,7 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
         for (int t = 0; t < threads; t++)
         {
             _columns[t] ??= new AlignedBuffer<T>();
-            _columns[t].EnsureCapacity(implicitForward ? ForwardScratchLength(shape) : (nint)shape.Patch * shape.Pixels);
+            _columns[t].EnsureCapacity(implicitForward ? ImplicitGemm.ScratchLength<T>(shape) : (nint)shape.Patch * shape.Pixels);
             if (pass == ConvolutionPass.WeightGradient && threads > 1)
             {
                 _partials[t] ??= new AlignedBuffer<T>();
@@ -190,18 +190,7 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
         {
             // The implicit GEMM: col(xₙ) is gathered panel by panel into the kernel's layout, never whole.
             T* xn = _x + (nint)n * s.InputSize, yn = _y + (nint)n * s.OutputSize, scratch = _columns[thread].Pointer;
-            switch (_kernel)
-            {
-                case GemmKernel.Avx512:
-                    ImplicitGemm.Forward<T, Avx512Kernel<T>>(xn, _packedWeights.Pointer, yn, scratch, s);
-                    break;
-                case GemmKernel.Avx2:
-                    ImplicitGemm.Forward<T, Avx2Kernel<T>>(xn, _packedWeights.Pointer, yn, scratch, s);
-                    break;
-                default:
-                    ImplicitGemm.Forward<T, PortableKernel<T>>(xn, _packedWeights.Pointer, yn, scratch, s);
-                    break;
-            }
+            ImplicitGemm.Forward(_kernel, xn, _packedWeights.Pointer, yn, scratch, s);
             return;
         }
 
@@ -266,27 +255,10 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
     private GemmKernel PackWeights(T* weights, in ConvolutionShape shape)
     {
         GemmKernel kernel = Gemm.Resolve<T>(GemmKernel.Auto, shape.Pixels);
-        switch (kernel)
-        {
-            case GemmKernel.Avx512:
-                _packedWeights.EnsureCapacity(ImplicitGemm.PackedWeightsLength<T, Avx512Kernel<T>>(shape));
-                ImplicitGemm.PackWeights<T, Avx512Kernel<T>>(weights, shape, _packedWeights.Pointer);
-                return kernel;
-            case GemmKernel.Avx2:
-                _packedWeights.EnsureCapacity(ImplicitGemm.PackedWeightsLength<T, Avx2Kernel<T>>(shape));
-                ImplicitGemm.PackWeights<T, Avx2Kernel<T>>(weights, shape, _packedWeights.Pointer);
-                return kernel;
-            default:
-                _packedWeights.EnsureCapacity(ImplicitGemm.PackedWeightsLength<T, PortableKernel<T>>(shape));
-                ImplicitGemm.PackWeights<T, PortableKernel<T>>(weights, shape, _packedWeights.Pointer);
-                return GemmKernel.Portable;
-        }
+        _packedWeights.EnsureCapacity(ImplicitGemm.PackedWeightsLength<T>(kernel, shape));
+        ImplicitGemm.PackWeights(kernel, weights, shape, _packedWeights.Pointer);
+        return kernel;
     }
-
-    /// <summary>One thread's scratch for the implicit-GEMM forward pass (the largest any kernel needs).</summary>
-    private static nint ForwardScratchLength(in ConvolutionShape shape)
-        => Math.Max(ImplicitGemm.ScratchLength<T, Avx512Kernel<T>>(shape),
-                    Math.Max(ImplicitGemm.ScratchLength<T, Avx2Kernel<T>>(shape), ImplicitGemm.ScratchLength<T, PortableKernel<T>>(shape)));
 
     /// <summary>Thread t's fixed share of the samples for the weight gradient.</summary>
     private Range Samples(int thread)

@@ -22,6 +22,72 @@ namespace MoreauGen.Kernels;
 /// </remarks>
 internal static unsafe class ImplicitGemm
 {
+    /// <summary>
+    /// The whole batch on the calling thread with <paramref name="kernel"/> (a kernel the hardware lacks falls back as in
+    /// <see cref="Gemm.Resolve{T}"/>), buffers allocated per call: the entry for tests of every kernel.
+    /// </summary>
+    public static void ForwardBatch<T>(GemmKernel kernel, ReadOnlySpan<T> x, ReadOnlySpan<T> weights, Span<T> y, in ConvolutionShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        kernel = Gemm.Resolve<T>(kernel, shape.Pixels);
+        var packed = new AlignedBuffer<T>();
+        packed.EnsureCapacity(PackedWeightsLength<T>(kernel, shape));
+        var scratch = new AlignedBuffer<T>();
+        scratch.EnsureCapacity(ScratchLength<T>(shape));
+        new Span<T>(scratch.Pointer, (int)ScratchLength<T>(shape)).Fill(T.NaN); // stale scratch must not leak into y
+        fixed (T* px = x)
+        fixed (T* pw = weights)
+        fixed (T* py = y)
+        {
+            PackWeights(kernel, pw, shape, packed.Pointer);
+            for (int n = 0; n < shape.Batch; n++)
+                Forward(kernel, px + (nint)n * shape.InputSize, packed.Pointer, py + (nint)n * shape.OutputSize, scratch.Pointer, shape);
+        }
+    }
+
+    /// <summary>Elements of the packed weights for <paramref name="kernel"/> (see the generic overload).</summary>
+    public static nint PackedWeightsLength<T>(GemmKernel kernel, in ConvolutionShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => kernel switch
+        {
+            GemmKernel.Avx512 => PackedWeightsLength<T, Avx512Kernel<T>>(shape),
+            GemmKernel.Avx512Wide => PackedWeightsLength<T, Avx512WideKernel<T>>(shape),
+            GemmKernel.Avx2 => PackedWeightsLength<T, Avx2Kernel<T>>(shape),
+            _ => PackedWeightsLength<T, PortableKernel<T>>(shape),
+        };
+
+    /// <summary>Elements of one thread's scratch, enough for every kernel.</summary>
+    public static nint ScratchLength<T>(in ConvolutionShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Math.Max(Math.Max(ScratchLength<T, Avx512Kernel<T>>(shape), ScratchLength<T, Avx512WideKernel<T>>(shape)),
+                    Math.Max(ScratchLength<T, Avx2Kernel<T>>(shape), ScratchLength<T, PortableKernel<T>>(shape)));
+
+    /// <summary><see cref="PackWeights{T, TKernel}"/> for <paramref name="kernel"/>.</summary>
+    public static void PackWeights<T>(GemmKernel kernel, T* weights, in ConvolutionShape shape, T* dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kernel)
+        {
+            case GemmKernel.Avx512: PackWeights<T, Avx512Kernel<T>>(weights, shape, dst); break;
+            case GemmKernel.Avx512Wide: PackWeights<T, Avx512WideKernel<T>>(weights, shape, dst); break;
+            case GemmKernel.Avx2: PackWeights<T, Avx2Kernel<T>>(weights, shape, dst); break;
+            default: PackWeights<T, PortableKernel<T>>(weights, shape, dst); break;
+        }
+    }
+
+    /// <summary><see cref="Forward{T, TKernel}"/> for <paramref name="kernel"/>.</summary>
+    public static void Forward<T>(GemmKernel kernel, T* x, T* packedWeights, T* y, T* scratch, in ConvolutionShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kernel)
+        {
+            case GemmKernel.Avx512: Forward<T, Avx512Kernel<T>>(x, packedWeights, y, scratch, shape); break;
+            case GemmKernel.Avx512Wide: Forward<T, Avx512WideKernel<T>>(x, packedWeights, y, scratch, shape); break;
+            case GemmKernel.Avx2: Forward<T, Avx2Kernel<T>>(x, packedWeights, y, scratch, shape); break;
+            default: Forward<T, PortableKernel<T>>(x, packedWeights, y, scratch, shape); break;
+        }
+    }
+
     /// <summary>Elements of the packed weights: ⌈C_out / MR⌉·MR rows of K.</summary>
     public static nint PackedWeightsLength<T, TKernel>(in ConvolutionShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
