@@ -8,11 +8,11 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// The ConvNet sample's three forward convolutions (batch 256, 5×5, padding 2: 1→16 on 32×32, 16→20 on 16×16,
 /// 20→20 on 8×8) beside the GEMMs they call, interleaved call by call in one process so that both see the same load:
 /// <list type="bullet">
-/// <item><c>conv</c>: <see cref="Ops.Conv2d{T}"/> (per sample: im2col into a per-thread buffer, then W·col), the
-/// samples shared out over the worker pool;</item>
-/// <item><c>gemm</c>: the same per-sample products W[C_out × K]·col[K × P] with the same single-threaded GEMM and the
-/// same split of the samples over the same pool, on column matrices gathered once beforehand (so the im2col is the
-/// only work the convolution adds);</item>
+/// <item><c>conv</c>: <see cref="Ops.Conv2d{T}"/> (per sample: an implicit GEMM, the column matrix gathered panel by
+/// panel into the micro-kernel's layout, see <c>ImplicitGemm</c>), the samples shared out over the worker pool;</item>
+/// <item><c>gemm</c>: the same per-sample products W[C_out × K]·col[K × P] through the single-threaded packed GEMM
+/// (which packs both operands on every call), with the same split of the samples over the same pool, on column
+/// matrices gathered once beforehand;</item>
 /// <item><c>wide</c>: the one product W[C_out × K]·B[K × 256·P] of the same flop count (context only).</item>
 /// </list>
 /// The goal is conv throughput ≥ 60% of the GEMM's, i.e. gemm / conv time ≥ 0.6. Usage:

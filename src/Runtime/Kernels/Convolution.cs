@@ -17,10 +17,12 @@ internal enum ConvolutionPass
 }
 
 /// <summary>
-/// The convolution kernels behind <see cref="Ops.Conv2d{T}"/> and its reverse members: each sample is lowered to its
-/// column matrix (<see cref="Im2Col"/>) in a per-thread buffer and multiplied by our packed GEMM on that thread, the
-/// samples shared out among the threads of the <see cref="WorkerPool"/>. A batch of one (or a busy pool) runs on the
-/// calling thread and lets the GEMM itself use the pool. Buffers are kept from call to call: nothing is allocated
+/// The convolution kernels behind <see cref="Ops.Conv2d{T}"/> and its reverse members. The forward pass is an implicit
+/// GEMM (<see cref="ImplicitGemm"/>: the weights packed once, each sample's column matrix gathered panel by panel into
+/// the micro-kernel's layout); the reverse passes lower each sample to its column matrix (<see cref="Im2Col"/>) in a
+/// per-thread buffer and multiply by our packed GEMM on that thread. Either way the
+/// samples are shared out among the threads of the <see cref="WorkerPool"/>; a batch of one (or a busy pool) runs on
+/// the calling thread. Buffers are kept from call to call: nothing is allocated
 /// once they have grown to the largest shape seen.
 /// </summary>
 internal static unsafe class Convolution
@@ -94,6 +96,8 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
 
     private AlignedBuffer<T>[] _columns = [];
     private AlignedBuffer<T>[] _partials = [];
+    private readonly AlignedBuffer<T> _packedWeights = new();
+    private GemmKernel _kernel;
     private PaddedCounter _next;
 
     private ConvolutionPass _pass;
@@ -122,10 +126,13 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
             Array.Resize(ref _columns, threads);
             Array.Resize(ref _partials, threads);
         }
+        bool implicitForward = pass == ConvolutionPass.Forward && !shape.IsPointwise;
+        if (implicitForward)
+            _kernel = PackWeights(weights, shape);
         for (int t = 0; t < threads; t++)
         {
             _columns[t] ??= new AlignedBuffer<T>();
-            _columns[t].EnsureCapacity((nint)shape.Patch * shape.Pixels);
+            _columns[t].EnsureCapacity(implicitForward ? ImplicitGemm.ScratchLength<T>(shape) : (nint)shape.Patch * shape.Pixels);
             if (pass == ConvolutionPass.WeightGradient && threads > 1)
             {
                 _partials[t] ??= new AlignedBuffer<T>();
@@ -179,6 +186,14 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
     private void ForwardSample(int thread, int n)
     {
         ref readonly ConvolutionShape s = ref _shape;
+        if (!s.IsPointwise)
+        {
+            // The implicit GEMM: col(xₙ) is gathered panel by panel into the kernel's layout, never whole.
+            T* xn = _x + (nint)n * s.InputSize, yn = _y + (nint)n * s.OutputSize, scratch = _columns[thread].Pointer;
+            ImplicitGemm.Forward(_kernel, xn, _packedWeights.Pointer, yn, scratch, s);
+            return;
+        }
+
         ReadOnlySpan<T> column = Column(thread, n);
         var weights = new ReadOnlySpan<T>(_weights, s.WeightSize);
         var y = new Span<T>(_y + (nint)n * s.OutputSize, s.OutputSize);
@@ -234,6 +249,15 @@ internal sealed unsafe class ConvolutionJob<T> : ParallelJob
         var col = new Span<T>(_columns[thread].Pointer, s.Patch * s.Pixels);
         Im2Col.Gather(x, col, s);
         return col;
+    }
+
+    /// <summary>Packs the weights for the implicit-GEMM forward pass with the kernel the GEMM would pick for P columns; returns that kernel.</summary>
+    private GemmKernel PackWeights(T* weights, in ConvolutionShape shape)
+    {
+        GemmKernel kernel = Gemm.Resolve<T>(GemmKernel.Auto, shape.Pixels);
+        _packedWeights.EnsureCapacity(ImplicitGemm.PackedWeightsLength<T>(kernel, shape));
+        ImplicitGemm.PackWeights(kernel, weights, shape, _packedWeights.Pointer);
+        return kernel;
     }
 
     /// <summary>Thread t's fixed share of the samples for the weight gradient.</summary>
