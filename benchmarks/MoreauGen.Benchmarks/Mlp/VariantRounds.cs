@@ -14,13 +14,15 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// ("T2": α = 8, γ = 32, β = 0.1, κ = 10⁻⁵, which diverge on this batch, so its steps include restarts), descent along
 /// target propagation (Alg. 10–11, κ = 1, η = 2⁻⁶) and ProxProp (Alg. 12–13, α = γ = κ = 1), each with the paper's
 /// two-step inner solver. Per round: the median time of each step and its ratio to SGD; at the end the median ratio
-/// over rounds, the matrix products of one step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
+/// over rounds, the batch loss before the last timed step (each side trains on the batch for the same number of steps), the matrix products of one step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
 /// the calling thread allocated per step. The issue's bar: each variant ≤ 3× SGD, 0 B per step.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file] [--first-steps 8,12,16]
 /// </code>
-/// <c>--first-steps</c> adds TP and ProxProp with the two-step solver's first trial 2^−e for each e listed (an
-/// experiment: other iterates than the default's).
+/// TP and ProxProp start each line search at 1/c of the curvature seen in the previous step
+/// (<see cref="TargetPassOracle{T}.ScaledFirstTrial"/>, their default). <c>--first-steps</c> adds them with that off
+/// and the two-step solver's fixed first trial 2^−e for each e listed (<c>0</c>: the unit first trial of the
+/// solver's <see cref="TwoStepSolver{T}.InitialStep"/>, these variants' earlier default).
 /// </summary>
 /// <remarks>Each side trains on its fixed batch step after step (<see cref="MlpTrainingStepBenchmarks.Trainee"/>).</remarks>
 internal static class VariantRounds
@@ -43,14 +45,14 @@ internal static class VariantRounds
 
     private static float L2 => (float)MlpSettings.PaperL2;
 
-    /// <summary>TP and ProxProp with the two-step solver's first trial 2^−e instead of 1 (other iterates: an experiment).</summary>
+    /// <summary>TP and ProxProp with the two-step solver's fixed first trial 2^−e in every step (other iterates: an experiment).</summary>
     private static IEnumerable<Side> FirstStepSides(int e)
     {
         float s0 = MathF.Pow(2, -e);
         yield return new($"TP s0=2^-{e}", chain => new TargetPassDescent<float>(
-            new TargetPropagation<float>(chain, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2 }, 1f / 64));
+            new TargetPropagation<float>(chain, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2, ScaledFirstTrial = false }, 1f / 64));
         yield return new($"ProxProp s0=2^-{e}", chain => new TargetPassDescent<float>(
-            new ProximalBackpropagation<float>(chain, 1f, 1f, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2 }));
+            new ProximalBackpropagation<float>(chain, 1f, 1f, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2, ScaledFirstTrial = false }));
     }
 
     public static int Run(string[] args)
@@ -100,6 +102,7 @@ internal static class VariantRounds
         var raw = new StringBuilder("round," + string.Join(',', Sides.Select(s => s.Name.ToLowerInvariant().Replace('-', '_') + "_ms")) + ",load\n");
         var ratios = Sides.Select(_ => new List<double>()).ToArray();
         var allocated = new long[Sides.Length];
+        var lastLoss = new float[Sides.Length];
         for (int round = 1; round <= rounds; round++)
         {
             var times = Sides.Select(_ => new double[calls]).ToArray();
@@ -110,7 +113,7 @@ internal static class VariantRounds
                     int s = (i + j) % Sides.Length;
                     long bytes = GC.GetAllocatedBytesForCurrentThread();
                     long start = Stopwatch.GetTimestamp();
-                    trainees[s].Step();
+                    lastLoss[s] = trainees[s].Step();
                     times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                     allocated[s] = Math.Max(allocated[s], GC.GetAllocatedBytesForCurrentThread() - bytes);
                 }
@@ -125,13 +128,13 @@ internal static class VariantRounds
                 $"round {round}: {string.Join("; ", Sides.Select((side, s) => $"{side.Name} {medians[s]:F2} ms ({ratios[s][^1]:F2}×)"))}; load {load}"));
         }
 
-        Console.WriteLine("\n| step | median ratio to SGD (range over rounds) | products / SGD's | forwards/pullbacks per step, layer 1..4 | solver evaluations per step | bytes per step (calling thread, largest) | time in layer calls (counted steps) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"\n| step | median ratio to SGD (range over rounds) | products / SGD's | forwards/pullbacks per step, layer 1..4 | solver evaluations per step | bytes per step (calling thread, largest) | time in layer calls (counted steps) | batch loss before step {3 + rounds * calls} |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (int s = 0; s < Sides.Length; s++)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {Sides[s].Name} | **{Rounds.Median(ratios[s]):F2}** ({ratios[s].Min():F2}–{ratios[s].Max():F2}) | {work[s].Products / work[0].Products:F2} "
-                + $"| {work[s].PerLayer} | {work[s].Evaluations:F1} | {allocated[s]} | {work[s].LayerShare:P0} |"));
+                + $"| {work[s].PerLayer} | {work[s].Evaluations:F1} | {allocated[s]} | {work[s].LayerShare:P0} | {lastLoss[s]:G5} |"));
         }
         Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         File.WriteAllText(csv, raw.ToString());

@@ -37,7 +37,7 @@ public sealed class AugmentedLagrangianBackpropagation<T> : TargetPassOracle<T> 
 {
     /// <summary>Creates the pass for <paramref name="chain"/> with the steps and κ of <paramref name="schedule"/> and the inner solver <paramref name="solver"/> (default <see cref="TwoStepSolver{T}"/>).</summary>
     public AugmentedLagrangianBackpropagation(Chain<T> chain, PenaltySchedule<T> schedule, InnerSolver<T>? solver = null)
-        : base(chain, solver)
+        : base(chain, solver, scaledFirstTrial: false)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         schedule.CheckLength(chain.Length);

@@ -30,7 +30,7 @@ public sealed class ProximalBackpropagation<T> : TargetPassOracle<T> where T : u
     /// (its β_t are not used) and the inner solver <paramref name="solver"/> (default <see cref="TwoStepSolver{T}"/>).
     /// </summary>
     public ProximalBackpropagation(Chain<T> chain, PenaltySchedule<T> schedule, InnerSolver<T>? solver = null)
-        : base(chain, solver)
+        : base(chain, solver, scaledFirstTrial: true)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         schedule.CheckLength(chain.Length);

@@ -28,8 +28,8 @@ namespace MoreauGen;
 /// subproblem is not strongly convex at its step: <see cref="ConvexityViolated"/> is raised with the layer, the
 /// step and an estimate of the largest safe step (<see cref="ConvexityWarning{T}"/>). With
 /// <see cref="BackOffSteps"/> the state step γ_{t−1} of that layer is capped at half the estimate (or halved when there
-/// is none) for this and every later pass of this oracle, and the subproblem is solved again. These caps are the only
-/// state an oracle keeps between calls.
+/// is none) for this and every later pass of this oracle, and the subproblem is solved again. These caps, and the first
+/// trial steps of <see cref="ScaledFirstTrial"/>, are the only state an oracle keeps between calls.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
@@ -38,10 +38,11 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
     private readonly T[] _inputStepCaps;
     private TargetWorkspace<T>[] _workspaces = [];
 
-    private protected TargetPassOracle(Chain<T> chain, InnerSolver<T>? solver)
+    private protected TargetPassOracle(Chain<T> chain, InnerSolver<T>? solver, bool scaledFirstTrial)
         : base(chain)
     {
         Solver = solver ?? new TwoStepSolver<T>();
+        ScaledFirstTrial = scaledFirstTrial;
         _inputStepCaps = new T[chain.Length];
         _inputStepCaps.AsSpan().Fill(T.PositiveInfinity);
     }
@@ -62,6 +63,25 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
         get;
         init => field = value >= T.Zero && T.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(ConjugateGradientTolerance), value, "Must be finite and non-negative.");
     } = T.Sqrt(T.BitIncrement(T.One) - T.One);
+
+    /// <summary>
+    /// Whether <see cref="TwoStepSolver{T}"/>'s line search starts each non-affine subproblem at 1/c, c the curvature
+    /// (<see cref="SolverReport{T}.Curvature"/>) it saw along its first step on the same layer and argument in the previous
+    /// pass on the same workspace (the first pass, or after c ≤ 0: its <see cref="TwoStepSolver{T}.InitialStep"/>).
+    /// Default: on for target propagation and ProxProp, off for the augmented Lagrangian.
+    /// </summary>
+    /// <remarks>
+    /// The penalty (κ/2)‖φ_t(·) − x⁺_t‖² has curvature up to sκ‖J‖², which on a wide layer's parameters is 10⁴–10⁵ times
+    /// that of the unit step, the exact step of the linearised Moreau subproblems (eq. 52) for which the solver's
+    /// <see cref="TwoStepSolver{T}.InitialStep"/> of 1 is chosen; the line search then spends two more trials (each a
+    /// forward and a pullback of the layer) finding the step. 1/c is the exact step along the steepest descent of a
+    /// quadratic with the previous pass's curvature along its steepest descent, and Goldstein's rule accepts any step within
+    /// [½, 3/2] of the exact one, so one trial usually suffices while the curvature drifts slowly from pass to pass. The
+    /// algorithm is unchanged (App. E.2.1: a gradient step meeting Goldstein's rule, then a Barzilai–Borwein step); only
+    /// which acceptable first step the search finds differs, and so the iterates, by the second-order error of that step.
+    /// A pass then depends on the passes before it on the same workspace, as a momentum method's does.
+    /// </remarks>
+    public bool ScaledFirstTrial { get; init; }
 
     /// <summary>Whether a <see cref="ConvexityWarning{T}"/> on a state subproblem caps that layer's γ_{t−1} and solves again (default false).</summary>
     public bool BackOffSteps { get; init; }
@@ -192,11 +212,15 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             var subproblem = new LayerTargetSubproblem<T>(context.Layer, argument, context.W, context.X,
                                                           scratch.Residual.AsSpan(0, context.State.Length), context.Target,
                                                           terms.Beta, terms.Kappa, mu, scale, rho, targetScratch);
-            SolverReport<T> report = Solver.MoreauGradient(ref subproblem, u, value0, start, solverWorkspace);
+            int slot = 2 * context.Index + (input ? 0 : 1);
+            T firstTrial = ScaledFirstTrial ? scratch.FirstTrials[slot] : T.NaN;
+            SolverReport<T> report = Solver.MoreauGradient(ref subproblem, u, value0, start, solverWorkspace, firstTrial);
             statistics.Add(report);
             Vectors.Negate(u, u); // the solver returns −argmin
 
             T c = report.Curvature;
+            if (ScaledFirstTrial)
+                scratch.FirstTrials[slot] = c > T.Zero && T.IsFinite(c) ? T.One / c : T.NaN;
             bool violated = !T.IsZero(rho) && (report.Status == SolverStatus.LineSearchFailed || c <= T.Zero);
             if (!violated)
                 return;

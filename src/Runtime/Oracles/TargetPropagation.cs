@@ -29,7 +29,7 @@ public sealed class TargetPropagation<T> : TargetPassOracle<T> where T : unmanag
 {
     /// <summary>Creates the pass for <paramref name="chain"/> with penalty <paramref name="kappa"/> &gt; 0 and inner solver <paramref name="solver"/> (default <see cref="TwoStepSolver{T}"/>).</summary>
     public TargetPropagation(Chain<T> chain, T kappa, InnerSolver<T>? solver = null)
-        : base(chain, solver)
+        : base(chain, solver, scaledFirstTrial: true)
     {
         Kappa = PenaltySchedule<T>.Positive(kappa, nameof(kappa));
     }

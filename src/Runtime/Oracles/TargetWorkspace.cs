@@ -4,8 +4,8 @@ namespace MoreauGen;
 
 /// <summary>
 /// The memory of a target pass (<see cref="TargetPassOracle{T}"/>) for one <see cref="ChainWorkspace{T}"/>: the
-/// targets x⁺_t and x⁺_{t−1} (ping-pong), the residual, the subproblems' scratch and the conjugate-gradient vectors.
-/// Allocated once per batch size and reused.
+/// targets x⁺_t and x⁺_{t−1} (ping-pong), the residual, the subproblems' scratch, the conjugate-gradient vectors and
+/// the first trial steps learnt from the previous pass. Allocated once per batch size and reused.
 /// </summary>
 internal sealed class TargetWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -39,6 +39,8 @@ internal sealed class TargetWorkspace<T> where T : unmanaged, IFloatingPointIeee
         ConjugateResidual = new T[maxDimension];
         ConjugateDirection = new T[maxDimension];
         ConjugateProduct = new T[maxDimension];
+        FirstTrials = new T[checked(2 * chain.Length)];
+        FirstTrials.AsSpan().Fill(T.NaN);
     }
 
     public ChainWorkspace<T> Owner { get; }
@@ -64,6 +66,12 @@ internal sealed class TargetWorkspace<T> where T : unmanaged, IFloatingPointIeee
     public T[] ConjugateDirection { get; }
 
     public T[] ConjugateProduct { get; }
+
+    /// <summary>
+    /// Per layer index i and argument (2i: the state, 2i + 1: the parameters), 1/c of the curvature c the two-step
+    /// solver saw along its first step in the previous pass on this workspace; NaN before any (<see cref="TargetPassOracle{T}.ScaledFirstTrial"/>).
+    /// </summary>
+    public T[] FirstTrials { get; }
 
     /// <summary>Target buffer 0 or 1, <paramref name="length"/> values.</summary>
     public Span<T> Target(int which, int length) => _targets.AsSpan(which * _maxState, length);

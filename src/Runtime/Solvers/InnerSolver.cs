@@ -88,28 +88,41 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
     public SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, T startValue,
                                                      ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, IBatchReduction<T>? reduction = null)
         where TFunction : ISmoothFunction<T>, allows ref struct
+        => MoreauGradient(ref subproblem, result, startValue, startGradient, workspace, T.NaN, reduction);
+
+    /// <summary>
+    /// As the public overload with a known start, with the first trial step <paramref name="firstTrial"/> of
+    /// <see cref="TwoStepSolver{T}"/>'s line search in place of its <see cref="TwoStepSolver{T}.InitialStep"/> (NaN: the
+    /// solver's own). Any accepted trial is a step of the same algorithm (App. E.2.1: a line-searched gradient step, then
+    /// a Barzilai–Borwein step); only which Goldstein step is found first changes. The other solvers ignore it.
+    /// </summary>
+    internal SolverReport<T> MoreauGradient<TFunction>(scoped ref TFunction subproblem, Span<T> result, T startValue,
+                                                       ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, T firstTrial,
+                                                       IBatchReduction<T>? reduction = null)
+        where TFunction : ISmoothFunction<T>, allows ref struct
     {
         if (startGradient.Length != result.Length)
             throw new ArgumentException($"startGradient has {startGradient.Length} values; result has {result.Length}.", nameof(startGradient));
         // A few unknowns (the per-sample states of a control problem): the two-step solver without the general frame.
         if (reduction is null && result.Length <= Vectors.Small && this is TwoStepSolver<T> { EvaluateFinalGradient: false } twoStep
-            && twoStep.TrySmallFromZero(ref subproblem, result, startValue, startGradient, workspace, out SolverReport<T> small))
+            && twoStep.TrySmallFromZero(ref subproblem, result, startValue, startGradient, workspace, firstTrial, out SolverReport<T> small))
         {
             return small;
         }
 
-        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true, reduction);
+        return Solve(ref subproblem, result, knownStart: true, startValue, startGradient, workspace, fromZero: true, reduction, firstTrial);
     }
 
     /// <summary>
     /// The common frame of every solver: start value and gradient, the scaling σ, the algorithm, the result. With
     /// <paramref name="fromZero"/> the start is y = 0 whatever <paramref name="y"/> holds, and the result written is
     /// −argmin (a Moreau gradient); <paramref name="startGradient"/> may then not overlap <paramref name="y"/>. A
-    /// <paramref name="reduction"/> is handed to the algorithm inside the <see cref="ScaledProblem{T}"/>.
+    /// <paramref name="reduction"/> is handed to the algorithm inside the <see cref="ScaledProblem{T}"/>. <paramref name="firstTrial"/>:
+    /// the two-step solver's first trial step (0 or NaN: its <see cref="TwoStepSolver{T}.InitialStep"/>).
     /// </summary>
     private SolverReport<T> Solve<TFunction>(scoped ref TFunction f, Span<T> y, bool knownStart, T startValue,
                                              scoped ReadOnlySpan<T> startGradient, SolverWorkspace<T> workspace, bool fromZero,
-                                             IBatchReduction<T>? reduction)
+                                             IBatchReduction<T>? reduction, T firstTrial = default)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -171,7 +184,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
 
             T startSquared = Vectors.SumOfSquares(start);
             problem.Sum(ref value, ref startSquared);
-            SolverReport<T> fast = fromZeroTwoStep.RunFromZero(ref f, ref problem, start, value, startSquared, workspace, y, -problem.Sigma);
+            SolverReport<T> fast = fromZeroTwoStep.RunFromZero(ref f, ref problem, start, value, startSquared, workspace, y, -problem.Sigma, firstTrial);
             return fast.WithFrame(problem.Sigma, problem.Evaluations);
         }
 
@@ -185,7 +198,7 @@ public abstract class InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<
         problem.Sum(ref value, ref initialSquared);
         SolverReport<T> report = this switch
         {
-            TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
+            TwoStepSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace, firstTrial),
             GradientDescentSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
             LbfgsSolver<T> s => s.Run(ref f, ref problem, iterate, gradient, value, initialSquared, workspace),
             _ => throw new UnreachableException(),

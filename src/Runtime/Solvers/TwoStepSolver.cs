@@ -60,7 +60,8 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal SolverReport<T> RunFromZero<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, scoped ReadOnlySpan<T> g,
-                                                    T value, T initialSquared, SolverWorkspace<T> workspace, Span<T> result, T resultScale)
+                                                    T value, T initialSquared, SolverWorkspace<T> workspace, Span<T> result, T resultScale,
+                                                    T firstTrial)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = g.Length;
@@ -70,7 +71,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         // Step 1: gradient step with a Goldstein line search along −g₀.
         T slope = -initialSquared;
         LineSearchOutcome outcome = LineSearch<T>.SearchFromZero(ref f, ref problem, LineSearchRule.Goldstein, value, g, slope,
-                                                                 InitialStep, MaxLineSearchTrials, y1, g1, out T value1, out T s1);
+                                                                 FirstTrial(firstTrial), MaxLineSearchTrials, y1, g1, out T value1, out T s1);
         if (outcome == LineSearchOutcome.Failed)
         {
             result.Clear();
@@ -102,7 +103,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
     /// start is not finite, is 0 or needs σ ≠ 1; the general frame handles those.
     /// </summary>
     internal bool TrySmallFromZero<TFunction>(scoped ref TFunction f, Span<T> result, T value, scoped ReadOnlySpan<T> g,
-                                              SolverWorkspace<T> workspace, out SolverReport<T> report)
+                                              SolverWorkspace<T> workspace, T firstTrial, out SolverReport<T> report)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -115,13 +116,13 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         }
 
         var problem = new ScaledProblem<T>(T.One, Span<T>.Empty);
-        report = RunFromZero(ref f, ref problem, g, value, Vectors.SumOfSquares(g), workspace, result, -T.One).WithFrame(T.One, problem.Evaluations);
+        report = RunFromZero(ref f, ref problem, g, value, Vectors.SumOfSquares(g), workspace, result, -T.One, firstTrial).WithFrame(T.One, problem.Evaluations);
         return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the frame of the common Solve small
     internal SolverReport<T> Run<TFunction>(scoped ref TFunction f, scoped ref ScaledProblem<T> problem, Span<T> y, Span<T> g,
-                                            T value, T initialSquared, SolverWorkspace<T> workspace)
+                                            T value, T initialSquared, SolverWorkspace<T> workspace, T firstTrial)
         where TFunction : ISmoothFunction<T>, allows ref struct
     {
         int n = y.Length;
@@ -133,7 +134,7 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         Vectors.Negate(g, d);
         T slope = -initialSquared;
         LineSearchOutcome outcome = LineSearch<T>.Search(ref f, ref problem, LineSearchRule.Goldstein, y, value, d, slope,
-                                                         InitialStep, MaxLineSearchTrials, y1, g1, out T value1, out T s1);
+                                                         FirstTrial(firstTrial), MaxLineSearchTrials, y1, g1, out T value1, out T s1);
         if (outcome == LineSearchOutcome.Failed)
             return new SolverReport<T>(SolverStatus.LineSearchFailed, 0, initialSquared, initialSquared, true);
 
@@ -161,4 +162,10 @@ public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloa
         T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, s1 * slope);
         return new SolverReport<T>(status, 2, initialSquared, finalSquared, atResult, curvature);
     }
+
+    /// <summary>
+    /// The line search's first trial: the caller's <paramref name="firstTrial"/> when it is positive and finite (a step
+    /// scaled by the curvature seen before, <see cref="InnerSolver{T}"/>'s internal overload), else <see cref="InitialStep"/>.
+    /// </summary>
+    private T FirstTrial(T firstTrial) => firstTrial > T.Zero && T.IsFinite(firstTrial) ? firstTrial : InitialStep;
 }
