@@ -51,10 +51,21 @@ namespace MoreauGen.Generator.Differentiation
             bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
             var state = new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
                 Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps);
+            List<ScratchArray> scalarized = new();
+            if (isLayer)
+            {
+                (body, scalarized) = ScratchScalars.Run(body, state.Names);
+            }
+
             DifferentiatedBody differentiated = Run(
                 state,
                 body,
                 isLayer ? null : new Literal(layer.ElementType, 1));
+            if (scalarized.Count > 0)
+            {
+                differentiated = differentiated with { ScratchArrays = EquatableArray.From(differentiated.ScratchArrays.Concat(scalarized)) };
+            }
+
             var helperPrograms = new List<HelperProgram>();
             foreach (HelperModel helper in layer.Helpers.Where(h => !h.IsCustom))
             {
