@@ -48,13 +48,20 @@ namespace MoreauGen.Generator.Differentiation
         {
             bool isLayer = layer.Kind == ModelKind.Layer;
             List<Stmt> body = layer.Body.ToList();
+            List<ScratchArray> scalarized = new();
+            var scalarNames = new NameTable(layer.ReservedNames);
+            if (isLayer)
+            {
+                // Before the output buffer is settled: an unrolled loop may leave y at constant indices only.
+                (body, scalarized) = ScratchScalars.Run(body, scalarNames);
+            }
+
             bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
             var state = new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
                 Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps);
-            List<ScratchArray> scalarized = new();
-            if (isLayer)
+            foreach (string name in scalarNames.Taken.Except(layer.ReservedNames))
             {
-                (body, scalarized) = ScratchScalars.Run(body, state.Names);
+                state.Names.Claim(name);
             }
 
             DifferentiatedBody differentiated = Run(

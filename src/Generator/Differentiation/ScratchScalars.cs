@@ -243,7 +243,7 @@ namespace MoreauGen.Generator.Differentiation
             _ => expr,
         });
 
-        /// <summary>Int addition, subtraction, multiplication and negation of constants, folded (C# int semantics, no overflow at these sizes).</summary>
+        /// <summary>Int arithmetic on constants, folded (C# int semantics: division truncates, the remainder takes the dividend's sign).</summary>
         private static Expr Fold(Expr expr)
         {
             if (expr is not Apply { Type: { Scalar: ScalarKind.Int32, Shape: TypeShape.Scalar } } apply || !apply.Args.All(a => a is Literal))
@@ -258,6 +258,8 @@ namespace MoreauGen.Generator.Differentiation
                 Op.Subtract when apply.Args.Count == 2 => a - ((Literal)apply.Args[1]).Value,
                 Op.Multiply when apply.Args.Count == 2 => a * ((Literal)apply.Args[1]).Value,
                 Op.Negate when apply.Args.Count == 1 => -a,
+                Op.Divide when apply.Args.Count == 2 && ((Literal)apply.Args[1]).Value != 0 => Math.Truncate(a / ((Literal)apply.Args[1]).Value),
+                Op.Remainder when apply.Args.Count == 2 && ((Literal)apply.Args[1]).Value != 0 => a - (((Literal)apply.Args[1]).Value * Math.Truncate(a / ((Literal)apply.Args[1]).Value)),
                 _ => null,
             };
 
