@@ -53,6 +53,8 @@ public sealed class ObjectiveTests
     [Theory]
     [InlineData("SoftmaxCrossEntropy")]
     [InlineData("Huber")]
+    [InlineData("ScratchSpanObjective")]
+    [InlineData("ScratchArrayObjective")]
     public void ValueAndGradient_allocates_nothing_once_warm(string name)
     {
         ObjectiveEntry entry = ObjectiveCorpus.Find(name);

@@ -50,7 +50,7 @@ namespace MoreauGen.Generator.Differentiation
             List<Stmt> body = layer.Body.ToList();
             List<ScratchArray> scalarized = new();
             var scalarNames = new NameTable(layer.ReservedNames);
-            if (isLayer)
+            if (isLayer || layer.Kind == ModelKind.Objective)
             {
                 // Before the output buffer is settled: an unrolled loop may leave y at constant indices only.
                 (body, scalarized) = ScratchScalars.Run(body, scalarNames);
