@@ -60,6 +60,7 @@ public sealed class DiagnosticTests
         { "MG0012", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0] * w[0]; [|Apply(w, x, y)|]; } }""" },
         { "MG0012", $$"""public partial class L { static double Twice(double a, int n) { double b = [|Twice(a, n - 1)|]; return 2 * b; } [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = Twice(x[0], 2) * w[0]; } }""" },
         { "MG0012", $$"""public partial class L { static double F(double a) => 2 * G(a); static double G(double a) => [|F(a)|] + 1; [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = F(x[0]) * w[0]; } }""" },
+        { "MG0012", $$"""public partial class L { static void Fill(Span<double> r, int n) { r[0] += 1; if (n > 0) { [|Fill(r, n - 1)|]; } } [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { Span<double> r = stackalloc double[1]; Fill(r, 2); y[0] = r[0] * w[0] * x[0]; } }""" },
         { "MG0013", $$"""public partial class L { public void [|Forward|]() { } [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void Apply{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0013", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)] public void [|Pullback|]{{Sig}} { y[0] = x[0]; } }""" },
         { "MG0014", $$"""public partial class L { [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 2)] public void Apply{{Sig}} { y[1] = [|y[0]|] * x[0]; y[0] = w[0]; } }""" },

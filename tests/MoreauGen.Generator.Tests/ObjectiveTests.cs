@@ -53,6 +53,7 @@ public sealed class ObjectiveTests
     [Theory]
     [InlineData("SoftmaxCrossEntropy")]
     [InlineData("Huber")]
+    [InlineData("ScratchSpanObjective")]
     public void ValueAndGradient_allocates_nothing_once_warm(string name)
     {
         ObjectiveEntry entry = ObjectiveCorpus.Find(name);
@@ -69,6 +70,28 @@ public sealed class ObjectiveTests
         {
             objective.ValueAndGradient(x, grad);
             objective.Value(x);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ValueAndGradient_with_a_scratch_array_as_long_as_the_batch_allocates_nothing_once_warm()
+    {
+        // Value runs the user's method, whose 'new T[n]' allocates; ValueAndGradient takes the array from ArrayPool.
+        ObjectiveEntry entry = ObjectiveCorpus.Find("ScratchArrayObjective");
+        IMoreauObjective<double> objective = CorpusAssembly.Default.CreateObjective<double>(entry, "Double", 64);
+        double[] x = Enumerable.Range(0, 64 * objective.InputCount).Select(i => 0.01 * i).ToArray();
+        double[] grad = new double[x.Length];
+        for (int i = 0; i < 3; i++)
+        {
+            objective.ValueAndGradient(x, grad);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            objective.ValueAndGradient(x, grad);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

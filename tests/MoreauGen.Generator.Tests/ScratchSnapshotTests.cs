@@ -37,6 +37,34 @@ public sealed class ScratchSnapshotTests
                 private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
             }
             """,
+        ["ScratchObjective"] = """
+            namespace Samples;
+
+            /// <summary>An objective with a stack scratch span rewritten for every sample and a scratch array as long as the batch.</summary>
+            public partial class Spread
+            {
+                [MoreauObjective(Inputs = 2)]
+                public double Loss(ReadOnlySpan<double> x)
+                {
+                    Span<double> p = stackalloc double[2];
+                    var h = new double[x.Length / 2];
+                    for (int s = 0; s < h.Length; s++)
+                    {
+                        p[0] = Math.Sin(x[2 * s]);
+                        p[1] = p[0] * x[2 * s + 1];
+                        h[s] = p[0] + p[1];
+                    }
+
+                    double sum = 0;
+                    for (int s = 0; s < h.Length; s++)
+                    {
+                        sum += h[s] * h[s];
+                    }
+
+                    return sum;
+                }
+            }
+            """,
         ["ScratchViews"] = """
             namespace Samples;
 

@@ -42,11 +42,7 @@ internal static class ConstructRounds
         foreach (Entry entry in entries)
         {
             Action[] sides = [entry.Generated, entry.HandWritten, entry.Forward];
-            foreach (Action side in sides)
-            {
-                for (int i = 0; i < 200; i++)
-                    side();
-            }
+            Rounds.WarmUp(2.0, sides);
 
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 100; i++)

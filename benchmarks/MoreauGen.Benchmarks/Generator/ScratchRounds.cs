@@ -90,11 +90,7 @@ internal static class ScratchRounds
             return watch.Elapsed.TotalMilliseconds * 1e6 / ((double)calls * m);
         }
 
-        for (int i = 0; i < 3; i++)
-        {
-            Time(Generated);
-            Time(Hand);
-        }
+        Rounds.WarmUp(2.0, Generated, Hand);
 
         var generated = new List<double>();
         var hand = new List<double>();

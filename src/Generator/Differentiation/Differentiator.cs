@@ -48,13 +48,31 @@ namespace MoreauGen.Generator.Differentiation
         {
             bool isLayer = layer.Kind == ModelKind.Layer;
             List<Stmt> body = layer.Body.ToList();
+            List<ScratchArray> scalarized = new();
+            var scalarNames = new NameTable(layer.ReservedNames);
+            if (isLayer || layer.Kind == ModelKind.Objective)
+            {
+                // Before the output buffer is settled: an unrolled loop may leave y at constant indices only.
+                (body, scalarized) = ScratchScalars.Run(body, scalarNames);
+            }
+
             bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
             var state = new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
                 Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps);
+            foreach (string name in scalarNames.Taken.Except(layer.ReservedNames))
+            {
+                state.Names.Claim(name);
+            }
+
             DifferentiatedBody differentiated = Run(
                 state,
                 body,
                 isLayer ? null : new Literal(layer.ElementType, 1));
+            if (scalarized.Count > 0)
+            {
+                differentiated = differentiated with { ScratchArrays = EquatableArray.From(differentiated.ScratchArrays.Concat(scalarized)) };
+            }
+
             var helperPrograms = new List<HelperProgram>();
             foreach (HelperModel helper in layer.Helpers.Where(h => !h.IsCustom))
             {

@@ -256,13 +256,24 @@ namespace MoreauGen.Generator.Differentiation
             };
         }
 
-        /// <summary><c>T s = Sin(e); … T c = Cos(e);</c> in one list becomes <c>(T s, T c) = SinCos(e);</c> at the first of them.</summary>
+        /// <summary>
+        /// <c>T s = Sin(e); … T c = Cos(e);</c> in one list becomes <c>(T s, T c) = SinCos(e);</c> at the first of them; a
+        /// further sine or cosine of e in the list (a value and the partial of the other one, <c>sin a</c> in the rule of
+        /// <c>cos a</c>) becomes a copy of the first, so that one call computes them all.
+        /// </summary>
         private List<Stmt> FuseSinCos(List<Stmt> statements)
         {
             var result = new List<Stmt>();
             var removed = new HashSet<int>();
+            var copies = new Dictionary<int, Stmt>();
             for (int i = 0; i < statements.Count; i++)
             {
+                if (copies.TryGetValue(i, out Stmt? copy))
+                {
+                    result.Add(copy);
+                    continue;
+                }
+
                 if (removed.Contains(i))
                 {
                     continue;
@@ -294,6 +305,15 @@ namespace MoreauGen.Generator.Differentiation
                         string sin = first.Op == Op.Sin ? declare.Name : partner.Name;
                         string cos = first.Op == Op.Sin ? partner.Name : declare.Name;
                         result.Add(new SinCos(first.Type, sin, cos, first.Args[0]));
+                        for (int j = i + 1; j < statements.Count; j++)
+                        {
+                            if (j != match && !removed.Contains(j) && statements[j] is Declare { Value: Apply { Args.Count: 1 } again } duplicate &&
+                                (again.Op == first.Op || again.Op == other) && again.Type == first.Type && again.Args[0].Equals(first.Args[0]))
+                            {
+                                copies[j] = new Declare(duplicate.Type, duplicate.Name, new Local(again.Op == Op.Sin ? sin : cos, again.Type));
+                            }
+                        }
+
                         break;
                     }
 

@@ -35,6 +35,7 @@ namespace MoreauGen.Generator.Emission
             List<Stmt> forward = structured ? body.Primal.ToList() : body.Primal.Where(s => !IsTapeStore(s)).ToList();
             List<Stmt> reverse = structured ? body.Restores.Concat(body.AdjointX).ToList() : body.AdjointBoth.Concat(body.AdjointX).ToList();
             member.Constants(forward.Concat(reverse));
+            ScratchBuffers(member, values: true, adjoints: true);
             if (structured)
             {
                 string slots = member.TapeSlots();

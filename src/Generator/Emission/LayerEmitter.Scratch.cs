@@ -11,9 +11,9 @@ namespace MoreauGen.Generator.Emission
     /// </summary>
     internal sealed partial class LayerEmitter
     {
-        private void ScratchBuffers(MemberFrame member, bool values, bool adjoints)
+        private void ScratchBuffers(MemberFrame member, bool values, bool adjoints, bool plainForward = false)
         {
-            foreach (ScratchArray array in body.ScratchArrays)
+            foreach (ScratchArray array in body.ScratchArrays.Where(a => plainForward || !a.Scalarized))
             {
                 string length = member.Expression(array.Length);
                 if (values)
@@ -21,7 +21,7 @@ namespace MoreauGen.Generator.Emission
                     member.Buffer(array.Name, length, exactName: array.Name);
                 }
 
-                if (adjoints)
+                if (adjoints && !array.Scalarized)
                 {
                     member.Buffer(array.AdjointName, length, exactName: array.AdjointName);
                 }

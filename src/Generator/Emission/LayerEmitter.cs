@@ -82,7 +82,7 @@ namespace MoreauGen.Generator.Emission
             member.CheckSpans(kind, m, member.Times(m, LayerSize.Inputs), slots is null ? null : MemberFrame.Product(m, slots));
             IReadOnlyList<Stmt> statements = taped ? body.Primal : ScratchCleared(layer.Body);
             member.Constants(statements);
-            ScratchBuffers(member, values: true, adjoints: false);
+            ScratchBuffers(member, values: true, adjoints: false, plainForward: !taped);
 
             member.SampleLoop(m, () =>
             {

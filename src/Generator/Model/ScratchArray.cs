@@ -7,5 +7,12 @@ namespace MoreauGen.Generator.Model
     /// fixed for a call). The emitter takes both from the stack or from ArrayPool once per member, never per sample, so
     /// the generated code allocates nothing; the body's declaration clears the values (as <c>new</c> does).
     /// </summary>
-    internal sealed record ScratchArray(string Name, string AdjointName, Expr Length);
+    internal sealed record ScratchArray(string Name, string AdjointName, Expr Length)
+    {
+        /// <summary>
+        /// The differentiated passes hold the array as one scalar local per element (see ScratchScalars): only the plain
+        /// forward pass, which runs the body as written, takes its buffer, and it has no adjoint buffer.
+        /// </summary>
+        public bool Scalarized { get; init; }
+    }
 }

@@ -16,7 +16,8 @@ namespace MoreauGen.Generator.Parsing
     /// become fresh locals holding the arguments; <c>out</c> and <c>ref</c> float/double parameters are the caller's
     /// locals (or y's elements) themselves; the helper's locals get fresh names; a <c>return e;</c> is the call's value
     /// (several returns assign one result local). An instance helper reads the type's fields and properties as data,
-    /// as the body itself does. Recursion, direct or mutual, is MG0012. Part of <see cref="BodyParser"/>.
+    /// as the body itself does. The rules shared with helpers that take spans (recursion is MG0012, fresh local names, the
+    /// caller's state) are in BodyParser.HelperCalls.cs. Part of <see cref="BodyParser"/>.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -97,9 +98,8 @@ namespace MoreauGen.Generator.Parsing
         {
             IMethodSymbol helper = invocation.TargetMethod.OriginalDefinition;
             string name = helper.Name;
-            if (inlineFrames.Any(f => SymbolEqualityComparer.Default.Equals(f.Helper, helper)))
+            if (ReportedRecursion(helper, invocation))
             {
-                Report(DiagnosticDescriptors.Recursion, invocation.Syntax, name);
                 return null;
             }
 
@@ -144,24 +144,8 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
-            // A second call of one helper reads its locals again: give them fresh names.
-            foreach (ILocalSymbol local in localNames.Keys.Where(l => SymbolEqualityComparer.Default.Equals(l.ContainingSymbol, helper)).ToList())
-            {
-                localNames.Remove(local);
-                declaredAtScope.Remove(local);
-                rejectedLocals.Remove(local);
-            }
-
-            ControlScope[] callerScopes = scopes.ToArray();
-            string? callerResult = resultLocal;
-            IrType? callerResultType = inlineResultType;
-            string? callerReturnFlag = returnFlag;
-            List<Stmt>? callerTopLevel = topLevelBody;
-            scopes.Clear();
-
-            // A return inside the helper's loops sets a flag of this call, declared (cleared) where the call's statements go.
-            returnFlag = null;
-            topLevelBody = into;
+            ForgetHelperLocals(block);
+            CallerState caller = EnterHelper(into);
             inlineFrames.Add(new InlineFrame(helper, parameters));
             try
             {
@@ -171,11 +155,7 @@ namespace MoreauGen.Generator.Parsing
             finally
             {
                 inlineFrames.RemoveAt(inlineFrames.Count - 1);
-                scopes.AddRange(callerScopes);
-                resultLocal = callerResult;
-                inlineResultType = callerResultType;
-                returnFlag = callerReturnFlag;
-                topLevelBody = callerTopLevel;
+                LeaveHelper(caller);
             }
         }
 

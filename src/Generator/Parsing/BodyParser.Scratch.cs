@@ -48,7 +48,8 @@ namespace MoreauGen.Generator.Parsing
             public SpanRole? Role { get; }
         }
 
-        private bool AcceptsScratch => kind == BodyKind.Layer && !batched;
+        /// <summary>Per-sample layer bodies and [MoreauObjective] bodies take scratch arrays, views and span helpers.</summary>
+        private bool AcceptsScratch => kind is BodyKind.Layer or BodyKind.Objective && !batched;
 
         private static bool IsArrayOrSpan(ITypeSymbol type) => type is IArrayTypeSymbol || IsSpanType(type);
 

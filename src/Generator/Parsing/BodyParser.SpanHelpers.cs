@@ -13,8 +13,9 @@ namespace MoreauGen.Generator.Parsing
     /// Span&lt;T&gt; r)</c>, <c>T Dot(ReadOnlySpan&lt;T&gt; a, ReadOnlySpan&lt;T&gt; b)</c>), static or instance, with or without
     /// <c>[Differentiable]</c>: a call is inlined into the caller's statements, each span parameter bound to the view its
     /// argument is (w, x, y, scratch, or a slice of one) and each scalar parameter to a new local holding its argument;
-    /// the returned value goes to a new local the call reads. The differentiator then sees one body. A helper that calls
-    /// itself (directly or through others) is reported. Part of <see cref="BodyParser"/>: its state lives in BodyParser.cs.
+    /// the returned value goes to a new local the call reads. The differentiator then sees one body. The rules shared with
+    /// the scalar helpers (recursion is MG0012, fresh local names, the caller's state) are in BodyParser.HelperCalls.cs.
+    /// Part of <see cref="BodyParser"/>: its state lives in BodyParser.cs.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -39,10 +40,8 @@ namespace MoreauGen.Generator.Parsing
         private Expr? InlineSpanHelper(IInvocationOperation invocation)
         {
             IMethodSymbol target = invocation.TargetMethod.OriginalDefinition;
-            if (inlining.Contains(target, SymbolEqualityComparer.Default))
+            if (ReportedRecursion(target, invocation))
             {
-                Unsupported(invocation, "The call of '" + target.Name + "' from itself (directly or through other helpers)",
-                    "a helper that takes spans is written into its caller, so it cannot call itself; compute the result with a loop");
                 return null;
             }
 
@@ -116,30 +115,11 @@ namespace MoreauGen.Generator.Parsing
             }
 
             // Each call declares the helper's locals afresh (names of their own), so two calls never share one.
-            foreach (ILocalSymbol local in block.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol))
-            {
-                localNames.Remove(local);
-                declaredAtScope.Remove(local);
-                rejectedLocals.Remove(local);
-                perSampleSpans.Remove(local);
-                reserved.Add(local.Name);
-            }
-
+            ForgetHelperLocals(block);
             var body = new List<Stmt>();
-            string? savedResult = resultLocal;
-            IrType? savedResultType = inlineResultType;
-            string? savedReturnFlag = returnFlag;
-            List<Stmt>? savedTopLevel = topLevelBody;
+            CallerState caller = EnterHelper(body);
             inlining.Add(target);
-
-            // A return inside the helper's loops sets a flag of this call, declared (cleared) at the start of its statements.
             inlineResultType = null;
-            returnFlag = null;
-            topLevelBody = body;
-
-            // The helper's own loops and branches are its scopes (a return ends the helper, not the caller's loop).
-            List<ControlScope> callerScopes = scopes.ToList();
-            scopes.Clear();
             FindCarriedLocals(block);
             Expr? result = null;
             if (target.ReturnsVoid && block.Operations.Any(Jumps))
@@ -164,13 +144,9 @@ namespace MoreauGen.Generator.Parsing
                 }
             }
 
-            scopes.AddRange(callerScopes);
+            LeaveHelper(caller);
             statementTarget = into;
             inlining.RemoveAt(inlining.Count - 1);
-            resultLocal = savedResult;
-            inlineResultType = savedResultType;
-            returnFlag = savedReturnFlag;
-            topLevelBody = savedTopLevel;
             foreach (IParameterSymbol parameter in bound)
             {
                 inlinedSpans.Remove(parameter);

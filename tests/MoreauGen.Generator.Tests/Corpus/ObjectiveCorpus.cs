@@ -244,6 +244,51 @@ internal static class ObjectiveCorpus
                 public T Loss(ReadOnlySpan<T> x) => x[0] * x[0] + M.Sin(x[1]) * M.Exp(x[0]);
             }
             """, Inputs: 2),
+        new("ScratchSpanObjective", """
+            public partial class ScratchSpanObjective
+            {
+                [MoreauObjective(Inputs = 2)]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    // A stack scratch span of constant length, rewritten for every sample.
+                    T total = 0;
+                    Span<T> p = stackalloc T[2];
+                    for (int s = 0; s < x.Length / 2; s++)
+                    {
+                        p[0] = M.Sin(x[2 * s]) * x[2 * s + 1];
+                        p[1] = x[2 * s] * x[2 * s] - x[2 * s + 1];
+                        p[0] += p[1];
+                        total += p[0] * p[1] + M.Tanh(p[1]);
+                    }
+
+                    return total;
+                }
+            }
+            """, Inputs: 2),
+        new("ScratchArrayObjective", """
+            public partial class ScratchArrayObjective
+            {
+                [MoreauObjective(Inputs = 3)]
+                public T Loss(ReadOnlySpan<T> x)
+                {
+                    // A scratch array as long as the batch, filled through views of x, then read at run-time indices.
+                    T[] h = new T[x.Length / 3];
+                    for (int s = 0; s < h.Length; s++)
+                    {
+                        ReadOnlySpan<T> row = x.Slice(3 * s, 3);
+                        h[s] = row[0] * row[1] + M.Exp(row[2] * 0.5f);
+                    }
+
+                    T sum = h[0] * h[0];
+                    for (int s = 1; s < h.Length; s++)
+                    {
+                        sum += h[s] * h[s - 1];
+                    }
+
+                    return sum;
+                }
+            }
+            """, Inputs: 3),
         .. ControlFlowCorpus.Objectives,
         .. LoopCorpus.Objectives,
     ];

@@ -62,8 +62,9 @@ namespace Samples
                 (double t6, double t5) = global::System.Math.SinCos(angle);
                 y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_s[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t4 = t6;
                 double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                double t3 = t5;
                 y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
                 tape_s[0] = speed;
                 tape_s[1] = t9;
@@ -190,8 +191,9 @@ namespace Samples
                 (double t6, double t5) = global::System.Math.SinCos(angle);
                 y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_s[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t4 = t6;
                 double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                double t3 = t5;
                 y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_s[0] * x_s[0]);
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)
@@ -248,8 +250,9 @@ namespace Samples
                 (double t6, double t5) = global::System.Math.SinCos(angle);
                 y_s[0] = global::System.Math.FusedMultiplyAdd(bounded, t5, (double)global::System.Math.Sign(x_u[0]) * this.drag);
                 double t1 = 1.0 + bounded * bounded;
-                (double t4, double t3) = global::System.Math.SinCos(angle);
+                double t4 = t6;
                 double t2 = global::System.Math.Sqrt(1.0 - 0.5 * t4 * (0.5 * t4));
+                double t3 = t5;
                 y_s[1] = global::System.Math.Log10(t1) + cells * global::System.Math.Acos(0.5 * t4) + global::System.Math.Log2(2.0 + x_u[0] * x_u[0]);
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1];
                 if (needGrad)

@@ -60,7 +60,8 @@ namespace Samples
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 double a = w[0] * x_s[0];
                 (double s, double t4) = global::System.Math.SinCos(a);
-                (double t3, double c) = global::System.Math.SinCos(a);
+                double t3 = s;
+                double c = t4;
                 double a_2 = s + w[1];
                 double b = c * x_s[1];
                 double r = global::System.Math.Sqrt(1.0 + a_2 * a_2 + b * b);
@@ -190,7 +191,8 @@ namespace Samples
                 // Forward pass.
                 double a = w_v[0] * x_s[0];
                 (double s, double t4) = global::System.Math.SinCos(a);
-                (double t3, double c) = global::System.Math.SinCos(a);
+                double t3 = s;
+                double c = t4;
                 double a_2 = s + w_v[1];
                 double b = c * x_s[1];
                 double r = global::System.Math.Sqrt(1.0 + a_2 * a_2 + b * b);
@@ -254,7 +256,8 @@ namespace Samples
                 // Forward pass.
                 double a = w[0] * x_u[0];
                 (double s, double t4) = global::System.Math.SinCos(a);
-                (double t3, double c) = global::System.Math.SinCos(a);
+                double t3 = s;
+                double c = t4;
                 double a_2 = s + w[1];
                 double b = c * x_u[1];
                 double r = global::System.Math.Sqrt(1.0 + a_2 * a_2 + b * b);

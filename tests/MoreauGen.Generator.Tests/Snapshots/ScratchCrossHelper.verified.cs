@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 1;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 7 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 7;
+        /// <remarks>The tape holds 1 value per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 1;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -52,38 +52,20 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 3, y.Length, 1, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 3, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 7, "tape");
-            global::MoreauGen.Generated.Scratch4<double> r_storage = default;
-            global::System.Span<double> r = ((global::System.Span<double>)r_storage).Slice(0, 3);
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.Span<double> y_s = y.Slice(s, 1);
-                global::System.Span<double> tape_s = tape.Slice(s * 7, 7);
+                global::System.Span<double> tape_s = tape.Slice(s, 1);
                 // Forward pass, recording on the tape the values the reverse pass reads.
-                for (int k = 0; k < 3; k++)
-                {
-                    r[k] = 0.0;
-                }
-                r[0] = w[1] * x_s[2] - w[2] * x_s[1];
-                r[1] = w[2] * x_s[0] - w[0] * x_s[2];
-                r[2] = w[0] * x_s[1] - w[1] * x_s[0];
-                double t5 = r[0];
-                double t6 = r[0];
-                double t7 = r[1];
-                double t8 = r[1];
-                double t9 = r[2];
-                double t10 = r[2];
-                double dot = t5 * t6 + t7 * t8 + t9 * t10;
+                double r0_2 = w[1] * x_s[2] - w[2] * x_s[1];
+                double r1_2 = w[2] * x_s[0] - w[0] * x_s[2];
+                double r2_2 = w[0] * x_s[1] - w[1] * x_s[0];
+                double dot = r0_2 * r0_2 + r1_2 * r1_2 + r2_2 * r2_2;
                 double y0 = global::System.Math.Tanh(dot);
                 y_s[0] = y0;
-                tape_s[0] = t5;
-                tape_s[1] = t6;
-                tape_s[2] = t7;
-                tape_s[3] = t8;
-                tape_s[4] = t9;
-                tape_s[5] = t10;
-                tape_s[6] = y0;
+                tape_s[0] = y0;
             }
         }
 
@@ -92,7 +74,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 3, lambda.Length, 1, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 3, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 7, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 3, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 3, "gradX");
@@ -105,144 +87,50 @@ namespace Samples
                 return;
             }
 
-            global::MoreauGen.Generated.Scratch4<double> d_r_storage = default;
-            global::System.Span<double> d_r = ((global::System.Span<double>)d_r_storage).Slice(0, 3);
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 7, 7);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s, 1);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                double y0 = tape_s[6];
-                double t10 = tape_s[5];
-                double t9 = tape_s[4];
-                double t8 = tape_s[3];
-                double t7 = tape_s[2];
-                double t6 = tape_s[1];
-                double t5 = tape_s[0];
-                if (needW && needX)
+                double y0 = tape_s[0];
+                double r0_2 = w[1] * x_s[2] - w[2] * x_s[1];
+                double r1_2 = w[2] * x_s[0] - w[0] * x_s[2];
+                double r2_2 = w[0] * x_s[1] - w[1] * x_s[0];
+                // Reverse pass: the adjoint of λᵀy for this sample, pulled back through Apply.
+                double d_dot = lambda_s[0] * (1.0 - y0 * y0);
+                double d_r0_2 = d_dot * r0_2;
+                d_r0_2 += d_dot * r0_2;
+                double d_r1_2 = d_dot * r1_2;
+                d_r1_2 += d_dot * r1_2;
+                double d_r2_2 = d_dot * r2_2;
+                d_r2_2 += d_dot * r2_2;
+                if (needW)
                 {
-                    // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
+                    // Needed for the gradient with respect to w only.
+                    double d_w0 = d_r2_2 * x_s[1];
+                    double d_w1 = -d_r2_2 * x_s[0];
+                    double d_w2 = d_r1_2 * x_s[0];
+                    d_w0 += -d_r1_2 * x_s[2];
+                    d_w1 += d_r0_2 * x_s[2];
+                    d_w2 += -d_r0_2 * x_s[1];
+                    gradW[0] += d_w0;
+                    gradW[1] += d_w1;
+                    gradW[2] += d_w2;
+                }
+                if (needX)
+                {
                     global::System.Span<double> gradX_s = gradX.Slice(s * 3, 3);
-                    global::System.Span<double> gradW_all = gradW.Slice(0, 3);
-                    d_r.Clear();
-                    double d_dot = lambda_s[0] * (1.0 - y0 * y0);
-                    double d_t5 = d_dot * t6;
-                    double d_t6 = d_dot * t5;
-                    double d_t7 = d_dot * t8;
-                    double d_t8 = d_dot * t7;
-                    double d_t9 = d_dot * t10;
-                    double d_t10 = d_dot * t9;
-                    d_r[2] += d_t10;
-                    d_r[2] += d_t9;
-                    d_r[1] += d_t8;
-                    d_r[1] += d_t7;
-                    d_r[0] += d_t6;
-                    d_r[0] += d_t5;
-                    double d_t4 = d_r[2];
-                    d_r[2] = 0.0;
-                    double d_w0 = d_t4 * x_s[1];
-                    double d_x1 = d_t4 * w[0];
-                    double d_w1 = -d_t4 * x_s[0];
-                    double d_x0 = -d_t4 * w[1];
-                    double d_t3 = d_r[1];
-                    d_r[1] = 0.0;
-                    double d_w2 = d_t3 * x_s[0];
-                    d_x0 += d_t3 * w[2];
-                    d_w0 += -d_t3 * x_s[2];
-                    double d_x2 = -d_t3 * w[0];
-                    double d_t2 = d_r[0];
-                    d_r[0] = 0.0;
-                    d_w1 += d_t2 * x_s[2];
-                    d_x2 += d_t2 * w[1];
-                    d_w2 += -d_t2 * x_s[1];
-                    d_x1 += -d_t2 * w[2];
-                    for (int k = 2; k >= 0; k--)
-                    {
-                        d_r[k] = 0.0;
-                    }
-                    gradW_all[0] += d_w0;
-                    gradW_all[1] += d_w1;
-                    gradW_all[2] += d_w2;
+                    // Needed for the gradient with respect to x only.
+                    double d_x1 = d_r2_2 * w[0];
+                    double d_x0 = -d_r2_2 * w[1];
+                    d_x0 += d_r1_2 * w[2];
+                    double d_x2 = -d_r1_2 * w[0];
+                    d_x2 += d_r0_2 * w[1];
+                    d_x1 += -d_r0_2 * w[2];
                     gradX_s[0] += d_x0;
                     gradX_s[1] += d_x1;
                     gradX_s[2] += d_x2;
-                }
-                else if (needW)
-                {
-                    // Reverse pass for the gradient with respect to w only.
-                    global::System.Span<double> gradW_all_2 = gradW.Slice(0, 3);
-                    d_r.Clear();
-                    double d_dot = lambda_s[0] * (1.0 - y0 * y0);
-                    double d_t5 = d_dot * t6;
-                    double d_t6 = d_dot * t5;
-                    double d_t7 = d_dot * t8;
-                    double d_t8 = d_dot * t7;
-                    double d_t9 = d_dot * t10;
-                    double d_t10 = d_dot * t9;
-                    d_r[2] += d_t10;
-                    d_r[2] += d_t9;
-                    d_r[1] += d_t8;
-                    d_r[1] += d_t7;
-                    d_r[0] += d_t6;
-                    d_r[0] += d_t5;
-                    double d_t4 = d_r[2];
-                    d_r[2] = 0.0;
-                    double d_w0_2 = d_t4 * x_s[1];
-                    double d_w1_2 = -d_t4 * x_s[0];
-                    double d_t3 = d_r[1];
-                    d_r[1] = 0.0;
-                    double d_w2_2 = d_t3 * x_s[0];
-                    d_w0_2 += -d_t3 * x_s[2];
-                    double d_t2 = d_r[0];
-                    d_r[0] = 0.0;
-                    d_w1_2 += d_t2 * x_s[2];
-                    d_w2_2 += -d_t2 * x_s[1];
-                    for (int k = 2; k >= 0; k--)
-                    {
-                        d_r[k] = 0.0;
-                    }
-                    gradW_all_2[0] += d_w0_2;
-                    gradW_all_2[1] += d_w1_2;
-                    gradW_all_2[2] += d_w2_2;
-                }
-                else
-                {
-                    // Reverse pass for the gradient with respect to x only.
-                    global::System.Span<double> gradX_s_2 = gradX.Slice(s * 3, 3);
-                    d_r.Clear();
-                    double d_dot = lambda_s[0] * (1.0 - y0 * y0);
-                    double d_t5 = d_dot * t6;
-                    double d_t6 = d_dot * t5;
-                    double d_t7 = d_dot * t8;
-                    double d_t8 = d_dot * t7;
-                    double d_t9 = d_dot * t10;
-                    double d_t10 = d_dot * t9;
-                    d_r[2] += d_t10;
-                    d_r[2] += d_t9;
-                    d_r[1] += d_t8;
-                    d_r[1] += d_t7;
-                    d_r[0] += d_t6;
-                    d_r[0] += d_t5;
-                    double d_t4 = d_r[2];
-                    d_r[2] = 0.0;
-                    double d_x1_2 = d_t4 * w[0];
-                    double d_x0_2 = -d_t4 * w[1];
-                    double d_t3 = d_r[1];
-                    d_r[1] = 0.0;
-                    d_x0_2 += d_t3 * w[2];
-                    double d_x2_2 = -d_t3 * w[0];
-                    double d_t2 = d_r[0];
-                    d_r[0] = 0.0;
-                    d_x2_2 += d_t2 * w[1];
-                    d_x1_2 += -d_t2 * w[2];
-                    for (int k = 2; k >= 0; k--)
-                    {
-                        d_r[k] = 0.0;
-                    }
-                    gradX_s_2[0] += d_x0_2;
-                    gradX_s_2[1] += d_x1_2;
-                    gradX_s_2[2] += d_x2_2;
                 }
             }
         }
@@ -256,9 +144,6 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(v.Length, 3, "v");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 3, "grad");
             bool needGrad = !grad.IsEmpty;
-            // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
             // λᵀφ is evaluated at w + v.
             global::MoreauGen.Generated.Scratch4<double> w_v_storage = default;
             global::System.Span<double> w_v = ((global::System.Span<double>)w_v_storage).Slice(0, 3);
@@ -268,10 +153,6 @@ namespace Samples
             }
             global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
             global::System.Span<double> y_s = y_s_storage;
-            global::MoreauGen.Generated.Scratch4<double> r_storage = default;
-            global::System.Span<double> r = ((global::System.Span<double>)r_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch4<double> d_r_storage = default;
-            global::System.Span<double> d_r = ((global::System.Span<double>)d_r_storage).Slice(0, 3);
             // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
             for (int j = 0; j < v.Length; j++)
@@ -287,76 +168,36 @@ namespace Samples
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
-                // Forward pass, recording on the scratch tape.
+                // Forward pass.
+                double r0_2 = w_v[1] * x_s[2] - w_v[2] * x_s[1];
+                double r1_2 = w_v[2] * x_s[0] - w_v[0] * x_s[2];
+                double r2_2 = w_v[0] * x_s[1] - w_v[1] * x_s[0];
+                double dot = r0_2 * r0_2 + r1_2 * r1_2 + r2_2 * r2_2;
+                double y0 = global::System.Math.Tanh(dot);
+                y_s[0] = y0;
+                for (int k = 0; k < y_s.Length; k++)
                 {
-                    for (int k = 0; k < 3; k++)
-                    {
-                        r[k] = 0.0;
-                    }
-                    r[0] = w_v[1] * x_s[2] - w_v[2] * x_s[1];
-                    r[1] = w_v[2] * x_s[0] - w_v[0] * x_s[2];
-                    r[2] = w_v[0] * x_s[1] - w_v[1] * x_s[0];
-                    double t5 = r[0];
-                    double t6 = r[0];
-                    double t7 = r[1];
-                    double t8 = r[1];
-                    double t9 = r[2];
-                    double t10 = r[2];
-                    double dot = t5 * t6 + t7 * t8 + t9 * t10;
-                    double y0 = global::System.Math.Tanh(dot);
-                    y_s[0] = y0;
-                    tape_s[0] = t5;
-                    tape_s[1] = t6;
-                    tape_s[2] = t7;
-                    tape_s[3] = t8;
-                    tape_s[4] = t9;
-                    tape_s[5] = t10;
-                    tape_s[6] = y0;
+                    value += lambda_s[k] * y_s[k];
                 }
-                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
-                    double y0 = tape_s[6];
-                    double t10 = tape_s[5];
-                    double t9 = tape_s[4];
-                    double t8 = tape_s[3];
-                    double t7 = tape_s[2];
-                    double t6 = tape_s[1];
-                    double t5 = tape_s[0];
-                    d_r.Clear();
                     double d_dot = lambda_s[0] * (1.0 - y0 * y0);
-                    double d_t5 = d_dot * t6;
-                    double d_t6 = d_dot * t5;
-                    double d_t7 = d_dot * t8;
-                    double d_t8 = d_dot * t7;
-                    double d_t9 = d_dot * t10;
-                    double d_t10 = d_dot * t9;
-                    d_r[2] += d_t10;
-                    d_r[2] += d_t9;
-                    d_r[1] += d_t8;
-                    d_r[1] += d_t7;
-                    d_r[0] += d_t6;
-                    d_r[0] += d_t5;
-                    double d_t4 = d_r[2];
-                    d_r[2] = 0.0;
-                    double d_w0_2 = d_t4 * x_s[1];
-                    double d_w1_2 = -d_t4 * x_s[0];
-                    double d_t3 = d_r[1];
-                    d_r[1] = 0.0;
-                    double d_w2_2 = d_t3 * x_s[0];
-                    d_w0_2 += -d_t3 * x_s[2];
-                    double d_t2 = d_r[0];
-                    d_r[0] = 0.0;
-                    d_w1_2 += d_t2 * x_s[2];
-                    d_w2_2 += -d_t2 * x_s[1];
-                    for (int k = 2; k >= 0; k--)
-                    {
-                        d_r[k] = 0.0;
-                    }
-                    grad[0] += d_w0_2;
-                    grad[1] += d_w1_2;
-                    grad[2] += d_w2_2;
+                    double d_r0_2 = d_dot * r0_2;
+                    d_r0_2 += d_dot * r0_2;
+                    double d_r1_2 = d_dot * r1_2;
+                    d_r1_2 += d_dot * r1_2;
+                    double d_r2_2 = d_dot * r2_2;
+                    d_r2_2 += d_dot * r2_2;
+                    double d_w0 = d_r2_2 * x_s[1];
+                    double d_w1 = -d_r2_2 * x_s[0];
+                    double d_w2 = d_r1_2 * x_s[0];
+                    d_w0 += -d_r1_2 * x_s[2];
+                    d_w1 += d_r0_2 * x_s[2];
+                    d_w2 += -d_r0_2 * x_s[1];
+                    grad[0] += d_w0;
+                    grad[1] += d_w1;
+                    grad[2] += d_w2;
                 }
             }
 
@@ -372,105 +213,62 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 3, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 3, "grad");
             bool needGrad = !grad.IsEmpty;
-            // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::MoreauGen.Generated.Scratch8<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 7);
-            global::MoreauGen.Generated.Scratch4<double> x_u_storage;
-            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
+            global::MoreauGen.Generated.Scratch4<double> x_u_storage = default;
             global::System.Span<double> x_u = ((global::System.Span<double>)x_u_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch1<double> y_s_storage;
-            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
             global::System.Span<double> y_s = y_s_storage;
-            global::MoreauGen.Generated.Scratch4<double> r_storage = default;
-            global::System.Span<double> r = ((global::System.Span<double>)r_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch4<double> d_r_storage = default;
-            global::System.Span<double> d_r = ((global::System.Span<double>)d_r_storage).Slice(0, 3);
+            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                value += 0.5 * u[j] * u[j];
+            }
+            if (needGrad)
+            {
+                u.CopyTo(grad);
+            }
+
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 3, 3);
-                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
-                x_u[0] = x_s[0] + u_s[0];
-                x_u[1] = x_s[1] + u_s[1];
-                x_u[2] = x_s[2] + u_s[2];
-                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1] + u_s[2] * u_s[2]);
-                global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
-                // Forward pass, recording on the scratch tape.
+                // λᵀφ is evaluated at x + u.
+                for (int i = 0; i < x_u.Length; i++)
                 {
-                    for (int k = 0; k < 3; k++)
-                    {
-                        r[k] = 0.0;
-                    }
-                    r[0] = w[1] * x_u[2] - w[2] * x_u[1];
-                    r[1] = w[2] * x_u[0] - w[0] * x_u[2];
-                    r[2] = w[0] * x_u[1] - w[1] * x_u[0];
-                    double t5 = r[0];
-                    double t6 = r[0];
-                    double t7 = r[1];
-                    double t8 = r[1];
-                    double t9 = r[2];
-                    double t10 = r[2];
-                    double dot = t5 * t6 + t7 * t8 + t9 * t10;
-                    double y0 = global::System.Math.Tanh(dot);
-                    y_s[0] = y0;
-                    tape_s[0] = t5;
-                    tape_s[1] = t6;
-                    tape_s[2] = t7;
-                    tape_s[3] = t8;
-                    tape_s[4] = t9;
-                    tape_s[5] = t10;
-                    tape_s[6] = y0;
+                    x_u[i] = x_s[i] + u_s[i];
                 }
-                value += lambda_s[0] * y_s[0];
+                global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
+                // Forward pass.
+                double r0_2 = w[1] * x_u[2] - w[2] * x_u[1];
+                double r1_2 = w[2] * x_u[0] - w[0] * x_u[2];
+                double r2_2 = w[0] * x_u[1] - w[1] * x_u[0];
+                double dot = r0_2 * r0_2 + r1_2 * r1_2 + r2_2 * r2_2;
+                double y0 = global::System.Math.Tanh(dot);
+                y_s[0] = y0;
+                for (int k = 0; k < y_s.Length; k++)
+                {
+                    value += lambda_s[k] * y_s[k];
+                }
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 3, 3);
-                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
-                    grad_s[0] = u_s[0];
-                    grad_s[1] = u_s[1];
-                    grad_s[2] = u_s[2];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
-                    double y0 = tape_s[6];
-                    double t10 = tape_s[5];
-                    double t9 = tape_s[4];
-                    double t8 = tape_s[3];
-                    double t7 = tape_s[2];
-                    double t6 = tape_s[1];
-                    double t5 = tape_s[0];
-                    d_r.Clear();
                     double d_dot = lambda_s[0] * (1.0 - y0 * y0);
-                    double d_t5 = d_dot * t6;
-                    double d_t6 = d_dot * t5;
-                    double d_t7 = d_dot * t8;
-                    double d_t8 = d_dot * t7;
-                    double d_t9 = d_dot * t10;
-                    double d_t10 = d_dot * t9;
-                    d_r[2] += d_t10;
-                    d_r[2] += d_t9;
-                    d_r[1] += d_t8;
-                    d_r[1] += d_t7;
-                    d_r[0] += d_t6;
-                    d_r[0] += d_t5;
-                    double d_t4 = d_r[2];
-                    d_r[2] = 0.0;
-                    double d_x1_2 = d_t4 * w[0];
-                    double d_x0_2 = -d_t4 * w[1];
-                    double d_t3 = d_r[1];
-                    d_r[1] = 0.0;
-                    d_x0_2 += d_t3 * w[2];
-                    double d_x2_2 = -d_t3 * w[0];
-                    double d_t2 = d_r[0];
-                    d_r[0] = 0.0;
-                    d_x2_2 += d_t2 * w[1];
-                    d_x1_2 += -d_t2 * w[2];
-                    for (int k = 2; k >= 0; k--)
-                    {
-                        d_r[k] = 0.0;
-                    }
-                    grad_s[0] += d_x0_2;
-                    grad_s[1] += d_x1_2;
-                    grad_s[2] += d_x2_2;
+                    double d_r0_2 = d_dot * r0_2;
+                    d_r0_2 += d_dot * r0_2;
+                    double d_r1_2 = d_dot * r1_2;
+                    d_r1_2 += d_dot * r1_2;
+                    double d_r2_2 = d_dot * r2_2;
+                    d_r2_2 += d_dot * r2_2;
+                    double d_x1 = d_r2_2 * w[0];
+                    double d_x0 = -d_r2_2 * w[1];
+                    d_x0 += d_r1_2 * w[2];
+                    double d_x2 = -d_r1_2 * w[0];
+                    d_x2 += d_r0_2 * w[1];
+                    d_x1 += -d_r0_2 * w[2];
+                    grad_s[0] += d_x0;
+                    grad_s[1] += d_x1;
+                    grad_s[2] += d_x2;
                 }
             }
 
