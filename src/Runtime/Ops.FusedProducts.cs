@@ -29,6 +29,28 @@ public static partial class Ops
         => MatMulFinished(a, b, bias, y, m, k, n, transposeA, transposeB, relu: true);
 
     /// <summary>
+    /// <see cref="MatMulBiasRelu{T}"/> that also writes y into the first m×n values of <paramref name="copy"/> (as
+    /// <c>y.CopyTo(copy)</c> would) from the same registers: the taped forward of a dense layer, which records y for its
+    /// reverse pass, without a pass that re-reads y.
+    /// </summary>
+    public static void MatMulBiasReluAndCopy<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> y, Span<T> copy,
+                                                int m, int k, int n, bool transposeA = false, bool transposeB = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMatMul(a, b, y, m, k, n);
+        CheckLength(bias, n, nameof(bias));
+        CheckDisjoint(y, bias, nameof(y), nameof(bias));
+        if (copy.Length < m * n)
+            throw new ArgumentException($"copy has {copy.Length} values; y has {m * n}.", nameof(copy));
+        copy = copy[..(m * n)];
+        CheckDisjoint(copy, y, nameof(copy), nameof(y));
+        CheckDisjoint(copy, a, nameof(copy), nameof(a));
+        CheckDisjoint(copy, b, nameof(copy), nameof(b));
+        CheckDisjoint(copy, bias, nameof(copy), nameof(bias));
+        Gemm.MultiplyFused(a, b, y, m, k, n, transposeA, transposeB, new GemmOptions(), bias, relu: true, Span<T>.Empty, copy);
+    }
+
+    /// <summary>
     /// y[m×n] = op(a)·b and sums[j] = Σ_p b[p, j] over the k rows of b (k×n, not transposed): <see cref="SumRows{T}"/> of b
     /// then <see cref="MatMul{T}"/>, the sums taken from b as it is packed. In a dense layer's reverse pass b is dz, y the
     /// weight gradient xᵀ·dz and sums the bias gradient.

@@ -34,6 +34,20 @@ public sealed class BatchedFusionTests
     }
 
     [Fact]
+    public void A_taped_dense_forward_records_y_from_the_same_registers()
+    {
+        var tape = new Slice(new SpanRef(SpanRole.Tape, Span), new Literal(IrType.Int, 0), new SpanLength(SpanRole.Y), Span);
+        Expr y = new SpanRef(SpanRole.Y, Span);
+        List<Stmt> fused = BatchedFusion.Fuse([MatMul(y), Call("AddBias", y, Bias, M, N), Call("Relu", y, y), new CopySpan(y, tape)]);
+        TensorCall call = Assert.IsType<TensorCall>(Assert.Single(fused));
+        Assert.Equal("MatMulBiasReluAndCopy", call.Method);
+        Assert.Equal(EquatableArray.Of<Expr>(X, W, Bias, y, tape, M, K, N, False, False), call.Args);
+        // A copy of another span stays a copy.
+        Assert.Equal("MatMulBiasRelu CopySpan",
+                     Methods(BatchedFusion.Fuse([MatMul(y), Call("AddBias", y, Bias, M, N), Call("Relu", y, y), new CopySpan(Other, tape)])));
+    }
+
+    [Fact]
     public void An_affine_forward_fuses_the_bias_and_leaves_another_activation()
     {
         List<Stmt> fused = BatchedFusion.Fuse([MatMul(Y), new Comment("bias"), Call("AddBias", Y, Bias, M, N), Call("Tanh", Y, Y)]);

@@ -24,7 +24,7 @@ public sealed class DenseLayerTests
     });
 
     private static int Products(SyntaxNode node) =>
-        node.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(i => Regex.IsMatch(i.Expression.ToString(), @"\.Ops\.MatMul(Add|Bias|BiasRelu|SumRows)?<"));
+        node.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(i => Regex.IsMatch(i.Expression.ToString(), @"\.Ops\.MatMul(Add|Bias|BiasRelu|BiasReluAndCopy|SumRows)?<"));
 
     private static MethodDeclarationSyntax Member(string name, int parameters) =>
         Generated.Value.DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.Text == name && m.ParameterList.Parameters.Count == parameters);

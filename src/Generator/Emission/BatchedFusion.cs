@@ -10,7 +10,8 @@ namespace MoreauGen.Generator.Emission
     /// comments between:
     /// <list type="bullet">
     /// <item><c>MatMul(a, b, y, m, k, n, tA, tB); AddBias(y, bias, m, n)</c> → <c>MatMulBias(a, b, bias, y, m, k, n, tA, tB)</c>,
-    /// and with a following <c>Relu(y, y)</c> → <c>MatMulBiasRelu</c> (the forward pass of a dense layer);</item>
+    /// and with a following <c>Relu(y, y)</c> → <c>MatMulBiasRelu</c> (the forward pass of a dense layer), and with a
+    /// <c>y.CopyTo(tape…)</c> right after → <c>MatMulBiasReluAndCopy</c> (its taped forward);</item>
     /// <item><c>SumRows(d, s, m, n); MatMul(a, d, g, k′, m, n, tA, false)</c> → <c>MatMulSumRows(a, d, g, s, k′, m, n, tA)</c>
     /// (db and dW of its reverse pass).</item>
     /// </list>
@@ -31,6 +32,15 @@ namespace MoreauGen.Generator.Emission
                     int third = second < 0 ? -1 : NextCall(list, second);
                     int end = TryForward(first, At(list, second), At(list, third), out TensorCall? fused);
                     end = end > 0 ? (end == 2 ? second : third) : (TryReverse(first, At(list, second), out fused) ? second : -1);
+                    if (fused is { Method: "MatMulBiasRelu" } && end + 1 < list.Count && list[end + 1] is CopySpan copy
+                        && SameSpan(copy.Source, fused.Args[3]))
+                    {
+                        // The taped forward's record of y: stored from the same registers (MatMulBiasReluAndCopy).
+                        EquatableArray<Expr> args = fused.Args;
+                        fused = new TensorCall("MatMulBiasReluAndCopy", fused.Element, EquatableArray.Of(
+                            args[0], args[1], args[2], args[3], copy.Destination, args[4], args[5], args[6], args[7], args[8]));
+                        end++;
+                    }
                     if (fused is not null && end > i)
                     {
                         for (int j = i + 1; j < end; j++)
@@ -64,6 +74,10 @@ namespace MoreauGen.Generator.Emission
 
             return -1;
         }
+
+        /// <summary>Whether two expressions name the same span (a role, a local, or an equal expression).</summary>
+        private static bool SameSpan(Expr a, Expr b) =>
+            a.Equals(b) || (a is SpanRef ra && b is SpanRef rb && ra.Role == rb.Role) || (a is Local la && b is Local lb && la.Name == lb.Name);
 
         private static TensorCall? At(List<Stmt> list, int index) => index < 0 ? null : list[index] as TensorCall;
 

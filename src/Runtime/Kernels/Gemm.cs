@@ -140,17 +140,19 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// C = op(A)·op(B) with the fused epilogue given as spans: an empty <paramref name="bias"/> adds none, an empty
-    /// <paramref name="columnSums"/> takes none (else n values each); the lengths must already be checked.
+    /// <paramref name="columnSums"/> takes none (else n values each), an empty <paramref name="copy"/> receives no copy of C
+    /// (else m×n values); the lengths must already be checked.
     /// </summary>
     public static void MultiplyFused<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool transA, bool transB,
-                                        in GemmOptions options, ReadOnlySpan<T> bias, bool relu, Span<T> columnSums)
+                                        in GemmOptions options, ReadOnlySpan<T> bias, bool relu, Span<T> columnSums, Span<T> copy = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         fixed (T* pbias = bias)
         fixed (T* psums = columnSums)
+        fixed (T* pcopy = copy)
         {
             Multiply(a, b, c, m, k, n, transA, transB, accumulate: false, options,
-                     new GemmEpilogue<T>(bias.IsEmpty ? null : pbias, relu, columnSums.IsEmpty ? null : psums));
+                     new GemmEpilogue<T>(bias.IsEmpty ? null : pbias, relu, columnSums.IsEmpty ? null : psums, copy.IsEmpty ? null : pcopy));
         }
     }
 

@@ -8,7 +8,8 @@ namespace MoreauGen.Kernels;
 /// Work a packed product does on its way, so that a dense layer's passes over its activations are not separate sweeps:
 /// a bias added to every row of C and a ReLU applied to it (the forward y = relu(x·W + b), done on each register tile
 /// right after its last KC block, while the tile is still in L1), and the column sums of op(B) (the bias gradient
-/// db = Σ_rows dz of the reverse pass, summed from each packed B̃ panel while it is still in L1).
+/// db = Σ_rows dz of the reverse pass, summed from each packed B̃ panel while it is still in L1), and a copy of the
+/// finished C (the taped forward's record of y, stored from the same registers instead of a pass that re-reads y).
 /// </summary>
 /// <remarks>
 /// Every value is computed with the same operations in the same order as the separate passes it replaces
@@ -22,11 +23,13 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <param name="bias">n values added to every row of C after the product, or null.</param>
     /// <param name="relu">Whether C ← max(C, 0) after the bias.</param>
     /// <param name="columnSums">n values that receive Σ_p op(B)[p, j], or null.</param>
-    public GemmEpilogue(T* bias, bool relu, T* columnSums)
+    /// <param name="copy">An m×n matrix that receives the finished C too (a layer's tape), or null.</param>
+    public GemmEpilogue(T* bias, bool relu, T* columnSums, T* copy = null)
     {
         Bias = bias;
         Relu = relu;
         ColumnSums = columnSums;
+        Copy = copy;
     }
 
     /// <summary>n values added to every row of C after the product, or null.</summary>
@@ -41,22 +44,29 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <summary>No epilogue: the plain product.</summary>
     public static GemmEpilogue<T> None => default;
 
-    /// <summary>Whether C is changed after the product (bias or ReLU).</summary>
-    public bool FinishesC => Bias != null || Relu;
+    /// <summary>An m×n matrix that receives the finished C too (a layer's tape), or null.</summary>
+    public T* Copy { get; }
+
+    /// <summary>Whether each finished tile of C needs more work (bias, ReLU or copy).</summary>
+    public bool FinishesC => Bias != null || Relu || Copy != null;
 }
 
 /// <summary>The loops of <see cref="GemmEpilogue{T}"/>.</summary>
 internal static unsafe class GemmEpilogueKernels
 {
-    /// <summary>C[i, j] ← max(C[i, j] + bias[j], 0) (either part optional) on a rows × cols region of C with row stride ldc.</summary>
+    /// <summary>
+    /// C[i, j] ← max(C[i, j] + bias[j], 0) (either part optional) on a rows × cols region of C with row stride ldc, also
+    /// written to the same region of <paramref name="copy"/> (same stride) when that is not null.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Finish<T>(T* c, nint ldc, int rows, int cols, T* bias, bool relu)
+    public static void Finish<T>(T* c, nint ldc, int rows, int cols, T* bias, bool relu, T* copy = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
         for (int i = 0; i < rows; i++)
         {
             T* row = c + i * ldc;
+            T* copyRow = copy == null ? null : copy + i * ldc;
             int j = 0;
             for (; j + w <= cols; j += w)
             {
@@ -66,6 +76,8 @@ internal static unsafe class GemmEpilogueKernels
                 if (relu)
                     v = Vector.Max(v, Vector<T>.Zero);
                 Unsafe.WriteUnaligned(row + j, v);
+                if (copyRow != null)
+                    Unsafe.WriteUnaligned(copyRow + j, v);
             }
             for (; j < cols; j++)
             {
@@ -75,6 +87,8 @@ internal static unsafe class GemmEpilogueKernels
                 if (relu)
                     v = T.Max(v, T.Zero);
                 row[j] = v;
+                if (copyRow != null)
+                    copyRow[j] = v;
             }
         }
     }
@@ -129,6 +143,6 @@ internal static unsafe class GemmEpilogueKernels
             }
         }
         if (epilogue.FinishesC)
-            Finish(c, n, m, n, epilogue.Bias, epilogue.Relu);
+            Finish(c, n, m, n, epilogue.Bias, epilogue.Relu, epilogue.Copy);
     }
 }

@@ -49,8 +49,7 @@ namespace Samples
             // The body of Apply, recording on the tape the values the reverse pass reads.
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMulBiasRelu<float>(x, weights, bias, y, m, inputs, outputs, false, false);
-            y.CopyTo(tape.Slice(0, y.Length));
+            global::MoreauGen.Ops.MatMulBiasReluAndCopy<float>(x, weights, bias, y, tape.Slice(0, y.Length), m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>

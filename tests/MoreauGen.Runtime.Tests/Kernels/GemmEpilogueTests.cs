@@ -70,6 +70,14 @@ public sealed class GemmEpilogueTests
         Assert.Contains(fused, v => v == 0f); // the ReLU cut something
         Assert.Contains(fused, v => v > 0f);
 
+        var tape = new float[m * n + 3]; // longer than y, as a tape slice may be: the first m·n values receive y
+        Array.Fill(tape, 7f);
+        Array.Fill(fused, 1f);
+        Ops.MatMulBiasReluAndCopy<float>(x, w, bias, fused, tape, m, k, n);
+        AssertSameBits(separate, fused, "MatMulBiasReluAndCopy");
+        AssertSameBits(separate, tape[..(m * n)], "MatMulBiasReluAndCopy copy");
+        Assert.All(tape[(m * n)..], v => Assert.Equal(7f, v));
+
         Ops.MatMulBias<float>(x, w, bias, fused, m, k, n);
         Ops.MatMul<float>(x, w, separate, m, k, n);
         Ops.AddBias<float>(separate, bias, m, n);
@@ -95,6 +103,8 @@ public sealed class GemmEpilogueTests
         var b = new float[12];
         var y = new float[8];
         Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Ops.MatMulBiasRelu<float>(a, b, new float[3], y, 2, 3, 4)).ParamName);
+        Assert.Equal("copy", Assert.Throws<ArgumentException>(() => Ops.MatMulBiasReluAndCopy<float>(a, b, new float[4], y, new float[7], 2, 3, 4)).ParamName);
+        Assert.Equal("copy", Assert.Throws<ArgumentException>(() => Ops.MatMulBiasReluAndCopy<float>(a, b, new float[4], y, y, 2, 3, 4)).ParamName);
         Assert.Equal("sums", Assert.Throws<ArgumentException>(() => Ops.MatMulSumRows<float>(a, b, y, new float[5], 2, 3, 4)).ParamName);
         Assert.Equal("sums", Assert.Throws<ArgumentException>(() => Ops.MatMulSumRows<float>(a, b, y, y.AsSpan(0, 4), 2, 3, 4)).ParamName);
     }
@@ -115,7 +125,15 @@ public sealed class GemmEpilogueTests
         var actual = new T[m * n];
         Array.Fill(actual, T.One); // overwritten, not accumulated
         Gemm.MultiplyFused<T>(a, b, actual, m, k, n, transA, transB, options, bias, relu, Span<T>.Empty);
-        AssertSameBits(expected, actual, $"{typeof(T).Name} {m}×{k}×{n} transA={transA} transB={transB} relu={relu}");
+        string where = $"{typeof(T).Name} {m}×{k}×{n} transA={transA} transB={transB} relu={relu}";
+        AssertSameBits(expected, actual, where);
+
+        // With a copy of the finished C written from the same registers (a taped forward's record of y).
+        var copy = new T[m * n];
+        Array.Fill(actual, T.One);
+        Gemm.MultiplyFused<T>(a, b, actual, m, k, n, transA, transB, options, bias, relu, Span<T>.Empty, copy);
+        AssertSameBits(expected, actual, where + " (copying)");
+        AssertSameBits(expected, copy, where + " copy");
     }
 
     private static void CheckSums<T>(int m, int k, int n, bool transA, bool transB, in GemmOptions options, Random random)
