@@ -22,7 +22,8 @@ public sealed class TensorRulesTests
          "SigmoidBackward", "SigmoidBackwardAdd", "MultiplyAdd", "ScaleAdd", "Dot", "SquaredLossMoreauGradient",
          "Conv2dBackwardInput", "Conv2dBackwardInputAdd", "Conv2dBackwardWeights", "Conv2dBackwardWeightsAdd", "SumChannels", "SumChannelsAdd",
          "MaxPool2dBackward", "MaxPool2dBackwardAdd", "AvgPool2dBackward", "AvgPool2dBackwardAdd",
-         "Conv2dOutputSize"]; // the last one computes a size, not a tensor
+         "Conv2dOutputSize", // computes a size, not a tensor
+         "MatMulBias", "MatMulBiasRelu", "MatMulBiasReluAndCopy", "MatMulSumRows"]; // fused calls the batched emitter writes (BatchedFusion)
 
     public static TheoryData<string> Rules => new(TensorRules.All.Select(r => r.Method));
 

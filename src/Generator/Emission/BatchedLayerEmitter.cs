@@ -68,7 +68,7 @@ namespace MoreauGen.Generator.Emission
             member.Bind(SpanRole.X, member.Param("x"));
             member.Bind(SpanRole.Y, member.Param("y"));
             member.BindLengths(member.Param("x") + ".Length", member.Param("y") + ".Length");
-            IEnumerable<Stmt> statements = taped ? body.TapedForward : body.Forward;
+            IEnumerable<Stmt> statements = BatchedFusion.Fuse(taped ? body.TapedForward : body.Forward);
             member.Constants(body.Sizes.Concat(statements));
             member.Sizes();
             if (taped)
@@ -106,7 +106,7 @@ namespace MoreauGen.Generator.Emission
             (string needW, string needX) = member.NeedFlags(clear: false);
             Code.Line("// Reverse pass: the adjoint of λᵀy pulled back through " + Layer.MethodName + ", its calls in reverse order.");
             member.Statements(setup);
-            member.ReverseLists(body.AdjointBoth, body.AdjointW, body.AdjointX, needW, needX);
+            member.ReverseLists(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX), needW, needX);
 
             member.Statements(body.AdjointReturns);
             Code.Close();
@@ -123,7 +123,7 @@ namespace MoreauGen.Generator.Emission
             // The views of w and x the forward pass declares are in scope for the reverse pass too.
             HashSet<string> declared = new(body.ScratchForward.OfType<Declare>().Select(d => d.Name));
             List<Stmt> reverse = body.LeafViews.Where(v => !declared.Contains(((Declare)v).Name)).Concat(body.ScratchRestores).Concat(body.AdjointRents)
-                .Concat(body.AdjointBoth).Concat(forW ? body.AdjointW : body.AdjointX).Concat(body.AdjointReturns).ToList();
+                .Concat(BatchedFusion.Fuse(body.AdjointBoth)).Concat(BatchedFusion.Fuse(forW ? body.AdjointW : body.AdjointX)).Concat(body.AdjointReturns).ToList();
             member.BindLengths(member.Param("x") + ".Length", "(" + member.Times(m, LayerSize.Outputs) + ")");
             member.Constants(body.Sizes.Concat(body.ScratchForward).Concat(reverse));
             member.Sizes();
@@ -143,7 +143,7 @@ namespace MoreauGen.Generator.Emission
 
             Code.Line("// λᵀφ at " + (forW ? "w + v" : "x + u") + ": the body of " + Layer.MethodName +
                       (scratch ? ", copying to a scratch tape what a later call overwrites." : "; the reverse pass reads its spans as they are."));
-            member.Statements(body.ScratchForward);
+            member.Statements(BatchedFusion.Fuse(body.ScratchForward));
             string value = member.Local("value");
             Code.Line(T + " " + value + " = " + Ops + ".Dot<" + T + ">(" + member.Param("lambda") + ", " + outputs + ") + " + frame.Literal(0.5) + " * " +
                       Ops + ".Dot<" + T + ">(" + member.Param(shift) + ", " + member.Param(shift) + ");");

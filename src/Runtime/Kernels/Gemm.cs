@@ -91,42 +91,68 @@ internal static unsafe class Gemm
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n,
                                    bool transA, bool transB, bool accumulate, in GemmOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (m == 0 || n == 0)
-            return;
-        if (k == 0)
-        {
-            if (!accumulate)
-                c[..(m * n)].Clear();
-            return;
-        }
+        => Multiply(a, b, c, m, k, n, transA, transB, accumulate, options, GemmEpilogue<T>.None);
 
+    /// <summary>
+    /// C (+)= op(A)·op(B), then the <paramref name="epilogue"/> (bias and ReLU on C, column sums of op(B)) done inside
+    /// the packed product where it takes that path, else as separate passes; the lengths must already be checked.
+    /// </summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n,
+                                   bool transA, bool transB, bool accumulate, in GemmOptions options, in GemmEpilogue<T> epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0)
+            return;
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
             long work = (long)m * k * n;
-            if (options.AllowDirect && (m < options.DirectRowsBelow || work <= options.DirectWorkAtMost))
+            if (m == 0 || k == 0 || (options.AllowDirect && (m < options.DirectRowsBelow || work <= options.DirectWorkAtMost)))
             {
-                GemmDirect.Run(pa, pb, pc, m, k, n, transA, transB, accumulate);
+                if (m > 0 && k == 0 && !accumulate)
+                    c[..(m * n)].Clear();
+                else if (m > 0 && k > 0)
+                    GemmDirect.Run(pa, pb, pc, m, k, n, transA, transB, accumulate);
+                GemmEpilogueKernels.Separately(epilogue, pb, pc, m, k, n, transB);
                 return;
             }
 
+            if (epilogue.ColumnSums != null)
+                new Span<T>(epilogue.ColumnSums, n).Clear(); // the packing adds every block's sums to these
             switch (Resolve<T>(options.Kernel, n))
             {
                 case GemmKernel.Avx512Wide:
-                    Packed<T, Avx512WideKernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work);
+                    Packed<T, Avx512WideKernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work, epilogue);
                     break;
                 case GemmKernel.Avx512:
-                    Packed<T, Avx512Kernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work);
+                    Packed<T, Avx512Kernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work, epilogue);
                     break;
                 case GemmKernel.Avx2:
-                    Packed<T, Avx2Kernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work);
+                    Packed<T, Avx2Kernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work, epilogue);
                     break;
                 default:
-                    Packed<T, PortableKernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work);
+                    Packed<T, PortableKernel<T>>(pa, pb, pc, m, k, n, transA, transB, accumulate, options, work, epilogue);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// C = op(A)·op(B) with the fused epilogue given as spans: an empty <paramref name="bias"/> adds none, an empty
+    /// <paramref name="columnSums"/> takes none (else n values each), an empty <paramref name="copy"/> receives no copy of C
+    /// (else m×n values); the lengths must already be checked.
+    /// </summary>
+    public static void MultiplyFused<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool transA, bool transB,
+                                        in GemmOptions options, ReadOnlySpan<T> bias, bool relu, Span<T> columnSums, Span<T> copy = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* pbias = bias)
+        fixed (T* psums = columnSums)
+        fixed (T* pcopy = copy)
+        {
+            Multiply(a, b, c, m, k, n, transA, transB, accumulate: false, options,
+                     new GemmEpilogue<T>(bias.IsEmpty ? null : pbias, relu, columnSums.IsEmpty ? null : psums, copy.IsEmpty ? null : pcopy));
         }
     }
 
@@ -175,7 +201,7 @@ internal static unsafe class Gemm
     }
 
     private static void Packed<T, TKernel>(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB,
-                                           bool accumulate, in GemmOptions options, long work)
+                                           bool accumulate, in GemmOptions options, long work, in GemmEpilogue<T> epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IMicroKernel<T>
     {
@@ -191,7 +217,7 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue);
                     pool.RunReserved(shared);
                 }
                 finally
@@ -204,7 +230,7 @@ internal static unsafe class Gemm
         }
 
         GemmTask<T, TKernel> local = GemmTask<T, TKernel>.Local;
-        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles);
+        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles, epilogue);
         local.Run(0);
         local.Clear();
     }

@@ -46,6 +46,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private nint _aBlock, _bBlock;
     private bool _rowSplit;
     private int _rowBlocks;
+    private GemmEpilogue<T> _epilogue;
 
     /// <summary>The calling thread's single-threaded instance.</summary>
     public static GemmTask<T, TKernel> Local => t_local ??= new GemmTask<T, TKernel>();
@@ -55,9 +56,10 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
-                        GemmBlocking blocking, int threads, GemmSplit split)
+                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue)
     {
         _a = a; _b = b; _c = c;
+        _epilogue = epilogue;
         _m = m; _k = k; _n = n;
         _transA = transA; _transB = transB; _accumulate = accumulate;
         _threads = threads;
@@ -90,6 +92,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     public void Clear()
     {
         _a = _b = _c = null;
+        _epilogue = default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
@@ -139,8 +142,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                         if (u < bUnits)
                         {
                             int col0 = u * nr;
-                            GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, jc + col0, Math.Min(nr, nc - col0),
-                                              packB + (nint)u * nr * kc, nr);
+                            PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)u * nr * kc);
                         }
                         else
                         {
@@ -163,14 +165,14 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     if (threads == 1)
                     {
                         ComputeUnits(0, units, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc, nc, kc,
-                                     accumulate, packA, packB, tile);
+                                     accumulate, pc + kc >= _k, packA, packB, tile);
                     }
                     else
                     {
                         for (int u = Claim(ref _counter.Value, counterBase); u < units; u = Claim(ref _counter.Value, counterBase))
                         {
                             ComputeUnits(u, u + 1, jrChunk, irChunk, irUnits, nrPanels, mrPanels, ic, jc, mc,
-                                         nc, kc, accumulate, packA, packB, tile);
+                                         nc, kc, accumulate, pc + kc >= _k, packA, packB, tile);
                         }
                         counterBase += units + threads;
                     }
@@ -216,8 +218,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                 for (int u = Claim(ref _packCounter.Value, packBase); u < nrPanels; u = Claim(ref _packCounter.Value, packBase))
                 {
                     int col0 = u * nr;
-                    GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, jc + col0, Math.Min(nr, nc - col0),
-                                      packB + (nint)u * nr * kc, nr);
+                    PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)u * nr * kc);
                 }
                 packBase += nrPanels + threads;
                 _barrier.SignalAndWait();
@@ -239,11 +240,21 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                                           packA + (nint)panel * mr * kc, mr);
                     }
                     ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
-                                 packA, packB, tile);
+                                 pc + kc >= _k, packA, packB, tile);
                 }
                 rowBase += rowBlocks + threads;
             }
         }
+    }
+
+    /// <summary>Packs one NR-panel of B̃ (cols ≤ NR columns from col0) and adds its columns' sums when the epilogue asks for them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PackB(int pc, int kc, int col0, int cols, T* panel)
+    {
+        int nr = TKernel.NR;
+        GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
+        if (_epilogue.ColumnSums != null)
+            GemmEpilogueKernels.AddColumnSums(panel, kc, nr, cols, _epilogue.ColumnSums + col0);
     }
 
     /// <summary>Claims the next work unit of the current phase (an index relative to the phase's base).</summary>
@@ -270,10 +281,11 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private void ComputeUnits(int first, int end, int jrChunk, int irChunk, int irUnits, int nrPanels, int mrPanels,
-                              int ic, int jc, int mc, int nc, int kc, bool accumulate, T* packA, T* packB, T* tile)
+                              int ic, int jc, int mc, int nc, int kc, bool accumulate, bool lastBlock, T* packA, T* packB, T* tile)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         nint ldc = _n;
+        bool finish = lastBlock && _epilogue.FinishesC;
         for (int u = first; u < end; u++)
         {
             int jr0 = u / irUnits * jrChunk, ir0 = u % irUnits * irChunk;
@@ -295,6 +307,12 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     {
                         TKernel.Run(kc, aPanel, bPanel, tile, nr, accumulate: false);
                         MergeTile(tile, nr, c, ldc, rows, cols, accumulate);
+                    }
+                    if (finish)
+                    {
+                        // The tile's sums are final: add the bias, take the ReLU and copy it while it is in L1 (GemmEpilogue).
+                        GemmEpilogueKernels.Finish(c, ldc, rows, cols, _epilogue.Bias == null ? null : _epilogue.Bias + jc + jr * nr,
+                                                   _epilogue.Relu, _epilogue.Copy == null ? null : _epilogue.Copy + (c - _c));
                     }
                 }
             }

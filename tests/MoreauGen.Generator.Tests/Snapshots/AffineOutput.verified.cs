@@ -22,8 +22,7 @@ namespace Samples
             // The sizes of Apply.
             int m = x.Length / inputs;
             // The body of Apply, for the whole batch.
-            global::MoreauGen.Ops.MatMul<float>(x, w.Slice(0, inputs * outputs), y, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y, w.Slice(inputs * outputs), m, outputs);
+            global::MoreauGen.Ops.MatMulBias<float>(x, w.Slice(0, inputs * outputs), w.Slice(inputs * outputs), y, m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>
@@ -39,8 +38,7 @@ namespace Samples
             int m = x.Length / inputs;
             global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
             // The body of Apply, recording on the tape the values the reverse pass reads.
-            global::MoreauGen.Ops.MatMul<float>(x, w.Slice(0, inputs * outputs), y, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y, w.Slice(inputs * outputs), m, outputs);
+            global::MoreauGen.Ops.MatMulBias<float>(x, w.Slice(0, inputs * outputs), w.Slice(inputs * outputs), y, m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>
@@ -71,9 +69,8 @@ namespace Samples
                 global::System.Span<float> d_w = gradW.Slice(inputs * outputs, parameterCount - inputs * outputs);
                 global::System.Span<float> d_w_2 = gradW.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, w.Slice(inputs * outputs), m, outputs)
-                global::MoreauGen.Ops.SumRows<float>(lambda, d_w, m, outputs);
                 // Ops.MatMul(x, w.Slice(0, inputs * outputs), y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(x, lambda, d_w_2, inputs, m, outputs, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<float>(x, lambda, d_w_2, d_w, inputs, m, outputs, true);
             }
             if (needX)
             {
@@ -102,8 +99,7 @@ namespace Samples
             float[] y_s_array = global::System.Buffers.ArrayPool<float>.Shared.Rent(m_2 * outputCount);
             global::System.Span<float> y_s = new global::System.Span<float>(y_s_array, 0, m_2 * outputCount);
             // λᵀφ at w + v: the body of Apply; the reverse pass reads its spans as they are.
-            global::MoreauGen.Ops.MatMul<float>(x, w_v.Slice(0, inputs * outputs), y_s, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y_s, w_v.Slice(inputs * outputs), m, outputs);
+            global::MoreauGen.Ops.MatMulBias<float>(x, w_v.Slice(0, inputs * outputs), w_v.Slice(inputs * outputs), y_s, m, inputs, outputs, false, false);
             float value = global::MoreauGen.Ops.Dot<float>(lambda, y_s) + 0.5f * global::MoreauGen.Ops.Dot<float>(v, v);
             if (!grad.IsEmpty)
             {
@@ -111,9 +107,8 @@ namespace Samples
                 global::System.Span<float> d_w = grad.Slice(inputs * outputs, parameterCount - inputs * outputs);
                 global::System.Span<float> d_w_2 = grad.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, w.Slice(inputs * outputs), m, outputs)
-                global::MoreauGen.Ops.SumRows<float>(lambda, d_w, m, outputs);
                 // Ops.MatMul(x, w.Slice(0, inputs * outputs), y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(x, lambda, d_w_2, inputs, m, outputs, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<float>(x, lambda, d_w_2, d_w, inputs, m, outputs, true);
                 global::MoreauGen.Ops.Add<float>(grad, v, grad);
             }
             global::System.Buffers.ArrayPool<float>.Shared.Return(w_v_array);
@@ -140,8 +135,7 @@ namespace Samples
             float[] y_s_array = global::System.Buffers.ArrayPool<float>.Shared.Rent(m_2 * outputCount);
             global::System.Span<float> y_s = new global::System.Span<float>(y_s_array, 0, m_2 * outputCount);
             // λᵀφ at x + u: the body of Apply; the reverse pass reads its spans as they are.
-            global::MoreauGen.Ops.MatMul<float>(x_u, w.Slice(0, inputs * outputs), y_s, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y_s, w.Slice(inputs * outputs), m, outputs);
+            global::MoreauGen.Ops.MatMulBias<float>(x_u, w.Slice(0, inputs * outputs), w.Slice(inputs * outputs), y_s, m, inputs, outputs, false, false);
             float value = global::MoreauGen.Ops.Dot<float>(lambda, y_s) + 0.5f * global::MoreauGen.Ops.Dot<float>(u, u);
             if (!grad.IsEmpty)
             {

@@ -31,9 +31,7 @@ namespace Samples
             // The body of Apply, for the whole batch.
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMul<float>(x, weights, y, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y, bias, m, outputs);
-            global::MoreauGen.Ops.Relu<float>(y, y);
+            global::MoreauGen.Ops.MatMulBiasRelu<float>(x, weights, bias, y, m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>
@@ -51,10 +49,7 @@ namespace Samples
             // The body of Apply, recording on the tape the values the reverse pass reads.
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMul<float>(x, weights, y, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y, bias, m, outputs);
-            global::MoreauGen.Ops.Relu<float>(y, y);
-            y.CopyTo(tape.Slice(0, y.Length));
+            global::MoreauGen.Ops.MatMulBiasReluAndCopy<float>(x, weights, bias, y, tape.Slice(0, y.Length), m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>
@@ -92,9 +87,8 @@ namespace Samples
                 global::System.Span<float> d_bias = gradW.Slice(inputs * outputs, parameterCount - inputs * outputs);
                 global::System.Span<float> d_weights = gradW.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, bias, m, outputs)
-                global::MoreauGen.Ops.SumRows<float>(d_y, d_bias, m, outputs);
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(x, d_y, d_weights, inputs, m, outputs, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<float>(x, d_y, d_weights, d_bias, inputs, m, outputs, true);
             }
             if (needX)
             {
@@ -126,9 +120,7 @@ namespace Samples
             // λᵀφ at w + v: the body of Apply; the reverse pass reads its spans as they are.
             global::System.ReadOnlySpan<float> weights = w_v.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w_v.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMul<float>(x, weights, y_s, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y_s, bias, m, outputs);
-            global::MoreauGen.Ops.Relu<float>(y_s, y_s);
+            global::MoreauGen.Ops.MatMulBiasRelu<float>(x, weights, bias, y_s, m, inputs, outputs, false, false);
             float value = global::MoreauGen.Ops.Dot<float>(lambda, y_s) + 0.5f * global::MoreauGen.Ops.Dot<float>(v, v);
             if (!grad.IsEmpty)
             {
@@ -142,9 +134,8 @@ namespace Samples
                 global::System.Span<float> d_bias = grad.Slice(inputs * outputs, parameterCount - inputs * outputs);
                 global::System.Span<float> d_weights = grad.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, bias, m, outputs)
-                global::MoreauGen.Ops.SumRows<float>(d_y, d_bias, m, outputs);
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(x, d_y, d_weights, inputs, m, outputs, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<float>(x, d_y, d_weights, d_bias, inputs, m, outputs, true);
                 global::System.Buffers.ArrayPool<float>.Shared.Return(d_y_array);
                 global::MoreauGen.Ops.Add<float>(grad, v, grad);
             }
@@ -174,9 +165,7 @@ namespace Samples
             // λᵀφ at x + u: the body of Apply; the reverse pass reads its spans as they are.
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMul<float>(x_u, weights, y_s, m, inputs, outputs, false, false);
-            global::MoreauGen.Ops.AddBias<float>(y_s, bias, m, outputs);
-            global::MoreauGen.Ops.Relu<float>(y_s, y_s);
+            global::MoreauGen.Ops.MatMulBiasRelu<float>(x_u, weights, bias, y_s, m, inputs, outputs, false, false);
             float value = global::MoreauGen.Ops.Dot<float>(lambda, y_s) + 0.5f * global::MoreauGen.Ops.Dot<float>(u, u);
             if (!grad.IsEmpty)
             {

@@ -34,11 +34,9 @@ namespace Samples
             // The body of Apply, for the whole batch.
             double[] h_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(m * 4);
             global::System.Span<double> h = new global::System.Span<double>(h_array, 0, m * 4);
-            global::MoreauGen.Ops.MatMul<double>(x, w.Slice(0, 12), h, m, 3, 4, false, false);
-            global::MoreauGen.Ops.AddBias<double>(h, w.Slice(12, 4), m, 4);
+            global::MoreauGen.Ops.MatMulBias<double>(x, w.Slice(0, 12), w.Slice(12, 4), h, m, 3, 4, false, false);
             global::MoreauGen.Ops.Tanh<double>(h, h);
-            global::MoreauGen.Ops.MatMul<double>(h, w.Slice(16, 8), y, m, 4, 2, false, false);
-            global::MoreauGen.Ops.AddBias<double>(y, w.Slice(24), m, 2);
+            global::MoreauGen.Ops.MatMulBias<double>(h, w.Slice(16, 8), w.Slice(24), y, m, 4, 2, false, false);
             global::MoreauGen.Ops.Sigmoid<double>(y, y);
             global::System.Buffers.ArrayPool<double>.Shared.Return(h_array);
         }
@@ -55,11 +53,9 @@ namespace Samples
             // The body of Apply, recording on the tape the values the reverse pass reads.
             // h lives in the tape: the reverse pass reads its final value.
             global::System.Span<double> h = tape.Slice(0, m * 4);
-            global::MoreauGen.Ops.MatMul<double>(x, w.Slice(0, 12), h, m, 3, 4, false, false);
-            global::MoreauGen.Ops.AddBias<double>(h, w.Slice(12, 4), m, 4);
+            global::MoreauGen.Ops.MatMulBias<double>(x, w.Slice(0, 12), w.Slice(12, 4), h, m, 3, 4, false, false);
             global::MoreauGen.Ops.Tanh<double>(h, h);
-            global::MoreauGen.Ops.MatMul<double>(h, w.Slice(16, 8), y, m, 4, 2, false, false);
-            global::MoreauGen.Ops.AddBias<double>(y, w.Slice(24), m, 2);
+            global::MoreauGen.Ops.MatMulBias<double>(h, w.Slice(16, 8), w.Slice(24), y, m, 4, 2, false, false);
             global::MoreauGen.Ops.Sigmoid<double>(y, y);
             y.CopyTo(tape.Slice(m * 4, y.Length));
         }
@@ -104,13 +100,11 @@ namespace Samples
                 global::System.Span<double> d_w_3 = gradW.Slice(12, 4);
                 global::System.Span<double> d_w_4 = gradW.Slice(0, 12);
                 // Ops.AddBias(y, w.Slice(24), m, 2)
-                global::MoreauGen.Ops.SumRows<double>(d_y, d_w, m, 2);
                 // Ops.MatMul(h, w.Slice(16, 8), y, m, 4, 2)
-                global::MoreauGen.Ops.MatMul<double>(h_tanh, d_y, d_w_2, 4, m, 2, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<double>(h_tanh, d_y, d_w_2, d_w, 4, m, 2, true);
                 // Ops.AddBias(h, w.Slice(12, 4), m, 4)
-                global::MoreauGen.Ops.SumRows<double>(d_h, d_w_3, m, 4);
                 // Ops.MatMul(x, w.Slice(0, 12), h, m, 3, 4)
-                global::MoreauGen.Ops.MatMul<double>(x, d_h, d_w_4, 3, m, 4, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<double>(x, d_h, d_w_4, d_w_3, 3, m, 4, true);
             }
             if (needX)
             {
@@ -140,11 +134,9 @@ namespace Samples
             // λᵀφ at w + v: the body of Apply; the reverse pass reads its spans as they are.
             double[] h_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(m * 4);
             global::System.Span<double> h = new global::System.Span<double>(h_array, 0, m * 4);
-            global::MoreauGen.Ops.MatMul<double>(x, w_v.Slice(0, 12), h, m, 3, 4, false, false);
-            global::MoreauGen.Ops.AddBias<double>(h, w_v.Slice(12, 4), m, 4);
+            global::MoreauGen.Ops.MatMulBias<double>(x, w_v.Slice(0, 12), w_v.Slice(12, 4), h, m, 3, 4, false, false);
             global::MoreauGen.Ops.Tanh<double>(h, h);
-            global::MoreauGen.Ops.MatMul<double>(h, w_v.Slice(16, 8), y_s, m, 4, 2, false, false);
-            global::MoreauGen.Ops.AddBias<double>(y_s, w_v.Slice(24), m, 2);
+            global::MoreauGen.Ops.MatMulBias<double>(h, w_v.Slice(16, 8), w_v.Slice(24), y_s, m, 4, 2, false, false);
             global::MoreauGen.Ops.Sigmoid<double>(y_s, y_s);
             double value = global::MoreauGen.Ops.Dot<double>(lambda, y_s) + 0.5 * global::MoreauGen.Ops.Dot<double>(v, v);
             if (!grad.IsEmpty)
@@ -168,13 +160,11 @@ namespace Samples
                 global::System.Span<double> d_w_3 = grad.Slice(12, 4);
                 global::System.Span<double> d_w_4 = grad.Slice(0, 12);
                 // Ops.AddBias(y, w.Slice(24), m, 2)
-                global::MoreauGen.Ops.SumRows<double>(d_y, d_w, m, 2);
                 // Ops.MatMul(h, w.Slice(16, 8), y, m, 4, 2)
-                global::MoreauGen.Ops.MatMul<double>(h_tanh, d_y, d_w_2, 4, m, 2, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<double>(h_tanh, d_y, d_w_2, d_w, 4, m, 2, true);
                 // Ops.AddBias(h, w.Slice(12, 4), m, 4)
-                global::MoreauGen.Ops.SumRows<double>(d_h, d_w_3, m, 4);
                 // Ops.MatMul(x, w.Slice(0, 12), h, m, 3, 4)
-                global::MoreauGen.Ops.MatMul<double>(x, d_h, d_w_4, 3, m, 4, true, false);
+                global::MoreauGen.Ops.MatMulSumRows<double>(x, d_h, d_w_4, d_w_3, 3, m, 4, true);
                 global::System.Buffers.ArrayPool<double>.Shared.Return(d_y_array);
                 global::System.Buffers.ArrayPool<double>.Shared.Return(d_h_array);
                 global::MoreauGen.Ops.Add<double>(grad, v, grad);
@@ -203,11 +193,9 @@ namespace Samples
             // λᵀφ at x + u: the body of Apply; the reverse pass reads its spans as they are.
             double[] h_array = global::System.Buffers.ArrayPool<double>.Shared.Rent(m * 4);
             global::System.Span<double> h = new global::System.Span<double>(h_array, 0, m * 4);
-            global::MoreauGen.Ops.MatMul<double>(x_u, w.Slice(0, 12), h, m, 3, 4, false, false);
-            global::MoreauGen.Ops.AddBias<double>(h, w.Slice(12, 4), m, 4);
+            global::MoreauGen.Ops.MatMulBias<double>(x_u, w.Slice(0, 12), w.Slice(12, 4), h, m, 3, 4, false, false);
             global::MoreauGen.Ops.Tanh<double>(h, h);
-            global::MoreauGen.Ops.MatMul<double>(h, w.Slice(16, 8), y_s, m, 4, 2, false, false);
-            global::MoreauGen.Ops.AddBias<double>(y_s, w.Slice(24), m, 2);
+            global::MoreauGen.Ops.MatMulBias<double>(h, w.Slice(16, 8), w.Slice(24), y_s, m, 4, 2, false, false);
             global::MoreauGen.Ops.Sigmoid<double>(y_s, y_s);
             double value = global::MoreauGen.Ops.Dot<double>(lambda, y_s) + 0.5 * global::MoreauGen.Ops.Dot<double>(u, u);
             if (!grad.IsEmpty)
