@@ -317,7 +317,8 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
-            return op.ConstantValue.HasValue ? new Literal(IrType.Int, (int)op.ConstantValue.Value!) : Expression(op, 1);
+            // A carried int (a count, kept as a value of the element type) converted back, as any index reads it (CarriedAsInt).
+            return op.ConstantValue.HasValue ? new Literal(IrType.Int, (int)op.ConstantValue.Value!) : Expression(op, 1) is { } index ? CarriedAsInt(index) : null;
         }
 
         private Expr? ViewBound(IOperation bound) =>
