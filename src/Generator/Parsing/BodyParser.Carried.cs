@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -17,6 +18,12 @@ namespace MoreauGen.Generator.Parsing
     internal sealed partial class BodyParser
     {
         private readonly HashSet<ILocalSymbol> carriedLocals = new(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The int locals computed from a carried int (<c>int j = k;</c> with k a count), by IR name, each with the count's
+        /// name: not carried themselves, but like the count known only as the data runs, so no loop bound either.
+        /// </summary>
+        private readonly Dictionary<string, string> countIndices = new(StringComparer.Ordinal);
 
         /// <summary>Finds the int and bool locals assigned inside a loop or branch that does not declare them.</summary>
         private void FindCarriedLocals(IOperation body)
@@ -88,16 +95,38 @@ namespace MoreauGen.Generator.Parsing
         /// </summary>
         private static Expr CarriedAsInt(Expr value) => value.Type.IsReal ? ConvertTo(value, IrType.Int) : value;
 
-        /// <summary>Reports a loop bound computed from a carried int (the tape needs the bound before the loop runs); true when <paramref name="value"/> is one.</summary>
+        /// <summary>Notes the int local <paramref name="name"/> set to <paramref name="value"/>: computed from a count, it is one of <see cref="countIndices"/>.</summary>
+        private void NoteIntLocal(string name, Expr? value)
+        {
+            if (value is not null && CountRead(value) is { } count)
+            {
+                countIndices[name] = count;
+            }
+        }
+
+        /// <summary>
+        /// The name of the count an int expression reads, else null: a local of the element type (in an int expression
+        /// only a carried int is one; other float or double values cannot become ints, RealToInt), or an int local computed from one.
+        /// </summary>
+        private string? CountRead(Expr value) =>
+            IrWalk.Nodes(value).OfType<Local>()
+                .Select(l => l.Type.IsReal ? l.Name : countIndices.TryGetValue(l.Name, out string? count) ? count : null)
+                .FirstOrDefault(n => n is not null);
+
+        /// <summary>
+        /// Reports a loop bound computed from a carried int, directly or through int locals computed from one (the tape
+        /// needs the bound before the loop runs); true when <paramref name="value"/> is one.
+        /// </summary>
         private bool CarriedInIndex(Expr value, IOperation at)
         {
-            if (!value.Type.IsReal)
+            string? count = CountRead(value);
+            if (!value.Type.IsReal && count is null)
             {
                 return false;
             }
 
             ILocalSymbol? carried = at.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(r => r.Local).FirstOrDefault(IsCarried);
-            Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, at.Syntax, carried?.Name ?? Abbreviate(at.Syntax),
+            Report(DiagnosticDescriptors.IndexCarriedAcrossScopes, at.Syntax, carried?.Name ?? count ?? Abbreviate(at.Syntax),
                 carried?.Type.SpecialType == SpecialType.System_Boolean ? "bool" : "int", Abbreviate(at.Syntax));
             return true;
         }

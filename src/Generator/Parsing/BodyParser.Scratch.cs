@@ -118,6 +118,7 @@ namespace MoreauGen.Generator.Parsing
             if (IrWalk.Nodes(viewLength).OfType<Local>().Any())
             {
                 string lengthName = FreshReserved(local.Name + "_length");
+                NoteIntLocal(lengthName, viewLength);
                 into.Add(new Declare(IrType.Int, lengthName, viewLength));
                 viewLength = new Local(lengthName, IrType.Int);
             }

@@ -107,6 +107,11 @@ namespace MoreauGen.Generator.Parsing
                     }
 
                     string local = FreshReserved(parameter.Name);
+                    if (!parameterType!.IsReal)
+                    {
+                        NoteIntLocal(local, value);
+                    }
+
                     into.Add(new Declare(parameterType!, local, ConvertTo(value, parameterType!)));
                     inlinedScalars[parameter] = new Local(local, parameterType!);
                 }
@@ -172,6 +177,7 @@ namespace MoreauGen.Generator.Parsing
             if (IrWalk.Nodes(length).OfType<Local>().Any())
             {
                 string lengthName = FreshReserved(name + "_length");
+                NoteIntLocal(lengthName, length);
                 into.Add(new Declare(IrType.Int, lengthName, length));
                 length = new Local(lengthName, IrType.Int);
             }

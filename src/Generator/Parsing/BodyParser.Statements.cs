@@ -226,6 +226,7 @@ namespace MoreauGen.Generator.Parsing
             if (local.Type.SpecialType == SpecialType.System_Int32)
             {
                 Expr? index = initializer is null ? null : Expression(initializer, 0);
+                NoteIntLocal(NameOf(local), index);
                 index = index is null ? null : CarriedAsInt(index);
 
                 if (initializer is null || index is not null)
@@ -336,6 +337,12 @@ namespace MoreauGen.Generator.Parsing
                     {
                         // A carried int or bool: its value in the element type.
                         value = isBool ? AsFlag(value) : ConvertTo(value, target.Type);
+                    }
+                    else if (value is not null && target is Local { Type.Scalar: ScalarKind.Int32 } intLocal)
+                    {
+                        // An int local set from a count ('j = k;'): the count converted back, and j one of the counts' indices.
+                        NoteIntLocal(intLocal.Name, value);
+                        value = CarriedAsInt(value);
                     }
 
                     if (value is not null && target is not null)

@@ -293,6 +293,12 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
+            if (CarriedInIndex(range.Value.Length, collection))
+            {
+                // A view whose length is a count's: the tape needs the trip count before the loop runs.
+                return;
+            }
+
             string index = FlagName(variable.Name + "_index");
             scopes.Add(new ControlScope(variable));
             declaredAtScope[variable] = scopes.Count;

@@ -5,7 +5,7 @@ namespace MoreauGen.Generator.Tests.RandomPrograms;
 /// <summary>
 /// <c>while</c> and <c>do</c> loops bounded by an int counter, their conditions on values (so the trip count differs
 /// per sample), and the counter read as an index: <c>int j = k; k++;</c> opens each iteration and the body indexes
-/// with j like a loop index.
+/// with j like a loop index (never as a loop bound: the tape is sized before the data is seen, MG0029).
 /// </summary>
 internal sealed partial class RandomProgram
 {
@@ -47,7 +47,7 @@ internal sealed partial class RandomProgram
         // The counter as the iteration's index, then advanced before anything may continue.
         Line($"int {index} = {counter};");
         Line($"{counter}++;");
-        loops.Add(new Loop(index, Math.Max(bound, 1)));
+        loops.Add(new Loop(index, Math.Max(bound, 1), Counted: true));
         Block(depth + 1, instanceBound);
         loops.RemoveAt(loops.Count - 1);
         indent--;

@@ -142,7 +142,8 @@ internal sealed partial class RandomProgram
         return System.Text.RegularExpressions.Regex.Replace(text, @"(?<![\w.])(\d+\.\d+)(?![\w.])", "$1f");
     }
 
-    private sealed record Loop(string Index, int Bound);
+    /// <summary>A loop index in scope; <paramref name="Counted"/> for a while/do counter's, known only as the data runs (never a loop bound: MG0029).</summary>
+    private sealed record Loop(string Index, int Bound, bool Counted = false);
 
     /// <summary>Two printings of the same code: for the layer, and for the instrumented reference.</summary>
     private readonly record struct Code(string Layer, string Reference)
@@ -430,9 +431,10 @@ internal sealed partial class RandomProgram
         int maxBound;
         bool triangular = false;
         int kind = random.Next(6);
-        if (kind == 0 && loops.Count > 0)
+        List<Loop> fixedLoops = loops.Where(l => !l.Counted).ToList();
+        if (kind == 0 && fixedLoops.Count > 0)
         {
-            Loop outer = loops[random.Next(loops.Count)];
+            Loop outer = fixedLoops[random.Next(fixedLoops.Count)];
             bound = random.Next(2) == 0 ? $"{outer.Index} + 1" : outer.Index;
             maxBound = outer.Bound + 1;
             triangular = true;
