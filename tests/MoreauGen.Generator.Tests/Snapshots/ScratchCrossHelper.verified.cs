@@ -175,10 +175,7 @@ namespace Samples
                 double dot = r0_2 * r0_2 + r1_2 * r1_2 + r2_2 * r2_2;
                 double y0 = global::System.Math.Tanh(dot);
                 y_s[0] = y0;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -213,30 +210,22 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.Length(u.Length, m * 3, "u");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m * 3, "grad");
             bool needGrad = !grad.IsEmpty;
-            global::MoreauGen.Generated.Scratch4<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch4<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = ((global::System.Span<double>)x_u_storage).Slice(0, 3);
-            global::MoreauGen.Generated.Scratch1<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j = 0; j < u.Length; j++)
-            {
-                value += 0.5 * u[j] * u[j];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 3, 3);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s * 3, 3);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                x_u[1] = x_s[1] + u_s[1];
+                x_u[2] = x_s[2] + u_s[2];
+                value += 0.5 * (u_s[0] * u_s[0] + u_s[1] * u_s[1] + u_s[2] * u_s[2]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s, 1);
                 // Forward pass.
                 double r0_2 = w[1] * x_u[2] - w[2] * x_u[1];
@@ -245,13 +234,14 @@ namespace Samples
                 double dot = r0_2 * r0_2 + r1_2 * r1_2 + r2_2 * r2_2;
                 double y0 = global::System.Math.Tanh(dot);
                 y_s[0] = y0;
-                for (int k = 0; k < y_s.Length; k++)
-                {
-                    value += lambda_s[k] * y_s[k];
-                }
+                value += lambda_s[0] * y_s[0];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s * 3, 3);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
+                    grad_s[1] = u_s[1];
+                    grad_s[2] = u_s[2];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     double d_dot = lambda_s[0] * (1.0 - y0 * y0);
                     double d_r0_2 = d_dot * r0_2;

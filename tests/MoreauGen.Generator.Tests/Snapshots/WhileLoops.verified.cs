@@ -506,10 +506,7 @@ namespace Samples
                     y_s[3] = z;
                     tape_s[tp++] = z;
                 }
-                for (int k_6 = 0; k_6 < y_s.Length; k_6++)
-                {
-                    value += lambda_s[k_6] * y_s[k_6];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
                 {
                     // Reverse pass: the gradient of λᵀφ with respect to w.
@@ -580,32 +577,22 @@ namespace Samples
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch64<double> tape_s_storage = default;
             global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 39);
-            global::MoreauGen.Generated.Scratch1<double> x_u_storage = default;
+            global::MoreauGen.Generated.Scratch1<double> x_u_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
-            global::MoreauGen.Generated.Scratch4<double> y_s_storage = default;
+            global::MoreauGen.Generated.Scratch4<double> y_s_storage;
+            global::System.Runtime.CompilerServices.Unsafe.SkipInit(out y_s_storage);
             global::System.Span<double> y_s = y_s_storage;
             global::MoreauGen.Generated.Scratch4<double> d_y_storage = default;
             global::System.Span<double> d_y = d_y_storage;
-            // ½‖u‖², and the gradient starts at u.
             double value = 0.0;
-            for (int j_6 = 0; j_6 < u.Length; j_6++)
-            {
-                value += 0.5 * u[j_6] * u[j_6];
-            }
-            if (needGrad)
-            {
-                u.CopyTo(grad);
-            }
-
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
                 global::System.ReadOnlySpan<double> u_s = u.Slice(s, 1);
-                // λᵀφ is evaluated at x + u.
-                for (int i = 0; i < x_u.Length; i++)
-                {
-                    x_u[i] = x_s[i] + u_s[i];
-                }
+                // λᵀφ is evaluated at x + u; ½‖u‖² is added sample by sample.
+                x_u[0] = x_s[0] + u_s[0];
+                value += 0.5 * (u_s[0] * u_s[0]);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 4, 4);
                 y_s.Clear();
                 // Forward pass, recording on the scratch tape.
@@ -704,13 +691,12 @@ namespace Samples
                     y_s[3] = z;
                     tape_s[tp++] = z;
                 }
-                for (int k_6 = 0; k_6 < y_s.Length; k_6++)
-                {
-                    value += lambda_s[k_6] * y_s[k_6];
-                }
+                value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
                 {
                     global::System.Span<double> grad_s = grad.Slice(s, 1);
+                    // The gradient of ½‖u‖² first; the reverse pass adds to it.
+                    grad_s[0] = u_s[0];
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     int tp = tape_s.Length;
                     double z_5 = tape_s[--tp];
