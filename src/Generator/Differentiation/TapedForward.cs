@@ -263,6 +263,24 @@ namespace MoreauGen.Generator.Differentiation
         /// </summary>
         private List<Stmt> FuseSinCos(List<Stmt> statements)
         {
+            // The positions of each (op, type, argument) among the list's one-argument declarations, in order, with a
+            // cursor past the positions already used: finding a partner and the later copies is then linear in the list,
+            // not a scan of the rest of it for every fused pair.
+            var positions = new Dictionary<(Op, IrType, Expr), Positions>();
+            for (int i = 0; i < statements.Count; i++)
+            {
+                if (statements[i] is Declare { Value: Apply { Args.Count: 1 } apply } && apply.Type.IsReal)
+                {
+                    var key = (apply.Op, apply.Type, apply.Args[0]);
+                    if (!positions.TryGetValue(key, out Positions? list))
+                    {
+                        positions[key] = list = new Positions();
+                    }
+
+                    list.Indices.Add(i);
+                }
+            }
+
             var result = new List<Stmt>();
             var removed = new HashSet<int>();
             var copies = new Dictionary<int, Stmt>();
@@ -284,16 +302,7 @@ namespace MoreauGen.Generator.Differentiation
                 {
                     case Declare { Value: Apply { Args.Count: 1 } first } declare when first.Type.IsReal && state.Rules.Find(first.Op)?.FusedWith is Op other:
                     {
-                        int match = -1;
-                        for (int j = i + 1; j < statements.Count && match < 0; j++)
-                        {
-                            if (!removed.Contains(j) && statements[j] is Declare { Value: Apply { Op: var op, Args.Count: 1 } second } && op == other &&
-                                second.Type == first.Type && second.Args[0].Equals(first.Args[0]))
-                            {
-                                match = j;
-                            }
-                        }
-
+                        int match = positions.TryGetValue((other, first.Type, first.Args[0]), out Positions? partners) ? partners.NextAfter(i, removed) : -1;
                         if (match < 0)
                         {
                             result.Add(statement);
@@ -305,11 +314,12 @@ namespace MoreauGen.Generator.Differentiation
                         string sin = first.Op == Op.Sin ? declare.Name : partner.Name;
                         string cos = first.Op == Op.Sin ? partner.Name : declare.Name;
                         result.Add(new SinCos(first.Type, sin, cos, first.Args[0]));
-                        for (int j = i + 1; j < statements.Count; j++)
+                        foreach (Positions? same in new[] { positions[(first.Op, first.Type, first.Args[0])], partners })
                         {
-                            if (j != match && !removed.Contains(j) && statements[j] is Declare { Value: Apply { Args.Count: 1 } again } duplicate &&
-                                (again.Op == first.Op || again.Op == other) && again.Type == first.Type && again.Args[0].Equals(first.Args[0]))
+                            for (int j; (j = same!.NextAfter(i, removed)) >= 0; same.Cursor++)
                             {
+                                var duplicate = (Declare)statements[j];
+                                var again = (Apply)duplicate.Value!;
                                 copies[j] = new Declare(duplicate.Type, duplicate.Name, new Local(again.Op == Op.Sin ? sin : cos, again.Type));
                             }
                         }
@@ -330,6 +340,25 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return result;
+        }
+
+        /// <summary>Ascending positions of one (op, type, argument) in a statement list, and a cursor past those used.</summary>
+        private sealed class Positions
+        {
+            public List<int> Indices { get; } = new List<int>();
+
+            public int Cursor { get; set; }
+
+            /// <summary>The first position after <paramref name="after"/> not in <paramref name="removed"/> (the cursor moves to it), or −1.</summary>
+            public int NextAfter(int after, HashSet<int> removed)
+            {
+                while (Cursor < Indices.Count && (Indices[Cursor] <= after || removed.Contains(Indices[Cursor])))
+                {
+                    Cursor++;
+                }
+
+                return Cursor < Indices.Count ? Indices[Cursor] : -1;
+            }
         }
     }
 }
