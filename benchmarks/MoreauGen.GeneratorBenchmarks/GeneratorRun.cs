@@ -46,6 +46,10 @@ internal sealed class GeneratorRun
     public CSharpCompilation Compilation() =>
         CSharpCompilation.Create("Bench", layers.Append(unrelated), References, Options);
 
+    /// <summary><paramref name="cold"/> after the unrelated edit (a method body in the file no layer reads).</summary>
+    public CSharpCompilation WithUnrelatedEdit(CSharpCompilation cold) =>
+        cold.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(SourceText.From(SyntheticLayers.Unrelated(1))));
+
     /// <summary>Drive <see cref="FloorGenerator"/> instead of MoreauGen's (what Roslyn alone costs).</summary>
     public static bool Floor { get; set; }
 

@@ -12,6 +12,8 @@ using MoreauGen.GeneratorBenchmarks;
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
 // differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
+// --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
+// option that skips it, in a clone of the compilation with nullable disabled), cold and after an unrelated edit.
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -22,6 +24,12 @@ Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} co
                   $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
                   (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
 Console.WriteLine();
+if (args.Contains("--binding"))
+{
+    BindingTable(shapes, sizes, layerCounts, reps);
+    return;
+}
+
 if (args.Contains("--phases"))
 {
     Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB |");
@@ -108,6 +116,51 @@ if (layerCounts.Length > 0)
         foreach ((string label, Cost cost) in new[] { ("cold", cold), ("unrelated edit", unrelated), ("in-layer edit", inLayer) })
         {
             Console.WriteLine($"| {k} | {label} | {cost.WallMs:F1} | {cost.CpuMs:F1} | {Mib(cost.ThreadBytes):F2} | {Mib(cost.TotalBytes):F2} | {cost.OutputChars / 1024.0:F0} |");
+        }
+    }
+}
+
+// --binding: Roslyn's binding of the layer bodies with nullable analysis, with the experimental option that skips it,
+// and in a clone of the compilation with nullable disabled (BindingVariants), cold and after an unrelated edit.
+static void BindingTable(string[] shapes, int[] sizes, int[] layerCounts, int reps)
+{
+    Console.WriteLine("| workload | run | analysed ms | analysed MiB | option ms | option MiB | clone ms | clone MiB |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+    var workloads = new List<(string Name, GeneratorRun Run)>();
+    foreach (string name in shapes)
+    {
+        Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
+        workloads.AddRange(sizes.Select(size => ($"{name} {size:N0}", new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1)))));
+    }
+
+    foreach (int k in layerCounts)
+    {
+        string[] sources = Enumerable.Range(0, k).Select(i => SyntheticLayers.Layer("Small" + i, Shape.Fresh, 6, 0)).ToArray();
+        workloads.Add(($"{k} small layers", new GeneratorRun(sources, SyntheticLayers.Layer("Small" + (k - 1), Shape.Fresh, 6, 1))));
+    }
+
+    foreach ((string name, GeneratorRun run) in workloads)
+    {
+        foreach ((string label, Func<GeneratorRun, Binding, Cost> measure) in new (string, Func<GeneratorRun, Binding, Cost>)[] { ("cold", BindingVariants.Cold), ("unrelated edit, all bound again", BindingVariants.UnrelatedEdit) })
+        {
+            var row = new List<string>();
+            foreach (Binding binding in Enum.GetValues<Binding>())
+            {
+                measure(run, binding);
+                measure(run, binding);
+                var samples = new List<Cost>();
+                for (int i = 0; i < reps; i++)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    samples.Add(measure(run, binding));
+                }
+
+                Cost median = Of(samples);
+                row.Add($"{median.CpuMs:F1} | {Mib(median.ThreadBytes):F1}");
+            }
+
+            Console.WriteLine($"| {name} | {label} | {string.Join(" | ", row)} |");
         }
     }
 }

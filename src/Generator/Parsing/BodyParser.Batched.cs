@@ -94,11 +94,11 @@ namespace MoreauGen.Generator.Parsing
         };
 
         private static bool IsOps(IMethodSymbol method) =>
-            method.IsStatic && method.ContainingType?.ToDisplayString() == "MoreauGen.Ops";
+            method.IsStatic && method.ContainingType is { } container && DisplayNames.Of(container) == "MoreauGen.Ops";
 
         private static bool IsSpanType(ITypeSymbol? type) =>
             type is INamedTypeSymbol { IsGenericType: true } named &&
-            named.ConstructedFrom.ToDisplayString() is "System.Span<T>" or "System.ReadOnlySpan<T>";
+            DisplayNames.Of(named.ConstructedFrom) is "System.Span<T>" or "System.ReadOnlySpan<T>";
 
         /// <summary>A call that takes or returns spans: a tensor operation of some kind.</summary>
         private static bool TakesSpans(IMethodSymbol method) =>
@@ -209,7 +209,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             var spanType = (INamedTypeSymbol)local.Type;
-            bool readOnly = spanType.ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>";
+            bool readOnly = DisplayNames.Of(spanType.ConstructedFrom) == "System.ReadOnlySpan<T>";
             if (RealType(spanType.TypeArguments[0]) is not { } elementType || elementType.Scalar != element)
             {
                 rejectedLocals.Add(local);
@@ -335,7 +335,7 @@ namespace MoreauGen.Generator.Parsing
         }
 
         private IrType SpanTypeOf(ITypeSymbol type) =>
-            IrType.SpanOf(element, readOnly: ((INamedTypeSymbol)type).ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>");
+            IrType.SpanOf(element, readOnly: DisplayNames.Of(((INamedTypeSymbol)type).ConstructedFrom) == "System.ReadOnlySpan<T>");
 
         /// <summary>A bound of a range, <c>k</c> in <c>w[..k]</c> (an Index converted from an int).</summary>
         private Expr? RangeBound(IOperation bound)

@@ -108,7 +108,7 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
-            string container = target.ContainingType.ToDisplayString();
+            string container = DisplayNames.Of(target.ContainingType);
             if (container is "System.Math" or "System.MathF")
             {
                 return RuleTable.Standard.FindFunction(target.Name) is { Home: not FunctionHome.NumericType } rule ? rule : null;
@@ -121,7 +121,6 @@ namespace MoreauGen.Generator.Parsing
         private Expr? Invocation(IInvocationOperation invocation, IrType resultType, int depth)
         {
             IMethodSymbol target = invocation.TargetMethod;
-            string name = target.ContainingType.Name + "." + target.Name;
             if (SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
             {
                 Report(DiagnosticDescriptors.Recursion, invocation.Syntax, method.Name);
@@ -175,13 +174,13 @@ namespace MoreauGen.Generator.Parsing
             if (rule is not null && (!realSignature || rule.Arity != target.Parameters.Length))
             {
                 Unsupported(invocation, "The overload '" + target.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "'",
-                    "call " + name + " with " + rule.Arity + (rule.Arity == 1 ? " float or double argument" : " float or double arguments of one type"));
+                    "call " + CallName(target) + " with " + rule.Arity + (rule.Arity == 1 ? " float or double argument" : " float or double arguments of one type"));
                 return null;
             }
 
             if (rule is null)
             {
-                Report(DiagnosticDescriptors.NoDerivativeRule, invocation.Syntax, name, RuleTable.Standard.FunctionList + " (or MathF.…)");
+                Report(DiagnosticDescriptors.NoDerivativeRule, invocation.Syntax, CallName(target), RuleTable.Standard.FunctionList + " (or MathF.…)");
                 return null;
             }
 

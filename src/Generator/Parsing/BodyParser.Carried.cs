@@ -30,32 +30,38 @@ namespace MoreauGen.Generator.Parsing
         {
             foreach (IOperation operation in body.Descendants())
             {
-                IOperation? target = operation switch
+                NoteCarried(operation);
+            }
+        }
+
+        /// <summary>Adds the local <paramref name="operation"/> assigns to the carried ones if it is an int or bool local assigned inside a loop or branch that does not declare it.</summary>
+        private void NoteCarried(IOperation operation)
+        {
+            IOperation? target = operation switch
+            {
+                ISimpleAssignmentOperation assignment => assignment.Target,
+                ICompoundAssignmentOperation compound => compound.Target,
+                IIncrementOrDecrementOperation increment => increment.Target,
+                _ => null,
+            };
+            if (target is not ILocalReferenceOperation { Local: { IsConst: false } local } ||
+                local.Type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Boolean))
+            {
+                return;
+            }
+
+            for (IOperation? p = operation.Parent; p is not null; p = p.Parent)
+            {
+                if ((p is IBlockOperation block && block.Locals.Contains(local, SymbolEqualityComparer.Default)) ||
+                    (p is ILoopOperation loop && loop.Locals.Contains(local, SymbolEqualityComparer.Default)))
                 {
-                    ISimpleAssignmentOperation assignment => assignment.Target,
-                    ICompoundAssignmentOperation compound => compound.Target,
-                    IIncrementOrDecrementOperation increment => increment.Target,
-                    _ => null,
-                };
-                if (target is not ILocalReferenceOperation { Local: { IsConst: false } local } ||
-                    local.Type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Boolean))
-                {
-                    continue;
+                    break;
                 }
 
-                for (IOperation? p = operation.Parent; p is not null; p = p.Parent)
+                if (p is ILoopOperation or IConditionalOperation or ISwitchOperation)
                 {
-                    if ((p is IBlockOperation block && block.Locals.Contains(local, SymbolEqualityComparer.Default)) ||
-                        (p is ILoopOperation loop && loop.Locals.Contains(local, SymbolEqualityComparer.Default)))
-                    {
-                        break;
-                    }
-
-                    if (p is ILoopOperation or IConditionalOperation or ISwitchOperation)
-                    {
-                        carriedLocals.Add(local);
-                        break;
-                    }
+                    carriedLocals.Add(local);
+                    break;
                 }
             }
         }

@@ -71,10 +71,23 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
+            // The common operations by kind first (each case of the switch below is a test of an interface).
+            switch (op.Kind)
+            {
+                case OperationKind.LocalReference:
+                    return LocalReference((ILocalReferenceOperation)op, resultType);
+                case OperationKind.Binary:
+                    return Binary((IBinaryOperation)op, resultType, depth);
+                case OperationKind.Invocation:
+                    return Invocation((IInvocationOperation)op, resultType, depth);
+                case OperationKind.PropertyReference:
+                    return PropertyReference((IPropertyReferenceOperation)op, resultType, depth);
+            }
+
             switch (op)
             {
-                case ILiteralOperation literal when literal.ConstantValue.HasValue:
-                    return new Literal(resultType, Convert.ToDouble(literal.ConstantValue.Value, CultureInfo.InvariantCulture));
+                case ILiteralOperation { ConstantValue: { HasValue: true } constant }:
+                    return new Literal(resultType, Convert.ToDouble(constant.Value, CultureInfo.InvariantCulture));
 
                 case IParenthesizedOperation parenthesized:
                     return Expression(parenthesized.Operand, depth + 1);

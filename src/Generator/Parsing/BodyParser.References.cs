@@ -24,9 +24,10 @@ namespace MoreauGen.Generator.Parsing
                 return null;
             }
 
-            if (index.ConstantValue.HasValue)
+            Optional<object?> constant = index.ConstantValue;
+            if (constant.HasValue)
             {
-                int value = (int)index.ConstantValue.Value!;
+                int value = (int)constant.Value!;
                 int? size = kind != BodyKind.Layer ? null : role switch
                 {
                     SpanRole.W => sizes.Parameters,

@@ -141,7 +141,7 @@ namespace MoreauGen.Generator.Parsing
             ExpressionSyntax? size = rank is { Sizes.Count: 1 } ? rank.Sizes[0] : null;
             IOperation? sizeOperation = size is null
                 ? null
-                : initializer.DescendantsAndSelf().FirstOrDefault(o => o.Syntax == size) ?? semanticModel.GetOperation(size, cancellationToken);
+                : initializer.DescendantsAndSelf().FirstOrDefault(o => o.Syntax == size) ?? WithoutNullableAnalysis(semanticModel, size.SyntaxTree).GetOperation(size, cancellationToken);
             if (sizeOperation is null || size is OmittedArraySizeExpressionSyntax)
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, syntax, "'" + Abbreviate(syntax) + "'",

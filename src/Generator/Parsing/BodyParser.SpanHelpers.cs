@@ -33,7 +33,7 @@ namespace MoreauGen.Generator.Parsing
         private bool IsSpanHelper(IMethodSymbol target) =>
             AcceptsViews && TakesSpans(target) && !IsOps(target) && !target.IsGenericMethod &&
             SymbolEqualityComparer.Default.Equals(target.ContainingType.OriginalDefinition, type.OriginalDefinition) &&
-            !target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == HelperParser.CustomPullbackAttributeName) &&
+            !target.GetAttributes().Any(a => a.AttributeClass is { } attributeClass && DisplayNames.Of(attributeClass) == HelperParser.CustomPullbackAttributeName) &&
             target.DeclaringSyntaxReferences.Length > 0;
 
         /// <summary>Inlines the call of a span helper; its value (null for a void helper, or when reported).</summary>

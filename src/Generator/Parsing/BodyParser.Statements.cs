@@ -90,6 +90,13 @@ namespace MoreauGen.Generator.Parsing
 
         private void StatementOf(IOperation statement, List<Stmt> into, bool lastTopLevel)
         {
+            // The common statements by kind first: each case below is a test of an interface, and most statements are these.
+            if (statement.Kind == OperationKind.ExpressionStatement)
+            {
+                ExpressionStatement((IExpressionStatementOperation)statement, into);
+                return;
+            }
+
             switch (statement)
             {
                 case IBlockOperation nested:

@@ -171,7 +171,13 @@ namespace MoreauGen.Generator.Parsing
             }
 
             IBlockOperation? block = operation.BlockBody ?? operation.ExpressionBody;
-            if (block is null || HasErrors(block))
+            if (block is null)
+            {
+                return null;
+            }
+
+            BodySurvey survey = Survey(block, findCarried: !batched);
+            if (survey.HasErrors)
             {
                 return null;
             }
@@ -179,7 +185,7 @@ namespace MoreauGen.Generator.Parsing
             methodBlock = block;
 
             // Reserve every local and parameter name first, so that renamed duplicates cannot take a user's name.
-            foreach (ILocalSymbol local in block.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol))
+            foreach (ILocalSymbol local in survey.Declared)
             {
                 reserved.Add(local.Name);
             }
@@ -195,11 +201,6 @@ namespace MoreauGen.Generator.Parsing
             int errorsBefore = diagnostics.Count;
             var body = new List<Stmt>();
             Analysis.TensorGraph? graph = null;
-            if (!batched)
-            {
-                FindCarriedLocals(block);
-            }
-
             if (kind == BodyKind.Layer && batched)
             {
                 BatchedSequence(block.Operations, body);
@@ -208,7 +209,7 @@ namespace MoreauGen.Generator.Parsing
                     graph = CheckGraph(body);
                 }
             }
-            else if (kind == BodyKind.Layer && block.Operations.Any(Jumps))
+            else if (kind == BodyKind.Layer && survey.MayJump && block.Operations.Any(Jumps))
             {
                 topLevelBody = body;
                 JumpingSequence(Flatten(block).ToList(), 0, body);
@@ -284,7 +285,7 @@ namespace MoreauGen.Generator.Parsing
         {
             foreach (IOperation op in root.DescendantsAndSelf())
             {
-                if (op.Kind == OperationKind.Invalid || op.Type is IErrorTypeSymbol)
+                if (IsErrorNode(op))
                 {
                     return true;
                 }

@@ -50,7 +50,7 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>A static method marked <c>[Differentiable]</c> or <c>[CustomPullback]</c>.</summary>
         public static bool IsHelper(IMethodSymbol method) =>
-            method.IsStatic && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is DifferentiableAttributeName or CustomPullbackAttributeName);
+            method.IsStatic && method.GetAttributes().Any(a => a.AttributeClass is { } attributeClass && DisplayNames.Of(attributeClass) is DifferentiableAttributeName or CustomPullbackAttributeName);
 
         public HelperModel? Resolve(IMethodSymbol helper, IInvocationOperation call, List<DiagnosticInfo> diagnostics)
         {
@@ -251,11 +251,11 @@ namespace MoreauGen.Generator.Parsing
         }
 
         private static bool HasDifferentiable(IMethodSymbol method) =>
-            method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttributeName);
+            method.GetAttributes().Any(a => a.AttributeClass is { } attributeClass && DisplayNames.Of(attributeClass) == DifferentiableAttributeName);
 
         private static string? CustomPullbackName(IMethodSymbol method)
         {
-            AttributeData? attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == CustomPullbackAttributeName);
+            AttributeData? attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } attributeClass && DisplayNames.Of(attributeClass) == CustomPullbackAttributeName);
             return attribute is { ConstructorArguments.Length: 1 } && attribute.ConstructorArguments[0].Value is string name ? name : null;
         }
 
