@@ -7,7 +7,9 @@
     python3 benchmarks/trace-shares.py run.speedscope.json "MoreauGen.Generator.Parsing.BodyParser.Parse(" [depth]
 
 Prints, for the outermost occurrence of the frame whose name starts with the given prefix, the share of its time
-spent under each callee path of the given depth (default 1).
+spent under each callee path of the given depth (default 1). With "inclusive" as the depth, and optionally a second
+prefix, the inclusive share of every frame below it, leaving out the stacks that pass through the second prefix
+(e.g. "Microsoft.CodeAnalysis.CSharp.MemberSemanticModel.GetOperationWorker": the parser's own walk alone).
 """
 import collections
 import json
@@ -15,7 +17,9 @@ import sys
 
 profile = json.load(open(sys.argv[1]))
 root = sys.argv[2]
-depth = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+inclusive = len(sys.argv) > 3 and sys.argv[3] == "inclusive"
+depth = 1 if inclusive or len(sys.argv) <= 3 else int(sys.argv[3])
+exclude = sys.argv[4] if inclusive and len(sys.argv) > 4 else None
 frames = [f["name"].split("!")[-1] for f in profile["shared"]["frames"]]
 stacks = collections.Counter()
 for thread in profile["profiles"]:
@@ -35,8 +39,15 @@ for stack, weight in stacks.items():
     at = next((i for i, n in enumerate(names) if n.startswith(root)), None)
     if at is None:
         continue
+    below = names[at + 1:]
+    if exclude is not None and any(n.startswith(exclude) for n in below):
+        continue
     total += weight
-    callees[tuple(names[at + 1:at + 1 + depth]) or ("<self>",)] += weight
+    if inclusive:
+        for name in set(below):
+            callees[(name,)] += weight
+    else:
+        callees[tuple(below[:depth]) or ("<self>",)] += weight
 
 print(f"{root}: {total:.1f} ms of samples")
 for path, weight in callees.most_common():
