@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using MoreauGen.Samples.Mlp;
 
@@ -39,20 +38,7 @@ internal static class StepProfile
             Rounds.WarmUp(shape.StartsWith("784-500", StringComparison.Ordinal) ? 2 : 4, [.. sides.Select(s => s.Run)]);
             for (int round = 1; round <= rounds; round++)
             {
-                var times = new double[sides.Length][];
-                for (int s = 0; s < sides.Length; s++)
-                    times[s] = new double[calls];
-                for (int i = 0; i < calls; i++)
-                {
-                    for (int j = 0; j < sides.Length; j++)
-                    {
-                        int s = (i + j) % sides.Length;
-                        long start = Stopwatch.GetTimestamp();
-                        sides[s].Run();
-                        times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                    }
-                }
-                double[] medians = [.. times.Select(Rounds.Median)];
+                double[] medians = Rounds.InterleavedMedians([.. sides.Select(s => s.Run)], calls);
                 double passes = medians[3..].Sum();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
                 for (int s = 0; s < sides.Length; s++)

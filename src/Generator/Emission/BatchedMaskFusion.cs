@@ -124,22 +124,5 @@ namespace MoreauGen.Generator.Emission
     }
 
     /// <summary>The reverse pass's lists after <see cref="BatchedMaskFusion.Fuse"/>, and the adjoint buffers they no longer read.</summary>
-    internal sealed class FusedReverse
-    {
-        public FusedReverse(List<Stmt> both, List<Stmt> forW, List<Stmt> forX, HashSet<string> dropped)
-        {
-            Both = both;
-            ForW = forW;
-            ForX = forX;
-            Dropped = dropped;
-        }
-
-        public List<Stmt> Both { get; }
-
-        public List<Stmt> ForW { get; }
-
-        public List<Stmt> ForX { get; }
-
-        public HashSet<string> Dropped { get; }
-    }
+    internal sealed record FusedReverse(List<Stmt> Both, List<Stmt> ForW, List<Stmt> ForX, HashSet<string> Dropped);
 }
