@@ -34,6 +34,28 @@ internal static class Rounds
         }
     }
 
+    /// <summary>
+    /// The median time in ms of each of <paramref name="sides"/> over <paramref name="calls"/> calls, the sides taking turns
+    /// call by call (the first side alternating), so that all meet the same moments of a shared machine.
+    /// </summary>
+    public static double[] InterleavedMedians(Action[] sides, int calls)
+    {
+        var times = new double[sides.Length][];
+        for (int s = 0; s < sides.Length; s++)
+            times[s] = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            for (int j = 0; j < sides.Length; j++)
+            {
+                int s = (i + j) % sides.Length;
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                sides[s]();
+                times[s][i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        }
+        return [.. times.Select(Median)];
+    }
+
     /// <summary>The 1-, 5- and 15-minute load averages from /proc/loadavg, or "unknown".</summary>
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

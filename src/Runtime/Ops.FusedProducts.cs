@@ -67,6 +67,44 @@ public static partial class Ops
         Gemm.MultiplyFused(a, b, y, m, k, n, transposeA, false, new GemmOptions(), ReadOnlySpan<T>.Empty, relu: false, sums);
     }
 
+    /// <summary>
+    /// y[m×n] = op(dz)·op(b) with dz = a ⊙ 1[mask &gt; 0]: <see cref="ReluBackward{T}"/>(mask, a, dz) then
+    /// <see cref="MatMul{T}"/>(dz, b, y, …), the mask applied to each panel of a as it is packed, so dz is never written.
+    /// In a dense layer's reverse pass a is the multiplier λ (m × outputs), mask the layer's ReLU output (or its
+    /// pre-activation; stored like a) and y the input gradient dx = dz·Wᵀ. Bit for bit the values of the two calls.
+    /// </summary>
+    public static void MatMulReluMask<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> mask, ReadOnlySpan<T> b, Span<T> y, int m, int k, int n,
+                                         bool transposeA = false, bool transposeB = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMatMul(a, b, y, m, k, n);
+        CheckLength(mask, m * k, nameof(mask));
+        CheckDisjoint(y, mask, nameof(y), nameof(mask));
+        GemmOperandMask.Multiply(a, b, y, m, k, n, transposeA, transposeB, new GemmOptions(), mask, ReadOnlySpan<T>.Empty, Span<T>.Empty);
+    }
+
+    /// <summary>
+    /// y[m×n] = op(a)·dz and sums[j] = Σ_p dz[p, j] with dz = b ⊙ 1[mask &gt; 0] (k×n, not transposed):
+    /// <see cref="ReluBackward{T}"/>(mask, b, dz) then <see cref="MatMulSumRows{T}"/>(a, dz, y, sums, …), the mask applied to
+    /// each panel of b as it is packed, so dz is never written. In a dense layer's reverse pass b is the multiplier λ,
+    /// mask the layer's ReLU output (or its pre-activation; stored like b), y the weight gradient xᵀ·dz and sums the bias
+    /// gradient. Bit for bit the values of the two calls.
+    /// </summary>
+    public static void MatMulSumRowsReluMask<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> mask, Span<T> y, Span<T> sums,
+                                                int m, int k, int n, bool transposeA = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMatMul(a, b, y, m, k, n);
+        CheckLength(mask, k * n, nameof(mask));
+        CheckDisjoint(y, mask, nameof(y), nameof(mask));
+        CheckLength(sums, n, nameof(sums));
+        CheckDisjoint(sums, a, nameof(sums), nameof(a));
+        CheckDisjoint(sums, b, nameof(sums), nameof(b));
+        CheckDisjoint(sums, y, nameof(sums), nameof(y));
+        CheckDisjoint(sums, mask, nameof(sums), nameof(mask));
+        GemmOperandMask.Multiply(a, b, y, m, k, n, transposeA, false, new GemmOptions(), ReadOnlySpan<T>.Empty, mask, sums);
+    }
+
     private static void MatMulFinished<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> y, int m, int k, int n,
                                                  bool transposeA, bool transposeB, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>

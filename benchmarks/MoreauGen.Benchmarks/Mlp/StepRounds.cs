@@ -26,7 +26,7 @@ internal static class StepRounds
 {
     private const int Batch = 256;
 
-    private sealed record Product(int M, int K, int N, bool TransposeA, bool TransposeB, float[] A, float[] B, float[] C);
+    internal sealed record Product(int M, int K, int N, bool TransposeA, bool TransposeB, float[] A, float[] B, float[] C);
 
     public static int Run(string[] args)
     {
@@ -112,7 +112,7 @@ internal static class StepRounds
         return 0;
     }
 
-    private static List<Product> SgdProducts(int[] sizes)
+    internal static List<Product> SgdProducts(int[] sizes)
     {
         var products = new List<Product>();
         for (int l = 0; l + 1 < sizes.Length; l++)
@@ -150,7 +150,7 @@ internal static class StepRounds
         return new Product(m, k, n, transA, transB, Fill(m * k), Fill(k * n), new float[m * n]);
     }
 
-    private static void RunAll(List<Product> products)
+    internal static void RunAll(List<Product> products)
     {
         foreach (Product p in products)
             Ops.MatMul<float>(p.A, p.B, p.C, p.M, p.K, p.N, p.TransposeA, p.TransposeB);

@@ -98,17 +98,20 @@ namespace MoreauGen.Generator.Emission
             member.Bind(SpanRole.GradW, member.Param("gradW"));
             member.Bind(SpanRole.GradX, member.Param("gradX"));
             member.BindLengths(member.Param("x") + ".Length", "(" + member.Times(m, LayerSize.Outputs) + ")");
-            List<Stmt> setup = body.LeafViews.Concat(body.Restores).Concat(body.AdjointRents).ToList();
-            IEnumerable<Stmt> reverse = setup.Concat(body.AdjointBoth).Concat(body.AdjointW).Concat(body.AdjointX).Concat(body.AdjointReturns);
+            FusedReverse fused = BatchedMaskFusion.Fuse(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX));
+            List<Stmt> rents = body.AdjointRents.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)).ToList();
+            List<Stmt> returns = body.AdjointReturns.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)).ToList();
+            List<Stmt> setup = body.LeafViews.Concat(body.Restores).Concat(rents).ToList();
+            IEnumerable<Stmt> reverse = setup.Concat(fused.Both).Concat(fused.ForW).Concat(fused.ForX).Concat(returns);
             member.Constants(body.Sizes.Concat(reverse));
             member.Sizes();
             member.CheckLength("tape", member.Expression(body.TapeLength));
             (string needW, string needX) = member.NeedFlags(clear: false);
             Code.Line("// Reverse pass: the adjoint of λᵀy pulled back through " + Layer.MethodName + ", its calls in reverse order.");
             member.Statements(setup);
-            member.ReverseLists(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX), needW, needX);
+            member.ReverseLists(fused.Both, fused.ForW, fused.ForX, needW, needX);
 
-            member.Statements(body.AdjointReturns);
+            member.Statements(returns);
             Code.Close();
         }
 
@@ -122,8 +125,11 @@ namespace MoreauGen.Generator.Emission
             member.CheckSpans(kind, m, member.Param("x") + ".Length");
             // The views of w and x the forward pass declares are in scope for the reverse pass too.
             HashSet<string> declared = new(body.ScratchForward.OfType<Declare>().Select(d => d.Name));
-            List<Stmt> reverse = body.LeafViews.Where(v => !declared.Contains(((Declare)v).Name)).Concat(body.ScratchRestores).Concat(body.AdjointRents)
-                .Concat(BatchedFusion.Fuse(body.AdjointBoth)).Concat(BatchedFusion.Fuse(forW ? body.AdjointW : body.AdjointX)).Concat(body.AdjointReturns).ToList();
+            FusedReverse fused = BatchedMaskFusion.Fuse(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX));
+            List<Stmt> reverse = body.LeafViews.Where(v => !declared.Contains(((Declare)v).Name)).Concat(body.ScratchRestores)
+                .Concat(body.AdjointRents.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)))
+                .Concat(fused.Both).Concat(forW ? fused.ForW : fused.ForX)
+                .Concat(body.AdjointReturns.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents))).ToList();
             member.BindLengths(member.Param("x") + ".Length", "(" + member.Times(m, LayerSize.Outputs) + ")");
             member.Constants(body.Sizes.Concat(body.ScratchForward).Concat(reverse));
             member.Sizes();

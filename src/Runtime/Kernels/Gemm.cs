@@ -110,11 +110,14 @@ internal static unsafe class Gemm
             long work = (long)m * k * n;
             if (m == 0 || k == 0 || (options.AllowDirect && (m < options.DirectRowsBelow || work <= options.DirectWorkAtMost)))
             {
+                T* da = pa, db = pb; // the operands, or their masked copies (GemmOperandMask)
+                if (m > 0 && k > 0)
+                    GemmOperandMask.MaskForDirect(epilogue, ref da, ref db, m, k, n);
                 if (m > 0 && k == 0 && !accumulate)
                     c[..(m * n)].Clear();
                 else if (m > 0 && k > 0)
-                    GemmDirect.Run(pa, pb, pc, m, k, n, transA, transB, accumulate);
-                GemmEpilogueKernels.Separately(epilogue, pb, pc, m, k, n, transB);
+                    GemmDirect.Run(da, db, pc, m, k, n, transA, transB, accumulate);
+                GemmEpilogueKernels.Separately(epilogue, db, pc, m, k, n, transB);
                 return;
             }
 

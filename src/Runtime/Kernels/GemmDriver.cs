@@ -148,8 +148,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                         {
                             int panel = u - bUnits;
                             int row0 = panel * mr;
-                            GemmPacking.PackA(_a, _m, _k, _transA, ic + row0, Math.Min(mr, mc - row0), pc, kc,
-                                              packA + (nint)panel * mr * kc, mr);
+                            PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)panel * mr * kc);
                         }
                     }
                     if (threads > 1)
@@ -236,8 +235,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     for (int panel = 0; panel < mrPanels; panel++)
                     {
                         int row0 = panel * mr;
-                        GemmPacking.PackA(_a, _m, _k, _transA, ic + row0, Math.Min(mr, mc - row0), pc, kc,
-                                          packA + (nint)panel * mr * kc, mr);
+                        PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)panel * mr * kc);
                     }
                     ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
                                  pc + kc >= _k, packA, packB, tile);
@@ -253,8 +251,20 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     {
         int nr = TKernel.NR;
         GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
+        if (_epilogue.MaskB != null)
+            GemmOperandMask.ApplyToPanelB(_epilogue.MaskB, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
         if (_epilogue.ColumnSums != null)
             GemmEpilogueKernels.AddColumnSums(panel, kc, nr, cols, _epilogue.ColumnSums + col0);
+    }
+
+    /// <summary>Packs one MR-panel of Ã (rows ≤ MR rows from row0), masked when the epilogue asks for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PackA(int row0, int rows, int pc, int kc, T* panel)
+    {
+        int mr = TKernel.MR;
+        GemmPacking.PackA(_a, _m, _k, _transA, row0, rows, pc, kc, panel, mr);
+        if (_epilogue.MaskA != null)
+            GemmOperandMask.ApplyToPanelA(_epilogue.MaskA, _m, _k, _transA, row0, rows, pc, kc, panel, mr);
     }
 
     /// <summary>Claims the next work unit of the current phase (an index relative to the phase's base).</summary>

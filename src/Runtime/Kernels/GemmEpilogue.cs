@@ -47,6 +47,12 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <summary>An m×n matrix that receives the finished C too (a layer's tape), or null.</summary>
     public T* Copy { get; }
 
+    /// <summary>A matrix stored like A: op(A) is read as mask &gt; 0 ? A : 0 while it is packed (<see cref="GemmOperandMask"/>), or null.</summary>
+    public T* MaskA { get; init; }
+
+    /// <summary>A matrix stored like B: op(B) is read as mask &gt; 0 ? B : 0 while it is packed (<see cref="GemmOperandMask"/>), or null.</summary>
+    public T* MaskB { get; init; }
+
     /// <summary>Whether each finished tile of C needs more work (bias, ReLU or copy).</summary>
     public bool FinishesC => Bias != null || Relu || Copy != null;
 }

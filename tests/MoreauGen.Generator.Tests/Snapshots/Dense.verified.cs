@@ -77,10 +77,8 @@ namespace Samples
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             // Forward values the reverse pass reads.
             global::System.ReadOnlySpan<float> y_relu = tape.Slice(0, (m_2 * outputCount));
-            float[] d_y_array = global::System.Buffers.ArrayPool<float>.Shared.Rent((m_2 * outputCount));
-            global::System.Span<float> d_y = new global::System.Span<float>(d_y_array, 0, (m_2 * outputCount));
             // Ops.Relu(y, y)
-            global::MoreauGen.Ops.ReluBackward<float>(y_relu, lambda, d_y);
+            // The ReLU's reverse pass is taken by the products below, masking d_y as they pack it.
             if (needW)
             {
                 // Needed for the gradient with respect to w only.
@@ -88,15 +86,14 @@ namespace Samples
                 global::System.Span<float> d_weights = gradW.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, bias, m, outputs)
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMulSumRows<float>(x, d_y, d_weights, d_bias, inputs, m, outputs, true);
+                global::MoreauGen.Ops.MatMulSumRowsReluMask<float>(x, lambda, y_relu, d_weights, d_bias, inputs, m, outputs, true);
             }
             if (needX)
             {
                 // Needed for the gradient with respect to x only.
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(d_y, weights, gradX, m, outputs, inputs, false, true);
+                global::MoreauGen.Ops.MatMulReluMask<float>(lambda, y_relu, weights, gradX, m, outputs, inputs, false, true);
             }
-            global::System.Buffers.ArrayPool<float>.Shared.Return(d_y_array);
         }
 
         /// <inheritdoc/>
@@ -127,16 +124,13 @@ namespace Samples
                 // The gradient of λᵀφ with respect to w (the reverse pass), then of ½‖v‖².
                 // Forward values the reverse pass reads.
                 global::System.ReadOnlySpan<float> y_relu = y_s;
-                float[] d_y_array = global::System.Buffers.ArrayPool<float>.Shared.Rent((m_2 * outputCount));
-                global::System.Span<float> d_y = new global::System.Span<float>(d_y_array, 0, (m_2 * outputCount));
                 // Ops.Relu(y, y)
-                global::MoreauGen.Ops.ReluBackward<float>(y_relu, lambda, d_y);
+                // The ReLU's reverse pass is taken by the products below, masking d_y as they pack it.
                 global::System.Span<float> d_bias = grad.Slice(inputs * outputs, parameterCount - inputs * outputs);
                 global::System.Span<float> d_weights = grad.Slice(0, inputs * outputs);
                 // Ops.AddBias(y, bias, m, outputs)
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMulSumRows<float>(x, d_y, d_weights, d_bias, inputs, m, outputs, true);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(d_y_array);
+                global::MoreauGen.Ops.MatMulSumRowsReluMask<float>(x, lambda, y_relu, d_weights, d_bias, inputs, m, outputs, true);
                 global::MoreauGen.Ops.Add<float>(grad, v, grad);
             }
             global::System.Buffers.ArrayPool<float>.Shared.Return(w_v_array);
@@ -172,13 +166,10 @@ namespace Samples
                 // The gradient of λᵀφ with respect to x (the reverse pass), then of ½‖u‖².
                 // Forward values the reverse pass reads.
                 global::System.ReadOnlySpan<float> y_relu = y_s;
-                float[] d_y_array = global::System.Buffers.ArrayPool<float>.Shared.Rent((m_2 * outputCount));
-                global::System.Span<float> d_y = new global::System.Span<float>(d_y_array, 0, (m_2 * outputCount));
                 // Ops.Relu(y, y)
-                global::MoreauGen.Ops.ReluBackward<float>(y_relu, lambda, d_y);
+                // The ReLU's reverse pass is taken by the products below, masking d_y as they pack it.
                 // Ops.MatMul(x, weights, y, m, inputs, outputs)
-                global::MoreauGen.Ops.MatMul<float>(d_y, weights, grad, m, outputs, inputs, false, true);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(d_y_array);
+                global::MoreauGen.Ops.MatMulReluMask<float>(lambda, y_relu, weights, grad, m, outputs, inputs, false, true);
                 global::MoreauGen.Ops.Add<float>(grad, u, grad);
             }
             global::System.Buffers.ArrayPool<float>.Shared.Return(x_u_array);

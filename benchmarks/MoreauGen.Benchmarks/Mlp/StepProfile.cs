@@ -1,0 +1,112 @@
+using System.Globalization;
+using MoreauGen.Samples.Mlp;
+
+namespace MoreauGen.Benchmarks.Mlp;
+
+/// <summary>
+/// Where the MLP sample's SGD step goes beyond its products: the step, its products alone (as in
+/// <see cref="StepRounds"/>), the same products with the work the generated layers fuse into them (bias, ReLU and tape
+/// copy in the forward epilogues; the ReLU mask in the backward packing; the bias gradient from the packed dz), and each
+/// pass the step still makes over its activations and parameters, measured alone at the step's sizes, interleaved call
+/// by call. What is left of the step after the fused products and the passes is call and check overhead.
+/// <code>
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-profile [--rounds 3]
+/// </code>
+/// </summary>
+internal static class StepProfile
+{
+    private const int Batch = 256;
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        {
+            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
+            var random = new Random(3);
+            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => random.NextSingle() - 0.5f)];
+            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
+            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            float[] w = network.InitialParameters(0);
+            var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
+            List<StepRounds.Product> products = StepRounds.SgdProducts(sizes);
+            (string Name, Action Run)[] sides = [("SGD step", () => sgd.Step(w, x, objective)), ("its products", () => StepRounds.RunAll(products)),
+                                                 ("fused products", FusedProducts(sizes, w)), .. Passes(sizes, x, w)];
+            int calls = shape.StartsWith("784-500", StringComparison.Ordinal) ? 21 : 5;
+            Rounds.WarmUp(shape.StartsWith("784-500", StringComparison.Ordinal) ? 2 : 4, [.. sides.Select(s => s.Run)]);
+            for (int round = 1; round <= rounds; round++)
+            {
+                double[] medians = Rounds.InterleavedMedians([.. sides.Select(s => s.Run)], calls);
+                double passes = medians[3..].Sum();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
+                for (int s = 0; s < sides.Length; s++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sides[s].Name,-44} {medians[s],8:F3} ms  {medians[s] / medians[1],6:F3} of the products"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {"rest (step − fused products − passes)",-44} {medians[0] - medians[2] - passes,8:F3} ms  {(medians[0] - medians[2] - passes) / medians[1],6:F3} of the products"));
+            }
+        }
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>The step's products as the generated layers call them: with their fused epilogues and masked operands.</summary>
+    private static Action FusedProducts(int[] sizes, float[] w)
+    {
+        var calls = new List<Action>();
+        int offset = 0;
+        for (int l = 0; l + 1 < sizes.Length; l++)
+        {
+            int n = sizes[l], o = sizes[l + 1];
+            bool dense = l + 2 < sizes.Length;
+            int at = offset;
+            offset += n * o + o;
+            float[] x = Fill(Batch * n, l), y = new float[Batch * o], tape = new float[Batch * o], lambda = Fill(Batch * o, l + 7);
+            float[] gradW = new float[n * o + o], gradX = new float[Batch * n];
+            calls.Add(() =>
+            {
+                ReadOnlySpan<float> weights = w.AsSpan(at, n * o), bias = w.AsSpan(at + n * o, o);
+                if (dense)
+                {
+                    Ops.MatMulBiasReluAndCopy<float>(x, weights, bias, y, tape, Batch, n, o);
+                    Ops.MatMulSumRowsReluMask<float>(x, lambda, tape, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true);
+                    if (at > 0)
+                        Ops.MatMulReluMask<float>(lambda, tape, weights, gradX, Batch, o, n, transposeA: false, transposeB: true);
+                }
+                else
+                {
+                    Ops.MatMulBias<float>(x, weights, bias, y, Batch, n, o);
+                    Ops.MatMulSumRows<float>(x, lambda, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true);
+                    Ops.MatMul<float>(lambda, weights, gradX, Batch, o, n, transposeA: false, transposeB: true);
+                }
+            });
+        }
+        return () => calls.ForEach(c => c());
+    }
+
+    /// <summary>The passes a step makes besides its products, each alone at the step's sizes.</summary>
+    private static (string, Action)[] Passes(int[] sizes, float[] x0, float[] w)
+    {
+        int states = Batch * sizes.Sum(), multipliers = Batch * sizes[1..].Sum();
+        float[] stateBuffer = new float[states], multiplierBuffer = Fill(multipliers, 1), direction = Fill(w.Length, 2), target = (float[])w.Clone();
+        float[] output = Fill(Batch * sizes[^1], 3), outputGradient = new float[Batch * sizes[^1]];
+        var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
+        objective.SetLabels([.. Enumerable.Range(0, Batch).Select(i => i % sizes[^1])]);
+        return
+        [
+            ("pass: copy x0 into the workspace", () => x0.AsSpan().CopyTo(stateBuffer)),
+            ("pass: states finite (one pass over all)", () => NonFinite.AllFinite<float>(stateBuffer)),
+            ("pass: loss value and gradient", () => objective.ValueAndGradient(output, outputGradient)),
+            ("pass: multipliers finite (all at once)", () => NonFinite.AllFinite<float>(multiplierBuffer)),
+            ("pass: d = ∇ + μw and bounds (all at once)", () => ParameterUpdate.AddL2<float>(w, 1e-4f, direction, addL2: true)),
+            ("pass: w ← w − η·d", () => ParameterUpdate.Descend<float>(direction, -1e-12f, target)),
+        ];
+    }
+
+    private static float[] Fill(int length, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() - 0.5f)];
+    }
+}
