@@ -172,21 +172,9 @@ public sealed class DenseGramFormTests
     }
 
     /// <summary>Declares 39 inputs for a 40-input layer.</summary>
-    private sealed class MisdeclaredDense(DenseTestLayer<double> inner) : IMoreauLayer<double>, IDenseStructure
+    private sealed class MisdeclaredDense(DenseTestLayer<double> inner) : UndeclaredLayer(inner), IDenseStructure
     {
-        public DenseTestLayer<double> Inner => inner;
+        public DenseTestLayer<double> Inner { get; } = inner;
         public DenseStructure? DenseStructure => new DenseStructure(39, 30, 0, 39 * 30, DenseActivation.Relu, 0);
-        public int ParameterCount => inner.ParameterCount;
-        public int InputCount => inner.InputCount;
-        public int OutputCount => inner.OutputCount;
-        public int TapeLength(int batch) => inner.TapeLength(batch);
-        public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => inner.Forward(w, x, y);
-        public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y, Span<double> tape) => inner.Forward(w, x, y, tape);
-        public void Pullback(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> tape, ReadOnlySpan<double> lambda, Span<double> gradW, Span<double> gradX) =>
-            inner.Pullback(w, x, tape, lambda, gradW, gradX);
-        public double SubproblemW(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> v, Span<double> grad) =>
-            inner.SubproblemW(w, x, lambda, v, grad);
-        public double SubproblemX(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> u, Span<double> grad) =>
-            inner.SubproblemX(w, x, lambda, u, grad);
     }
 }
