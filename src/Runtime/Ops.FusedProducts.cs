@@ -51,6 +51,29 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// <see cref="MatMulBiasRelu{T}"/> that also writes the pre-activation z = op(a)·op(b) + bias into the first m×n values of
+    /// <paramref name="preActivation"/> from the same registers, before the ReLU: the taped forward of a dense layer that
+    /// records z (whose mask z &gt; 0 is the ReLU's reverse pass, and which the Gram-form Φw solve of the Moreau
+    /// back-propagation reads, <see cref="IDenseStructure"/>), without a pass that re-reads y.
+    /// </summary>
+    public static void MatMulBiasReluAndCopyPreActivation<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> y, Span<T> preActivation,
+                                                             int m, int k, int n, bool transposeA = false, bool transposeB = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMatMul(a, b, y, m, k, n);
+        CheckLength(bias, n, nameof(bias));
+        CheckDisjoint(y, bias, nameof(y), nameof(bias));
+        if (preActivation.Length < m * n)
+            throw new ArgumentException($"preActivation has {preActivation.Length} values; y has {m * n}.", nameof(preActivation));
+        preActivation = preActivation[..(m * n)];
+        CheckDisjoint(preActivation, y, nameof(preActivation), nameof(y));
+        CheckDisjoint(preActivation, a, nameof(preActivation), nameof(a));
+        CheckDisjoint(preActivation, b, nameof(preActivation), nameof(b));
+        CheckDisjoint(preActivation, bias, nameof(preActivation), nameof(bias));
+        Gemm.MultiplyFused(a, b, y, m, k, n, transposeA, transposeB, new GemmOptions(), bias, relu: true, Span<T>.Empty, preActivation, copyBeforeRelu: true);
+    }
+
+    /// <summary>
     /// y[m×n] = op(a)·b and sums[j] = Σ_p b[p, j] over the k rows of b (k×n, not transposed): <see cref="SumRows{T}"/> of b
     /// then <see cref="MatMul{T}"/>, the sums taken from b as it is packed. In a dense layer's reverse pass b is dz, y the
     /// weight gradient xᵀ·dz and sums the bias gradient.

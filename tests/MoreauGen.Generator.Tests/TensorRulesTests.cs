@@ -23,7 +23,7 @@ public sealed class TensorRulesTests
          "Conv2dBackwardInput", "Conv2dBackwardInputAdd", "Conv2dBackwardWeights", "Conv2dBackwardWeightsAdd", "SumChannels", "SumChannelsAdd",
          "MaxPool2dBackward", "MaxPool2dBackwardAdd", "AvgPool2dBackward", "AvgPool2dBackwardAdd",
          "Conv2dOutputSize", // computes a size, not a tensor
-         "MatMulBias", "MatMulBiasRelu", "MatMulBiasReluAndCopy", "MatMulSumRows", // fused calls the batched emitter writes (BatchedFusion)
+         "MatMulBias", "MatMulBiasRelu", "MatMulBiasReluAndCopy", "MatMulBiasReluAndCopyPreActivation", "MatMulSumRows", // fused calls the batched emitter writes (BatchedFusion)
          "MatMulReluMask", "MatMulSumRowsReluMask"]; // the reverse ReLU folded into the products (BatchedMaskFusion)
 
     public static TheoryData<string> Rules => new(TensorRules.All.Select(r => r.Method));

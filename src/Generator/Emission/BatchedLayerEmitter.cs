@@ -19,10 +19,21 @@ namespace MoreauGen.Generator.Emission
         private readonly EmissionScaffold frame;
         private readonly BatchedBody body;
 
+        // A dense body (DenseShape) is declared IDenseStructure; with a ReLU only when the taped forward can record z.
+        private readonly DenseShape? dense;
+        private readonly bool preActivationOnTape;
+
         private BatchedLayerEmitter(BatchedProgram program, RuleTable rules)
         {
             frame = new EmissionScaffold(program.Layer, rules);
             body = program.Body;
+            dense = DenseShape.Of(body);
+            preActivationOnTape = dense is { Relu: true } && DenseShape.TapeReadOnlyAsMask(body)
+                                  && DenseShape.CanRecordPreActivation(BatchedFusion.Fuse(body.TapedForward));
+            if (dense is { Relu: true } && !preActivationOnTape)
+            {
+                dense = null;
+            }
         }
 
         /// <summary>The generated source for <paramref name="program"/>; Math functions are named by the rows of <paramref name="rules"/>.</summary>
@@ -37,7 +48,10 @@ namespace MoreauGen.Generator.Emission
 
         private string Ops => "global::MoreauGen.Ops";
 
-        private string Write() => frame.WriteLayer(", a batched layer derived from its body (forward pass, tape, pullback, Φw and Φx subproblems).", this);
+        private string Write() => dense is null
+            ? frame.WriteLayer(", a batched layer derived from its body (forward pass, tape, pullback, Φw and Φx subproblems).", this)
+            : frame.WriteLayer(", a batched layer derived from its body (forward pass, tape, pullback, Φw and Φx subproblems).", this,
+                               () => dense.WriteMember(Code, preActivationOnTape), ", global::MoreauGen.IDenseStructure");
 
         // ---- members -----------------------------------------------------------------------------------
 
@@ -68,7 +82,11 @@ namespace MoreauGen.Generator.Emission
             member.Bind(SpanRole.X, member.Param("x"));
             member.Bind(SpanRole.Y, member.Param("y"));
             member.BindLengths(member.Param("x") + ".Length", member.Param("y") + ".Length");
-            IEnumerable<Stmt> statements = BatchedFusion.Fuse(taped ? body.TapedForward : body.Forward);
+            List<Stmt> statements = BatchedFusion.Fuse(taped ? body.TapedForward : body.Forward);
+            if (taped && preActivationOnTape)
+            {
+                statements = DenseShape.RecordPreActivation(statements);
+            }
             member.Constants(body.Sizes.Concat(statements));
             member.Sizes();
             if (taped)

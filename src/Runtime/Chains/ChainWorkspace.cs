@@ -21,6 +21,8 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     private readonly int _maxState;
     private readonly int _maxParameters;
     private SolverWorkspace<T>? _solverWorkspace;
+    private T[]? _gramScratch;
+    private int[]? _gramIndices;
     private InnerSolver<T>? _solverWorkspaceOwner;
 
     internal ChainWorkspace(Chain<T> chain, int batch)
@@ -87,6 +89,22 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>Parameter-sized scratch vector 0 or 1, <paramref name="length"/> values.</summary>
     internal Span<T> ParameterScratch(int which, int length) => _parameterScratch.AsSpan(which * _maxParameters, length);
+
+    /// <summary>Scratch of the Gram-form Φw solve (<see cref="DenseGramSolve{T}"/>), <paramref name="length"/> values, allocated on first use.</summary>
+    internal Span<T> GramScratch(int length)
+    {
+        if (_gramScratch is null || _gramScratch.Length < length)
+            _gramScratch = new T[length];
+        return _gramScratch.AsSpan(0, length);
+    }
+
+    /// <summary>Index scratch of the Gram-form Φw solve, <paramref name="length"/> ints, allocated on first use.</summary>
+    internal Span<int> GramIndices(int length)
+    {
+        if (_gramIndices is null || _gramIndices.Length < length)
+            _gramIndices = new int[length];
+        return _gramIndices.AsSpan(0, length);
+    }
 
     /// <summary>All states x₀..x_τ back to back.</summary>
     internal ReadOnlySpan<T> AllStates => _states;

@@ -147,7 +147,8 @@ internal static unsafe class Gemm
     /// (else m×n values); the lengths must already be checked.
     /// </summary>
     public static void MultiplyFused<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool transA, bool transB,
-                                        in GemmOptions options, ReadOnlySpan<T> bias, bool relu, Span<T> columnSums, Span<T> copy = default)
+                                        in GemmOptions options, ReadOnlySpan<T> bias, bool relu, Span<T> columnSums, Span<T> copy = default,
+                                        bool copyBeforeRelu = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         fixed (T* pbias = bias)
@@ -155,7 +156,8 @@ internal static unsafe class Gemm
         fixed (T* pcopy = copy)
         {
             Multiply(a, b, c, m, k, n, transA, transB, accumulate: false, options,
-                     new GemmEpilogue<T>(bias.IsEmpty ? null : pbias, relu, columnSums.IsEmpty ? null : psums, copy.IsEmpty ? null : pcopy));
+                     new GemmEpilogue<T>(bias.IsEmpty ? null : pbias, relu, columnSums.IsEmpty ? null : psums, copy.IsEmpty ? null : pcopy,
+                                          copyBeforeRelu && !copy.IsEmpty));
         }
     }
 

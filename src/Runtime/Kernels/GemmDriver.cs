@@ -322,7 +322,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     {
                         // The tile's sums are final: add the bias, take the ReLU and copy it while it is in L1 (GemmEpilogue).
                         GemmEpilogueKernels.Finish(c, ldc, rows, cols, _epilogue.Bias == null ? null : _epilogue.Bias + jc + jr * nr,
-                                                   _epilogue.Relu, _epilogue.Copy == null ? null : _epilogue.Copy + (c - _c));
+                                                   _epilogue.Relu, _epilogue.Copy == null ? null : _epilogue.Copy + (c - _c), _epilogue.CopyBeforeRelu);
                     }
                 }
             }

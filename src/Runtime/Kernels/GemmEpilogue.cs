@@ -24,12 +24,14 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <param name="relu">Whether C ← max(C, 0) after the bias.</param>
     /// <param name="columnSums">n values that receive Σ_p op(B)[p, j], or null.</param>
     /// <param name="copy">An m×n matrix that receives the finished C too (a layer's tape), or null.</param>
-    public GemmEpilogue(T* bias, bool relu, T* columnSums, T* copy = null)
+    /// <param name="copyBeforeRelu">Whether <paramref name="copy"/> receives C before the ReLU (the pre-activation z = x·W + b).</param>
+    public GemmEpilogue(T* bias, bool relu, T* columnSums, T* copy = null, bool copyBeforeRelu = false)
     {
         Bias = bias;
         Relu = relu;
         ColumnSums = columnSums;
         Copy = copy;
+        CopyBeforeRelu = copyBeforeRelu;
     }
 
     /// <summary>n values added to every row of C after the product, or null.</summary>
@@ -53,6 +55,9 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <summary>A matrix stored like B: op(B) is read as mask &gt; 0 ? B : 0 while it is packed (<see cref="GemmOperandMask"/>), or null.</summary>
     public T* MaskB { get; init; }
 
+    /// <summary>Whether <see cref="Copy"/> receives C before the ReLU (after the bias) rather than after it.</summary>
+    public bool CopyBeforeRelu { get; }
+
     /// <summary>Whether each finished tile of C needs more work (bias, ReLU or copy).</summary>
     public bool FinishesC => Bias != null || Relu || Copy != null;
 }
@@ -62,10 +67,11 @@ internal static unsafe class GemmEpilogueKernels
 {
     /// <summary>
     /// C[i, j] ← max(C[i, j] + bias[j], 0) (either part optional) on a rows × cols region of C with row stride ldc, also
-    /// written to the same region of <paramref name="copy"/> (same stride) when that is not null.
+    /// written to the same region of <paramref name="copy"/> (same stride) when that is not null — before the ReLU when
+    /// <paramref name="copyBeforeRelu"/> is set.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Finish<T>(T* c, nint ldc, int rows, int cols, T* bias, bool relu, T* copy = null)
+    public static void Finish<T>(T* c, nint ldc, int rows, int cols, T* bias, bool relu, T* copy = null, bool copyBeforeRelu = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
@@ -79,10 +85,12 @@ internal static unsafe class GemmEpilogueKernels
                 Vector<T> v = Unsafe.ReadUnaligned<Vector<T>>(row + j);
                 if (bias != null)
                     v += Unsafe.ReadUnaligned<Vector<T>>(bias + j);
+                if (copyBeforeRelu)
+                    Unsafe.WriteUnaligned(copyRow + j, v);
                 if (relu)
                     v = Vector.Max(v, Vector<T>.Zero);
                 Unsafe.WriteUnaligned(row + j, v);
-                if (copyRow != null)
+                if (copyRow != null && !copyBeforeRelu)
                     Unsafe.WriteUnaligned(copyRow + j, v);
             }
             for (; j < cols; j++)
@@ -90,10 +98,12 @@ internal static unsafe class GemmEpilogueKernels
                 T v = row[j];
                 if (bias != null)
                     v += bias[j];
+                if (copyBeforeRelu)
+                    copyRow[j] = v;
                 if (relu)
                     v = T.Max(v, T.Zero);
                 row[j] = v;
-                if (copyRow != null)
+                if (copyRow != null && !copyBeforeRelu)
                     copyRow[j] = v;
             }
         }
@@ -149,6 +159,6 @@ internal static unsafe class GemmEpilogueKernels
             }
         }
         if (epilogue.FinishesC)
-            Finish(c, n, m, n, epilogue.Bias, epilogue.Relu, epilogue.Copy);
+            Finish(c, n, m, n, epilogue.Bias, epilogue.Relu, epilogue.Copy, epilogue.CopyBeforeRelu);
     }
 }

@@ -104,8 +104,11 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             bool needInput = i > 0;
             Span<T> inputGradient = needInput ? workspace.StateScratch(0, input.Length) : Span<T>.Empty;
 
+            // A dense layer whose Φw the Gram form solves (DenseGramSolve) needs no ∇_w λᵀφ from the pullback.
+            DenseStructure? dense = GramForm(layer, i, workspace);
+
             // ∇_w λᵀφ and ∇_x λᵀφ at the forward pass's tape: the subproblems' gradients at 0, up to their steps.
-            layer.Pullback(wt, input, workspace.Tape(i), lambda, update, inputGradient);
+            layer.Pullback(wt, input, workspace.Tape(i), lambda, dense is null ? update : Span<T>.Empty, inputGradient);
             T lambdaDotState = Vectors.Dot(lambda, state);
 
             // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx's stay on the local
@@ -152,8 +155,14 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                     Vectors.MultiplyAdd(wt, kappa * shrink, update, update);
                 }
             }
+            else if (dense is { } structure && TryGramForm(structure, wt, input, state, lambda, alpha, kappa, alpha * lambdaDotState, workspace, i, update, ref statistics))
+            {
+                // Φw solved in the Gram form (same iterates as the solve below).
+            }
             else if (update.Length > 0)
             {
+                if (dense is not null)
+                    layer.Pullback(wt, input, workspace.Tape(i), lambda, update, Span<T>.Empty); // the Gram form declined: ∇_w λᵀφ after all
                 solverWorkspace ??= workspace.SolverWorkspace(Solver);
                 Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
                 T startValue = alpha * parameterDotState;
@@ -195,6 +204,34 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         LastStatistics = statistics;
         LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
         return value;
+    }
+
+    /// <summary>
+    /// The structure of the layer at <paramref name="index"/> when its Φw is solved in the Gram form: a dense layer
+    /// (<see cref="IDenseStructure"/>) not affine in w, the paper's two-step solver, one process, and fewer multiply-adds
+    /// than an evaluation on the parameters (<see cref="DenseGramSolve{T}.Pays"/>); else null.
+    /// </summary>
+    private DenseStructure? GramForm(IMoreauLayer<T> layer, int index, ChainWorkspace<T> workspace) =>
+        Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false } && !Chain.IsAffineInParameters(index) && layer.ParameterCount > 0
+            ? DenseGramSolve<T>.Applicable(layer, workspace.BatchSize, workspace.Tape(index).Length)
+            : null;
+
+    /// <summary>Φw of a dense layer by <see cref="DenseGramSolve{T}"/>; false when it declines (nothing written).</summary>
+    private bool TryGramForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> state, ReadOnlySpan<T> lambda,
+                             T alpha, T kappa, T startValue, ChainWorkspace<T> workspace, int index, Span<T> update, ref InnerSolveStatistics<T> statistics)
+    {
+        int m = workspace.BatchSize, n = structure.Outputs, mn = m * n;
+        ReadOnlySpan<T> z0 = structure.PreActivationTapeOffset >= 0 ? workspace.Tape(index).Slice(structure.PreActivationTapeOffset, mn) : state;
+        Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+        Vectors.Multiply(lambda, alpha, scaledLambda);
+        if (!DenseGramSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, input, z0, scaledLambda, kappa, startValue, update,
+                                        workspace.GramScratch(m * m + 3 * mn + 4), workspace.GramIndices(n + 1 + mn), out SolverReport<T> report))
+        {
+            return false;
+        }
+
+        statistics.Add(report);
+        return true;
     }
 }
 

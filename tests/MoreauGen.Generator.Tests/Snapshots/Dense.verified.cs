@@ -4,7 +4,7 @@
 
 namespace Samples
 {
-    partial class Dense : global::MoreauGen.IMoreauLayer<float>
+    partial class Dense : global::MoreauGen.IMoreauLayer<float>, global::MoreauGen.IDenseStructure
     {
         /// <inheritdoc/>
         /// <remarks>The forward values the reverse pass reads for the whole batch (see the taped Forward).</remarks>
@@ -49,7 +49,7 @@ namespace Samples
             // The body of Apply, recording on the tape the values the reverse pass reads.
             global::System.ReadOnlySpan<float> weights = w.Slice(0, inputs * outputs);
             global::System.ReadOnlySpan<float> bias = w.Slice(inputs * outputs);
-            global::MoreauGen.Ops.MatMulBiasReluAndCopy<float>(x, weights, bias, y, tape.Slice(0, y.Length), m, inputs, outputs, false, false);
+            global::MoreauGen.Ops.MatMulBiasReluAndCopyPreActivation<float>(x, weights, bias, y, tape.Slice(0, y.Length), m, inputs, outputs, false, false);
         }
 
         /// <inheritdoc/>
@@ -176,5 +176,9 @@ namespace Samples
             global::System.Buffers.ArrayPool<float>.Shared.Return(y_s_array);
             return value;
         }
+
+        /// <inheritdoc/>
+        /// <remarks>The body is MatMul(x, W), AddBias, Relu: a dense layer, whose Φw the Moreau back-propagation may solve in the Gram form.</remarks>
+        public global::MoreauGen.DenseStructure? DenseStructure => new global::MoreauGen.DenseStructure(inputs, outputs, 0, (inputs * outputs), global::MoreauGen.DenseActivation.Relu, 0);
     }
 }

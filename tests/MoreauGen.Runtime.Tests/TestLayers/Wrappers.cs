@@ -1,7 +1,7 @@
 namespace MoreauGen.Tests.TestLayers;
 
 /// <summary>Delegates every oracle to another layer but declares no affinity, so the Moreau oracle uses its inner solver.</summary>
-internal sealed class UndeclaredLayer(IMoreauLayer<double> inner) : IMoreauLayer<double>
+internal class UndeclaredLayer(IMoreauLayer<double> inner) : IMoreauLayer<double>
 {
     public int ParameterCount => inner.ParameterCount;
     public int InputCount => inner.InputCount;
