@@ -22,10 +22,11 @@ public sealed partial class TwoStepSolver<T>
     /// which continues from it (<see cref="LineSearch{T}.SearchFromZeroAfterFirstTrial{TFunction}"/>).
     /// </para>
     /// <para>
-    /// Returns false, having written nothing, when the start is not finite, is 0 or needs σ ≠ 1 (then the general frame,
+    /// The report's <see cref="SolverReport{T}.Curvature"/> is NaN (not measured). Returns false, having written nothing, when the start is not finite, is 0 or needs σ ≠ 1 (then the general frame,
     /// which handles those, must be used), or when the sizes exceed <see cref="Vectors.Small"/>.
     /// </para>
     /// </remarks>
+    [SkipLocalsInit] // its stack vectors are written before they are read
     internal bool TrySmallInputMoreauGradient(IMoreauLayer<T> layer, ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, T c,
                                               ReadOnlySpan<T> pullback, T lambdaDotState, Span<T> result, out SolverReport<T> report)
     {
@@ -62,7 +63,7 @@ public sealed partial class TwoStepSolver<T>
         }
 
         T value = c * lambdaDotState;
-        if (!T.IsFinite(value) || T.IsZero(maxMagnitude) || ScaledProblem<T>.ChooseSigma(maxMagnitude) != T.One)
+        if (!T.IsFinite(value) || !ScaledProblem<T>.IsUnscaled(maxMagnitude))
         {
             report = default;
             return false;
@@ -96,8 +97,23 @@ public sealed partial class TwoStepSolver<T>
             }
         }
 
-        // Step 2: Barzilai–Borwein, as RunFromZero: η = s₁·dᵀd/dᵀr with d = −g₀, r = g₁ − g₀.
-        (T startDotChange, T finalSquared) = FusedVectors.StepSums<T>(g0, g1);
+        // Step 2: Barzilai–Borwein, as RunFromZero: η = s₁·dᵀd/dᵀr with d = −g₀, r = g₁ − g₀. Below one Vector<T>, the
+        // scalar loops are FusedVectors.StepSums's and Combine's own tails (the same sums in the same order) without the calls.
+        bool scalar = n < Vector<T>.Count;
+        T startDotChange = T.Zero, finalSquared = T.Zero;
+        if (scalar)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                startDotChange += g0[i] * (g1[i] - g0[i]);
+                finalSquared += g1[i] * g1[i];
+            }
+        }
+        else
+        {
+            (startDotChange, finalSquared) = FusedVectors.StepSums<T>(g0, g1);
+        }
+
         T dd = initialSquared;
         T dr = -startDotChange;
         T eta = s1 * (dd / dr);
@@ -105,11 +121,20 @@ public sealed partial class TwoStepSolver<T>
             eta = s1;
 
         // The result −y₂ = s₁·g₀ + η·g₁ (RunFromZero's coefficients times −1, exact).
-        FusedVectors.Combine(-s1 * -T.One, g0, -eta * -T.One, g1, result);
+        T a = -s1 * -T.One, b = -eta * -T.One;
+        if (scalar)
+        {
+            for (int i = 0; i < n; i++)
+                result[i] = a * g0[i] + b * g1[i];
+        }
+        else
+        {
+            FusedVectors.Combine(a, g0, b, g1, result);
+        }
 
+        // No curvature (NaN): the oracle's statistics do not read it, and it costs two divisions per solve.
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
-        T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, s1 * slope);
-        report = new SolverReport<T>(status, 2, initialSquared, finalSquared, false, curvature).WithFrame(T.One, problem.Evaluations);
+        report = new SolverReport<T>(status, 2, initialSquared, finalSquared, false).WithFrame(T.One, problem.Evaluations);
         return true;
     }
 }

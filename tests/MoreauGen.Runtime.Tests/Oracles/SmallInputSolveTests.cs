@@ -73,6 +73,31 @@ public sealed class SmallInputSolveTests
             Assert.True(statistics.Evaluations > statistics.Solves, $"{solverName}: every first trial was accepted ({statistics.Evaluations} evaluations), so the continued line search was not exercised");
     }
 
+    [Fact]
+    public void The_unscaled_band_test_agrees_with_the_choice_of_sigma_at_its_edges()
+    {
+        foreach (int exponent in new[] { -1074, -1022, -300, -256, -255, -1, 0, 1, 254, 255, 256, 1023 })
+        {
+            foreach (double m in new[] { Math.ScaleB(1.0, exponent), Math.BitDecrement(Math.ScaleB(1.0, exponent)), Math.BitIncrement(Math.ScaleB(1.0, exponent)) })
+            {
+                if (m > 0 && double.IsFinite(m))
+                    Assert.True(ScaledProblem<double>.IsUnscaled(m) == (ScaledProblem<double>.ChooseSigma(m) == 1), $"magnitude {m:R}");
+            }
+        }
+
+        foreach (int exponent in new[] { -149, -126, -32, -31, 0, 30, 31, 32, 127 })
+        {
+            float m = MathF.ScaleB(1f, exponent);
+            Assert.True(ScaledProblem<float>.IsUnscaled(m) == (ScaledProblem<float>.ChooseSigma(m) == 1), $"magnitude {m:R}");
+            float below = MathF.BitDecrement(m);
+            Assert.True(ScaledProblem<float>.IsUnscaled(below) == (ScaledProblem<float>.ChooseSigma(below) == 1), $"magnitude {below:R}");
+        }
+
+        Assert.False(ScaledProblem<double>.IsUnscaled(0));
+        Assert.False(ScaledProblem<double>.IsUnscaled(double.NaN));
+        Assert.False(ScaledProblem<double>.IsUnscaled(double.PositiveInfinity));
+    }
+
     /// <summary>
     /// The Moreau backward pass at <paramref name="w"/> (the oracle's documented algorithm): λ_τ = a·∇env(γh)(x_τ); for
     /// t = τ..1, g_t = α·∇_w λ_tᵀφ_t (φ affine in w) and λ_{t−1} = b·∇env(γ·λ_tᵀφ_t(w_t, ·))(x_{t−1}) from the solver's
