@@ -15,15 +15,16 @@ public sealed partial class TwoStepSolver<T>
     /// The same algorithm, the same arithmetic in the same order, as the oracle scaling λ and the pullback by c into its
     /// scratch vectors and calling <see cref="InnerSolver{T}.MoreauGradient{TFunction}(ref TFunction, Span{T}, T, ReadOnlySpan{T}, SolverWorkspace{T}, IBatchReduction{T})"/>
     /// (which takes <see cref="TrySmallFromZero{TFunction}"/> and <see cref="RunFromZero{TFunction}"/>): so the same
-    /// iterates, bit for bit. What it leaves out is the frame around that arithmetic, which on a 2-value state costs as much
-    /// as the subproblem's evaluation: c·λ and c·∇ go to registers-sized stack vectors in one pass that also finds the
-    /// start's largest magnitude and squared norm, the first line-search trial is evaluated and judged here (App. E.2.1: it
-    /// is accepted in all 99 solves of a pendulum iteration), and only a rejected first trial enters the general line search,
-    /// which continues from it (<see cref="LineSearch{T}.SearchFromZeroAfterFirstTrial{TFunction}"/>).
+    /// iterates, bit for bit. What it leaves out is the frame around that arithmetic, which on a 2-value state cost more than
+    /// the subproblem's evaluation: c·λ and c·∇ go to stack vectors in one pass that also finds the start's largest
+    /// magnitude and squared norm, the first line-search trial is evaluated and judged here (App. E.2.1: it is accepted in
+    /// all 99 solves of a pendulum iteration), and only a rejected first trial enters the general line search, which
+    /// continues from it (<see cref="LineSearch{T}.SearchFromZeroAfterFirstTrial{TFunction}"/>).
     /// </para>
     /// <para>
-    /// The report's <see cref="SolverReport{T}.Curvature"/> is NaN (not measured). Returns false, having written nothing, when the start is not finite, is 0 or needs σ ≠ 1 (then the general frame,
-    /// which handles those, must be used), or when the sizes exceed <see cref="Vectors.Small"/>.
+    /// The report's <see cref="SolverReport{T}.Curvature"/> is NaN (not measured: the Moreau oracle's statistics do not read
+    /// it). Returns false, having written nothing, when the start is not finite, is 0 or needs σ ≠ 1 (the general frame,
+    /// which handles those, must then be used), or when the sizes exceed <see cref="Vectors.Small"/>.
     /// </para>
     /// </remarks>
     [SkipLocalsInit] // its stack vectors are written before they are read
