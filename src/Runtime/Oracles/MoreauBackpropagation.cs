@@ -127,12 +127,22 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 }
                 else
                 {
-                    solverWorkspace ??= workspace.SolverWorkspace(Solver);
-                    Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                    Vectors.Multiply(lambda, c, scaledLambda);
-                    Vectors.Multiply(inputGradient, c, inputGradient);
-                    var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
-                    statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace, Partition));
+                    // A few states on one process (a control problem's time step): the same solve in one frame.
+                    if (Partition is null && Solver is TwoStepSolver<T> twoStep
+                        && twoStep.TrySmallInputMoreauGradient(layer, wt, input, lambda, c, inputGradient, lambdaDotState, previous, out SolverReport<T> small))
+                    {
+                        statistics.Add(small);
+                    }
+                    else
+                    {
+                        solverWorkspace ??= workspace.SolverWorkspace(Solver);
+                        Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+                        Vectors.Multiply(lambda, c, scaledLambda);
+                        Vectors.Multiply(inputGradient, c, inputGradient);
+                        var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
+                        statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace, Partition));
+                    }
+
                     T b = schedule.MultiplierScale(i);
                     if (b != T.One)
                         Vectors.Multiply(previous, b, previous);

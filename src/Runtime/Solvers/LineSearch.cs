@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoreauGen;
 
@@ -103,10 +104,37 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         return Search(ref f, ref problem, rule, ray, value0, slope, initialStep, maxTrials, y, gradient, out value, out step);
     }
 
+    /// <summary>
+    /// As <see cref="SearchFromZero{TFunction}"/>, whose first trial, at <paramref name="initialStep"/>, the caller has
+    /// already evaluated (and counted in <paramref name="problem"/>): <paramref name="y"/> and <paramref name="gradient"/>
+    /// hold its point and gradient, <paramref name="firstValue"/> and <paramref name="firstSlope"/> its value and slope. The
+    /// search continues exactly as if it had made that trial itself (same trials, same outcome).
+    /// </summary>
+    public static LineSearchOutcome SearchFromZeroAfterFirstTrial<TFunction>(
+        scoped ref TFunction f, scoped ref ScaledProblem<T> problem, LineSearchRule rule,
+        T value0, scoped ReadOnlySpan<T> gradient0, T slope, T initialStep, T firstValue, T firstSlope, int maxTrials,
+        Span<T> y, Span<T> gradient, out T value, out T step)
+        where TFunction : ISmoothFunction<T>, allows ref struct
+    {
+        var ray = new SteepestRayFromZero<T>(gradient0);
+        return Search(ref f, ref problem, rule, ray, value0, slope, initialStep, maxTrials, y, gradient, out value, out step,
+                      firstKnown: true, firstValue, firstSlope);
+    }
+
+    /// <summary>
+    /// Whether the line search accepts its trial at step <paramref name="s"/> (value <paramref name="value"/>, slope
+    /// <paramref name="slope"/>) from φ(0) = <paramref name="value0"/>, φ'(0) = <paramref name="slope0"/>: the verdict
+    /// <see cref="Search{TFunction, TRay}"/> takes on it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per small solve
+    public static bool Accepts(scoped ref ScaledProblem<T> problem, LineSearchRule rule, T value0, T slope0, T value, T slope, T s) =>
+        T.IsFinite(value) && T.IsFinite(slope) && Judge(ref problem, rule, value0, slope0, value, slope, s) == Verdict.Accept;
+
     private static LineSearchOutcome Search<TFunction, TRay>(
         scoped ref TFunction f, scoped ref ScaledProblem<T> problem, LineSearchRule rule,
         scoped TRay ray, T value0, T slope, T initialStep, int maxTrials,
-        Span<T> y, Span<T> gradient, out T value, out T step)
+        Span<T> y, Span<T> gradient, out T value, out T step,
+        bool firstKnown = false, T firstValue = default, T firstSlope = default)
         where TFunction : ISmoothFunction<T>, allows ref struct
         where TRay : ILineSearchRay<T>, allows ref struct
     {
@@ -122,8 +150,17 @@ internal static class LineSearch<T> where T : unmanaged, IFloatingPointIeee754<T
         T s = initialStep;
         for (int trial = 0; trial < maxTrials; trial++)
         {
-            ray.Point(s, y);
-            T v = problem.EvaluateAlong(ref f, y, gradient, ray, out T slopeS);
+            T v, slopeS;
+            if (trial == 0 && firstKnown)
+            {
+                v = firstValue;
+                slopeS = firstSlope;
+            }
+            else
+            {
+                ray.Point(s, y);
+                v = problem.EvaluateAlong(ref f, y, gradient, ray, out slopeS);
+            }
 
             bool finite = T.IsFinite(v) && T.IsFinite(slopeS);
             Verdict verdict = finite ? Judge(ref problem, rule, value0, slope, v, slopeS, s) : Verdict.TooLong;

@@ -140,6 +140,16 @@ internal ref struct ScaledProblem<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The binary exponent of the largest finite value (1023 for double, 127 for float).</summary>
     private static readonly int MaxExponent = T.ILogB(T.BitDecrement(T.PositiveInfinity));
 
+    /// <summary>2^(−E/4) and 2^(E/4 + 1): the band of magnitudes for which <see cref="ChooseSigma"/> gives 1.</summary>
+    private static readonly T UnscaledLow = T.ScaleB(T.One, -(MaxExponent / 4)), UnscaledHigh = T.ScaleB(T.One, MaxExponent / 4 + 1);
+
+    /// <summary>
+    /// Whether <see cref="ChooseSigma"/>(<paramref name="maxMagnitude"/>) is 1 for a positive finite magnitude: its binary
+    /// exponent lies in [−E/4, E/4], without taking it. False for 0, NaN and ∞.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per small solve
+    public static bool IsUnscaled(T maxMagnitude) => maxMagnitude >= UnscaledLow && maxMagnitude < UnscaledHigh;
+
     /// <summary>The power of two σ for a start gradient whose largest magnitude is <paramref name="maxMagnitude"/> (positive, finite).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per solve, on the path of a 2-value solve
     public static T ChooseSigma(T maxMagnitude)

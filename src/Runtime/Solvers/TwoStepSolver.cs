@@ -23,7 +23,7 @@ namespace MoreauGen;
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
-public sealed class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class TwoStepSolver<T> : InnerSolver<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Direction = FirstFree, TrialIterate = FirstFree + 1, TrialGradient = FirstFree + 2;
 
