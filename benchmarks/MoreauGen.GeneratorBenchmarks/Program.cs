@@ -12,6 +12,7 @@ using MoreauGen.GeneratorBenchmarks;
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
 // differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
+// --hot SHAPE SIZE REPS [FILE]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see HotLoop).
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -22,6 +23,13 @@ Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} co
                   $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
                   (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
 Console.WriteLine();
+if (Array.IndexOf(args, "--hot") is int hot and >= 0)
+{
+    HotLoop.Run(Enum.Parse<Shape>(args[hot + 1], ignoreCase: true), int.Parse(args[hot + 2], CultureInfo.InvariantCulture), int.Parse(args[hot + 3], CultureInfo.InvariantCulture),
+        hot + 4 < args.Length ? args[hot + 4] : null);
+    return;
+}
+
 if (args.Contains("--phases"))
 {
     Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB |");
