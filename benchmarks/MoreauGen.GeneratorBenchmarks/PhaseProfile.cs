@@ -45,4 +45,20 @@ internal static class PhaseProfile
             : LayerEmitter.Emit((LayerProgram)program, RuleTable.Standard), 0);
         return new PhaseCost(whole, parse, differentiate, emit with { OutputChars = source.Length });
     }
+
+    /// <summary>The model the generator reads from <paramref name="run"/>'s layer (one cold run).</summary>
+    public static LayerModel Read(GeneratorRun run)
+    {
+        LayerModel? model = null;
+        ParseResult Read(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken)
+        {
+            ParseResult result = LayerParser.Read(context, method, syntax, kind, cancellationToken);
+            model = result.Layer;
+            return result;
+        }
+
+        GeneratorDriver driver = GeneratorRun.Driver(new MoreauGenerator(RuleTable.Standard, DifferentiatorSteps.Standard, Read));
+        GeneratorRun.Time(ref driver, run.Compilation());
+        return model ?? throw new InvalidOperationException("The reader never ran.");
+    }
 }

@@ -14,6 +14,7 @@ using MoreauGen.GeneratorBenchmarks;
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
 // --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
 // option that skips it, in a clone of the compilation with nullable disabled), cold and after an unrelated edit.
+// --hot SHAPE SIZE REPS [FILE]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see HotLoop).
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -27,6 +28,12 @@ Console.WriteLine();
 if (args.Contains("--binding"))
 {
     BindingTable(shapes, sizes, layerCounts, reps);
+    return;
+}
+if (Array.IndexOf(args, "--hot") is int hot and >= 0)
+{
+    HotLoop.Run(Enum.Parse<Shape>(args[hot + 1], ignoreCase: true), int.Parse(args[hot + 2], CultureInfo.InvariantCulture), int.Parse(args[hot + 3], CultureInfo.InvariantCulture),
+        hot + 4 < args.Length ? args[hot + 4] : null);
     return;
 }
 

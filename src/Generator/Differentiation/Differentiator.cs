@@ -144,7 +144,7 @@ namespace MoreauGen.Generator.Differentiation
             onlyX = GradientAccumulators.Run(state, onlyX);
 
             bool writesEveryOutput = state.LayerMode && !state.ArrayMode && state.Sizes?.Outputs is int count && Enumerable.Range(0, count).All(state.Outputs.ContainsKey);
-            var used = new SortedSet<string>(state.Names.Taken, StringComparer.Ordinal);
+            string[] used = SortedDistinct(state.Names.Taken);
             Expr? resultExpr = state.Result is null ? null : new Local(state.Result.ReadName, state.Result.Type);
             return new DifferentiatedBody(
                 EquatableArray.From(primal),
@@ -158,10 +158,31 @@ namespace MoreauGen.Generator.Differentiation
                 resultExpr,
                 state.ArrayMode,
                 writesEveryOutput,
-                EquatableArray.From(used))
+                EquatableArray.Of(used))
             {
                 ScratchArrays = EquatableArray.From(state.Scratch),
             };
+        }
+
+        /// <summary>
+        /// The names in ordinal order, each once: what a <see cref="SortedSet{T}"/> of them enumerates, sorted in one array
+        /// instead of a tree of a node per name.
+        /// </summary>
+        private static string[] SortedDistinct(IEnumerable<string> names)
+        {
+            string[] sorted = names.ToArray();
+            Array.Sort(sorted, StringComparer.Ordinal);
+            int kept = 0;
+            for (int i = 0; i < sorted.Length; i++)
+            {
+                if (kept == 0 || !string.Equals(sorted[kept - 1], sorted[i], StringComparison.Ordinal))
+                {
+                    sorted[kept++] = sorted[i];
+                }
+            }
+
+            Array.Resize(ref sorted, kept);
+            return sorted;
         }
 
         /// <summary>y at a run-time index, or y touched inside a loop or branch: the reverse pass keeps d_y in a buffer.</summary>
@@ -180,15 +201,10 @@ namespace MoreauGen.Generator.Differentiation
                     case For or If or Block:
                         break;
                     default:
-                        foreach (Expr expr in IrWalk.ExpressionsOf(statement))
+                        var find = new FindOutputBufferUse(inControlFlow);
+                        if (IrVisit.Nodes(statement, ref find))
                         {
-                            foreach (Expr node in IrWalk.Nodes(expr))
-                            {
-                                if (node is Element { Span: SpanRef { Role: SpanRole.Y } } y && (inControlFlow || y.Index is not Literal))
-                                {
-                                    return true;
-                                }
-                            }
+                            return true;
                         }
 
                         break;
@@ -196,6 +212,17 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return false;
+        }
+
+        /// <summary>Stops at an element of y at a run-time index, or at any element of y in a loop or branch.</summary>
+        private readonly struct FindOutputBufferUse : INodeVisitor
+        {
+            private readonly bool inControlFlow;
+
+            public FindOutputBufferUse(bool inControlFlow) => this.inControlFlow = inControlFlow;
+
+            public bool Visit(Expr node) =>
+                node is Element { Span: SpanRef { Role: SpanRole.Y } } y && (inControlFlow || y.Index is not Literal);
         }
     }
 }

@@ -151,9 +151,9 @@ namespace MoreauGen.Generator.Differentiation
                 case Local local when locals.TryGetValue(local.Name, out Value? value):
                     return Node.Reference(value);
                 case Apply { Op: Op.And or Op.Or or Op.Not } logical:
-                    return Node.Apply(logical.Op, IrType.Bool, logical.Args.Select(LowerCondition).ToArray());
+                    return Node.Apply(logical.Op, IrType.Bool, logical.Args.Map(LowerCondition));
                 case Apply { Type.Scalar: ScalarKind.Boolean } comparison:
-                    return Node.Apply(comparison.Op, IrType.Bool, comparison.Args.Select(LowerExpr).ToArray());
+                    return Node.Apply(comparison.Op, IrType.Bool, comparison.Args.Map(LowerExpr));
                 default:
                     return Node.Leaf(LowerIndex(condition), Need.None);
             }
@@ -195,9 +195,9 @@ namespace MoreauGen.Generator.Differentiation
                     // A batch loss of x (objectives): a leaf whose adjoint goes to every element of x at once.
                     return Node.Leaf(LowerIndex(loss), Need.X);
                 case Apply apply:
-                    return Node.Apply(apply.Op, apply.Type, apply.Args.Select(LowerExpr).ToArray(), state.Rules.Find(apply.Op)?.IsPiecewiseConstant == true);
+                    return Node.Apply(apply.Op, apply.Type, apply.Args.Map(LowerExpr), state.Rules.Find(apply.Op)?.IsPiecewiseConstant == true);
                 case Call call:
-                    return Node.Call(state.Helpers[call.Method], call.Args.Select(LowerExpr).ToArray());
+                    return Node.Call(state.Helpers[call.Method], call.Args.Map(LowerExpr));
                 case Conditional conditional:
                     return LowerConditional(conditional);
                 default:

@@ -205,7 +205,7 @@ namespace MoreauGen.Generator.Differentiation
         {
             NodeKind.Leaf => node.Expr!,
             NodeKind.Ref => new Local(node.Ref!.Name, node.Type),
-            _ => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(Rebuild))),
+            _ => new Apply(node.Op, node.Type, EquatableArray.Of(node.Args.Map(Rebuild))),
         };
     }
 

@@ -343,7 +343,7 @@ namespace MoreauGen.Generator.Differentiation
         {
             DerivativeRule rule = state.Rules.Find(node.Op)
                 ?? throw new InvalidOperationException("No derivative rule for " + node.Op + ".");
-            IrType[] argTypes = node.Args.Select(a => a.Type).ToArray();
+            IrType[] argTypes = node.Args.Map(a => a.Type);
             var templates = new Expr?[node.Args.Count];
             int adjointUses = 0;
             for (int i = 0; i < node.Args.Count; i++)
@@ -420,7 +420,7 @@ namespace MoreauGen.Generator.Differentiation
                     return new Local(PartialValue(node, forward.Value, owner).Name, forward.Type);
                 case Apply apply:
                 {
-                    Expr[] args = apply.Args.Select(a => Substitute(a, node, owner, adjoint)).ToArray();
+                    Expr[] args = apply.Args.Map(a => Substitute(a, node, owner, adjoint));
                     if (apply.Op == Op.Multiply && args[0] is Literal { Value: 1 } && args[1].Type == apply.Type)
                     {
                         return args[1];
@@ -431,7 +431,7 @@ namespace MoreauGen.Generator.Differentiation
                         return args[0];
                     }
 
-                    return new Apply(apply.Op, apply.Type, EquatableArray.From(args));
+                    return new Apply(apply.Op, apply.Type, EquatableArray.Of(args));
                 }
 
                 case Conditional conditional:
@@ -454,7 +454,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 Placeholder { Index: >= 0 } p => node.Args[p.Index],
                 Placeholder => node,
-                Apply apply => Node.Apply(apply.Op, apply.Type, apply.Args.Select(Build).ToArray()),
+                Apply apply => Node.Apply(apply.Op, apply.Type, apply.Args.Map(Build)),
                 _ => Node.Leaf(expr, Need.None),
             };
 

@@ -201,20 +201,38 @@ namespace MoreauGen.Generator.Differentiation
         }
 
         /// <summary>Drops recomputed restores nothing reads (tape reads through the cursor stay: they move it).</summary>
+        /// <remarks>
+        /// Only the names of the restores that could go are looked for in the statements after them: a set of every name
+        /// the reverse pass reads, built for each variant of a large body, was most of this pass's time.
+        /// </remarks>
         private static List<Stmt> DropUnusedRestores(List<Stmt> statements)
         {
+            HashSet<string>? candidates = null;
+            foreach (Stmt statement in statements)
+            {
+                if (statement is Restore restore && !IrVisit.MovesCursor(statement))
+                {
+                    (candidates ??= new HashSet<string>(StringComparer.Ordinal)).Add(restore.Name);
+                }
+            }
+
+            if (candidates is null)
+            {
+                return statements;
+            }
+
             var keep = new bool[statements.Count];
-            var read = new HashSet<string>(StringComparer.Ordinal);
+            var read = new ReadAmong(candidates, new HashSet<string>(StringComparer.Ordinal));
             for (int i = statements.Count - 1; i >= 0; i--)
             {
                 Stmt statement = statements[i];
-                if (statement is Restore restore && !read.Contains(restore.Name) && !IrVisit.MovesCursor(statement))
+                if (statement is Restore restore && !read.Found.Contains(restore.Name) && !IrVisit.MovesCursor(statement))
                 {
                     continue;
                 }
 
                 keep[i] = true;
-                IrVisit.AddLocalsRead(statement, read);
+                IrVisit.Nodes(statement, ref read);
             }
 
             int kept = 0;
@@ -228,6 +246,34 @@ namespace MoreauGen.Generator.Differentiation
 
             statements.RemoveRange(kept, statements.Count - kept);
             return statements;
+        }
+
+        /// <summary>Adds to <see cref="Found"/> the locals read (and cursors moved) among the names looked for.</summary>
+        private readonly struct ReadAmong : INodeVisitor
+        {
+            private readonly HashSet<string> wanted;
+
+            public ReadAmong(HashSet<string> wanted, HashSet<string> found)
+            {
+                this.wanted = wanted;
+                Found = found;
+            }
+
+            public HashSet<string> Found { get; }
+
+            public bool Visit(Expr node)
+            {
+                if (node is Local local && wanted.Contains(local.Name))
+                {
+                    Found.Add(local.Name);
+                }
+                else if (node is CursorStep step && wanted.Contains(step.Cursor))
+                {
+                    Found.Add(step.Cursor);
+                }
+
+                return false;
+            }
         }
     }
 }

@@ -250,8 +250,8 @@ namespace MoreauGen.Generator.Differentiation
                 NodeKind.Leaf => node.Expr!,
                 NodeKind.Ref => new Local(node.Ref!.ReadName, node.Type),
                 NodeKind.OutputRead => state.MemoryElement(node.Memory, node.Expr!),
-                NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
-                NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.From(node.Args.Select(a => Render(a, root)))),
+                NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.Of(node.Args.Map(a => Render(a, root)))),
+                NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.Of(node.Args.Map(a => Render(a, root)))),
                 _ => throw new InvalidOperationException("An opaque value has no expression."),
             };
         }

@@ -38,6 +38,7 @@ namespace MoreauGen.Generator.Emission
         public const string Checks = "global::MoreauGen.Generated.LayerChecks";
 
         private readonly List<(string[] Names, HashSet<string> Set)> reservedSets = new();
+        private readonly List<(EquatableArray<string> Names, HashSet<string> Set)> reservedArrays = new();
         private bool wroteMember;
 
         public EmissionScaffold(LayerModel layer, RuleTable rules)
@@ -55,6 +56,18 @@ namespace MoreauGen.Generator.Emission
         /// </summary>
         public HashSet<string> ReservedSet(IEnumerable<string> names)
         {
+            // The members of a file mostly hand in the body's UsedNames (one array): recognised without copying it.
+            if (names is EquatableArray<string> array)
+            {
+                foreach ((EquatableArray<string> known, HashSet<string> set) in reservedArrays)
+                {
+                    if (known.SameItems(array))
+                    {
+                        return set;
+                    }
+                }
+            }
+
             string[] list = names.ToArray();
             foreach ((string[] known, HashSet<string> set) in reservedSets)
             {
@@ -66,6 +79,11 @@ namespace MoreauGen.Generator.Emission
 
             var built = new HashSet<string>(list, StringComparer.Ordinal);
             reservedSets.Add((list, built));
+            if (names is EquatableArray<string> first)
+            {
+                reservedArrays.Add((first, built));
+            }
+
             return built;
         }
 

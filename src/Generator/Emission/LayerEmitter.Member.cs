@@ -7,23 +7,8 @@ namespace MoreauGen.Generator.Emission
     /// <summary>A member of a per-sample layer: its sample loop, the sample's slices and the tape. Part of <see cref="LayerEmitter"/>.</summary>
     internal sealed partial class LayerEmitter
     {
-        /// <summary>The span roles of the statement lists the members asked about, each walked once (the lists never change).</summary>
-        private readonly List<(IEnumerable<Stmt> Statements, HashSet<SpanRole> Roles)> rolesOf = new();
-
-        private HashSet<SpanRole> RolesOf(IEnumerable<Stmt> statements)
-        {
-            foreach ((IEnumerable<Stmt> known, HashSet<SpanRole> roles) in rolesOf)
-            {
-                if (ReferenceEquals(known, statements))
-                {
-                    return roles;
-                }
-            }
-
-            HashSet<SpanRole> walked = IrWalk.Roles(statements);
-            rolesOf.Add((statements, walked));
-            return walked;
-        }
+        /// <summary>The span roles of the statements the members ask about, each statement walked once.</summary>
+        private readonly SpanRoleIndex roles = new();
 
         /// <summary>A <see cref="MemberFrame"/> that runs the one-sample program over the batch on slices.</summary>
         private sealed class Member : MemberFrame
@@ -76,7 +61,7 @@ namespace MoreauGen.Generator.Emission
             /// <summary>Declares the sample's slice of <paramref name="span"/> and binds it to <paramref name="role"/> (only if the statements use the role).</summary>
             public void Slice(SpanRole role, string span, LayerSize size, bool readOnly, string preferred, IEnumerable<Stmt>? usedBy = null)
             {
-                if (usedBy is not null && !owner.RolesOf(usedBy).Contains(role))
+                if (usedBy is not null && !owner.roles.Uses(usedBy, role))
                 {
                     return;
                 }
@@ -91,7 +76,7 @@ namespace MoreauGen.Generator.Emission
             public void ExactGradW(string gradW, IEnumerable<Stmt> statements)
             {
                 Spans[SpanRole.GradW] = gradW;
-                if (Frame.Layer.Sizes.Parameters is int parameters && parameters > 0 && statements.Any(s => s is For) && owner.RolesOf(statements).Contains(SpanRole.GradW))
+                if (Frame.Layer.Sizes.Parameters is int parameters && parameters > 0 && statements.Any(s => s is For) && owner.roles.Uses(statements, SpanRole.GradW))
                 {
                     string name = Names.Fresh("gradW_all");
                     Code.Line(Frame.Span + " " + name + " = " + gradW + ".Slice(0, " + EmissionScaffold.Int(parameters) + ");");
@@ -132,8 +117,8 @@ namespace MoreauGen.Generator.Emission
             }
 
             /// <summary>Whether the member's program names the tape at all.</summary>
-            public bool UsesTape => IrWalk.Roles(owner.body.Primal.Concat(owner.body.Restores).Concat(owner.body.AdjointBoth)
-                .Concat(owner.body.AdjointW).Concat(owner.body.AdjointX)).Contains(SpanRole.Tape);
+            public bool UsesTape => owner.roles.Uses(owner.body.Primal.Concat(owner.body.Restores).Concat(owner.body.AdjointBoth)
+                .Concat(owner.body.AdjointW).Concat(owner.body.AdjointX), SpanRole.Tape);
 
             /// <summary>Binds the tape to an empty span (nothing is recorded, but code in loops that never run names it).</summary>
             public void EmptyTape(IrType? elementType = null)

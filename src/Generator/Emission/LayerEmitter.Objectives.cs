@@ -120,7 +120,7 @@ namespace MoreauGen.Generator.Emission
                 {
                     member.Bind(SpanRole.Tape, member.Buffer("tape", slots, model.ElementType).Name);
                 }
-                else if (IrWalk.Roles(forward.Concat(reverse)).Contains(SpanRole.Tape))
+                else if (roles.Uses(forward.Concat(reverse), SpanRole.Tape))
                 {
                     member.EmptyTape(model.ElementType);
                 }

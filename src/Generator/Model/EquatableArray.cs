@@ -28,6 +28,9 @@ namespace MoreauGen.Generator.Model
 
         public bool IsEmpty => Count == 0;
 
+        /// <summary>Whether <paramref name="other"/> wraps the very same array (a check in constant time, unlike <see cref="Equals(EquatableArray{T})"/>).</summary>
+        public bool SameItems(EquatableArray<T> other) => ReferenceEquals(items, other.items);
+
         public bool Equals(EquatableArray<T> other)
         {
             T[] left = items ?? Array.Empty<T>();
