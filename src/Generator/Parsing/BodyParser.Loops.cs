@@ -77,7 +77,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             scopes.RemoveAt(scopes.Count - 1);
-            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)));
+            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped });
         }
 
         /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>
