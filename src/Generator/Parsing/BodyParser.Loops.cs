@@ -11,12 +11,9 @@ namespace MoreauGen.Generator.Parsing
     /// <summary>
     /// <c>while</c> and <c>do</c> loops, lowered to a bounded <c>for</c> with a stop flag (part of <see cref="BodyParser"/>):
     /// <code>
-    /// while (c) { body }        →  stopped = 0; if (!c) stopped = 1; for (trip = 0; trip &lt; bound; trip++) { if (stopped == 0) { body } if (stopped == 0) { if (!c) stopped = 1; } }
+    /// while (c) { body }        →  stopped = 0; for (trip = 0; trip &lt; bound; trip++) { if (stopped == 0) { if (!c) stopped = 1; } if (stopped == 0) { body } }
     /// do { body } while (c);    →  stopped = 0; for (trip = 0; trip &lt; max(1, bound); trip++) { if (stopped == 0) { body } if (stopped == 0) { if (!c) stopped = 1; } }
     /// </code>
-    /// (the condition of a <c>while</c> is tested before the loop and after each body, so that every trip that runs a
-    /// body is the one that tests the condition after it: the taped forward pass stops after that trip, with no trip
-    /// that only tests, see <see cref="For.StopFlag"/>).
     /// A call's tape is fixed before the data is seen (<c>TapeLength(m)</c>), so the loop needs a trip bound that holds
     /// for every sample; the parser proves one from an int counter <c>k</c>:
     /// <list type="bullet">
@@ -66,41 +63,40 @@ namespace MoreauGen.Generator.Parsing
             string stopped = FlagName("stopped");
             string trip = FlagName("trip");
             into.Add(new Declare(FlagType, stopped, new Literal(FlagType, 0)));
-            if (loop.ConditionIsTop && !StopUnless(loop.Condition, stopped, into))
-            {
-                return;
-            }
-
             scopes.Add(new ControlScope(null, isLoop: true));
             var body = new List<Stmt>();
+            if (loop.ConditionIsTop)
+            {
+                StopUnless(loop.Condition, stopped, body);
+            }
+
             body.AddRange(LoopBody(loop, into, stopped));
-            StopUnless(loop.Condition, stopped, body);
+            if (!loop.ConditionIsTop)
+            {
+                StopUnless(loop.Condition, stopped, body);
+            }
 
             scopes.RemoveAt(scopes.Count - 1);
             into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped });
         }
 
-        /// <summary>
-        /// <c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside; false when the
-        /// condition is not supported (reported).
-        /// </summary>
-        private bool StopUnless(IOperation condition, string stopped, List<Stmt> into)
+        /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>
+        private void StopUnless(IOperation condition, string stopped, List<Stmt> into)
         {
             if (condition.ConstantValue is { HasValue: true, Value: true })
             {
-                return true;
+                return;
             }
 
             var check = new List<Stmt>();
             Expr? holds = WithHoisted(check, () => Condition(condition));
             if (holds is null)
             {
-                return false;
+                return;
             }
 
             check.Add(new If(holds, EquatableArray<Stmt>.Empty, EquatableArray.Of(SetFlag(stopped))));
             into.Add(new If(FlagIsClear(stopped), EquatableArray.From(check), EquatableArray<Stmt>.Empty));
-            return true;
         }
 
         /// <summary>A conjunct <c>k &lt; B</c> of the loop's condition: (k, B, 1 for <c>&lt;=</c>).</summary>

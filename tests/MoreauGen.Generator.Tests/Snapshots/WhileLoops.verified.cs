@@ -35,26 +35,19 @@ namespace Samples
                 double z = a;
                 double k = 0.0;
                 double stopped = 0.0;
-                if (stopped == 0.0)
-                {
-                    if (!(global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0))
-                    {
-                        stopped = 1.0;
-                    }
-                }
                 for (int trip = 0; trip < 10; trip++)
                 {
-                    if (stopped == 0.0)
-                    {
-                        z = 0.5 * (z + a / z);
-                        k += 1.0;
-                    }
                     if (stopped == 0.0)
                     {
                         if (!(global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0))
                         {
                             stopped = 1.0;
                         }
+                    }
+                    if (stopped == 0.0)
+                    {
+                        z = 0.5 * (z + a / z);
+                        k += 1.0;
                     }
                 }
                 double j = 0.0;
@@ -98,74 +91,51 @@ namespace Samples
                 double z = a;
                 double k = 0.0;
                 double stopped = 0.0;
-                bool c1 = stopped == 0.0;
-                double stopped_5;
-                if (c1)
+                int trips = 10;
+                for (int trip = 0; trip < trips; trip++)
                 {
-                    bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
-                    double stopped_4;
-                    if (c2)
+                    bool c1 = stopped == 0.0;
+                    double stopped_6;
+                    if (c1)
                     {
-                        stopped_4 = stopped;
+                        bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                        double stopped_5;
+                        if (c2)
+                        {
+                            stopped_5 = stopped;
+                        }
+                        else
+                        {
+                            stopped_5 = 1.0;
+                        }
+                        stopped_6 = stopped_5;
                     }
                     else
                     {
-                        stopped_4 = 1.0;
+                        stopped_6 = stopped;
                     }
-                    stopped_5 = stopped_4;
-                }
-                else
-                {
-                    stopped_5 = stopped;
-                }
-                double z_5 = z;
-                double k_5 = k;
-                double stopped_10 = stopped_5;
-                int trips = stopped_10 != 0.0 ? 0 : 10;
-                for (int trip = 0; trip < trips; trip++)
-                {
-                    bool c3 = stopped_10 == 0.0;
+                    bool c3 = stopped_6 == 0.0;
                     double k_4;
                     double z_4;
                     if (c3)
                     {
-                        double t5 = a / z_5;
-                        k_4 = k_5 + 1.0;
-                        z_4 = 0.5 * (z_5 + t5);
+                        double t5 = a / z;
+                        k_4 = k + 1.0;
+                        z_4 = 0.5 * (z + t5);
                         tape_s[tp++] = t5;
                     }
                     else
                     {
-                        k_4 = k_5;
-                        z_4 = z_5;
+                        k_4 = k;
+                        z_4 = z;
                         tp += 1;
                     }
-                    bool c4 = stopped_10 == 0.0;
-                    double stopped_9;
-                    if (c4)
-                    {
-                        bool c5 = global::System.Math.Abs(z_4 * z_4 - a) > 1E-09 && k_4 < 10.0;
-                        double stopped_8;
-                        if (c5)
-                        {
-                            stopped_8 = stopped_10;
-                        }
-                        else
-                        {
-                            stopped_8 = 1.0;
-                        }
-                        stopped_9 = stopped_8;
-                    }
-                    else
-                    {
-                        stopped_9 = stopped_10;
-                    }
                     tape_s[tp++] = c3 ? 1.0 : 0.0;
-                    tape_s[tp++] = z_5;
-                    z_5 = z_4;
-                    k_5 = k_4;
-                    stopped_10 = stopped_9;
-                    if (stopped_10 != 0.0)
+                    tape_s[tp++] = z;
+                    stopped = stopped_6;
+                    z = z_4;
+                    k = k_4;
+                    if (stopped != 0.0)
                     {
                         trips = trip + 1;
                     }
@@ -174,28 +144,28 @@ namespace Samples
                 tape_s[tp++] = (double)trips;
                 double j = 0.0;
                 double stopped_2 = 0.0;
-                int trips_2 = stopped_2 != 0.0 ? 0 : 4;
+                int trips_2 = 4;
                 for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                 {
-                    bool c6 = stopped_2 == 0.0;
+                    bool c4 = stopped_2 == 0.0;
                     double j_4;
-                    if (c6)
+                    if (c4)
                     {
                         int t1 = (int)j;
-                        y_s[t1] = z_5 * w[1] + j;
+                        y_s[t1] = z * w[1] + j;
                         j_4 = j + 2.0;
                     }
                     else
                     {
                         j_4 = j;
                     }
-                    bool c7 = stopped_2 == 0.0;
+                    bool c5 = stopped_2 == 0.0;
                     double stopped_2_5;
-                    if (c7)
+                    if (c5)
                     {
-                        bool c8 = j_4 < 4.0;
+                        bool c6 = j_4 < 4.0;
                         double stopped_2_4;
-                        if (c8)
+                        if (c6)
                         {
                             stopped_2_4 = stopped_2;
                         }
@@ -209,7 +179,7 @@ namespace Samples
                     {
                         stopped_2_5 = stopped_2;
                     }
-                    tape_s[tp++] = c6 ? 1.0 : 0.0;
+                    tape_s[tp++] = c4 ? 1.0 : 0.0;
                     tape_s[tp++] = j;
                     j = j_4;
                     stopped_2 = stopped_2_5;
@@ -220,9 +190,9 @@ namespace Samples
                 }
                 tp += (4 - trips_2) * 2;
                 tape_s[tp++] = (double)trips_2;
-                y_s[1] = k_5;
-                y_s[3] = z_5;
-                tape_s[tp++] = z_5;
+                y_s[1] = k;
+                y_s[3] = z;
+                tape_s[tp++] = z;
             }
         }
 
@@ -272,8 +242,8 @@ namespace Samples
                     for (int trip_2 = trips_3 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c6 = tape_s[--tp] != 0.0;
-                        if (c6)
+                        bool c4 = tape_s[--tp] != 0.0;
+                        if (c4)
                         {
                             int t1 = (int)j_2;
                             double d_t2 = d_y[t1];
@@ -289,12 +259,11 @@ namespace Samples
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_4 = d_z_5;
                         double d_z_2 = 0.0;
                         if (c3)
                         {
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_4 * 0.5;
+                            double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
                             d_z_2 -= d_t * t5 / z_2;
@@ -302,7 +271,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_z_2 += d_z_4;
+                            d_z_2 += d_z_5;
                         }
                         d_z_5 = d_z_2;
                     }
@@ -332,8 +301,8 @@ namespace Samples
                     for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c6 = tape_s[--tp] != 0.0;
-                        if (c6)
+                        bool c4 = tape_s[--tp] != 0.0;
+                        if (c4)
                         {
                             int t1 = (int)j_2;
                             double d_t2 = d_y[t1];
@@ -349,12 +318,11 @@ namespace Samples
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_4 = d_z_5;
                         double d_z_2 = 0.0;
                         if (c3)
                         {
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_4 * 0.5;
+                            double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
                             d_z_2 -= d_t * t5 / z_2;
@@ -362,7 +330,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_z_2 += d_z_4;
+                            d_z_2 += d_z_5;
                         }
                         d_z_5 = d_z_2;
                     }
@@ -388,8 +356,8 @@ namespace Samples
                     for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c6 = tape_s[--tp] != 0.0;
-                        if (c6)
+                        bool c4 = tape_s[--tp] != 0.0;
+                        if (c4)
                         {
                             int t1 = (int)j_2;
                             double d_t2 = d_y[t1];
@@ -404,12 +372,11 @@ namespace Samples
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_4 = d_z_5;
                         double d_z_2 = 0.0;
                         if (c3)
                         {
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_4 * 0.5;
+                            double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
                             d_z_2 -= d_t * t5 / z_2;
@@ -417,7 +384,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_z_2 += d_z_4;
+                            d_z_2 += d_z_5;
                         }
                         d_z_5 = d_z_2;
                     }
@@ -476,74 +443,51 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    bool c1 = stopped == 0.0;
-                    double stopped_5;
-                    if (c1)
+                    int trips = 10;
+                    for (int trip = 0; trip < trips; trip++)
                     {
-                        bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
-                        double stopped_4;
-                        if (c2)
+                        bool c1 = stopped == 0.0;
+                        double stopped_6;
+                        if (c1)
                         {
-                            stopped_4 = stopped;
+                            bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                            double stopped_5;
+                            if (c2)
+                            {
+                                stopped_5 = stopped;
+                            }
+                            else
+                            {
+                                stopped_5 = 1.0;
+                            }
+                            stopped_6 = stopped_5;
                         }
                         else
                         {
-                            stopped_4 = 1.0;
+                            stopped_6 = stopped;
                         }
-                        stopped_5 = stopped_4;
-                    }
-                    else
-                    {
-                        stopped_5 = stopped;
-                    }
-                    double z_5 = z;
-                    double k_5 = k;
-                    double stopped_10 = stopped_5;
-                    int trips = stopped_10 != 0.0 ? 0 : 10;
-                    for (int trip = 0; trip < trips; trip++)
-                    {
-                        bool c3 = stopped_10 == 0.0;
+                        bool c3 = stopped_6 == 0.0;
                         double k_4;
                         double z_4;
                         if (c3)
                         {
-                            double t5 = a / z_5;
-                            k_4 = k_5 + 1.0;
-                            z_4 = 0.5 * (z_5 + t5);
+                            double t5 = a / z;
+                            k_4 = k + 1.0;
+                            z_4 = 0.5 * (z + t5);
                             tape_s[tp++] = t5;
                         }
                         else
                         {
-                            k_4 = k_5;
-                            z_4 = z_5;
+                            k_4 = k;
+                            z_4 = z;
                             tp += 1;
                         }
-                        bool c4 = stopped_10 == 0.0;
-                        double stopped_9;
-                        if (c4)
-                        {
-                            bool c5 = global::System.Math.Abs(z_4 * z_4 - a) > 1E-09 && k_4 < 10.0;
-                            double stopped_8;
-                            if (c5)
-                            {
-                                stopped_8 = stopped_10;
-                            }
-                            else
-                            {
-                                stopped_8 = 1.0;
-                            }
-                            stopped_9 = stopped_8;
-                        }
-                        else
-                        {
-                            stopped_9 = stopped_10;
-                        }
                         tape_s[tp++] = c3 ? 1.0 : 0.0;
-                        tape_s[tp++] = z_5;
-                        z_5 = z_4;
-                        k_5 = k_4;
-                        stopped_10 = stopped_9;
-                        if (stopped_10 != 0.0)
+                        tape_s[tp++] = z;
+                        stopped = stopped_6;
+                        z = z_4;
+                        k = k_4;
+                        if (stopped != 0.0)
                         {
                             trips = trip + 1;
                         }
@@ -552,28 +496,28 @@ namespace Samples
                     tape_s[tp++] = (double)trips;
                     double j = 0.0;
                     double stopped_2 = 0.0;
-                    int trips_2 = stopped_2 != 0.0 ? 0 : 4;
+                    int trips_2 = 4;
                     for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
-                        bool c6 = stopped_2 == 0.0;
+                        bool c4 = stopped_2 == 0.0;
                         double j_4;
-                        if (c6)
+                        if (c4)
                         {
                             int t1 = (int)j;
-                            y_s[t1] = z_5 * w_v[1] + j;
+                            y_s[t1] = z * w_v[1] + j;
                             j_4 = j + 2.0;
                         }
                         else
                         {
                             j_4 = j;
                         }
-                        bool c7 = stopped_2 == 0.0;
+                        bool c5 = stopped_2 == 0.0;
                         double stopped_2_5;
-                        if (c7)
+                        if (c5)
                         {
-                            bool c8 = j_4 < 4.0;
+                            bool c6 = j_4 < 4.0;
                             double stopped_2_4;
-                            if (c8)
+                            if (c6)
                             {
                                 stopped_2_4 = stopped_2;
                             }
@@ -587,7 +531,7 @@ namespace Samples
                         {
                             stopped_2_5 = stopped_2;
                         }
-                        tape_s[tp++] = c6 ? 1.0 : 0.0;
+                        tape_s[tp++] = c4 ? 1.0 : 0.0;
                         tape_s[tp++] = j;
                         j = j_4;
                         stopped_2 = stopped_2_5;
@@ -598,9 +542,9 @@ namespace Samples
                     }
                     tp += (4 - trips_2) * 2;
                     tape_s[tp++] = (double)trips_2;
-                    y_s[1] = k_5;
-                    y_s[3] = z_5;
-                    tape_s[tp++] = z_5;
+                    y_s[1] = k;
+                    y_s[3] = z;
+                    tape_s[tp++] = z;
                 }
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
@@ -620,8 +564,8 @@ namespace Samples
                     for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c6 = tape_s[--tp] != 0.0;
-                        if (c6)
+                        bool c4 = tape_s[--tp] != 0.0;
+                        if (c4)
                         {
                             int t1 = (int)j_2;
                             double d_t2 = d_y[t1];
@@ -637,12 +581,11 @@ namespace Samples
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_4 = d_z_5;
                         double d_z_2 = 0.0;
                         if (c3)
                         {
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_4 * 0.5;
+                            double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
                             d_z_2 -= d_t * t5 / z_2;
@@ -650,7 +593,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_z_2 += d_z_4;
+                            d_z_2 += d_z_5;
                         }
                         d_z_5 = d_z_2;
                     }
@@ -703,74 +646,51 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    bool c1 = stopped == 0.0;
-                    double stopped_5;
-                    if (c1)
+                    int trips = 10;
+                    for (int trip = 0; trip < trips; trip++)
                     {
-                        bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
-                        double stopped_4;
-                        if (c2)
+                        bool c1 = stopped == 0.0;
+                        double stopped_6;
+                        if (c1)
                         {
-                            stopped_4 = stopped;
+                            bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                            double stopped_5;
+                            if (c2)
+                            {
+                                stopped_5 = stopped;
+                            }
+                            else
+                            {
+                                stopped_5 = 1.0;
+                            }
+                            stopped_6 = stopped_5;
                         }
                         else
                         {
-                            stopped_4 = 1.0;
+                            stopped_6 = stopped;
                         }
-                        stopped_5 = stopped_4;
-                    }
-                    else
-                    {
-                        stopped_5 = stopped;
-                    }
-                    double z_5 = z;
-                    double k_5 = k;
-                    double stopped_10 = stopped_5;
-                    int trips = stopped_10 != 0.0 ? 0 : 10;
-                    for (int trip = 0; trip < trips; trip++)
-                    {
-                        bool c3 = stopped_10 == 0.0;
+                        bool c3 = stopped_6 == 0.0;
                         double k_4;
                         double z_4;
                         if (c3)
                         {
-                            double t5 = a / z_5;
-                            k_4 = k_5 + 1.0;
-                            z_4 = 0.5 * (z_5 + t5);
+                            double t5 = a / z;
+                            k_4 = k + 1.0;
+                            z_4 = 0.5 * (z + t5);
                             tape_s[tp++] = t5;
                         }
                         else
                         {
-                            k_4 = k_5;
-                            z_4 = z_5;
+                            k_4 = k;
+                            z_4 = z;
                             tp += 1;
                         }
-                        bool c4 = stopped_10 == 0.0;
-                        double stopped_9;
-                        if (c4)
-                        {
-                            bool c5 = global::System.Math.Abs(z_4 * z_4 - a) > 1E-09 && k_4 < 10.0;
-                            double stopped_8;
-                            if (c5)
-                            {
-                                stopped_8 = stopped_10;
-                            }
-                            else
-                            {
-                                stopped_8 = 1.0;
-                            }
-                            stopped_9 = stopped_8;
-                        }
-                        else
-                        {
-                            stopped_9 = stopped_10;
-                        }
                         tape_s[tp++] = c3 ? 1.0 : 0.0;
-                        tape_s[tp++] = z_5;
-                        z_5 = z_4;
-                        k_5 = k_4;
-                        stopped_10 = stopped_9;
-                        if (stopped_10 != 0.0)
+                        tape_s[tp++] = z;
+                        stopped = stopped_6;
+                        z = z_4;
+                        k = k_4;
+                        if (stopped != 0.0)
                         {
                             trips = trip + 1;
                         }
@@ -779,28 +699,28 @@ namespace Samples
                     tape_s[tp++] = (double)trips;
                     double j = 0.0;
                     double stopped_2 = 0.0;
-                    int trips_2 = stopped_2 != 0.0 ? 0 : 4;
+                    int trips_2 = 4;
                     for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
-                        bool c6 = stopped_2 == 0.0;
+                        bool c4 = stopped_2 == 0.0;
                         double j_4;
-                        if (c6)
+                        if (c4)
                         {
                             int t1 = (int)j;
-                            y_s[t1] = z_5 * w[1] + j;
+                            y_s[t1] = z * w[1] + j;
                             j_4 = j + 2.0;
                         }
                         else
                         {
                             j_4 = j;
                         }
-                        bool c7 = stopped_2 == 0.0;
+                        bool c5 = stopped_2 == 0.0;
                         double stopped_2_5;
-                        if (c7)
+                        if (c5)
                         {
-                            bool c8 = j_4 < 4.0;
+                            bool c6 = j_4 < 4.0;
                             double stopped_2_4;
-                            if (c8)
+                            if (c6)
                             {
                                 stopped_2_4 = stopped_2;
                             }
@@ -814,7 +734,7 @@ namespace Samples
                         {
                             stopped_2_5 = stopped_2;
                         }
-                        tape_s[tp++] = c6 ? 1.0 : 0.0;
+                        tape_s[tp++] = c4 ? 1.0 : 0.0;
                         tape_s[tp++] = j;
                         j = j_4;
                         stopped_2 = stopped_2_5;
@@ -825,9 +745,9 @@ namespace Samples
                     }
                     tp += (4 - trips_2) * 2;
                     tape_s[tp++] = (double)trips_2;
-                    y_s[1] = k_5;
-                    y_s[3] = z_5;
-                    tape_s[tp++] = z_5;
+                    y_s[1] = k;
+                    y_s[3] = z;
+                    tape_s[tp++] = z;
                 }
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
@@ -849,8 +769,8 @@ namespace Samples
                     for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c6 = tape_s[--tp] != 0.0;
-                        if (c6)
+                        bool c4 = tape_s[--tp] != 0.0;
+                        if (c4)
                         {
                             int t1 = (int)j_2;
                             double d_t2 = d_y[t1];
@@ -865,12 +785,11 @@ namespace Samples
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_4 = d_z_5;
                         double d_z_2 = 0.0;
                         if (c3)
                         {
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_4 * 0.5;
+                            double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
                             d_z_2 -= d_t * t5 / z_2;
@@ -878,7 +797,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_z_2 += d_z_4;
+                            d_z_2 += d_z_5;
                         }
                         d_z_5 = d_z_2;
                     }
