@@ -301,6 +301,9 @@ namespace MoreauGen.Generator.Differentiation
         public Region Body { get; }
 
         public List<Carried> Carried { get; } = new();
+
+        /// <summary>The stop flag of a lowered <c>while</c> or <c>do</c> loop (see <see cref="For.StopFlag"/>), or null.</summary>
+        public string? StopFlag { get; set; }
     }
 
     /// <summary>A local assigned by an if/else: the value after it and the value each arm leaves.</summary>

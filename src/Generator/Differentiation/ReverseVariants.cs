@@ -143,7 +143,15 @@ namespace MoreauGen.Generator.Differentiation
                     case For loop:
                     {
                         List<Stmt> inner = Specialize(loop.Body, wanted, out bool loopWork);
-                        if (loopWork)
+                        if (loopWork && state.ReverseLoops.TryGetValue(loop, out LoopItem? counted) && layout.TripsRecorded(counted) is { } perTrip)
+                        {
+                            // A while or do loop walks back from the last trip the forward pass ran.
+                            string trips = state.Names.Fresh("trips");
+                            result.AddRange(layout.ReadTrips(counted, perTrip, trips));
+                            result.Add(loop with { To = new Local(trips, IrType.Int), Body = EquatableArray.From(inner) });
+                            work = true;
+                        }
+                        else if (loopWork)
                         {
                             result.Add(loop with { Body = EquatableArray.From(inner) });
                             work = true;

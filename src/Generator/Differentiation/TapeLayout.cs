@@ -14,7 +14,7 @@ namespace MoreauGen.Generator.Differentiation
     /// <see cref="DifferentiationState.CursorMode"/> and <see cref="DifferentiationState.Cursor"/> and each value's
     /// <see cref="Value.TapeSlot"/>. The taped forward and the reverse variants ask it for the counts of loops and arms.
     /// </summary>
-    internal sealed class TapeLayout
+    internal sealed partial class TapeLayout
     {
         private readonly DifferentiationState state;
 
@@ -131,7 +131,8 @@ namespace MoreauGen.Generator.Differentiation
 
             if (bodyPrelude.Count == 0 && !IrWalk.LocalsRead(body).Contains(loop.Index))
             {
-                return IntMath.Multiply(Trip(loop), FixSizes(body));
+                Expr all = IntMath.Multiply(Trip(loop), FixSizes(body));
+                return TripsRecorded(loop) is null ? all : IntMath.Add(all, IntLiteral(1));
             }
 
             string sum = state.Names.Fresh("slots");
@@ -163,7 +164,7 @@ namespace MoreauGen.Generator.Differentiation
         };
 
         /// <summary>The number of iterations of <paramref name="loop"/>.</summary>
-        private Expr Trip(LoopItem loop)
+        public Expr Trip(LoopItem loop)
         {
             Expr span = IntMath.Subtract(FixSizes(loop.To), FixSizes(loop.From));
             if (loop.Step is not Literal { Value: 1 })

@@ -159,6 +159,21 @@ namespace MoreauGen.Generator.Differentiation
                 written.Add(carried.Storage);
             }
 
+            if (layout.TripsRecorded(loop) is { } perTrip)
+            {
+                // A while or do loop ends after the trip that sets its stop flag (the trips after it would do nothing).
+                string trips = state.Names.Fresh("trips");
+                string flag = loop.Carried.First(c => c.Local == loop.StopFlag).Storage;
+                list.Add(new Declare(IrType.Int, trips, loop.To));
+                body.Add(new If(
+                    new Apply(Op.NotEqual, IrType.Bool, EquatableArray.Of<Expr>(new Local(flag, state.Element), Zero(state.Element))),
+                    EquatableArray.Of<Stmt>(new Assign(new Local(trips, IrType.Int), AssignKind.Assign, IntMath.Add(new Local(loop.Index, IrType.Int), IntLiteral(1)))),
+                    EquatableArray<Stmt>.Empty));
+                list.Add(new For(loop.Index, loop.From, new Local(trips, IrType.Int), loop.Step, Descending: false, EquatableArray.From(body)));
+                list.AddRange(layout.RecordTrips(loop, perTrip, trips));
+                return;
+            }
+
             list.Add(new For(loop.Index, loop.From, loop.To, loop.Step, Descending: false, EquatableArray.From(body)));
         }
 

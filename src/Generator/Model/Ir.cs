@@ -255,7 +255,16 @@ namespace MoreauGen.Generator.Model
     /// <paramref name="Descending"/> the same indices from the last down to From (the order a reverse pass walks a
     /// loop in): <c>for (int Index = To - 1; Index &gt;= From; Index--)</c> for a step of 1.
     /// </summary>
-    internal sealed record For(string Index, Expr From, Expr To, Expr Step, bool Descending, EquatableArray<Stmt> Body) : Stmt;
+    internal sealed record For(string Index, Expr From, Expr To, Expr Step, bool Descending, EquatableArray<Stmt> Body) : Stmt
+    {
+        /// <summary>
+        /// For a <c>while</c> or <c>do</c> loop lowered to this loop (from 0, step 1): its stop flag, a local of the element
+        /// type that, once non-zero, makes every later iteration do nothing. The differentiator then ends the taped forward
+        /// loop after the iteration that set it, records the number of iterations run and starts the reverse loop there.
+        /// The printer ignores it.
+        /// </summary>
+        public string? StopFlag { get; init; }
+    }
 
     /// <summary><c>if (Condition) { Then } else { Else }</c> (no else block when Else is empty).</summary>
     internal sealed record If(Expr Condition, EquatableArray<Stmt> Then, EquatableArray<Stmt> Else) : Stmt;

@@ -26,7 +26,9 @@ namespace MoreauGen.Generator.Parsing
     /// Then at most B − E iterations run (one more for <c>&lt;=</c>, and the slack of a break check), which is the
     /// <c>for</c>'s bound. The stop flag is a carried value of the element type like a break's, recorded where the
     /// reverse pass re-evaluates a condition on it, so the reverse pass replays exactly the iterations the forward ran;
-    /// the iterations after the stop do nothing. A loop without such a counter is MG0023, which says how to add one.
+    /// the iterations after the stop do nothing. The taped forward pass ends the loop after the trip that sets the flag and
+    /// records the number of trips run, where the reverse loop starts (<see cref="For.StopFlag"/>). A loop without such a
+    /// counter is MG0023, which says how to add one.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -77,7 +79,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             scopes.RemoveAt(scopes.Count - 1);
-            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)));
+            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped });
         }
 
         /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>

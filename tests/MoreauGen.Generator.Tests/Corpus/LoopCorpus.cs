@@ -167,6 +167,43 @@ internal static class LoopCorpus
                 }
             }
             """),
+        new("WhileToToleranceInsideFor", $$"""
+            public partial class WhileToToleranceInsideFor
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 3, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // A Newton iteration per input: its trip count differs per input and per sample, and a do loop
+                    // after it records on the tape too.
+                    T total = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        T a = x[i] * x[i] * 3 + w[0] * w[0] + 0.25f;
+                        T z = a * (1 + w[1] * w[1]) + 0.1f;
+                        int n = 0;
+                        while (M.Abs(z * z - a) > 1e-3f * a && n < 9)
+                        {
+                            z = 0.5f * (z + a / z);
+                            n++;
+                        }
+
+                        total += z * w[2] + n * a;
+                    }
+
+                    T s = total;
+                    int k = 0;
+                    do
+                    {
+                        s = M.Sin(s) * w[2] + x[k];
+                        k++;
+                    }
+                    while (s > 0 && k < 3);
+
+                    y[0] = total;
+                    y[1] = s;
+                }
+            }
+            """),
         new("DoOnceAtLeast", $$"""
             public partial class DoOnceAtLeast
             {

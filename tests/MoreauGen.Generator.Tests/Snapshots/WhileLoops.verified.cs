@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 4;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 39 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 39;
+        /// <remarks>The tape holds 41 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 41;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -78,12 +78,12 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, y.Length, 4, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 4, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 39, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 41, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
                 global::System.Span<double> y_s = y.Slice(s * 4, 4);
-                global::System.Span<double> tape_s = tape.Slice(s * 39, 39);
+                global::System.Span<double> tape_s = tape.Slice(s * 41, 41);
                 y_s.Clear();
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 int tp = 0;
@@ -91,7 +91,8 @@ namespace Samples
                 double z = a;
                 double k = 0.0;
                 double stopped = 0.0;
-                for (int trip = 0; trip < 10; trip++)
+                int trips = 10;
+                for (int trip = 0; trip < trips; trip++)
                 {
                     bool c1 = stopped == 0.0;
                     double stopped_6;
@@ -134,10 +135,17 @@ namespace Samples
                     stopped = stopped_6;
                     z = z_4;
                     k = k_4;
+                    if (stopped != 0.0)
+                    {
+                        trips = trip + 1;
+                    }
                 }
+                tp += (10 - trips) * 3;
+                tape_s[tp++] = (double)trips;
                 double j = 0.0;
                 double stopped_2 = 0.0;
-                for (int trip_2 = 0; trip_2 < 4; trip_2++)
+                int trips_2 = 4;
+                for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                 {
                     bool c4 = stopped_2 == 0.0;
                     double j_4;
@@ -175,7 +183,13 @@ namespace Samples
                     tape_s[tp++] = j;
                     j = j_4;
                     stopped_2 = stopped_2_5;
+                    if (stopped_2 != 0.0)
+                    {
+                        trips_2 = trip_2 + 1;
+                    }
                 }
+                tp += (4 - trips_2) * 2;
+                tape_s[tp++] = (double)trips_2;
                 y_s[1] = k;
                 y_s[3] = z;
                 tape_s[tp++] = z;
@@ -187,7 +201,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, lambda.Length, 4, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 39, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 41, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 4, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m, "gradX");
@@ -205,7 +219,7 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 39, 39);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 41, 41);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 4, 4);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
                 int tp = tape_s.Length;
@@ -223,7 +237,9 @@ namespace Samples
                     d_y[3] = 0.0;
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
-                    for (int trip_2 = 3; trip_2 >= 0; trip_2--)
+                    int trips_3 = (int)tape_s[--tp];
+                    tp -= (4 - trips_3) * 2;
+                    for (int trip_2 = trips_3 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
                         bool c4 = tape_s[--tp] != 0.0;
@@ -237,7 +253,9 @@ namespace Samples
                         }
                     }
                     double d_a = 0.0;
-                    for (int trip = 9; trip >= 0; trip--)
+                    int trips_4 = (int)tape_s[--tp];
+                    tp -= (10 - trips_4) * 3;
+                    for (int trip = trips_4 - 1; trip >= 0; trip--)
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
@@ -278,7 +296,9 @@ namespace Samples
                     d_y[3] = 0.0;
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
-                    for (int trip_2 = 3; trip_2 >= 0; trip_2--)
+                    int trips_5 = (int)tape_s[--tp];
+                    tp -= (4 - trips_5) * 2;
+                    for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
                         bool c4 = tape_s[--tp] != 0.0;
@@ -292,7 +312,9 @@ namespace Samples
                         }
                     }
                     double d_a = 0.0;
-                    for (int trip = 9; trip >= 0; trip--)
+                    int trips_6 = (int)tape_s[--tp];
+                    tp -= (10 - trips_6) * 3;
+                    for (int trip = trips_6 - 1; trip >= 0; trip--)
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
@@ -329,7 +351,9 @@ namespace Samples
                     d_y[3] = 0.0;
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
-                    for (int trip_2 = 3; trip_2 >= 0; trip_2--)
+                    int trips_7 = (int)tape_s[--tp];
+                    tp -= (4 - trips_7) * 2;
+                    for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
                         bool c4 = tape_s[--tp] != 0.0;
@@ -342,7 +366,9 @@ namespace Samples
                         }
                     }
                     double d_a = 0.0;
-                    for (int trip = 9; trip >= 0; trip--)
+                    int trips_8 = (int)tape_s[--tp];
+                    tp -= (10 - trips_8) * 3;
+                    for (int trip = trips_8 - 1; trip >= 0; trip--)
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
@@ -382,7 +408,7 @@ namespace Samples
             bool needGrad = !grad.IsEmpty;
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch64<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 39);
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 41);
             // λᵀφ is evaluated at w + v.
             global::MoreauGen.Generated.Scratch2<double> w_v_storage = default;
             global::System.Span<double> w_v = w_v_storage;
@@ -417,7 +443,8 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    for (int trip = 0; trip < 10; trip++)
+                    int trips = 10;
+                    for (int trip = 0; trip < trips; trip++)
                     {
                         bool c1 = stopped == 0.0;
                         double stopped_6;
@@ -460,10 +487,17 @@ namespace Samples
                         stopped = stopped_6;
                         z = z_4;
                         k = k_4;
+                        if (stopped != 0.0)
+                        {
+                            trips = trip + 1;
+                        }
                     }
+                    tp += (10 - trips) * 3;
+                    tape_s[tp++] = (double)trips;
                     double j = 0.0;
                     double stopped_2 = 0.0;
-                    for (int trip_2 = 0; trip_2 < 4; trip_2++)
+                    int trips_2 = 4;
+                    for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
                         bool c4 = stopped_2 == 0.0;
                         double j_4;
@@ -501,7 +535,13 @@ namespace Samples
                         tape_s[tp++] = j;
                         j = j_4;
                         stopped_2 = stopped_2_5;
+                        if (stopped_2 != 0.0)
+                        {
+                            trips_2 = trip_2 + 1;
+                        }
                     }
+                    tp += (4 - trips_2) * 2;
+                    tape_s[tp++] = (double)trips_2;
                     y_s[1] = k;
                     y_s[3] = z;
                     tape_s[tp++] = z;
@@ -519,7 +559,9 @@ namespace Samples
                     d_y[3] = 0.0;
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
-                    for (int trip_2 = 3; trip_2 >= 0; trip_2--)
+                    int trips_5 = (int)tape_s[--tp];
+                    tp -= (4 - trips_5) * 2;
+                    for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
                         bool c4 = tape_s[--tp] != 0.0;
@@ -533,7 +575,9 @@ namespace Samples
                         }
                     }
                     double d_a = 0.0;
-                    for (int trip = 9; trip >= 0; trip--)
+                    int trips_6 = (int)tape_s[--tp];
+                    tp -= (10 - trips_6) * 3;
+                    for (int trip = trips_6 - 1; trip >= 0; trip--)
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
@@ -576,7 +620,7 @@ namespace Samples
             bool needGrad = !grad.IsEmpty;
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
             global::MoreauGen.Generated.Scratch64<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 39);
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 41);
             global::MoreauGen.Generated.Scratch1<double> x_u_storage;
             global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
@@ -602,7 +646,8 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    for (int trip = 0; trip < 10; trip++)
+                    int trips = 10;
+                    for (int trip = 0; trip < trips; trip++)
                     {
                         bool c1 = stopped == 0.0;
                         double stopped_6;
@@ -645,10 +690,17 @@ namespace Samples
                         stopped = stopped_6;
                         z = z_4;
                         k = k_4;
+                        if (stopped != 0.0)
+                        {
+                            trips = trip + 1;
+                        }
                     }
+                    tp += (10 - trips) * 3;
+                    tape_s[tp++] = (double)trips;
                     double j = 0.0;
                     double stopped_2 = 0.0;
-                    for (int trip_2 = 0; trip_2 < 4; trip_2++)
+                    int trips_2 = 4;
+                    for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
                         bool c4 = stopped_2 == 0.0;
                         double j_4;
@@ -686,7 +738,13 @@ namespace Samples
                         tape_s[tp++] = j;
                         j = j_4;
                         stopped_2 = stopped_2_5;
+                        if (stopped_2 != 0.0)
+                        {
+                            trips_2 = trip_2 + 1;
+                        }
                     }
+                    tp += (4 - trips_2) * 2;
+                    tape_s[tp++] = (double)trips_2;
                     y_s[1] = k;
                     y_s[3] = z;
                     tape_s[tp++] = z;
@@ -706,7 +764,9 @@ namespace Samples
                     d_y[3] = 0.0;
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
-                    for (int trip_2 = 3; trip_2 >= 0; trip_2--)
+                    int trips_7 = (int)tape_s[--tp];
+                    tp -= (4 - trips_7) * 2;
+                    for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
                         bool c4 = tape_s[--tp] != 0.0;
@@ -719,7 +779,9 @@ namespace Samples
                         }
                     }
                     double d_a = 0.0;
-                    for (int trip = 9; trip >= 0; trip--)
+                    int trips_8 = (int)tape_s[--tp];
+                    tp -= (10 - trips_8) * 3;
+                    for (int trip = trips_8 - 1; trip >= 0; trip--)
                     {
                         double z_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
