@@ -80,6 +80,9 @@ internal enum Construct : long
 
     /// <summary>A value returned by the type's own instance helper that takes a view and a bool (foreach over the view).</summary>
     SpanHelperValue = 1L << 37,
+
+    /// <summary><c>if (c) { y[i] = …; return; }</c>: an output written by an arm that returns.</summary>
+    OutputWrittenBeforeReturn = 1L << 38,
 }
 
 /// <summary>
