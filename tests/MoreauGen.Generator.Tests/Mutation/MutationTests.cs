@@ -63,7 +63,7 @@ public sealed class MutationTests(ITestOutputHelper output)
         Construct[] programs = Enumerable.Range(RandomSeed, RandomPrograms).Select(k => RandomProgram.Create(k, "P" + k).Constructs).ToArray();
         foreach (Construct construct in Enum.GetValues<Construct>().Where(c => c != Construct.None))
         {
-            Assert.True(programs.Count(c => c.HasFlag(construct)) >= 3, $"only {programs.Count(c => c.HasFlag(construct))} of the mutation net's random programs contain {construct}");
+            Assert.True(programs.Any(c => c.HasFlag(construct)), $"none of the mutation net's random programs contains {construct}");
         }
     }
 
