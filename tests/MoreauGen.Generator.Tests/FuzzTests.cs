@@ -43,6 +43,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "int k = 0; while (x[0] > 0 && k < 5) { x[0] ", "k++; continue; ", "count / 2", "while (count <= 2) ",
         "out double ", "out var q", "out _", "ref y[0]", "SinCos(x[0], out double s, out double c);", "Square(", "Nudge(ref ",
         "static double Twice(double a) => Twice(a);", "private double Own(double a) => a * this.scale;", "static void Set(out double r) { r = 1; }",
+        "static void Mix(ReadOnlySpan<double> a, Span<double> r, bool on, out double d, ref double acc) { d = on ? a[0] : acc; r[0] = d; acc += d; }",
+        "Mix(w[..2], y, true, out double d, ref ", "Mix(x.Slice(1, 1), ", "ref Span<double> r", "out Span<double> r", "in ReadOnlySpan<double> a",
+        "Span<double> r, out int n", "Pool(y[1..], x[0] > 0)", "private double Pool(ReadOnlySpan<double> a, bool sq) { foreach (double e in a) { } return a[0]; }",
     ];
 
     [Fact]

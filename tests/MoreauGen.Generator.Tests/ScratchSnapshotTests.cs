@@ -102,6 +102,32 @@ public sealed class ScratchSnapshotTests
                 }
             }
             """,
+        ["SpanHelperOutRef"] = """
+            namespace Samples;
+
+            /// <summary>A helper that takes spans and writes a Span, an out and a ref argument; one that takes a view and a bool.</summary>
+            public partial class Rotor
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 3)]
+                public void Apply(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+                {
+                    double total = w[1];
+                    Rotate(w[..1], x, y[..2], out double norm, ref total);
+                    y[2] = norm * total + Sum(y[..2], total > 1);
+                }
+
+                private static void Rotate(ReadOnlySpan<double> angle, ReadOnlySpan<double> v, Span<double> r, out double norm, ref double total)
+                {
+                    double c = Math.Cos(angle[0]), s = Math.Sin(angle[0]);
+                    r[0] = c * v[0] - s * v[1];
+                    r[1] = s * v[0] + c * v[1];
+                    norm = Math.Sqrt(r[0] * r[0] + r[1] * r[1]);
+                    total = 0.5 * total + norm;
+                }
+
+                private static double Sum(ReadOnlySpan<double> a, bool squared) => squared ? a[0] * a[0] + a[1] * a[1] : a[0] + a[1];
+            }
+            """,
     };
 
     [Theory]

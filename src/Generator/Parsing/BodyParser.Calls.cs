@@ -129,7 +129,7 @@ namespace MoreauGen.Generator.Parsing
 
             if (IsSpanHelper(target))
             {
-                return InlineSpanHelper(invocation);
+                return InlineSpanHelper(invocation, depth);
             }
 
             if (IsOps(target) || TakesSpans(target))

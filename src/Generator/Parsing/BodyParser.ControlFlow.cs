@@ -238,6 +238,9 @@ namespace MoreauGen.Generator.Parsing
                     return DataCondition(op, field.Field, field.Instance);
                 case IPropertyReferenceOperation property when property.Type?.SpecialType == SpecialType.System_Boolean && !property.Property.IsIndexer:
                     return DataCondition(op, property.Property, property.Instance);
+                case IParameterReferenceOperation parameter when InlinedParameter(parameter.Parameter) is { Type: var boolType } inlinedBool && boolType == IrType.Bool:
+                    // A bool parameter of a helper read in place of its call: the local holding its argument.
+                    return inlinedBool;
                 case IParameterReferenceOperation parameter when parameter.Type?.SpecialType == SpecialType.System_Boolean &&
                                                                  parameter.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor &&
                                                                  SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type) && kind != BodyKind.Helper:

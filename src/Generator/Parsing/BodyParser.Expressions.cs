@@ -279,8 +279,7 @@ namespace MoreauGen.Generator.Parsing
         private Expr? ParameterReference(IParameterReferenceOperation reference, IrType resultType)
         {
             IParameterSymbol parameter = reference.Parameter;
-            Expr? inlined = InlinedParameter(parameter);
-            if (inlined is not null || inlinedScalars.TryGetValue(parameter.OriginalDefinition, out inlined))
+            if (InlinedParameter(parameter) is { } inlined)
             {
                 return inlined;
             }

@@ -21,7 +21,7 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>True, after MG0012, when <paramref name="helper"/> is already being read in place of a call.</summary>
         private bool ReportedRecursion(IMethodSymbol helper, IOperation call)
         {
-            if (!inlineFrames.Any(f => SymbolEqualityComparer.Default.Equals(f.Helper, helper)) && !inlining.Contains(helper, SymbolEqualityComparer.Default))
+            if (!inlineFrames.Any(f => SymbolEqualityComparer.Default.Equals(f.Helper, helper)))
             {
                 return false;
             }

@@ -12,22 +12,15 @@ namespace MoreauGen.Generator.Parsing
 {
     /// <summary>
     /// Helpers of the body's own type that carry no attribute, static or instance: their bodies are read in place of the
-    /// call (inlined), so the differentiator sees one program and needs no pullback of its own for them. Value parameters
-    /// become fresh locals holding the arguments; <c>out</c> and <c>ref</c> float/double parameters are the caller's
-    /// locals (or y's elements) themselves; the helper's locals get fresh names; a <c>return e;</c> is the call's value
-    /// (several returns assign one result local). An instance helper reads the type's fields and properties as data,
-    /// as the body itself does. The rules shared with helpers that take spans (recursion is MG0012, fresh local names, the
-    /// caller's state) are in BodyParser.HelperCalls.cs. Part of <see cref="BodyParser"/>.
+    /// call (inlined), so the differentiator sees one program and needs no pullback of its own for them. Their statements
+    /// go before the statement that calls them; a <c>return e;</c> is the call's value (several returns assign one result
+    /// local). An instance helper reads the type's fields and properties as data, as the body itself does. What the
+    /// parameters stand for (value, out/ref and span parameters alike) is bound in BodyParser.HelperArguments.cs; the
+    /// rules shared with helpers that take spans (recursion is MG0012, fresh local names, the caller's state) are in
+    /// BodyParser.HelperCalls.cs. Part of <see cref="BodyParser"/>.
     /// </summary>
     internal sealed partial class BodyParser
     {
-        private const string InlineParameterHint =
-            "a helper of the type itself (followed without an attribute) takes float, double, int or bool values and 'out'/'ref' float or double locals; " +
-            "for spans or other types, mark a static helper [Differentiable] or [CustomPullback], or compute the value in the body";
-
-        /// <summary>The helpers being inlined, outermost first, with what their parameters stand for.</summary>
-        private readonly List<InlineFrame> inlineFrames = new();
-
         /// <summary>Statements an inlined call puts before the statement being parsed (null outside statements).</summary>
         private List<Stmt>? pending;
 
@@ -38,19 +31,6 @@ namespace MoreauGen.Generator.Parsing
         public List<string> InlinedFiles { get; } = new();
 
         private IrType ResultType => inlineResultType ?? IrType.ScalarOf(element);
-
-        private sealed class InlineFrame
-        {
-            public InlineFrame(IMethodSymbol helper, Dictionary<IParameterSymbol, Expr> parameters)
-            {
-                Helper = helper;
-                Parameters = parameters;
-            }
-
-            public IMethodSymbol Helper { get; }
-
-            public Dictionary<IParameterSymbol, Expr> Parameters { get; }
-        }
 
         /// <summary>Parses one statement; what inlined calls in it compute goes before it.</summary>
         private void Statement(IOperation statement, List<Stmt> into, bool lastTopLevel) =>
@@ -113,7 +93,7 @@ namespace MoreauGen.Generator.Parsing
             if (helper.IsGenericMethod || (!helper.ReturnsVoid && NumericType(helper.ReturnType) is null) || helper.ReturnsByRef || helper.ReturnsByRefReadonly)
             {
                 Unsupported(invocation, "The helper '" + name + "' (" + (helper.IsGenericMethod ? "generic" : "returning " + helper.ReturnType.ToDisplayString()) + ")",
-                    InlineParameterHint);
+                    HelperParameterHint);
                 return null;
             }
 
@@ -138,15 +118,15 @@ namespace MoreauGen.Generator.Parsing
             }
 
             List<Stmt> into = pending;
-            Dictionary<IParameterSymbol, Expr>? parameters = BindParameters(invocation, helper, into, depth);
-            if (parameters is null)
+            InlineFrame? frame = BindArguments(invocation, helper, into, depth);
+            if (frame is null)
             {
                 return null;
             }
 
             ForgetHelperLocals(block);
             CallerState caller = EnterHelper(into);
-            inlineFrames.Add(new InlineFrame(helper, parameters));
+            inlineFrames.Add(frame);
             try
             {
                 FindCarriedLocals(block);
@@ -190,93 +170,6 @@ namespace MoreauGen.Generator.Parsing
             into.Add(new Declare(returnType, resultLocal, null));
             JumpingSequence(operations, 0, into);
             return new Local(resultLocal, returnType);
-        }
-
-        /// <summary>What each parameter stands for: a fresh local holding a value argument, or the caller's out/ref target.</summary>
-        private Dictionary<IParameterSymbol, Expr>? BindParameters(IInvocationOperation invocation, IMethodSymbol helper, List<Stmt> into, int depth)
-        {
-            var parameters = new Dictionary<IParameterSymbol, Expr>(SymbolEqualityComparer.Default);
-            var copies = new List<Stmt>();
-            foreach (IArgumentOperation argument in invocation.Arguments)
-            {
-                IParameterSymbol? parameter = argument.Parameter?.OriginalDefinition;
-                if (parameter is null || argument.ArgumentKind == ArgumentKind.ParamArray)
-                {
-                    Unsupported(invocation, "The call '" + Abbreviate(invocation.Syntax) + "'", "pass each argument once");
-                    return null;
-                }
-
-                IrType? parameterType = parameter.Type.SpecialType == SpecialType.System_Boolean ? IrType.Bool : NumericType(parameter.Type);
-                bool byReference = parameter.RefKind is RefKind.Out or RefKind.Ref;
-                if (parameterType is null || (byReference && !parameterType.IsReal))
-                {
-                    Unsupported(argument, "The parameter '" + parameter.Name + "' of '" + helper.Name + "' (" + parameter.RefKind.ToString().ToLowerInvariant() + " " +
-                        parameter.Type.ToDisplayString() + ")", InlineParameterHint);
-                    return null;
-                }
-
-                if (byReference)
-                {
-                    Expr? target = OutTarget(argument.Value, parameter.RefKind == RefKind.Ref, parameterType, into);
-                    if (target is null)
-                    {
-                        return null;
-                    }
-
-                    parameters[parameter] = target;
-                    continue;
-                }
-
-                Expr? value = parameterType == IrType.Bool ? Condition(argument.Value) : Expression(argument.Value, depth + 1);
-                if (value is null)
-                {
-                    return null;
-                }
-
-                string copy = FreshReserved(parameter.Name);
-                copies.Add(new Declare(parameterType, copy, ConvertTo(value, parameterType)));
-                parameters[parameter] = new Local(copy, parameterType);
-            }
-
-            // All arguments are read before the helper runs (so 'F(a, out a)' reads the old a).
-            into.AddRange(copies);
-            return parameters;
-        }
-
-        /// <summary>The caller's local, declared local (<c>out double s</c>, <c>out _</c>) or element of y an out/ref argument writes.</summary>
-        private Expr? OutTarget(IOperation argument, bool isRef, IrType type, List<Stmt> into)
-        {
-            switch (argument)
-            {
-                case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation { Local: var local } }:
-                    declaredAtScope[local] = scopes.Count;
-                    into.Add(new Declare(type, NameOf(local), null));
-                    return new Local(NameOf(local), type);
-                case IDiscardOperation:
-                {
-                    string discard = FreshReserved("discarded");
-                    into.Add(new Declare(type, discard, null));
-                    return new Local(discard, type);
-                }
-
-                default:
-                    Expr? target = Target(argument, isCompound: isRef);
-                    return target is null || target.Type == type ? target : null;
-            }
-        }
-
-        /// <summary>What a parameter of the helper being inlined stands for, or null outside one.</summary>
-        private Expr? InlinedParameter(IParameterSymbol parameter)
-        {
-            for (int i = inlineFrames.Count - 1; i >= 0; i--)
-            {
-                if (inlineFrames[i].Parameters.TryGetValue(parameter.OriginalDefinition, out Expr? mapped))
-                {
-                    return mapped;
-                }
-            }
-
-            return null;
         }
 
         /// <summary>True when <paramref name="call"/> is evaluated only on some paths of its statement (an arm of ?:, the right of &amp;&amp; or ||).</summary>

@@ -19,7 +19,8 @@ namespace MoreauGen.Generator.Parsing
     /// the break do nothing;</item>
     /// <item>a <c>return</c> inside a loop sets one flag of the method (<c>returned = 1</c>, plus the value an objective
     /// or helper returns): the loops around it run their iterations under <c>returned == 0</c> and the statements after
-    /// each such loop run under <c>if (returned == 0)</c>.</item>
+    /// each such loop run under <c>if (returned == 0)</c>; in a layer, the output writes of a returning arm run after the
+    /// outermost loop (BodyParser.HoistedReturns.cs).</item>
     /// </list>
     /// The flags are values of the element type that vary with neither w nor x: they are carried across iterations and
     /// recorded where the reverse pass re-evaluates a condition on them, like any other carried local, so the reverse
@@ -150,7 +151,14 @@ namespace MoreauGen.Generator.Parsing
                         var then = new List<Stmt>();
                         var otherwise = new List<Stmt>();
                         scopes.Add(new ControlScope(null));
-                        bool thenJumps = JumpingSequence(Flatten(branch.WhenTrue).Concat(rest).ToList(), 0, then);
+                        List<IOperation> thenOperations = Flatten(branch.WhenTrue).ToList();
+                        Stmt? hoisted = HoistedReturn(thenOperations);
+                        if (hoisted is not null)
+                        {
+                            then.Add(hoisted);
+                        }
+
+                        bool thenJumps = hoisted is not null || JumpingSequence(thenOperations.Concat(rest).ToList(), 0, then);
                         scopes.RemoveAt(scopes.Count - 1);
                         scopes.Add(new ControlScope(null));
                         IEnumerable<IOperation> elseOperations = branch.WhenFalse is null ? rest : Flatten(branch.WhenFalse).Concat(rest);
@@ -169,7 +177,7 @@ namespace MoreauGen.Generator.Parsing
                     case ILoopOperation loop when Jumps(loop):
                     {
                         // Only a return leaves a loop: the statements after it run while nothing has returned.
-                        Statement(loop, into, lastTopLevel: false);
+                        LoopWithHoistedReturns(loop, into);
                         if (i + 1 < operations.Count && returnFlag is not null)
                         {
                             var rest = new List<Stmt>();

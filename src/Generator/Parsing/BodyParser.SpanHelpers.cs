@@ -11,18 +11,15 @@ namespace MoreauGen.Generator.Parsing
     /// <summary>
     /// Helpers of the layer's own type that take spans (<c>static void Cross(ReadOnlySpan&lt;T&gt; a, ReadOnlySpan&lt;T&gt; b,
     /// Span&lt;T&gt; r)</c>, <c>T Dot(ReadOnlySpan&lt;T&gt; a, ReadOnlySpan&lt;T&gt; b)</c>), static or instance, with or without
-    /// <c>[Differentiable]</c>: a call is inlined into the caller's statements, each span parameter bound to the view its
-    /// argument is (w, x, y, scratch, or a slice of one) and each scalar parameter to a new local holding its argument;
-    /// the returned value goes to a new local the call reads. The differentiator then sees one body. The rules shared with
-    /// the scalar helpers (recursion is MG0012, fresh local names, the caller's state) are in BodyParser.HelperCalls.cs.
+    /// <c>[Differentiable]</c>: a call is inlined into the caller's statements as a block of its own, its parameters bound
+    /// as every helper's are (BodyParser.HelperArguments.cs: a span parameter is the view its argument is, a value
+    /// parameter a new local, an out/ref parameter the caller's target); the returned value goes to a new local the call
+    /// reads. The differentiator then sees one body. The rules shared with the scalar helpers (recursion is MG0012, fresh
+    /// local names, the caller's state) are in BodyParser.HelperCalls.cs.
     /// Part of <see cref="BodyParser"/>: its state lives in BodyParser.cs.
     /// </summary>
     internal sealed partial class BodyParser
     {
-        private readonly Dictionary<IParameterSymbol, SpanLocal> inlinedSpans = new(SymbolEqualityComparer.Default);
-        private readonly Dictionary<IParameterSymbol, Expr> inlinedScalars = new(SymbolEqualityComparer.Default);
-        private readonly List<IMethodSymbol> inlining = new();
-
         /// <summary>A helper that takes spans: inlined into the layers of its own type that call it, not differentiated on its own.</summary>
         internal static bool IsSpanHelperSignature(IMethodSymbol helper) => TakesSpans(helper);
 
@@ -37,7 +34,7 @@ namespace MoreauGen.Generator.Parsing
             target.DeclaringSyntaxReferences.Length > 0;
 
         /// <summary>Inlines the call of a span helper; its value (null for a void helper, or when reported).</summary>
-        private Expr? InlineSpanHelper(IInvocationOperation invocation)
+        private Expr? InlineSpanHelper(IInvocationOperation invocation, int depth)
         {
             IMethodSymbol target = invocation.TargetMethod.OriginalDefinition;
             if (ReportedRecursion(target, invocation))
@@ -63,67 +60,17 @@ namespace MoreauGen.Generator.Parsing
             }
 
             List<Stmt> into = statementTarget;
-            var bound = new List<IParameterSymbol>();
-            foreach (IArgumentOperation argument in invocation.Arguments)
+            InlineFrame? frame = BindArguments(invocation, target, into, depth);
+            if (frame is null)
             {
-                IParameterSymbol? parameter = argument.Parameter;
-                if (parameter is null || argument.ArgumentKind != ArgumentKind.Explicit)
-                {
-                    Unsupported(invocation, "The call '" + Abbreviate(invocation.Syntax) + "'", "pass each argument once");
-                    return null;
-                }
-
-                parameter = parameter.OriginalDefinition;
-                if (parameter.RefKind != RefKind.None && !IsSpanType(parameter.Type))
-                {
-                    Unsupported(argument, "The " + parameter.RefKind.ToString().ToLowerInvariant() + " parameter '" + parameter.Name + "' of a helper that takes spans",
-                        "return the value, or write it into a Span<T> argument");
-                    return null;
-                }
-
-                if (IsSpanType(parameter.Type))
-                {
-                    SpanLocal? view = View(argument.Value, writable: parameter.Type is INamedTypeSymbol { Name: "Span" });
-                    if (view is null)
-                    {
-                        return null;
-                    }
-
-                    inlinedSpans[parameter] = Pinned(view, target.Name + "_" + parameter.Name, into);
-                }
-                else
-                {
-                    IrType? parameterType = NumericType(parameter.Type);
-                    Expr? value = parameterType is null ? null : Expression(argument.Value, 1);
-                    if (parameterType is null)
-                    {
-                        Unsupported(argument, "The parameter '" + parameter.Name + "' of type '" + parameter.Type.ToDisplayString() + "'",
-                            "give a helper that takes spans float, double or int parameters besides its spans");
-                    }
-
-                    if (value is null)
-                    {
-                        return null;
-                    }
-
-                    string local = FreshReserved(parameter.Name);
-                    if (!parameterType!.IsReal)
-                    {
-                        NoteIntLocal(local, value);
-                    }
-
-                    into.Add(new Declare(parameterType!, local, ConvertTo(value, parameterType!)));
-                    inlinedScalars[parameter] = new Local(local, parameterType!);
-                }
-
-                bound.Add(parameter);
+                return null;
             }
 
             // Each call declares the helper's locals afresh (names of their own), so two calls never share one.
             ForgetHelperLocals(block);
             var body = new List<Stmt>();
             CallerState caller = EnterHelper(body);
-            inlining.Add(target);
+            inlineFrames.Add(frame);
             inlineResultType = null;
             FindCarriedLocals(block);
             Expr? result = null;
@@ -151,38 +98,10 @@ namespace MoreauGen.Generator.Parsing
 
             LeaveHelper(caller);
             statementTarget = into;
-            inlining.RemoveAt(inlining.Count - 1);
-            foreach (IParameterSymbol parameter in bound)
-            {
-                inlinedSpans.Remove(parameter);
-                inlinedScalars.Remove(parameter);
-            }
+            inlineFrames.RemoveAt(inlineFrames.Count - 1);
 
             into.Add(new Block(EquatableArray.From(body)));
             return result;
-        }
-
-        /// <summary>A view whose start and length are read into int locals where it is made, so later changes to the locals in them do not move it.</summary>
-        private SpanLocal Pinned(SpanLocal view, string name, List<Stmt> into)
-        {
-            Expr start = view.Start;
-            Expr length = view.Length;
-            if (IrWalk.Nodes(start).OfType<Local>().Any())
-            {
-                string startName = FreshReserved(name + "_start");
-                into.Add(new Declare(IrType.Int, startName, start));
-                start = new Local(startName, IrType.Int);
-            }
-
-            if (IrWalk.Nodes(length).OfType<Local>().Any())
-            {
-                string lengthName = FreshReserved(name + "_length");
-                NoteIntLocal(lengthName, length);
-                into.Add(new Declare(IrType.Int, lengthName, length));
-                length = new Local(lengthName, IrType.Int);
-            }
-
-            return new SpanLocal(view.Base, start, length, view.Role);
         }
 
         /// <summary>The body of a helper as operations (bound without nullable analysis), or null when it has none or does not compile.</summary>
@@ -203,9 +122,5 @@ namespace MoreauGen.Generator.Parsing
             IBlockOperation? block = operation.BlockBody ?? operation.ExpressionBody;
             return block is null || HasErrors(block) ? null : block;
         }
-
-        /// <summary>A span parameter of a helper being inlined, as the view it is bound to; null for any other operation.</summary>
-        private SpanLocal? InlinedSpan(IOperation? op) =>
-            op is IParameterReferenceOperation { Parameter: var parameter } && inlinedSpans.TryGetValue(parameter.OriginalDefinition, out SpanLocal? view) ? view : null;
     }
 }

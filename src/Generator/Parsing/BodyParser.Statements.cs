@@ -380,7 +380,7 @@ namespace MoreauGen.Generator.Parsing
                 case IInvocationOperation invocation when SpanStatement(invocation, into):
                     break;
                 case IInvocationOperation invocation when IsSpanHelper(invocation.TargetMethod):
-                    InlineSpanHelper(invocation);
+                    InlineSpanHelper(invocation, 0);
                     break;
                 case IInvocationOperation invocation when !TakesSpans(invocation.TargetMethod) && IsInlinable(invocation.TargetMethod):
                     Inline(invocation, 0);
@@ -528,8 +528,6 @@ namespace MoreauGen.Generator.Parsing
 
                 case IParameterReferenceOperation { Parameter: var parameter } when InlinedParameter(parameter) is { } mapped:
                     return mapped;
-                case IParameterReferenceOperation { Parameter: var parameter } when inlinedScalars.TryGetValue(parameter.OriginalDefinition, out Expr? inlinedParameter):
-                    return inlinedParameter;
                 case IPropertyReferenceOperation or IArrayElementReferenceOperation when SpanLocalAccess(target, isWrite: true, isCompound, out Expr? scratchElement):
                     return scratchElement;
                 default:

@@ -289,5 +289,6 @@ internal static class ScratchCorpus
                 private static T Norm2(ReadOnlySpan<T> a) => a[0] * a[0] + a[1] * a[1];
             }
             """, [2]),
+        .. SpanHelperCorpus.Entries,
     ];
 }

@@ -57,6 +57,16 @@ public sealed class MutationTests(ITestOutputHelper output)
         Assert.Equal(steps, Mutants.All.Count(m => m.Target == Target.Structure));
     }
 
+    [Fact]
+    public void The_random_programs_a_surviving_mutant_meets_contain_every_construct()
+    {
+        Construct[] programs = Enumerable.Range(RandomSeed, RandomPrograms).Select(k => RandomProgram.Create(k, "P" + k).Constructs).ToArray();
+        foreach (Construct construct in Enum.GetValues<Construct>().Where(c => c != Construct.None))
+        {
+            Assert.True(programs.Any(c => c.HasFlag(construct)), $"none of the mutation net's random programs contains {construct}");
+        }
+    }
+
     /// <summary>The corpus layers a mutant of <paramref name="target"/> meets, in stages (each compiled only if the ones before missed it).</summary>
     private static IEnumerable<CorpusEntry[]> StagesFor(Target target) => target switch
     {

@@ -53,6 +53,15 @@ internal sealed partial class RandomProgram
         Emit(new Code($"if ({condition.Layer})", $"if ({condition.Reference})"));
         Line("{");
         indent++;
+        if (construct == Construct.EarlyReturn && random.Next(2) == 0)
+        {
+            // An output written by the returning arm (after the loops when it reads only values that outlive them).
+            Constructs |= Construct.OutputWrittenBeforeReturn;
+            string index = Index(Outputs);
+            Code value = Expression(2);
+            Emit(new Code($"y[{index}] = 0.5 * y[{index}] + {value.Layer};", $"y[{index}] = t.V(0.5 * y[{index}] + {value.Reference});"));
+        }
+
         Line(jump);
         indent--;
         Line("}");

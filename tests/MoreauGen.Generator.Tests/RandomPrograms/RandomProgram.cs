@@ -74,6 +74,15 @@ internal enum Construct : long
 
     /// <summary><c>CopyTo</c> from a view of w or x into scratch, or <c>Fill</c> of scratch.</summary>
     SpanCopy = 1L << 34,
+
+    /// <summary>A call of the type's own helper that reads views of w, x or scratch and writes a Span, an out and a ref argument.</summary>
+    SpanHelper = 1L << 36,
+
+    /// <summary>A value returned by the type's own instance helper that takes a view and a bool (foreach over the view).</summary>
+    SpanHelperValue = 1L << 37,
+
+    /// <summary><c>if (c) { y[i] = …; return; }</c>: an output written by an arm that returns.</summary>
+    OutputWrittenBeforeReturn = 1L << 38,
 }
 
 /// <summary>
@@ -242,6 +251,11 @@ internal sealed partial class RandomProgram
             OwnHelpers();
         }
 
+        if (spanHelpers)
+        {
+            SpanHelpers();
+        }
+
         indent--;
         LayerLine("}");
 
@@ -279,6 +293,12 @@ internal sealed partial class RandomProgram
         if (random.Next(100) < 6)
         {
             ScratchStatement();
+            return;
+        }
+
+        if (random.Next(100) < 5)
+        {
+            SpanHelperCall();
             return;
         }
 
