@@ -78,6 +78,10 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
             // As many row blocks as MC requires, rounded up to a multiple of the threads, each an even share of
             // the MR panels (RowBlock), so the threads finish together when the machine is otherwise idle.
             _rowBlocks = (_rowBlocks + threads - 1) / threads * threads;
+            // RunRows's largest block (whole row groups) may pass MC by less than a group: size each thread's Ã for it.
+            int groups = (m + TKernel.EdgeRows - 1) / TKernel.EdgeRows;
+            int blockRows = (groups + _rowBlocks - 1) / _rowBlocks * TKernel.EdgeRows;
+            _aBlock = RoundUp(Math.Max(_blocking.MC, blockRows), mr) * (nint)kc;
         }
         int copies = threads > 1 ? 2 : 1;
         // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
@@ -203,7 +207,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         long rowBase = 0, packBase = 0;
         int bStep = 0;
         (_, int kcMax, int ncMax) = _blocking;
-        int mrPanelsTotal = (_m + mr - 1) / mr;
+        int edgeRows = TKernel.EdgeRows;
+        int rowGroups = (_m + edgeRows - 1) / edgeRows;
         int rowBlocks = _rowBlocks;
 
         for (int jc = 0; jc < _n; jc += ncMax)
@@ -225,14 +230,16 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
                 for (int u = Claim(ref _counter.Value, rowBase); u < rowBlocks; u = Claim(ref _counter.Value, rowBase))
                 {
-                    // Block u holds the MR panels [u·P/B, (u+1)·P/B): shares differ by at most one panel.
-                    int firstPanel = (int)((long)u * mrPanelsTotal / rowBlocks);
-                    int endPanel = (int)((long)(u + 1) * mrPanelsTotal / rowBlocks);
-                    if (firstPanel == endPanel)
+                    // Block u holds the row groups [u·G/B, (u+1)·G/B) of EdgeRows rows each: shares differ by at most one
+                    // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
+                    // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
+                    int first = (int)((long)u * rowGroups / rowBlocks);
+                    int end = (int)((long)(u + 1) * rowGroups / rowBlocks);
+                    if (first == end)
                         continue;
-                    int ic = firstPanel * mr;
-                    int mc = Math.Min(_m, endPanel * mr) - ic;
-                    int mrPanels = endPanel - firstPanel;
+                    int ic = first * edgeRows;
+                    int mc = Math.Min(_m, end * edgeRows) - ic;
+                    int mrPanels = (mc + mr - 1) / mr;
                     for (int panel = 0; panel < mrPanels; panel++)
                     {
                         int row0 = panel * mr;
@@ -305,8 +312,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     }
                     else
                     {
-                        TKernel.Run(kc, aPanel, bPanel, tile, nr, accumulate: false);
-                        MergeTile(tile, nr, c, ldc, rows, cols, accumulate);
+                        TKernel.RunEdge(kc, aPanel, bPanel, c, ldc, accumulate, rows, cols, tile);
                     }
                     if (finish)
                     {
@@ -315,33 +321,6 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                                                    _epilogue.Relu, _epilogue.Copy == null ? null : _epilogue.Copy + (c - _c));
                     }
                 }
-            }
-        }
-    }
-
-    /// <summary>Writes or adds the rows × cols corner of an edge tile into C, a vector at a time, then the last few columns.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool accumulate)
-    {
-        int w = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
-        for (int i = 0; i < rows; i++)
-        {
-            T* src = tile + i * nr;
-            T* dst = c + i * ldc;
-            int j = 0;
-            if (accumulate)
-            {
-                for (; j + w <= cols; j += w)
-                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(dst + j) + Unsafe.ReadUnaligned<Vector<T>>(src + j));
-                for (; j < cols; j++)
-                    dst[j] += src[j];
-            }
-            else
-            {
-                for (; j + w <= cols; j += w)
-                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(src + j));
-                for (; j < cols; j++)
-                    dst[j] = src[j];
             }
         }
     }
