@@ -69,6 +69,9 @@ internal readonly record struct GemmOptions
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     public long ParallelWorkAtLeast { get; init; } = 1L << 20;
 
+    /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
+    public int RowBlocksPerThread { get; init; } = 2;
+
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
 }
@@ -217,7 +220,7 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread);
                     pool.RunReserved(shared);
                 }
                 finally
