@@ -22,7 +22,8 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// </code>
 /// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
 /// packing of the next block may start while another thread still computes on the current one.
-/// Tall products on several threads take the row split instead (<see cref="GemmSplit.Rows"/>, <see cref="RunRows"/>).
+/// Tall products on several threads take the row split instead (<see cref="GemmSplit.Rows"/>, <see cref="RunRows"/>),
+/// which has no barrier at all.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
 /// </summary>
 internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
