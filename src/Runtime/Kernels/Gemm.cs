@@ -22,9 +22,9 @@ internal enum GemmSplit
 {
     /// <summary>
     /// <see cref="Rows"/> when op(A) has at least one MC row block per thread, else <see cref="Tiles"/>. At batch 256
-    /// (two row blocks of 128) each of two threads multiplies its own rows from its own Ã, and the threads pack the
-    /// shared B̃ together: one barrier per B̃ block instead of one per (B̃, Ã) pair, as in OpenBLAS's level-3
-    /// threading, where each thread owns a range of C and packs its part of one operand alone.
+    /// (row blocks of 64 rows) each of two threads multiplies the rows it claims from its own Ã, and the threads pack
+    /// the shared B̃ together, with no barrier, as in OpenBLAS's level-3 threading, where each thread owns a range of C
+    /// and packs its part of one operand alone.
     /// </summary>
     Auto,
     /// <summary>
@@ -33,8 +33,9 @@ internal enum GemmSplit
     /// </summary>
     Tiles,
     /// <summary>
-    /// The threads pack each KC×NC block of B̃ together, then claim whole MC row blocks of op(A), each packed
-    /// into the claiming thread's own Ã and multiplied there; one barrier per B̃ block. Suits tall products
+    /// The threads pack each KC×NC block of B̃ together, then claim row blocks of op(A) (at most MC rows, at least
+    /// <see cref="GemmOptions.RowBlocksPerThread"/> per thread), each packed into the claiming thread's own Ã and
+    /// multiplied there; waits for completed units instead of barriers (<see cref="GemmTask{T, TKernel}"/>). Suits tall products
     /// (e.g. 4000×4000×256, whose 16 column panels give the tile split little to share).
     /// </summary>
     Rows,
@@ -68,6 +69,9 @@ internal readonly record struct GemmOptions
 
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     public long ParallelWorkAtLeast { get; init; } = 1L << 20;
+
+    /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
+    public int RowBlocksPerThread { get; init; } = 2;
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
@@ -222,7 +226,7 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread);
                     pool.RunReserved(shared);
                 }
                 finally

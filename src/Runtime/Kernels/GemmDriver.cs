@@ -22,7 +22,8 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// </code>
 /// With several threads Ã and B̃ are double-buffered, so one barrier per (pc, ic) step suffices: the
 /// packing of the next block may start while another thread still computes on the current one.
-/// Tall products on several threads take the row split instead (<see cref="GemmSplit.Rows"/>, <see cref="RunRows"/>).
+/// Tall products on several threads take the row split instead (<see cref="GemmSplit.Rows"/>, <see cref="RunRows"/>),
+/// which has no barrier at all.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
 /// </summary>
 internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
@@ -37,6 +38,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private readonly SpinBarrier _barrier = new();
     private PaddedCounter _counter;
     private PaddedCounter _packCounter;
+    private PaddedCounter _packedDone; // row split: B̃ panels packed so far, over all steps
+    private PaddedCounter _rowsDone;   // row split: row blocks multiplied so far, over all steps
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
@@ -56,7 +59,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
-                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue)
+                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2)
     {
         _a = a; _b = b; _c = c;
         _epilogue = epilogue;
@@ -75,9 +78,14 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
         if (_rowSplit)
         {
-            // As many row blocks as MC requires, rounded up to a multiple of the threads, each an even share of
-            // the MR panels (RowBlock), so the threads finish together when the machine is otherwise idle.
-            _rowBlocks = (_rowBlocks + threads - 1) / threads * threads;
+            // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
+            // per thread (m = 256: 4 blocks of 64 rows), each an even share of the row groups (RunRows): the threads
+            // finish together on an idle machine, and a thread that starts late or is preempted leaves blocks to the others.
+            int groups = (m + TKernel.EdgeRows - 1) / TKernel.EdgeRows;
+            _rowBlocks = Math.Min(Math.Max((_rowBlocks + threads - 1) / threads, Math.Max(1, rowBlocksPerThread)) * threads, groups);
+            // RunRows's largest block (whole row groups) may pass MC by less than a group: size each thread's Ã for it.
+            int blockRows = (groups + _rowBlocks - 1) / _rowBlocks * TKernel.EdgeRows;
+            _aBlock = RoundUp(Math.Max(_blocking.MC, blockRows), mr) * (nint)kc;
         }
         int copies = threads > 1 ? 2 : 1;
         // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
@@ -86,6 +94,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _barrier.Reset(threads);
         _counter.Value = 0;
         _packCounter.Value = 0;
+        _packedDone.Value = 0;
+        _rowsDone.Value = 0;
     }
 
     /// <summary>Releases the operand pointers once the product is done.</summary>
@@ -181,68 +191,107 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     }
 
     /// <summary>
-    /// The <see cref="GemmSplit.Rows"/> schedule of thread <paramref name="t"/>:
+    /// The <see cref="GemmSplit.Rows"/> schedule of thread <paramref name="t"/>, step s = 0, 1, … over (jc, pc):
     /// <code>
     /// for jc in 0..n step NC
     ///   for pc in 0..k step KC
-    ///     pack B̃ = op(B)[pc.., jc..] (NR-panels claimed by the threads; double-buffered); barrier
+    ///     wait until step s − 2 is done (its B̃ buffer is this step's); pack B̃ = op(B)[pc.., jc..]: NR-panels claimed
+    ///     wait until every panel of B̃ is packed and step s − 1 is done (it wrote the rows of C this step adds to)
     ///     for each row block claimed by this thread
     ///       pack its Ã into this thread's buffer, then multiply it by every panel of B̃
     /// </code>
-    /// Ã never leaves the core that packed it, and there is one barrier per B̃ block instead of one per
-    /// (B̃, Ã) pair. Row blocks are disjoint in C, and successive pc steps are ordered by the barrier.
+    /// Ã never leaves the core that packed it. There is no barrier: every unit is claimed and every wait is for
+    /// completed units, so the calling thread alone completes the product (<see cref="WorkersOptional"/>) and a pool
+    /// thread that wakes late, or is preempted on a shared machine, only joins in with the blocks still unclaimed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private void RunRows(int t)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int threads = _threads;
         T* tile = stackalloc T[mr * nr];
         T* packA = _packA.Pointer + t * _aBlock;
         long rowBase = 0, packBase = 0;
-        int bStep = 0;
+        int step = 0;
         (_, int kcMax, int ncMax) = _blocking;
-        int mrPanelsTotal = (_m + mr - 1) / mr;
+        int edgeRows = TKernel.EdgeRows;
+        int rowGroups = (_m + edgeRows - 1) / edgeRows;
         int rowBlocks = _rowBlocks;
 
         for (int jc = 0; jc < _n; jc += ncMax)
         {
             int nc = Math.Min(ncMax, _n - jc);
             int nrPanels = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < _k; pc += kcMax)
+            for (int pc = 0; pc < _k; pc += kcMax, step++)
             {
                 int kc = Math.Min(kcMax, _k - pc);
                 bool accumulate = _accumulate || pc > 0;
-                T* packB = _packB.Pointer + (bStep++ & 1) * _bBlock;
-                for (int u = Claim(ref _packCounter.Value, packBase); u < nrPanels; u = Claim(ref _packCounter.Value, packBase))
+                T* packB = _packB.Pointer + (step & 1) * _bBlock;
+                WaitFor(ref _rowsDone.Value, (long)(step - 1) * rowBlocks);
+                for (int u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels); u < nrPanels;
+                     u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels))
                 {
                     int col0 = u * nr;
                     PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)u * nr * kc);
+                    Interlocked.Increment(ref _packedDone.Value);
                 }
-                packBase += nrPanels + threads;
-                _barrier.SignalAndWait();
+                packBase += nrPanels;
+                WaitFor(ref _packedDone.Value, packBase);
+                WaitFor(ref _rowsDone.Value, (long)step * rowBlocks);
 
-                for (int u = Claim(ref _counter.Value, rowBase); u < rowBlocks; u = Claim(ref _counter.Value, rowBase))
+                for (int u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks); u < rowBlocks;
+                     u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks))
                 {
-                    // Block u holds the MR panels [u·P/B, (u+1)·P/B): shares differ by at most one panel.
-                    int firstPanel = (int)((long)u * mrPanelsTotal / rowBlocks);
-                    int endPanel = (int)((long)(u + 1) * mrPanelsTotal / rowBlocks);
-                    if (firstPanel == endPanel)
-                        continue;
-                    int ic = firstPanel * mr;
-                    int mc = Math.Min(_m, endPanel * mr) - ic;
-                    int mrPanels = endPanel - firstPanel;
-                    for (int panel = 0; panel < mrPanels; panel++)
+                    // Block u holds the row groups [u·G/B, (u+1)·G/B) of EdgeRows rows each: shares differ by at most one
+                    // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
+                    // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
+                    int first = (int)((long)u * rowGroups / rowBlocks);
+                    int end = (int)((long)(u + 1) * rowGroups / rowBlocks);
+                    if (first < end)
                     {
-                        int row0 = panel * mr;
-                        PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)panel * mr * kc);
+                        int ic = first * edgeRows;
+                        int mc = Math.Min(_m, end * edgeRows) - ic;
+                        int mrPanels = (mc + mr - 1) / mr;
+                        for (int panel = 0; panel < mrPanels; panel++)
+                        {
+                            int row0 = panel * mr;
+                            PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)panel * mr * kc);
+                        }
+                        ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
+                                     pc + kc >= _k, packA, packB, tile);
                     }
-                    ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
-                                 pc + kc >= _k, packA, packB, tile);
+                    Interlocked.Increment(ref _rowsDone.Value);
                 }
-                rowBase += rowBlocks + threads;
+                rowBase += rowBlocks;
             }
         }
+    }
+
+    /// <summary>Whether the calling thread alone completes the product: the row split has no barrier.</summary>
+    public override bool WorkersOptional => _rowSplit;
+
+    /// <summary>Claims the next of <paramref name="units"/> work units of a phase starting at <paramref name="phaseBase"/>, or returns <paramref name="units"/> when none is left; never moves the counter past the phase.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ClaimBounded(ref long counter, long phaseBase, int units)
+    {
+        long seen = Volatile.Read(ref counter);
+        while (seen - phaseBase < units)
+        {
+            long found = Interlocked.CompareExchange(ref counter, seen + 1, seen);
+            if (found == seen)
+                return (int)(seen - phaseBase);
+            seen = found;
+        }
+        return units;
+    }
+
+    /// <summary>Spins until <paramref name="counter"/> reaches <paramref name="target"/>.</summary>
+    private static void WaitFor(ref long counter, long target)
+    {
+        if (Volatile.Read(ref counter) >= target)
+            return;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref counter) < target)
+            spin.SpinOnce(sleep1Threshold: -1);
     }
 
     /// <summary>Packs one NR-panel of B̃ (cols ≤ NR columns from col0) and adds its columns' sums when the epilogue asks for them.</summary>
@@ -315,8 +364,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     }
                     else
                     {
-                        TKernel.Run(kc, aPanel, bPanel, tile, nr, accumulate: false);
-                        MergeTile(tile, nr, c, ldc, rows, cols, accumulate);
+                        TKernel.RunEdge(kc, aPanel, bPanel, c, ldc, accumulate, rows, cols, tile);
                     }
                     if (finish)
                     {
@@ -325,33 +373,6 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                                                    _epilogue.Relu, _epilogue.Copy == null ? null : _epilogue.Copy + (c - _c), _epilogue.CopyBeforeRelu);
                     }
                 }
-            }
-        }
-    }
-
-    /// <summary>Writes or adds the rows × cols corner of an edge tile into C, a vector at a time, then the last few columns.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool accumulate)
-    {
-        int w = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
-        for (int i = 0; i < rows; i++)
-        {
-            T* src = tile + i * nr;
-            T* dst = c + i * ldc;
-            int j = 0;
-            if (accumulate)
-            {
-                for (; j + w <= cols; j += w)
-                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(dst + j) + Unsafe.ReadUnaligned<Vector<T>>(src + j));
-                for (; j < cols; j++)
-                    dst[j] += src[j];
-            }
-            else
-            {
-                for (; j + w <= cols; j += w)
-                    Unsafe.WriteUnaligned(dst + j, Unsafe.ReadUnaligned<Vector<T>>(src + j));
-                for (; j < cols; j++)
-                    dst[j] = src[j];
             }
         }
     }

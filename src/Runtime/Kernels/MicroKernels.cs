@@ -30,6 +30,15 @@ internal unsafe interface IMicroKernel<T> where T : unmanaged
     /// c[i·ldc + j] = (accumulate ? c[i·ldc + j] : 0) + Σ_p a[p·MR + i]·b[p·NR + j] for i &lt; MR, j &lt; NR.
     /// </summary>
     static abstract void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate);
+
+    /// <summary>Row granularity of <see cref="RunEdge"/>: a panel of this many rows costs less than a full tile (MR when it does not).</summary>
+    static abstract int EdgeRows { get; }
+
+    /// <summary>
+    /// As <see cref="Run"/>, but only the <paramref name="rows"/> × <paramref name="cols"/> corner of the tile (rows ≤ MR,
+    /// cols ≤ NR) is written or added into C; <paramref name="scratch"/> has room for an MR×NR tile.
+    /// </summary>
+    static abstract void RunEdge(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate, int rows, int cols, T* scratch);
 }
 
 /// <summary>Vector helpers the generic SIMD kernels share; every branch folds away for a given T.</summary>
@@ -63,6 +72,14 @@ internal readonly unsafe struct Avx2Kernel<T> : IMicroKernel<T> where T : unmana
     public static bool IsSupported =>
         Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && Vector256.IsHardwareAccelerated
         && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    public static int EdgeRows => MR;
+
+    public static void RunEdge(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate, int rows, int cols, T* scratch)
+    {
+        Run(kc, a, b, scratch, NR, accumulate: false);
+        EdgeTile.Merge(scratch, NR, c, ldc, rows, cols, accumulate);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate)
@@ -124,7 +141,7 @@ internal readonly unsafe struct Avx2Kernel<T> : IMicroKernel<T> where T : unmana
 /// for the B row and one broadcast of A, 27 of the 32 zmm registers. Used only where the hardware
 /// accelerates <see cref="Vector512"/>; the <see cref="Avx2Kernel{T}"/> is the kernel of AVX2-only machines.
 /// </summary>
-internal readonly unsafe struct Avx512Kernel<T> : IMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly unsafe partial struct Avx512Kernel<T> : IMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int MR => 12;
     public static int NR => 2 * Vector512<T>.Count;
@@ -136,6 +153,14 @@ internal readonly unsafe struct Avx512Kernel<T> : IMicroKernel<T> where T : unma
     public static void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate)
     {
         int w = Vector512<T>.Count;
+        // C is touched only after the k loop: start fetching its 12 rows (each 128 bytes, maybe over 3 lines) now, so the
+        // loads and stores at the end do not wait for L3 or memory when C is larger than L2 (1024³, 4000×4000×256).
+        for (nint i = 0; i < 12; i++)
+        {
+            Sse.Prefetch0(c + i * ldc);
+            Sse.Prefetch0(c + i * ldc + w);
+            Sse.Prefetch0(c + i * ldc + (2 * w - 1));
+        }
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
@@ -212,6 +237,14 @@ internal readonly unsafe struct Avx512WideKernel<T> : IMicroKernel<T> where T : 
     public static int NR => 3 * Vector512<T>.Count;
     public static bool IsSupported => Avx512Kernel<T>.IsSupported;
 
+    public static int EdgeRows => MR;
+
+    public static void RunEdge(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate, int rows, int cols, T* scratch)
+    {
+        Run(kc, a, b, scratch, NR, accumulate: false);
+        EdgeTile.Merge(scratch, NR, c, ldc, rows, cols, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate)
     {
@@ -280,6 +313,14 @@ internal readonly unsafe struct PortableKernel<T> : IMicroKernel<T> where T : un
     public static int MR => 4;
     public static int NR => 4;
     public static bool IsSupported => true;
+
+    public static int EdgeRows => MR;
+
+    public static void RunEdge(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate, int rows, int cols, T* scratch)
+    {
+        Run(kc, a, b, scratch, NR, accumulate: false);
+        EdgeTile.Merge(scratch, NR, c, ldc, rows, cols, accumulate);
+    }
 
     public static void Run(nint kc, T* a, T* b, T* c, nint ldc, bool accumulate)
     {

@@ -8,6 +8,12 @@ internal abstract class ParallelJob
 {
     /// <summary>Runs the share of thread <paramref name="thread"/> (0 is the calling thread).</summary>
     public abstract void Run(int thread);
+
+    /// <summary>
+    /// Whether the calling thread's <see cref="Run"/> alone completes the job (all work claimed dynamically, no barrier):
+    /// then a pool thread that has not started by the time the caller is done is not waited for.
+    /// </summary>
+    public virtual bool WorkersOptional => false;
 }
 
 /// <summary>
@@ -32,7 +38,9 @@ internal sealed class WorkerPool
     private int _busy;
     private ParallelJob? _job;
     private int _generation;
-    private int _pending;
+    private int _open;    // the generation whose job workers may still join; 0 once the caller has closed it
+    private int _active;  // workers between joining a job and leaving it (run or skipped)
+    private int _done;    // workers that have run the current job
     private int _sleepers;
 
     private WorkerPool(int threadCount) => _threadCount = threadCount;
@@ -58,7 +66,9 @@ internal sealed class WorkerPool
     {
         _workers ??= StartWorkers();
         _job = job;
-        Volatile.Write(ref _pending, _threadCount - 1);
+        Volatile.Write(ref _done, 0);
+        int generation = _generation + 1; // only the holder of the pool posts jobs
+        Volatile.Write(ref _open, generation);
         Interlocked.Increment(ref _generation);
         if (Volatile.Read(ref _sleepers) > 0)
         {
@@ -69,8 +79,19 @@ internal sealed class WorkerPool
         job.Run(0);
 
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0)
-            spin.SpinOnce(sleep1Threshold: -1);
+        if (job.WorkersOptional)
+        {
+            // A worker still waking up (tens of µs on a VM) would only find every unit claimed: close the job, so that
+            // it skips it, and wait only for the workers that joined it.
+            Interlocked.Exchange(ref _open, 0);
+            while (Volatile.Read(ref _active) != 0)
+                spin.SpinOnce(sleep1Threshold: -1);
+        }
+        else
+        {
+            while (Volatile.Read(ref _done) != _threadCount - 1)
+                spin.SpinOnce(sleep1Threshold: -1);
+        }
         _job = null;
     }
 
@@ -97,8 +118,15 @@ internal sealed class WorkerPool
         {
             WaitForJob(seen);
             seen = Volatile.Read(ref _generation);
-            _job!.Run(index);
-            Interlocked.Decrement(ref _pending);
+            // Join, then check the job is still open (the caller closes it, then waits for joined workers: Dekker's
+            // pattern, both sides fenced by their interlocked operations).
+            Interlocked.Increment(ref _active);
+            if (Volatile.Read(ref _open) == seen)
+            {
+                _job!.Run(index);
+                Interlocked.Increment(ref _done);
+            }
+            Interlocked.Decrement(ref _active);
         }
     }
 
