@@ -43,10 +43,9 @@ public sealed class BatchedMaskFusionTests
 
         // The buffer of dz is rented and returned no more; other buffers still are.
         Stmt[] rents = [new RentSpan("d_y", "d_y_array", M, IrType.Float), new RentSpan("h", "h_array", M, IrType.Float)];
-        Assert.True(BatchedMaskFusion.Rents(rents[0], fused.Dropped, rents));
-        Assert.True(BatchedMaskFusion.Rents(new ReturnSpan("d_y_array", IrType.Float), fused.Dropped, rents));
-        Assert.False(BatchedMaskFusion.Rents(rents[1], fused.Dropped, rents));
-        Assert.False(BatchedMaskFusion.Rents(new ReturnSpan("h_array", IrType.Float), fused.Dropped, rents));
+        Assert.Equal([rents[1]], BatchedMaskFusion.Kept(rents, fused.Dropped, rents));
+        Stmt[] returns = [new ReturnSpan("d_y_array", IrType.Float), new ReturnSpan("h_array", IrType.Float)];
+        Assert.Equal([returns[1]], BatchedMaskFusion.Kept(returns, fused.Dropped, rents));
     }
 
     [Fact]

@@ -22,6 +22,11 @@ namespace MoreauGen.Generator.Emission
         // A dense body (DenseShape) is declared IDenseStructure; with a ReLU only when the taped forward can record z.
         private readonly DenseShape? dense;
         private readonly bool preActivationOnTape;
+        private FusedReverse? fusedReverse;
+
+        /// <summary>The reverse pass after the product fusions, built once for the pullback and both subproblems (only read by them).</summary>
+        private FusedReverse Fused => fusedReverse ??=
+            BatchedMaskFusion.Fuse(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX));
 
         private BatchedLayerEmitter(BatchedProgram program, RuleTable rules)
         {
@@ -116,9 +121,9 @@ namespace MoreauGen.Generator.Emission
             member.Bind(SpanRole.GradW, member.Param("gradW"));
             member.Bind(SpanRole.GradX, member.Param("gradX"));
             member.BindLengths(member.Param("x") + ".Length", "(" + member.Times(m, LayerSize.Outputs) + ")");
-            FusedReverse fused = BatchedMaskFusion.Fuse(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX));
-            List<Stmt> rents = body.AdjointRents.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)).ToList();
-            List<Stmt> returns = body.AdjointReturns.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)).ToList();
+            FusedReverse fused = Fused;
+            List<Stmt> rents = BatchedMaskFusion.Kept(body.AdjointRents, fused.Dropped, body.AdjointRents);
+            List<Stmt> returns = BatchedMaskFusion.Kept(body.AdjointReturns, fused.Dropped, body.AdjointRents);
             List<Stmt> setup = body.LeafViews.Concat(body.Restores).Concat(rents).ToList();
             IEnumerable<Stmt> reverse = setup.Concat(fused.Both).Concat(fused.ForW).Concat(fused.ForX).Concat(returns);
             member.Constants(body.Sizes.Concat(reverse));
@@ -143,11 +148,11 @@ namespace MoreauGen.Generator.Emission
             member.CheckSpans(kind, m, member.Param("x") + ".Length");
             // The views of w and x the forward pass declares are in scope for the reverse pass too.
             HashSet<string> declared = new(body.ScratchForward.OfType<Declare>().Select(d => d.Name));
-            FusedReverse fused = BatchedMaskFusion.Fuse(BatchedFusion.Fuse(body.AdjointBoth), BatchedFusion.Fuse(body.AdjointW), BatchedFusion.Fuse(body.AdjointX));
+            FusedReverse fused = Fused;
             List<Stmt> reverse = body.LeafViews.Where(v => !declared.Contains(((Declare)v).Name)).Concat(body.ScratchRestores)
-                .Concat(body.AdjointRents.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents)))
+                .Concat(BatchedMaskFusion.Kept(body.AdjointRents, fused.Dropped, body.AdjointRents))
                 .Concat(fused.Both).Concat(forW ? fused.ForW : fused.ForX)
-                .Concat(body.AdjointReturns.Where(s => !BatchedMaskFusion.Rents(s, fused.Dropped, body.AdjointRents))).ToList();
+                .Concat(BatchedMaskFusion.Kept(body.AdjointReturns, fused.Dropped, body.AdjointRents)).ToList();
             member.BindLengths(member.Param("x") + ".Length", "(" + member.Times(m, LayerSize.Outputs) + ")");
             member.Constants(body.Sizes.Concat(body.ScratchForward).Concat(reverse));
             member.Sizes();

@@ -20,47 +20,65 @@ namespace MoreauGen.Generator.Emission
     internal static class BatchedMaskFusion
     {
         /// <summary>The reverse pass's three lists (after <see cref="BatchedFusion.Fuse"/>) with every foldable ReluBackward folded, and the buffers no longer read.</summary>
+        /// <remarks>
+        /// Each statement's names are collected once into an index (name → ascending positions in the order both, forW,
+        /// forX), so each ReluBackward looks only at the later statements that mention d, z or dy: linear in the body
+        /// for bodies of many layers (a scan of every later statement per ReluBackward was quadratic).
+        /// </remarks>
         public static FusedReverse Fuse(List<Stmt> both, List<Stmt> forW, List<Stmt> forX)
         {
             var dropped = new HashSet<string>(System.StringComparer.Ordinal);
+            var slots = new List<(List<Stmt> List, int Index)>(both.Count + forW.Count + forX.Count);
+            foreach (List<Stmt> list in new[] { both, forW, forX })
+            {
+                for (int j = 0; j < list.Count; j++)
+                    slots.Add((list, j));
+            }
+            var positions = new Dictionary<string, List<int>>(System.StringComparer.Ordinal);
+            for (int p = 0; p < slots.Count; p++)
+            {
+                Stmt statement = slots[p].List[slots[p].Index];
+                if (statement is Comment or CallComment)
+                    continue;
+                foreach (string name in Names(IrWalk.ExpressionsOf(statement).ToArray()))
+                    At(positions, name).Add(p);
+            }
+
             for (int i = 0; i < both.Count; i++)
             {
                 if (both[i] is not TensorCall { Method: "ReluBackward" } relu || relu.Args.Count != 3 || relu.Args[2] is not Local d)
                     continue;
                 Expr z = relu.Args[0], dy = relu.Args[1];
-                var later = new List<(List<Stmt> List, int Index)>();
-                for (int j = i + 1; j < both.Count; j++)
-                    later.Add((both, j));
-                for (int j = 0; j < forW.Count; j++)
-                    later.Add((forW, j));
-                for (int j = 0; j < forX.Count; j++)
-                    later.Add((forX, j));
                 HashSet<string> spans = Names(z, dy);
-                if (spans.Contains(d.Name))
-                    continue;
+                if (spans.Contains(d.Name) || spans.Any(name => positions.TryGetValue(name, out List<int>? at) && at.Count > 0 && at[at.Count - 1] > i))
+                    continue; // a later statement mentions z or dy
 
-                var rewrites = new List<(List<Stmt> List, int Index, TensorCall Fused)>();
+                var rewrites = new List<(int Position, TensorCall Fused)>();
                 bool foldable = true;
-                foreach ((List<Stmt> list, int index) in later)
+                if (positions.TryGetValue(d.Name, out List<int>? readers))
                 {
-                    Stmt statement = list[index];
-                    if (statement is Comment or CallComment)
-                        continue;
-                    HashSet<string> mentioned = Names(IrWalk.ExpressionsOf(statement).ToArray());
-                    bool readsD = mentioned.Contains(d.Name);
-                    if (mentioned.Overlaps(spans) || (readsD && Fold(statement, d, z, dy) is not { } fused))
+                    foreach (int p in readers)
                     {
-                        foldable = false;
-                        break;
+                        if (p <= i)
+                            continue;
+                        if (Fold(slots[p].List[slots[p].Index], d, z, dy) is not { } fused)
+                        {
+                            foldable = false;
+                            break;
+                        }
+                        rewrites.Add((p, fused));
                     }
-                    if (readsD)
-                        rewrites.Add((list, index, Fold(statement, d, z, dy)!));
                 }
                 if (!foldable || rewrites.Count == 0)
                     continue;
 
-                foreach ((List<Stmt> list, int index, TensorCall fused) in rewrites)
-                    list[index] = fused;
+                foreach ((int p, TensorCall fused) in rewrites)
+                {
+                    slots[p].List[slots[p].Index] = fused;
+                    readers!.Remove(p);
+                    foreach (string name in spans)
+                        Insert(At(positions, name), p);
+                }
                 both[i] = new Comment("The ReLU's reverse pass is taken by the products below, masking " + d.Name + " as they pack it.");
                 dropped.Add(d.Name);
             }
@@ -68,13 +86,31 @@ namespace MoreauGen.Generator.Emission
             return new FusedReverse(both, forW, forX, dropped);
         }
 
-        /// <summary>Whether <paramref name="statement"/> rents or returns one of the <paramref name="dropped"/> buffers.</summary>
-        public static bool Rents(Stmt statement, HashSet<string> dropped, IEnumerable<Stmt> rents) => statement switch
+        /// <summary>The statements of <paramref name="statements"/> that rent or return none of the <paramref name="dropped"/> buffers.</summary>
+        public static List<Stmt> Kept(IEnumerable<Stmt> statements, HashSet<string> dropped, IEnumerable<Stmt> rents)
         {
-            RentSpan rent => dropped.Contains(rent.Name),
-            ReturnSpan ret => rents.OfType<RentSpan>().Any(r => r.Array == ret.Array && dropped.Contains(r.Name)),
-            _ => false,
-        };
+            var arrays = new HashSet<string>(rents.OfType<RentSpan>().Where(r => dropped.Contains(r.Name)).Select(r => r.Array), System.StringComparer.Ordinal);
+            return statements.Where(statement => statement switch
+            {
+                RentSpan rent => !dropped.Contains(rent.Name),
+                ReturnSpan ret => !arrays.Contains(ret.Array),
+                _ => true,
+            }).ToList();
+        }
+
+        private static List<int> At(Dictionary<string, List<int>> positions, string name)
+        {
+            if (!positions.TryGetValue(name, out List<int>? at))
+                positions[name] = at = new List<int>();
+            return at;
+        }
+
+        private static void Insert(List<int> sorted, int p)
+        {
+            int k = sorted.BinarySearch(p);
+            if (k < 0)
+                sorted.Insert(~k, p);
+        }
 
         /// <summary>The product with d read as dy masked by z, or null when d is not only its masked operand.</summary>
         private static TensorCall? Fold(Stmt statement, Local d, Expr z, Expr dy)
