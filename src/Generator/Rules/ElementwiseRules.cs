@@ -19,7 +19,9 @@ namespace MoreauGen.Generator.Rules
             DerivativeRule.Binary(Op.Add, (d, a, b, r) => d, (d, a, b, r) => d).WithDegree(RuleDegree.Linear),
             DerivativeRule.Binary(Op.Subtract, (d, a, b, r) => d, (d, a, b, r) => -d).WithDegree(RuleDegree.Linear),
             DerivativeRule.Binary(Op.Multiply, (d, a, b, r) => d * b, (d, a, b, r) => d * a).WithDegree(RuleDegree.Bilinear),
-            DerivativeRule.Binary(Op.Divide, (d, a, b, r) => d / b, (d, a, b, r) => -(d * r / b)).WithDegree(RuleDegree.Quotient),
+            // ∂(a/b)/∂b = −r/b: the factor r/b reads only forward values, so it is computed off the adjoint's dependent chain
+            // (d · (r/b) puts one multiply on the chain, not a multiply and a divide).
+            DerivativeRule.Binary(Op.Divide, (d, a, b, r) => d / b, (d, a, b, r) => -(d * (r / b))).WithDegree(RuleDegree.Quotient),
             DerivativeRule.Unary(Op.Negate, (d, a, r) => -d).WithDegree(RuleDegree.Linear),
             DerivativeRule.Unary(Op.Convert, (d, a, r) => d.To(a.Type)).WithDegree(RuleDegree.Linear),
 

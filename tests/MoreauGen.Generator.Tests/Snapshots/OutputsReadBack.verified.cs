@@ -100,7 +100,7 @@ namespace Samples
                 {
                     global::System.Span<double> gradX_s = gradX.Slice(s, 1);
                     // Needed for the gradient with respect to x only.
-                    double d_t = -(lambda_s[1] * y1 / (1.0 + x_s[0] * x_s[0]));
+                    double d_t = -(lambda_s[1] * (y1 / (1.0 + x_s[0] * x_s[0])));
                     double d_x0 = d_t * x_s[0];
                     d_x0 += d_t * x_s[0];
                     d_x0 += d_t_2 * w[0];
@@ -205,7 +205,7 @@ namespace Samples
                     double d_y0_2 = lambda_s[0] + lambda_s[1] / (1.0 + x_u[0] * x_u[0]);
                     double d_y0 = d_y0_2 * w[1];
                     double d_t_2 = d_y0 * y0;
-                    double d_t = -(lambda_s[1] * y1 / (1.0 + x_u[0] * x_u[0]));
+                    double d_t = -(lambda_s[1] * (y1 / (1.0 + x_u[0] * x_u[0])));
                     double d_x0 = d_t * x_u[0];
                     d_x0 += d_t * x_u[0];
                     d_x0 += d_t_2 * w[0];

@@ -105,7 +105,7 @@ namespace Samples
                     double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_s[0] * x_s[0], w[1] - 1.0);
                     double d_x0 = d_t_2 * x_s[0];
                     d_x0 += d_t_2 * x_s[0];
-                    double d_x1 = 2.0 <= 3.0 + x_s[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
+                    double d_x1 = 2.0 <= 3.0 + x_s[1] ? 0.0 : -(lambda_s[1] * (y1 / t1));
                     d_x0 += d_t_3 * w[0];
                     d_x1 += d_t_4;
                     gradX_s[0] += d_x0;
@@ -215,7 +215,7 @@ namespace Samples
                     double d_t_2 = d_t * w[1] * global::System.Math.Pow(1.5 + x_u[0] * x_u[0], w[1] - 1.0);
                     double d_x0 = d_t_2 * x_u[0];
                     d_x0 += d_t_2 * x_u[0];
-                    double d_x1 = 2.0 <= 3.0 + x_u[1] ? 0.0 : -(lambda_s[1] * y1 / t1);
+                    double d_x1 = 2.0 <= 3.0 + x_u[1] ? 0.0 : -(lambda_s[1] * (y1 / t1));
                     d_x0 += d_t_3 * w[0];
                     d_x1 += d_t_4;
                     grad_s[0] += d_x0;

@@ -266,7 +266,7 @@ namespace Samples
                             double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * t5 / z_2;
+                            d_z_2 -= d_t * (t5 / z_2);
                         }
                         else
                         {
@@ -325,7 +325,7 @@ namespace Samples
                             double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * t5 / z_2;
+                            d_z_2 -= d_t * (t5 / z_2);
                         }
                         else
                         {
@@ -379,7 +379,7 @@ namespace Samples
                             double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * t5 / z_2;
+                            d_z_2 -= d_t * (t5 / z_2);
                         }
                         else
                         {
@@ -588,7 +588,7 @@ namespace Samples
                             double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * t5 / z_2;
+                            d_z_2 -= d_t * (t5 / z_2);
                         }
                         else
                         {
@@ -792,7 +792,7 @@ namespace Samples
                             double d_t = d_z_5 * 0.5;
                             d_z_2 += d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * t5 / z_2;
+                            d_z_2 -= d_t * (t5 / z_2);
                         }
                         else
                         {
