@@ -38,7 +38,10 @@ internal static class Rounds
     /// The median time in ms of each of <paramref name="sides"/> over <paramref name="calls"/> calls, the sides taking turns
     /// call by call (the first side alternating), so that all meet the same moments of a shared machine.
     /// </summary>
-    public static double[] InterleavedMedians(Action[] sides, int calls)
+    public static double[] InterleavedMedians(Action[] sides, int calls) => [.. InterleavedTimes(sides, calls).Select(Median)];
+
+    /// <summary>The time in ms of each call of each of <paramref name="sides"/>, taking turns as <see cref="InterleavedMedians"/> does.</summary>
+    public static double[][] InterleavedTimes(Action[] sides, int calls)
     {
         var times = new double[sides.Length][];
         for (int s = 0; s < sides.Length; s++)
@@ -53,7 +56,7 @@ internal static class Rounds
                 times[s][i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
         }
-        return [.. times.Select(Median)];
+        return times;
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages from /proc/loadavg, or "unknown".</summary>

@@ -165,19 +165,7 @@ internal static class GemmRounds
     private static (double Median, double Best)[] Milliseconds(Side[] sides, GemmShape shape, float[] a, float[] b, float[] c)
     {
         int calls = (int)Math.Clamp(0.3 * 250e9 / Flops(shape), 5, 2000);
-        var times = new double[sides.Length][];
-        for (int s = 0; s < sides.Length; s++)
-            times[s] = new double[calls];
-        for (int i = 0; i < calls; i++)
-        {
-            for (int j = 0; j < sides.Length; j++)
-            {
-                int s = (i + j) % sides.Length;
-                long start = Stopwatch.GetTimestamp();
-                sides[s].Multiply(shape, a, b, c);
-                times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-        }
+        double[][] times = Rounds.InterleavedTimes([.. sides.Select(side => (Action)(() => side.Multiply(shape, a, b, c)))], calls);
         return [.. times.Select(t => (Rounds.Median(t), t.Min()))];
     }
 
