@@ -8,8 +8,12 @@ using MoreauGen.Generator;
 
 namespace MoreauGen.GeneratorBenchmarks;
 
-/// <summary>What one generator run cost: wall and this thread's CPU time, bytes allocated, characters generated.</summary>
-internal readonly record struct Cost(double WallMs, double CpuMs, long ThreadBytes, long TotalBytes, long OutputChars);
+/// <summary>
+/// What one generator run cost: wall and this thread's CPU time, bytes allocated, characters generated, and the time the
+/// garbage collector paused the process meanwhile (workstation, non-concurrent: collections run on the allocating
+/// thread, so the pauses are part of its CPU time), with the number of collections (of any generation, and of generation 2).
+/// </summary>
+internal readonly record struct Cost(double WallMs, double CpuMs, long ThreadBytes, long TotalBytes, long OutputChars, double GcPauseMs = 0, int Collections = 0, int FullCollections = 0);
 
 /// <summary>
 /// One workload in memory: the layer files and an unrelated file, compiled with the .NET 10 reference assemblies and
@@ -86,13 +90,18 @@ internal sealed class GeneratorRun
         long threadBefore = GC.GetAllocatedBytesForCurrentThread();
         long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
         double cpuBefore = ThreadCpuMs();
+        TimeSpan pauseBefore = GC.GetTotalPauseDuration();
+        int collections = GC.CollectionCount(0), full = GC.CollectionCount(2);
         long start = Stopwatch.GetTimestamp();
         action();
         double wall = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         double cpu = ThreadCpuMs() - cpuBefore;
+        double pause = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
+        collections = GC.CollectionCount(0) - collections;
+        full = GC.CollectionCount(2) - full;
         long thread = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
         long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
-        return new Cost(wall, cpu, thread, total, outputChars);
+        return new Cost(wall, cpu, thread, total, outputChars, pause, collections, full);
     }
 
     public static Cost Time(ref GeneratorDriver driver, Compilation compilation)

@@ -14,7 +14,9 @@ using MoreauGen.GeneratorBenchmarks;
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
 // --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
 // option that skips it, in a clone of the compilation with nullable disabled), cold and after an unrelated edit.
-// --hot SHAPE SIZE REPS [FILE]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see HotLoop).
+// --hot SHAPE SIZE REPS [FILE] [--gc]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see
+// HotLoop); --gc adds the garbage collections and large-object allocations seen meanwhile (GcEvents).
+// --cold SHAPE SIZE REPS [--gc]: the whole cold run REPS times, with the collections seen meanwhile (HotLoop.Cold).
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -33,14 +35,20 @@ if (args.Contains("--binding"))
 if (Array.IndexOf(args, "--hot") is int hot and >= 0)
 {
     HotLoop.Run(Enum.Parse<Shape>(args[hot + 1], ignoreCase: true), int.Parse(args[hot + 2], CultureInfo.InvariantCulture), int.Parse(args[hot + 3], CultureInfo.InvariantCulture),
-        hot + 4 < args.Length ? args[hot + 4] : null);
+        hot + 4 < args.Length && !args[hot + 4].StartsWith("--", StringComparison.Ordinal) ? args[hot + 4] : null, args.Contains("--gc"));
+    return;
+}
+
+if (Array.IndexOf(args, "--cold") is int coldAt and >= 0)
+{
+    HotLoop.Cold(Enum.Parse<Shape>(args[coldAt + 1], ignoreCase: true), int.Parse(args[coldAt + 2], CultureInfo.InvariantCulture), int.Parse(args[coldAt + 3], CultureInfo.InvariantCulture), args.Contains("--gc"));
     return;
 }
 
 if (args.Contains("--phases"))
 {
-    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB | GC pause ms: cold, differentiate, emit | collections (gen 2) in the cold run |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (string name in shapes)
     {
         Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
@@ -67,7 +75,8 @@ if (args.Contains("--phases"))
             string Per(Cost c) => $"{c.CpuMs * 1000 / size:F1} | {Mib(c.ThreadBytes) * 1000 / size:F1}";
             Console.WriteLine($"| {name} | {size:N0} (per 1,000 st.) | {Per(whole)} | {Per(parse)} | {Per(differentiate)} | {Per(emit)} | " +
                               $"{(whole.CpuMs - parse.CpuMs - differentiate.CpuMs - emit.CpuMs) * 1000 / size:F1} | " +
-                              $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} | {Per(Of(bindings))} |");
+                              $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} | {Per(Of(bindings))} | " +
+                              $"{whole.GcPauseMs * 1000 / size:F1}, {differentiate.GcPauseMs * 1000 / size:F1}, {emit.GcPauseMs * 1000 / size:F1} | {whole.Collections} ({whole.FullCollections}) |");
         }
     }
 
@@ -192,7 +201,7 @@ static Cost Of(IEnumerable<Cost> costs)
 {
     Cost[] all = costs.ToArray();
     T Mid<T>(Func<Cost, T> field) => all.Select(field).Order().ElementAt(all.Length / 2);
-    return new Cost(Mid(c => c.WallMs), Mid(c => c.CpuMs), Mid(c => c.ThreadBytes), Mid(c => c.TotalBytes), Mid(c => c.OutputChars));
+    return new Cost(Mid(c => c.WallMs), Mid(c => c.CpuMs), Mid(c => c.ThreadBytes), Mid(c => c.TotalBytes), Mid(c => c.OutputChars), Mid(c => c.GcPauseMs), Mid(c => c.Collections), Mid(c => c.FullCollections));
 }
 
 static void Row(string shape, int size, string label, Cost cost, int statements) =>
