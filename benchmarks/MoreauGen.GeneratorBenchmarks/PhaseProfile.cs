@@ -39,10 +39,10 @@ internal static class PhaseProfile
         Cost differentiate = GeneratorRun.Measured(() => program = layer.Batched
             ? TensorDifferentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard)
             : Differentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard), 0);
-        string source = string.Empty;
+        Microsoft.CodeAnalysis.Text.SourceText source = null!;
         Cost emit = GeneratorRun.Measured(() => source = program is BatchedProgram batched
-            ? BatchedLayerEmitter.Emit(batched, RuleTable.Standard)
-            : LayerEmitter.Emit((LayerProgram)program, RuleTable.Standard), 0);
+            ? BatchedLayerEmitter.EmitText(batched, RuleTable.Standard)
+            : LayerEmitter.EmitText((LayerProgram)program, RuleTable.Standard), 0);
         return new PhaseCost(whole, parse, differentiate, emit with { OutputChars = source.Length });
     }
 

@@ -1,5 +1,6 @@
 using System;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 using MoreauGen.Generator.Diagnostics;
 using MoreauGen.Generator.Differentiation;
 using MoreauGen.Generator.Emission;
@@ -129,9 +130,9 @@ namespace MoreauGen.Generator
         {
             try
             {
-                string source = layer.Batched
-                    ? BatchedLayerEmitter.Emit(TensorDifferentiator.Differentiate(layer, rules, steps), rules)
-                    : LayerEmitter.Emit(Differentiator.Differentiate(layer, rules, steps), rules);
+                SourceText source = layer.Batched
+                    ? BatchedLayerEmitter.EmitText(TensorDifferentiator.Differentiate(layer, rules, steps), rules)
+                    : LayerEmitter.EmitText(Differentiator.Differentiate(layer, rules, steps), rules);
                 return new Generated(layer.HintName, source, MethodOf(layer), null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
@@ -153,7 +154,17 @@ namespace MoreauGen.Generator
             return objects;
         }
 
-        /// <summary>The generated source of one layer or objective, or why there is none.</summary>
-        private sealed record Generated(string HintName, string? Source, string Method, string? Error);
+        /// <summary>
+        /// The generated source of one layer or objective, or why there is none. Equal when the texts are (the source is a
+        /// <see cref="SourceText"/>, kept in chunks when large, which compares by reference unless asked for its content).
+        /// </summary>
+        private sealed record Generated(string HintName, SourceText? Source, string Method, string? Error)
+        {
+            public bool Equals(Generated? other) =>
+                other is not null && HintName == other.HintName && Method == other.Method && Error == other.Error &&
+                (ReferenceEquals(Source, other.Source) || (Source is not null && other.Source is not null && Source.ContentEquals(other.Source)));
+
+            public override int GetHashCode() => (HintName, Method, Error, Source?.Length).GetHashCode();
+        }
     }
 }

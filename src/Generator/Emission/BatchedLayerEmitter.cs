@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis.Text;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -42,7 +43,10 @@ namespace MoreauGen.Generator.Emission
         }
 
         /// <summary>The generated source for <paramref name="program"/>; Math functions are named by the rows of <paramref name="rules"/>.</summary>
-        public static string Emit(BatchedProgram program, RuleTable rules) => new BatchedLayerEmitter(program, rules).Write();
+        public static string Emit(BatchedProgram program, RuleTable rules) => new BatchedLayerEmitter(program, rules).Write().ToString();
+
+        /// <summary>The same source as <see cref="Emit"/>, as the text the generator adds (kept in chunks when large).</summary>
+        public static SourceText EmitText(BatchedProgram program, RuleTable rules) => new BatchedLayerEmitter(program, rules).Write().ToSourceText();
 
         private LayerModel Layer => frame.Layer;
 
@@ -53,7 +57,7 @@ namespace MoreauGen.Generator.Emission
 
         private string Ops => "global::MoreauGen.Ops";
 
-        private string Write() => dense is null
+        private CodeWriter Write() => dense is null
             ? frame.WriteLayer(", a batched layer derived from its body (forward pass, tape, pullback, Φw and Φx subproblems).", this)
             : frame.WriteLayer(", a batched layer derived from its body (forward pass, tape, pullback, Φw and Φx subproblems).", this,
                                () => dense.WriteMember(Code, preActivationOnTape), ", global::MoreauGen.IDenseStructure");

@@ -1,4 +1,6 @@
+using System.IO;
 using System.Text;
+using Microsoft.CodeAnalysis.Text;
 
 namespace MoreauGen.Generator.Emission
 {
@@ -51,5 +53,41 @@ namespace MoreauGen.Generator.Emission
         }
 
         public override string ToString() => text.ToString();
+
+        /// <summary>
+        /// The text written, as a UTF-8 <see cref="SourceText"/> read from the builder's chunks: above Roslyn's
+        /// large-object limit <see cref="SourceText.From(TextReader, int, Encoding?, SourceHashAlgorithm)"/> keeps it in
+        /// chunks, so a large file is never one string on the large-object heap, whose allocations start full
+        /// (generation 2) garbage collections of everything the compilation holds.
+        /// </summary>
+        public SourceText ToSourceText() => SourceText.From(new Reader(text), text.Length, Encoding.UTF8);
+
+        /// <summary>Reads a <see cref="StringBuilder"/> front to back without copying it into one string.</summary>
+        private sealed class Reader : TextReader
+        {
+            private readonly StringBuilder text;
+            private int position;
+
+            public Reader(StringBuilder text) => this.text = text;
+
+            public override int Peek() => position < text.Length ? text[position] : -1;
+
+            public override int Read() => position < text.Length ? text[position++] : -1;
+
+            public override string ReadToEnd()
+            {
+                string rest = text.ToString(position, text.Length - position);
+                position = text.Length;
+                return rest;
+            }
+
+            public override int Read(char[] buffer, int index, int count)
+            {
+                int n = System.Math.Min(count, text.Length - position);
+                text.CopyTo(position, buffer, index, n);
+                position += n;
+                return n;
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis.Text;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
 
@@ -34,7 +35,10 @@ namespace MoreauGen.Generator.Emission
         }
 
         /// <summary>The generated source for <paramref name="program"/>; Math functions are named by the rows of <paramref name="rules"/>.</summary>
-        public static string Emit(LayerProgram program, RuleTable rules) => new LayerEmitter(program, rules).Write();
+        public static string Emit(LayerProgram program, RuleTable rules) => new LayerEmitter(program, rules).Write().ToString();
+
+        /// <summary>The same source as <see cref="Emit"/>, as the text the generator adds (kept in chunks when large).</summary>
+        public static SourceText EmitText(LayerProgram program, RuleTable rules) => new LayerEmitter(program, rules).Write().ToSourceText();
 
         private string ReadOnlySpan => frame.ReadOnlySpan;
 
@@ -42,7 +46,7 @@ namespace MoreauGen.Generator.Emission
 
         private bool IsObjective => frame.IsObjective;
 
-        private string Write() => IsObjective
+        private CodeWriter Write() => IsObjective
             ? frame.Write("IMoreauObjective<" + t + ">", ", derived from its body (value and gradient).", () =>
             {
                 frame.FixedSizes(LayerSize.Inputs);
