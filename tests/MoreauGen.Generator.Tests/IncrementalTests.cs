@@ -254,7 +254,10 @@ public sealed class IncrementalTests
         }
 
         int count = 1;
-        if (value is IEnumerable sequence and not string)
+        // A default ImmutableArray (an unset field, e.g. a SourceText's checksum before it is asked for) has nothing to walk.
+        bool defaultArray = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(System.Collections.Immutable.ImmutableArray<>) &&
+                            (bool)type.GetProperty("IsDefault")!.GetValue(value)!;
+        if (value is IEnumerable sequence and not string && !defaultArray)
         {
             foreach (object? item in sequence)
             {

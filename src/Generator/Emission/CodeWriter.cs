@@ -1,13 +1,21 @@
-using System.IO;
+using System.Collections.Generic;
 using System.Text;
 using Microsoft.CodeAnalysis.Text;
 
 namespace MoreauGen.Generator.Emission
 {
-    /// <summary>A <see cref="StringBuilder"/> that indents lines by four spaces per level.</summary>
+    /// <summary>
+    /// A <see cref="StringBuilder"/> that indents lines by four spaces per level. Past a few tens of thousands of
+    /// characters the builder is moved, at the end of a line, into a segment string below the large-object limit and
+    /// reused, so a large file is a list of small strings that <see cref="ToSourceText"/> hands to Roslyn as they are.
+    /// </summary>
     internal sealed class CodeWriter
     {
+        /// <summary>Characters per segment: a string of them stays below the 85,000-byte large-object threshold.</summary>
+        private const int SegmentChars = 32 * 1024;
+
         private readonly StringBuilder text = new();
+        private readonly List<string> segments = new();
         private int indent;
 
         public void Line(string line = "")
@@ -18,7 +26,7 @@ namespace MoreauGen.Generator.Emission
                 text.Append(line);
             }
 
-            text.Append('\n');
+            EndLine();
         }
 
         /// <summary>
@@ -28,7 +36,15 @@ namespace MoreauGen.Generator.Emission
         public StringBuilder BeginLine() => text.Append(' ', indent * 4);
 
         /// <summary>Ends a line begun by <see cref="BeginLine"/>.</summary>
-        public void EndLine() => text.Append('\n');
+        public void EndLine()
+        {
+            text.Append('\n');
+            if (text.Length >= SegmentChars)
+            {
+                segments.Add(text.ToString());
+                text.Clear();
+            }
+        }
 
         /// <summary>Writes <paramref name="header"/> and an opening brace, and indents.</summary>
         public void Open(string header)
@@ -52,42 +68,27 @@ namespace MoreauGen.Generator.Emission
             Line("}");
         }
 
-        public override string ToString() => text.ToString();
+        public override string ToString() => segments.Count == 0 ? text.ToString() : string.Concat(segments) + text.ToString();
 
         /// <summary>
-        /// The text written, as a UTF-8 <see cref="SourceText"/> read from the builder's chunks: above Roslyn's
-        /// large-object limit <see cref="SourceText.From(TextReader, int, Encoding?, SourceHashAlgorithm)"/> keeps it in
-        /// chunks, so a large file is never one string on the large-object heap, whose allocations start full
-        /// (generation 2) garbage collections of everything the compilation holds.
+        /// The text written, as UTF-8 <see cref="SourceText"/>: a large file stays in its segments (<see cref="SegmentedText"/>),
+        /// so it is never copied into one string on the large-object heap, whose allocations start full (generation 2)
+        /// garbage collections of everything the compilation holds.
         /// </summary>
-        public SourceText ToSourceText() => SourceText.From(new Reader(text), text.Length, Encoding.UTF8);
-
-        /// <summary>Reads a <see cref="StringBuilder"/> front to back without copying it into one string.</summary>
-        private sealed class Reader : TextReader
+        public SourceText ToSourceText()
         {
-            private readonly StringBuilder text;
-            private int position;
-
-            public Reader(StringBuilder text) => this.text = text;
-
-            public override int Peek() => position < text.Length ? text[position] : -1;
-
-            public override int Read() => position < text.Length ? text[position++] : -1;
-
-            public override string ReadToEnd()
+            if (segments.Count == 0)
             {
-                string rest = text.ToString(position, text.Length - position);
-                position = text.Length;
-                return rest;
+                return SourceText.From(text.ToString(), Encoding.UTF8);
             }
 
-            public override int Read(char[] buffer, int index, int count)
+            if (text.Length > 0)
             {
-                int n = System.Math.Min(count, text.Length - position);
-                text.CopyTo(position, buffer, index, n);
-                position += n;
-                return n;
+                segments.Add(text.ToString());
+                text.Clear();
             }
+
+            return new SegmentedText(segments.ToArray());
         }
     }
 }
