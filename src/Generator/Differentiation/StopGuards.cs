@@ -112,65 +112,27 @@ namespace MoreauGen.Generator.Differentiation
         private static bool ClosedFormRecords(IReadOnlyList<Stmt> body)
         {
             HashSet<string> inside = Assigned(body);
-            bool Check(IReadOnlyList<Stmt> statements)
-            {
-                foreach (Stmt statement in statements)
-                {
-                    switch (statement)
-                    {
-                        case For loop:
-                            if (new[] { loop.From, loop.To, loop.Step }.SelectMany(IrWalk.LocalsRead).Any(inside.Contains) || !Check(loop.Body))
-                            {
-                                return false;
-                            }
-
-                            break;
-                        case If branch when !Check(branch.Then) || !Check(branch.Else):
-                            return false;
-                        case Block block when !Check(block.Body):
-                            return false;
-                    }
-                }
-
-                return true;
-            }
-
-            return Check(body);
+            return !Nested(body).OfType<For>().Any(loop => new[] { loop.From, loop.To, loop.Step }.SelectMany(IrWalk.LocalsRead).Any(inside.Contains));
         }
 
         /// <summary>The locals declared or assigned in <paramref name="statements"/>, and the indices of the loops among them, at any depth.</summary>
-        private static HashSet<string> Assigned(IReadOnlyList<Stmt> statements)
-        {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            void Walk(IReadOnlyList<Stmt> list)
+        private static HashSet<string> Assigned(IReadOnlyList<Stmt> statements) =>
+            new(Nested(statements).Select(statement => statement switch
             {
-                foreach (Stmt statement in list)
-                {
-                    switch (statement)
-                    {
-                        case Declare declare:
-                            names.Add(declare.Name);
-                            break;
-                        case Assign { Target: Local local }:
-                            names.Add(local.Name);
-                            break;
-                        case For loop:
-                            names.Add(loop.Index);
-                            Walk(loop.Body);
-                            break;
-                        case If branch:
-                            Walk(branch.Then);
-                            Walk(branch.Else);
-                            break;
-                        case Block block:
-                            Walk(block.Body);
-                            break;
-                    }
-                }
-            }
+                Declare declare => declare.Name,
+                Assign { Target: Local local } => local.Name,
+                For loop => loop.Index,
+                _ => null,
+            }).OfType<string>(), StringComparer.Ordinal);
 
-            Walk(statements);
-            return names;
-        }
+        /// <summary>The statements of <paramref name="statements"/> and of the loops, branches and blocks among them, at any depth.</summary>
+        private static IEnumerable<Stmt> Nested(IEnumerable<Stmt> statements) =>
+            statements.SelectMany(statement => new[] { statement }.Concat(statement switch
+            {
+                For loop => Nested(loop.Body),
+                If branch => Nested(branch.Then).Concat(Nested(branch.Else)),
+                Block block => Nested(block.Body),
+                _ => Enumerable.Empty<Stmt>(),
+            }));
     }
 }
