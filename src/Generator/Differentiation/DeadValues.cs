@@ -122,6 +122,11 @@ namespace MoreauGen.Generator.Differentiation
                             markExpr(loop.To);
                             markExpr(loop.Step);
                             holdsLive = true;
+                            if (loop.EndsAtStop && loop.Carried.FirstOrDefault(c => c.Local == loop.StopFlag) is { } flag)
+                            {
+                                // The taped forward loop ends at the trip that sets its stop flag: the flag is read there.
+                                mark(flag.Phi);
+                            }
                         }
 
                         break;

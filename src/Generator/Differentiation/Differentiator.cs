@@ -102,8 +102,9 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>Passes 1–8 on one body.</summary>
         private static DifferentiatedBody Run(DifferentiationState state, IReadOnlyList<Stmt> body, Expr? seed)
         {
-            // 1. Lowering, 2. the varying sets of loop-carried values (a worklist; MG0022 when they do not settle).
-            new Lowering(state).Lower(body);
+            // 1. Lowering (after the guards that open the trips of while and do loops are dropped where always true),
+            // 2. the varying sets of loop-carried values (a worklist; MG0022 when they do not settle).
+            new Lowering(state).Lower(StopGuards.Run(body));
             VaryingSets.Settle(state);
 
             // The adjoints the reverse pass starts from: the seed of the result, λ[i] for the final version of y[i].

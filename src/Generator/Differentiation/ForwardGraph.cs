@@ -304,6 +304,9 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>The stop flag of a lowered <c>while</c> or <c>do</c> loop (see <see cref="For.StopFlag"/>), or null.</summary>
         public string? StopFlag { get; set; }
+
+        /// <summary>The loop ends after the trip that sets its stop flag, and its trips start with it clear (see <see cref="For.EndsAtStop"/>).</summary>
+        public bool EndsAtStop { get; set; }
     }
 
     /// <summary>A local assigned by an if/else: the value after it and the value each arm leaves.</summary>

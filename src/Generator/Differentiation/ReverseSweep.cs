@@ -23,6 +23,13 @@ namespace MoreauGen.Generator.Differentiation
         private List<Stmt> output = new();
         private Region reverseRegion;
 
+        /// <summary>
+        /// Adjoints declared without a value before the branch whose arm is being reversed: the arm's first contribution
+        /// at its own level assigns them, and an arm that gives none assigns zero (not a zero before the branch that
+        /// both arms add to). Given their value before any loop or branch inside the arm.
+        /// </summary>
+        private List<Value> unassigned = new();
+
         public ReverseSweep(DifferentiationState state, Restores restores)
         {
             this.state = state;
@@ -108,6 +115,8 @@ namespace MoreauGen.Generator.Differentiation
 
         private void ReverseLoop(LoopItem loop)
         {
+            List<Value> targets = OutsideTargets(loop.Body).ToList();
+            AssignPending(targets);
             List<Carried> carried = loop.Carried.Where(c => c.Phi.Varying != Need.None).ToList();
             foreach (Carried c in carried)
             {
@@ -126,7 +135,7 @@ namespace MoreauGen.Generator.Differentiation
                 c.Next.Seed = Add(c.Next.Seed, new Local(c.Adjoint, c.Phi.Type));
             }
 
-            PreDeclare(OutsideTargets(loop.Body));
+            PreDeclare(targets);
             (List<Stmt> restores, List<Stmt> statements) = ReverseRegionParts(loop.Body, prologue: null, epilogue: () =>
             {
                 foreach (Carried c in carried)
@@ -154,10 +163,14 @@ namespace MoreauGen.Generator.Differentiation
 
         private void ReverseIf(IfItem branch)
         {
-            PreDeclare(OutsideTargets(branch.Then).Concat(OutsideTargets(branch.Else))
-                .Concat(branch.Merges.SelectMany(m => new[] { m.WhenTrue, m.WhenFalse }).Where(v => !v.Region.IsWithin(branch.Then) && !v.Region.IsWithin(branch.Else))));
+            List<Value> targets = OutsideTargets(branch.Then).Concat(OutsideTargets(branch.Else))
+                .Concat(branch.Merges.SelectMany(m => new[] { m.WhenTrue, m.WhenFalse }).Where(v => !v.Region.IsWithin(branch.Then) && !v.Region.IsWithin(branch.Else))).ToList();
+            AssignPending(targets);
+            List<Value> deferred = PreDeclare(targets, deferZero: true);
             List<Stmt> Arm(Region arm, bool whenTrue)
             {
+                List<Value> outer = unassigned;
+                unassigned = new List<Value>(deferred);
                 (List<Stmt> restores, List<Stmt> statements) = ReverseRegionParts(arm, prologue: () =>
                 {
                     foreach (Merge merge in branch.Merges)
@@ -179,7 +192,12 @@ namespace MoreauGen.Generator.Differentiation
                         }
                     }
                 }, epilogue: null);
-                return restores.Concat(statements).ToList();
+
+                // The adjoints this arm gave nothing: zero, before its statements.
+                var zeros = deferred.Where(unassigned.Contains)
+                    .Select(v => (Stmt)new Tagged(Section(v.Varying), new Assign(new Local(v.AdjointName!, v.Type), AssignKind.Assign, Zero(v.Type))));
+                unassigned = outer;
+                return restores.Concat(zeros).Concat(statements).ToList();
             }
 
             List<Stmt> then = Arm(branch.Then, whenTrue: true);
@@ -258,9 +276,14 @@ namespace MoreauGen.Generator.Differentiation
             return found;
         }
 
-        /// <summary>Declares, before a loop or branch, the adjoints of outer values it adds to (they must outlive it).</summary>
-        private void PreDeclare(IEnumerable<Value> values)
+        /// <summary>
+        /// Declares, before a loop or branch, the adjoints of outer values it adds to (they must outlive it). With
+        /// <paramref name="deferZero"/> (a branch), an adjoint that would start at zero is declared without a value and
+        /// returned: each arm gives it one (see <see cref="unassigned"/>).
+        /// </summary>
+        private List<Value> PreDeclare(IEnumerable<Value> values, bool deferZero = false)
         {
+            var deferred = new List<Value>();
             foreach (Value value in values)
             {
                 if (value.Varying == Need.None || value.AdjointName is not null || !value.Type.IsReal)
@@ -269,9 +292,26 @@ namespace MoreauGen.Generator.Differentiation
                 }
 
                 string name = state.Names.Fresh("d_" + value.Name);
-                Emit(Section(value.Varying), new Declare(value.Type, name, value.Seed ?? Zero(value.Type)));
+                bool defer = deferZero && value.Seed is null;
+                Emit(Section(value.Varying), new Declare(value.Type, name, defer ? null : value.Seed ?? Zero(value.Type)));
                 value.AdjointName = name;
                 value.Seed = null;
+                if (defer)
+                {
+                    deferred.Add(value);
+                }
+            }
+
+            return deferred;
+        }
+
+        /// <summary>Zero for the adjoints among <paramref name="targets"/> the current arm has not assigned yet, before a loop or branch inside it adds to them.</summary>
+        private void AssignPending(List<Value> targets)
+        {
+            foreach (Value value in unassigned.Where(targets.Contains).ToList())
+            {
+                Emit(Section(value.Varying), new Assign(new Local(value.AdjointName!, value.Type), AssignKind.Assign, Zero(value.Type)));
+                unassigned.Remove(value);
             }
         }
 
@@ -507,6 +547,13 @@ namespace MoreauGen.Generator.Differentiation
                 Emit(Section(value.Varying), new Declare(value.Type, name, initial));
                 value.AdjointName = name;
                 value.Seed = null;
+                return;
+            }
+
+            if (unassigned.Remove(value))
+            {
+                // The arm's first contribution to an adjoint declared before its branch: an assignment.
+                Emit(Section(value.Varying), new Assign(new Local(value.AdjointName, value.Type), AssignKind.Assign, contribution));
                 return;
             }
 

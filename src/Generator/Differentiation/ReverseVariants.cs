@@ -156,8 +156,9 @@ namespace MoreauGen.Generator.Differentiation
                             result.Add(loop with { Body = EquatableArray.From(inner) });
                             work = true;
                         }
-                        else if (state.CursorMode && ReadsTape(inner))
+                        else if (state.CursorMode && (ReadsTape(inner) || (state.ReverseLoops.TryGetValue(loop, out LoopItem? recorded) && layout.TripsRecorded(recorded) is not null)))
                         {
+                            // (A loop that records its trip count has a slot to step over even when its trips record nothing.)
                             result.AddRange(SkipRecords(state.ReverseLoops.TryGetValue(loop, out LoopItem? item) ? item : null, null, loop with { Body = EquatableArray.From(inner) }));
                         }
 

@@ -30,7 +30,11 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             Expr? count = null;
-            if (state.CursorMode && loop.StopFlag is { } flag && loop.Carried.Any(c => c.Local == flag) &&
+            if (loop.EndsAtStop)
+            {
+                count = CountsTrips(loop) && state.CursorMode ? ClosedFormPerTrip(loop) : null;
+            }
+            else if (state.CursorMode && loop.StopFlag is { } flag && loop.Carried.Any(c => c.Local == flag) &&
                 loop.From is Literal { Value: 0 } && loop.Step is Literal { Value: 1 })
             {
                 var prelude = new List<Stmt>();
@@ -46,13 +50,37 @@ namespace MoreauGen.Generator.Differentiation
         }
 
         /// <summary>
+        /// Whether the reverse pass of a loop whose trips start with the stop flag clear (<see cref="LoopItem.EndsAtStop"/>)
+        /// needs its trip count: it has a reverse loop, which must walk back only the trips the forward pass ran.
+        /// </summary>
+        public bool CountsTrips(LoopItem loop) =>
+            loop.EndsAtStop && loop.Carried.Any(c => c.Local == loop.StopFlag) && state.ReverseLoops.Values.Any(l => ReferenceEquals(l, loop));
+
+        /// <summary>The values one trip records, a closed form of the sizes (<see cref="StopGuards"/> only drops guards where it is).</summary>
+        private Expr ClosedFormPerTrip(LoopItem loop)
+        {
+            var prelude = new List<Stmt>();
+            Expr body = Count(loop.Body, prelude, inScope: false);
+            if (prelude.Count > 0 || IrWalk.LocalsRead(body).Contains(loop.Index))
+            {
+                throw new System.InvalidOperationException("The records of a trip of the loop over " + loop.Index + " are not a closed form.");
+            }
+
+            return FixSizes(body);
+        }
+
+        /// <summary>
         /// After the taped forward loop that ran <paramref name="trips"/> trips: the cursor past the records of the trips it
         /// did not run, then the trip count recorded.
         /// </summary>
         public IEnumerable<Stmt> RecordTrips(LoopItem loop, Expr perTripCount, string trips)
         {
             var local = new Local(trips, IrType.Int);
-            yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
+            if (perTripCount is not Literal { Value: 0 })
+            {
+                yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
+            }
+
             yield return new Assign(state.ElementOf(SpanRole.Tape, new CursorStep(state.Cursor, Push: true), state.Element), AssignKind.Assign,
                 new Apply(Op.Convert, state.Element, EquatableArray.Of<Expr>(local)));
         }
@@ -65,6 +93,11 @@ namespace MoreauGen.Generator.Differentiation
         {
             Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(new CursorStep(state.Cursor, Push: false)), state.Element);
             yield return new Declare(IrType.Int, trips, new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read)));
+            if (perTripCount is Literal { Value: 0 })
+            {
+                yield break;
+            }
+
             yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract,
                 IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), new Local(trips, IrType.Int)), perTripCount));
         }

@@ -35,7 +35,7 @@ namespace MoreauGen.Generator.Differentiation
             return (FixSizes(slots), prelude.Select(FixSizes).ToList());
         }
 
-        private static bool AnyLoopRecords(Region region, bool insideLoop)
+        private bool AnyLoopRecords(Region region, bool insideLoop)
         {
             if (insideLoop && region.Pushed.Count > 0)
             {
@@ -46,7 +46,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 switch (item)
                 {
-                    case LoopItem loop when AnyLoopRecords(loop.Body, true):
+                    case LoopItem loop when CountsTrips(loop) || AnyLoopRecords(loop.Body, true):
                         return true;
                     case IfItem branch when AnyLoopRecords(branch.Then, insideLoop) || AnyLoopRecords(branch.Else, insideLoop):
                         return true;
@@ -126,7 +126,8 @@ namespace MoreauGen.Generator.Differentiation
             Expr body = Count(loop.Body, bodyPrelude, inScope: false);
             if (body is Literal { Value: 0 })
             {
-                return IntLiteral(0);
+                // A loop that ends at its stop may record nothing but its trip count.
+                return IntLiteral(TripsRecorded(loop) is null ? 0 : 1);
             }
 
             if (bodyPrelude.Count == 0 && !IrWalk.LocalsRead(body).Contains(loop.Index))

@@ -159,9 +159,11 @@ namespace MoreauGen.Generator.Differentiation
                 written.Add(carried.Storage);
             }
 
-            if (layout.TripsRecorded(loop) is { } perTrip)
+            Expr? perTrip = layout.TripsRecorded(loop);
+            if (perTrip is not null || (loop.EndsAtStop && loop.Carried.Any(c => c.Local == loop.StopFlag)))
             {
-                // A while or do loop ends after the trip that sets its stop flag (the trips after it would do nothing).
+                // A while or do loop ends after the trip that sets its stop flag (the trips after it would do nothing, or,
+                // with the guard of its trips dropped, must not run).
                 string trips = state.Names.Fresh("trips");
                 string flag = loop.Carried.First(c => c.Local == loop.StopFlag).Storage;
                 list.Add(new Declare(IrType.Int, trips, loop.To));
@@ -170,7 +172,11 @@ namespace MoreauGen.Generator.Differentiation
                     EquatableArray.Of<Stmt>(new Assign(new Local(trips, IrType.Int), AssignKind.Assign, IntMath.Add(new Local(loop.Index, IrType.Int), IntLiteral(1)))),
                     EquatableArray<Stmt>.Empty));
                 list.Add(new For(loop.Index, loop.From, new Local(trips, IrType.Int), loop.Step, Descending: false, EquatableArray.From(body)));
-                list.AddRange(layout.RecordTrips(loop, perTrip, trips));
+                if (perTrip is not null)
+                {
+                    list.AddRange(layout.RecordTrips(loop, perTrip, trips));
+                }
+
                 return;
             }
 

@@ -264,6 +264,13 @@ namespace MoreauGen.Generator.Model
         /// The printer ignores it.
         /// </summary>
         public string? StopFlag { get; init; }
+
+        /// <summary>
+        /// Set by the differentiator (never by the parser): the guard <c>if (stopped == 0)</c> that opened each trip was
+        /// dropped, because the flag is clear when the loop starts and the taped forward loop ends after the trip that
+        /// sets it; the differentiator must then end that loop there and record the trips for the reverse loop.
+        /// </summary>
+        public bool EndsAtStop { get; init; }
     }
 
     /// <summary><c>if (Condition) { Then } else { Else }</c> (no else block when Else is empty).</summary>

@@ -11,9 +11,12 @@ namespace MoreauGen.Generator.Parsing
     /// <summary>
     /// <c>while</c> and <c>do</c> loops, lowered to a bounded <c>for</c> with a stop flag (part of <see cref="BodyParser"/>):
     /// <code>
-    /// while (c) { body }        →  stopped = 0; for (trip = 0; trip &lt; bound; trip++) { if (stopped == 0) { if (!c) stopped = 1; } if (stopped == 0) { body } }
+    /// while (c) { body }        →  stopped = 0; if (c) { for (trip = 0; trip &lt; bound; trip++) { if (stopped == 0) { body } if (stopped == 0) { if (!c) stopped = 1; } } }
     /// do { body } while (c);    →  stopped = 0; for (trip = 0; trip &lt; max(1, bound); trip++) { if (stopped == 0) { body } if (stopped == 0) { if (!c) stopped = 1; } }
     /// </code>
+    /// So every trip that runs starts with a body and ends with the test: the differentiator, whose taped forward loop
+    /// ends after the trip that sets the flag, knows the flag clear at the start of every trip it runs and drops the
+    /// guard of the body (<c>Differentiation/StopGuards.cs</c>), so its reverse loop walks back bodies only.
     /// A call's tape is fixed before the data is seen (<c>TapeLength(m)</c>), so the loop needs a trip bound that holds
     /// for every sample; the parser proves one from an int counter <c>k</c>:
     /// <list type="bullet">
@@ -65,21 +68,25 @@ namespace MoreauGen.Generator.Parsing
             string stopped = FlagName("stopped");
             string trip = FlagName("trip");
             into.Add(new Declare(FlagType, stopped, new Literal(FlagType, 0)));
+
+            // A while loop tests its condition once before the loop and after each body: every trip runs a body.
+            Expr? enter = null;
+            if (loop.ConditionIsTop && loop.Condition.ConstantValue is not { HasValue: true, Value: true })
+            {
+                enter = WithHoisted(into, () => Condition(loop.Condition));
+                if (enter is null)
+                {
+                    return;
+                }
+            }
+
             scopes.Add(new ControlScope(null, isLoop: true));
             var body = new List<Stmt>();
-            if (loop.ConditionIsTop)
-            {
-                StopUnless(loop.Condition, stopped, body);
-            }
-
             body.AddRange(LoopBody(loop, into, stopped));
-            if (!loop.ConditionIsTop)
-            {
-                StopUnless(loop.Condition, stopped, body);
-            }
-
+            StopUnless(loop.Condition, stopped, body);
             scopes.RemoveAt(scopes.Count - 1);
-            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped });
+            var lowered = new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped };
+            into.Add(enter is null ? lowered : new If(enter, EquatableArray.Of<Stmt>(lowered), EquatableArray<Stmt>.Empty));
         }
 
         /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>

@@ -120,15 +120,15 @@ namespace Samples
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
                     global::System.Span<double> gradX_s = gradX.Slice(s * 2, 2);
                     double d_t3 = lambda_s[1];
-                    double d_z = 0.0;
+                    double d_z;
                     if (c2)
                     {
-                        d_z += d_t3 * z;
+                        d_z = d_t3 * z;
                         d_z += d_t3 * z;
                     }
                     else
                     {
-                        d_z += d_t3 * 0.1;
+                        d_z = d_t3 * 0.1;
                     }
                     double d_a_3 = lambda_s[0] * x_s[1];
                     gradX_s[1] += lambda_s[0] * a_3;
@@ -149,15 +149,15 @@ namespace Samples
                 {
                     // Reverse pass for the gradient with respect to w only.
                     double d_t3 = lambda_s[1];
-                    double d_z = 0.0;
+                    double d_z;
                     if (c2)
                     {
-                        d_z += d_t3 * z;
+                        d_z = d_t3 * z;
                         d_z += d_t3 * z;
                     }
                     else
                     {
-                        d_z += d_t3 * 0.1;
+                        d_z = d_t3 * 0.1;
                     }
                     double d_a_3 = lambda_s[0] * x_s[1];
                     if (c1)
@@ -177,15 +177,15 @@ namespace Samples
                     // Reverse pass for the gradient with respect to x only.
                     global::System.Span<double> gradX_s_2 = gradX.Slice(s * 2, 2);
                     double d_t3 = lambda_s[1];
-                    double d_z = 0.0;
+                    double d_z;
                     if (c2)
                     {
-                        d_z += d_t3 * z;
+                        d_z = d_t3 * z;
                         d_z += d_t3 * z;
                     }
                     else
                     {
-                        d_z += d_t3 * 0.1;
+                        d_z = d_t3 * 0.1;
                     }
                     double d_a_3 = lambda_s[0] * x_s[1];
                     gradX_s_2[1] += lambda_s[0] * a_3;
@@ -277,15 +277,15 @@ namespace Samples
                     bool c1 = z > 0.0;
                     bool c2 = x_s[1] > 0.5;
                     double d_t3 = lambda_s[1];
-                    double d_z = 0.0;
+                    double d_z;
                     if (c2)
                     {
-                        d_z += d_t3 * z;
+                        d_z = d_t3 * z;
                         d_z += d_t3 * z;
                     }
                     else
                     {
-                        d_z += d_t3 * 0.1;
+                        d_z = d_t3 * 0.1;
                     }
                     double d_a_3 = lambda_s[0] * x_s[1];
                     if (c1)
@@ -375,15 +375,15 @@ namespace Samples
                     bool c1 = z > 0.0;
                     bool c2 = x_u[1] > 0.5;
                     double d_t3 = lambda_s[1];
-                    double d_z = 0.0;
+                    double d_z;
                     if (c2)
                     {
-                        d_z += d_t3 * z;
+                        d_z = d_t3 * z;
                         d_z += d_t3 * z;
                     }
                     else
                     {
-                        d_z += d_t3 * 0.1;
+                        d_z = d_t3 * 0.1;
                     }
                     double d_a_3 = lambda_s[0] * x_u[1];
                     grad_s[1] += lambda_s[0] * a_3;

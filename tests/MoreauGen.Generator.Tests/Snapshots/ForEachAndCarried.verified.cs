@@ -132,14 +132,14 @@ namespace Samples
                     global::System.Span<double> gradW_all = gradW.Slice(0, 1);
                     double d_w0 = 0.0;
                     double d_t2 = lambda_s[0];
-                    double d_sum_4 = 0.0;
+                    double d_sum_4;
                     if (c2)
                     {
-                        d_sum_4 += d_t2 / count_5;
+                        d_sum_4 = d_t2 / count_5;
                     }
                     else
                     {
-                        d_sum_4 += d_t2;
+                        d_sum_4 = d_t2;
                     }
                     for (int v_index = 3 - 1; v_index >= 0; v_index--)
                     {
@@ -158,14 +158,14 @@ namespace Samples
                     global::System.Span<double> gradW_all_2 = gradW.Slice(0, 1);
                     double d_w0_2 = 0.0;
                     double d_t2 = lambda_s[0];
-                    double d_sum_4 = 0.0;
+                    double d_sum_4;
                     if (c2)
                     {
-                        d_sum_4 += d_t2 / count_5;
+                        d_sum_4 = d_t2 / count_5;
                     }
                     else
                     {
-                        d_sum_4 += d_t2;
+                        d_sum_4 = d_t2;
                     }
                     for (int v_index = 3 - 1; v_index >= 0; v_index--)
                     {
@@ -181,14 +181,14 @@ namespace Samples
                     // Reverse pass for the gradient with respect to x only.
                     global::System.Span<double> gradX_s_2 = gradX.Slice(s * 3, 3);
                     double d_t2 = lambda_s[0];
-                    double d_sum_4 = 0.0;
+                    double d_sum_4;
                     if (c2)
                     {
-                        d_sum_4 += d_t2 / count_5;
+                        d_sum_4 = d_t2 / count_5;
                     }
                     else
                     {
-                        d_sum_4 += d_t2;
+                        d_sum_4 = d_t2;
                     }
                     for (int v_index = 3 - 1; v_index >= 0; v_index--)
                     {
@@ -284,14 +284,14 @@ namespace Samples
                     double count_5 = tape_s[0];
                     double d_w0_2 = 0.0;
                     double d_t2 = lambda_s[0];
-                    double d_sum_4 = 0.0;
+                    double d_sum_4;
                     if (c2)
                     {
-                        d_sum_4 += d_t2 / count_5;
+                        d_sum_4 = d_t2 / count_5;
                     }
                     else
                     {
-                        d_sum_4 += d_t2;
+                        d_sum_4 = d_t2;
                     }
                     for (int v_index = 3 - 1; v_index >= 0; v_index--)
                     {
@@ -387,14 +387,14 @@ namespace Samples
                     bool c2 = tape_s[1] != 0.0;
                     double count_5 = tape_s[0];
                     double d_t2 = lambda_s[0];
-                    double d_sum_4 = 0.0;
+                    double d_sum_4;
                     if (c2)
                     {
-                        d_sum_4 += d_t2 / count_5;
+                        d_sum_4 = d_t2 / count_5;
                     }
                     else
                     {
-                        d_sum_4 += d_t2;
+                        d_sum_4 = d_t2;
                     }
                     for (int v_index = 3 - 1; v_index >= 0; v_index--)
                     {

@@ -206,13 +206,17 @@ namespace Samples
                     global::System.Span<double> gradX_s = gradX.Slice(s_7 * 4, 4);
                     global::System.Span<double> gradW_all = gradW.Slice(0, 4);
                     lambda_s.CopyTo(d_y);
-                    double d_s_6 = 0.0;
+                    double d_s_6;
                     if (c6)
                     {
                         double d_t3 = d_y[1];
                         d_y[1] = 0.0;
+                        d_s_6 = d_t3 * s_6;
                         d_s_6 += d_t3 * s_6;
-                        d_s_6 += d_t3 * s_6;
+                    }
+                    else
+                    {
+                        d_s_6 = 0.0;
                     }
                     for (int k = 3; k >= 0; k--)
                     {
@@ -237,10 +241,11 @@ namespace Samples
                     for (int i = 3; i >= 0; i--)
                     {
                         bool c1 = tape_s[--tp] != 0.0;
-                        double d_s_2 = 0.0;
+                        double d_s_2;
                         if (c1)
                         {
                             bool c2 = x_s[i] < 0.0;
+                            d_s_2 = 0.0;
                             if (c2)
                             {
                                 tp -= 1;
@@ -258,7 +263,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_s_2 += d_s_6;
+                            d_s_2 = d_s_6;
                         }
                         d_s_6 = d_s_2;
                     }
@@ -268,13 +273,17 @@ namespace Samples
                     // Reverse pass for the gradient with respect to w only.
                     global::System.Span<double> gradW_all_2 = gradW.Slice(0, 4);
                     lambda_s.CopyTo(d_y);
-                    double d_s_6 = 0.0;
+                    double d_s_6;
                     if (c6)
                     {
                         double d_t3 = d_y[1];
                         d_y[1] = 0.0;
+                        d_s_6 = d_t3 * s_6;
                         d_s_6 += d_t3 * s_6;
-                        d_s_6 += d_t3 * s_6;
+                    }
+                    else
+                    {
+                        d_s_6 = 0.0;
                     }
                     for (int k = 3; k >= 0; k--)
                     {
@@ -299,10 +308,11 @@ namespace Samples
                     for (int i = 3; i >= 0; i--)
                     {
                         bool c1 = tape_s[--tp] != 0.0;
-                        double d_s_2 = 0.0;
+                        double d_s_2;
                         if (c1)
                         {
                             bool c2 = x_s[i] < 0.0;
+                            d_s_2 = 0.0;
                             if (c2)
                             {
                                 tp -= 1;
@@ -319,7 +329,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_s_2 += d_s_6;
+                            d_s_2 = d_s_6;
                         }
                         d_s_6 = d_s_2;
                     }
@@ -329,13 +339,17 @@ namespace Samples
                     // Reverse pass for the gradient with respect to x only.
                     global::System.Span<double> gradX_s_2 = gradX.Slice(s_7 * 4, 4);
                     lambda_s.CopyTo(d_y);
-                    double d_s_6 = 0.0;
+                    double d_s_6;
                     if (c6)
                     {
                         double d_t3 = d_y[1];
                         d_y[1] = 0.0;
+                        d_s_6 = d_t3 * s_6;
                         d_s_6 += d_t3 * s_6;
-                        d_s_6 += d_t3 * s_6;
+                    }
+                    else
+                    {
+                        d_s_6 = 0.0;
                     }
                     for (int k = 3; k >= 0; k--)
                     {
@@ -359,10 +373,11 @@ namespace Samples
                     for (int i = 3; i >= 0; i--)
                     {
                         bool c1 = tape_s[--tp] != 0.0;
-                        double d_s_2 = 0.0;
+                        double d_s_2;
                         if (c1)
                         {
                             bool c2 = x_s[i] < 0.0;
+                            d_s_2 = 0.0;
                             if (c2)
                             {
                                 tp -= 1;
@@ -379,7 +394,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_s_2 += d_s_6;
+                            d_s_2 = d_s_6;
                         }
                         d_s_6 = d_s_2;
                     }
@@ -524,13 +539,17 @@ namespace Samples
                     bool c6 = tape_s[--tp] != 0.0;
                     double s_6 = tape_s[--tp];
                     lambda_s.CopyTo(d_y);
-                    double d_s_6 = 0.0;
+                    double d_s_6;
                     if (c6)
                     {
                         double d_t3 = d_y[1];
                         d_y[1] = 0.0;
+                        d_s_6 = d_t3 * s_6;
                         d_s_6 += d_t3 * s_6;
-                        d_s_6 += d_t3 * s_6;
+                    }
+                    else
+                    {
+                        d_s_6 = 0.0;
                     }
                     for (int k = 3; k >= 0; k--)
                     {
@@ -555,10 +574,11 @@ namespace Samples
                     for (int i = 3; i >= 0; i--)
                     {
                         bool c1 = tape_s[--tp] != 0.0;
-                        double d_s_2 = 0.0;
+                        double d_s_2;
                         if (c1)
                         {
                             bool c2 = x_s[i] < 0.0;
+                            d_s_2 = 0.0;
                             if (c2)
                             {
                                 tp -= 1;
@@ -575,7 +595,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_s_2 += d_s_6;
+                            d_s_2 = d_s_6;
                         }
                         d_s_6 = d_s_2;
                     }
@@ -722,13 +742,17 @@ namespace Samples
                     bool c6 = tape_s[--tp] != 0.0;
                     double s_6 = tape_s[--tp];
                     lambda_s.CopyTo(d_y);
-                    double d_s_6 = 0.0;
+                    double d_s_6;
                     if (c6)
                     {
                         double d_t3 = d_y[1];
                         d_y[1] = 0.0;
+                        d_s_6 = d_t3 * s_6;
                         d_s_6 += d_t3 * s_6;
-                        d_s_6 += d_t3 * s_6;
+                    }
+                    else
+                    {
+                        d_s_6 = 0.0;
                     }
                     for (int k = 3; k >= 0; k--)
                     {
@@ -752,10 +776,11 @@ namespace Samples
                     for (int i = 3; i >= 0; i--)
                     {
                         bool c1 = tape_s[--tp] != 0.0;
-                        double d_s_2 = 0.0;
+                        double d_s_2;
                         if (c1)
                         {
                             bool c2 = x_u[i] < 0.0;
+                            d_s_2 = 0.0;
                             if (c2)
                             {
                                 tp -= 1;
@@ -772,7 +797,7 @@ namespace Samples
                         else
                         {
                             tp -= 1;
-                            d_s_2 += d_s_6;
+                            d_s_2 = d_s_6;
                         }
                         d_s_6 = d_s_2;
                     }

@@ -91,24 +91,27 @@ namespace Samples
             {
                 int tp = tape.Length;
                 bool c3 = tape[--tp] != 0.0;
-                double d_sum_5 = 0.0;
-                double d_result_6 = 0.0;
+                double d_sum_5;
+                double d_result_6;
                 if (c3)
                 {
-                    d_sum_5 += 1.0;
+                    d_result_6 = 0.0;
+                    d_sum_5 = 1.0;
                 }
                 else
                 {
-                    d_result_6 += 1.0;
+                    d_sum_5 = 0.0;
+                    d_result_6 = 1.0;
                 }
                 for (int i = x.Length - 1; i >= 0; i--)
                 {
                     bool c1 = tape[--tp] != 0.0;
-                    double d_sum_2 = 0.0;
-                    double d_result_2 = 0.0;
+                    double d_sum_2;
+                    double d_result_2;
                     if (c1)
                     {
                         bool c2 = tape[--tp] != 0.0;
+                        d_result_2 = 0.0;
                         double d_sum_3 = d_sum_5;
                         if (c2)
                         {
@@ -120,15 +123,15 @@ namespace Samples
                             tp -= 1;
                             d_result_2 += d_result_6;
                         }
-                        d_sum_2 += d_sum_3;
+                        d_sum_2 = d_sum_3;
                         grad[i] += d_sum_3 * x[i];
                         grad[i] += d_sum_3 * x[i];
                     }
                     else
                     {
                         tp -= 2;
-                        d_result_2 += d_result_6;
-                        d_sum_2 += d_sum_5;
+                        d_result_2 = d_result_6;
+                        d_sum_2 = d_sum_5;
                     }
                     d_sum_5 = d_sum_2;
                     d_result_6 = d_result_2;

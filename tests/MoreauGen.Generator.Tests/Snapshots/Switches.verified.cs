@@ -132,24 +132,25 @@ namespace Samples
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
                     global::System.Span<float> gradX_s = gradX.Slice(s * 2, 2);
                     float d_t2 = lambda_s[0];
-                    float d_z_5 = 0f;
+                    float d_z_5;
                     if (c3)
                     {
-                        d_z_5 += d_t2 * 0.1f;
+                        d_z_5 = d_t2 * 0.1f;
                     }
                     else
                     {
-                        d_z_5 += d_t2;
+                        d_z_5 = d_t2;
                     }
-                    float d_z = 0f;
+                    float d_z;
                     if (c1)
                     {
                         float z_2 = tape_s[0];
-                        d_z += d_z_5 * (1f - z_2 * z_2);
+                        d_z = d_z_5 * (1f - z_2 * z_2);
                     }
                     else
                     {
                         bool c2 = activation == global::Samples.Activation.Softplus;
+                        d_z = 0f;
                         if (c2)
                         {
                             float t3 = tape_s[1];
@@ -170,24 +171,25 @@ namespace Samples
                 {
                     // Reverse pass for the gradient with respect to w only.
                     float d_t2 = lambda_s[0];
-                    float d_z_5 = 0f;
+                    float d_z_5;
                     if (c3)
                     {
-                        d_z_5 += d_t2 * 0.1f;
+                        d_z_5 = d_t2 * 0.1f;
                     }
                     else
                     {
-                        d_z_5 += d_t2;
+                        d_z_5 = d_t2;
                     }
-                    float d_z = 0f;
+                    float d_z;
                     if (c1)
                     {
                         float z_2 = tape_s[0];
-                        d_z += d_z_5 * (1f - z_2 * z_2);
+                        d_z = d_z_5 * (1f - z_2 * z_2);
                     }
                     else
                     {
                         bool c2 = activation == global::Samples.Activation.Softplus;
+                        d_z = 0f;
                         if (c2)
                         {
                             float t3 = tape_s[1];
@@ -207,24 +209,25 @@ namespace Samples
                     // Reverse pass for the gradient with respect to x only.
                     global::System.Span<float> gradX_s_2 = gradX.Slice(s * 2, 2);
                     float d_t2 = lambda_s[0];
-                    float d_z_5 = 0f;
+                    float d_z_5;
                     if (c3)
                     {
-                        d_z_5 += d_t2 * 0.1f;
+                        d_z_5 = d_t2 * 0.1f;
                     }
                     else
                     {
-                        d_z_5 += d_t2;
+                        d_z_5 = d_t2;
                     }
-                    float d_z = 0f;
+                    float d_z;
                     if (c1)
                     {
                         float z_2 = tape_s[0];
-                        d_z += d_z_5 * (1f - z_2 * z_2);
+                        d_z = d_z_5 * (1f - z_2 * z_2);
                     }
                     else
                     {
                         bool c2 = activation == global::Samples.Activation.Softplus;
+                        d_z = 0f;
                         if (c2)
                         {
                             float t3 = tape_s[1];
@@ -327,24 +330,25 @@ namespace Samples
                     bool c3 = tape_s[2] != 0f;
                     bool c1 = activation == global::Samples.Activation.Tanh;
                     float d_t2 = lambda_s[0];
-                    float d_z_5 = 0f;
+                    float d_z_5;
                     if (c3)
                     {
-                        d_z_5 += d_t2 * 0.1f;
+                        d_z_5 = d_t2 * 0.1f;
                     }
                     else
                     {
-                        d_z_5 += d_t2;
+                        d_z_5 = d_t2;
                     }
-                    float d_z = 0f;
+                    float d_z;
                     if (c1)
                     {
                         float z_2 = tape_s[0];
-                        d_z += d_z_5 * (1f - z_2 * z_2);
+                        d_z = d_z_5 * (1f - z_2 * z_2);
                     }
                     else
                     {
                         bool c2 = activation == global::Samples.Activation.Softplus;
+                        d_z = 0f;
                         if (c2)
                         {
                             float t3 = tape_s[1];
@@ -445,24 +449,25 @@ namespace Samples
                     bool c3 = tape_s[2] != 0f;
                     bool c1 = activation == global::Samples.Activation.Tanh;
                     float d_t2 = lambda_s[0];
-                    float d_z_5 = 0f;
+                    float d_z_5;
                     if (c3)
                     {
-                        d_z_5 += d_t2 * 0.1f;
+                        d_z_5 = d_t2 * 0.1f;
                     }
                     else
                     {
-                        d_z_5 += d_t2;
+                        d_z_5 = d_t2;
                     }
-                    float d_z = 0f;
+                    float d_z;
                     if (c1)
                     {
                         float z_2 = tape_s[0];
-                        d_z += d_z_5 * (1f - z_2 * z_2);
+                        d_z = d_z_5 * (1f - z_2 * z_2);
                     }
                     else
                     {
                         bool c2 = activation == global::Samples.Activation.Softplus;
+                        d_z = 0f;
                         if (c2)
                         {
                             float t3 = tape_s[1];

@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 4;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds 41 values per sample, samples back to back.</remarks>
-        public int TapeLength(int batch) => batch * 41;
+        /// <remarks>The tape holds 28 values per sample, samples back to back.</remarks>
+        public int TapeLength(int batch) => batch * 28;
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -35,19 +35,22 @@ namespace Samples
                 double z = a;
                 double k = 0.0;
                 double stopped = 0.0;
-                for (int trip = 0; trip < 10; trip++)
+                if (global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0)
                 {
-                    if (stopped == 0.0)
+                    for (int trip = 0; trip < 10; trip++)
                     {
-                        if (!(global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0))
+                        if (stopped == 0.0)
                         {
-                            stopped = 1.0;
+                            z = 0.5 * (z + a / z);
+                            k += 1.0;
                         }
-                    }
-                    if (stopped == 0.0)
-                    {
-                        z = 0.5 * (z + a / z);
-                        k += 1.0;
+                        if (stopped == 0.0)
+                        {
+                            if (!(global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0))
+                            {
+                                stopped = 1.0;
+                            }
+                        }
                     }
                 }
                 double j = 0.0;
@@ -78,12 +81,12 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, y.Length, 4, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 4, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 41, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 28, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
                 global::System.Span<double> y_s = y.Slice(s * 4, 4);
-                global::System.Span<double> tape_s = tape.Slice(s * 41, 41);
+                global::System.Span<double> tape_s = tape.Slice(s * 28, 28);
                 y_s.Clear();
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 int tp = 0;
@@ -91,108 +94,83 @@ namespace Samples
                 double z = a;
                 double k = 0.0;
                 double stopped = 0.0;
-                int trips = 10;
-                for (int trip = 0; trip < trips; trip++)
+                bool c1 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                double k_5;
+                double z_5;
+                if (c1)
                 {
-                    bool c1 = stopped == 0.0;
-                    double stopped_6;
-                    if (c1)
+                    double z_4 = z;
+                    double k_4 = k;
+                    double stopped_6 = stopped;
+                    int trips = 10;
+                    for (int trip = 0; trip < trips; trip++)
                     {
-                        bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                        double t5 = a / z_4;
+                        double z_3 = 0.5 * (z_4 + t5);
+                        double k_3 = k_4 + 1.0;
+                        bool c2 = global::System.Math.Abs(z_3 * z_3 - a) > 1E-09 && k_3 < 10.0;
                         double stopped_5;
                         if (c2)
                         {
-                            stopped_5 = stopped;
+                            stopped_5 = stopped_6;
                         }
                         else
                         {
                             stopped_5 = 1.0;
                         }
-                        stopped_6 = stopped_5;
-                    }
-                    else
-                    {
-                        stopped_6 = stopped;
-                    }
-                    bool c3 = stopped_6 == 0.0;
-                    double k_4;
-                    double z_4;
-                    if (c3)
-                    {
-                        double t5 = a / z;
-                        k_4 = k + 1.0;
-                        z_4 = 0.5 * (z + t5);
                         tape_s[tp++] = t5;
+                        tape_s[tp++] = z_4;
+                        z_4 = z_3;
+                        k_4 = k_3;
+                        stopped_6 = stopped_5;
+                        if (stopped_6 != 0.0)
+                        {
+                            trips = trip + 1;
+                        }
                     }
-                    else
-                    {
-                        k_4 = k;
-                        z_4 = z;
-                        tp += 1;
-                    }
-                    tape_s[tp++] = c3 ? 1.0 : 0.0;
-                    tape_s[tp++] = z;
-                    stopped = stopped_6;
-                    z = z_4;
-                    k = k_4;
-                    if (stopped != 0.0)
-                    {
-                        trips = trip + 1;
-                    }
+                    tp += (10 - trips) * 2;
+                    tape_s[tp++] = (double)trips;
+                    k_5 = k_4;
+                    z_5 = z_4;
                 }
-                tp += (10 - trips) * 3;
-                tape_s[tp++] = (double)trips;
+                else
+                {
+                    k_5 = k;
+                    z_5 = z;
+                    tp += 21;
+                }
                 double j = 0.0;
                 double stopped_2 = 0.0;
                 int trips_2 = 4;
                 for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                 {
-                    bool c4 = stopped_2 == 0.0;
-                    double j_4;
-                    if (c4)
+                    int t1 = (int)j;
+                    y_s[t1] = z_5 * w[1] + j;
+                    double j_3 = j + 2.0;
+                    bool c3 = j_3 < 4.0;
+                    double stopped_2_4;
+                    if (c3)
                     {
-                        int t1 = (int)j;
-                        y_s[t1] = z * w[1] + j;
-                        j_4 = j + 2.0;
+                        stopped_2_4 = stopped_2;
                     }
                     else
                     {
-                        j_4 = j;
+                        stopped_2_4 = 1.0;
                     }
-                    bool c5 = stopped_2 == 0.0;
-                    double stopped_2_5;
-                    if (c5)
-                    {
-                        bool c6 = j_4 < 4.0;
-                        double stopped_2_4;
-                        if (c6)
-                        {
-                            stopped_2_4 = stopped_2;
-                        }
-                        else
-                        {
-                            stopped_2_4 = 1.0;
-                        }
-                        stopped_2_5 = stopped_2_4;
-                    }
-                    else
-                    {
-                        stopped_2_5 = stopped_2;
-                    }
-                    tape_s[tp++] = c4 ? 1.0 : 0.0;
                     tape_s[tp++] = j;
-                    j = j_4;
-                    stopped_2 = stopped_2_5;
+                    j = j_3;
+                    stopped_2 = stopped_2_4;
                     if (stopped_2 != 0.0)
                     {
                         trips_2 = trip_2 + 1;
                     }
                 }
-                tp += (4 - trips_2) * 2;
+                tp += 4 - trips_2;
                 tape_s[tp++] = (double)trips_2;
-                y_s[1] = k;
-                y_s[3] = z;
-                tape_s[tp++] = z;
+                y_s[1] = k_5;
+                y_s[3] = z_5;
+                tape_s[tp++] = c1 ? 1.0 : 0.0;
+                tape_s[tp++] = z_5;
             }
         }
 
@@ -201,7 +179,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 1, lambda.Length, 4, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 2, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 41, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 28, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 4, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 2, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m, "gradX");
@@ -219,11 +197,12 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s, 1);
-                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 41, 41);
+                global::System.ReadOnlySpan<double> tape_s = tape.Slice(s * 28, 28);
                 global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 4, 4);
                 // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
                 int tp = tape_s.Length;
                 double z_5 = tape_s[--tp];
+                bool c1 = tape_s[--tp] != 0.0;
                 if (needW && needX)
                 {
                     // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
@@ -238,44 +217,42 @@ namespace Samples
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
                     int trips_3 = (int)tape_s[--tp];
-                    tp -= (4 - trips_3) * 2;
+                    tp -= 4 - trips_3;
                     for (int trip_2 = trips_3 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c4 = tape_s[--tp] != 0.0;
-                        if (c4)
-                        {
-                            int t1 = (int)j_2;
-                            double d_t2 = d_y[t1];
-                            d_y[t1] = 0.0;
-                            d_z_5 += d_t2 * w[1];
-                            d_w1 += d_t2 * z_5;
-                        }
+                        int t1 = (int)j_2;
+                        double d_t2 = d_y[t1];
+                        d_y[t1] = 0.0;
+                        d_z_5 += d_t2 * w[1];
+                        d_w1 += d_t2 * z_5;
                     }
-                    double d_a = 0.0;
-                    int trips_4 = (int)tape_s[--tp];
-                    tp -= (10 - trips_4) * 3;
-                    for (int trip = trips_4 - 1; trip >= 0; trip--)
+                    double d_z;
+                    double d_a;
+                    if (c1)
                     {
-                        double z_2 = tape_s[--tp];
-                        bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_2 = 0.0;
-                        if (c3)
+                        d_a = 0.0;
+                        double d_z_2 = d_z_5;
+                        int trips_4 = (int)tape_s[--tp];
+                        tp -= (10 - trips_4) * 2;
+                        for (int trip = trips_4 - 1; trip >= 0; trip--)
                         {
+                            double z_2 = tape_s[--tp];
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_5 * 0.5;
-                            d_z_2 += d_t;
+                            double d_t = d_z_2 * 0.5;
+                            double d_z_2_2 = d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * (t5 / z_2);
+                            d_z_2_2 -= d_t * (t5 / z_2);
+                            d_z_2 = d_z_2_2;
                         }
-                        else
-                        {
-                            tp -= 1;
-                            d_z_2 += d_z_5;
-                        }
-                        d_z_5 = d_z_2;
+                        d_z = d_z_2;
                     }
-                    double d_z = d_z_5;
+                    else
+                    {
+                        tp -= 21;
+                        d_a = 0.0;
+                        d_z = d_z_5;
+                    }
                     d_a += d_z;
                     d_w0 += d_a * w[0];
                     d_w0 += d_a * w[0];
@@ -297,44 +274,42 @@ namespace Samples
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
                     int trips_5 = (int)tape_s[--tp];
-                    tp -= (4 - trips_5) * 2;
+                    tp -= 4 - trips_5;
                     for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c4 = tape_s[--tp] != 0.0;
-                        if (c4)
-                        {
-                            int t1 = (int)j_2;
-                            double d_t2 = d_y[t1];
-                            d_y[t1] = 0.0;
-                            d_z_5 += d_t2 * w[1];
-                            d_w1_2 += d_t2 * z_5;
-                        }
+                        int t1 = (int)j_2;
+                        double d_t2 = d_y[t1];
+                        d_y[t1] = 0.0;
+                        d_z_5 += d_t2 * w[1];
+                        d_w1_2 += d_t2 * z_5;
                     }
-                    double d_a = 0.0;
-                    int trips_6 = (int)tape_s[--tp];
-                    tp -= (10 - trips_6) * 3;
-                    for (int trip = trips_6 - 1; trip >= 0; trip--)
+                    double d_z;
+                    double d_a;
+                    if (c1)
                     {
-                        double z_2 = tape_s[--tp];
-                        bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_2 = 0.0;
-                        if (c3)
+                        d_a = 0.0;
+                        double d_z_2 = d_z_5;
+                        int trips_6 = (int)tape_s[--tp];
+                        tp -= (10 - trips_6) * 2;
+                        for (int trip = trips_6 - 1; trip >= 0; trip--)
                         {
+                            double z_2 = tape_s[--tp];
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_5 * 0.5;
-                            d_z_2 += d_t;
+                            double d_t = d_z_2 * 0.5;
+                            double d_z_2_2 = d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * (t5 / z_2);
+                            d_z_2_2 -= d_t * (t5 / z_2);
+                            d_z_2 = d_z_2_2;
                         }
-                        else
-                        {
-                            tp -= 1;
-                            d_z_2 += d_z_5;
-                        }
-                        d_z_5 = d_z_2;
+                        d_z = d_z_2;
                     }
-                    double d_z = d_z_5;
+                    else
+                    {
+                        tp -= 21;
+                        d_a = 0.0;
+                        d_z = d_z_5;
+                    }
                     d_a += d_z;
                     d_w0_2 += d_a * w[0];
                     d_w0_2 += d_a * w[0];
@@ -352,43 +327,41 @@ namespace Samples
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
                     int trips_7 = (int)tape_s[--tp];
-                    tp -= (4 - trips_7) * 2;
+                    tp -= 4 - trips_7;
                     for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c4 = tape_s[--tp] != 0.0;
-                        if (c4)
-                        {
-                            int t1 = (int)j_2;
-                            double d_t2 = d_y[t1];
-                            d_y[t1] = 0.0;
-                            d_z_5 += d_t2 * w[1];
-                        }
+                        int t1 = (int)j_2;
+                        double d_t2 = d_y[t1];
+                        d_y[t1] = 0.0;
+                        d_z_5 += d_t2 * w[1];
                     }
-                    double d_a = 0.0;
-                    int trips_8 = (int)tape_s[--tp];
-                    tp -= (10 - trips_8) * 3;
-                    for (int trip = trips_8 - 1; trip >= 0; trip--)
+                    double d_z;
+                    double d_a;
+                    if (c1)
                     {
-                        double z_2 = tape_s[--tp];
-                        bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_2 = 0.0;
-                        if (c3)
+                        d_a = 0.0;
+                        double d_z_2 = d_z_5;
+                        int trips_8 = (int)tape_s[--tp];
+                        tp -= (10 - trips_8) * 2;
+                        for (int trip = trips_8 - 1; trip >= 0; trip--)
                         {
+                            double z_2 = tape_s[--tp];
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_5 * 0.5;
-                            d_z_2 += d_t;
+                            double d_t = d_z_2 * 0.5;
+                            double d_z_2_2 = d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * (t5 / z_2);
+                            d_z_2_2 -= d_t * (t5 / z_2);
+                            d_z_2 = d_z_2_2;
                         }
-                        else
-                        {
-                            tp -= 1;
-                            d_z_2 += d_z_5;
-                        }
-                        d_z_5 = d_z_2;
+                        d_z = d_z_2;
                     }
-                    double d_z = d_z_5;
+                    else
+                    {
+                        tp -= 21;
+                        d_a = 0.0;
+                        d_z = d_z_5;
+                    }
                     d_a += d_z;
                     d_x0_2 += d_a * x_s[0];
                     d_x0_2 += d_a * x_s[0];
@@ -407,8 +380,8 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, 2, "grad");
             bool needGrad = !grad.IsEmpty;
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::MoreauGen.Generated.Scratch64<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 41);
+            global::MoreauGen.Generated.Scratch32<double> tape_s_storage = default;
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 28);
             // λᵀφ is evaluated at w + v.
             global::MoreauGen.Generated.Scratch2<double> w_v_storage = default;
             global::System.Span<double> w_v = w_v_storage;
@@ -422,9 +395,9 @@ namespace Samples
             global::System.Span<double> d_y = d_y_storage;
             // ½‖v‖², and the gradient starts at v.
             double value = 0.0;
-            for (int j_6 = 0; j_6 < v.Length; j_6++)
+            for (int j_5 = 0; j_5 < v.Length; j_5++)
             {
-                value += 0.5 * v[j_6] * v[j_6];
+                value += 0.5 * v[j_5] * v[j_5];
             }
             if (needGrad)
             {
@@ -443,108 +416,83 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    int trips = 10;
-                    for (int trip = 0; trip < trips; trip++)
+                    bool c1 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                    double k_5;
+                    double z_5;
+                    if (c1)
                     {
-                        bool c1 = stopped == 0.0;
-                        double stopped_6;
-                        if (c1)
+                        double z_4 = z;
+                        double k_4 = k;
+                        double stopped_6 = stopped;
+                        int trips = 10;
+                        for (int trip = 0; trip < trips; trip++)
                         {
-                            bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                            double t5 = a / z_4;
+                            double z_3 = 0.5 * (z_4 + t5);
+                            double k_3 = k_4 + 1.0;
+                            bool c2 = global::System.Math.Abs(z_3 * z_3 - a) > 1E-09 && k_3 < 10.0;
                             double stopped_5;
                             if (c2)
                             {
-                                stopped_5 = stopped;
+                                stopped_5 = stopped_6;
                             }
                             else
                             {
                                 stopped_5 = 1.0;
                             }
-                            stopped_6 = stopped_5;
-                        }
-                        else
-                        {
-                            stopped_6 = stopped;
-                        }
-                        bool c3 = stopped_6 == 0.0;
-                        double k_4;
-                        double z_4;
-                        if (c3)
-                        {
-                            double t5 = a / z;
-                            k_4 = k + 1.0;
-                            z_4 = 0.5 * (z + t5);
                             tape_s[tp++] = t5;
+                            tape_s[tp++] = z_4;
+                            z_4 = z_3;
+                            k_4 = k_3;
+                            stopped_6 = stopped_5;
+                            if (stopped_6 != 0.0)
+                            {
+                                trips = trip + 1;
+                            }
                         }
-                        else
-                        {
-                            k_4 = k;
-                            z_4 = z;
-                            tp += 1;
-                        }
-                        tape_s[tp++] = c3 ? 1.0 : 0.0;
-                        tape_s[tp++] = z;
-                        stopped = stopped_6;
-                        z = z_4;
-                        k = k_4;
-                        if (stopped != 0.0)
-                        {
-                            trips = trip + 1;
-                        }
+                        tp += (10 - trips) * 2;
+                        tape_s[tp++] = (double)trips;
+                        k_5 = k_4;
+                        z_5 = z_4;
                     }
-                    tp += (10 - trips) * 3;
-                    tape_s[tp++] = (double)trips;
+                    else
+                    {
+                        k_5 = k;
+                        z_5 = z;
+                        tp += 21;
+                    }
                     double j = 0.0;
                     double stopped_2 = 0.0;
                     int trips_2 = 4;
                     for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
-                        bool c4 = stopped_2 == 0.0;
-                        double j_4;
-                        if (c4)
+                        int t1 = (int)j;
+                        y_s[t1] = z_5 * w_v[1] + j;
+                        double j_3 = j + 2.0;
+                        bool c3 = j_3 < 4.0;
+                        double stopped_2_4;
+                        if (c3)
                         {
-                            int t1 = (int)j;
-                            y_s[t1] = z * w_v[1] + j;
-                            j_4 = j + 2.0;
+                            stopped_2_4 = stopped_2;
                         }
                         else
                         {
-                            j_4 = j;
+                            stopped_2_4 = 1.0;
                         }
-                        bool c5 = stopped_2 == 0.0;
-                        double stopped_2_5;
-                        if (c5)
-                        {
-                            bool c6 = j_4 < 4.0;
-                            double stopped_2_4;
-                            if (c6)
-                            {
-                                stopped_2_4 = stopped_2;
-                            }
-                            else
-                            {
-                                stopped_2_4 = 1.0;
-                            }
-                            stopped_2_5 = stopped_2_4;
-                        }
-                        else
-                        {
-                            stopped_2_5 = stopped_2;
-                        }
-                        tape_s[tp++] = c4 ? 1.0 : 0.0;
                         tape_s[tp++] = j;
-                        j = j_4;
-                        stopped_2 = stopped_2_5;
+                        j = j_3;
+                        stopped_2 = stopped_2_4;
                         if (stopped_2 != 0.0)
                         {
                             trips_2 = trip_2 + 1;
                         }
                     }
-                    tp += (4 - trips_2) * 2;
+                    tp += 4 - trips_2;
                     tape_s[tp++] = (double)trips_2;
-                    y_s[1] = k;
-                    y_s[3] = z;
-                    tape_s[tp++] = z;
+                    y_s[1] = k_5;
+                    y_s[3] = z_5;
+                    tape_s[tp++] = c1 ? 1.0 : 0.0;
+                    tape_s[tp++] = z_5;
                 }
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
@@ -552,6 +500,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to w.
                     int tp = tape_s.Length;
                     double z_5 = tape_s[--tp];
+                    bool c1 = tape_s[--tp] != 0.0;
                     double d_w0_2 = 0.0;
                     double d_w1_2 = 0.0;
                     lambda_s.CopyTo(d_y);
@@ -560,44 +509,42 @@ namespace Samples
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
                     int trips_5 = (int)tape_s[--tp];
-                    tp -= (4 - trips_5) * 2;
+                    tp -= 4 - trips_5;
                     for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c4 = tape_s[--tp] != 0.0;
-                        if (c4)
-                        {
-                            int t1 = (int)j_2;
-                            double d_t2 = d_y[t1];
-                            d_y[t1] = 0.0;
-                            d_z_5 += d_t2 * w_v[1];
-                            d_w1_2 += d_t2 * z_5;
-                        }
+                        int t1 = (int)j_2;
+                        double d_t2 = d_y[t1];
+                        d_y[t1] = 0.0;
+                        d_z_5 += d_t2 * w_v[1];
+                        d_w1_2 += d_t2 * z_5;
                     }
-                    double d_a = 0.0;
-                    int trips_6 = (int)tape_s[--tp];
-                    tp -= (10 - trips_6) * 3;
-                    for (int trip = trips_6 - 1; trip >= 0; trip--)
+                    double d_z;
+                    double d_a;
+                    if (c1)
                     {
-                        double z_2 = tape_s[--tp];
-                        bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_2 = 0.0;
-                        if (c3)
+                        d_a = 0.0;
+                        double d_z_2 = d_z_5;
+                        int trips_6 = (int)tape_s[--tp];
+                        tp -= (10 - trips_6) * 2;
+                        for (int trip = trips_6 - 1; trip >= 0; trip--)
                         {
+                            double z_2 = tape_s[--tp];
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_5 * 0.5;
-                            d_z_2 += d_t;
+                            double d_t = d_z_2 * 0.5;
+                            double d_z_2_2 = d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * (t5 / z_2);
+                            d_z_2_2 -= d_t * (t5 / z_2);
+                            d_z_2 = d_z_2_2;
                         }
-                        else
-                        {
-                            tp -= 1;
-                            d_z_2 += d_z_5;
-                        }
-                        d_z_5 = d_z_2;
+                        d_z = d_z_2;
                     }
-                    double d_z = d_z_5;
+                    else
+                    {
+                        tp -= 21;
+                        d_a = 0.0;
+                        d_z = d_z_5;
+                    }
                     d_a += d_z;
                     d_w0_2 += d_a * w_v[0];
                     d_w0_2 += d_a * w_v[0];
@@ -619,8 +566,8 @@ namespace Samples
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(grad.Length, m, "grad");
             bool needGrad = !grad.IsEmpty;
             // A scratch tape for one sample: the reverse pass reads back what the loops and branches record.
-            global::MoreauGen.Generated.Scratch64<double> tape_s_storage = default;
-            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 41);
+            global::MoreauGen.Generated.Scratch32<double> tape_s_storage = default;
+            global::System.Span<double> tape_s = ((global::System.Span<double>)tape_s_storage).Slice(0, 28);
             global::MoreauGen.Generated.Scratch1<double> x_u_storage;
             global::System.Runtime.CompilerServices.Unsafe.SkipInit(out x_u_storage);
             global::System.Span<double> x_u = x_u_storage;
@@ -646,108 +593,83 @@ namespace Samples
                     double z = a;
                     double k = 0.0;
                     double stopped = 0.0;
-                    int trips = 10;
-                    for (int trip = 0; trip < trips; trip++)
+                    bool c1 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                    double k_5;
+                    double z_5;
+                    if (c1)
                     {
-                        bool c1 = stopped == 0.0;
-                        double stopped_6;
-                        if (c1)
+                        double z_4 = z;
+                        double k_4 = k;
+                        double stopped_6 = stopped;
+                        int trips = 10;
+                        for (int trip = 0; trip < trips; trip++)
                         {
-                            bool c2 = global::System.Math.Abs(z * z - a) > 1E-09 && k < 10.0;
+                            double t5 = a / z_4;
+                            double z_3 = 0.5 * (z_4 + t5);
+                            double k_3 = k_4 + 1.0;
+                            bool c2 = global::System.Math.Abs(z_3 * z_3 - a) > 1E-09 && k_3 < 10.0;
                             double stopped_5;
                             if (c2)
                             {
-                                stopped_5 = stopped;
+                                stopped_5 = stopped_6;
                             }
                             else
                             {
                                 stopped_5 = 1.0;
                             }
-                            stopped_6 = stopped_5;
-                        }
-                        else
-                        {
-                            stopped_6 = stopped;
-                        }
-                        bool c3 = stopped_6 == 0.0;
-                        double k_4;
-                        double z_4;
-                        if (c3)
-                        {
-                            double t5 = a / z;
-                            k_4 = k + 1.0;
-                            z_4 = 0.5 * (z + t5);
                             tape_s[tp++] = t5;
+                            tape_s[tp++] = z_4;
+                            z_4 = z_3;
+                            k_4 = k_3;
+                            stopped_6 = stopped_5;
+                            if (stopped_6 != 0.0)
+                            {
+                                trips = trip + 1;
+                            }
                         }
-                        else
-                        {
-                            k_4 = k;
-                            z_4 = z;
-                            tp += 1;
-                        }
-                        tape_s[tp++] = c3 ? 1.0 : 0.0;
-                        tape_s[tp++] = z;
-                        stopped = stopped_6;
-                        z = z_4;
-                        k = k_4;
-                        if (stopped != 0.0)
-                        {
-                            trips = trip + 1;
-                        }
+                        tp += (10 - trips) * 2;
+                        tape_s[tp++] = (double)trips;
+                        k_5 = k_4;
+                        z_5 = z_4;
                     }
-                    tp += (10 - trips) * 3;
-                    tape_s[tp++] = (double)trips;
+                    else
+                    {
+                        k_5 = k;
+                        z_5 = z;
+                        tp += 21;
+                    }
                     double j = 0.0;
                     double stopped_2 = 0.0;
                     int trips_2 = 4;
                     for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                     {
-                        bool c4 = stopped_2 == 0.0;
-                        double j_4;
-                        if (c4)
+                        int t1 = (int)j;
+                        y_s[t1] = z_5 * w[1] + j;
+                        double j_3 = j + 2.0;
+                        bool c3 = j_3 < 4.0;
+                        double stopped_2_4;
+                        if (c3)
                         {
-                            int t1 = (int)j;
-                            y_s[t1] = z * w[1] + j;
-                            j_4 = j + 2.0;
+                            stopped_2_4 = stopped_2;
                         }
                         else
                         {
-                            j_4 = j;
+                            stopped_2_4 = 1.0;
                         }
-                        bool c5 = stopped_2 == 0.0;
-                        double stopped_2_5;
-                        if (c5)
-                        {
-                            bool c6 = j_4 < 4.0;
-                            double stopped_2_4;
-                            if (c6)
-                            {
-                                stopped_2_4 = stopped_2;
-                            }
-                            else
-                            {
-                                stopped_2_4 = 1.0;
-                            }
-                            stopped_2_5 = stopped_2_4;
-                        }
-                        else
-                        {
-                            stopped_2_5 = stopped_2;
-                        }
-                        tape_s[tp++] = c4 ? 1.0 : 0.0;
                         tape_s[tp++] = j;
-                        j = j_4;
-                        stopped_2 = stopped_2_5;
+                        j = j_3;
+                        stopped_2 = stopped_2_4;
                         if (stopped_2 != 0.0)
                         {
                             trips_2 = trip_2 + 1;
                         }
                     }
-                    tp += (4 - trips_2) * 2;
+                    tp += 4 - trips_2;
                     tape_s[tp++] = (double)trips_2;
-                    y_s[1] = k;
-                    y_s[3] = z;
-                    tape_s[tp++] = z;
+                    y_s[1] = k_5;
+                    y_s[3] = z_5;
+                    tape_s[tp++] = c1 ? 1.0 : 0.0;
+                    tape_s[tp++] = z_5;
                 }
                 value += lambda_s[0] * y_s[0] + lambda_s[1] * y_s[1] + lambda_s[2] * y_s[2] + lambda_s[3] * y_s[3];
                 if (needGrad)
@@ -758,6 +680,7 @@ namespace Samples
                     // Reverse pass: the gradient of λᵀφ with respect to x.
                     int tp = tape_s.Length;
                     double z_5 = tape_s[--tp];
+                    bool c1 = tape_s[--tp] != 0.0;
                     double d_x0_2 = 0.0;
                     lambda_s.CopyTo(d_y);
                     double d_t4 = d_y[3];
@@ -765,43 +688,41 @@ namespace Samples
                     double d_z_5 = d_t4;
                     d_y[1] = 0.0;
                     int trips_7 = (int)tape_s[--tp];
-                    tp -= (4 - trips_7) * 2;
+                    tp -= 4 - trips_7;
                     for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                     {
                         double j_2 = tape_s[--tp];
-                        bool c4 = tape_s[--tp] != 0.0;
-                        if (c4)
-                        {
-                            int t1 = (int)j_2;
-                            double d_t2 = d_y[t1];
-                            d_y[t1] = 0.0;
-                            d_z_5 += d_t2 * w[1];
-                        }
+                        int t1 = (int)j_2;
+                        double d_t2 = d_y[t1];
+                        d_y[t1] = 0.0;
+                        d_z_5 += d_t2 * w[1];
                     }
-                    double d_a = 0.0;
-                    int trips_8 = (int)tape_s[--tp];
-                    tp -= (10 - trips_8) * 3;
-                    for (int trip = trips_8 - 1; trip >= 0; trip--)
+                    double d_z;
+                    double d_a;
+                    if (c1)
                     {
-                        double z_2 = tape_s[--tp];
-                        bool c3 = tape_s[--tp] != 0.0;
-                        double d_z_2 = 0.0;
-                        if (c3)
+                        d_a = 0.0;
+                        double d_z_2 = d_z_5;
+                        int trips_8 = (int)tape_s[--tp];
+                        tp -= (10 - trips_8) * 2;
+                        for (int trip = trips_8 - 1; trip >= 0; trip--)
                         {
+                            double z_2 = tape_s[--tp];
                             double t5 = tape_s[--tp];
-                            double d_t = d_z_5 * 0.5;
-                            d_z_2 += d_t;
+                            double d_t = d_z_2 * 0.5;
+                            double d_z_2_2 = d_t;
                             d_a += d_t / z_2;
-                            d_z_2 -= d_t * (t5 / z_2);
+                            d_z_2_2 -= d_t * (t5 / z_2);
+                            d_z_2 = d_z_2_2;
                         }
-                        else
-                        {
-                            tp -= 1;
-                            d_z_2 += d_z_5;
-                        }
-                        d_z_5 = d_z_2;
+                        d_z = d_z_2;
                     }
-                    double d_z = d_z_5;
+                    else
+                    {
+                        tp -= 21;
+                        d_a = 0.0;
+                        d_z = d_z_5;
+                    }
                     d_a += d_z;
                     d_x0_2 += d_a * x_u[0];
                     d_x0_2 += d_a * x_u[0];
