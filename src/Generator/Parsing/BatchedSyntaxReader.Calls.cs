@@ -206,18 +206,82 @@ namespace MoreauGen.Generator.Parsing
                     return true;
                 }
 
+                case IdentifierNameSyntax identifier:
+                    inferred = true;
+                    return ScalarName(identifier.Identifier.ValueText, scalar, out value);
+
+                default:
+                    if (!ElementLiteral(syntax, out double number, out bool exact))
+                    {
+                        return false;
+                    }
+
+                    // Only a value of the element type itself fixes T (an int or float literal is a lower bound the element type meets).
+                    inferred |= exact;
+                    value = new Literal(scalar, number);
+                    return true;
+            }
+        }
+
+        /// <summary>A factor by name: a <c>const T</c> local, or the type's own data of the element type (a field, a property, a primary-constructor parameter).</summary>
+        private bool ScalarName(string name, IrType scalar, out Expr? value)
+        {
+            value = null;
+            if (declared.TryGetValue(name, out LocalKind local))
+            {
+                value = local == LocalKind.RealConstant ? new Local(name, scalar) : null;
+                return value is not null;
+            }
+
+            if (bodyLocals.Contains(name) || ParameterRole(name) is not null)
+            {
+                return false;
+            }
+
+            ISymbol? symbol = symbols.Lookup(name);
+            ITypeSymbol? dataType = symbol switch
+            {
+                IParameterSymbol { RefKind: RefKind.None } parameter => parameter.Type,
+                IFieldSymbol { IsConst: false, RefKind: RefKind.None } field => field.Type,
+                IPropertySymbol property when Readable(property) => property.Type,
+                _ => null,
+            };
+            if (!SymbolEqualityComparer.Default.Equals(dataType, symbols.ElementType))
+            {
+                return false;
+            }
+
+            if (symbol is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } data &&
+                SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type))
+            {
+                read.Reserved.Add(data.Name);
+                value = new LayerData(Identifier(data.Name), scalar);
+                return true;
+            }
+
+            return symbol is not IParameterSymbol && Data(symbol!, scalar, out value);
+        }
+
+        /// <summary>
+        /// A numeric literal that converts to the element type implicitly (<paramref name="exact"/> when it is of that type),
+        /// or one cast to it (<c>(T)0.75</c>, exact), with the value the compiler folds it to.
+        /// </summary>
+        private bool ElementLiteral(ExpressionSyntax syntax, out double value, out bool exact)
+        {
+            value = 0;
+            exact = false;
+            switch (syntax)
+            {
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal:
                 {
                     object? number = literal.Token.Value;
-                    bool exact = element == ScalarKind.Single ? number is float : number is double;
+                    exact = element == ScalarKind.Single ? number is float : number is double;
                     if (!exact && number is not int && !(element == ScalarKind.Double && number is float))
                     {
                         return false;
                     }
 
-                    // Only a literal of the element type itself fixes T (an int or float one is a lower bound the element type meets).
-                    inferred |= exact;
-                    value = new Literal(scalar, element == ScalarKind.Single ? Convert.ToSingle(number, CultureInfo.InvariantCulture) : Convert.ToDouble(number, CultureInfo.InvariantCulture));
+                    value = element == ScalarKind.Single ? Convert.ToSingle(number, CultureInfo.InvariantCulture) : Convert.ToDouble(number, CultureInfo.InvariantCulture);
                     return true;
                 }
 
@@ -225,8 +289,8 @@ namespace MoreauGen.Generator.Parsing
                     when literal.Token.Value is int or float or double && symbols.IsElement(cast.Type):
                 {
                     double number = Convert.ToDouble(literal.Token.Value, CultureInfo.InvariantCulture);
-                    inferred = true;
-                    value = new Literal(scalar, element == ScalarKind.Single ? (float)number : number);
+                    exact = true;
+                    value = element == ScalarKind.Single ? (float)number : number;
                     return true;
                 }
 

@@ -140,8 +140,8 @@ namespace MoreauGen.Generator.Parsing
                 if (local == LocalKind.Constant)
                 {
                     // A const int local: folded, as the bound parser reads it.
-                    constant = constants[name];
-                    value = new Literal(IrType.Int, constants[name]);
+                    constant = intConstants[name];
+                    value = new Literal(IrType.Int, intConstants[name]);
                     return true;
                 }
 
@@ -169,19 +169,22 @@ namespace MoreauGen.Generator.Parsing
                     return true;
 
                 case IFieldSymbol { Type.SpecialType: SpecialType.System_Int32, IsConst: false, RefKind: RefKind.None } field:
-                    return Data(field, out value);
+                    return Data(field, IrType.Int, out value);
 
-                case IPropertySymbol { Type.SpecialType: SpecialType.System_Int32, IsIndexer: false, ReturnsByRef: false, ReturnsByRefReadonly: false, GetMethod: { } getter } property
-                    when model.IsAccessible(symbols.Position, getter):
-                    return Data(property, out value);
+                case IPropertySymbol { Type.SpecialType: SpecialType.System_Int32 } property when Readable(property):
+                    return Data(property, IrType.Int, out value);
 
                 default:
                     return false;
             }
         }
 
+        /// <summary>A property read by value, with a getter accessible here.</summary>
+        private bool Readable(IPropertySymbol property) =>
+            property is { IsIndexer: false, ReturnsByRef: false, ReturnsByRefReadonly: false, GetMethod: { } getter } && model.IsAccessible(symbols.Position, getter);
+
         /// <summary>A field or property of the type itself (or a base), as the bound parser's MemberData prints it.</summary>
-        private bool Data(ISymbol member, out Expr? value)
+        private bool Data(ISymbol member, IrType dataType, out Expr? value)
         {
             value = null;
             bool own = false;
@@ -196,8 +199,8 @@ namespace MoreauGen.Generator.Parsing
             }
 
             value = member.IsStatic
-                ? new LayerData(member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(member.Name), IrType.Int)
-                : new LayerData("this." + Identifier(member.Name), IrType.Int);
+                ? new LayerData(member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(member.Name), dataType)
+                : new LayerData("this." + Identifier(member.Name), dataType);
             return true;
         }
 

@@ -24,6 +24,9 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>Each slice taken and the user's text of it, in the order the bound parser notes them.</summary>
         public List<KeyValuePair<Slice, string>> SliceTexts { get; } = new();
 
+        /// <summary>The body's constants of the element type, in order.</summary>
+        public List<ConstantDeclaration> Constants { get; } = new();
+
         /// <summary>The names the generated code must not take: the body's locals and the primary-constructor parameters it reads.</summary>
         public HashSet<string> Reserved { get; } = new(StringComparer.Ordinal);
     }
@@ -56,7 +59,7 @@ namespace MoreauGen.Generator.Parsing
         private readonly int? parameterCount;
         private readonly Dictionary<string, LocalKind> declared = new(StringComparer.Ordinal);
         private readonly HashSet<string> bodyLocals = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, int> constants = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> intConstants = new(StringComparer.Ordinal);
         private BatchedSyntaxSymbols symbols = null!;
         private BatchedSyntaxRead read = null!;
         private INamedTypeSymbol? ops;
@@ -85,6 +88,7 @@ namespace MoreauGen.Generator.Parsing
         {
             Int,
             Constant,
+            RealConstant,
             Span,
             ReadOnlySpan,
         }
@@ -173,7 +177,7 @@ namespace MoreauGen.Generator.Parsing
         {
             if (statement.Modifiers.Count == 1 && statement.Modifiers[0].IsKind(SyntaxKind.ConstKeyword))
             {
-                return IntConstants(statement);
+                return Constants(statement);
             }
 
             if (statement.Modifiers.Count > 0 || statement.UsingKeyword != default || statement.AwaitKeyword != default ||
@@ -210,27 +214,48 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>
         /// <c>const int k = 4;</c>: nothing in the statements (the bound parser folds every use into a literal, and declares
-        /// nothing for it), a constant for the uses. Constants of other types are left to the bound parser.
+        /// nothing for it), a constant for the uses. <c>const T c = 0.5f;</c> of the element type, from a literal: a constant
+        /// declaration, read by name. Other constants are left to the bound parser.
         /// </summary>
-        private bool IntConstants(LocalDeclarationStatementSyntax statement)
+        private bool Constants(LocalDeclarationStatementSyntax statement)
         {
-            if (statement.UsingKeyword != default || statement.AwaitKeyword != default ||
-                statement.Declaration.Type is not PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword })
+            TypeSyntax constantType = statement.Declaration.Type;
+            bool isInt = constantType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword };
+            if (statement.UsingKeyword != default || statement.AwaitKeyword != default || (!isInt && (constantType.IsVar || !symbols.IsElement(constantType))))
             {
                 return false;
             }
 
             foreach (VariableDeclaratorSyntax declarator in statement.Declaration.Variables)
             {
-                if (declarator.ArgumentList is not null || declarator.Initializer is not { } initializer ||
-                    !Int(initializer.Value, 0, out _, out long? constant) || constant is not long value)
+                string name = declarator.Identifier.ValueText;
+                if (declarator.ArgumentList is not null || declarator.Initializer is not { } initializer)
                 {
-                    // Not a constant: a compiler error.
                     return false;
                 }
 
-                declared.Add(declarator.Identifier.ValueText, LocalKind.Constant);
-                constants.Add(declarator.Identifier.ValueText, (int)value);
+                if (isInt)
+                {
+                    if (!Int(initializer.Value, 0, out _, out long? constant) || constant is not long value)
+                    {
+                        // Not a constant: a compiler error.
+                        return false;
+                    }
+
+                    declared.Add(name, LocalKind.Constant);
+                    intConstants.Add(name, (int)value);
+                }
+                else
+                {
+                    if (!ElementLiteral(initializer.Value, out double value, out _))
+                    {
+                        return false;
+                    }
+
+                    IrType scalar = IrType.ScalarOf(element);
+                    declared.Add(name, LocalKind.RealConstant);
+                    read.Constants.Add(new ConstantDeclaration(scalar, name, new Literal(scalar, value)));
+                }
             }
 
             return true;
@@ -315,7 +340,7 @@ namespace MoreauGen.Generator.Parsing
                     string name = identifier.Identifier.ValueText;
                     if (declared.TryGetValue(name, out LocalKind local))
                     {
-                        if (local is LocalKind.Int or LocalKind.Constant)
+                        if (local is LocalKind.Int or LocalKind.Constant or LocalKind.RealConstant)
                         {
                             return false;
                         }

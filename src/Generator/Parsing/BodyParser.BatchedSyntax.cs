@@ -35,6 +35,7 @@ namespace MoreauGen.Generator.Parsing
             }
 
             reserved.UnionWith(read.Reserved);
+            constants.AddRange(read.Constants);
             batchedSyntax.AddRange(read.Syntax);
             foreach (KeyValuePair<Slice, string> slice in read.SliceTexts)
             {
