@@ -255,7 +255,7 @@ namespace MoreauGen.Generator.Parsing
                 SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type))
             {
                 read.Reserved.Add(data.Name);
-                value = new LayerData(Identifier(data.Name), scalar);
+                value = new LayerData(BodyParser.Identifier(data.Name), scalar);
                 return true;
             }
 

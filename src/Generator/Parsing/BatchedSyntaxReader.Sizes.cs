@@ -160,7 +160,7 @@ namespace MoreauGen.Generator.Parsing
                 case IParameterSymbol { Type.SpecialType: SpecialType.System_Int32, RefKind: RefKind.None, ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter
                     when SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type):
                     read.Reserved.Add(parameter.Name);
-                    value = new LayerData(Identifier(parameter.Name), IrType.Int);
+                    value = new LayerData(BodyParser.Identifier(parameter.Name), IrType.Int);
                     return true;
 
                 case IFieldSymbol { Type.SpecialType: SpecialType.System_Int32, IsConst: true, HasConstantValue: true, ConstantValue: int folded }:
@@ -199,14 +199,9 @@ namespace MoreauGen.Generator.Parsing
             }
 
             value = member.IsStatic
-                ? new LayerData(member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(member.Name), dataType)
-                : new LayerData("this." + Identifier(member.Name), dataType);
+                ? new LayerData(member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + BodyParser.Identifier(member.Name), dataType)
+                : new LayerData("this." + BodyParser.Identifier(member.Name), dataType);
             return true;
         }
-
-        private static string Identifier(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) is SyntaxKind.GlobalKeyword
-                ? "@" + name
-                : name;
     }
 }
