@@ -82,6 +82,7 @@ public sealed class BatchedSyntaxReaderTests
             ("tensor corpus", LayerCorpus.Source(TensorCorpus.Entries, single: true)),
             ("random batched programs", LayerCorpus.Source(Enumerable.Range(1, 40).Select(RandomBatchedProgram.Create).ToArray(), single: true)),
             ("a long body", DiagnosticTests.Header + LongBody(400)),
+            ("the samples' batched layers", SampleLayers()),
         };
         sources.AddRange(SnapshotTests.Sources.Where(s => s.Value.Contains("Batched = true", StringComparison.Ordinal)).Select(s => (Name: "snapshot " + s.Key, Text: SnapshotTests.Usings + s.Value)));
         sources.AddRange(DiagnosticTests.Cases.Select(c => (Id: (string)c[0], Marked: (string)c[1])).Where(c => c.Marked.Contains("Batched = true", StringComparison.Ordinal))
@@ -110,7 +111,8 @@ public sealed class BatchedSyntaxReaderTests
         CSharpCompilation compilation = GeneratorHarness.Compile(
             LayerCorpus.Source(TensorCorpus.Entries, single: true),
             LayerCorpus.Source(Enumerable.Range(1, 40).Select(RandomBatchedProgram.Create).ToArray(), single: true),
-            DiagnosticTests.Header + LongBody(400));
+            DiagnosticTests.Header + LongBody(400),
+            SampleLayers());
         int read = 0;
         foreach ((MethodDeclarationSyntax method, SemanticModel model) in BatchedMethods(compilation))
         {
@@ -119,7 +121,7 @@ public sealed class BatchedSyntaxReaderTests
             read++;
         }
 
-        Assert.True(read > 2 * (TensorCorpus.Entries.Length + 40), "every batched layer, in double and float");
+        Assert.True(read > 2 * (TensorCorpus.Entries.Length + 40) + 3, "every batched layer, in double and float, and the samples'");
     }
 
     public static TheoryData<string> UnusualBodies => new(Unusual);
@@ -206,6 +208,15 @@ public sealed class BatchedSyntaxReaderTests
 
         body.Append("Ops.MatMul(h, w[20..24], y, m, 4, 1);\n");
         return "public partial class LongLayer\n{\n[MoreauLayer(Batched = true, Parameters = 24, Inputs = 4, Outputs = 1)]\npublic void Apply" + Sig + "\n{\n" + body + "}\n}\n";
+    }
+
+    /// <summary>The batched layers of the samples (MLP dense and affine layers, the ConvNet's convolution), as one file.</summary>
+    private static string SampleLayers()
+    {
+        string root = Path.Combine(Snapshot.Directory, "..", "..", "..", "samples");
+        return DiagnosticTests.Header + string.Concat(new[] { "Mlp/Dense.cs", "Mlp/Affine.cs", "ConvNet/ConvPool.cs" }
+            .Select(file => File.ReadAllText(Path.Combine(root, file)).Replace("namespace MoreauGen.Samples.ConvNet;", string.Empty, StringComparison.Ordinal)
+                .Replace("namespace MoreauGen.Samples.Mlp;", string.Empty, StringComparison.Ordinal)));
     }
 
     private static IEnumerable<(MethodDeclarationSyntax Method, SemanticModel Model)> BatchedMethods(CSharpCompilation compilation) =>
