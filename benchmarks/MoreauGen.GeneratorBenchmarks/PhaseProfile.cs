@@ -19,6 +19,9 @@ internal readonly record struct PhaseCost(Cost Run, Cost Parse, Cost Differentia
 /// </summary>
 internal static class PhaseProfile
 {
+    /// <summary>Read every body bound, as before the syntax reader of batched bodies (<c>--bound</c>): the parse to compare it with.</summary>
+    public static bool Bound { get; set; }
+
     public static PhaseCost Measure(GeneratorRun run)
     {
         Cost parse = default;
@@ -26,7 +29,9 @@ internal static class PhaseProfile
         ParseResult Read(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken)
         {
             ParseResult result = default!;
-            parse = GeneratorRun.Measured(() => result = LayerParser.Read(context, method, syntax, kind, cancellationToken), 0);
+            parse = GeneratorRun.Measured(() => result = Bound
+                ? LayerParser.ReadBound(context, method, syntax, kind, cancellationToken)
+                : LayerParser.Read(context, method, syntax, kind, cancellationToken), 0);
             model = result.Layer;
             return result;
         }

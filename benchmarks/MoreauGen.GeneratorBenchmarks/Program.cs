@@ -12,6 +12,7 @@ using MoreauGen.GeneratorBenchmarks;
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
 // differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
+// --phases --bound: the same with every body bound (no syntax reader of batched bodies): the parse before it.
 // --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
 // option that skips it, in a clone of the compilation with nullable disabled), cold and after an unrelated edit.
 // --hot SHAPE SIZE REPS [FILE] [--gc]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see
@@ -22,10 +23,12 @@ int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
 int reps = int.Parse(Option("--reps", "5"), CultureInfo.InvariantCulture);
 GeneratorRun.Floor = args.Contains("--floor");
+PhaseProfile.Bound = args.Contains("--bound");
 
 Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
                   $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
-                  (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty));
+                  (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty) +
+                  (PhaseProfile.Bound ? ", every body BOUND (no syntax reader of batched bodies)" : string.Empty));
 Console.WriteLine();
 if (args.Contains("--binding"))
 {

@@ -322,9 +322,11 @@ namespace MoreauGen.Generator.Analysis
                 versions[view] = written;
             }
 
-            foreach (SpanValue previous in written)
+            // Only the last version of a view is final (each write clears its predecessor): clearing that one is enough, and
+            // keeps a view written n times linear (clearing every earlier version made it quadratic).
+            if (written.Count > 0)
             {
-                previous.IsFinal = false;
+                written[written.Count - 1].IsFinal = false;
             }
 
             var value = new SpanValue(view, written.Count + 1, producer, varying, degree) { IsFinal = true };

@@ -498,7 +498,8 @@ namespace MoreauGen.Generator.Parsing
         private static string Qualified(ISymbol member) =>
             member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(member.Name);
 
-        private static string Identifier(string name) =>
+        /// <summary>A name as C# source: <c>@</c> before a keyword.</summary>
+        internal static string Identifier(string name) =>
             SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) is SyntaxKind.GlobalKeyword
                 ? "@" + name
                 : name;

@@ -76,6 +76,7 @@ namespace MoreauGen.Generator.Parsing
         private string? resultLocal;
         private bool inLoopBound;
         private readonly bool batched;
+        private readonly bool readsBatchedSyntax;
 
         public BodyParser(
             SemanticModel semanticModel,
@@ -87,7 +88,8 @@ namespace MoreauGen.Generator.Parsing
             IHelperResolver? helpers,
             List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken,
-            bool batched = false)
+            bool batched = false,
+            bool readsBatchedSyntax = false)
         {
             this.semanticModel = semanticModel;
             this.method = method;
@@ -99,6 +101,7 @@ namespace MoreauGen.Generator.Parsing
             this.diagnostics = diagnostics;
             this.cancellationToken = cancellationToken;
             this.batched = batched;
+            this.readsBatchedSyntax = readsBatchedSyntax;
         }
 
         /// <summary>What the body parser found.</summary>
@@ -163,6 +166,11 @@ namespace MoreauGen.Generator.Parsing
             if (syntax.ContainsDiagnostics)
             {
                 return null;
+            }
+
+            if (TryReadBatchedSyntax(syntax, out Output? read))
+            {
+                return read;
             }
 
             if (WithoutNullableAnalysis(semanticModel, syntax.SyntaxTree).GetOperation(syntax, cancellationToken) is not IMethodBodyOperation operation)

@@ -41,9 +41,11 @@ namespace MoreauGen.Generator.Parsing
         private readonly ModelKind kind;
         private readonly List<DiagnosticInfo> diagnostics = new();
         private readonly List<string> readFiles = new();
+        private readonly bool readsBatchedSyntax;
 
-        private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken)
+        private LayerParser(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken, bool readsBatchedSyntax = true)
         {
+            this.readsBatchedSyntax = readsBatchedSyntax;
             this.context = context;
             this.method = method;
             this.syntax = syntax;
@@ -61,6 +63,10 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>The reader the generator ships: the whole parser.</summary>
         public static ParseResult Read(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken) =>
             new LayerParser(context, method, syntax, kind, cancellationToken).Run();
+
+        /// <summary>The whole parser with every body bound (no <see cref="BatchedSyntaxReader"/>): what the syntax reader must agree with.</summary>
+        internal static ParseResult ReadBound(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, ModelKind kind, CancellationToken cancellationToken) =>
+            new LayerParser(context, method, syntax, kind, cancellationToken, readsBatchedSyntax: false).Run();
 
         /// <summary>The transform of a layer or objective pipeline's first step: <paramref name="read"/>, with any failure reported as MG0022 at the method.</summary>
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ModelKind kind, MethodReader read, CancellationToken cancellationToken)
@@ -132,7 +138,7 @@ namespace MoreauGen.Generator.Parsing
             bool batched = kind == ModelKind.Layer && attribute.NamedArguments.Any(a => a.Key == "Batched" && a.Value.Value is true);
             var helpers = new HelperParser(compilation, type, MemberNamesOf(type), cancellationToken);
             var body = new BodyParser(context.SemanticModel, method, type, element.Value, sizes,
-                kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken, batched);
+                kind == ModelKind.Layer ? BodyKind.Layer : BodyKind.Objective, helpers, diagnostics, cancellationToken, batched, readsBatchedSyntax);
             BodyParser.Output? parsed = body.Parse(syntax);
             readFiles.AddRange(body.InlinedFiles);
             if (parsed is null || diagnostics.Any(d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
