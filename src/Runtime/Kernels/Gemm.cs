@@ -71,7 +71,7 @@ internal readonly record struct GemmOptions
     public long ParallelWorkAtLeast { get; init; } = 1L << 20;
 
     /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
-    public int RowBlocksPerThread { get; init; } = 2;
+    public int RowBlocksPerThread { get; init; } = 1;
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
