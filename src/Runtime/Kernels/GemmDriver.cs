@@ -79,7 +79,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
-            // per thread (m = 256: 4 blocks of 64 rows), each an even share of the row groups (RunRows): the threads
+            // per thread (m = 256 on two threads: 2 blocks of 128 rows; 4 of 64 with two per thread), each an even share of the row groups (RunRows): the threads
             // finish together on an idle machine, and a thread that starts late or is preempted leaves blocks to the others.
             int groups = (m + TKernel.EdgeRows - 1) / TKernel.EdgeRows;
             _rowBlocks = Math.Min(Math.Max((_rowBlocks + threads - 1) / threads, Math.Max(1, rowBlocksPerThread)) * threads, groups);
