@@ -22,7 +22,7 @@ internal enum GemmSplit
 {
     /// <summary>
     /// <see cref="Rows"/> when op(A) has at least one MC row block per thread, else <see cref="Tiles"/>. At batch 256
-    /// (row blocks of 64 rows) each of two threads multiplies the rows it claims from its own Ã, and the threads pack
+    /// (one row block of 128 rows per thread) each of two threads multiplies the rows it claims from its own Ã, and the threads pack
     /// the shared B̃ together, with no barrier, as in OpenBLAS's level-3 threading, where each thread owns a range of C
     /// and packs its part of one operand alone.
     /// </summary>
@@ -71,7 +71,7 @@ internal readonly record struct GemmOptions
     public long ParallelWorkAtLeast { get; init; } = 1L << 20;
 
     /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
-    public int RowBlocksPerThread { get; init; } = 2;
+    public int RowBlocksPerThread { get; init; } = 1;
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;

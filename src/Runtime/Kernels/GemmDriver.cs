@@ -39,7 +39,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private PaddedCounter _counter;
     private PaddedCounter _packCounter;
     private PaddedCounter _packedDone; // row split: B̃ panels packed so far, over all steps
-    private PaddedCounter _rowsDone;   // row split: row blocks multiplied so far, over all steps
+    private long[] _blockSteps = [];   // row split: steps done by row block u at [u · BlockStride], over all steps
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
@@ -79,7 +79,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
-            // per thread (m = 256: 4 blocks of 64 rows), each an even share of the row groups (RunRows): the threads
+            // per thread (m = 256 on two threads: 2 blocks of 128 rows; 4 of 64 with two per thread), each an even share of the row groups (RunRows): the threads
             // finish together on an idle machine, and a thread that starts late or is preempted leaves blocks to the others.
             int groups = (m + TKernel.EdgeRows - 1) / TKernel.EdgeRows;
             _rowBlocks = Math.Min(Math.Max((_rowBlocks + threads - 1) / threads, Math.Max(1, rowBlocksPerThread)) * threads, groups);
@@ -95,7 +95,12 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _counter.Value = 0;
         _packCounter.Value = 0;
         _packedDone.Value = 0;
-        _rowsDone.Value = 0;
+        if (_rowSplit)
+        {
+            if (_blockSteps.Length < _rowBlocks * BlockStride)
+                _blockSteps = new long[_rowBlocks * BlockStride]; // grows only: no allocation once the largest product ran
+            Array.Clear(_blockSteps, 0, _rowBlocks * BlockStride);
+        }
     }
 
     /// <summary>Releases the operand pointers once the product is done.</summary>
@@ -195,14 +200,17 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     /// <code>
     /// for jc in 0..n step NC
     ///   for pc in 0..k step KC
-    ///     wait until step s − 2 is done (its B̃ buffer is this step's); pack B̃ = op(B)[pc.., jc..]: NR-panels claimed
-    ///     wait until every panel of B̃ is packed and step s − 1 is done (it wrote the rows of C this step adds to)
+    ///     wait until every row block has done step s − 2 (its B̃ buffer is this step's); pack B̃ = op(B)[pc.., jc..]: NR-panels claimed
+    ///     wait until every panel of B̃ is packed
     ///     for each row block claimed by this thread
+    ///       wait until this block has done step s − 1 (it wrote the rows of C this step adds to)
     ///       pack its Ã into this thread's buffer, then multiply it by every panel of B̃
     /// </code>
     /// Ã never leaves the core that packed it. There is no barrier: every unit is claimed and every wait is for
     /// completed units, so the calling thread alone completes the product (<see cref="WorkersOptional"/>) and a pool
     /// thread that wakes late, or is preempted on a shared machine, only joins in with the blocks still unclaimed.
+    /// A thread done with its blocks of step s goes on to step s + 1 without waiting for the other threads' blocks of
+    /// step s: only the block it claims must have done step s, and only B̃'s buffer two steps back must be free.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private void RunRows(int t)
@@ -226,7 +234,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                 int kc = Math.Min(kcMax, _k - pc);
                 bool accumulate = _accumulate || pc > 0;
                 T* packB = _packB.Pointer + (step & 1) * _bBlock;
-                WaitFor(ref _rowsDone.Value, (long)(step - 1) * rowBlocks);
+                for (int u = 0; u < rowBlocks; u++)
+                    WaitFor(ref _blockSteps[u * BlockStride], step - 1);
                 for (int u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels); u < nrPanels;
                      u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels))
                 {
@@ -236,7 +245,6 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                 }
                 packBase += nrPanels;
                 WaitFor(ref _packedDone.Value, packBase);
-                WaitFor(ref _rowsDone.Value, (long)step * rowBlocks);
 
                 for (int u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks); u < rowBlocks;
                      u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks))
@@ -244,6 +252,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     // Block u holds the row groups [u·G/B, (u+1)·G/B) of EdgeRows rows each: shares differ by at most one
                     // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
                     // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
+                    ref long blockSteps = ref _blockSteps[u * BlockStride];
+                    WaitFor(ref blockSteps, step);
                     int first = (int)((long)u * rowGroups / rowBlocks);
                     int end = (int)((long)(u + 1) * rowGroups / rowBlocks);
                     if (first < end)
@@ -259,12 +269,15 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                         ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
                                      pc + kc >= _k, packA, packB, tile);
                     }
-                    Interlocked.Increment(ref _rowsDone.Value);
+                    Volatile.Write(ref blockSteps, step + 1);
                 }
                 rowBase += rowBlocks;
             }
         }
     }
+
+    /// <summary>Longs between two row blocks' step counters (<see cref="_blockSteps"/>): one 64-byte line each, not shared.</summary>
+    private const int BlockStride = 8;
 
     /// <summary>Whether the calling thread alone completes the product: the row split has no barrier.</summary>
     public override bool WorkersOptional => _rowSplit;

@@ -20,9 +20,11 @@ internal static unsafe class GemmPacking
     public static void PackA<T>(T* a, int m, int k, bool transA, int row0, int rows, int pc, int kc, T* dst, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!transA && rows == mr && Transposer.IsSupported<T>())
+        if (!transA && Transposer.IsSupported<T>())
         {
-            Transposer.Transpose(a + (nint)row0 * k + pc, k, mr, kc, dst, mr);
+            // Edge panels too (m = 256 on two threads: each thread's 128 rows end in an 8-row panel every KC step).
+            Transposer.Transpose(a + (nint)row0 * k + pc, k, rows, kc, dst, mr);
+            ClearPadding(dst, kc, rows, mr);
         }
         else if (!transA)
         {
@@ -88,9 +90,11 @@ internal static unsafe class GemmPacking
                 dst += nr;
             }
         }
-        else if (cols == nr && Transposer.IsSupported<T>())
+        else if (Transposer.IsSupported<T>())
         {
-            Transposer.Transpose(b + (nint)col0 * k + pc, k, nr, kc, dst, nr);
+            // Edge panels too (n = 784: the last panel's 16 columns).
+            Transposer.Transpose(b + (nint)col0 * k + pc, k, cols, kc, dst, nr);
+            ClearPadding(dst, kc, cols, nr);
         }
         else
         {
@@ -120,6 +124,16 @@ internal static unsafe class GemmPacking
                     new Span<T>(dst + (nint)p * nr + cols, nr - cols).Clear();
             }
         }
+    }
+
+    /// <summary>Zeroes lanes [used, width) of each of the kc rows of a panel (nothing when the panel is full).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearPadding<T>(T* dst, int kc, int used, int width) where T : unmanaged
+    {
+        if (used == width)
+            return;
+        for (int p = 0; p < kc; p++)
+            new Span<T>(dst + (nint)p * width + used, width - used).Clear();
     }
 
     /// <summary>Copies <paramref name="count"/> elements with the widest moves that fit (panel rows are 24–128 bytes).</summary>

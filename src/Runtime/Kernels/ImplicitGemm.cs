@@ -152,8 +152,9 @@ internal static unsafe class ImplicitGemm
                     }
                     else
                     {
-                        TKernel.Run(kc, a, b, tile, nr, accumulate: false);
-                        MergeTile(tile, nr, c, pixels, rows, cols, accumulate);
+                        // The kernel's own edge tile (MicroKernelEdges: C_out = 16 on the 12-row AVX-512 kernel is a full
+                        // tile and a 4-row group costing a third of one, not two full tiles).
+                        TKernel.RunEdge(kc, a, b, c, pixels, accumulate, rows, cols, tile);
                     }
                 }
             }
@@ -266,21 +267,6 @@ internal static unsafe class ImplicitGemm
         {
             for (int t = 0; t < length; t++)
                 dst[t] = src[t];
-        }
-    }
-
-    /// <summary>Writes or adds the rows × cols corner of an edge tile into C.</summary>
-    private static void MergeTile<T>(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < rows; i++)
-        {
-            var source = new ReadOnlySpan<T>(tile + i * nr, cols);
-            var target = new Span<T>(c + i * ldc, cols);
-            if (accumulate)
-                System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
-            else
-                source.CopyTo(target);
         }
     }
 

@@ -18,7 +18,7 @@ internal abstract class ParallelJob
 
 /// <summary>
 /// A small persistent pool for the matrix kernels: ProcessorCount − 1 background threads that spin
-/// briefly after each job (so back-to-back products of a training step find them awake) and then sleep.
+/// for up to 2 ms after each job (so back-to-back products of a training step find them awake) and then sleep.
 /// Posting a job allocates nothing, unlike <c>Parallel.For</c>. One job at a time: a caller that finds the
 /// pool busy (another thread is multiplying) runs its product on its own thread instead.
 /// </summary>
@@ -30,7 +30,12 @@ internal sealed class WorkerPool
     /// <summary>The process-wide pool, sized to the machine.</summary>
     public static readonly WorkerPool Shared = new(Math.Clamp(Environment.ProcessorCount, 1, MaxThreads));
 
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5_000; // 200 µs of spinning before sleeping
+    /// <summary>
+    /// How long an idle worker spins (yielding between polls) before it sleeps: 2 ms. A sleeping worker takes tens of µs
+    /// to wake on a VM, a tenth of a 0.3 ms batch-256 product; 200 µs let it fall asleep between two products separated
+    /// by a loss or an update pass, or by another library's product (OpenBLAS's own workers spin 2^28 cycles, ~80 ms).
+    /// </summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 500;
 
     private readonly int _threadCount;
     private readonly object _sleepLock = new();
