@@ -32,18 +32,10 @@ public sealed class DenseInputFormTests
     [InlineData(5, 8, 3, 2.0, DenseActivation.Identity, true)]
     public void The_solve_on_the_pre_activations_equals_the_two_step_solve_through_the_layer(int m, int k, int n, double c, DenseActivation activation, bool bias)
     {
-        var random = new Random(m * 100 + n);
-        var layer = new DenseTestLayer<double>(k, n, bias, activation, declare: true);
-        double[] w = Random(random, layer.ParameterCount, 0.6);
-        double[] x = Random(random, m * k, 1.0);
-        double[] lambda = Random(random, m * n, 0.5);
-        var y = new double[m * n];
-        var tape = new double[layer.TapeLength(m)];
-        layer.Forward(w, x, y, tape);
+        (DenseTestLayer<double> layer, double[] w, double[] x, double[] lambda, double[] y, double[] tape, double[] pullback) =
+            Layer(m, k, n, activation, bias, seed: m * 100 + n);
         DenseStructure structure = layer.DenseStructure!.Value;
         double[] z0 = activation == DenseActivation.Relu ? tape : y;
-        var pullback = new double[m * k];
-        layer.Pullback(w, x, tape, lambda, Span<double>.Empty, pullback);
         double[] scaled = [.. lambda.Select(v => c * v)];
         double startValue = c * Ops.Dot<double>(lambda, y);
 
@@ -76,16 +68,8 @@ public sealed class DenseInputFormTests
     public void A_start_the_solver_would_rescale_is_declined_with_nothing_written()
     {
         const int m = 3, k = 4, n = 5;
-        var random = new Random(9);
-        var layer = new DenseTestLayer<double>(k, n, true, DenseActivation.Relu, declare: true);
-        double[] w = Random(random, layer.ParameterCount, 0.6);
-        double[] x = Random(random, m * k, 1.0);
-        double[] lambda = Random(random, m * n, 0.5);
-        var y = new double[m * n];
-        var tape = new double[layer.TapeLength(m)];
-        layer.Forward(w, x, y, tape);
-        var pullback = new double[m * k];
-        layer.Pullback(w, x, tape, lambda, Span<double>.Empty, pullback);
+        (DenseTestLayer<double> layer, double[] w, _, double[] lambda, double[] y, double[] tape, double[] pullback) =
+            Layer(m, k, n, DenseActivation.Relu, bias: true, seed: 9);
         const double c = 1e-90; // |c·g₀| below 2^−255: σ ≠ 1
         double[] g = (double[])pullback.Clone();
         double[] result = [.. Enumerable.Repeat(7.0, m * k)];
@@ -94,6 +78,23 @@ public sealed class DenseInputFormTests
                                                       new int[DenseInputSolve<double>.IndexLength(m, n)], DenseInputSolve<double>.SparseLimit(m, n), out _));
         Assert.Equal(pullback, g);
         Assert.All(result, v => Assert.Equal(7.0, v));
+    }
+
+    /// <summary>A random layer, batch and multiplier, its taped forward pass and its pullback's dz₀·Wᵀ.</summary>
+    private static (DenseTestLayer<double> Layer, double[] W, double[] X, double[] Lambda, double[] Y, double[] Tape, double[] Pullback) Layer(
+        int m, int k, int n, DenseActivation activation, bool bias, int seed)
+    {
+        var random = new Random(seed);
+        var layer = new DenseTestLayer<double>(k, n, bias, activation, declare: true);
+        double[] w = Random(random, layer.ParameterCount, 0.6);
+        double[] x = Random(random, m * k, 1.0);
+        double[] lambda = Random(random, m * n, 0.5);
+        var y = new double[m * n];
+        var tape = new double[layer.TapeLength(m)];
+        layer.Forward(w, x, y, tape);
+        var pullback = new double[m * k];
+        layer.Pullback(w, x, tape, lambda, Span<double>.Empty, pullback);
+        return (layer, w, x, lambda, y, tape, pullback);
     }
 
     /// <summary>How many pre-activations change sign between z₀ and z at x − g₀ (the line search's first trial).</summary>
