@@ -22,8 +22,10 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// subproblems have closed forms. The product set assumes one evaluation per solve, which the run checks against
 /// the oracle's statistics (evaluations per step = dense layers + dense layers after the first).
 /// The oracle solves Φw of a dense layer in the Gram form where that pays (<see cref="DenseGramSolve{T}.Pays"/>): its two
-/// products are then x·xᵀ (B×n×B) and G·dz₀ (B×B×n), and the pullback's xᵀ·dz becomes xᵀ·E (same size). "Its products
-/// as run" is that set, so the step's time beyond the products it actually makes is MorSGD / that.
+/// products are then x·xᵀ (B×n×B) and G·dz₀ (B×B×n), and the pullback's xᵀ·dz becomes xᵀ·E (same size). Φx of a dense
+/// layer is solved on its pre-activations (<see cref="DenseInputSolve{T}"/>): one product P = g₀·W in place of x′·W and
+/// dz′·Wᵀ (δ·Wᵀ over the few mask flips is not a product). "Its products as run" is that set, so the step's time beyond
+/// the products it actually makes is MorSGD / that.
 /// </remarks>
 internal static class StepRounds
 {
@@ -150,7 +152,11 @@ internal static class StepRounds
                 products.Add(Make(Batch, n, o, false, false));      // Φw: x·W′
                 products.Add(Make(n, Batch, o, true, false));       // Φw: xᵀ·dz′
             }
-            if (l > 0)
+            if (l > 0 && gramWherePays)
+            {
+                products.Add(Make(Batch, n, o, false, false));  // Φx on the pre-activations (DenseInputSolve): P = g₀·W
+            }
+            else if (l > 0)
             {
                 products.Add(Make(Batch, n, o, false, false));  // Φx: x′·W
                 products.Add(Make(Batch, o, n, false, true));   // Φx: dz′·Wᵀ

@@ -124,6 +124,61 @@ internal static class DenseGramPasses
     }
 
     /// <summary>
+    /// δ = dz₁ − dz₀ with dz₀ = (z₀ &gt; 0 ? λ : 0) (<see cref="ReluMask{T}"/>'s values, not stored), written over
+    /// <paramref name="dz1"/>; returns Σ δ·P and the number of non-zero δ, whose row-major positions are written into
+    /// <paramref name="positions"/> while it has room (the count goes on past it).
+    /// </summary>
+    public static (T DeltaDotP, int Count) Flips<T>(ReadOnlySpan<T> z0, ReadOnlySpan<T> lambda, Span<T> dz1, ReadOnlySpan<T> p, Span<int> positions)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = z0.Length;
+        if (lambda.Length != length || dz1.Length != length || p.Length != length)
+            throw new ArgumentException("z₀, λ, dz₁ and P must have the same length.");
+        T dot = T.Zero;
+        int count = 0, i = 0;
+        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        {
+            // Most δ are 0 (a mask flips only where z₀ is within s·|P| of 0): whole vectors are tested at once.
+            ReadOnlySpan<Vector<T>> vz = MemoryMarshal.Cast<T, Vector<T>>(z0), vl = MemoryMarshal.Cast<T, Vector<T>>(lambda);
+            Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(dz1);
+            for (int v = 0; v < vz.Length; v++)
+            {
+                Vector<T> d = vd[v] - Vector.ConditionalSelect(Vector.GreaterThan(vz[v], Vector<T>.Zero), vl[v], Vector<T>.Zero);
+                vd[v] = d;
+                if (Vector.EqualsAll(d, Vector<T>.Zero))
+                    continue;
+                for (int e = v * Vector<T>.Count, end = e + Vector<T>.Count; e < end; e++)
+                {
+                    if (dz1[e] != T.Zero)
+                    {
+                        dot += dz1[e] * p[e];
+                        if (count < positions.Length)
+                            positions[count] = e;
+                        count++;
+                    }
+                }
+            }
+
+            i = vz.Length * Vector<T>.Count;
+        }
+
+        for (; i < length; i++)
+        {
+            T d = dz1[i] - (z0[i] > T.Zero ? lambda[i] : T.Zero);
+            dz1[i] = d;
+            if (d != T.Zero)
+            {
+                dot += d * p[i];
+                if (count < positions.Length)
+                    positions[count] = i;
+                count++;
+            }
+        }
+
+        return (dot, count);
+    }
+
+    /// <summary>
     /// ⟨δ, G·δ⟩ = Σ_j Σ_{i,i′} δ[i, j]·G[i, i′]·δ[i′, j] over the non-zero entries of each column (G m×m symmetric), using the
     /// column counts from <see cref="Change{T}"/>; <paramref name="rows"/> holds n + 1 + (number of non-zeros) ints.
     /// </summary>

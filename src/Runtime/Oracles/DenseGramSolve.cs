@@ -44,7 +44,14 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     /// The structure <paramref name="layer"/> declares when it is consistent with its sizes, its tape for a batch of
     /// <paramref name="batch"/> and the Gram form pays for this batch; else null.
     /// </summary>
-    public static DenseStructure? Applicable(IMoreauLayer<T> layer, int batch, int tapeLength)
+    public static DenseStructure? Applicable(IMoreauLayer<T> layer, int batch, int tapeLength) =>
+        Declared(layer, batch, tapeLength) is { } s && Pays(batch, s.Inputs, s.Outputs) ? s : null;
+
+    /// <summary>
+    /// The structure <paramref name="layer"/> declares when it is consistent with its sizes and its tape for a batch of
+    /// <paramref name="batch"/> (the pre-activation recorded, or the identity); else null.
+    /// </summary>
+    public static DenseStructure? Declared(IMoreauLayer<T> layer, int batch, int tapeLength)
     {
         if (layer is not IDenseStructure declared || declared.DenseStructure is not { } s)
             return null;
@@ -56,7 +63,7 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
                           && (!s.HasBias || (s.BiasOffset + n <= layer.ParameterCount && (s.BiasOffset + n <= s.WeightOffset || s.BiasOffset >= s.WeightOffset + weights)))
                           && s.Activation is DenseActivation.Identity or DenseActivation.Relu
                           && (s.PreActivationTapeOffset >= 0 ? s.PreActivationTapeOffset + (long)batch * n <= tapeLength : s.Activation == DenseActivation.Identity);
-        return consistent && Pays(batch, k, n) ? s : null;
+        return consistent ? s : null;
     }
 
     /// <summary>
@@ -207,7 +214,7 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     /// F and F′ along the first step, s ↦ F(−s·g₀), as a function of the one value y = [s] (gradient [F′(s)]);
     /// <paramref name="constant"/> = (κ/2)‖w‖².
     /// </summary>
-    private readonly ref struct GramLine(DenseActivation activation, ReadOnlySpan<T> z0, ReadOnlySpan<T> p, ReadOnlySpan<T> lambda, Span<T> dz,
+    internal readonly ref struct GramLine(DenseActivation activation, ReadOnlySpan<T> z0, ReadOnlySpan<T> p, ReadOnlySpan<T> lambda, Span<T> dz,
                                          T constant, T dd, T wg, T kappa) : ISmoothFunction<T>
     {
         private readonly ReadOnlySpan<T> _z0 = z0, _p = p, _lambda = lambda;

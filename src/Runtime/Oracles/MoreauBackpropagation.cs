@@ -127,8 +127,14 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 }
                 else
                 {
-                    // A few states on one process (a control problem's time step): the same solve in one frame.
-                    if (Partition is null && Solver is TwoStepSolver<T> twoStep
+                    // A dense layer: the same solve on its pre-activations (DenseInputSolve), else a few states on one
+                    // process (a control problem's time step): the same solve in one frame.
+                    if (InputForm(layer, i, workspace) is { } structure
+                        && TryInputForm(structure, wt, lambda, c, inputGradient, c * lambdaDotState, workspace, i, previous, ref statistics))
+                    {
+                        // Φx solved on the pre-activations (same iterates as the solve below).
+                    }
+                    else if (Partition is null && Solver is TwoStepSolver<T> twoStep
                         && twoStep.TrySmallInputMoreauGradient(layer, wt, input, lambda, c, inputGradient, lambdaDotState, previous, out SolverReport<T> small))
                     {
                         statistics.Add(small);
@@ -225,6 +231,38 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false } && !Chain.IsAffineInParameters(index) && layer.ParameterCount > 0
             ? DenseGramSolve<T>.Applicable(layer, workspace.BatchSize, workspace.Tape(index).Length)
             : null;
+
+    /// <summary>
+    /// The structure of the layer at <paramref name="index"/> when its Φx is solved on its pre-activations
+    /// (<see cref="DenseInputSolve{T}"/>): a dense layer (<see cref="IDenseStructure"/>), the paper's two-step solver and one
+    /// process; else null.
+    /// </summary>
+    private DenseStructure? InputForm(IMoreauLayer<T> layer, int index, ChainWorkspace<T> workspace) =>
+        Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false }
+            ? DenseGramSolve<T>.Declared(layer, workspace.BatchSize, workspace.Tape(index).Length)
+            : null;
+
+    /// <summary>
+    /// Φx of a dense layer by <see cref="DenseInputSolve{T}"/> with step <paramref name="c"/> (<paramref name="inputGradient"/>:
+    /// the pullback's, unscaled); false when the solve declines, having changed nothing the solve below reads.
+    /// </summary>
+    private bool TryInputForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> lambda, T c, Span<T> inputGradient, T startValue,
+                              ChainWorkspace<T> workspace, int index, Span<T> previous, ref InnerSolveStatistics<T> statistics)
+    {
+        int m = workspace.BatchSize, k = structure.Inputs, n = structure.Outputs, mn = m * n;
+        ReadOnlySpan<T> z0 = structure.PreActivationTapeOffset >= 0 ? workspace.Tape(index).Slice(structure.PreActivationTapeOffset, mn) : workspace.State(index + 1);
+        Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+        Vectors.Multiply(lambda, c, scaledLambda);
+        if (!DenseInputSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, z0, scaledLambda, inputGradient, c, startValue, previous,
+                                         workspace.GramScratch(DenseInputSolve<T>.ScratchLength(m, k, n)), workspace.GramIndices(DenseInputSolve<T>.IndexLength(m, n)),
+                                         DenseInputSolve<T>.SparseLimit(m, n), out SolverReport<T> report))
+        {
+            return false;
+        }
+
+        statistics.Add(report);
+        return true;
+    }
 
     /// <summary>Φw of a dense layer by <see cref="DenseGramSolve{T}"/>; false when it declines (nothing written).</summary>
     private bool TryGramForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> state, ReadOnlySpan<T> lambda,

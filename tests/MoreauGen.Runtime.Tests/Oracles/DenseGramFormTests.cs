@@ -4,8 +4,9 @@ using MoreauGen.Tests.TestLayers;
 namespace MoreauGen.Tests.Oracles;
 
 /// <summary>
-/// The Gram form of Φw for dense layers (<see cref="DenseGramSolve{T}"/>): the same Moreau back-propagation iterates as the
-/// two-step solve on the parameters, and line-search forms equal to the layer's own Φw objective.
+/// The Gram form of Φw for dense layers (<see cref="DenseGramSolve{T}"/>) and their Φx on the pre-activations
+/// (<see cref="DenseInputSolve{T}"/>): the same Moreau back-propagation iterates as the two-step solves through the layer,
+/// and line-search forms equal to the layer's own Φw objective.
 /// </summary>
 public sealed class DenseGramFormTests
 {
@@ -70,10 +71,13 @@ public sealed class DenseGramFormTests
             Assert.True(RelativeDifference(wGram, wPlain) <= 1e-5, $"after step {step}: iterates differ by {RelativeDifference(wGram, wPlain):E2}");
         }
 
-        // The Gram form ran on the first two layers (no call of their SubproblemW), the solve on the parameters elsewhere.
+        // The Gram form ran on the first two layers (no call of their SubproblemW), the solve on the parameters elsewhere;
+        // Φx of every declared layer ran on its pre-activations (DenseInputSolve: no call of SubproblemX).
         Assert.Equal([0, 0], gramLayers[..2].Select(l => l.SubproblemWCalls));
         Assert.True(gramLayers[2].SubproblemWCalls > 0);
         Assert.All(plainLayers, l => Assert.True(l.SubproblemWCalls > 0));
+        Assert.All(gramLayers, l => Assert.Equal(0, l.SubproblemXCalls));
+        Assert.All(plainLayers[1..], l => Assert.True(l.SubproblemXCalls > 0));
     }
 
     [Theory]

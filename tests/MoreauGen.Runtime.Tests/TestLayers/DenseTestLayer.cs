@@ -5,7 +5,8 @@ namespace MoreauGen.Tests.TestLayers;
 /// <summary>
 /// y = σ(x·W [+ 1bᵀ]) written by hand on the runtime's Ops (W first in w, then b), with the pre-activation z on the tape.
 /// Declares its <see cref="DenseStructure"/> only when <paramref name="declare"/> is set, so the same layer runs the
-/// Moreau oracle's Gram form or its solve on the parameters; counts its <see cref="SubproblemW"/> calls.
+/// Moreau oracle's Gram form of Φw and its Φx on the pre-activations, or the solves through the layer; counts its
+/// <see cref="SubproblemW"/> and <see cref="SubproblemX"/> calls.
 /// </summary>
 internal sealed class DenseTestLayer<T>(int inputs, int outputs, bool bias, DenseActivation activation, bool declare)
     : IMoreauLayer<T>, IDenseStructure where T : unmanaged, IFloatingPointIeee754<T>
@@ -16,6 +17,9 @@ internal sealed class DenseTestLayer<T>(int inputs, int outputs, bool bias, Dens
 
     /// <summary>How many times <see cref="SubproblemW"/> ran.</summary>
     public int SubproblemWCalls { get; private set; }
+
+    /// <summary>How many times <see cref="SubproblemX"/> ran.</summary>
+    public int SubproblemXCalls { get; private set; }
 
     public DenseStructure? DenseStructure => declare
         ? new DenseStructure(inputs, outputs, 0, bias ? inputs * outputs : -1, activation, activation == DenseActivation.Relu ? 0 : -1)
@@ -75,6 +79,7 @@ internal sealed class DenseTestLayer<T>(int inputs, int outputs, bool bias, Dens
 
     public T SubproblemX(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> grad)
     {
+        SubproblemXCalls++;
         var shifted = new T[x.Length];
         Ops.Add(x, u, shifted);
         var y = new T[lambda.Length];
