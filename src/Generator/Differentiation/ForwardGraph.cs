@@ -304,6 +304,9 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>The stop flag of a lowered <c>while</c> or <c>do</c> loop (see <see cref="For.StopFlag"/>), or null.</summary>
         public string? StopFlag { get; set; }
+
+        /// <summary>A <c>while</c> or <c>do</c> loop with no trip bound (see <see cref="For.Continue"/>): its trips go on a growable tape.</summary>
+        public bool Unbounded { get; set; }
     }
 
     /// <summary>A local assigned by an if/else: the value after it and the value each arm leaves.</summary>

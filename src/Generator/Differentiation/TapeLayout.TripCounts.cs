@@ -30,7 +30,11 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             Expr? count = null;
-            if (state.CursorMode && loop.StopFlag is { } flag && loop.Carried.Any(c => c.Local == flag) &&
+            if (loop.Unbounded)
+            {
+                count = UnboundedTrip(loop);
+            }
+            else if (state.CursorMode && loop.StopFlag is { } flag && loop.Carried.Any(c => c.Local == flag) &&
                 loop.From is Literal { Value: 0 } && loop.Step is Literal { Value: 1 })
             {
                 var prelude = new List<Stmt>();
@@ -52,7 +56,11 @@ namespace MoreauGen.Generator.Differentiation
         public IEnumerable<Stmt> RecordTrips(LoopItem loop, Expr perTripCount, string trips)
         {
             var local = new Local(trips, IrType.Int);
-            yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
+            if (!loop.Unbounded)
+            {
+                yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
+            }
+
             yield return new Assign(state.ElementOf(SpanRole.Tape, new CursorStep(state.Cursor, Push: true), state.Element), AssignKind.Assign,
                 new Apply(Op.Convert, state.Element, EquatableArray.Of<Expr>(local)));
         }
@@ -65,6 +73,11 @@ namespace MoreauGen.Generator.Differentiation
         {
             Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(new CursorStep(state.Cursor, Push: false)), state.Element);
             yield return new Declare(IrType.Int, trips, new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read)));
+            if (loop.Unbounded)
+            {
+                yield break;
+            }
+
             yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract,
                 IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), new Local(trips, IrType.Int)), perTripCount));
         }

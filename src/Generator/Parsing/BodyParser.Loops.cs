@@ -28,7 +28,7 @@ namespace MoreauGen.Generator.Parsing
     /// reverse pass re-evaluates a condition on it, so the reverse pass replays exactly the iterations the forward ran;
     /// the iterations after the stop do nothing. The taped forward pass ends the loop after the trip that sets the flag and
     /// records the number of trips run, where the reverse loop starts (<see cref="For.StopFlag"/>). A loop without such a
-    /// counter is MG0023, which says how to add one.
+    /// counter has no trip bound: see <c>BodyParser.UnboundedLoops.cs</c>.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -45,7 +45,7 @@ namespace MoreauGen.Generator.Parsing
             IOperation? start = found is { } f ? CounterStart(((ILocalReferenceOperation)f.Counter).Local, loop) : null;
             if (found is null || start is null || !EveryIterationAdvances(Flatten(loop.Body).ToList(), 0, ((ILocalReferenceOperation)found.Value.Counter).Local, loop))
             {
-                Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), what + " whose trip count the generator cannot bound");
+                UnboundedLoop(loop, into, what);
                 return;
             }
 
@@ -62,24 +62,30 @@ namespace MoreauGen.Generator.Parsing
                 bound = IntMath.Max(new Literal(IrType.Int, 1), bound);
             }
 
-            string stopped = FlagName("stopped");
+            into.Add(StoppedLoop(loop, into, bound, out _));
+        }
+
+        /// <summary>The loop as a <c>for</c> of at most <paramref name="bound"/> trips under its stop flag (see above), the flag declared in <paramref name="into"/>.</summary>
+        private For StoppedLoop(IWhileLoopOperation loop, List<Stmt> into, Expr bound, out string stopped)
+        {
+            stopped = FlagName("stopped");
             string trip = FlagName("trip");
             into.Add(new Declare(FlagType, stopped, new Literal(FlagType, 0)));
             scopes.Add(new ControlScope(null, isLoop: true));
             var body = new List<Stmt>();
             if (loop.ConditionIsTop)
             {
-                StopUnless(loop.Condition, stopped, body);
+                StopUnless(loop.Condition!, stopped, body);
             }
 
             body.AddRange(LoopBody(loop, into, stopped));
             if (!loop.ConditionIsTop)
             {
-                StopUnless(loop.Condition, stopped, body);
+                StopUnless(loop.Condition!, stopped, body);
             }
 
             scopes.RemoveAt(scopes.Count - 1);
-            into.Add(new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped });
+            return new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped };
         }
 
         /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>
