@@ -72,11 +72,15 @@ namespace MoreauGen.Generator.Differentiation
         public IEnumerable<Stmt> ReadTrips(LoopItem loop, Expr perTripCount, string trips)
         {
             Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(new CursorStep(state.Cursor, Push: false)), state.Element);
-            yield return new Declare(IrType.Int, trips, new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read)));
+            Expr recorded = new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read));
             if (loop.Unbounded)
             {
+                // Its records end where the trips the forward pass ran end: nothing to step over.
+                yield return new Declare(IrType.Int, trips, state.Steps.UnboundedTripsReversed(recorded));
                 yield break;
             }
+
+            yield return new Declare(IrType.Int, trips, recorded);
 
             yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Subtract,
                 IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), new Local(trips, IrType.Int)), perTripCount));
