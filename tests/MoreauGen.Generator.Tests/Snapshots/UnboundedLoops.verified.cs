@@ -366,15 +366,16 @@ namespace Samples
                             double z_2 = tape_s[--tp];
                             bool c5 = tape_s[--tp] != 0.0;
                             double d_dz_4 = d_dz;
-                            double d_z_2 = 0.0;
-                            double d_dz_2 = 0.0;
+                            double d_z_2;
+                            double d_dz_2;
                             if (c5)
                             {
                                 double dz_3 = tape_s[--tp];
                                 double t1 = tape_s[--tp];
                                 double t3 = tape_s[--tp];
                                 double t2 = tape_s[--tp];
-                                d_z_2 += d_z_5;
+                                d_dz_2 = 0.0;
+                                d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
                                 double d_t = d_dz_3 / t1;
                                 double d_t_2 = d_t * z_2;
@@ -389,8 +390,8 @@ namespace Samples
                             else
                             {
                                 tp -= 4;
-                                d_dz_2 += d_dz_4;
-                                d_z_2 += d_z_5;
+                                d_dz_2 = d_dz_4;
+                                d_z_2 = d_z_5;
                             }
                             d_dz = d_dz_2;
                             d_z_5 = d_z_2;
@@ -413,18 +414,20 @@ namespace Samples
                         {
                             double vy_2 = tape_s[--tp];
                             bool c3 = tape_s[--tp] != 0.0;
-                            double d_px_2 = 0.0;
-                            double d_py_2 = 0.0;
-                            double d_vy_2 = 0.0;
-                            double d_lastX_2 = 0.0;
-                            double d_lastY_2 = 0.0;
+                            double d_px_2;
+                            double d_py_2;
+                            double d_vy_2;
+                            double d_lastX_2;
+                            double d_lastY_2;
                             if (c3)
                             {
-                                d_py_2 += d_py_5;
+                                d_lastX_2 = 0.0;
+                                d_lastY_2 = 0.0;
+                                d_py_2 = d_py_5;
                                 double d_vy_3 = d_vy + d_py_5 * global::Samples.UnboundedLoops.Dt;
-                                d_px_2 += d_px_5;
+                                d_px_2 = d_px_5;
                                 d_vx += d_px_5 * global::Samples.UnboundedLoops.Dt;
-                                d_vy_2 += d_vy_3;
+                                d_vy_2 = d_vy_3;
                                 double d_t_4 = -d_vy_3 * global::Samples.UnboundedLoops.Dt;
                                 double d_t_5 = d_t_4 * vy_2;
                                 d_w0 += d_t_5 * w[0];
@@ -435,11 +438,11 @@ namespace Samples
                             }
                             else
                             {
-                                d_lastX_2 += d_lastX_5;
-                                d_lastY_2 += d_lastY_5;
-                                d_px_2 += d_px_5;
-                                d_py_2 += d_py_5;
-                                d_vy_2 += d_vy;
+                                d_lastX_2 = d_lastX_5;
+                                d_lastY_2 = d_lastY_5;
+                                d_px_2 = d_px_5;
+                                d_py_2 = d_py_5;
+                                d_vy_2 = d_vy;
                             }
                             d_lastX_5 = d_lastX_2;
                             d_lastY_5 = d_lastY_2;
@@ -466,15 +469,16 @@ namespace Samples
                             double z_2 = tape_s[--tp];
                             bool c5 = tape_s[--tp] != 0.0;
                             double d_dz_4 = d_dz;
-                            double d_z_2 = 0.0;
-                            double d_dz_2 = 0.0;
+                            double d_z_2;
+                            double d_dz_2;
                             if (c5)
                             {
                                 double dz_3 = tape_s[--tp];
                                 double t1 = tape_s[--tp];
                                 double t3 = tape_s[--tp];
                                 double t2 = tape_s[--tp];
-                                d_z_2 += d_z_5;
+                                d_dz_2 = 0.0;
+                                d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
                                 double d_t = d_dz_3 / t1;
                                 double d_t_2 = d_t * z_2;
@@ -489,8 +493,8 @@ namespace Samples
                             else
                             {
                                 tp -= 4;
-                                d_dz_2 += d_dz_4;
-                                d_z_2 += d_z_5;
+                                d_dz_2 = d_dz_4;
+                                d_z_2 = d_z_5;
                             }
                             d_dz = d_dz_2;
                             d_z_5 = d_z_2;
@@ -508,14 +512,15 @@ namespace Samples
                         {
                             double vy_2 = tape_s[--tp];
                             bool c3 = tape_s[--tp] != 0.0;
-                            double d_py_2 = 0.0;
-                            double d_vy_2 = 0.0;
-                            double d_lastY_2 = 0.0;
+                            double d_py_2;
+                            double d_vy_2;
+                            double d_lastY_2;
                             if (c3)
                             {
-                                d_py_2 += d_py_5;
+                                d_lastY_2 = 0.0;
+                                d_py_2 = d_py_5;
                                 double d_vy_3 = d_vy + d_py_5 * global::Samples.UnboundedLoops.Dt;
-                                d_vy_2 += d_vy_3;
+                                d_vy_2 = d_vy_3;
                                 double d_t_4 = -d_vy_3 * global::Samples.UnboundedLoops.Dt;
                                 double d_t_5 = d_t_4 * vy_2;
                                 d_w0_2 += d_t_5 * w[0];
@@ -525,9 +530,9 @@ namespace Samples
                             }
                             else
                             {
-                                d_lastY_2 += d_lastY_5;
-                                d_py_2 += d_py_5;
-                                d_vy_2 += d_vy;
+                                d_lastY_2 = d_lastY_5;
+                                d_py_2 = d_py_5;
+                                d_vy_2 = d_vy;
                             }
                             d_lastY_5 = d_lastY_2;
                             d_vy = d_vy_2;
@@ -548,15 +553,16 @@ namespace Samples
                             double z_2 = tape_s[--tp];
                             bool c5 = tape_s[--tp] != 0.0;
                             double d_dz_4 = d_dz;
-                            double d_z_2 = 0.0;
-                            double d_dz_2 = 0.0;
+                            double d_z_2;
+                            double d_dz_2;
                             if (c5)
                             {
                                 double dz_3 = tape_s[--tp];
                                 double t1 = tape_s[--tp];
                                 double t3 = tape_s[--tp];
                                 double t2 = tape_s[--tp];
-                                d_z_2 += d_z_5;
+                                d_dz_2 = 0.0;
+                                d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
                                 double d_t = d_dz_3 / t1;
                                 double d_t_2 = d_t * z_2;
@@ -571,8 +577,8 @@ namespace Samples
                             else
                             {
                                 tp -= 4;
-                                d_dz_2 += d_dz_4;
-                                d_z_2 += d_z_5;
+                                d_dz_2 = d_dz_4;
+                                d_z_2 = d_z_5;
                             }
                             d_dz = d_dz_2;
                             d_z_5 = d_z_2;
@@ -595,18 +601,20 @@ namespace Samples
                         {
                             double vy_2 = tape_s[--tp];
                             bool c3 = tape_s[--tp] != 0.0;
-                            double d_px_2 = 0.0;
-                            double d_py_2 = 0.0;
-                            double d_vy_2 = 0.0;
-                            double d_lastX_2 = 0.0;
-                            double d_lastY_2 = 0.0;
+                            double d_px_2;
+                            double d_py_2;
+                            double d_vy_2;
+                            double d_lastX_2;
+                            double d_lastY_2;
                             if (c3)
                             {
-                                d_py_2 += d_py_5;
+                                d_lastX_2 = 0.0;
+                                d_lastY_2 = 0.0;
+                                d_py_2 = d_py_5;
                                 double d_vy_3 = d_vy + d_py_5 * global::Samples.UnboundedLoops.Dt;
-                                d_px_2 += d_px_5;
+                                d_px_2 = d_px_5;
                                 d_vx += d_px_5 * global::Samples.UnboundedLoops.Dt;
-                                d_vy_2 += d_vy_3;
+                                d_vy_2 = d_vy_3;
                                 double d_t_4 = -d_vy_3 * global::Samples.UnboundedLoops.Dt;
                                 d_vy_2 += d_t_4 * (w[0] * w[0]);
                                 d_py_2 += d_lastY_5;
@@ -614,11 +622,11 @@ namespace Samples
                             }
                             else
                             {
-                                d_lastX_2 += d_lastX_5;
-                                d_lastY_2 += d_lastY_5;
-                                d_px_2 += d_px_5;
-                                d_py_2 += d_py_5;
-                                d_vy_2 += d_vy;
+                                d_lastX_2 = d_lastX_5;
+                                d_lastY_2 = d_lastY_5;
+                                d_px_2 = d_px_5;
+                                d_py_2 = d_py_5;
+                                d_vy_2 = d_vy;
                             }
                             d_lastX_5 = d_lastX_2;
                             d_lastY_5 = d_lastY_2;
@@ -856,15 +864,16 @@ namespace Samples
                         double z_2 = tape_s[--tp];
                         bool c5 = tape_s[--tp] != 0.0;
                         double d_dz_4 = d_dz;
-                        double d_z_2 = 0.0;
-                        double d_dz_2 = 0.0;
+                        double d_z_2;
+                        double d_dz_2;
                         if (c5)
                         {
                             double dz_3 = tape_s[--tp];
                             double t1 = tape_s[--tp];
                             double t3 = tape_s[--tp];
                             double t2 = tape_s[--tp];
-                            d_z_2 += d_z_5;
+                            d_dz_2 = 0.0;
+                            d_z_2 = d_z_5;
                             double d_dz_3 = d_dz_4 - d_z_5;
                             double d_t = d_dz_3 / t1;
                             double d_t_2 = d_t * z_2;
@@ -879,8 +888,8 @@ namespace Samples
                         else
                         {
                             tp -= 4;
-                            d_dz_2 += d_dz_4;
-                            d_z_2 += d_z_5;
+                            d_dz_2 = d_dz_4;
+                            d_z_2 = d_z_5;
                         }
                         d_dz = d_dz_2;
                         d_z_5 = d_z_2;
@@ -898,14 +907,15 @@ namespace Samples
                     {
                         double vy_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_py_2 = 0.0;
-                        double d_vy_2 = 0.0;
-                        double d_lastY_2 = 0.0;
+                        double d_py_2;
+                        double d_vy_2;
+                        double d_lastY_2;
                         if (c3)
                         {
-                            d_py_2 += d_py_5;
+                            d_lastY_2 = 0.0;
+                            d_py_2 = d_py_5;
                             double d_vy_3 = d_vy + d_py_5 * global::Samples.UnboundedLoops.Dt;
-                            d_vy_2 += d_vy_3;
+                            d_vy_2 = d_vy_3;
                             double d_t_4 = -d_vy_3 * global::Samples.UnboundedLoops.Dt;
                             double d_t_5 = d_t_4 * vy_2;
                             d_w0_2 += d_t_5 * w_v[0];
@@ -915,9 +925,9 @@ namespace Samples
                         }
                         else
                         {
-                            d_lastY_2 += d_lastY_5;
-                            d_py_2 += d_py_5;
-                            d_vy_2 += d_vy;
+                            d_lastY_2 = d_lastY_5;
+                            d_py_2 = d_py_5;
+                            d_vy_2 = d_vy;
                         }
                         d_lastY_5 = d_lastY_2;
                         d_vy = d_vy_2;
@@ -1147,15 +1157,16 @@ namespace Samples
                         double z_2 = tape_s[--tp];
                         bool c5 = tape_s[--tp] != 0.0;
                         double d_dz_4 = d_dz;
-                        double d_z_2 = 0.0;
-                        double d_dz_2 = 0.0;
+                        double d_z_2;
+                        double d_dz_2;
                         if (c5)
                         {
                             double dz_3 = tape_s[--tp];
                             double t1 = tape_s[--tp];
                             double t3 = tape_s[--tp];
                             double t2 = tape_s[--tp];
-                            d_z_2 += d_z_5;
+                            d_dz_2 = 0.0;
+                            d_z_2 = d_z_5;
                             double d_dz_3 = d_dz_4 - d_z_5;
                             double d_t = d_dz_3 / t1;
                             double d_t_2 = d_t * z_2;
@@ -1170,8 +1181,8 @@ namespace Samples
                         else
                         {
                             tp -= 4;
-                            d_dz_2 += d_dz_4;
-                            d_z_2 += d_z_5;
+                            d_dz_2 = d_dz_4;
+                            d_z_2 = d_z_5;
                         }
                         d_dz = d_dz_2;
                         d_z_5 = d_z_2;
@@ -1194,18 +1205,20 @@ namespace Samples
                     {
                         double vy_2 = tape_s[--tp];
                         bool c3 = tape_s[--tp] != 0.0;
-                        double d_px_2 = 0.0;
-                        double d_py_2 = 0.0;
-                        double d_vy_2 = 0.0;
-                        double d_lastX_2 = 0.0;
-                        double d_lastY_2 = 0.0;
+                        double d_px_2;
+                        double d_py_2;
+                        double d_vy_2;
+                        double d_lastX_2;
+                        double d_lastY_2;
                         if (c3)
                         {
-                            d_py_2 += d_py_5;
+                            d_lastX_2 = 0.0;
+                            d_lastY_2 = 0.0;
+                            d_py_2 = d_py_5;
                             double d_vy_3 = d_vy + d_py_5 * global::Samples.UnboundedLoops.Dt;
-                            d_px_2 += d_px_5;
+                            d_px_2 = d_px_5;
                             d_vx += d_px_5 * global::Samples.UnboundedLoops.Dt;
-                            d_vy_2 += d_vy_3;
+                            d_vy_2 = d_vy_3;
                             double d_t_4 = -d_vy_3 * global::Samples.UnboundedLoops.Dt;
                             d_vy_2 += d_t_4 * (w[0] * w[0]);
                             d_py_2 += d_lastY_5;
@@ -1213,11 +1226,11 @@ namespace Samples
                         }
                         else
                         {
-                            d_lastX_2 += d_lastX_5;
-                            d_lastY_2 += d_lastY_5;
-                            d_px_2 += d_px_5;
-                            d_py_2 += d_py_5;
-                            d_vy_2 += d_vy;
+                            d_lastX_2 = d_lastX_5;
+                            d_lastY_2 = d_lastY_5;
+                            d_px_2 = d_px_5;
+                            d_py_2 = d_py_5;
+                            d_vy_2 = d_vy;
                         }
                         d_lastX_5 = d_lastX_2;
                         d_lastY_5 = d_lastY_2;
