@@ -10,13 +10,13 @@ D=benchmarks/MoreauGen.Benchmarks/bin/Release/net10.0/MoreauGen.Benchmarks.dll
 R=benchmarks/results/quiet-${1:-$(date -u +%F)}
 run() { name=$1; shift; echo "== $name $(date -u +%H:%M:%S) load: $(cut -d' ' -f1-3 /proc/loadavg)"; ( "$@" ) > $R-$name.txt 2>&1; echo "   rc=$? $(date -u +%H:%M:%S) load: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 run conv-rounds dotnet $D conv-rounds
-run convnet-side-by-side env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/pytorch/convnet_side_by_side.py --rounds 3 --steps 3 --no-build
+run convnet-side-by-side env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/pytorch/convnet_side_by_side.py --rounds 11 --steps 3 --no-build
 run step-rounds dotnet $D step-rounds --rounds 5 --csv $R-step-rounds.csv
 run pendulum-rounds dotnet $D pendulum-rounds --rounds 15 --csv $R-pendulum-rounds.csv
 run construct-rounds dotnet $D construct-rounds --rounds 5
 run control-flow-rounds dotnet $D control-flow-rounds --rounds 5
 run scratch-rounds dotnet $D scratch-rounds 1024 15
 run variant-rounds dotnet $D variant-rounds --rounds 5 --calls 15 --first-steps 0 --csv $R-variant-rounds.csv
-run gemm-rounds env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet $D gemm-rounds --rounds 7 --variants auto-wide --csv $R-gemm-rounds.csv
+run gemm-rounds env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet $D gemm-rounds --rounds 7 --variants rows-rb2 --csv $R-gemm-rounds.csv
 run generator dotnet benchmarks/MoreauGen.GeneratorBenchmarks/bin/Release/net10.0/MoreauGen.GeneratorBenchmarks.dll --phases --shapes fresh,overwrite,loop,batched --sizes 1000,5000,10000 --reps 3
 echo done

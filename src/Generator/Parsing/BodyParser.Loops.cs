@@ -86,11 +86,12 @@ namespace MoreauGen.Generator.Parsing
 
         /// <summary>
         /// One trip of a lowered loop under its stop flag <paramref name="stopped"/>: the guarded body, and the test
-        /// <c>if (stopped == 0) { if (!c) stopped = 1; }</c> before it when <paramref name="testFirst"/>, else after it.
+        /// <c>if (stopped == 0) { if (!c) stopped = 1; }</c> before it when <paramref name="testFirst"/>, else after it. In
+        /// an <paramref name="unbounded"/> loop a <c>return</c> also sets the flag.
         /// </summary>
-        private EquatableArray<Stmt> TripBody(IWhileLoopOperation loop, List<Stmt> into, string stopped, bool testFirst)
+        private EquatableArray<Stmt> TripBody(IWhileLoopOperation loop, List<Stmt> into, string stopped, bool testFirst, bool unbounded = false)
         {
-            scopes.Add(new ControlScope(null, isLoop: true));
+            scopes.Add(new ControlScope(null, isLoop: true, unboundedStop: unbounded ? stopped : null));
             var body = new List<Stmt>();
             if (testFirst)
             {

@@ -66,7 +66,7 @@ namespace MoreauGen.Generator.Parsing
             string trip = FlagName("trip");
             into.Add(new Declare(FlagType, stopped, new Literal(FlagType, 0)));
             into.Add(new For(trip, new Literal(IrType.Int, 0), new Literal(IrType.Int, int.MaxValue), new Literal(IrType.Int, 1), false,
-                TripBody(loop, into, stopped, testFirst: loop.ConditionIsTop)) { StopFlag = stopped, Continue = FlagIsClear(stopped) });
+                TripBody(loop, into, stopped, testFirst: loop.ConditionIsTop, unbounded: true)) { StopFlag = stopped, Continue = FlagIsClear(stopped) });
         }
     }
 }

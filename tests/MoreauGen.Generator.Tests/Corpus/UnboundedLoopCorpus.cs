@@ -163,6 +163,48 @@ internal static class UnboundedLoopCorpus
                 }
             }
             """),
+        new("ReturnFromLoopsInsideUnboundedLoop", $$"""
+            public partial class ReturnFromLoopsInsideUnboundedLoop
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // A return two loops deep inside a loop no counter bounds, taken on its first trip for every input:
+                    // it must end the outer loop too, whose flag alone stops it.
+                    bool done = false;
+                    T r = 1 + 0.25f * M.Tanh(x[0]);
+                    T s = 0;
+                    while (!done)
+                    {
+                        r -= 0.1f;
+                        if (r < 0)
+                        {
+                            done = true;
+                        }
+
+                        for (int i = 0; i < 3; i++)
+                        {
+                            T q = 1 + 0.2f * x[1] * x[1];
+                            do
+                            {
+                                q -= 0.4f;
+                                s += M.Sin(w[0] * q + x[i % 2]);
+                                if (i > 1)
+                                {
+                                    y[0] = s * w[1];
+                                    y[1] = s + r;
+                                    return;
+                                }
+                            }
+                            while (q > 0);
+                        }
+                    }
+
+                    y[0] = s;
+                    y[1] = r;
+                }
+            }
+            """),
         new("NestedUnboundedLoops", $$"""
             public partial class NestedUnboundedLoops
             {
