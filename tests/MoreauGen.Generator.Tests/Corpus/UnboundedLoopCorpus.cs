@@ -205,6 +205,30 @@ internal static class UnboundedLoopCorpus
                 }
             }
             """),
+        new("UnboundedLoopWithNothingToReverse", $$"""
+            public partial class UnboundedLoopWithNothingToReverse
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // The second loop reads neither w nor x: it records its trip count and has nothing to reverse, and the
+                    // first loop's reverse must still read its own count.
+                    T a = 3 + x[0] * w[0];
+                    while (a > 1)
+                    {
+                        a *= 0.5f;
+                    }
+
+                    T s = 1;
+                    while (s < 100)
+                    {
+                        s *= 2;
+                    }
+
+                    y[0] = a * s + M.Sin(w[0]);
+                }
+            }
+            """),
         new("NestedUnboundedLoops", $$"""
             public partial class NestedUnboundedLoops
             {
