@@ -45,6 +45,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         "static double Twice(double a) => Twice(a);", "private double Own(double a) => a * this.scale;", "static void Set(out double r) { r = 1; }",
         "static void Mix(ReadOnlySpan<double> a, Span<double> r, bool on, out double d, ref double acc) { d = on ? a[0] : acc; r[0] = d; acc += d; }",
         "Mix(w[..2], y, true, out double d, ref ", "Mix(x.Slice(1, 1), ", "ref Span<double> r", "out Span<double> r", "in ReadOnlySpan<double> a",
+        "while (!landed) { y[0] += w[0]; if (y[0] > 1) landed = true; } ", "double dz; do { dz = 0.5 * x[0]; x0 -= dz; } while (Math.Abs(dz) > 1e-12); ",
+        "while (Math.Abs(r) > 1e-6) { r *= 0.5; } ", "do { r -= 0.25; if (r < 0.5) continue; y[0] += r; } while (r > 0); ", "while (n != 0) { n /= 2; } ",
         "Span<double> r, out int n", "Pool(y[1..], x[0] > 0)", "private double Pool(ReadOnlySpan<double> a, bool sq) { foreach (double e in a) { } return a[0]; }",
     ];
 

@@ -71,6 +71,10 @@ public sealed class GeneratedMemberContractTests
     [InlineData("ScratchRk4")]
     [InlineData("ViewsOfSpans")]
     [InlineData("SpanHelperMatVec")]
+    [InlineData("ProjectileUntilLanded")]
+    [InlineData("NestedUnboundedLoops")]
+    [InlineData("WhileOnIntWithHelperAndReturn")]
+    [InlineData("ManyTripsGrowTheTape")]
     public void Generated_members_allocate_nothing_once_warm(string name)
     {
         CorpusEntry entry = LayerCorpus.Find(name);

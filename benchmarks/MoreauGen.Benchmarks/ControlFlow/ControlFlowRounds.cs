@@ -7,7 +7,7 @@ namespace MoreauGen.Benchmarks.ControlFlow;
 /// Generated Forward (with tape) + Pullback against a hand-written adjoint of the same function, interleaved call by
 /// call in one process, for the control-flow constructs: a bounded integrator loop with <c>break</c>
 /// (<see cref="BreakingIntegrator"/>), a sum with an early <c>return</c> (<see cref="EarlyReturnSum"/>) and two <c>while</c>
-/// loops (<see cref="WhileIntegrator"/>, <see cref="NewtonRoot"/>), at a batch of
+/// loops (<see cref="WhileIntegrator"/>, <see cref="NewtonRoot"/>) and one that no counter bounds (<see cref="LandingProjectile"/>), at a batch of
 /// 64 samples. Prints the median time per call of each side over rounds, their ratio, the bytes allocated per call and
 /// the load average.
 /// <code>
@@ -28,6 +28,7 @@ internal static class ControlFlowRounds
         Compare("sum with early return (8 terms)", new EarlyReturnSum(), HandWrittenControlFlow.Sum, rounds);
         Compare("while loop integrator to a time (40 of at most 48 steps)", new WhileIntegrator(), HandWrittenWhile.Integrator, rounds);
         Compare("while loop Newton iteration to a tolerance (at most 12)", new NewtonRoot(), HandWrittenWhile.Newton, rounds);
+        Compare("while (!landed) projectile, no counter (about 25 steps)", new LandingProjectile(), HandWrittenUnbounded.Projectile, rounds);
         Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         return 0;
     }

@@ -133,7 +133,7 @@ namespace MoreauGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedLoop = Error(
             "MG0023",
             "Loop kind not supported",
-            "{0} is not supported: a call's tape is fixed before the data is seen, so a loop needs a trip bound; bound a 'while' or 'do' loop with an int counter that starts at a constant, size or data, only grows, and grows on every iteration before any 'continue': 'int k = 0; while (t < tEnd && k < maxSteps) {{ ...; k++; }}' (or 'if (k >= maxSteps) break;' first in 'while (true)'), or write a 'for' loop; 'foreach' goes over w or x (index data with a 'for' loop)");
+            "{0} is not supported: a [MoreauLayer] body takes 'while' and 'do' loops of any kind, but an objective or a helper with a pullback of its own records on a tape fixed before the data is seen, so its loop needs a trip bound; bound it with an int counter that starts at a constant, size or data, only grows, and grows on every iteration before any 'continue': 'int k = 0; while (t < tEnd && k < maxSteps) {{ ...; k++; }}' (or 'if (k >= maxSteps) break;' first in 'while (true)'), write a 'for' loop, or move the loop into the layer's body; 'foreach' goes over w or x (index data with a 'for' loop)");
 
         public static readonly DiagnosticDescriptor JumpStatement = Error(
             "MG0024",

@@ -135,6 +135,10 @@ namespace MoreauGen.Generator.Differentiation
 
             // 7. The forward pass.
             List<Stmt> primal = new TapedForward(state, layout).Run();
+            if (layout.Growable)
+            {
+                layout.GrowTape(primal);
+            }
 
             // 8. The pops in the reverse statements, and the three variants.
             (restores, List<Stmt> both, List<Stmt> onlyW, List<Stmt> onlyX) = new ReverseVariants(state, layout).Run(restores, reverse, structured);
@@ -162,6 +166,7 @@ namespace MoreauGen.Generator.Differentiation
                 EquatableArray.Of(used))
             {
                 ScratchArrays = EquatableArray.From(state.Scratch),
+                GrowableTape = layout.Growable,
             };
         }
 

@@ -57,6 +57,12 @@ namespace MoreauGen.Generator.Differentiation
         /// </summary>
         public virtual Need CarriedVarying(Need beforeLoop, Need afterUpdate) => beforeLoop | afterUpdate;
 
+        /// <summary>
+        /// The trips of a <c>while</c> or <c>do</c> loop with no trip bound that the reverse pass walks back, from the count
+        /// the forward pass recorded: all of them.
+        /// </summary>
+        public virtual Expr UnboundedTripsReversed(Expr recorded) => recorded;
+
         /// <summary>The start of a batched gradient slice (the adjoint of a view of w or x) in gradW or gradX.</summary>
         public virtual Expr GradientViewStart(Expr start) => start;
     }

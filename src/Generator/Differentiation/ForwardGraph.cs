@@ -307,6 +307,9 @@ namespace MoreauGen.Generator.Differentiation
 
         /// <summary>The loop ends after the trip that sets its stop flag, and its trips start with it clear (see <see cref="For.EndsAtStop"/>).</summary>
         public bool EndsAtStop { get; set; }
+
+        /// <summary>A <c>while</c> or <c>do</c> loop with no trip bound (see <see cref="For.Continue"/>): its trips go on a growable tape.</summary>
+        public bool Unbounded { get; set; }
     }
 
     /// <summary>A local assigned by an if/else: the value after it and the value each arm leaves.</summary>

@@ -235,7 +235,7 @@ namespace MoreauGen.Generator.Differentiation
         private void LowerLoop(For loop)
         {
             var body = new Region(current);
-            var item = new LoopItem(loop.Index, LowerIndex(loop.From), LowerIndex(loop.To), LowerIndex(loop.Step), body) { StopFlag = loop.StopFlag, EndsAtStop = loop.EndsAtStop };
+            var item = new LoopItem(loop.Index, LowerIndex(loop.From), LowerIndex(loop.To), LowerIndex(loop.Step), body) { StopFlag = loop.StopFlag, EndsAtStop = loop.EndsAtStop, Unbounded = loop.Continue is not null };
             foreach (string name in AssignedLocals(loop.Body).Where(n => locals.ContainsKey(n) && locals[n].Type.IsReal))
             {
                 Value init = locals[name];

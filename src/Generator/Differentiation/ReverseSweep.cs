@@ -145,7 +145,8 @@ namespace MoreauGen.Generator.Differentiation
                 }
             });
 
-            if (statements.Count > 0 || restores.Count > 0)
+            // A loop with no trip bound always records its trip count, so its reverse loop (empty or not) reads it back.
+            if (statements.Count > 0 || restores.Count > 0 || loop.Unbounded)
             {
                 var reverse = new For(loop.Index, loop.From, loop.To, loop.Step, Descending: state.Steps.ReverseLoopsDescend, EquatableArray.From(restores.Concat(statements)));
                 state.ReverseLoops[reverse] = loop;

@@ -143,9 +143,10 @@ namespace MoreauGen.Generator.Differentiation
                     case For loop:
                     {
                         List<Stmt> inner = Specialize(loop.Body, wanted, out bool loopWork);
-                        if (loopWork && state.ReverseLoops.TryGetValue(loop, out LoopItem? counted) && layout.TripsRecorded(counted) is { } perTrip)
+                        if (state.ReverseLoops.TryGetValue(loop, out LoopItem? counted) && (loopWork || counted.Unbounded) && layout.TripsRecorded(counted) is { } perTrip)
                         {
-                            // A while or do loop walks back from the last trip the forward pass ran.
+                            // A while or do loop walks back from the last trip the forward pass ran (an unbounded one always
+                            // does: its records have no count known before the run to step over).
                             string trips = state.Names.Fresh("trips");
                             result.AddRange(layout.ReadTrips(counted, perTrip, trips));
                             result.Add(loop with { To = new Local(trips, IrType.Int), Body = EquatableArray.From(inner) });

@@ -39,7 +39,7 @@ namespace MoreauGen.Generator.Differentiation
                     case For loop:
                     {
                         var rewritten = loop with { Body = EquatableArray.From(Rewrite(loop.Body, new HashSet<string>(StringComparer.Ordinal))) };
-                        if (loop.StopFlag is { } flag && clear.Contains(flag) && OpensWithGuard(rewritten, flag) is not null && ClosedFormRecords(rewritten.Body))
+                        if (loop.StopFlag is { } flag && loop.Continue is null && clear.Contains(flag) && OpensWithGuard(rewritten, flag) is not null && ClosedFormRecords(rewritten.Body))
                         {
                             rewritten = rewritten with { Body = EquatableArray.From(Unguarded(rewritten.Body, flag)), EndsAtStop = true };
                         }

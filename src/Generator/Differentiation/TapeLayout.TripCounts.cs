@@ -30,7 +30,11 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             Expr? count = null;
-            if (loop.EndsAtStop)
+            if (loop.Unbounded)
+            {
+                count = UnboundedTrip(loop);
+            }
+            else if (loop.EndsAtStop)
             {
                 count = CountsTrips(loop) && state.CursorMode ? ClosedFormPerTrip(loop) : null;
             }
@@ -76,7 +80,7 @@ namespace MoreauGen.Generator.Differentiation
         public IEnumerable<Stmt> RecordTrips(LoopItem loop, Expr perTripCount, string trips)
         {
             var local = new Local(trips, IrType.Int);
-            if (perTripCount is not Literal { Value: 0 })
+            if (!loop.Unbounded && perTripCount is not Literal { Value: 0 })
             {
                 yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
             }
@@ -92,7 +96,15 @@ namespace MoreauGen.Generator.Differentiation
         public IEnumerable<Stmt> ReadTrips(LoopItem loop, Expr perTripCount, string trips)
         {
             Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(new CursorStep(state.Cursor, Push: false)), state.Element);
-            yield return new Declare(IrType.Int, trips, new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read)));
+            Expr recorded = new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read));
+            if (loop.Unbounded)
+            {
+                // Its records end where the trips the forward pass ran end: nothing to step over.
+                yield return new Declare(IrType.Int, trips, state.Steps.UnboundedTripsReversed(recorded));
+                yield break;
+            }
+
+            yield return new Declare(IrType.Int, trips, recorded);
             if (perTripCount is Literal { Value: 0 })
             {
                 yield break;

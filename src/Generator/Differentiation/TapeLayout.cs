@@ -23,7 +23,8 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>Lays out the tape: the slots one sample takes, and the statements computing them (when not a closed form).</summary>
         public (Expr Slots, List<Stmt> Prelude) Run()
         {
-            state.CursorMode = AnyLoopRecords(state.Top, insideLoop: false);
+            Growable = HasUnbounded(state.Top);
+            state.CursorMode = Growable || AnyLoopRecords(state.Top, insideLoop: false);
             if (!state.CursorMode)
             {
                 return (IntLiteral(StaticLayout(state.Top, 0)), new List<Stmt>());
@@ -32,7 +33,7 @@ namespace MoreauGen.Generator.Differentiation
             state.Cursor = state.Names.Fresh("tp");
             var prelude = new List<Stmt>();
             Expr slots = Count(state.Top, prelude, inScope: false);
-            return (FixSizes(slots), prelude.Select(FixSizes).ToList());
+            return Growable ? (GrowableLayout(slots, prelude), new List<Stmt>()) : (FixSizes(slots), prelude.Select(FixSizes).ToList());
         }
 
         private bool AnyLoopRecords(Region region, bool insideLoop)
@@ -122,6 +123,12 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The number of values the taped forward pass records in all iterations of <paramref name="loop"/>.</summary>
         public Expr LoopTotal(LoopItem loop, List<Stmt> prelude)
         {
+            if (loop.Unbounded)
+            {
+                // Only its trip count has a place known before the run; the trips grow the tape (TapeLayout.Unbounded.cs).
+                return IntLiteral(1);
+            }
+
             var bodyPrelude = new List<Stmt>();
             Expr body = Count(loop.Body, bodyPrelude, inScope: false);
             if (body is Literal { Value: 0 })

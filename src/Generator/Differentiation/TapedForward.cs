@@ -142,6 +142,11 @@ namespace MoreauGen.Generator.Differentiation
 
             List<Stmt> body = ForwardRegion(loop.Body);
             body.AddRange(Pushes(loop.Body));
+            if (loop.Unbounded)
+            {
+                body.Insert(0, layout.GrowForTrip());
+            }
+
             var written = new HashSet<string>(StringComparer.Ordinal);
             foreach (Carried carried in loop.Carried)
             {

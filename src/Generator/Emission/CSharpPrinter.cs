@@ -60,6 +60,10 @@ namespace MoreauGen.Generator.Emission
                     break;
                 }
 
+                case GrowTape grow:
+                    WriteGrowTape(code, grow);
+                    break;
+
                 case Block block:
                     code.OpenBlock();
                     WriteAll(code, block.Body);
@@ -270,6 +274,11 @@ namespace MoreauGen.Generator.Emission
         {
             string index = Identifier(loop.Index);
             bool unit = loop.Step is Literal { Value: 1 };
+            if (!loop.Descending && loop.Continue is not null)
+            {
+                return "for (int " + index + " = " + Expression(loop.From) + "; " + Expression(loop.Continue) + "; " + index + "++)";
+            }
+
             if (!loop.Descending)
             {
                 return "for (int " + index + " = " + Expression(loop.From) + "; " + index + " < " + Operand(loop.To, RelationalLevel + 1) + "; " +

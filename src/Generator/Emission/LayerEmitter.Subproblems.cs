@@ -24,7 +24,12 @@ namespace MoreauGen.Generator.Emission
                 : body.AdjointBoth.Concat(forW ? body.AdjointW : body.AdjointX).ToList();
             member.Constants(forward.Concat(reverse));
             ScratchSpan? tape = null;
-            if (structured)
+            GrowingTape? growing = null;
+            if (structured && body.GrowableTape)
+            {
+                growing = GrowingTapeBuffer(member);
+            }
+            else if (structured)
             {
                 string slots = member.TapeSlots();
                 if (body.FixedTapeSlots != 0)
@@ -92,6 +97,10 @@ namespace MoreauGen.Generator.Emission
                 {
                     member.Bind(SpanRole.Tape, tape.Name);
                 }
+                else if (growing is not null)
+                {
+                    Bind(member, growing);
+                }
 
                 if (forW)
                 {
@@ -116,7 +125,7 @@ namespace MoreauGen.Generator.Emission
 
                 if (structured)
                 {
-                    code.Line(tape is null ? "// Forward pass." : "// Forward pass, recording on the scratch tape.");
+                    code.Line(tape is not null ? "// Forward pass, recording on the scratch tape." : growing is not null ? "// Forward pass, recording on the pooled tape." : "// Forward pass.");
                     code.OpenBlock();
                     member.Statements(forward);
                     code.Close();
@@ -153,6 +162,7 @@ namespace MoreauGen.Generator.Emission
             });
 
             member.ReturnBuffers();
+            Return(growing);
             code.Line();
             code.Line("return " + value + ";");
             code.Close();

@@ -58,6 +58,12 @@ namespace MoreauGen.Generator.Emission
 
         void ILayerMembers.WriteTapeLength()
         {
+            if (body.GrowableTape)
+            {
+                GrowableTapeLength();
+                return;
+            }
+
             if (body.FixedTapeSlots is int slots)
             {
                 frame.TapeLength(
@@ -82,17 +88,19 @@ namespace MoreauGen.Generator.Emission
             LayerMember kind = taped ? LayerMember.TapedForward : LayerMember.Forward;
             var member = new Member(this, kind);
             string m = member.Open(kind);
-            string? slots = taped ? member.TapeSlots() : null;
+            string? slots = !taped ? null : body.GrowableTape ? "0" : member.TapeSlots();
             member.CheckSpans(kind, m, member.Times(m, LayerSize.Inputs), slots is null ? null : MemberFrame.Product(m, slots));
-            IReadOnlyList<Stmt> statements = taped ? body.Primal : ScratchCleared(layer.Body);
+            // A growable tape is recorded by Pullback itself: the taped Forward runs the plain body.
+            bool plain = !taped || body.GrowableTape;
+            IReadOnlyList<Stmt> statements = plain ? ScratchCleared(layer.Body) : body.Primal;
             member.Constants(statements);
-            ScratchBuffers(member, values: true, adjoints: false, plainForward: !taped);
+            ScratchBuffers(member, values: true, adjoints: false, plainForward: plain);
 
             member.SampleLoop(m, () =>
             {
                 member.Slice(SpanRole.X, member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s", statements);
                 member.Slice(SpanRole.Y, member.Param("y"), LayerSize.Outputs, readOnly: false, "y_s");
-                if (slots is not null)
+                if (slots is not null && !body.GrowableTape)
                 {
                     member.SliceTape(member.Param("tape"), slots, readOnly: false);
                 }
@@ -103,7 +111,7 @@ namespace MoreauGen.Generator.Emission
                     code.Line(member.Name(SpanRole.Y) + ".Clear();");
                 }
 
-                code.Line(taped
+                code.Line(!plain
                     ? "// Forward pass, recording on the tape the values the reverse pass reads."
                     : "// The body of " + layer.MethodName + ", for sample " + member.S + ".");
                 member.Statements(statements);
@@ -118,21 +126,34 @@ namespace MoreauGen.Generator.Emission
         {
             var member = new Member(this, LayerMember.Pullback);
             string m = member.Open(LayerMember.Pullback);
-            string slots = member.TapeSlots();
+            string slots = body.GrowableTape ? "0" : member.TapeSlots();
             member.CheckSpans(LayerMember.Pullback, m, member.Times(m, LayerSize.Inputs), MemberFrame.Product(m, slots));
             (string needW, string needX) = member.NeedFlags(clear: true);
 
-            IEnumerable<Stmt> all = body.Restores.Concat(body.AdjointBoth).Concat(body.AdjointW).Concat(body.AdjointX);
+            IEnumerable<Stmt> all = PullbackStatements(body.Restores.Concat(body.AdjointBoth).Concat(body.AdjointW).Concat(body.AdjointX));
             member.Constants(all);
             ScratchSpan? outputAdjoint = body.OutputsAtRunTimeIndices ? member.Buffer("d_y", member.Size(LayerSize.Outputs)) : null;
-            ScratchBuffers(member, values: false, adjoints: true);
+            ScratchBuffers(member, values: body.GrowableTape, adjoints: true);
+            GrowingTape? growing = body.GrowableTape ? GrowingTapeBuffer(member) : null;
+            ScratchSpan? outputs = body.GrowableTape ? member.Buffer("y_s", member.Size(LayerSize.Outputs), written: body.WritesEveryOutput) : null;
 
             member.SampleLoop(m, () =>
             {
                 member.Bind(SpanRole.W, member.Param("w"));
                 member.Bind(SpanRole.GradW, member.Param("gradW"));
                 member.Slice(SpanRole.X, member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s", all);
-                member.SliceTape(member.Param("tape"), slots, readOnly: true);
+                if (growing is null)
+                {
+                    member.SliceTape(member.Param("tape"), slots, readOnly: true);
+                }
+                else
+                {
+                    RecordForward(member, growing, outputs!);
+
+                    // The reverse pass in a scope of its own: it declares the forward pass's names again.
+                    code.OpenBlock();
+                }
+
                 member.Slice(SpanRole.Lambda, member.Param("lambda"), LayerSize.Outputs, readOnly: true, "lambda_s", all);
                 if (outputAdjoint is not null)
                 {
@@ -150,6 +171,7 @@ namespace MoreauGen.Generator.Emission
                     code.Line("// Reverse pass: the adjoint of λᵀy for this sample, pulled back through " + layer.MethodName + ".");
                     member.ReverseLists(body.AdjointBoth, body.AdjointW, body.AdjointX, needW, needX,
                         bindGradX: () => member.Slice(SpanRole.GradX, member.Param("gradX"), LayerSize.Inputs, readOnly: false, "gradX_s"));
+                    CloseIf(growing);
                     return;
                 }
 
@@ -171,8 +193,10 @@ namespace MoreauGen.Generator.Emission
                 member.SliceIfUsed(SpanRole.GradX, member.Param("gradX"), LayerSize.Inputs, "gradX_s", body.AdjointX);
                 member.Statements(body.AdjointX);
                 code.Close();
+                CloseIf(growing);
             });
             member.ReturnBuffers();
+            Return(growing);
             code.Close();
         }
     }

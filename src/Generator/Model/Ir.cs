@@ -83,6 +83,9 @@ namespace MoreauGen.Generator.Model
 
         /// <summary>The adjoint of y while it is pulled back (only when y is written at run-time indices).</summary>
         OutputAdjoint,
+
+        /// <summary>The pooled array under a growable tape (see <see cref="GrowTape"/>).</summary>
+        TapeArray,
     }
 
     /// <summary>Primitive operations. Arithmetic and elementwise math have derivative rules (see Rules/).</summary>
@@ -271,7 +274,34 @@ namespace MoreauGen.Generator.Model
         /// sets it; the differentiator must then end that loop there and record the trips for the reverse loop.
         /// </summary>
         public bool EndsAtStop { get; init; }
+
+        /// <summary>
+        /// For a <c>while</c> or <c>do</c> loop with no trip bound (<see cref="To"/> is then <see cref="int.MaxValue"/>): the
+        /// condition the plain forward pass goes on while (its stop flag clear), printed in place of <c>Index &lt; To</c>.
+        /// The differentiator records the trips on a tape that grows (<see cref="GrowTape"/>).
+        /// </summary>
+        public Expr? Continue { get; init; }
     }
+
+    /// <summary>What a <see cref="GrowTape"/> statement does to the growable tape of a body with an unbounded loop.</summary>
+    internal enum TapeGrowth
+    {
+        /// <summary>The sample starts: the tape is the whole pooled array, with room for at least Reserve values.</summary>
+        Start,
+
+        /// <summary>A trip starts: room for Reserve more values past the cursor (the array grows when it lacks it).</summary>
+        Trip,
+
+        /// <summary>The forward pass ends: the tape is cut at the cursor, where the reverse pass starts.</summary>
+        End,
+    }
+
+    /// <summary>
+    /// The growable tape of a body with a loop that has no trip bound (<see cref="For.Continue"/>): printed on the span
+    /// bound to <see cref="SpanRole.Tape"/> and its pooled array (<see cref="SpanRole.TapeArray"/>), cursor
+    /// <paramref name="Cursor"/>.
+    /// </summary>
+    internal sealed record GrowTape(TapeGrowth Growth, string Cursor, Expr Reserve) : Stmt;
 
     /// <summary><c>if (Condition) { Then } else { Else }</c> (no else block when Else is empty).</summary>
     internal sealed record If(Expr Condition, EquatableArray<Stmt> Then, EquatableArray<Stmt> Else) : Stmt;

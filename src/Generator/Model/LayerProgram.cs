@@ -44,6 +44,13 @@ namespace MoreauGen.Generator.Model
         /// <summary>The scratch arrays of the body (per-sample layers): each member takes their values and adjoints once, before its loop over the samples.</summary>
         public EquatableArray<ScratchArray> ScratchArrays { get; init; } = EquatableArray<ScratchArray>.Empty;
 
+        /// <summary>
+        /// The body has a <c>while</c> or <c>do</c> loop with no trip bound: nothing is recorded in a call's tape, Pullback
+        /// re-runs <see cref="Primal"/> on a pooled tape that grows as the trips run (<see cref="GrowTape"/>), and
+        /// <see cref="TapeSlots"/> is the room that tape starts with.
+        /// </summary>
+        public bool GrowableTape { get; init; }
+
         /// <summary>The tape size per sample when it is fixed, else null.</summary>
         public int? FixedTapeSlots => TapeSlots is Literal literal ? (int)literal.Value : null;
     }

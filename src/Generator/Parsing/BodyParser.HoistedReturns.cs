@@ -65,7 +65,8 @@ namespace MoreauGen.Generator.Parsing
         /// </summary>
         private Stmt? HoistedReturn(IReadOnlyList<IOperation> arm)
         {
-            if (hoistingLoop is null || hoistedReturns is null || !InLoop || inlineFrames.Count > 0 || arm.Count < 2 ||
+            // Inside a loop with no trip bound the arm returns in place: its return must also set that loop's stop flag.
+            if (hoistingLoop is null || hoistedReturns is null || !InLoop || inlineFrames.Count > 0 || arm.Count < 2 || scopes.Any(s => s.UnboundedStop is not null) ||
                 arm[arm.Count - 1] is not IReturnOperation { IsImplicit: false, ReturnedValue: null })
             {
                 return null;

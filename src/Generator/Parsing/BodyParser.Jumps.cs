@@ -141,6 +141,15 @@ namespace MoreauGen.Generator.Parsing
                         if (InLoop)
                         {
                             into.Add(SetFlag(ReturnFlag()));
+
+                            // The loops around it that have no trip bound end too: their trips stop only on their flag.
+                            foreach (ControlScope scope in scopes)
+                            {
+                                if (scope.UnboundedStop is { } stop)
+                                {
+                                    into.Add(SetFlag(stop));
+                                }
+                            }
                         }
 
                         return true;

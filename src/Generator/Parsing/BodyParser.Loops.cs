@@ -31,7 +31,7 @@ namespace MoreauGen.Generator.Parsing
     /// reverse pass re-evaluates a condition on it, so the reverse pass replays exactly the iterations the forward ran;
     /// the iterations after the stop do nothing. The taped forward pass ends the loop after the trip that sets the flag and
     /// records the number of trips run, where the reverse loop starts (<see cref="For.StopFlag"/>). A loop without such a
-    /// counter is MG0023, which says how to add one.
+    /// counter has no trip bound: see <c>BodyParser.UnboundedLoops.cs</c>.
     /// </summary>
     internal sealed partial class BodyParser
     {
@@ -48,7 +48,7 @@ namespace MoreauGen.Generator.Parsing
             IOperation? start = found is { } f ? CounterStart(((ILocalReferenceOperation)f.Counter).Local, loop) : null;
             if (found is null || start is null || !EveryIterationAdvances(Flatten(loop.Body).ToList(), 0, ((ILocalReferenceOperation)found.Value.Counter).Local, loop))
             {
-                Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), what + " whose trip count the generator cannot bound");
+                UnboundedLoop(loop, into, what);
                 return;
             }
 
@@ -80,13 +80,32 @@ namespace MoreauGen.Generator.Parsing
                 }
             }
 
-            scopes.Add(new ControlScope(null, isLoop: true));
-            var body = new List<Stmt>();
-            body.AddRange(LoopBody(loop, into, stopped));
-            StopUnless(loop.Condition, stopped, body);
-            scopes.RemoveAt(scopes.Count - 1);
-            var lowered = new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, EquatableArray.From(body)) { StopFlag = stopped };
+            var lowered = new For(trip, new Literal(IrType.Int, 0), bound, new Literal(IrType.Int, 1), false, TripBody(loop, into, stopped, testFirst: false)) { StopFlag = stopped };
             into.Add(enter is null ? lowered : new If(enter, EquatableArray.Of<Stmt>(lowered), EquatableArray<Stmt>.Empty));
+        }
+
+        /// <summary>
+        /// One trip of a lowered loop under its stop flag <paramref name="stopped"/>: the guarded body, and the test
+        /// <c>if (stopped == 0) { if (!c) stopped = 1; }</c> before it when <paramref name="testFirst"/>, else after it. In
+        /// an <paramref name="unbounded"/> loop a <c>return</c> also sets the flag.
+        /// </summary>
+        private EquatableArray<Stmt> TripBody(IWhileLoopOperation loop, List<Stmt> into, string stopped, bool testFirst, bool unbounded = false)
+        {
+            scopes.Add(new ControlScope(null, isLoop: true, unboundedStop: unbounded ? stopped : null));
+            var body = new List<Stmt>();
+            if (testFirst)
+            {
+                StopUnless(loop.Condition!, stopped, body);
+            }
+
+            body.AddRange(LoopBody(loop, into, stopped));
+            if (!testFirst)
+            {
+                StopUnless(loop.Condition!, stopped, body);
+            }
+
+            scopes.RemoveAt(scopes.Count - 1);
+            return EquatableArray.From(body);
         }
 
         /// <summary><c>if (stopped == 0) { if (!condition) stopped = 1; }</c>, the condition's helper calls inside.</summary>

@@ -287,7 +287,7 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
-            Expr? value = null;
+            Expr? value = WrittenInWhileLoop(local, declarator) ? new Literal(localType, 0) : null;
             if (initializer is not null)
             {
                 value = Expression(initializer, 0);

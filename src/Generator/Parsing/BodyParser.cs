@@ -151,13 +151,20 @@ namespace MoreauGen.Generator.Parsing
         /// <summary>A loop body or a branch arm being parsed; int and bool locals may be assigned only in their own scope.</summary>
         private sealed class ControlScope
         {
-            public ControlScope(ILocalSymbol? loopIndex, bool isLoop = false) => (LoopIndex, IsLoop) = (loopIndex, isLoop || loopIndex is not null);
+            public ControlScope(ILocalSymbol? loopIndex, bool isLoop = false, string? unboundedStop = null) =>
+                (LoopIndex, IsLoop, UnboundedStop) = (loopIndex, isLoop || loopIndex is not null, unboundedStop);
 
             /// <summary>The index of the loop whose body this is, or null for a branch arm (or a while/do loop, which has none).</summary>
             public ILocalSymbol? LoopIndex { get; }
 
             /// <summary>Whether this is a loop body (for, foreach, while or do).</summary>
             public bool IsLoop { get; }
+
+            /// <summary>
+            /// For the body of a <c>while</c> or <c>do</c> loop with no trip bound: its stop flag, which a <c>return</c>
+            /// inside it must set too, since nothing else ends its trips (<c>BodyParser.UnboundedLoops.cs</c>).
+            /// </summary>
+            public string? UnboundedStop { get; }
         }
 
         public Output? Parse(MethodDeclarationSyntax syntax)

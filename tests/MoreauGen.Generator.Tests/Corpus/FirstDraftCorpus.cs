@@ -16,7 +16,7 @@ internal sealed record FirstDraft(string Name, string Source, bool Objective = f
 /// <summary>
 /// Twelve AD benchmark programs (after ADBench and the Siskind–Pearlmutter benchmarks) as first drafts, some with a
 /// second form as an objective. They are compiled as written: a draft the generator rejects is a generator limit to
-/// fix, never a draft to rewrite. <see cref="NeedsWhile"/> lists drafts written with <c>while</c>/<c>do</c> loops.
+/// fix, never a draft to rewrite.
 /// </summary>
 internal static class FirstDraftCorpus
 {
@@ -36,9 +36,6 @@ internal static class FirstDraftCorpus
         ("saddle", ["Saddle"]),
         ("Black–Scholes", ["BlackScholes"]),
     ];
-
-    /// <summary>Drafts whose <c>while</c> loop has no int counter that bounds its trips, which the generator does not accept yet (MG0023).</summary>
-    public static readonly string[] NeedsWhile = ["Particle"];
 
     public static readonly FirstDraft[] All =
     [

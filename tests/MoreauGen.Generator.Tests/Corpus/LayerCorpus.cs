@@ -540,7 +540,7 @@ internal static class LayerCorpus
         .. MathCorpus.Primitives,
     ];
 
-    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(ControlFlowCorpus.Layers).Concat(LoopCorpus.Layers).Concat(ScratchCorpus.Entries).Concat(TensorCorpus.Entries).Concat(MathCorpus.Entries).Concat(Primitives)
+    public static IEnumerable<CorpusEntry> All => Composite.Concat(StructuredCorpus.Entries).Concat(ControlFlowCorpus.Layers).Concat(LoopCorpus.Layers).Concat(UnboundedLoopCorpus.Layers).Concat(ScratchCorpus.Entries).Concat(TensorCorpus.Entries).Concat(MathCorpus.Entries).Concat(Primitives)
         .Concat(HelperCorpus.Entries);
 
     public static CorpusEntry Find(string name) => All.Single(e => e.Name == name);

@@ -112,6 +112,7 @@ internal static class Mutants
         yield return StructuralMutant("overwritten scratch elements keep their adjoint", new KeptScratchAdjoints());
         yield return StructuralMutant("gradient slices start one late", new ShiftedGradientSlices());
         yield return StructuralMutant("restored tape slices start one late", new ShiftedRestoreSlices());
+        yield return StructuralMutant("unbounded loops reverse one trip fewer", new OneTripFewer());
     }
 
     private static Mutant ScalarMutant(string name, DerivativeRule wrong) =>
@@ -153,6 +154,11 @@ internal static class Mutants
     private sealed class CarriedIgnoreUpdate : DifferentiatorSteps
     {
         public override Need CarriedVarying(Need beforeLoop, Need afterUpdate) => beforeLoop;
+    }
+
+    private sealed class OneTripFewer : DifferentiatorSteps
+    {
+        public override Expr UnboundedTripsReversed(Expr recorded) => new Apply(Op.Subtract, IrType.Int, EquatableArray.Of(recorded, (Expr)new Literal(IrType.Int, 1)));
     }
 
     private sealed class AscendingLoops : DifferentiatorSteps

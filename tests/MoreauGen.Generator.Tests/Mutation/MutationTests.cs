@@ -72,7 +72,7 @@ public sealed class MutationTests(ITestOutputHelper output)
     {
         Target.Scalar => [LayerCorpus.Primitives, LayerCorpus.Composite, MathCorpus.Entries],
         Target.Tensor => [TensorCorpus.Entries],
-        _ => [StructuredCorpus.Entries, ScratchCorpus.Entries, TensorCorpus.Entries],
+        _ => [StructuredCorpus.Entries, UnboundedLoopCorpus.Layers, ScratchCorpus.Entries, TensorCorpus.Entries],
     };
 
     private static Verdict Run(Mutant mutant, int index)

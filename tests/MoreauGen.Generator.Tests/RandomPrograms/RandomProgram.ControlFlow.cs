@@ -5,7 +5,7 @@ namespace MoreauGen.Generator.Tests.RandomPrograms;
 /// <summary>
 /// The control flow a random program may contain besides for and if/else: break, continue, early return, switch
 /// statements and expressions, foreach over x, an int count and bool carried across iterations, and while/do loops
-/// bounded by a counter (RandomProgram.Loops.cs). The reference
+/// bounded by a counter (RandomProgram.Loops.cs) or by nothing (RandomProgram.UnboundedLoops.cs). The reference
 /// prints the same C# (its conditions on values go through the trace, as the other branches do).
 /// </summary>
 internal sealed partial class RandomProgram
@@ -38,8 +38,11 @@ internal sealed partial class RandomProgram
             case 6 when depth < MaxDepth:
                 CarriedCount(depth, instanceBound);
                 return true;
-            case 7 or 8 when depth < MaxDepth:
+            case 7 when depth < MaxDepth:
                 CountedLoop(depth, instanceBound);
+                return true;
+            case 8 when depth < MaxDepth:
+                UnboundedLoop(depth, instanceBound);
                 return true;
             default:
                 return false;

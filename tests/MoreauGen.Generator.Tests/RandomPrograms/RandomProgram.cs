@@ -83,6 +83,9 @@ internal enum Construct : long
 
     /// <summary><c>if (c) { y[i] = …; return; }</c>: an output written by an arm that returns.</summary>
     OutputWrittenBeforeReturn = 1L << 38,
+
+    /// <summary>A <c>while</c> or <c>do</c> loop that no int counter bounds (a value falling by a fixed step, or a bool flag).</summary>
+    UnboundedLoop = 1L << 39,
 }
 
 /// <summary>

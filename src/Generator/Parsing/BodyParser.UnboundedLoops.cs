@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using MoreauGen.Generator.Diagnostics;
+using MoreauGen.Generator.Model;
+
+namespace MoreauGen.Generator.Parsing
+{
+    /// <summary>
+    /// <c>while</c> and <c>do</c> loops with no int counter that bounds them (part of <see cref="BodyParser"/>):
+    /// <c>while (!landed) { … }</c>, <c>do { … } while (Math.Abs(dz) &gt; 1e-12);</c>. They are lowered as bounded ones are,
+    /// to a <c>for</c> under a stop flag, but with no bound (<see cref="int.MaxValue"/>) and the plain forward pass going on
+    /// while the flag is clear (<see cref="For.Continue"/>):
+    /// <code>
+    /// while (c) { body }   →  stopped = 0; for (trip = 0; stopped == 0; trip++) { if (stopped == 0) { if (!c) stopped = 1; } if (stopped == 0) { body } }
+    /// </code>
+    /// A call's tape is fixed before the data is seen, so the trips cannot be recorded there: the layer's Pullback re-runs
+    /// the sample's forward pass recording on a pooled tape that grows with the trips (<c>TapeLayout.Unbounded.cs</c>,
+    /// <c>MoreauGen.Generated.GrowableTape</c>). Only layer bodies (and the helpers inlined into them) take such a loop; an
+    /// objective or a helper with a pullback of its own still needs a counter (MG0023). The loop must end for the call to:
+    /// that is the user's to ensure, as in the plain C#.
+    /// </summary>
+    internal sealed partial class BodyParser
+    {
+        /// <summary>
+        /// Whether <paramref name="local"/> (declared without a value) is written in a <c>while</c> or <c>do</c> loop:
+        /// <c>double dz; do { dz = …; } while (Math.Abs(dz) &gt; 1e-12);</c>. C# proves every read follows a write, but the
+        /// lowered loop (a <c>for</c> under a stop flag) hides that proof, so the local starts at zero, which changes nothing.
+        /// </summary>
+        private static bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
+        {
+            IOperation root = declarator;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return root.Descendants().Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local) &&
+                Writes(reference) && InWhileLoop(reference));
+
+            static bool InWhileLoop(IOperation operation)
+            {
+                for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent is IWhileLoopOperation)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        private void UnboundedLoop(IWhileLoopOperation loop, List<Stmt> into, string what)
+        {
+            if (kind != BodyKind.Layer)
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, LoopKeyword(loop.Syntax), what + " with no int counter that bounds its trips, in " +
+                    (kind == BodyKind.Objective ? "an objective" : "a helper with a pullback of its own"));
+                return;
+            }
+
+            string stopped = FlagName("stopped");
+            string trip = FlagName("trip");
+            into.Add(new Declare(FlagType, stopped, new Literal(FlagType, 0)));
+            into.Add(new For(trip, new Literal(IrType.Int, 0), new Literal(IrType.Int, int.MaxValue), new Literal(IrType.Int, 1), false,
+                TripBody(loop, into, stopped, testFirst: loop.ConditionIsTop, unbounded: true)) { StopFlag = stopped, Continue = FlagIsClear(stopped) });
+        }
+    }
+}

@@ -1,0 +1,280 @@
+namespace MoreauGen.Generator.Tests.Corpus;
+
+/// <summary>
+/// Layers with <c>while</c> and <c>do</c> loops that no int counter bounds: the trips are known only as the loop runs, and
+/// the reverse pass re-runs the sample's forward pass on a pooled tape that grows with them. Each loop ends for every
+/// input the checks draw (a value that falls by a fixed step, a contraction, Newton's method, a projectile that falls).
+/// Same conventions as <see cref="LayerCorpus"/>; the gradients are those of the piece the sample falls in.
+/// </summary>
+internal static class UnboundedLoopCorpus
+{
+    private const string Span3 = "(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y)";
+
+    public static readonly CorpusEntry[] Layers =
+    [
+        new("ProjectileUntilLanded", $$"""
+            public partial class ProjectileUntilLanded
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // A projectile with drag integrated until it lands; the landing point by linear (trapezoid)
+                    // interpolation between the last two positions.
+                    Span<T> p = stackalloc T[2];
+                    Span<T> v = stackalloc T[2];
+                    p[0] = 0;
+                    p[1] = 0.1f;
+                    v[0] = 1 + x[0] * x[0];
+                    v[1] = 2 + 0.5f * x[1] * x[1];
+                    T dt = 0.05f;
+                    T t = 0;
+                    T px = 0;
+                    T py = 0;
+                    bool landed = false;
+                    while (!landed)
+                    {
+                        px = p[0];
+                        py = p[1];
+                        T speed = M.Sqrt(v[0] * v[0] + v[1] * v[1]);
+                        T drag = 0.1f * w[0] * w[0] * speed;
+                        v[0] -= dt * drag * v[0];
+                        v[1] -= dt * (9.81f * (1 + 0.1f * w[1] * w[1]) + drag * v[1]);
+                        p[0] += dt * v[0];
+                        p[1] += dt * v[1];
+                        t += dt;
+                        if (p[1] < 0)
+                        {
+                            landed = true;
+                        }
+                    }
+
+                    T fraction = py / (py - p[1]);
+                    y[0] = px + fraction * (p[0] - px);
+                    y[1] = t - dt + fraction * dt;
+                }
+            }
+            """),
+        new("NewtonDoUntilConverged", $$"""
+            public partial class NewtonDoUntilConverged
+            {
+                private static readonly T Tolerance = typeof(T) == typeof(double) ? (T)1e-12 : (T)1e-5;
+
+                [MoreauLayer(Parameters = 2, Inputs = 1, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // The cube root of a by Newton's method, to a tolerance on the step, with no counter.
+                    T a = 1 + x[0] * x[0] + w[0] * w[0];
+                    T z = a;
+                    T dz = 0;
+                    do
+                    {
+                        dz = (z * z * z - a) / (3 * z * z);
+                        z -= dz;
+                    }
+                    while (M.Abs(dz) > Tolerance * z);
+
+                    y[0] = z * w[1];
+                }
+            }
+            """),
+        new("FixedPointWhileResidual", $$"""
+            public partial class FixedPointWhileResidual
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // A contraction iterated while its residual is large.
+                    T z = x[0];
+                    T r = 1;
+                    while (M.Abs(r) > 1e-4f)
+                    {
+                        T next = 0.5f * M.Cos(z * w[0]) + 0.3f * x[1];
+                        r = next - z;
+                        z = next;
+                    }
+
+                    y[0] = z;
+                    y[1] = z * x[1] + w[0];
+                }
+            }
+            """),
+        new("WhileInForWithJumps", $$"""
+            public partial class WhileInForWithJumps
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 3, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    T total = 0;
+                    int steps = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        // r falls by a fixed step: the loop ends.
+                        T r = 2 + x[i] * x[i];
+                        while (r > 1)
+                        {
+                            r -= 0.3f;
+                            steps++;
+                            if (r < 1.2f)
+                            {
+                                continue;
+                            }
+
+                            total += M.Sin(w[0] * r) * x[i];
+                            if (total > 5)
+                            {
+                                break;
+                            }
+                        }
+
+                        total += r * w[1];
+                    }
+
+                    y[0] = total;
+                    y[1] = steps * w[0];
+                }
+            }
+            """),
+        new("WhileOnIntWithHelperAndReturn", $$"""
+            public partial class WhileOnIntWithHelperAndReturn
+            {
+                private static T Damp(T v, T c) => v / (1 + c * c);
+
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    Span<T> acc = stackalloc T[2];
+                    int n = 13 + x.Length;
+                    T v = x[1] * w[0];
+                    while (n != 0)
+                    {
+                        v = Damp(v, w[1]) + x[0] * 0.5f;
+                        acc[n % 2] += v * v;
+                        n = n / 2;
+                        if (v > 0.9f)
+                        {
+                            y[0] = v;
+                            y[1] = acc[0] + acc[1];
+                            return;
+                        }
+                    }
+
+                    y[0] = acc[0] * w[0];
+                    y[1] = acc[1] + v;
+                }
+            }
+            """),
+        new("ReturnFromLoopsInsideUnboundedLoop", $$"""
+            public partial class ReturnFromLoopsInsideUnboundedLoop
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // A return two loops deep inside a loop no counter bounds, taken on its first trip for every input:
+                    // it must end the outer loop too, whose flag alone stops it.
+                    bool done = false;
+                    T r = 1 + 0.25f * M.Tanh(x[0]);
+                    T s = 0;
+                    while (!done)
+                    {
+                        r -= 0.1f;
+                        if (r < 0)
+                        {
+                            done = true;
+                        }
+
+                        for (int i = 0; i < 3; i++)
+                        {
+                            T q = 1 + 0.2f * x[1] * x[1];
+                            do
+                            {
+                                q -= 0.4f;
+                                s += M.Sin(w[0] * q + x[i % 2]);
+                                if (i > 1)
+                                {
+                                    y[0] = s * w[1];
+                                    y[1] = s + r;
+                                    return;
+                                }
+                            }
+                            while (q > 0);
+                        }
+                    }
+
+                    y[0] = s;
+                    y[1] = r;
+                }
+            }
+            """),
+        new("UnboundedLoopWithNothingToReverse", $$"""
+            public partial class UnboundedLoopWithNothingToReverse
+            {
+                [MoreauLayer(Parameters = 1, Inputs = 1, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // The second loop reads neither w nor x: it records its trip count and has nothing to reverse, and the
+                    // first loop's reverse must still read its own count.
+                    T a = 3 + x[0] * w[0];
+                    while (a > 1)
+                    {
+                        a *= 0.5f;
+                    }
+
+                    T s = 1;
+                    while (s < 100)
+                    {
+                        s *= 2;
+                    }
+
+                    y[0] = a * s + M.Sin(w[0]);
+                }
+            }
+            """),
+        new("NestedUnboundedLoops", $$"""
+            public partial class NestedUnboundedLoops
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // A while in a do, each with no counter; the inner trip count differs from one outer trip to the next.
+                    T outer = 1.5f + x[0] * x[0];
+                    T s = 0;
+                    do
+                    {
+                        T inner = outer + x[1] * x[1];
+                        while (inner > 0.5f)
+                        {
+                            s += M.Tanh(w[0] * inner + x[1]);
+                            inner -= 0.4f;
+                        }
+
+                        s = s * w[1];
+                        outer -= 0.35f;
+                    }
+                    while (outer > 0);
+
+                    y[0] = s;
+                }
+            }
+            """),
+        new("ManyTripsGrowTheTape", $$"""
+            public partial class ManyTripsGrowTheTape
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // Two to five thousand trips: the pooled tape grows several times within one sample. (The start is
+                    // piecewise constant in x: a start that moved with x would move the last trip, a jump in y.)
+                    T h = 2 + M.Floor(3 * x[0] * x[0]);
+                    T s = 0;
+                    while (h > 0)
+                    {
+                        s += M.Sin(w[0] * h + x[1] * x[0]) * 0.001f;
+                        h -= 0.001f;
+                    }
+
+                    y[0] = s * w[1] + h;
+                }
+            }
+            """),
+    ];
+}
