@@ -26,6 +26,7 @@ namespace MoreauGen.Generator.Parsing
         private readonly Dictionary<string, ISymbol?> names = new();
         private readonly Dictionary<string, SpanType?> spanTypes = new();
         private readonly Dictionary<string, bool> elementTypes = new();
+        private readonly Dictionary<string, IrType?> realTypes = new();
         private readonly ITypeSymbol elementType;
 
         /// <param name="model">The semantic model of the body's tree.</param>
@@ -95,6 +96,24 @@ namespace MoreauGen.Generator.Parsing
             }
 
             return isElement;
+        }
+
+        /// <summary>Double or Float when <paramref name="syntax"/> names System.Double or System.Single (an alias, say), else null.</summary>
+        public IrType? Real(IdentifierNameSyntax syntax)
+        {
+            string text = syntax.Identifier.ValueText;
+            if (!realTypes.TryGetValue(text, out IrType? real))
+            {
+                real = model.GetSpeculativeTypeInfo(position, syntax, SpeculativeBindingOption.BindAsTypeOrNamespace).Type?.SpecialType switch
+                {
+                    SpecialType.System_Double => IrType.Double,
+                    SpecialType.System_Single => IrType.Float,
+                    _ => null,
+                };
+                realTypes.Add(text, real);
+            }
+
+            return real;
         }
 
         /// <summary>The element type's symbol (double or float).</summary>

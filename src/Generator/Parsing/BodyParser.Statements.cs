@@ -308,23 +308,30 @@ namespace MoreauGen.Generator.Parsing
                 return name;
             }
 
+            name = HandOut(local.Name);
+            localNames.Add(local, name);
+            return name;
+        }
+
+        /// <summary>The IR name of a new local the user named <paramref name="userName"/> (the syntax reader's locals take theirs here too).</summary>
+        private string HandOut(string userName)
+        {
             // Locals of sibling blocks may share a name; the generated code flattens blocks, so give later ones a suffix.
             // Every name handed out is also reserved, and reserved names are never released, so the first free suffix
             // only grows: resume the search where the last one for this name stopped (linear in the locals, not quadratic).
-            name = local.Name;
+            string name = userName;
             if (!handedOut.Add(name))
             {
-                suffixNext.TryGetValue(local.Name, out int k);
-                for (k = Math.Max(k, 2); reserved.Contains(local.Name + "_" + k.ToString(CultureInfo.InvariantCulture)); k++)
+                suffixNext.TryGetValue(userName, out int k);
+                for (k = Math.Max(k, 2); reserved.Contains(userName + "_" + k.ToString(CultureInfo.InvariantCulture)); k++)
                 {
                 }
 
-                name = local.Name + "_" + k.ToString(CultureInfo.InvariantCulture);
-                suffixNext[local.Name] = k + 1;
+                name = userName + "_" + k.ToString(CultureInfo.InvariantCulture);
+                suffixNext[userName] = k + 1;
                 handedOut.Add(name);
             }
 
-            localNames.Add(local, name);
             reserved.Add(name);
             return name;
         }

@@ -180,6 +180,11 @@ namespace MoreauGen.Generator.Parsing
                 return read;
             }
 
+            if (TryReadPerSampleSyntax(syntax, out Output? perSample))
+            {
+                return perSample;
+            }
+
             if (WithoutNullableAnalysis(semanticModel, syntax.SyntaxTree).GetOperation(syntax, cancellationToken) is not IMethodBodyOperation operation)
             {
                 return null;
