@@ -12,7 +12,7 @@ using MoreauGen.GeneratorBenchmarks;
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
 // differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
-// --phases --bound: the same with every body bound (no syntax reader of batched bodies): the parse before it.
+// --phases --bound: the same with every body bound (no syntax reader of batched or per-sample bodies): the parse before them.
 // --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
 // option that skips it, in a clone of the compilation with nullable disabled), cold and after an unrelated edit.
 // --hot SHAPE SIZE REPS [FILE] [--gc]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see

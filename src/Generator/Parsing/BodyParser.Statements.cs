@@ -287,7 +287,7 @@ namespace MoreauGen.Generator.Parsing
                 return;
             }
 
-            Expr? value = WrittenInWhileLoop(local, declarator) ? new Literal(localType, 0) : null;
+            Expr? value = initializer is null && WrittenInWhileLoop(local, declarator) ? new Literal(localType, 0) : null;
             if (initializer is not null)
             {
                 value = Expression(initializer, 0);

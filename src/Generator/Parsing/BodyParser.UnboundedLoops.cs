@@ -28,7 +28,7 @@ namespace MoreauGen.Generator.Parsing
         /// <c>double dz; do { dz = …; } while (Math.Abs(dz) &gt; 1e-12);</c>. C# proves every read follows a write, but the
         /// lowered loop (a <c>for</c> under a stop flag) hides that proof, so the local starts at zero, which changes nothing.
         /// </summary>
-        private static bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
+        private bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
         {
             IOperation root = declarator;
             while (root.Parent is not null)
@@ -36,8 +36,22 @@ namespace MoreauGen.Generator.Parsing
                 root = root.Parent;
             }
 
-            return root.Descendants().Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local) &&
-                Writes(reference) && InWhileLoop(reference));
+            // One walk per operation tree for all its locals (a walk per declaration made a body of n locals cost n²).
+            if (!writtenInWhileLoops.TryGetValue(root, out HashSet<ILocalSymbol>? written))
+            {
+                written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                foreach (IOperation operation in root.Descendants())
+                {
+                    if (operation is ILocalReferenceOperation reference && Writes(reference) && InWhileLoop(reference))
+                    {
+                        written.Add(reference.Local);
+                    }
+                }
+
+                writtenInWhileLoops.Add(root, written);
+            }
+
+            return written.Contains(local);
 
             static bool InWhileLoop(IOperation operation)
             {
@@ -52,6 +66,9 @@ namespace MoreauGen.Generator.Parsing
                 return false;
             }
         }
+
+        /// <summary>The locals written inside a <c>while</c> or <c>do</c> loop, per operation tree (the body's, an inlined helper's).</summary>
+        private readonly Dictionary<IOperation, HashSet<ILocalSymbol>> writtenInWhileLoops = new();
 
         private void UnboundedLoop(IWhileLoopOperation loop, List<Stmt> into, string what)
         {
