@@ -19,7 +19,7 @@ internal readonly record struct PhaseCost(Cost Run, Cost Parse, Cost Differentia
 /// </summary>
 internal static class PhaseProfile
 {
-    /// <summary>Read every body bound, as before the syntax reader of batched bodies (<c>--bound</c>): the parse to compare it with.</summary>
+    /// <summary>Read every body bound, as before the syntax readers of batched and per-sample bodies (<c>--bound</c>): the parse to compare them with.</summary>
     public static bool Bound { get; set; }
 
     public static PhaseCost Measure(GeneratorRun run)

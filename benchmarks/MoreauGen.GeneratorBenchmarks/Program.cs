@@ -28,7 +28,7 @@ PhaseProfile.Bound = args.Contains("--bound");
 Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
                   $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
                   (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty) +
-                  (PhaseProfile.Bound ? ", every body BOUND (no syntax reader of batched bodies)" : string.Empty));
+                  (PhaseProfile.Bound ? ", every body BOUND (no syntax reader of batched or per-sample bodies)" : string.Empty));
 Console.WriteLine();
 if (args.Contains("--binding"))
 {
