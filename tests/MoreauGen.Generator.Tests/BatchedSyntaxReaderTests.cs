@@ -1,12 +1,9 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using MoreauGen.Generator.Differentiation;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Parsing;
-using MoreauGen.Generator.Rules;
 using MoreauGen.Generator.Tests.Corpus;
 using MoreauGen.Generator.Tests.Infrastructure;
 using MoreauGen.Generator.Tests.RandomPrograms;
@@ -91,17 +88,7 @@ public sealed class BatchedSyntaxReaderTests
 
         foreach ((string name, string text) in sources)
         {
-            GeneratorResult fast = GeneratorHarness.Run(GeneratorHarness.Compile(text));
-            GeneratorResult bound = GeneratorHarness.Run(GeneratorHarness.Compile(text), BoundGenerator());
-            Assert.Null(fast.Result.Exception);
-            Assert.Null(bound.Result.Exception);
-            Assert.True(bound.Sources.Keys.Order(StringComparer.Ordinal).SequenceEqual(fast.Sources.Keys.Order(StringComparer.Ordinal)), name + ": the same files");
-            foreach ((string hint, string generated) in bound.Sources)
-            {
-                Assert.True(generated == fast.Sources[hint], name + ": " + hint + " differs");
-            }
-
-            Assert.Equal(Describe(bound.GeneratorDiagnostics), Describe(fast.GeneratorDiagnostics));
+            ReaderComparison.AssertSame(GeneratorHarness.Compile(text), name);
         }
     }
 
@@ -148,10 +135,7 @@ public sealed class BatchedSyntaxReaderTests
         Assert.DoesNotContain(compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
         (MethodDeclarationSyntax method, SemanticModel model) = Assert.Single(BatchedMethods(compilation));
         Assert.NotNull(Read(model, method));
-        GeneratorResult fast = GeneratorHarness.Run(compilation);
-        GeneratorResult bound = GeneratorHarness.Run(compilation, BoundGenerator());
-        Assert.Equal(bound.Sources, fast.Sources);
-        Assert.Equal(Describe(bound.GeneratorDiagnostics), Describe(fast.GeneratorDiagnostics));
+        ReaderComparison.AssertSame(compilation, body);
     }
 
     [Theory]
@@ -165,10 +149,7 @@ public sealed class BatchedSyntaxReaderTests
 
         // Then the generator does what the bound parser does with it (which may be to generate: an invalid conversion or an
         // overflowing constant does not make the operation tree invalid; the compiler reports them either way).
-        GeneratorResult fast = GeneratorHarness.Run(compilation);
-        GeneratorResult bound = GeneratorHarness.Run(compilation, BoundGenerator());
-        Assert.Equal(bound.Sources, fast.Sources);
-        Assert.Equal(Describe(bound.GeneratorDiagnostics), Describe(fast.GeneratorDiagnostics));
+        ReaderComparison.AssertSame(compilation, body);
     }
 
     [Fact]
@@ -181,8 +162,6 @@ public sealed class BatchedSyntaxReaderTests
         Assert.NotNull(Read(model, method));
         Assert.Single(GeneratorHarness.Run(compilation).Sources);
     }
-
-    private static MoreauGenerator BoundGenerator() => new(RuleTable.Standard, DifferentiatorSteps.Standard, LayerParser.ReadBound);
 
     private static string BrokenLayer(string body) =>
         DiagnosticTests.Header + $$"""
@@ -231,7 +210,4 @@ public sealed class BatchedSyntaxReaderTests
         int? parameters = method.GetAttributes().SelectMany(a => a.NamedArguments).Where(a => a.Key == "Parameters").Select(a => (int?)a.Value.Value).FirstOrDefault();
         return new BatchedSyntaxReader(model, method, method.ContainingType, element, parameters, CancellationToken.None).Read(syntax.Body!);
     }
-
-    private static string[] Describe(IEnumerable<Diagnostic> diagnostics) =>
-        diagnostics.Select(d => d.Id + " " + d.Location.GetLineSpan() + " " + d.GetMessage(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal).ToArray();
 }

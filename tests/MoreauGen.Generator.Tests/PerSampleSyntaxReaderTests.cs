@@ -3,10 +3,8 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using MoreauGen.Generator.Differentiation;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Parsing;
-using MoreauGen.Generator.Rules;
 using MoreauGen.Generator.Tests.Corpus;
 using MoreauGen.Generator.Tests.Infrastructure;
 using MoreauGen.Generator.Tests.RandomPrograms;
@@ -85,20 +83,9 @@ public sealed class PerSampleSyntaxReaderTests
 
         foreach ((string name, string[] texts) in sources)
         {
-            CSharpCompilation compilation = name.StartsWith("random", StringComparison.Ordinal)
+            ReaderComparison.AssertSame(name.StartsWith("random", StringComparison.Ordinal)
                 ? GeneratorHarness.Compile([RandomProgram.Library, RandomProgram.FloatLibrary, .. texts])
-                : GeneratorHarness.Compile(texts);
-            GeneratorResult fast = GeneratorHarness.Run(compilation);
-            GeneratorResult bound = GeneratorHarness.Run(compilation, BoundGenerator());
-            Assert.Null(fast.Result.Exception);
-            Assert.Null(bound.Result.Exception);
-            Assert.True(bound.Sources.Keys.Order(StringComparer.Ordinal).SequenceEqual(fast.Sources.Keys.Order(StringComparer.Ordinal)), name + ": the same files");
-            foreach ((string hint, string generated) in bound.Sources)
-            {
-                Assert.True(generated == fast.Sources[hint], name + ": " + hint + " differs");
-            }
-
-            Assert.Equal(Describe(bound.GeneratorDiagnostics), Describe(fast.GeneratorDiagnostics));
+                : GeneratorHarness.Compile(texts), name);
         }
     }
 
@@ -129,8 +116,6 @@ public sealed class PerSampleSyntaxReaderTests
         "y[0] = y[0] + x[0];",                                                                 // y read before written (reported on the same accesses)
         "var a = x[0] * 2; double b = Math.Exp(a), c = Math.Sqrt(b); y[0] = b + c - Math.Atan2(a, c);", // var, two declarators, an arity-2 call
     ];
-
-    private static MoreauGenerator BoundGenerator() => new(RuleTable.Standard, DifferentiatorSteps.Standard, LayerParser.ReadBound);
 
     private static string Layer(string body) =>
         DiagnosticTests.Header + $$"""
@@ -258,12 +243,6 @@ public sealed class PerSampleSyntaxReaderTests
         Assert.DoesNotContain(compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
         (MethodDeclarationSyntax method, SemanticModel model) = Assert.Single(PerSampleMethods(compilation));
         Assert.True(Reads(model, method));
-        GeneratorResult fast = GeneratorHarness.Run(compilation);
-        GeneratorResult bound = GeneratorHarness.Run(compilation, BoundGenerator());
-        Assert.Equal(bound.Sources, fast.Sources);
-        Assert.Equal(Describe(bound.GeneratorDiagnostics), Describe(fast.GeneratorDiagnostics));
+        ReaderComparison.AssertSame(compilation, body);
     }
-
-    private static string[] Describe(IEnumerable<Diagnostic> diagnostics) =>
-        diagnostics.Select(d => d.Id + " " + d.Location.GetLineSpan() + " " + d.GetMessage(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal).ToArray();
 }
