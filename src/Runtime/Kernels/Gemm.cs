@@ -39,6 +39,12 @@ internal enum GemmSplit
     /// (e.g. 4000×4000×256, whose 16 column panels give the tile split little to share).
     /// </summary>
     Rows,
+    /// <summary>
+    /// The dual of <see cref="Rows"/>: the threads pack each KC×MC′ block of Ã together (MC′ = 2·MC, so a batch of 256 is one
+    /// block), then claim column blocks of op(B) (whole NR-panels, at most NC columns), each packed into the claiming
+    /// thread's own B̃ and multiplied there (<see cref="GemmTask{T, TKernel}"/>, RunColumns).
+    /// </summary>
+    Columns,
 }
 
 /// <summary>

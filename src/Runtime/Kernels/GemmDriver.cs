@@ -26,7 +26,7 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// which has no barrier at all.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
 /// </summary>
-internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
+internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     where T : unmanaged, IFloatingPointIeee754<T>
     where TKernel : struct, IMicroKernel<T>
 {
@@ -38,8 +38,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private readonly SpinBarrier _barrier = new();
     private PaddedCounter _counter;
     private PaddedCounter _packCounter;
-    private PaddedCounter _packedDone; // row split: B̃ panels packed so far, over all steps
-    private long[] _blockSteps = [];   // row split: steps done by row block u at [u · BlockStride], over all steps
+    private PaddedCounter _packedDone; // row/column split: shared panels packed so far, over all steps
+    private long[] _blockSteps = [];   // row/column split: steps done by block u at [u · BlockStride], over all steps
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
@@ -49,6 +49,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private nint _aBlock, _bBlock;
     private bool _rowSplit;
     private int _rowBlocks;
+    private bool _columnSplit;
+    private int _columnBlocks;
     private GemmEpilogue<T> _epilogue;
 
     /// <summary>The calling thread's single-threaded instance.</summary>
@@ -75,8 +77,11 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
-        _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
-        if (_rowSplit)
+        _columnSplit = threads > 1 && (split == GemmSplit.Columns || (split == GemmSplit.Auto && PrefersColumns(m, n, threads)));
+        _rowSplit = threads > 1 && !_columnSplit && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
+        if (_columnSplit)
+            PrepareColumns(m, k, n, blocking, threads); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
+        else if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
             // per thread (m = 256 on two threads: 2 blocks of 128 rows; 4 of 64 with two per thread), each an even share of the row groups (RunRows): the threads
@@ -87,19 +92,23 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
             int blockRows = (groups + _rowBlocks - 1) / _rowBlocks * TKernel.EdgeRows;
             _aBlock = RoundUp(Math.Max(_blocking.MC, blockRows), mr) * (nint)kc;
         }
-        int copies = threads > 1 ? 2 : 1;
-        // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
-        _packA.EnsureCapacity((_rowSplit ? threads : copies) * _aBlock);
-        _packB.EnsureCapacity(copies * _bBlock);
+        if (!_columnSplit)
+        {
+            int copies = threads > 1 ? 2 : 1;
+            // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
+            _packA.EnsureCapacity((_rowSplit ? threads : copies) * _aBlock);
+            _packB.EnsureCapacity(copies * _bBlock);
+        }
         _barrier.Reset(threads);
         _counter.Value = 0;
         _packCounter.Value = 0;
         _packedDone.Value = 0;
-        if (_rowSplit)
+        int blocks = _rowSplit ? _rowBlocks : _columnSplit ? _columnBlocks : 0;
+        if (blocks > 0)
         {
-            if (_blockSteps.Length < _rowBlocks * BlockStride)
-                _blockSteps = new long[_rowBlocks * BlockStride]; // grows only: no allocation once the largest product ran
-            Array.Clear(_blockSteps, 0, _rowBlocks * BlockStride);
+            if (_blockSteps.Length < blocks * BlockStride)
+                _blockSteps = new long[blocks * BlockStride]; // grows only: no allocation once the largest product ran
+            Array.Clear(_blockSteps, 0, blocks * BlockStride);
         }
     }
 
@@ -118,6 +127,11 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         if (_rowSplit)
         {
             RunRows(t);
+            return;
+        }
+        if (_columnSplit)
+        {
+            RunColumns(t);
             return;
         }
 
@@ -279,8 +293,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     /// <summary>Longs between two row blocks' step counters (<see cref="_blockSteps"/>): one 64-byte line each, not shared.</summary>
     private const int BlockStride = 8;
 
-    /// <summary>Whether the calling thread alone completes the product: the row split has no barrier.</summary>
-    public override bool WorkersOptional => _rowSplit;
+    /// <summary>Whether the calling thread alone completes the product: the row and column splits have no barrier.</summary>
+    public override bool WorkersOptional => _rowSplit || _columnSplit;
 
     /// <summary>Claims the next of <paramref name="units"/> work units of a phase starting at <paramref name="phaseBase"/>, or returns <paramref name="units"/> when none is left; never moves the counter past the phase.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -309,13 +323,13 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Packs one NR-panel of B̃ (cols ≤ NR columns from col0) and adds its columns' sums when the epilogue asks for them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PackB(int pc, int kc, int col0, int cols, T* panel)
+    private void PackB(int pc, int kc, int col0, int cols, T* panel, bool sums = true)
     {
         int nr = TKernel.NR;
         GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
         if (_epilogue.MaskB != null)
             GemmOperandMask.ApplyToPanelB(_epilogue.MaskB, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
-        if (_epilogue.ColumnSums != null)
+        if (sums && _epilogue.ColumnSums != null)
             GemmEpilogueKernels.AddColumnSums(panel, kc, nr, cols, _epilogue.ColumnSums + col0);
     }
 

@@ -19,6 +19,9 @@ public sealed class GemmTests
         "avx2-small-blocks-row-split",   // the row split (per-thread Ã), forced with blocks far smaller than the sweep
         "avx512-small-blocks-row-split",
         "avx512-small-blocks-row-split-8",   // eight row blocks per thread: blocks of a few row groups, claimed dynamically
+        "avx512-small-blocks-column-split",  // the column split (shared Ã, per-thread B̃): several row and column blocks
+        "avx2-small-blocks-column-split",
+        "avx512-wide-small-blocks-column-split",
         "avx512-wide-small-blocks",      // the 8×48 kernel, every block edge, both splits
         "avx512-wide-small-blocks-tiles",
         "avx2-default-blocks-1-thread",
@@ -35,6 +38,10 @@ public sealed class GemmTests
         "avx2-small-blocks-row-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-small-blocks-row-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-small-blocks-row-split-8" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows, RowBlocksPerThread = 8 },
+        "avx512-small-blocks-column-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Columns },
+        "avx2-small-blocks-column-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Columns },
+        "avx512-wide-small-blocks-column-split" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Columns },
+        "avx512-default-blocks-2-threads-columns" => Packed(GemmKernel.Avx512, blocking: null, threads: 2) with { Split = GemmSplit.Columns },
         "avx2-default-blocks-1-thread" => Packed(GemmKernel.Avx2, blocking: null, threads: 1),
         "avx2-default-blocks-2-threads-tiles" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Tiles },
         "avx2-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
@@ -135,6 +142,7 @@ public sealed class GemmTests
     [InlineData("avx512-default-blocks-2-threads")]
     [InlineData("avx512-default-blocks-1-thread")]
     [InlineData("avx512-default-blocks-2-threads-rows")]
+    [InlineData("avx512-default-blocks-2-threads-columns")]
     public void Crosses_every_edge_of_the_production_blocks(string path)
     {
         // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
