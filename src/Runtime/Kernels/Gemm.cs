@@ -79,6 +79,12 @@ internal readonly record struct GemmOptions
     /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
     public int RowBlocksPerThread { get; init; } = 1;
 
+    /// <summary>
+    /// In the column split (<see cref="GemmSplit.Columns"/>): each thread packs the whole Ã block itself instead of half of a
+    /// shared one, so the threads never wait for each other's packing (the packing of Ã is done once per thread).
+    /// </summary>
+    public bool ColumnsPackOwnA { get; init; }
+
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
 }
@@ -232,7 +238,8 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread,
+                                   options.ColumnsPackOwnA);
                     pool.RunReserved(shared);
                 }
                 finally

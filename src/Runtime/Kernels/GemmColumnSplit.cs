@@ -6,17 +6,21 @@ namespace MoreauGen.Kernels;
 internal sealed unsafe partial class GemmTask<T, TKernel>
 {
     /// <summary>
-    /// Whether the automatic split shares the product out by columns: never for now (the row split and the tile split
-    /// cover every shape; <see cref="GemmSplit.Columns"/> is chosen explicitly).
+    /// Whether the automatic split shares the product out by columns, each thread packing all of Ã itself: when op(A) has
+    /// more than one but at most two MC row blocks (a batch of 256: the row split would give each thread a block of 128 rows
+    /// and a barrier-free but shared B̃) and op(B) has at least two NR-panels per thread.
     /// </summary>
-    private static bool PrefersColumns(int m, int n, int threads) => false;
+    private static bool PrefersColumns(int m, int n, int threads, GemmBlocking blocking) =>
+        m > blocking.MC && m <= 2 * blocking.MC && n >= 2 * threads * TKernel.NR;
 
     /// <summary>
     /// Blocking of the column split: Ã holds up to 2·MC rows (m = 256 in one block, so each thread packs its B̃ once per
-    /// KC step), shared and double-buffered; B̃ is one column block per thread, of whole NR-panels, at most NC columns.
+    /// KC step), shared and double-buffered (or one per thread, <paramref name="ownA"/>); the column blocks are whole NR-panels,
+    /// at most NC columns, and B̃ is one panel per thread.
     /// </summary>
-    private void PrepareColumns(int m, int k, int n, GemmBlocking blocking, int threads)
+    private void PrepareColumns(int m, int n, GemmBlocking blocking, int threads, bool ownA)
     {
+        _columnsOwnA = ownA;
         int mr = TKernel.MR, nr = TKernel.NR;
         _blocking = _blocking with { MC = Balance(m, 2 * blocking.MC, mr) };
         int kc = _blocking.KC;
@@ -24,8 +28,8 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
         int blocks = (n + blocking.NC - 1) / blocking.NC;
         _columnBlocks = Math.Min((blocks + threads - 1) / threads * threads, panels);
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
-        _bBlock = (panels + _columnBlocks - 1) / _columnBlocks * (nint)nr * kc;
-        _packA.EnsureCapacity(2 * _aBlock);
+        _bBlock = (nint)nr * kc; // one panel per thread (RunColumns)
+        _packA.EnsureCapacity((ownA ? threads : 2) * _aBlock); // own: one Ã per thread; shared: double-buffered
         _packB.EnsureCapacity(threads * _bBlock);
     }
 
@@ -39,9 +43,11 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
     ///     wait until every panel of Ã is packed
     ///     for each column block claimed by this thread
     ///       wait until this block has done step s − 1 (it wrote the columns of C this step adds to)
-    ///       pack its B̃ into this thread's buffer, then multiply every panel of Ã by it
+    ///       for each NR-panel of the block: pack it into this thread's panel buffer, multiply every panel of Ã by it
     /// </code>
     /// B̃ never leaves the core that packed it, and the shared operand is the smaller Ã (256 rows against n columns).
+    /// With <see cref="GemmOptions.ColumnsPackOwnA"/> each thread packs all of Ã itself before its first block of a step,
+    /// and the threads wait only for the blocks of C they go on adding to.
     /// As in <see cref="RunRows"/> there is no barrier: every unit is claimed and every wait is for completed units.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
@@ -64,18 +70,23 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
             {
                 int kc = Math.Min(kcMax, _k - pc);
                 bool accumulate = _accumulate || pc > 0;
-                T* packA = _packA.Pointer + (step & 1) * _aBlock;
-                for (int u = 0; u < blocks; u++)
-                    WaitFor(ref _blockSteps[u * BlockStride], step - 1);
-                for (int u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels); u < mrPanels;
-                     u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels))
+                T* packA = _packA.Pointer + (_columnsOwnA ? t : step & 1) * _aBlock;
+                bool packed = false;
+                if (!_columnsOwnA)
                 {
-                    int row0 = u * mr;
-                    PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)u * mr * kc);
-                    Interlocked.Increment(ref _packedDone.Value);
+                    for (int u = 0; u < blocks; u++)
+                        WaitFor(ref _blockSteps[u * BlockStride], step - 1);
+                    for (int u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels); u < mrPanels;
+                         u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels))
+                    {
+                        int row0 = u * mr;
+                        PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)u * mr * kc);
+                        Interlocked.Increment(ref _packedDone.Value);
+                    }
+                    packBase += mrPanels;
+                    WaitFor(ref _packedDone.Value, packBase);
+                    packed = true;
                 }
-                packBase += mrPanels;
-                WaitFor(ref _packedDone.Value, packBase);
 
                 for (int u = ClaimBounded(ref _counter.Value, columnBase, blocks); u < blocks;
                      u = ClaimBounded(ref _counter.Value, columnBase, blocks))
@@ -87,17 +98,26 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                     int end = (int)((long)(u + 1) * panels / blocks);
                     if (first < end)
                     {
-                        int jc = first * nr;
-                        int nc = Math.Min(_n, end * nr) - jc;
-                        int nrPanels = end - first;
-                        for (int panel = 0; panel < nrPanels; panel++)
+                        if (!packed)
                         {
-                            int col0 = panel * nr;
-                            // Column sums once per column: B̃ is packed again for every further row block.
-                            PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)panel * nr * kc, sums: ic == 0);
+                            // Own Ã: packed by this thread alone, once per step, before its first block of the step.
+                            for (int panel = 0; panel < mrPanels; panel++)
+                            {
+                                int row0 = panel * mr;
+                                PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)panel * mr * kc);
+                            }
+                            packed = true;
                         }
-                        ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
-                                     pc + kc >= _k, packA, packB, tile);
+                        // Each NR-panel of B̃ is packed into the thread's one panel buffer and multiplied by all of Ã while it
+                        // is in L1: B̃ never makes a round trip through L2 or L3 (n = 4000: 2000 columns per thread).
+                        for (int jc = first * nr; jc < Math.Min(_n, end * nr); jc += nr)
+                        {
+                            int cols = Math.Min(nr, _n - jc);
+                            // Column sums once per column: B̃ is packed again for every further row block.
+                            PackB(pc, kc, jc, cols, packB, sums: ic == 0);
+                            ComputeUnits(0, 1, 1, mrPanels, 1, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
+                                         pc + kc >= _k, packA, packB, tile);
+                        }
                     }
                     Volatile.Write(ref blockSteps, step + 1);
                 }

@@ -51,6 +51,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     private int _rowBlocks;
     private bool _columnSplit;
     private int _columnBlocks;
+    private bool _columnsOwnA;
     private GemmEpilogue<T> _epilogue;
 
     /// <summary>The calling thread's single-threaded instance.</summary>
@@ -61,7 +62,8 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
-                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2)
+                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2,
+                        bool columnsPackOwnA = false)
     {
         _a = a; _b = b; _c = c;
         _epilogue = epilogue;
@@ -77,10 +79,11 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
-        _columnSplit = threads > 1 && (split == GemmSplit.Columns || (split == GemmSplit.Auto && PrefersColumns(m, n, threads)));
+        bool autoColumns = split == GemmSplit.Auto && PrefersColumns(m, n, threads, blocking);
+        _columnSplit = threads > 1 && (split == GemmSplit.Columns || autoColumns);
         _rowSplit = threads > 1 && !_columnSplit && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
         if (_columnSplit)
-            PrepareColumns(m, k, n, blocking, threads); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
+            PrepareColumns(m, n, blocking, threads, columnsPackOwnA || autoColumns); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
         else if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
