@@ -56,7 +56,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
         int mr = TKernel.MR, nr = TKernel.NR;
         T* tile = stackalloc T[mr * nr];
         T* packB = _packB.Pointer + t * _bBlock;
-        long columnBase = 0, packBase = 0;
+        long packBase = 0;
         int step = 0;
         (int mcMax, int kcMax, _) = _blocking;
         int panels = (_n + nr - 1) / nr;
@@ -88,9 +88,11 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                     packed = true;
                 }
 
-                for (int u = ClaimBounded(ref _counter.Value, columnBase, blocks); u < blocks;
-                     u = ClaimBounded(ref _counter.Value, columnBase, blocks))
+                for (int i = 0, home = t * blocks / _threads; i < blocks; i++)
                 {
+                    int u = (home + i) % blocks;
+                    if (!TryClaimBlock(u, step))
+                        continue;
                     // Block u holds the panels [u·P/B, (u+1)·P/B): shares differ by at most one panel.
                     ref long blockSteps = ref _blockSteps[u * BlockStride];
                     WaitFor(ref blockSteps, step);
@@ -121,7 +123,6 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                     }
                     Volatile.Write(ref blockSteps, step + 1);
                 }
-                columnBase += blocks;
             }
         }
     }

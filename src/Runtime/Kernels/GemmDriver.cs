@@ -235,7 +235,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         int mr = TKernel.MR, nr = TKernel.NR;
         T* tile = stackalloc T[mr * nr];
         T* packA = _packA.Pointer + t * _aBlock;
-        long rowBase = 0, packBase = 0;
+        long packBase = 0;
         int step = 0;
         (_, int kcMax, int ncMax) = _blocking;
         int edgeRows = TKernel.EdgeRows;
@@ -263,9 +263,11 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                 packBase += nrPanels;
                 WaitFor(ref _packedDone.Value, packBase);
 
-                for (int u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks); u < rowBlocks;
-                     u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks))
+                for (int i = 0, home = t * rowBlocks / _threads; i < rowBlocks; i++)
                 {
+                    int u = (home + i) % rowBlocks;
+                    if (!TryClaimBlock(u, step))
+                        continue;
                     // Block u holds the row groups [u·G/B, (u+1)·G/B) of EdgeRows rows each: shares differ by at most one
                     // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
                     // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
@@ -288,9 +290,20 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                     }
                     Volatile.Write(ref blockSteps, step + 1);
                 }
-                rowBase += rowBlocks;
             }
         }
+    }
+
+    /// <summary>
+    /// Claims block <paramref name="u"/> (of the row or column split) for <paramref name="step"/> if no thread has: each thread
+    /// tries its own blocks first (t·B/T onwards), so on an idle machine a block of C stays on one core from step to step (in
+    /// its L2, and never waited for), and a thread that is late or preempted leaves its blocks to the others.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryClaimBlock(int u, long step)
+    {
+        ref long claimed = ref _blockSteps[u * BlockStride + 1]; // steps claimed so far: step when this one is free
+        return Volatile.Read(ref claimed) == step && Interlocked.CompareExchange(ref claimed, step + 1, step) == step;
     }
 
     /// <summary>Longs between two row blocks' step counters (<see cref="_blockSteps"/>): one 64-byte line each, not shared.</summary>
