@@ -21,10 +21,11 @@ internal enum GemmKernel
 internal enum GemmSplit
 {
     /// <summary>
-    /// <see cref="Rows"/> when op(A) has at least one MC row block per thread, else <see cref="Tiles"/>. At batch 256
-    /// (one row block of 128 rows per thread) each of two threads multiplies the rows it claims from its own Ã, and the threads pack
-    /// the shared B̃ together, with no barrier, as in OpenBLAS's level-3 threading, where each thread owns a range of C
-    /// and packs its part of one operand alone.
+    /// <see cref="Columns"/> when op(A) has more than one but at most two MC row blocks (batch 256) and op(B) at least two
+    /// NR-panels per thread: each thread multiplies the columns it claims with its own B̃, and the threads pack the shared Ã
+    /// (256 rows) together, with no barrier, as in OpenBLAS's level-3 threading of a row-major product, where each thread
+    /// owns a range of C's columns and packs its part of the other operand alone. Otherwise <see cref="Rows"/> when op(A) has
+    /// at least one MC row block per thread, else <see cref="Tiles"/>.
     /// </summary>
     Auto,
     /// <summary>

@@ -6,7 +6,7 @@ namespace MoreauGen.Kernels;
 internal sealed unsafe partial class GemmTask<T, TKernel>
 {
     /// <summary>
-    /// Whether the automatic split shares the product out by columns, each thread packing all of Ã itself: when op(A) has
+    /// Whether the automatic split shares the product out by columns (Ã shared unless <see cref="GemmOptions.ColumnsPackOwnA"/>): when op(A) has
     /// more than one but at most two MC row blocks (a batch of 256: the row split would give each thread a block of 128 rows
     /// and a barrier-free but shared B̃) and op(B) has at least two NR-panels per thread.
     /// </summary>

@@ -83,7 +83,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         _columnSplit = threads > 1 && (split == GemmSplit.Columns || autoColumns);
         _rowSplit = threads > 1 && !_columnSplit && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
         if (_columnSplit)
-            PrepareColumns(m, n, blocking, threads, columnsPackOwnA || autoColumns); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
+            PrepareColumns(m, n, blocking, threads, columnsPackOwnA); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
         else if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread

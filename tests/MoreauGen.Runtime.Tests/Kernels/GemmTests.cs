@@ -149,7 +149,7 @@ public sealed class GemmTests
     {
         // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
         // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads; 300×520×150 (one or two MC
-        // blocks, at least two NR-panels per thread) it shares by columns, each thread packing all of Ã.
+        // blocks, at least two NR-panels per thread) it shares by columns.
         var random = new Random(3);
         (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40), (300, 520, 150)];
         GemmOptions options = Options(path);
