@@ -74,17 +74,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                 bool packed = false;
                 if (!_columnsOwnA)
                 {
-                    for (int u = 0; u < blocks; u++)
-                        WaitFor(ref _blockSteps[u * BlockStride], step - 1);
-                    for (int u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels); u < mrPanels;
-                         u = ClaimBounded(ref _packCounter.Value, packBase, mrPanels))
-                    {
-                        int row0 = u * mr;
-                        PackA(ic + row0, Math.Min(mr, mc - row0), pc, kc, packA + (nint)u * mr * kc);
-                        Interlocked.Increment(ref _packedDone.Value);
-                    }
-                    packBase += mrPanels;
-                    WaitFor(ref _packedDone.Value, packBase);
+                    PackShared(packB: false, step, blocks, ref packBase, ic, mc, pc, kc, packA);
                     packed = true;
                 }
 

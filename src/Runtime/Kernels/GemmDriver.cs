@@ -251,17 +251,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                 int kc = Math.Min(kcMax, _k - pc);
                 bool accumulate = _accumulate || pc > 0;
                 T* packB = _packB.Pointer + (step & 1) * _bBlock;
-                for (int u = 0; u < rowBlocks; u++)
-                    WaitFor(ref _blockSteps[u * BlockStride], step - 1);
-                for (int u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels); u < nrPanels;
-                     u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels))
-                {
-                    int col0 = u * nr;
-                    PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)u * nr * kc);
-                    Interlocked.Increment(ref _packedDone.Value);
-                }
-                packBase += nrPanels;
-                WaitFor(ref _packedDone.Value, packBase);
+                PackShared(packB: true, step, rowBlocks, ref packBase, jc, nc, pc, kc, packB);
 
                 for (int i = 0, home = t * rowBlocks / _threads; i < rowBlocks; i++)
                 {
@@ -292,6 +282,33 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The shared operand's step in the row split (B̃: <paramref name="packB"/>) or the column split (Ã): wait until every block
+    /// has done step s − 2 (the buffer is free), pack the panels [first, first + size) of the operand, claimed panel by panel,
+    /// and wait until every panel is packed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private void PackShared(bool packB, int step, int blocks, ref long packBase, int first, int size, int pc, int kc, T* dst)
+    {
+        for (int u = 0; u < blocks; u++)
+            WaitFor(ref _blockSteps[u * BlockStride], step - 1);
+        int width = packB ? TKernel.NR : TKernel.MR;
+        int panels = (size + width - 1) / width;
+        for (int u = ClaimBounded(ref _packCounter.Value, packBase, panels); u < panels;
+             u = ClaimBounded(ref _packCounter.Value, packBase, panels))
+        {
+            int offset = u * width;
+            T* panel = dst + (nint)u * width * kc;
+            if (packB)
+                PackB(pc, kc, first + offset, Math.Min(width, size - offset), panel);
+            else
+                PackA(first + offset, Math.Min(width, size - offset), pc, kc, panel);
+            Interlocked.Increment(ref _packedDone.Value);
+        }
+        packBase += panels;
+        WaitFor(ref _packedDone.Value, packBase);
     }
 
     /// <summary>
