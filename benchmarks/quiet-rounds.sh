@@ -17,6 +17,6 @@ run construct-rounds dotnet $D construct-rounds --rounds 5
 run control-flow-rounds dotnet $D control-flow-rounds --rounds 5
 run scratch-rounds dotnet $D scratch-rounds 1024 15
 run variant-rounds dotnet $D variant-rounds --rounds 5 --calls 15 --first-steps 0 --csv $R-variant-rounds.csv
-run gemm-rounds env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet $D gemm-rounds --rounds 7 --variants rows-rb2 --csv $R-gemm-rounds.csv
+run gemm-rounds env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet $D gemm-rounds --rounds 7 --variants rows,columns-own --csv $R-gemm-rounds.csv
 run generator dotnet benchmarks/MoreauGen.GeneratorBenchmarks/bin/Release/net10.0/MoreauGen.GeneratorBenchmarks.dll --phases --shapes fresh,overwrite,loop,batched --sizes 1000,5000,10000 --reps 3
 echo done

@@ -14,7 +14,7 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// alone, so OpenBLAS picks its own kernels:
 /// <code>
 /// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
-///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide,rows-rb1]
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide,rows-rb1,columns,columns-own]
 /// </code>
 /// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
 /// </summary>
@@ -52,6 +52,11 @@ internal static class GemmRounds
                 GemmBlocking blocking = Gemm.DefaultBlocking<float>(kernel);
                 foreach (string part in parts[1..].Where(p => p != "wide"))
                 {
+                    if (part == "own")
+                    {
+                        options = options with { ColumnsPackOwnA = true }; // columns-own: each thread packs all of Ã
+                        continue;
+                    }
                     if (part.StartsWith("rb", StringComparison.Ordinal))
                     {
                         options = options with { RowBlocksPerThread = int.Parse(part[2..], CultureInfo.InvariantCulture) };

@@ -21,10 +21,11 @@ internal enum GemmKernel
 internal enum GemmSplit
 {
     /// <summary>
-    /// <see cref="Rows"/> when op(A) has at least one MC row block per thread, else <see cref="Tiles"/>. At batch 256
-    /// (one row block of 128 rows per thread) each of two threads multiplies the rows it claims from its own Ã, and the threads pack
-    /// the shared B̃ together, with no barrier, as in OpenBLAS's level-3 threading, where each thread owns a range of C
-    /// and packs its part of one operand alone.
+    /// <see cref="Columns"/> when op(A) has more than one but at most two MC row blocks (batch 256) and op(B) at least two
+    /// NR-panels per thread: each thread multiplies the columns it claims with its own B̃, and the threads pack the shared Ã
+    /// (256 rows) together, with no barrier, as in OpenBLAS's level-3 threading of a row-major product, where each thread
+    /// owns a range of C's columns and packs its part of the other operand alone. Otherwise <see cref="Rows"/> when op(A) has
+    /// at least one MC row block per thread, else <see cref="Tiles"/>.
     /// </summary>
     Auto,
     /// <summary>
@@ -39,6 +40,12 @@ internal enum GemmSplit
     /// (e.g. 4000×4000×256, whose 16 column panels give the tile split little to share).
     /// </summary>
     Rows,
+    /// <summary>
+    /// The dual of <see cref="Rows"/>: the threads pack each KC×MC′ block of Ã together (MC′ = 2·MC, so a batch of 256 is one
+    /// block), then claim column blocks of op(B) (whole NR-panels, at most NC columns), each packed into the claiming
+    /// thread's own B̃ and multiplied there (<see cref="GemmTask{T, TKernel}"/>, RunColumns).
+    /// </summary>
+    Columns,
 }
 
 /// <summary>
@@ -72,6 +79,12 @@ internal readonly record struct GemmOptions
 
     /// <summary>Fewest row blocks per thread in the row split (<see cref="GemmSplit.Rows"/>); more blocks balance a shared machine better.</summary>
     public int RowBlocksPerThread { get; init; } = 1;
+
+    /// <summary>
+    /// In the column split (<see cref="GemmSplit.Columns"/>): each thread packs the whole Ã block itself instead of half of a
+    /// shared one, so the threads never wait for each other's packing (the packing of Ã is done once per thread).
+    /// </summary>
+    public bool ColumnsPackOwnA { get; init; }
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
@@ -226,7 +239,8 @@ internal static unsafe class Gemm
             {
                 try
                 {
-                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread);
+                    shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread,
+                                   options.ColumnsPackOwnA);
                     pool.RunReserved(shared);
                 }
                 finally

@@ -26,7 +26,7 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 /// which has no barrier at all.
 /// An instance owns its pack buffers (pinned, 64-byte aligned) and reuses them from call to call.
 /// </summary>
-internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
+internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     where T : unmanaged, IFloatingPointIeee754<T>
     where TKernel : struct, IMicroKernel<T>
 {
@@ -38,8 +38,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private readonly SpinBarrier _barrier = new();
     private PaddedCounter _counter;
     private PaddedCounter _packCounter;
-    private PaddedCounter _packedDone; // row split: B̃ panels packed so far, over all steps
-    private long[] _blockSteps = [];   // row split: steps done by row block u at [u · BlockStride], over all steps
+    private PaddedCounter _packedDone; // row/column split: shared panels packed so far, over all steps
+    private long[] _blockSteps = [];   // row/column split: steps done by block u at [u · BlockStride], over all steps
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
@@ -49,6 +49,9 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
     private nint _aBlock, _bBlock;
     private bool _rowSplit;
     private int _rowBlocks;
+    private bool _columnSplit;
+    private int _columnBlocks;
+    private bool _columnsOwnA;
     private GemmEpilogue<T> _epilogue;
 
     /// <summary>The calling thread's single-threaded instance.</summary>
@@ -59,7 +62,8 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
-                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2)
+                        GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2,
+                        bool columnsPackOwnA = false)
     {
         _a = a; _b = b; _c = c;
         _epilogue = epilogue;
@@ -75,8 +79,12 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
-        _rowSplit = threads > 1 && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
-        if (_rowSplit)
+        bool autoColumns = split == GemmSplit.Auto && PrefersColumns(m, n, threads, blocking);
+        _columnSplit = threads > 1 && (split == GemmSplit.Columns || autoColumns);
+        _rowSplit = threads > 1 && !_columnSplit && (split == GemmSplit.Rows || (split == GemmSplit.Auto && _rowBlocks >= threads));
+        if (_columnSplit)
+            PrepareColumns(m, n, blocking, threads, columnsPackOwnA); // sets _blocking, _aBlock, _bBlock, _columnBlocks, the buffers
+        else if (_rowSplit)
         {
             // As many row blocks as MC requires, rounded up to a multiple of the threads, and at least rowBlocksPerThread
             // per thread (m = 256 on two threads: 2 blocks of 128 rows; 4 of 64 with two per thread), each an even share of the row groups (RunRows): the threads
@@ -87,19 +95,23 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
             int blockRows = (groups + _rowBlocks - 1) / _rowBlocks * TKernel.EdgeRows;
             _aBlock = RoundUp(Math.Max(_blocking.MC, blockRows), mr) * (nint)kc;
         }
-        int copies = threads > 1 ? 2 : 1;
-        // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
-        _packA.EnsureCapacity((_rowSplit ? threads : copies) * _aBlock);
-        _packB.EnsureCapacity(copies * _bBlock);
+        if (!_columnSplit)
+        {
+            int copies = threads > 1 ? 2 : 1;
+            // Tiles: Ã double-buffered and shared; rows: one Ã per thread (a row block never has more than MC rows).
+            _packA.EnsureCapacity((_rowSplit ? threads : copies) * _aBlock);
+            _packB.EnsureCapacity(copies * _bBlock);
+        }
         _barrier.Reset(threads);
         _counter.Value = 0;
         _packCounter.Value = 0;
         _packedDone.Value = 0;
-        if (_rowSplit)
+        int blocks = _rowSplit ? _rowBlocks : _columnSplit ? _columnBlocks : 0;
+        if (blocks > 0)
         {
-            if (_blockSteps.Length < _rowBlocks * BlockStride)
-                _blockSteps = new long[_rowBlocks * BlockStride]; // grows only: no allocation once the largest product ran
-            Array.Clear(_blockSteps, 0, _rowBlocks * BlockStride);
+            if (_blockSteps.Length < blocks * BlockStride)
+                _blockSteps = new long[blocks * BlockStride]; // grows only: no allocation once the largest product ran
+            Array.Clear(_blockSteps, 0, blocks * BlockStride);
         }
     }
 
@@ -118,6 +130,11 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         if (_rowSplit)
         {
             RunRows(t);
+            return;
+        }
+        if (_columnSplit)
+        {
+            RunColumns(t);
             return;
         }
 
@@ -218,7 +235,7 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
         int mr = TKernel.MR, nr = TKernel.NR;
         T* tile = stackalloc T[mr * nr];
         T* packA = _packA.Pointer + t * _aBlock;
-        long rowBase = 0, packBase = 0;
+        long packBase = 0;
         int step = 0;
         (_, int kcMax, int ncMax) = _blocking;
         int edgeRows = TKernel.EdgeRows;
@@ -234,21 +251,13 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                 int kc = Math.Min(kcMax, _k - pc);
                 bool accumulate = _accumulate || pc > 0;
                 T* packB = _packB.Pointer + (step & 1) * _bBlock;
-                for (int u = 0; u < rowBlocks; u++)
-                    WaitFor(ref _blockSteps[u * BlockStride], step - 1);
-                for (int u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels); u < nrPanels;
-                     u = ClaimBounded(ref _packCounter.Value, packBase, nrPanels))
-                {
-                    int col0 = u * nr;
-                    PackB(pc, kc, jc + col0, Math.Min(nr, nc - col0), packB + (nint)u * nr * kc);
-                    Interlocked.Increment(ref _packedDone.Value);
-                }
-                packBase += nrPanels;
-                WaitFor(ref _packedDone.Value, packBase);
+                PackShared(packB: true, step, rowBlocks, ref packBase, jc, nc, pc, kc, packB);
 
-                for (int u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks); u < rowBlocks;
-                     u = ClaimBounded(ref _counter.Value, rowBase, rowBlocks))
+                for (int i = 0, home = t * rowBlocks / _threads; i < rowBlocks; i++)
                 {
+                    int u = (home + i) % rowBlocks;
+                    if (!TryClaimBlock(u, step))
+                        continue;
                     // Block u holds the row groups [u·G/B, (u+1)·G/B) of EdgeRows rows each: shares differ by at most one
                     // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
                     // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
@@ -271,16 +280,54 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
                     }
                     Volatile.Write(ref blockSteps, step + 1);
                 }
-                rowBase += rowBlocks;
             }
         }
+    }
+
+    /// <summary>
+    /// The shared operand's step in the row split (B̃: <paramref name="packB"/>) or the column split (Ã): wait until every block
+    /// has done step s − 2 (the buffer is free), pack the panels [first, first + size) of the operand, claimed panel by panel,
+    /// and wait until every panel is packed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private void PackShared(bool packB, int step, int blocks, ref long packBase, int first, int size, int pc, int kc, T* dst)
+    {
+        for (int u = 0; u < blocks; u++)
+            WaitFor(ref _blockSteps[u * BlockStride], step - 1);
+        int width = packB ? TKernel.NR : TKernel.MR;
+        int panels = (size + width - 1) / width;
+        for (int u = ClaimBounded(ref _packCounter.Value, packBase, panels); u < panels;
+             u = ClaimBounded(ref _packCounter.Value, packBase, panels))
+        {
+            int offset = u * width;
+            T* panel = dst + (nint)u * width * kc;
+            if (packB)
+                PackB(pc, kc, first + offset, Math.Min(width, size - offset), panel);
+            else
+                PackA(first + offset, Math.Min(width, size - offset), pc, kc, panel);
+            Interlocked.Increment(ref _packedDone.Value);
+        }
+        packBase += panels;
+        WaitFor(ref _packedDone.Value, packBase);
+    }
+
+    /// <summary>
+    /// Claims block <paramref name="u"/> (of the row or column split) for <paramref name="step"/> if no thread has: each thread
+    /// tries its own blocks first (t·B/T onwards), so on an idle machine a block of C stays on one core from step to step (in
+    /// its L2, and never waited for), and a thread that is late or preempted leaves its blocks to the others.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryClaimBlock(int u, long step)
+    {
+        ref long claimed = ref _blockSteps[u * BlockStride + 1]; // steps claimed so far: step when this one is free
+        return Volatile.Read(ref claimed) == step && Interlocked.CompareExchange(ref claimed, step + 1, step) == step;
     }
 
     /// <summary>Longs between two row blocks' step counters (<see cref="_blockSteps"/>): one 64-byte line each, not shared.</summary>
     private const int BlockStride = 8;
 
-    /// <summary>Whether the calling thread alone completes the product: the row split has no barrier.</summary>
-    public override bool WorkersOptional => _rowSplit;
+    /// <summary>Whether the calling thread alone completes the product: the row and column splits have no barrier.</summary>
+    public override bool WorkersOptional => _rowSplit || _columnSplit;
 
     /// <summary>Claims the next of <paramref name="units"/> work units of a phase starting at <paramref name="phaseBase"/>, or returns <paramref name="units"/> when none is left; never moves the counter past the phase.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -309,13 +356,13 @@ internal sealed unsafe class GemmTask<T, TKernel> : ParallelJob
 
     /// <summary>Packs one NR-panel of B̃ (cols ≤ NR columns from col0) and adds its columns' sums when the epilogue asks for them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PackB(int pc, int kc, int col0, int cols, T* panel)
+    private void PackB(int pc, int kc, int col0, int cols, T* panel, bool sums = true)
     {
         int nr = TKernel.NR;
         GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
         if (_epilogue.MaskB != null)
             GemmOperandMask.ApplyToPanelB(_epilogue.MaskB, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
-        if (_epilogue.ColumnSums != null)
+        if (sums && _epilogue.ColumnSums != null)
             GemmEpilogueKernels.AddColumnSums(panel, kc, nr, cols, _epilogue.ColumnSums + col0);
     }
 

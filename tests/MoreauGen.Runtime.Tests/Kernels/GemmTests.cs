@@ -19,6 +19,10 @@ public sealed class GemmTests
         "avx2-small-blocks-row-split",   // the row split (per-thread Ã), forced with blocks far smaller than the sweep
         "avx512-small-blocks-row-split",
         "avx512-small-blocks-row-split-8",   // eight row blocks per thread: blocks of a few row groups, claimed dynamically
+        "avx512-small-blocks-column-split",  // the column split (shared Ã, per-thread B̃): several row and column blocks
+        "avx2-small-blocks-column-split",
+        "avx512-small-blocks-column-split-own-a",  // each thread packs all of Ã itself
+        "avx512-wide-small-blocks-column-split",
         "avx512-wide-small-blocks",      // the 8×48 kernel, every block edge, both splits
         "avx512-wide-small-blocks-tiles",
         "avx2-default-blocks-1-thread",
@@ -35,6 +39,11 @@ public sealed class GemmTests
         "avx2-small-blocks-row-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-small-blocks-row-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-small-blocks-row-split-8" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows, RowBlocksPerThread = 8 },
+        "avx512-small-blocks-column-split" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Columns },
+        "avx512-small-blocks-column-split-own-a" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Columns, ColumnsPackOwnA = true },
+        "avx2-small-blocks-column-split" => Packed(GemmKernel.Avx2, new GemmBlocking(MC: 13, KC: 11, NC: 37), threads: 2) with { Split = GemmSplit.Columns },
+        "avx512-wide-small-blocks-column-split" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Columns },
+        "avx512-default-blocks-2-threads-columns" => Packed(GemmKernel.Avx512, blocking: null, threads: 2) with { Split = GemmSplit.Columns },
         "avx2-default-blocks-1-thread" => Packed(GemmKernel.Avx2, blocking: null, threads: 1),
         "avx2-default-blocks-2-threads-tiles" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Tiles },
         "avx2-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx2, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
@@ -135,12 +144,14 @@ public sealed class GemmTests
     [InlineData("avx512-default-blocks-2-threads")]
     [InlineData("avx512-default-blocks-1-thread")]
     [InlineData("avx512-default-blocks-2-threads-rows")]
+    [InlineData("avx512-default-blocks-2-threads-columns")]
     public void Crosses_every_edge_of_the_production_blocks(string path)
     {
         // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
-        // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads.
+        // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads; 300×520×150 (one or two MC
+        // blocks, at least two NR-panels per thread) it shares by columns.
         var random = new Random(3);
-        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40)];
+        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40), (300, 520, 150)];
         GemmOptions options = Options(path);
         foreach ((int m, int k, int n) in shapes)
         {
