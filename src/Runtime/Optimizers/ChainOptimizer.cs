@@ -45,6 +45,9 @@ public abstract class ChainOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         Span<T> next = _next;
         if (w.Overlaps(next))
             throw new ArgumentException("w overlaps the optimiser's own buffer.", nameof(w));
+        if (Oracle.TryDescend(w, x0, objective, next, StepScale, out T fused))
+            return fused; // the update written during the backward pass (same values as below)
+
         T value = Oracle.Evaluate(w, x0, objective, next);
         if (Oracle.LastSweep is { } sweep && ParameterUpdate.UpdateStaysFinite(sweep.MaxParameter, sweep.MaxDirection, StepScale))
         {
