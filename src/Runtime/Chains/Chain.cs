@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 
 namespace MoreauGen;
@@ -160,27 +161,31 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckParameters(w, nameof(w));
         CheckWorkspace(workspace, x0);
-        x0.CopyTo(workspace.StateBuffer(0));
+        if (!NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+            ThrowForInput(x0);
+
+        // Each state is checked right after its layer wrote it, while it is still in cache (one pass over all states at
+        // the end read them back from memory); the first layer whose output is not finite is named, as before.
         for (int i = 0; i < _layers.Length; i++)
         {
             if (record)
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1), workspace.TapeBuffer(i));
             else
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1));
+            NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }
+    }
 
-        // One pass over all states; on failure, find the first layer whose output is not finite.
-        if (!NonFinite.AllFinite(workspace.AllStates))
+    [DoesNotReturn]
+    private static void ThrowForInput(ReadOnlySpan<T> x0)
+    {
+        for (int j = 0; j < x0.Length; j++)
         {
-            for (int j = 0; j < x0.Length; j++)
-            {
-                if (!T.IsFinite(x0[j]))
-                    throw new ArgumentException($"x0 holds a non-finite value ({x0[j]}) at index {j}.", nameof(x0));
-            }
-
-            for (int i = 0; i < _layers.Length; i++)
-                NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
+            if (!T.IsFinite(x0[j]))
+                throw new ArgumentException($"x0 holds a non-finite value ({x0[j]}) at index {j}.", nameof(x0));
         }
+
+        throw new InvalidOperationException("x0 was reported non-finite but every value is finite.");
     }
 
     internal bool IsAffineInParameters(int index) => _affineInParameters[index];

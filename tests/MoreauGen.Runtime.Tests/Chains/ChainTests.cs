@@ -111,6 +111,30 @@ public sealed class ChainTests
         Assert.Equal("x0", ex.ParamName);
     }
 
+    [Theory]
+    [InlineData(0, -1)]
+    [InlineData(3, -1)]
+    [InlineData(3, 2)]
+    [InlineData(16, 0)]
+    [InlineData(37, 36)]
+    [InlineData(37, 20)]
+    [InlineData(1000, 517)]
+    [InlineData(1000, -1)]
+    public void The_copy_of_the_inputs_is_exact_and_finds_every_non_finite_value(int n, int position)
+    {
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var random = new Random(n);
+            float[] source = [.. Enumerable.Range(0, n).Select(_ => random.NextSingle() - 0.5f)];
+            if (position >= 0)
+                source[position] = bad;
+            var destination = new float[n + 3];
+            Assert.Equal(position < 0, NonFinite.CopyAllFinite<float>(source, destination));
+            Assert.Equal(source, destination[..n]);
+            Assert.Equal(new float[3], destination[n..]);
+        }
+    }
+
     /// <summary>A parameterless layer 2 → 2 (φ(w, x) = x).</summary>
     private sealed class ParameterLayerAdapter : IMoreauLayer<double>
     {
