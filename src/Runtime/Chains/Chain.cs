@@ -164,17 +164,29 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
             ThrowForInput(x0);
 
-        // Each state is checked right after its layer wrote it, while it is still in cache (one pass over all states at
-        // the end read them back from memory); the first layer whose output is not finite is named, as before.
+        // Large states are checked right after their layer wrote them, while they are still in cache (a pass over all
+        // states at the end reads them back from memory); small ones (a control problem's time steps) in one pass at the
+        // end, which costs less than a call per layer. Either way the first layer whose output is not finite is named.
+        bool eachLayer = workspace.AllStates.Length - x0.Length >= EachLayerCheckMinimum * _layers.Length;
         for (int i = 0; i < _layers.Length; i++)
         {
             if (record)
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1), workspace.TapeBuffer(i));
             else
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1));
-            NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
+            if (eachLayer)
+                NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
+        }
+
+        if (!eachLayer && !NonFinite.AllFinite(workspace.AllStates[x0.Length..]))
+        {
+            for (int i = 0; i < _layers.Length; i++)
+                NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }
     }
+
+    /// <summary>The mean state length (values per layer's output over the batch) from which each state is checked after its layer.</summary>
+    private const int EachLayerCheckMinimum = 1024;
 
     [DoesNotReturn]
     private static void ThrowForInput(ReadOnlySpan<T> x0)

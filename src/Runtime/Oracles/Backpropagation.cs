@@ -64,15 +64,8 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// </summary>
     internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
-        CheckObjective(objective);
+        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
         Chain<T> chain = Chain;
-        chain.CheckParameters(w, nameof(w));
-        chain.CheckParameters(scratch, nameof(scratch));
-        if (w.Overlaps(scratch))
-            throw new ArgumentException("scratch overlaps w.", nameof(scratch));
-        ChainWorkspace<T> workspace = Workspace(chain.BatchSize(x0));
-        chain.Forward(w, x0, workspace, record: true);
-        LastSweep = null;
 
         int count = chain.Length;
         int current = 0;

@@ -83,6 +83,20 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         return false;
     }
 
+    /// <summary>What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward pass.</summary>
+    private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch)
+    {
+        CheckObjective(objective);
+        Chain.CheckParameters(w, nameof(w));
+        Chain.CheckParameters(scratch, nameof(scratch));
+        if (w.Overlaps(scratch))
+            throw new ArgumentException("scratch overlaps w.", nameof(scratch));
+        ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
+        Chain.Forward(w, x0, workspace, record: true);
+        LastSweep = null;
+        return workspace;
+    }
+
     /// <summary>
     /// After <see cref="Evaluate"/>: ‖w‖² and the bounds max |wᵢ| and max |dᵢ| when the oracle's backward pass computed
     /// them in its last sweep over the parameters (<see cref="ParameterUpdate.AddL2"/>), so that neither the ℓ2 value
@@ -139,7 +153,7 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         return ParameterL2 / (T.One + T.One) * squares;
     }
 
-    private protected void CheckObjective(IMoreauObjective<T> objective)
+    private void CheckObjective(IMoreauObjective<T> objective)
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (objective.InputCount != Chain.OutputCount)

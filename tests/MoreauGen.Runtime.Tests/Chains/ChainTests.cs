@@ -135,6 +135,24 @@ public sealed class ChainTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]    // small states: one pass over all of them after the last layer
+    [InlineData(64)]   // large states: each checked right after its layer
+    public void The_first_layer_with_a_non_finite_output_is_named_whatever_the_state_sizes(int batch)
+    {
+        var chain = new Chain<double>([new DenseTestLayer<double>(40, 30, true, DenseActivation.Relu, false),
+                                       new DenseTestLayer<double>(30, 20, true, DenseActivation.Relu, false),
+                                       new DenseTestLayer<double>(20, 20, true, DenseActivation.Identity, false)]);
+        var random = new Random(2);
+        double[] w = [.. Enumerable.Range(0, chain.ParameterCount).Select(_ => random.NextDouble() - 0.5)];
+        double[] x0 = [.. Enumerable.Range(0, batch * 40).Select(_ => random.NextDouble())];
+        w[chain.ParameterOffset(1) + chain[1].ParameterCount - 1] = double.PositiveInfinity; // a bias of layer 2: +∞ after its ReLU
+        var ex = Assert.Throws<NonFiniteValueException>(() => chain.Forward(w, x0, chain.CreateWorkspace(batch)));
+        Assert.Equal(2, ex.Layer);
+        Assert.Equal(19, ex.Index); // the last output of the first sample
+        Assert.Equal(double.PositiveInfinity, ex.Value);
+    }
+
     /// <summary>A parameterless layer 2 → 2 (φ(w, x) = x).</summary>
     private sealed class ParameterLayerAdapter : IMoreauLayer<double>
     {

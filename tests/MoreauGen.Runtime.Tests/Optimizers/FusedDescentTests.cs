@@ -92,74 +92,106 @@ public class FusedDescentTests
         return (w, x0, new SquaredDistance<T>(chain.OutputCount, targets));
     }
 
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(1e-3)]
-    public void GD_steps_give_the_iterates_and_values_of_the_separate_passes_in_float_and_double(double l2)
+    private static (ChainOptimizer<T> Fused, ChainOracle<T> Separate, T Step) Optimizer<T>(string method, Chain<T> chain, T mu)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check<float>((float)l2, 0.05f);
-        Check<double>(l2, 0.05);
+        T eta = T.CreateChecked(0.05);
+        var schedule = MoreauSchedule<T>.Constant(eta, T.CreateChecked(0.5));
+        return method == "GD"
+            ? (new GradientDescent<T>(chain, eta, mu), new Backpropagation<T>(chain) { ParameterL2 = mu }, eta)
+            : (new MoreauGradientDescent<T>(chain, schedule, new TwoStepSolver<T>(), mu), new MoreauBackpropagation<T>(chain, schedule) { ParameterL2 = mu }, T.One);
+    }
 
-        static void Check<T>(T mu, T step) where T : unmanaged, IFloatingPointIeee754<T>
+    [Theory]
+    [InlineData("GD", 0.0)]
+    [InlineData("GD", 1e-3)]
+    [InlineData("MorGD", 0.0)]
+    [InlineData("MorGD", 1e-3)]
+    public void Steps_give_the_iterates_and_values_of_the_separate_passes_in_float_and_double(string method, double l2)
+    {
+        Check<float>(method, (float)l2);
+        Check<double>(method, l2);
+
+        static void Check<T>(string method, T mu) where T : unmanaged, IFloatingPointIeee754<T>
         {
             Chain<T> chain = Network<T>();
             (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, 16);
             T[] reference = [.. w];
-            var oracle = new Backpropagation<T>(chain) { ParameterL2 = mu };
-            var gd = new GradientDescent<T>(chain, step, mu);
+            (ChainOptimizer<T> fused, ChainOracle<T> separate, T step) = Optimizer(method, chain, mu);
             for (int k = 0; k < 4; k++)
             {
                 var direction = new T[w.Length];
-                T expectedValue = oracle.Evaluate(reference, x0, h, direction);
+                T expectedValue = separate.Evaluate(reference, x0, h, direction);
                 TensorPrimitives.MultiplyAdd<T>(direction, -step, reference, reference); // the separate update pass
 
-                Assert.Equal(expectedValue, gd.Step(w, x0, h));
+                Assert.Equal(expectedValue, fused.Step(w, x0, h));
                 Assert.Equal(reference, w); // bit for bit
             }
         }
     }
 
-    public static TheoryData<int, string, int> Failures() => new()
+    public static TheoryData<string, int, string, int> Failures()
     {
-        { 0, "gradient", 10 },        // the last layer to run: both later layers are updated by then; first chunk
-        { 0, "gradient", 50_000 },    // its second chunk, after the first completed
-        { 1, "gradient", 5 },
-        { 2, "gradient", 0 },         // the first layer to run: nothing updated yet
-        { 1, "multiplier", 3 },
-        { 0, "throws", 0 },
-    };
+        var data = new TheoryData<string, int, string, int>();
+        foreach (string method in new[] { "GD", "MorGD" })
+        {
+            data.Add(method, 0, "gradient", 10);      // the last layer to run: both later layers are updated by then; first chunk
+            data.Add(method, 0, "gradient", 50_000);  // its second chunk, after the first completed
+            data.Add(method, 1, "gradient", 5);
+            data.Add(method, 2, "gradient", 0);       // the first layer to run: nothing updated yet
+            data.Add(method, 1, "multiplier", 3);
+            data.Add(method, 0, "throws", 0);
+        }
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Failures))]
-    public void A_failure_after_later_layers_were_updated_leaves_w_unchanged_with_the_separate_passes_exception(int at, string kind, int index)
+    public void A_failure_after_later_layers_were_updated_ends_as_the_separate_passes_do(string method, int at, string kind, int index)
     {
-        var poisoned = new PoisonLayer<float>(Network<float>()[at], kind, index);
+        // MorGD: declared affine, so Φw and Φx are the pullback's gradient steps and the NaN reaches g_t or λ_{t−1} (the
+        // inner solver would treat a NaN start as a failed solve and return a finite direction).
+        PoisonLayer<float> poisoned = method == "GD"
+            ? new PoisonLayer<float>(Network<float>()[at], kind, index)
+            : new AffinePoisonLayer<float>(Network<float>()[at], kind, index);
         Chain<float> chain = Network(poisoned, at);
         (float[] w, float[] x0, SquaredDistance<float> h) = Problem(chain, 8);
-        float[] before = [.. w];
-        var gd = new GradientDescent<float>(chain, 0.05f, 1e-3f);
+        (ChainOptimizer<float> fused, ChainOracle<float> separate, float step) = Optimizer(method, chain, 1e-3f);
 
         poisoned.Armed = false;
-        gd.Step(w, x0, h); // a healthy step first: the workspace and the pool are warm
+        float[] before = [.. w];
+        fused.Step(w, x0, h); // a healthy step first: the workspace and the pool are warm
         Assert.NotEqual(before, w);
-        before = [.. w];
 
+        // What the separate passes do from here: throw (w unchanged) or give an iterate.
         poisoned.Armed = true;
-        if (kind == "throws")
+        before = [.. w];
+        float[] reference = [.. w];
+        var direction = new float[w.Length];
+        Exception? expected = Record.Exception(() =>
         {
-            Assert.Throws<InvalidOperationException>(() => gd.Step(w, x0, h));
+            separate.Evaluate(reference, x0, h, direction);
+            TensorPrimitives.MultiplyAdd<float>(direction, -step, reference, reference);
+        });
+        Assert.True(kind == "throws" ? expected is InvalidOperationException : expected is NonFiniteValueException, $"{expected}");
+
+        Exception? actual = Record.Exception(() => fused.Step(w, x0, h));
+        if (expected is null)
+        {
+            Assert.Null(actual);
+            Assert.Equal(reference, w);
         }
         else
         {
-            var ex = Assert.Throws<NonFiniteValueException>(() => gd.Step(w, x0, h));
-            Assert.Equal(at + 1, ex.Layer);
-            Assert.Contains(kind == "gradient" ? $"the update direction of w_{at + 1}" : $"the multiplier λ_{at}", ex.Message);
+            Assert.NotNull(actual);
+            Assert.Equal(expected.GetType(), actual.GetType());
+            Assert.Equal(expected.Message, actual.Message);
+            Assert.Equal(before, w); // bit for bit
         }
-        Assert.Equal(before, w); // bit for bit
     }
 
     /// <summary>Delegates to a layer; when armed, its pullback writes NaN into the gradient or the multiplier, or throws.</summary>
-    private sealed class PoisonLayer<T>(IMoreauLayer<T> inner, string kind, int index) : IMoreauLayer<T>
+    private class PoisonLayer<T>(IMoreauLayer<T> inner, string kind, int index) : IMoreauLayer<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public bool Armed { get; set; }
@@ -186,4 +218,9 @@ public class FusedDescentTests
         public T SubproblemX(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> grad) =>
             inner.SubproblemX(w, x, lambda, u, grad);
     }
+
+    /// <summary>A <see cref="PoisonLayer{T}"/> declared affine in w and in x.</summary>
+    private sealed class AffinePoisonLayer<T>(IMoreauLayer<T> inner, string kind, int index)
+        : PoisonLayer<T>(inner, kind, index), IAffineInParameters, IAffineInInputs
+        where T : unmanaged, IFloatingPointIeee754<T>;
 }
