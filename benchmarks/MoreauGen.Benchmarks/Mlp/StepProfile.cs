@@ -8,7 +8,9 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <see cref="StepRounds"/>), the same products with the work the generated layers fuse into them (bias, ReLU and tape
 /// copy in the forward epilogues; the ReLU mask in the backward packing; the bias gradient from the packed dz), and each
 /// pass the step still makes over its activations and parameters, measured alone at the step's sizes, interleaved call
-/// by call. What is left of the step after the fused products and the passes is call and check overhead.
+/// by call. What is left of the step after the fused products and the passes is call and check overhead. The passes that
+/// these replaced (a separate copy of x₀, one check of all states at the end, the parameter sweep and then the update over
+/// all parameters) are timed beside them, marked "was:", and not counted.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-profile [--rounds 3]
 /// </code>
