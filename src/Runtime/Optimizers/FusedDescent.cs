@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using MoreauGen.Kernels;
 
 namespace MoreauGen;
 
@@ -44,7 +43,10 @@ internal static class FusedDescent
 
         fixed (T* pw = w)
         fixed (T* pd = direction)
-            return DescentJob<T>.Run(pw, pd, w.Length, mu, addL2, minusStep);
+        {
+            ParameterSweep<T> sweep = ParameterJob<T>.Run(pw, pd, w.Length, mu, addL2 ? ParameterJobKind.FusedDescentL2 : ParameterJobKind.FusedDescent, minusStep);
+            return new DescentSweep<T>(sweep.GradientFinite, sweep.GradientFinite ? sweep.SumOfSquares : T.Zero);
+        }
     }
 
     /// <summary>
@@ -110,97 +112,3 @@ internal static class FusedDescent
 /// <param name="Completed">Whether every ∇ᵢ and every updated wᵢ was finite, so that w holds the update and the direction buffer the old w.</param>
 /// <param name="SumOfSquares">Σ wᵢ² of the old w (for the ℓ2 value (μ/2)‖w‖²), when completed.</param>
 internal readonly record struct DescentSweep<T>(bool Completed, T SumOfSquares);
-
-/// <summary>
-/// A <see cref="FusedDescent.Run"/> sweep shared by the <see cref="WorkerPool"/>'s threads, chunk by chunk as in
-/// <see cref="ParameterJob{T}"/>; when a chunk fails, the chunks that completed are copied back before returning, so a
-/// failed sweep leaves the layer as it was.
-/// </summary>
-internal sealed unsafe class DescentJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
-{
-    [ThreadStatic] private static DescentJob<T>? t_local;
-    private static DescentJob<T>? s_shared;
-
-    private DescentSweep<T>[] _results = [];
-    private PaddedCounter _next;
-    private T* _w, _d;
-    private int _length, _chunks;
-    private T _mu, _minusStep;
-    private bool _addL2;
-
-    /// <summary>Runs the sweep on [w, w + length) and [d, d + length) and combines the chunks in chunk order.</summary>
-    public static DescentSweep<T> Run(T* w, T* d, int length, T mu, bool addL2, T minusStep)
-    {
-        WorkerPool pool = WorkerPool.Shared;
-        if (pool.TryReserve())
-        {
-            DescentJob<T> shared = s_shared ??= new DescentJob<T>();
-            try
-            {
-                shared.Prepare(w, d, length, mu, addL2, minusStep);
-                pool.RunReserved(shared);
-                return shared.Combine();
-            }
-            finally
-            {
-                shared._w = shared._d = null;
-                pool.Release();
-            }
-        }
-
-        DescentJob<T> local = t_local ??= new DescentJob<T>();
-        local.Prepare(w, d, length, mu, addL2, minusStep);
-        local.Run(0);
-        try
-        {
-            return local.Combine();
-        }
-        finally
-        {
-            local._w = local._d = null;
-        }
-    }
-
-    private DescentSweep<T> Combine()
-    {
-        bool completed = true;
-        T squares = T.Zero;
-        for (int c = 0; c < _chunks; c++)
-        {
-            completed &= _results[c].Completed;
-            squares += _results[c].SumOfSquares;
-        }
-
-        if (completed)
-            return new DescentSweep<T>(true, squares);
-        for (int c = 0; c < _chunks; c++)
-        {
-            if (_results[c].Completed)
-            {
-                int start = c * ParameterUpdate.Chunk;
-                int count = Math.Min(ParameterUpdate.Chunk, _length - start);
-                FusedDescent.Restore<T>(new ReadOnlySpan<T>(_d + start, count), new Span<T>(_w + start, count));
-            }
-        }
-        return default;
-    }
-
-    private void Prepare(T* w, T* d, int length, T mu, bool addL2, T minusStep)
-    {
-        _w = w; _d = d; _length = length; _mu = mu; _addL2 = addL2; _minusStep = minusStep;
-        _chunks = ParameterUpdate.ChunkCount(length);
-        if (_results.Length < _chunks)
-            _results = new DescentSweep<T>[_chunks];
-        _next.Value = 0;
-    }
-
-    public override void Run(int thread)
-    {
-        for (long c = Interlocked.Increment(ref _next.Value) - 1; c < _chunks; c = Interlocked.Increment(ref _next.Value) - 1)
-        {
-            int start = (int)c * ParameterUpdate.Chunk;
-            int count = Math.Min(ParameterUpdate.Chunk, _length - start);
-            _results[c] = FusedDescent.Chunk<T>(new Span<T>(_w + start, count), _mu, new Span<T>(_d + start, count), _addL2, _minusStep);
-        }
-    }
-}
