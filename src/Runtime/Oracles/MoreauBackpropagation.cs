@@ -96,7 +96,6 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     {
         completed = false;
         sumOfSquares = T.Zero;
-        bool fuse = !descend.IsEmpty;
         Chain<T> chain = Chain;
         MoreauSchedule<T> schedule = Schedule;
         int count = chain.Length;
@@ -129,8 +128,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
         // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |g| (ParameterUpdate),
         // as back-propagation does: the ℓ2 value and the optimiser's in-place update w ← w − g need no further pass.
-        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
-        int updated = count; // with descend: layers updated..count − 1 hold their update, their old parameters in direction
+        var sweeps = new LayerSweeps<T>(chain, T.Zero, false, direction, descend, minusStep);
         try
         {
             for (int i = count - 1; i >= 0; i--)
@@ -245,26 +243,8 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                     }
                 }
 
-                if (fuse)
-                {
-                    if (!NonFinite.AllFinite<T>(previous))
-                        return T.Zero; // w restored below; the separate passes report it
-                    DescentSweep<T> fused = FusedDescent.Run(chain.Parameters(descend, i), T.Zero, update, addL2: false, minusStep);
-                    if (!fused.Completed)
-                        return T.Zero;
-                    updated = i;
-                    squares += fused.SumOfSquares;
-                }
-                else
-                {
-                    ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, T.Zero, update, addL2: false);
-                    if (!sweep.GradientFinite)
-                        NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
-                    NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
-                    squares += sweep.SumOfSquares;
-                    maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
-                    maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
-                }
+                if (!sweeps.Finish(i, wt, update, previous))
+                    return T.Zero; // fused: w restored below; the separate passes report it
 
                 lambda = previous;
                 current = 1 - current;
@@ -274,17 +254,14 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         }
         finally
         {
-            if (fuse && !completed)
-            {
-                for (int j = updated; j < count; j++)
-                    FusedDescent.Restore<T>(chain.Parameters(direction, j), chain.Parameters(descend, j));
-            }
+            if (!completed)
+                sweeps.Restore();
         }
 
         LastStatistics = statistics;
-        sumOfSquares = squares;
-        if (!fuse)
-            LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
+        sumOfSquares = sweeps.SumOfSquares;
+        if (!sweeps.Fused)
+            LastSweep = sweeps.Sweep;
         return value;
     }
 
