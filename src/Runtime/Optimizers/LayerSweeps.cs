@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MoreauGen;
@@ -59,6 +60,7 @@ internal ref struct LayerSweeps<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="parameters">w_t, the layer's view of w (of the span to update, when fused).</param>
     /// <param name="direction">The layer's view of the direction buffer.</param>
     /// <param name="previous">The multiplier the layer passed back (empty for the first layer).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per layer; a pendulum iteration has 100 of them
     public bool Finish(int index, ReadOnlySpan<T> parameters, Span<T> direction, ReadOnlySpan<T> previous)
     {
         if (Fused)
