@@ -20,34 +20,8 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     {
     }
 
-    private protected override T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction) =>
-        Backward(w, objective, workspace, direction, Span<T>.Empty, T.Zero, out _, out _);
-
-    /// <summary>
-    /// The backward pass with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
-    /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
-    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
-    /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
-    /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
-    /// </summary>
-    internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    private protected override T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction)
     {
-        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
-        T h = Backward(w, objective, workspace, scratch, w, -stepScale, out bool completed, out T squares);
-        value = completed ? h + ParameterL2 / (T.One + T.One) * squares : T.Zero;
-        return completed;
-    }
-
-    /// <summary>
-    /// The backward pass; with a non-empty <paramref name="descend"/> (w itself, writable) each layer's update is written
-    /// at once (<see cref="LayerSweeps{T}"/>); <paramref name="completed"/> is false, with w restored, when a value on the
-    /// way was not finite.
-    /// </summary>
-    private T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction,
-                       Span<T> descend, T minusStep, out bool completed, out T sumOfSquares)
-    {
-        completed = false;
-        sumOfSquares = T.Zero;
         Chain<T> chain = Chain;
         int count = chain.Length;
         int current = 0;
@@ -57,33 +31,80 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
         // One sweep per layer after its pullback checks ∇, adds μw and records ‖w‖² and the bounds the optimiser's
-        // in-place update needs (ParameterUpdate), or writes the update itself: no further pass over the parameters.
-        var sweeps = new LayerSweeps<T>(chain, ParameterL2, !T.IsZero(ParameterL2), direction, descend, minusStep);
+        // in-place update needs (ParameterUpdate): no further pass over the parameters in this oracle.
+        bool addL2 = !T.IsZero(ParameterL2);
+        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            Span<T> gradient = chain.Parameters(direction, i);
+            ReadOnlySpan<T> parameters = chain.Parameters(w, i);
+            Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
+            chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(parameters, ParameterL2, gradient, addL2);
+            if (!sweep.GradientFinite)
+                NonFinite.Check(gradient, chain, i, NonFiniteQuantity.Direction);
+            NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+            squares += sweep.SumOfSquares;
+            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
+            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
+            lambda = previous;
+            current = 1 - current;
+        }
+
+        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
+        return value;
+    }
+
+    /// <summary>
+    /// The backward pass above with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
+    /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
+    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
+    /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
+    /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
+    /// </summary>
+    internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    {
+        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
+        Chain<T> chain = Chain;
+        int count = chain.Length;
+        int current = 0;
+        Span<T> lambda = workspace.Multiplier(current, workspace.StateLength(count));
+        T h = objective.ValueAndGradient(workspace.Output, lambda);
+        CheckValue(h, objective);
+        NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
+
+        bool addL2 = !T.IsZero(ParameterL2);
+        T squares = T.Zero;
+        int updated = count; // layers updated..count − 1 hold their update, their old parameters in scratch
         try
         {
             for (int i = count - 1; i >= 0; i--)
             {
-                ReadOnlySpan<T> parameters = chain.Parameters(w, i);
-                Span<T> gradient = chain.Parameters(direction, i);
+                Span<T> gradient = chain.Parameters(scratch, i);
+                Span<T> parameters = chain.Parameters(w, i);
                 Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
                 chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
-                if (!sweeps.Finish(i, parameters, gradient, previous))
-                    return T.Zero; // fused: w restored below; the separate passes report it
+                if (!NonFinite.AllFinite<T>(previous))
+                    break;
+                DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);
+                if (!sweep.Completed)
+                    break; // the sweep left this layer as it was
+                updated = i;
+                squares += sweep.SumOfSquares;
                 lambda = previous;
                 current = 1 - current;
             }
-
-            completed = true;
         }
         finally
         {
-            if (!completed)
-                sweeps.Restore();
+            if (updated != 0) // not every layer updated: a failure or an exception
+            {
+                for (int j = updated; j < count; j++)
+                    FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
+            }
         }
 
-        sumOfSquares = sweeps.SumOfSquares;
-        if (!sweeps.Fused)
-            LastSweep = sweeps.Sweep;
-        return value;
+        value = updated == 0 ? h + ParameterL2 / (T.One + T.One) * squares : T.Zero;
+        return updated == 0;
     }
 }

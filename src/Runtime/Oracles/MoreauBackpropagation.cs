@@ -68,34 +68,8 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// <summary>What the inner solver did during the last <see cref="ChainOracle{T}.Evaluate"/>.</summary>
     public InnerSolveStatistics<T> LastStatistics { get; private set; }
 
-    private protected override T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction) =>
-        Backward(w, objective, workspace, direction, Span<T>.Empty, T.Zero, out _, out _);
-
-    /// <summary>
-    /// The backward pass with MorGD's update w ← w − η·g fused in (<see cref="FusedDescent"/>, as in
-    /// <see cref="Backpropagation{T}"/>): right after g_t is formed, the last thing layer t's step reads w_t for, one sweep
-    /// writes w_t − η·g_t in place and keeps the old w_t in <paramref name="scratch"/>. Same values as
-    /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, direction or update, or an
-    /// exception, the layers already updated are restored and the call returns false (or rethrows).
-    /// </summary>
-    internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    private protected override T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction)
     {
-        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
-        T h = Backward(w, objective, workspace, scratch, w, -stepScale, out bool completed, out T squares);
-        value = completed ? h + ParameterL2 / (T.One + T.One) * squares : T.Zero;
-        return completed;
-    }
-
-    /// <summary>
-    /// The backward pass; with a non-empty <paramref name="descend"/> (w itself, writable) each layer's direction is applied
-    /// to it at once (w ← direction·<paramref name="minusStep"/> + w) and <paramref name="direction"/> ends up holding the old
-    /// w; <paramref name="completed"/> is false, with w restored, when a value was not finite on the way.
-    /// </summary>
-    private T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction,
-                       Span<T> descend, T minusStep, out bool completed, out T sumOfSquares)
-    {
-        completed = false;
-        sumOfSquares = T.Zero;
         Chain<T> chain = Chain;
         MoreauSchedule<T> schedule = Schedule;
         int count = chain.Length;
@@ -128,140 +102,132 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
         // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |g| (ParameterUpdate),
         // as back-propagation does: the ℓ2 value and the optimiser's in-place update w ← w − g need no further pass.
-        var sweeps = new LayerSweeps<T>(chain, T.Zero, false, direction, descend, minusStep);
-        try
+        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
+        for (int i = count - 1; i >= 0; i--)
         {
-            for (int i = count - 1; i >= 0; i--)
+            IMoreauLayer<T> layer = chain[i];
+            ReadOnlySpan<T> wt = chain.Parameters(w, i);
+            ReadOnlySpan<T> input = workspace.State(i);
+            ReadOnlySpan<T> state = workspace.State(i + 1);
+            Span<T> update = chain.Parameters(direction, i);
+            bool needInput = i > 0;
+            Span<T> inputGradient = needInput ? workspace.StateScratch(0, input.Length) : Span<T>.Empty;
+
+            // A dense layer whose Φw the Gram form solves (DenseGramSolve) needs no ∇_w λᵀφ from the pullback.
+            DenseStructure? dense = GramForm(layer, i, workspace);
+
+            // ∇_w λᵀφ and ∇_x λᵀφ at the forward pass's tape: the subproblems' gradients at 0, up to their steps.
+            layer.Pullback(wt, input, workspace.Tape(i), lambda, dense is null ? update : Span<T>.Empty, inputGradient);
+            T lambdaDotState = Vectors.Dot(lambda, state);
+
+            // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx's stay on the local
+            // rows; its solver reduces the scalars it computes from them).
+            T parameterDotState = Partition is { } partition && update.Length > 0 ? partition.Sum(update, lambdaDotState) : lambdaDotState;
+
+            Span<T> previous = Span<T>.Empty;
+            if (needInput)
             {
-                IMoreauLayer<T> layer = chain[i];
-                ReadOnlySpan<T> wt = chain.Parameters(w, i);
-                ReadOnlySpan<T> input = workspace.State(i);
-                ReadOnlySpan<T> state = workspace.State(i + 1);
-                Span<T> update = chain.Parameters(direction, i);
-                bool needInput = i > 0;
-                Span<T> inputGradient = needInput ? workspace.StateScratch(0, input.Length) : Span<T>.Empty;
-
-                // A dense layer whose Φw the Gram form solves (DenseGramSolve) needs no ∇_w λᵀφ from the pullback.
-                DenseStructure? dense = GramForm(layer, i, workspace);
-
-                // ∇_w λᵀφ and ∇_x λᵀφ at the forward pass's tape: the subproblems' gradients at 0, up to their steps.
-                layer.Pullback(wt, input, workspace.Tape(i), lambda, dense is null ? update : Span<T>.Empty, inputGradient);
-                T lambdaDotState = Vectors.Dot(lambda, state);
-
-                // On a partitioned batch, Φw's value and gradient at 0 are summed over the processes (Φx's stay on the local
-                // rows; its solver reduces the scalars it computes from them).
-                T parameterDotState = Partition is { } partition && update.Length > 0 ? partition.Sum(update, lambdaDotState) : lambdaDotState;
-
-                Span<T> previous = Span<T>.Empty;
-                if (needInput)
+                // λ_{t−1} = b·∇env(c·λ_tᵀφ_t(w_t, ·))(x_{t−1}) (Alg. 2 line 4; eq. 52).
+                previous = workspace.Multiplier(1 - current, input.Length);
+                T c = schedule.InputStep(i);
+                if (chain.IsAffineInInputs(i))
                 {
-                    // λ_{t−1} = b·∇env(c·λ_tᵀφ_t(w_t, ·))(x_{t−1}) (Alg. 2 line 4; eq. 52).
-                    previous = workspace.Multiplier(1 - current, input.Length);
-                    T c = schedule.InputStep(i);
-                    if (chain.IsAffineInInputs(i))
+                    Vectors.Multiply(inputGradient, c * schedule.MultiplierScale(i), previous);
+                }
+                else
+                {
+                    // A dense layer: the same solve on its pre-activations (DenseInputSolve), else a few states on one
+                    // process (a control problem's time step): the same solve in one frame.
+                    if (InputForm(layer, i, workspace) is { } structure
+                        && TryInputForm(structure, wt, lambda, c, inputGradient, c * lambdaDotState, workspace, i, previous, ref statistics))
                     {
-                        Vectors.Multiply(inputGradient, c * schedule.MultiplierScale(i), previous);
+                        // Φx solved on the pre-activations (same iterates as the solve below).
+                    }
+                    else if (Partition is null && Solver is TwoStepSolver<T> twoStep
+                        && twoStep.TrySmallInputMoreauGradient(layer, wt, input, lambda, c, inputGradient, lambdaDotState, previous, out SolverReport<T> small))
+                    {
+                        statistics.Add(small);
                     }
                     else
                     {
-                        // A dense layer: the same solve on its pre-activations (DenseInputSolve), else a few states on one
-                        // process (a control problem's time step): the same solve in one frame.
-                        if (InputForm(layer, i, workspace) is { } structure
-                            && TryInputForm(structure, wt, lambda, c, inputGradient, c * lambdaDotState, workspace, i, previous, ref statistics))
-                        {
-                            // Φx solved on the pre-activations (same iterates as the solve below).
-                        }
-                        else if (Partition is null && Solver is TwoStepSolver<T> twoStep
-                            && twoStep.TrySmallInputMoreauGradient(layer, wt, input, lambda, c, inputGradient, lambdaDotState, previous, out SolverReport<T> small))
-                        {
-                            statistics.Add(small);
-                        }
-                        else
-                        {
-                            solverWorkspace ??= workspace.SolverWorkspace(Solver);
-                            Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                            Vectors.Multiply(lambda, c, scaledLambda);
-                            Vectors.Multiply(inputGradient, c, inputGradient);
-                            var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
-                            statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace, Partition));
-                        }
-
-                        T b = schedule.MultiplierScale(i);
-                        if (b != T.One)
-                            Vectors.Multiply(previous, b, previous);
+                        solverWorkspace ??= workspace.SolverWorkspace(Solver);
+                        Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+                        Vectors.Multiply(lambda, c, scaledLambda);
+                        Vectors.Multiply(inputGradient, c, inputGradient);
+                        var subproblem = new LayerInputSubproblem<T>(layer, wt, input, scaledLambda);
+                        statistics.Add(Solver.MoreauGradient(ref subproblem, previous, c * lambdaDotState, inputGradient, solverWorkspace, Partition));
                     }
+
+                    T b = schedule.MultiplierScale(i);
+                    if (b != T.One)
+                        Vectors.Multiply(previous, b, previous);
                 }
-
-                // g_t = ∇env(α_t·λ_tᵀφ_t(·, x_{t−1}) + (α_tμ/2)‖·‖²)(w_t) (Alg. 2 line 5; App. D.6).
-                T alpha = schedule.ParameterStep(i);
-                T kappa = alpha * mu;
-                if (chain.IsAffineInParameters(i))
-                {
-                    if (T.IsZero(kappa))
-                    {
-                        Vectors.Multiply(update, alpha, update);
-                    }
-                    else
-                    {
-                        T shrink = T.One / (T.One + kappa);
-                        Vectors.Multiply(update, alpha * shrink, update);
-                        Vectors.MultiplyAdd(wt, kappa * shrink, update, update);
-                    }
-                }
-                else if (dense is { } structure && TryGramForm(structure, wt, input, state, lambda, alpha, kappa, alpha * lambdaDotState, workspace, i, update, ref statistics))
-                {
-                    // Φw solved in the Gram form (same iterates as the solve below).
-                }
-                else if (update.Length > 0)
-                {
-                    if (dense is not null)
-                        layer.Pullback(wt, input, workspace.Tape(i), lambda, update, Span<T>.Empty); // the Gram form declined: ∇_w λᵀφ after all
-                    solverWorkspace ??= workspace.SolverWorkspace(Solver);
-                    Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
-                    T startValue = alpha * parameterDotState;
-                    if (T.IsZero(kappa))
-                    {
-                        Vectors.Multiply(update, alpha, startGradient);
-                    }
-                    else
-                    {
-                        // α·∇_wλᵀφ + κ·w and ‖w‖² in one pass.
-                        startValue += kappa / (T.One + T.One) * FusedVectors.CombineWithSquares(alpha, update, kappa, wt, startGradient);
-                    }
-
-                    Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                    Vectors.Multiply(lambda, alpha, scaledLambda);
-                    var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
-                    if (Partition is null)
-                    {
-                        statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
-                    }
-                    else
-                    {
-                        var whole = new PartitionedSubproblem<T, LayerParameterSubproblem<T>>(subproblem, Partition, wt, kappa);
-                        statistics.Add(Solver.MoreauGradient(ref whole, update, startValue, startGradient, solverWorkspace));
-                    }
-                }
-
-                if (!sweeps.Finish(i, wt, update, previous))
-                    return T.Zero; // fused: w restored below; the separate passes report it
-
-                lambda = previous;
-                current = 1 - current;
             }
 
-            completed = true;
-        }
-        finally
-        {
-            if (!completed)
-                sweeps.Restore();
+            // g_t = ∇env(α_t·λ_tᵀφ_t(·, x_{t−1}) + (α_tμ/2)‖·‖²)(w_t) (Alg. 2 line 5; App. D.6).
+            T alpha = schedule.ParameterStep(i);
+            T kappa = alpha * mu;
+            if (chain.IsAffineInParameters(i))
+            {
+                if (T.IsZero(kappa))
+                {
+                    Vectors.Multiply(update, alpha, update);
+                }
+                else
+                {
+                    T shrink = T.One / (T.One + kappa);
+                    Vectors.Multiply(update, alpha * shrink, update);
+                    Vectors.MultiplyAdd(wt, kappa * shrink, update, update);
+                }
+            }
+            else if (dense is { } structure && TryGramForm(structure, wt, input, state, lambda, alpha, kappa, alpha * lambdaDotState, workspace, i, update, ref statistics))
+            {
+                // Φw solved in the Gram form (same iterates as the solve below).
+            }
+            else if (update.Length > 0)
+            {
+                if (dense is not null)
+                    layer.Pullback(wt, input, workspace.Tape(i), lambda, update, Span<T>.Empty); // the Gram form declined: ∇_w λᵀφ after all
+                solverWorkspace ??= workspace.SolverWorkspace(Solver);
+                Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
+                T startValue = alpha * parameterDotState;
+                if (T.IsZero(kappa))
+                {
+                    Vectors.Multiply(update, alpha, startGradient);
+                }
+                else
+                {
+                    // α·∇_wλᵀφ + κ·w and ‖w‖² in one pass.
+                    startValue += kappa / (T.One + T.One) * FusedVectors.CombineWithSquares(alpha, update, kappa, wt, startGradient);
+                }
+
+                Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+                Vectors.Multiply(lambda, alpha, scaledLambda);
+                var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
+                if (Partition is null)
+                {
+                    statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
+                }
+                else
+                {
+                    var whole = new PartitionedSubproblem<T, LayerParameterSubproblem<T>>(subproblem, Partition, wt, kappa);
+                    statistics.Add(Solver.MoreauGradient(ref whole, update, startValue, startGradient, solverWorkspace));
+                }
+            }
+
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, T.Zero, update, addL2: false);
+            if (!sweep.GradientFinite)
+                NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
+            NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+            squares += sweep.SumOfSquares;
+            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
+            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
+            lambda = previous;
+            current = 1 - current;
         }
 
         LastStatistics = statistics;
-        sumOfSquares = sweeps.SumOfSquares;
-        if (!sweeps.Fused)
-            LastSweep = sweeps.Sweep;
+        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
         return value;
     }
 

@@ -9,7 +9,7 @@ namespace MoreauGen.Tests.Optimizers;
 /// TryDescend) against the separate passes it replaces: the same iterates bit for bit and the same value; and on a
 /// non-finite gradient, multiplier or update, or a layer that throws, w exactly as it was and the exception of the
 /// separate passes — also when the failure comes after later layers were already updated, and in a chunk of a layer
-/// split across the pool's threads.
+/// split across the pool's threads. MorGD (which keeps the separate passes) is held to the same.
 /// </summary>
 public class FusedDescentTests
 {
