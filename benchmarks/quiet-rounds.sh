@@ -13,6 +13,7 @@ run conv-rounds dotnet $D conv-rounds
 run convnet-side-by-side env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/pytorch/convnet_side_by_side.py --rounds 11 --steps 3 --no-build
 run step-rounds dotnet $D step-rounds --rounds 5 --csv $R-step-rounds.csv
 run pendulum-rounds dotnet $D pendulum-rounds --rounds 15 --csv $R-pendulum-rounds.csv
+run step-profile dotnet $D step-profile --rounds 3
 run construct-rounds dotnet $D construct-rounds --rounds 5
 run control-flow-rounds dotnet $D control-flow-rounds --rounds 5
 run scratch-rounds dotnet $D scratch-rounds 1024 15

@@ -8,7 +8,9 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <see cref="StepRounds"/>), the same products with the work the generated layers fuse into them (bias, ReLU and tape
 /// copy in the forward epilogues; the ReLU mask in the backward packing; the bias gradient from the packed dz), and each
 /// pass the step still makes over its activations and parameters, measured alone at the step's sizes, interleaved call
-/// by call. What is left of the step after the fused products and the passes is call and check overhead.
+/// by call. What is left of the step after the fused products and the passes is call and check overhead. The passes that
+/// these replaced (a separate copy of x₀, one check of all states at the end, the parameter sweep and then the update over
+/// all parameters) are timed beside them, marked "was:", and not counted.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-profile [--rounds 3]
 /// </code>
@@ -32,19 +34,22 @@ internal static class StepProfile
             float[] w = network.InitialParameters(0);
             var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             List<StepRounds.Product> products = StepRounds.SgdProducts(sizes);
+            (string Name, Action Run)[] passes = Passes(sizes, x, w), replaced = ReplacedPasses(sizes, x, w);
             (string Name, Action Run)[] sides = [("SGD step", () => sgd.Step(w, x, objective)), ("its products", () => StepRounds.RunAll(products)),
-                                                 ("fused products", FusedProducts(sizes, w)), .. Passes(sizes, x, w)];
+                                                 ("fused products", FusedProducts(sizes, w)), .. passes, .. replaced];
             int calls = shape.StartsWith("784-500", StringComparison.Ordinal) ? 21 : 5;
             Rounds.WarmUp(shape.StartsWith("784-500", StringComparison.Ordinal) ? 2 : 4, [.. sides.Select(s => s.Run)]);
             for (int round = 1; round <= rounds; round++)
             {
                 double[] medians = Rounds.InterleavedMedians([.. sides.Select(s => s.Run)], calls);
-                double passes = medians[3..].Sum();
+                double passTotal = medians[3..(3 + passes.Length)].Sum();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
-                for (int s = 0; s < sides.Length; s++)
+                for (int s = 0; s < 3 + passes.Length; s++)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sides[s].Name,-44} {medians[s],8:F3} ms  {medians[s] / medians[1],6:F3} of the products"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {"rest (step − fused products − passes)",-44} {medians[0] - medians[2] - passes,8:F3} ms  {(medians[0] - medians[2] - passes) / medians[1],6:F3} of the products"));
+                    $"  {"rest (step − fused products − passes)",-44} {medians[0] - medians[2] - passTotal,8:F3} ms  {(medians[0] - medians[2] - passTotal) / medians[1],6:F3} of the products"));
+                for (int s = 3 + passes.Length; s < sides.Length; s++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sides[s].Name,-44} {medians[s],8:F3} ms  {medians[s] / medians[1],6:F3} of the products"));
             }
         }
         Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
@@ -88,20 +93,52 @@ internal static class StepProfile
     /// <summary>The passes a step makes besides its products, each alone at the step's sizes.</summary>
     private static (string, Action)[] Passes(int[] sizes, float[] x0, float[] w)
     {
-        int states = Batch * sizes.Sum(), multipliers = Batch * sizes[1..].Sum();
-        float[] stateBuffer = new float[states], multiplierBuffer = Fill(multipliers, 1), direction = Fill(w.Length, 2), target = (float[])w.Clone();
+        int[] stateLengths = [.. sizes.Select(n => Batch * n)], multiplierLengths = stateLengths[1..^1];
+        float[] stateBuffer = new float[stateLengths.Sum()], states = Fill(stateBuffer.Length, 4), multiplierBuffer = Fill(multiplierLengths.Sum(), 1);
+        float[] scratch = Fill(w.Length, 2), target = (float[])w.Clone();
+        int[] layerSizes = [.. Enumerable.Range(0, sizes.Length - 1).Select(l => sizes[l] * sizes[l + 1] + sizes[l + 1])];
         float[] output = Fill(Batch * sizes[^1], 3), outputGradient = new float[Batch * sizes[^1]];
         var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
         objective.SetLabels([.. Enumerable.Range(0, Batch).Select(i => i % sizes[^1])]);
         return
         [
-            ("pass: copy x0 into the workspace", () => x0.AsSpan().CopyTo(stateBuffer)),
-            ("pass: states finite (one pass over all)", () => NonFinite.AllFinite<float>(stateBuffer)),
+            ("pass: copy x0 and check it (one pass)", () => NonFinite.CopyAllFinite<float>(x0, stateBuffer)),
+            ("pass: each state finite, after its layer", () => EachFinite(states, stateLengths[1..])),
             ("pass: loss value and gradient", () => objective.ValueAndGradient(output, outputGradient)),
-            ("pass: multipliers finite (all at once)", () => NonFinite.AllFinite<float>(multiplierBuffer)),
-            ("pass: d = ∇ + μw and bounds (all at once)", () => ParameterUpdate.AddL2<float>(w, 1e-4f, direction, addL2: true)),
-            ("pass: w ← w − η·d", () => ParameterUpdate.Descend<float>(direction, -1e-12f, target)),
+            ("pass: each multiplier finite", () => EachFinite(multiplierBuffer, multiplierLengths)),
+            ("pass: per layer w ← w − η(∇ + μw), old w kept", () =>
+            {
+                // The sweep leaves the old w where the gradient was; the next call reads it as its gradient (finite values
+                // either way: the traffic is the step's).
+                for (int l = 0, at = 0; l < layerSizes.Length; at += layerSizes[l], l++)
+                    FusedDescent.Run<float>(target.AsSpan(at, layerSizes[l]), 1e-4f, scratch.AsSpan(at, layerSizes[l]), addL2: true, -1e-12f);
+            }),
         ];
+    }
+
+    /// <summary>
+    /// The passes the ones above replaced, timed beside them (not part of the step any more): the copy of x₀ and the
+    /// check of all states at the end, and the separate parameter sweep and update.
+    /// </summary>
+    private static (string, Action)[] ReplacedPasses(int[] sizes, float[] x0, float[] w)
+    {
+        int states = Batch * sizes.Sum();
+        float[] stateBuffer = new float[states], direction = Fill(w.Length, 2), target = (float[])w.Clone();
+        return
+        [
+            ("was: copy x0 into the workspace", () => x0.AsSpan().CopyTo(stateBuffer)),
+            ("was: states finite (one pass over all)", () => NonFinite.AllFinite<float>(stateBuffer)),
+            ("was: d = ∇ + μw and bounds (all at once)", () => ParameterUpdate.AddL2<float>(w, 1e-4f, direction, addL2: true)),
+            ("was: w ← w − η·d", () => ParameterUpdate.Descend<float>(direction, -1e-12f, target)),
+        ];
+    }
+
+    private static bool EachFinite(float[] buffer, int[] lengths)
+    {
+        bool finite = true;
+        for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++)
+            finite &= NonFinite.AllFinite<float>(buffer.AsSpan(at, lengths[i]));
+        return finite;
     }
 
     private static float[] Fill(int length, int seed)

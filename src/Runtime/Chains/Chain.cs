@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 
 namespace MoreauGen;
@@ -160,27 +161,43 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckParameters(w, nameof(w));
         CheckWorkspace(workspace, x0);
-        x0.CopyTo(workspace.StateBuffer(0));
+        if (!NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+            ThrowForInput(x0);
+
+        // Large states are checked right after their layer wrote them, while they are still in cache (a pass over all
+        // states at the end reads them back from memory); small ones (a control problem's time steps) in one pass at the
+        // end, which costs less than a call per layer. Either way the first layer whose output is not finite is named.
+        bool eachLayer = workspace.AllStates.Length - x0.Length >= EachLayerCheckMinimum * _layers.Length;
         for (int i = 0; i < _layers.Length; i++)
         {
             if (record)
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1), workspace.TapeBuffer(i));
             else
                 _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1));
+            if (eachLayer)
+                NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }
 
-        // One pass over all states; on failure, find the first layer whose output is not finite.
-        if (!NonFinite.AllFinite(workspace.AllStates))
+        if (!eachLayer && !NonFinite.AllFinite(workspace.AllStates[x0.Length..]))
         {
-            for (int j = 0; j < x0.Length; j++)
-            {
-                if (!T.IsFinite(x0[j]))
-                    throw new ArgumentException($"x0 holds a non-finite value ({x0[j]}) at index {j}.", nameof(x0));
-            }
-
             for (int i = 0; i < _layers.Length; i++)
                 NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }
+    }
+
+    /// <summary>The mean state length (values per layer's output over the batch) from which each state is checked after its layer.</summary>
+    private const int EachLayerCheckMinimum = 1024;
+
+    [DoesNotReturn]
+    private static void ThrowForInput(ReadOnlySpan<T> x0)
+    {
+        for (int j = 0; j < x0.Length; j++)
+        {
+            if (!T.IsFinite(x0[j]))
+                throw new ArgumentException($"x0 holds a non-finite value ({x0[j]}) at index {j}.", nameof(x0));
+        }
+
+        throw new InvalidOperationException("x0 was reported non-finite but every value is finite.");
     }
 
     internal bool IsAffineInParameters(int index) => _affineInParameters[index];

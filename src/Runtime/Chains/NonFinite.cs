@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MoreauGen;
 
@@ -53,6 +54,41 @@ internal static class NonFinite
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IFloatingPointIeee754<T> => Vectors.AllFinite(values);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the start of <paramref name="destination"/> and returns whether every value
+    /// is finite, in one pass (the copy of x₀ into a workspace and its check).
+    /// </summary>
+    public static bool CopyAllFinite<T>(ReadOnlySpan<T> source, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (destination.Length < source.Length)
+            throw new ArgumentException($"destination has {destination.Length} values for {source.Length}.", nameof(destination));
+        int i = 0;
+        bool finite = true;
+        if (Vector.IsHardwareAccelerated && source.Length >= Vector<T>.Count)
+        {
+            ReadOnlySpan<Vector<T>> from = MemoryMarshal.Cast<T, Vector<T>>(source);
+            Span<Vector<T>> to = MemoryMarshal.Cast<T, Vector<T>>(destination[..source.Length]);
+            var infinity = new Vector<T>(T.PositiveInfinity);
+            for (int v = 0; v < from.Length; v++)
+            {
+                Vector<T> value = from[v];
+                to[v] = value;
+                finite &= Vector.LessThanAll(Vector.Abs(value), infinity);
+            }
+
+            i = from.Length * Vector<T>.Count;
+        }
+
+        for (; i < source.Length; i++)
+        {
+            destination[i] = source[i];
+            finite &= T.IsFinite(source[i]);
+        }
+
+        return finite;
+    }
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -25,6 +25,13 @@ public abstract class ChainOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _next = new T[oracle.Chain.ParameterCount];
     }
 
+    /// <summary>
+    /// The fewest parameters for which the update is fused into the backward pass (<see cref="ChainOracle{T}.TryDescend"/>):
+    /// two chunks of the parameter sweeps. It saves passes over large parameter vectors (a network's); on a control problem's
+    /// one-parameter time steps its per-layer bookkeeping cost more than the one update pass it saves.
+    /// </summary>
+    internal const int FusedDescentMinimum = 2 * ParameterUpdate.Chunk;
+
     /// <summary>The oracle that supplies directions.</summary>
     public ChainOracle<T> Oracle { get; }
 
@@ -45,6 +52,9 @@ public abstract class ChainOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         Span<T> next = _next;
         if (w.Overlaps(next))
             throw new ArgumentException("w overlaps the optimiser's own buffer.", nameof(w));
+        if (w.Length >= FusedDescentMinimum && Oracle.TryDescend(w, x0, objective, next, StepScale, out T fused))
+            return fused; // the update written during the backward pass (same values as below)
+
         T value = Oracle.Evaluate(w, x0, objective, next);
         if (Oracle.LastSweep is { } sweep && ParameterUpdate.UpdateStaysFinite(sweep.MaxParameter, sweep.MaxDirection, StepScale))
         {

@@ -212,6 +212,10 @@ internal enum ParameterJobKind
     AddL2,
     /// <summary><see cref="ParameterUpdate.Descend"/>.</summary>
     Descend,
+    /// <summary><see cref="FusedDescent.Run"/> with the ℓ2 term.</summary>
+    FusedDescentL2,
+    /// <summary><see cref="FusedDescent.Run"/> without the ℓ2 term.</summary>
+    FusedDescent,
 }
 
 /// <summary>
@@ -229,14 +233,19 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
     private PaddedCounter _next;
     private T* _w, _d;
     private int _length, _chunks;
-    private T _scalar;
+    private T _scalar, _minusStep;
     private ParameterJobKind _kind;
 
     /// <summary>
     /// Runs the sweep on [w, w + length) and [d, d + length) and combines the chunks' results in chunk order, whichever
     /// thread computed them (the same sums every time).
     /// </summary>
-    public static ParameterSweep<T> Run(T* w, T* d, int length, T scalar, ParameterJobKind kind)
+    /// <remarks>
+    /// For <see cref="FusedDescent.Run"/> (<paramref name="minusStep"/> = −η): <see cref="ParameterSweep{T}.GradientFinite"/>
+    /// says whether every chunk completed; when one did not, the chunks that did are copied back first, so that a failed
+    /// sweep leaves w as it was.
+    /// </remarks>
+    public static ParameterSweep<T> Run(T* w, T* d, int length, T scalar, ParameterJobKind kind, T minusStep = default)
     {
         WorkerPool pool = WorkerPool.Shared;
         if (pool.TryReserve())
@@ -245,6 +254,7 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
             try
             {
                 shared.Prepare(w, d, length, scalar, kind);
+                shared._minusStep = minusStep;
                 pool.RunReserved(shared);
                 return shared.Combine();
             }
@@ -257,9 +267,16 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
 
         ParameterJob<T> local = t_local ??= new ParameterJob<T>();
         local.Prepare(w, d, length, scalar, kind);
+        local._minusStep = minusStep;
         local.Run(0);
-        local._w = local._d = null;
-        return local.Combine();
+        try
+        {
+            return local.Combine();
+        }
+        finally
+        {
+            local._w = local._d = null;
+        }
     }
 
     private ParameterSweep<T> Combine()
@@ -274,6 +291,19 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
             squares += _results[c].SumOfSquares;
             maxW = ParameterUpdate.Larger(maxW, _results[c].MaxParameter);
             maxD = ParameterUpdate.Larger(maxD, _results[c].MaxDirection);
+        }
+
+        if (!finite && _kind is ParameterJobKind.FusedDescent or ParameterJobKind.FusedDescentL2)
+        {
+            for (int c = 0; c < _chunks; c++)
+            {
+                if (_results[c].GradientFinite)
+                {
+                    int start = c * ParameterUpdate.Chunk;
+                    int count = Math.Min(ParameterUpdate.Chunk, _length - start);
+                    FusedDescent.Restore<T>(new ReadOnlySpan<T>(_d + start, count), new Span<T>(_w + start, count));
+                }
+            }
         }
 
         return new ParameterSweep<T>(finite, squares, maxW, maxD);
@@ -297,7 +327,14 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
             var w = new Span<T>(_w + start, count);
             var d = new Span<T>(_d + start, count);
             if (_kind == ParameterJobKind.Descend)
+            {
                 ParameterUpdate.DescendChunk<T>(d, _scalar, w);
+            }
+            else if (_kind is ParameterJobKind.FusedDescent or ParameterJobKind.FusedDescentL2)
+            {
+                DescentSweep<T> sweep = FusedDescent.Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.FusedDescentL2, _minusStep);
+                _results[c] = new ParameterSweep<T>(sweep.Completed, sweep.SumOfSquares, T.Zero, T.Zero);
+            }
             else
                 _results[c] = ParameterUpdate.AddL2Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.AddL2);
         }

@@ -54,4 +54,57 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
         return value;
     }
+
+    /// <summary>
+    /// The backward pass above with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
+    /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
+    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
+    /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
+    /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
+    /// </summary>
+    internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    {
+        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
+        Chain<T> chain = Chain;
+        int count = chain.Length;
+        int current = 0;
+        Span<T> lambda = workspace.Multiplier(current, workspace.StateLength(count));
+        T h = objective.ValueAndGradient(workspace.Output, lambda);
+        CheckValue(h, objective);
+        NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
+
+        bool addL2 = !T.IsZero(ParameterL2);
+        T squares = T.Zero;
+        int updated = count; // layers updated..count − 1 hold their update, their old parameters in scratch
+        try
+        {
+            for (int i = count - 1; i >= 0; i--)
+            {
+                Span<T> gradient = chain.Parameters(scratch, i);
+                Span<T> parameters = chain.Parameters(w, i);
+                Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
+                chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+                if (!NonFinite.AllFinite<T>(previous))
+                    break;
+                DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);
+                if (!sweep.Completed)
+                    break; // the sweep left this layer as it was
+                updated = i;
+                squares += sweep.SumOfSquares;
+                lambda = previous;
+                current = 1 - current;
+            }
+        }
+        finally
+        {
+            if (updated != 0) // not every layer updated: a failure or an exception
+            {
+                for (int j = updated; j < count; j++)
+                    FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
+            }
+        }
+
+        value = updated == 0 ? h + ParameterL2 / (T.One + T.One) * squares : T.Zero;
+        return updated == 0;
+    }
 }

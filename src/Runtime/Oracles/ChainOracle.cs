@@ -66,6 +66,38 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>
+    /// Gradient descent's step fused into the backward pass, for oracles that can (<see cref="Backpropagation{T}"/>):
+    /// as <see cref="Evaluate"/> followed by w ← w − <paramref name="stepScale"/>·d, with <paramref name="scratch"/>
+    /// (|w| values, not overlapping w) as the direction buffer. Returns false with w as it was when the oracle has no
+    /// fused step or a value on the way was not finite; the caller then takes the separate passes, which report it.
+    /// </summary>
+    /// <param name="w">The parameters, |w| values, updated in place when the call returns true.</param>
+    /// <param name="x0">The batch of inputs, m samples.</param>
+    /// <param name="objective">h, with the batch's data set.</param>
+    /// <param name="scratch">|w| values the step may overwrite.</param>
+    /// <param name="stepScale">η &gt; 0.</param>
+    /// <param name="value">h(f(w, x₀)) + r(w) at the parameters before the step, when the call returns true.</param>
+    internal virtual bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    {
+        value = T.Zero;
+        return false;
+    }
+
+    /// <summary>What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward pass.</summary>
+    private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch)
+    {
+        CheckObjective(objective);
+        Chain.CheckParameters(w, nameof(w));
+        Chain.CheckParameters(scratch, nameof(scratch));
+        if (w.Overlaps(scratch))
+            throw new ArgumentException("scratch overlaps w.", nameof(scratch));
+        ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
+        Chain.Forward(w, x0, workspace, record: true);
+        LastSweep = null;
+        return workspace;
+    }
+
+    /// <summary>
     /// After <see cref="Evaluate"/>: ‖w‖² and the bounds max |wᵢ| and max |dᵢ| when the oracle's backward pass computed
     /// them in its last sweep over the parameters (<see cref="ParameterUpdate.AddL2"/>), so that neither the ℓ2 value
     /// nor the optimiser's update needs another pass; null when it did not.

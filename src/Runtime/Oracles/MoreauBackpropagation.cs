@@ -40,7 +40,16 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         schedule.CheckLength(chain.Length);
         Schedule = schedule;
         Solver = solver ?? new TwoStepSolver<T>();
+        _declaresDense = new bool[chain.Length];
+        for (int i = 0; i < chain.Length; i++)
+            _declaresDense[i] = chain[i] is IDenseStructure;
     }
+
+    /// <summary>
+    /// Per layer, whether it implements <see cref="IDenseStructure"/> (a fact of its type): a layer that does not skips the
+    /// structure's checks without an interface type test per layer and step (99 of them per pendulum iteration).
+    /// </summary>
+    private readonly bool[] _declaresDense;
 
     /// <summary>The step sizes.</summary>
     public MoreauSchedule<T> Schedule { get; }
@@ -228,7 +237,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// than an evaluation on the parameters (<see cref="DenseGramSolve{T}.Pays"/>); else null.
     /// </summary>
     private DenseStructure? GramForm(IMoreauLayer<T> layer, int index, ChainWorkspace<T> workspace) =>
-        Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false } && !Chain.IsAffineInParameters(index) && layer.ParameterCount > 0
+        _declaresDense[index] && Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false } && !Chain.IsAffineInParameters(index) && layer.ParameterCount > 0
             ? DenseGramSolve<T>.Applicable(layer, workspace.BatchSize, workspace.Tape(index).Length)
             : null;
 
@@ -238,7 +247,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// process; else null.
     /// </summary>
     private DenseStructure? InputForm(IMoreauLayer<T> layer, int index, ChainWorkspace<T> workspace) =>
-        Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false }
+        _declaresDense[index] && Partition is null && Solver is TwoStepSolver<T> { EvaluateFinalGradient: false }
             ? DenseGramSolve<T>.Declared(layer, workspace.BatchSize, workspace.Tape(index).Length)
             : null;
 

@@ -111,6 +111,48 @@ public sealed class ChainTests
         Assert.Equal("x0", ex.ParamName);
     }
 
+    [Theory]
+    [InlineData(0, -1)]
+    [InlineData(3, -1)]
+    [InlineData(3, 2)]
+    [InlineData(16, 0)]
+    [InlineData(37, 36)]
+    [InlineData(37, 20)]
+    [InlineData(1000, 517)]
+    [InlineData(1000, -1)]
+    public void The_copy_of_the_inputs_is_exact_and_finds_every_non_finite_value(int n, int position)
+    {
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var random = new Random(n);
+            float[] source = [.. Enumerable.Range(0, n).Select(_ => random.NextSingle() - 0.5f)];
+            if (position >= 0)
+                source[position] = bad;
+            var destination = new float[n + 3];
+            Assert.Equal(position < 0, NonFinite.CopyAllFinite<float>(source, destination));
+            Assert.Equal(source, destination[..n]);
+            Assert.Equal(new float[3], destination[n..]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]    // small states: one pass over all of them after the last layer
+    [InlineData(64)]   // large states: each checked right after its layer
+    public void The_first_layer_with_a_non_finite_output_is_named_whatever_the_state_sizes(int batch)
+    {
+        var chain = new Chain<double>([new DenseTestLayer<double>(40, 30, true, DenseActivation.Relu, false),
+                                       new DenseTestLayer<double>(30, 20, true, DenseActivation.Relu, false),
+                                       new DenseTestLayer<double>(20, 20, true, DenseActivation.Identity, false)]);
+        var random = new Random(2);
+        double[] w = [.. Enumerable.Range(0, chain.ParameterCount).Select(_ => random.NextDouble() - 0.5)];
+        double[] x0 = [.. Enumerable.Range(0, batch * 40).Select(_ => random.NextDouble())];
+        w[chain.ParameterOffset(1) + chain[1].ParameterCount - 1] = double.PositiveInfinity; // a bias of layer 2: +∞ after its ReLU
+        var ex = Assert.Throws<NonFiniteValueException>(() => chain.Forward(w, x0, chain.CreateWorkspace(batch)));
+        Assert.Equal(2, ex.Layer);
+        Assert.Equal(19, ex.Index); // the last output of the first sample
+        Assert.Equal(double.PositiveInfinity, ex.Value);
+    }
+
     /// <summary>A parameterless layer 2 → 2 (φ(w, x) = x).</summary>
     private sealed class ParameterLayerAdapter : IMoreauLayer<double>
     {
