@@ -5,7 +5,7 @@ namespace MoreauGen.GeneratorBenchmarks;
 
 /// <summary>
 /// The runtime's garbage-collection events seen in process (the <c>--hot … --gc</c> option): each collection's
-/// generation and reason, and the types of the large-object-heap allocations (sampled by the runtime's allocation tick,
+/// generation and reason, and the types of the large- and small-object allocations (sampled by the runtime's allocation tick,
 /// about one event per 100 KB allocated). A collection of generation 2 walks the whole heap, so collections that the
 /// large-object heap triggers cost more the larger the body: that is where an allocation profile linear in the size can
 /// still give a super-linear time.
@@ -18,6 +18,7 @@ internal sealed class GcEvents : EventListener
 
     private readonly ConcurrentDictionary<string, int> collections = new();
     private readonly ConcurrentDictionary<string, long> large = new();
+    private readonly ConcurrentDictionary<string, long> small = new();
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -36,11 +37,11 @@ internal sealed class GcEvents : EventListener
             string key = $"gen {depth}, {(reason < Reasons.Length ? Reasons[reason] : "reason " + reason)}";
             collections.AddOrUpdate(key, 1, (_, n) => n + 1);
         }
-        else if (e.EventId == AllocationTick && e.Payload is { Count: > 5 } tick && Convert.ToUInt32(tick[1]) == 1)
+        else if (e.EventId == AllocationTick && e.Payload is { Count: > 5 } tick)
         {
             string type = tick[5] as string ?? "?";
             long bytes = Convert.ToInt64(tick[3]);
-            large.AddOrUpdate(type, bytes, (_, n) => n + bytes);
+            (Convert.ToUInt32(tick[1]) == 1 ? large : small).AddOrUpdate(type, bytes, (_, n) => n + bytes);
         }
     }
 
@@ -56,6 +57,12 @@ internal sealed class GcEvents : EventListener
 
         Console.WriteLine("large-object-heap allocations per repetition (sampled, MiB by type):");
         foreach ((string type, long bytes) in large.OrderByDescending(p => p.Value).Take(15))
+        {
+            Console.WriteLine($"  {bytes / (1024.0 * 1024.0) / reps:F1}  {type}");
+        }
+
+        Console.WriteLine("small-object allocations per repetition (sampled, MiB by type):");
+        foreach ((string type, long bytes) in small.OrderByDescending(p => p.Value).Take(25))
         {
             Console.WriteLine($"  {bytes / (1024.0 * 1024.0) / reps:F1}  {type}");
         }

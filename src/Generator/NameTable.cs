@@ -42,6 +42,19 @@ namespace MoreauGen.Generator
         /// <summary>Every name taken so far (reserved or handed out).</summary>
         public IEnumerable<string> Taken => shared.Count == 0 ? taken : shared.Concat(taken);
 
+        /// <summary>
+        /// Every name taken so far, each once, in the order taken (the shared names first): what the emitter avoids, as a
+        /// set. No name is both shared and taken (<see cref="Claim"/>, <see cref="Take"/> and <see cref="Numbered"/> look at
+        /// both), so this is a copy, not a sort.
+        /// </summary>
+        public string[] TakenArray()
+        {
+            var names = new string[shared.Count + taken.Count];
+            shared.CopyTo(names, 0);
+            taken.CopyTo(names, shared.Count);
+            return names;
+        }
+
         /// <summary>Marks <paramref name="name"/> as used (a user's name the generated code keeps).</summary>
         public void Claim(string name)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.CodeAnalysis.CSharp;
 using MoreauGen.Generator.Emission;
 using MoreauGen.Generator.Model;
 using MoreauGen.Generator.Rules;
@@ -181,6 +182,29 @@ public sealed class ControlFlowPrintingTests
                 descending.Reverse();
                 Assert.Equal(ascending, descending);
             }
+        }
+    }
+
+    [Fact]
+    public void Every_keyword_is_escaped_and_versioned_names_are_not()
+    {
+        // The printer skips the keyword table for names no keyword can be: every keyword Roslyn knows (contextual ones too)
+        // must still be printed as the table says, reserved ones with an @.
+        foreach (SyntaxKind kind in SyntaxFacts.GetKeywordKinds())
+        {
+            string keyword = SyntaxFacts.GetText(kind);
+            string expected = SyntaxFacts.GetKeywordKind(keyword) != SyntaxKind.None ? "@" + keyword : keyword;
+            Assert.Equal(expected, CSharpPrinter.Identifier(keyword));
+        }
+
+        foreach (string reserved in new[] { "if", "in", "class", "stackalloc", "__arglist", "__refvalue" })
+        {
+            Assert.Equal("@" + reserved, CSharpPrinter.Identifier(reserved));
+        }
+
+        foreach (string name in new[] { "a", "a_3", "t16", "d_a_3", "Int", "@if", "ifx", "tape_s", "x_s" })
+        {
+            Assert.Equal(name, CSharpPrinter.Identifier(name));
         }
     }
 }

@@ -22,9 +22,9 @@ namespace MoreauGen.Generator.Differentiation
             return result;
         }
 
-        public static TResult[] Map<TResult>(this IReadOnlyList<Node> args, Func<Node, TResult> map)
+        public static TResult[] Map<TResult>(this Node[] args, Func<Node, TResult> map)
         {
-            var result = new TResult[args.Count];
+            var result = new TResult[args.Length];
             for (int i = 0; i < result.Length; i++)
             {
                 result[i] = map(args[i]);

@@ -36,9 +36,12 @@ namespace MoreauGen.Generator.Differentiation
                 }
             }
 
+            var names = new List<string>();
             void MarkExpr(Expr expr)
             {
-                foreach (string name in IrWalk.LocalsRead(expr))
+                // One list reused for every leaf, not a new one per leaf; Mark starts no walk of its own.
+                names.Clear();
+                foreach (string name in IrVisit.AppendLocalNames(expr, names))
                 {
                     if (state.ByName.TryGetValue(name, out Value? value))
                     {

@@ -86,10 +86,10 @@ namespace MoreauGen.Generator.Differentiation
         public Dictionary<string, Value> ByName { get; } = new(StringComparer.Ordinal);
 
         /// <summary>The loop and carried local of each phi and loop result.</summary>
-        public Dictionary<Value, (LoopItem Loop, Carried Carried)> CarriedOf { get; } = new();
+        public Dictionary<Value, (LoopItem Loop, Carried Carried)> CarriedOf { get; } = new(ValueIdentity.Instance);
 
         /// <summary>The branch and merge of each merge value.</summary>
-        public Dictionary<Value, (IfItem Branch, Merge Merge)> MergeOf { get; } = new();
+        public Dictionary<Value, (IfItem Branch, Merge Merge)> MergeOf { get; } = new(ValueIdentity.Instance);
 
         /// <summary>The final version of each y[i] (element-wise outputs).</summary>
         public Dictionary<int, Value> Outputs { get; } = new();

@@ -49,17 +49,18 @@ namespace MoreauGen.Generator.Differentiation
             bool isLayer = layer.Kind == ModelKind.Layer;
             List<Stmt> body = layer.Body.ToList();
             List<ScratchArray> scalarized = new();
-            var scalarNames = new NameTable(layer.ReservedNames);
+            // Made only when a scratch array is replaced by scalars (a copy of every reserved name, in most bodies for nothing).
+            NameTable? scalarNames = null;
             if (isLayer || layer.Kind == ModelKind.Objective)
             {
                 // Before the output buffer is settled: an unrolled loop may leave y at constant indices only.
-                (body, scalarized) = ScratchScalars.Run(body, scalarNames);
+                (body, scalarized) = ScratchScalars.Run(body, () => scalarNames ??= new NameTable(layer.ReservedNames));
             }
 
             bool arrayMode = isLayer && NeedsOutputBuffer(body, inControlFlow: false);
             var state = new DifferentiationState(layer.ElementType, layer.ReservedNames, layer.Constants, isLayer, arrayMode,
                 Array.Empty<string>(), layer.Helpers, isLayer ? layer.Sizes : null, rules, steps);
-            foreach (string name in scalarNames.Taken.Except(layer.ReservedNames))
+            foreach (string name in scalarNames?.Taken.Except(layer.ReservedNames) ?? Enumerable.Empty<string>())
             {
                 state.Names.Claim(name);
             }
@@ -149,7 +150,7 @@ namespace MoreauGen.Generator.Differentiation
             onlyX = GradientAccumulators.Run(state, onlyX);
 
             bool writesEveryOutput = state.LayerMode && !state.ArrayMode && state.Sizes?.Outputs is int count && Enumerable.Range(0, count).All(state.Outputs.ContainsKey);
-            string[] used = SortedDistinct(state.Names.Taken);
+            string[] used = state.Names.TakenArray();
             Expr? resultExpr = state.Result is null ? null : new Local(state.Result.ReadName, state.Result.Type);
             return new DifferentiatedBody(
                 EquatableArray.From(primal),
@@ -168,27 +169,6 @@ namespace MoreauGen.Generator.Differentiation
                 ScratchArrays = EquatableArray.From(state.Scratch),
                 GrowableTape = layout.Growable,
             };
-        }
-
-        /// <summary>
-        /// The names in ordinal order, each once: what a <see cref="SortedSet{T}"/> of them enumerates, sorted in one array
-        /// instead of a tree of a node per name.
-        /// </summary>
-        private static string[] SortedDistinct(IEnumerable<string> names)
-        {
-            string[] sorted = names.ToArray();
-            Array.Sort(sorted, StringComparer.Ordinal);
-            int kept = 0;
-            for (int i = 0; i < sorted.Length; i++)
-            {
-                if (kept == 0 || !string.Equals(sorted[kept - 1], sorted[i], StringComparison.Ordinal))
-                {
-                    sorted[kept++] = sorted[i];
-                }
-            }
-
-            Array.Resize(ref sorted, kept);
-            return sorted;
         }
 
         /// <summary>y at a run-time index, or y touched inside a loop or branch: the reverse pass keeps d_y in a buffer.</summary>

@@ -39,6 +39,19 @@ namespace MoreauGen.Generator.Differentiation
         Partial,
     }
 
+    /// <summary>
+    /// Values by identity, hashed by their unique <see cref="Value.Sequence"/>: an object's default hash code is made
+    /// and stored in its header on first use, which showed in the passes over every value of a large body.
+    /// </summary>
+    internal sealed class ValueIdentity : IEqualityComparer<Value>
+    {
+        public static readonly ValueIdentity Instance = new();
+
+        public bool Equals(Value? x, Value? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(Value obj) => obj.Sequence;
+    }
+
     /// <summary>One value of the forward pass, assigned once.</summary>
     internal sealed class Value
     {
@@ -153,7 +166,8 @@ namespace MoreauGen.Generator.Differentiation
 
         public HelperModel? Helper { get; private set; }
 
-        public IReadOnlyList<Node> Args { get; private set; } = Array.Empty<Node>();
+        /// <summary>The arguments (an array, so that the passes' many <c>foreach</c> loops over them allocate no enumerator; never written after the node is built).</summary>
+        public Node[] Args { get; private set; } = Array.Empty<Node>();
 
         /// <summary>A primitive whose derivative is zero (Floor, Sign): its value varies with nothing whatever its arguments do.</summary>
         public bool PiecewiseConstant { get; private set; }
@@ -166,10 +180,10 @@ namespace MoreauGen.Generator.Differentiation
         public static Node Reference(Value value) => new(NodeKind.Ref, value.Type, value.Varying) { Ref = value };
 
         /// <param name="piecewiseConstant">The primitive's derivative is zero (Floor, Sign): the value varies with nothing.</param>
-        public static Node Apply(Op op, IrType type, IReadOnlyList<Node> args, bool piecewiseConstant = false) =>
+        public static Node Apply(Op op, IrType type, Node[] args, bool piecewiseConstant = false) =>
             new(NodeKind.Apply, type, type.IsReal && !piecewiseConstant ? Union(args) : Need.None) { Op = op, Args = args, PiecewiseConstant = piecewiseConstant };
 
-        public static Node Call(HelperModel helper, IReadOnlyList<Node> args) =>
+        public static Node Call(HelperModel helper, Node[] args) =>
             new(NodeKind.Call, helper.ElementType, Union(args)) { Helper = helper, Args = args };
 
         public static Node OutputRead(Expr index, IrType type, Need varying, Expr? memory = null) => new(NodeKind.OutputRead, type, varying) { Expr = index, Memory = memory };
@@ -179,7 +193,7 @@ namespace MoreauGen.Generator.Differentiation
 
         public static Node Opaque(IrType type, Need varying) => new(NodeKind.Opaque, type, type.IsReal ? varying : Need.None);
 
-        private static Need Union(IReadOnlyList<Node> args)
+        private static Need Union(Node[] args)
         {
             Need varying = Need.None;
             foreach (Node arg in args)

@@ -13,11 +13,13 @@ namespace MoreauGen.Generator.Differentiation
     internal sealed partial class Lowering
     {
         /// <summary><paramref name="expr"/> with each int conversion of a carried count replaced by a new int value.</summary>
-        private Expr HoistCarriedCounts(Expr expr) =>
-            IrWalk.Replace(expr, node =>
-                node is Apply { Op: Op.Convert } conversion && !conversion.Type.IsReal && conversion.Args[0].Type.IsReal &&
-                IrWalk.Nodes(conversion.Args[0]).OfType<Local>().Any(l => l.Type.IsReal)
-                    ? new Local(Temporary(Node.Apply(Op.Convert, conversion.Type, new[] { Node.Reference(AsValue(LowerExpr(conversion.Args[0]))) })).Name, conversion.Type)
-                    : null);
+        private Expr HoistCarriedCounts(Expr expr) => IrWalk.Replace(expr, hoistCarriedCount);
+
+        /// <summary>A new int value for an int conversion of a carried count, else null (the walk goes on below).</summary>
+        private Expr? HoistCarriedCount(Expr node) =>
+            node is Apply { Op: Op.Convert } conversion && !conversion.Type.IsReal && conversion.Args[0].Type.IsReal &&
+            IrWalk.Nodes(conversion.Args[0]).OfType<Local>().Any(l => l.Type.IsReal)
+                ? new Local(Temporary(Node.Apply(Op.Convert, conversion.Type, new[] { Node.Reference(AsValue(LowerExpr(conversion.Args[0]))) })).Name, conversion.Type)
+                : null;
     }
 }

@@ -21,11 +21,21 @@ namespace MoreauGen.Generator.Differentiation
         private Dictionary<string, Value> locals = new(StringComparer.Ordinal);
         private bool outputAccessed;
 
+        // Delegates made once: a method group or a lambda over this, passed to Map or a walk, would be a new delegate per node.
+        private readonly Func<Expr, Node> lowerExpr;
+        private readonly Func<Expr, Node> lowerCondition;
+        private readonly Func<Local, Expr?> renameIndexLocal;
+        private readonly Func<Expr, Expr?> hoistCarriedCount;
+
         public Lowering(DifferentiationState state)
         {
             this.state = state;
             current = state.Top;
             everDefined.UnionWith(state.Parameters);
+            lowerExpr = LowerExpr;
+            lowerCondition = LowerCondition;
+            renameIndexLocal = RenameIndexLocal;
+            hoistCarriedCount = HoistCarriedCount;
         }
 
         /// <summary>Lowers <paramref name="body"/> into the state's top region.</summary>
@@ -140,9 +150,10 @@ namespace MoreauGen.Generator.Differentiation
         private Value AsValue(Node node) => node.Kind == NodeKind.Ref ? node.Ref! : Temporary(node);
 
         /// <summary>An int (or bool) expression with its locals renamed to their current versions.</summary>
-        private Expr LowerIndex(Expr expr) =>
-            IrWalk.RenameLocals(HoistCarriedCounts(expr), local =>
-                !local.Type.IsReal && locals.TryGetValue(local.Name, out Value? version) ? new Local(version.Name, local.Type) : null);
+        private Expr LowerIndex(Expr expr) => IrWalk.RenameLocals(HoistCarriedCounts(expr), renameIndexLocal);
+
+        private Expr? RenameIndexLocal(Local local) =>
+            !local.Type.IsReal && locals.TryGetValue(local.Name, out Value? version) ? new Local(version.Name, local.Type) : null;
 
         private Node LowerCondition(Expr condition)
         {
@@ -151,9 +162,9 @@ namespace MoreauGen.Generator.Differentiation
                 case Local local when locals.TryGetValue(local.Name, out Value? value):
                     return Node.Reference(value);
                 case Apply { Op: Op.And or Op.Or or Op.Not } logical:
-                    return Node.Apply(logical.Op, IrType.Bool, logical.Args.Map(LowerCondition));
+                    return Node.Apply(logical.Op, IrType.Bool, logical.Args.Map(lowerCondition));
                 case Apply { Type.Scalar: ScalarKind.Boolean } comparison:
-                    return Node.Apply(comparison.Op, IrType.Bool, comparison.Args.Map(LowerExpr));
+                    return Node.Apply(comparison.Op, IrType.Bool, comparison.Args.Map(lowerExpr));
                 default:
                     return Node.Leaf(LowerIndex(condition), Need.None);
             }
@@ -195,9 +206,9 @@ namespace MoreauGen.Generator.Differentiation
                     // A batch loss of x (objectives): a leaf whose adjoint goes to every element of x at once.
                     return Node.Leaf(LowerIndex(loss), Need.X);
                 case Apply apply:
-                    return Node.Apply(apply.Op, apply.Type, apply.Args.Map(LowerExpr), state.Rules.Find(apply.Op)?.IsPiecewiseConstant == true);
+                    return Node.Apply(apply.Op, apply.Type, apply.Args.Map(lowerExpr), state.Rules.Find(apply.Op)?.IsPiecewiseConstant == true);
                 case Call call:
-                    return Node.Call(state.Helpers[call.Method], call.Args.Map(LowerExpr));
+                    return Node.Call(state.Helpers[call.Method], call.Args.Map(lowerExpr));
                 case Conditional conditional:
                     return LowerConditional(conditional);
                 default:

@@ -18,7 +18,7 @@ namespace MoreauGen.Generator.Differentiation
         private const int CheapOperations = 4;
 
         private readonly DifferentiationState state;
-        private readonly Dictionary<Value, Expr> restoreSources = new();
+        private readonly Dictionary<Value, Expr> restoreSources = new(ValueIdentity.Instance);
 
         public Restores(DifferentiationState state) => this.state = state;
 
@@ -29,26 +29,29 @@ namespace MoreauGen.Generator.Differentiation
         public List<Stmt> Of(Region region, List<Stmt> statements)
         {
             var needed = new List<Value>();
-            var seen = new HashSet<Value>();
-            var queue = new Queue<string>(IrWalk.LocalsRead(statements));
+            var seen = new HashSet<Value>(ValueIdentity.Instance);
+
+            // The region's own values the statements read, in the order of their first read, then what their restores read:
+            // looked up as the walk meets each name (a set of every name read, the region's or not, was as large as the
+            // whole reverse pass at the top of a large body).
+            var queue = new Queue<Value>();
+            var reads = new RegionValuesRead(state.ByName, region, queue);
+            IrVisit.Nodes(statements, ref reads);
             while (queue.Count > 0)
             {
-                string name = queue.Dequeue();
-                if (!state.ByName.TryGetValue(name, out Value? value) || !ReferenceEquals(value.Region, region) || !seen.Add(value))
+                Value value = queue.Dequeue();
+                if (!seen.Add(value))
                 {
                     continue;
                 }
 
                 needed.Add(value);
                 value.Restored = true;
-                foreach (string dependency in IrWalk.LocalsRead(RestoreSource(value)))
-                {
-                    queue.Enqueue(dependency);
-                }
+                IrVisit.Nodes(RestoreSource(value), ref reads);
             }
 
             List<Value> order = ForwardOrder(region);
-            var position = new Dictionary<Value, int>();
+            var position = new Dictionary<Value, int>(order.Count, ValueIdentity.Instance);
             for (int i = 0; i < order.Count; i++)
             {
                 position[order[i]] = i;
@@ -65,7 +68,7 @@ namespace MoreauGen.Generator.Differentiation
                 restores.Add(new Restore(value.Type, value.Name, RestoreSource(value)));
             }
 
-            var emitted = new HashSet<Value>(region.Pushed);
+            var emitted = new HashSet<Value>(region.Pushed, ValueIdentity.Instance);
             void Recompute(Value value)
             {
                 if (!emitted.Add(value))
@@ -90,6 +93,37 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return restores;
+        }
+
+        /// <summary>Queues the value of each local (or cursor) name read that belongs to the region, once per name read.</summary>
+        private readonly struct RegionValuesRead : INodeVisitor
+        {
+            private readonly Dictionary<string, Value> byName;
+            private readonly Region region;
+            private readonly Queue<Value> queue;
+
+            public RegionValuesRead(Dictionary<string, Value> byName, Region region, Queue<Value> queue)
+            {
+                this.byName = byName;
+                this.region = region;
+                this.queue = queue;
+            }
+
+            public bool Visit(Expr node)
+            {
+                string? name = node switch
+                {
+                    Local local => local.Name,
+                    CursorStep step => step.Cursor,
+                    _ => null,
+                };
+                if (name is not null && byName.TryGetValue(name, out Value? value) && ReferenceEquals(value.Region, region))
+                {
+                    queue.Enqueue(value);
+                }
+
+                return false;
+            }
         }
 
         /// <summary>How the reverse pass gets <paramref name="value"/> back: recomputed from leaves, ints and copies, or popped from the tape.</summary>
@@ -191,7 +225,15 @@ namespace MoreauGen.Generator.Differentiation
                         return definition.Kind == NodeKind.Leaf || (definition.Kind is NodeKind.Apply or NodeKind.Ref && Cheap(definition));
                     case NodeKind.Apply when ++operations <= CheapOperations &&
                                              (n.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Convert || n.Type == IrType.Bool):
-                        return n.Args.All(Cheap);
+                        foreach (Node arg in n.Args)
+                        {
+                            if (!Cheap(arg))
+                            {
+                                return false;
+                            }
+                        }
+
+                        return true;
                     default:
                         return false;
                 }

@@ -217,7 +217,7 @@ namespace MoreauGen.Generator.Differentiation
         private static IEnumerable<Value> OutsideTargets(Region region)
         {
             var found = new List<Value>();
-            var seen = new HashSet<Value>();
+            var seen = new HashSet<Value>(ValueIdentity.Instance);
             void Node(Node node)
             {
                 if (node.Kind == NodeKind.Ref && !node.Ref!.Region.IsWithin(region) && seen.Add(node.Ref))
@@ -385,9 +385,9 @@ namespace MoreauGen.Generator.Differentiation
             DerivativeRule rule = state.Rules.Find(node.Op)
                 ?? throw new InvalidOperationException("No derivative rule for " + node.Op + ".");
             IrType[] argTypes = node.Args.Map(a => a.Type);
-            var templates = new Expr?[node.Args.Count];
+            var templates = new Expr?[node.Args.Length];
             int adjointUses = 0;
-            for (int i = 0; i < node.Args.Count; i++)
+            for (int i = 0; i < node.Args.Length; i++)
             {
                 if (node.Args[i].Varying != Need.None)
                 {
@@ -403,7 +403,7 @@ namespace MoreauGen.Generator.Differentiation
                 adjoint = new Local(name, node.Type);
             }
 
-            for (int i = 0; i < node.Args.Count; i++)
+            for (int i = 0; i < node.Args.Length; i++)
             {
                 if (templates[i] is { } template)
                 {
@@ -461,7 +461,13 @@ namespace MoreauGen.Generator.Differentiation
                     return new Local(PartialValue(node, forward.Value, owner).Name, forward.Type);
                 case Apply apply:
                 {
-                    Expr[] args = apply.Args.Map(a => Substitute(a, node, owner, adjoint));
+                    // A loop, not Map with a lambda: a lambda over the parameters would allocate its closure at every call, leaves included.
+                    var args = new Expr[apply.Args.Count];
+                    for (int i = 0; i < args.Length; i++)
+                    {
+                        args[i] = Substitute(apply.Args[i], node, owner, adjoint);
+                    }
+
                     if (apply.Op == Op.Multiply && args[0] is Literal { Value: 1 } && args[1].Type == apply.Type)
                     {
                         return args[1];
@@ -527,7 +533,7 @@ namespace MoreauGen.Generator.Differentiation
             string prefix = "d_" + (node.Binding?.Name ?? owner.Name) + "_";
             var outs = helper.Parameters.Select(p => state.Names.Fresh(prefix + p)).ToList();
             Emit(Section(node.Varying), new CallPullback(helper.Pullback, EquatableArray.From(args), helper.ElementType, EquatableArray.From(outs)));
-            for (int i = 0; i < node.Args.Count; i++)
+            for (int i = 0; i < node.Args.Length; i++)
             {
                 Backpropagate(node.Args[i], new Local(outs[i], helper.ElementType), owner);
             }

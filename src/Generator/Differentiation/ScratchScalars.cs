@@ -28,7 +28,7 @@ namespace MoreauGen.Generator.Differentiation
         /// The body with the small scratch arrays replaced by scalars (the body itself when none is), and those arrays: the
         /// plain forward pass, which runs the user's body as written, still takes their buffers.
         /// </summary>
-        public static (List<Stmt> Body, List<ScratchArray> Replaced) Run(List<Stmt> body, NameTable names)
+        public static (List<Stmt> Body, List<ScratchArray> Replaced) Run(List<Stmt> body, Func<NameTable> namesOf)
         {
             var lengths = new Dictionary<string, int>(StringComparer.Ordinal);
             if (!CollectDeclarations(body, lengths))
@@ -58,6 +58,7 @@ namespace MoreauGen.Generator.Differentiation
 
             var scalars = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var replaced = new List<ScratchArray>();
+            NameTable names = namesOf();
             foreach (string name in candidates.OrderBy(c => c, StringComparer.Ordinal))
             {
                 scalars[name] = Enumerable.Range(0, lengths[name]).Select(k => names.Fresh(name + k.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();

@@ -186,7 +186,7 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>Declarations of the int values of <paramref name="region"/> that <paramref name="read"/> names (and those they need), in forward order.</summary>
         private List<Stmt> IndexDeclarations(Region region, IEnumerable<string> read)
         {
-            var needed = new HashSet<Value>();
+            var needed = new HashSet<Value>(ValueIdentity.Instance);
             var queue = new Queue<string>(read);
             while (queue.Count > 0)
             {

@@ -20,7 +20,7 @@ namespace MoreauGen.Generator.Differentiation
         private readonly TapeLayout layout;
 
         /// <summary>Values written straight into a storage variable where they are used (a loop's update, a branch's merge).</summary>
-        private readonly HashSet<Value> foldedIntoUse = new();
+        private readonly HashSet<Value> foldedIntoUse = new(ValueIdentity.Instance);
 
         public TapedForward(DifferentiationState state, TapeLayout layout)
         {
@@ -276,10 +276,22 @@ namespace MoreauGen.Generator.Differentiation
                 NodeKind.Leaf => node.Expr!,
                 NodeKind.Ref => new Local(node.Ref!.ReadName, node.Type),
                 NodeKind.OutputRead => state.MemoryElement(node.Memory, node.Expr!),
-                NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.Of(node.Args.Map(a => Render(a, root)))),
-                NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.Of(node.Args.Map(a => Render(a, root)))),
+                NodeKind.Call => new Call(node.Helper!.Method, node.Type, EquatableArray.Of(RenderArgs(node, root))),
+                NodeKind.Apply => new Apply(node.Op, node.Type, EquatableArray.Of(RenderArgs(node, root))),
                 _ => throw new InvalidOperationException("An opaque value has no expression."),
             };
+        }
+
+        // A loop, not Map with a lambda over root: that lambda's closure would be allocated at every Render, leaves included.
+        private Expr[] RenderArgs(Node node, Node root)
+        {
+            var args = new Expr[node.Args.Length];
+            for (int i = 0; i < args.Length; i++)
+            {
+                args[i] = Render(node.Args[i], root);
+            }
+
+            return args;
         }
 
         /// <summary>

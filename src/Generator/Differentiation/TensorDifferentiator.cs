@@ -128,7 +128,7 @@ namespace MoreauGen.Generator.Differentiation
                 EquatableArray.From(reverse.OnlyX),
                 EquatableArray.From(reverse.Returns),
                 graph.WritesEveryOutput,
-                EquatableArray.From(names.Taken.OrderBy(n => n, StringComparer.Ordinal)));
+                EquatableArray.Of(names.TakenArray()));
         }
 
         // =========================================================================================================

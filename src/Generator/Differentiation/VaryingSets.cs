@@ -27,7 +27,7 @@ namespace MoreauGen.Generator.Differentiation
             values.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
 
             // Who reads each value: the values whose definition refers to it, and the control-flow values made from it.
-            var readers = new Dictionary<Value, List<Value>>(BySequence.Instance);
+            var readers = new Dictionary<Value, List<Value>>(ValueIdentity.Instance);
             void Reads(Value reader, Value read)
             {
                 if (!readers.TryGetValue(read, out List<Value>? list))
@@ -47,7 +47,7 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             var pending = new Queue<Value>(values);
-            var queued = new HashSet<Value>(values, BySequence.Instance);
+            var queued = new HashSet<Value>(values, ValueIdentity.Instance);
             int changes = 0;
             int limit = 2 * values.Count;
             while (pending.Count > 0)
@@ -154,19 +154,6 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             return node.Varying;
-        }
-
-        /// <summary>
-        /// Values by identity, hashed by their unique <see cref="Value.Sequence"/>: an object's default hash code is made
-        /// and stored in its header on first use, which showed in this pass over every value of a large body.
-        /// </summary>
-        private sealed class BySequence : IEqualityComparer<Value>
-        {
-            public static readonly BySequence Instance = new();
-
-            public bool Equals(Value? x, Value? y) => ReferenceEquals(x, y);
-
-            public int GetHashCode(Value obj) => obj.Sequence;
         }
     }
 }

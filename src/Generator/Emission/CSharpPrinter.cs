@@ -372,7 +372,30 @@ namespace MoreauGen.Generator.Emission
         }
 
         public static string Identifier(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+            CouldBeKeyword(name) && SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>
+        /// False for a name no C# keyword can be: every keyword is 2 to 10 lower-case letters and underscores
+        /// (<c>__arglist</c>, <c>stackalloc</c>), so the versioned names (<c>a_3</c>, <c>t16</c>) that most of a large body's
+        /// identifiers are skip the keyword table, which showed in the printer's time.
+        /// </summary>
+        private static bool CouldBeKeyword(string name)
+        {
+            if (name.Length < 2 || name.Length > 10)
+            {
+                return false;
+            }
+
+            foreach (char c in name)
+            {
+                if (c is not (>= 'a' and <= 'z' or '_'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>A literal in the invariant culture that reads back to the same value (f suffix for float).</summary>
         public static string FormatLiteral(Literal literal)

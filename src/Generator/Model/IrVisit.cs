@@ -173,11 +173,14 @@ namespace MoreauGen.Generator.Model
         }
 
         /// <summary>The names of the locals <paramref name="expr"/> reads, in the order of its nodes (one list, no iterators).</summary>
-        public static List<string> LocalNames(Expr expr)
+        public static List<string> LocalNames(Expr expr) => AppendLocalNames(expr, new List<string>());
+
+        /// <summary>Adds the names of the locals <paramref name="expr"/> reads to <paramref name="names"/>, in the order of its nodes (a caller's reused list).</summary>
+        public static List<string> AppendLocalNames(Expr expr, List<string> names)
         {
-            var collect = new CollectLocalNames(new List<string>());
+            var collect = new CollectLocalNames(names);
             Nodes(expr, ref collect);
-            return collect.Names;
+            return names;
         }
 
         private readonly struct CollectLocalNames : INodeVisitor

@@ -108,13 +108,37 @@ namespace MoreauGen.Generator.Model
             {
                 Element element => new Element(Replace(element.Span, replace), Replace(element.Index, replace), element.Type),
                 Slice slice => new Slice(Replace(slice.Span, replace), Replace(slice.Start, replace), slice.Length is null ? null : Replace(slice.Length, replace), slice.Type),
-                Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => Replace(a, replace)))),
-                Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
-                OpsCall call => new OpsCall(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => Replace(a, replace)))),
+                Apply apply => new Apply(apply.Op, apply.Type, ReplaceEach(apply.Args, replace)),
+                Call call => new Call(call.Method, call.Type, ReplaceEach(call.Args, replace)),
+                OpsCall call => new OpsCall(call.Method, call.Type, ReplaceEach(call.Args, replace)),
                 NewSpan newSpan => new NewSpan(Replace(newSpan.Length, replace), newSpan.Type),
                 Conditional conditional => new Conditional(Replace(conditional.Condition, replace), Replace(conditional.WhenTrue, replace), Replace(conditional.WhenFalse, replace)),
                 _ => expr,
             };
+        }
+
+        // Loops, not Select with a lambda over the delegate: that lambda's closure was allocated at every call of the walks
+        // above, leaves included (the lowering renames every index of a large body).
+        private static EquatableArray<Expr> ReplaceEach(EquatableArray<Expr> args, Func<Expr, Expr?> replace)
+        {
+            var result = new Expr[args.Count];
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = Replace(args[i], replace);
+            }
+
+            return EquatableArray.Of(result);
+        }
+
+        private static EquatableArray<Expr> RenameLocalsEach(EquatableArray<Expr> args, Func<Local, Expr?> rename)
+        {
+            var result = new Expr[args.Count];
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = RenameLocals(args[i], rename);
+            }
+
+            return EquatableArray.Of(result);
         }
 
         /// <summary><paramref name="expr"/> with every local renamed by <paramref name="rename"/> (null keeps the name).</summary>
@@ -123,9 +147,9 @@ namespace MoreauGen.Generator.Model
             Local local => rename(local) ?? local,
             Element element => new Element(RenameLocals(element.Span, rename), RenameLocals(element.Index, rename), element.Type),
             Slice slice => new Slice(RenameLocals(slice.Span, rename), RenameLocals(slice.Start, rename), slice.Length is null ? null : RenameLocals(slice.Length, rename), slice.Type),
-            Apply apply => new Apply(apply.Op, apply.Type, EquatableArray.From(apply.Args.Select(a => RenameLocals(a, rename)))),
-            Call call => new Call(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => RenameLocals(a, rename)))),
-            OpsCall call => new OpsCall(call.Method, call.Type, EquatableArray.From(call.Args.Select(a => RenameLocals(a, rename)))),
+            Apply apply => new Apply(apply.Op, apply.Type, RenameLocalsEach(apply.Args, rename)),
+            Call call => new Call(call.Method, call.Type, RenameLocalsEach(call.Args, rename)),
+            OpsCall call => new OpsCall(call.Method, call.Type, RenameLocalsEach(call.Args, rename)),
             NewSpan newSpan => new NewSpan(RenameLocals(newSpan.Length, rename), newSpan.Type),
             Conditional conditional => new Conditional(RenameLocals(conditional.Condition, rename), RenameLocals(conditional.WhenTrue, rename), RenameLocals(conditional.WhenFalse, rename)),
             _ => expr,
