@@ -16,4 +16,30 @@ public sealed class UnboundedLoopTests
     [MemberData(nameof(Layers))]
     public void Oracles_of_layers_with_unbounded_while_and_do_loops_match_central_differences(string name) =>
         CompileAndRunTests.CheckEntry(CorpusAssembly.Default, LayerCorpus.Find(name));
+
+    /// <summary>
+    /// One batch with samples whose trips fit the per-sample reserve of the call's tape (about 20 trips) and a sample
+    /// that overflows it (about 1,020): the taped Forward marks each sample (the value before its reserve: the values
+    /// recorded, or −1), and Pullback's gradients, read from the call's tape for the first and recorded again for the
+    /// second, match central differences.
+    /// </summary>
+    [Fact]
+    public void Pullback_is_right_both_for_samples_that_fit_the_reserve_and_for_samples_that_overflow_it()
+    {
+        IMoreauLayer<double> layer = CorpusAssembly.Default.Create<double>(LayerCorpus.Find("SomeSamplesOverflowTheReserve"), "Double");
+        const int m = 3;
+        double[] w = [0.7, -1.3];
+        double[] x = [0.2, 0.4, 0.9, -0.6, -0.35, 0.1];
+        double[] y = new double[m];
+        double[] tape = new double[layer.TapeLength(m)];
+        layer.Forward(w, x, y, tape);
+
+        int perSample = tape.Length / m;
+        Assert.Equal(m * perSample, tape.Length);
+        Assert.InRange(tape[0], 1, perSample - 1);
+        Assert.Equal(-1, tape[perSample]);
+        Assert.InRange(tape[2 * perSample], 1, perSample - 1);
+
+        LayerOracleChecks.AssertLayerOracles(layer, w, x, [0.8, -1.1, 0.5], new Random(12), tolerance: 1e-6);
+    }
 }

@@ -9,10 +9,11 @@ namespace MoreauGen.Generator.Differentiation
 {
     /// <summary>
     /// The growable tape of a body with a <c>while</c> or <c>do</c> loop that has no trip bound (part of
-    /// <see cref="TapeLayout"/>; <see cref="LoopItem.Unbounded"/>). Such a loop's records cannot have room reserved in a
-    /// tape of fixed length, so the reverse pass re-runs the sample's forward pass (Algorithm 1's "store") on a pooled tape
-    /// that grows (<c>MoreauGen.Generated.GrowableTape</c>), then walks it back (Algorithm 2's reverse sweep) from where the
-    /// forward pass left the cursor. The layout is the cursor layout with each unbounded loop counted as its one recorded
+    /// <see cref="TapeLayout"/>; <see cref="LoopItem.Unbounded"/>). A tape of fixed length cannot hold every number of
+    /// trips: the taped Forward records (Algorithm 1's "store") into a fixed reserve per sample of the call's tape, and when
+    /// the trips overflow it the reverse pass re-runs the sample's forward pass on a pooled tape that grows
+    /// (<c>MoreauGen.Generated.GrowableTape</c>); either way the reverse sweep (Algorithm 2) walks the records back from where
+    /// the forward pass left the cursor (<c>LayerEmitter.Growable.cs</c>). The layout is the cursor layout with each unbounded loop counted as its one recorded
     /// trip count: that count S bounds the records outside unbounded trips. Each trip of an unbounded loop first makes
     /// room for R = S + Σ (records of one trip of each unbounded loop) past the cursor: what is left of the trips that
     /// enclose it, of its own trip and of the body after it never exceeds R, since a nested unbounded loop grows the tape

@@ -4,20 +4,89 @@ using MoreauGen.Generator.Model;
 namespace MoreauGen.Generator.Emission
 {
     /// <summary>
-    /// Members of a body with a <c>while</c> or <c>do</c> loop that has no trip bound (<see cref="DifferentiatedBody.GrowableTape"/>):
-    /// a call's tape holds nothing (its length is fixed before the trips are known), and each member that runs the reverse
-    /// pass first runs the sample's forward pass recording on a pooled tape that grows with the trips
-    /// (<c>MoreauGen.Generated.GrowableTape</c>), rented once per call and returned at its end. Part of <see cref="LayerEmitter"/>.
+    /// Members of a body with a <c>while</c> or <c>do</c> loop that has no trip bound (<see cref="DifferentiatedBody.GrowableTape"/>).
+    /// A call's tape holds, per sample, a mark and a fixed reserve of <see cref="ReservedTrips"/> + 1 times R values (R, the
+    /// room one trip makes, <c>TapeLayout.Unbounded.cs</c>): room for at least <see cref="ReservedTrips"/> trips of every such
+    /// loop. The taped Forward records the trips there while they fit and writes the number of values recorded to the mark
+    /// (−1 when they did not fit); Pullback reverses straight from the call's tape when they fit, and only for a sample
+    /// that overflowed re-runs the forward pass recording on a pooled tape that grows with the trips
+    /// (<c>MoreauGen.Generated.GrowableTape</c>), rented once per call and returned at its end. SubproblemW and SubproblemX
+    /// evaluate φ at w + v and x + u, so they always record on the pooled tape. Part of <see cref="LayerEmitter"/>.
     /// </summary>
     internal sealed partial class LayerEmitter
     {
+        /// <summary>The trips of each unbounded loop a sample's reserve in the call's tape has room for (about 25 in the projectile benchmark).</summary>
+        internal const int ReservedTrips = 64;
+
         /// <summary>A growable tape: the span the statements record on and the pooled array under it.</summary>
         private sealed record GrowingTape(string Span, string Array);
 
+        /// <summary>A sample's part of the call's tape: the mark and the reserve after it, as C# (numbers when the sizes are fixed).</summary>
+        private sealed record ReservedTape(string Reserve, string PerSample);
+
         private const string Growable = "global::MoreauGen.Generated.GrowableTape";
 
-        private void GrowableTapeLength() => frame.TapeLength(
-            "Nothing is recorded: a loop's trips are known only as it runs, so Pullback re-runs the forward pass on a pooled tape that grows with them.", "0");
+        /// <summary>The reserve, (<see cref="ReservedTrips"/> + 1) × R values, and the values per sample, one more (the mark).</summary>
+        private ReservedTape Reserved(Member member) =>
+            body.FixedTapeSlots is int slots ? FixedReserve(slots) : Reserved("(" + EmissionScaffold.Int(ReservedTrips + 1) + " * " + member.TapeSlots() + ")");
+
+        private static ReservedTape FixedReserve(int slots)
+        {
+            long reserve = (ReservedTrips + 1L) * slots;
+            return new ReservedTape(EmissionScaffold.Int(checked((int)reserve)), EmissionScaffold.Int(checked((int)(reserve + 1))));
+        }
+
+        private static ReservedTape Reserved(string room) => new(room, "(1 + " + room + ")");
+
+        private void GrowableTapeLength()
+        {
+            string remarks = "The tape holds, per sample, the number of values the loops recorded (−1 when they overflowed) and a reserve for them, room for " +
+                EmissionScaffold.Int(ReservedTrips) + " trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.";
+            if (body.FixedTapeSlots is int slots)
+            {
+                frame.TapeLength(remarks, "batch * " + FixedReserve(slots).PerSample);
+                return;
+            }
+
+            var member = new Member(this, "batch");
+            string batch = member.OpenTapeLength(remarks);
+            code.Line("return " + batch + " * " + Reserved(member).PerSample + ";");
+            code.Close();
+        }
+
+        /// <summary>The taped Forward's sample: the reserve after the mark, the span the forward pass records on.</summary>
+        private void SliceReserve(Member member, ReservedTape reserved)
+        {
+            string tape = member.Param("tape");
+            string at = MemberFrame.Product(member.S, reserved.PerSample);
+            string span = member.Local("tape_s");
+            code.Line(Span + " " + span + " = " + tape + ".Slice(" + at + " + 1, " + reserved.Reserve + ");");
+            member.Bind(SpanRole.Tape, span);
+            member.Bind(SpanRole.TapeMark, tape + "[" + at + "]");
+        }
+
+        /// <summary>
+        /// Pullback's sample: the records from the call's tape when they fitted its reserve, else the forward pass again on
+        /// the pooled tape (<see cref="RecordForward"/>). Binds the tape to what the reverse pass reads.
+        /// </summary>
+        private void RecordsOf(Member member, ReservedTape reserved, GrowingTape tape, ScratchSpan outputs)
+        {
+            string callTape = member.Param("tape");
+            string at = MemberFrame.Product(member.S, reserved.PerSample);
+            string used = member.Local("tape_used");
+            string records = member.Local("tape_r");
+            code.Line("int " + used + " = (int)" + callTape + "[" + at + "];");
+            code.Line(ReadOnlySpan + " " + records + ";");
+            code.Open("if (" + used + " >= 0)");
+            code.Line("// The taped Forward's records fitted the sample's reserve: the reverse pass reads them there.");
+            code.Line(records + " = " + callTape + ".Slice(" + at + " + 1, " + used + ");");
+            code.Close();
+            code.Open("else");
+            RecordForward(member, tape, outputs);
+            code.Line(records + " = " + tape.Span + ";");
+            code.Close();
+            member.Bind(SpanRole.Tape, records);
+        }
 
         /// <summary>Rents the growable tape, with room for the records outside the loops' trips to start with.</summary>
         private GrowingTape GrowingTapeBuffer(Member member)
@@ -55,7 +124,7 @@ namespace MoreauGen.Generator.Emission
                 code.Line(outputs.Name + ".Clear();");
             }
 
-            code.Line("// Forward pass, recording on the pooled tape.");
+            code.Line("// Forward pass, recording on the pooled tape (in Pullback: the sample overflowed its reserve in the call's tape).");
             code.OpenBlock();
             member.Statements(body.Primal);
             code.Close();

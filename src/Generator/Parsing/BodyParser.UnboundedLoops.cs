@@ -15,8 +15,9 @@ namespace MoreauGen.Generator.Parsing
     /// <code>
     /// while (c) { body }   →  stopped = 0; for (trip = 0; stopped == 0; trip++) { if (stopped == 0) { if (!c) stopped = 1; } if (stopped == 0) { body } }
     /// </code>
-    /// A call's tape is fixed before the data is seen, so the trips cannot be recorded there: the layer's Pullback re-runs
-    /// the sample's forward pass recording on a pooled tape that grows with the trips (<c>TapeLayout.Unbounded.cs</c>,
+    /// A call's tape is fixed before the data is seen, so it holds a fixed reserve per sample: the taped Forward records the
+    /// trips there while they fit, and the layer's Pullback re-runs the forward pass of a sample that overflowed, recording
+    /// on a pooled tape that grows with the trips (<c>TapeLayout.Unbounded.cs</c>, <c>LayerEmitter.Growable.cs</c>,
     /// <c>MoreauGen.Generated.GrowableTape</c>). Only layer bodies (and the helpers inlined into them) take such a loop; an
     /// objective or a helper with a pullback of its own still needs a counter (MG0023). The loop must end for the call to:
     /// that is the user's to ensure, as in the plain C#.

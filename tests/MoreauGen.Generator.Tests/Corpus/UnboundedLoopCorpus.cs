@@ -1,8 +1,9 @@
 namespace MoreauGen.Generator.Tests.Corpus;
 
 /// <summary>
-/// Layers with <c>while</c> and <c>do</c> loops that no int counter bounds: the trips are known only as the loop runs, and
-/// the reverse pass re-runs the sample's forward pass on a pooled tape that grows with them. Each loop ends for every
+/// Layers with <c>while</c> and <c>do</c> loops that no int counter bounds: the trips are known only as the loop runs; the
+/// taped Forward records them in a fixed reserve per sample of the call's tape, and the reverse pass re-runs the forward
+/// pass on a pooled tape that grows with them only for a sample that overflowed it. Each loop ends for every
 /// input the checks draw (a value that falls by a fixed step, a contraction, Newton's method, a projectile that falls).
 /// Same conventions as <see cref="LayerCorpus"/>; the gradients are those of the piece the sample falls in.
 /// </summary>
@@ -273,6 +274,26 @@ internal static class UnboundedLoopCorpus
                     }
 
                     y[0] = s * w[1] + h;
+                }
+            }
+            """),
+        new("SomeSamplesOverflowTheReserve", $$"""
+            public partial class SomeSamplesOverflowTheReserve
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // About 20 trips when x[0]² < 0.5, about 1,020 when not: a batch mixes samples whose trips fit the
+                    // reserve of the call's tape with samples that overflow it. (The start is piecewise constant in x.)
+                    T h = 0.2f + 10 * M.Floor(2 * x[0] * x[0]);
+                    T s = 0;
+                    while (h > 0)
+                    {
+                        s += M.Sin(w[0] * h + x[1]) * 0.01f;
+                        h -= 0.01f;
+                    }
+
+                    y[0] = s * w[1] + x[0] * h;
                 }
             }
             """),
