@@ -40,7 +40,7 @@ namespace MoreauGen.Generator.Emission
 
         private void GrowableTapeLength()
         {
-            string remarks = "The tape holds, per sample, the number of values the loops recorded (−1 when they overflowed) and a reserve for them, room for " +
+            string remarks = "The tape holds, per sample, the number of values the loops recorded (-1 when they overflowed) and a reserve for them, room for " +
                 EmissionScaffold.Int(ReservedTrips) + " trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.";
             if (body.FixedTapeSlots is int slots)
             {
@@ -124,7 +124,7 @@ namespace MoreauGen.Generator.Emission
                 code.Line(outputs.Name + ".Clear();");
             }
 
-            code.Line("// Forward pass, recording on the pooled tape (in Pullback: the sample overflowed its reserve in the call's tape).");
+            code.Line("// The sample's trips overflowed its reserve in the call's tape: its forward pass again, recording on the pooled tape.");
             code.OpenBlock();
             member.Statements(body.Primal);
             code.Close();

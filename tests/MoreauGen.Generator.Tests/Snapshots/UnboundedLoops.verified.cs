@@ -16,7 +16,7 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>The tape holds, per sample, the number of values the loops recorded (−1 when they overflowed) and a reserve for them, room for 64 trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.</remarks>
+        /// <remarks>The tape holds, per sample, the number of values the loops recorded (-1 when they overflowed) and a reserve for them, room for 64 trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.</remarks>
         public int TapeLength(int batch) => batch * 846;
 
         /// <inheritdoc/>
@@ -305,7 +305,7 @@ namespace Samples
                 }
                 else
                 {
-                    // Forward pass, recording on the pooled tape (in Pullback: the sample overflowed its reserve in the call's tape).
+                    // The sample's trips overflowed its reserve in the call's tape: its forward pass again, recording on the pooled tape.
                     {
                         int tp = 0;
                         tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, 0, 13);
