@@ -28,8 +28,10 @@ namespace MoreauGen.Generator.Parsing
         /// Whether <paramref name="local"/> (declared without a value) is written in a <c>while</c> or <c>do</c> loop:
         /// <c>double dz; do { dz = …; } while (Math.Abs(dz) &gt; 1e-12);</c>. C# proves every read follows a write, but the
         /// lowered loop (a <c>for</c> under a stop flag) hides that proof, so the local starts at zero, which changes nothing.
+        /// The locals written in such loops are collected once per method (one walk of its operations, kept in
+        /// <see cref="writtenInWhileLoops"/>), not once per local.
         /// </summary>
-        private static bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
+        private bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
         {
             IOperation root = declarator;
             while (root.Parent is not null)
@@ -37,21 +39,36 @@ namespace MoreauGen.Generator.Parsing
                 root = root.Parent;
             }
 
-            return root.Descendants().Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local) &&
-                Writes(reference) && InWhileLoop(reference));
-
-            static bool InWhileLoop(IOperation operation)
+            if (!writtenInWhileLoops.TryGetValue(root, out HashSet<ILocalSymbol>? written))
             {
-                for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
-                {
-                    if (parent is IWhileLoopOperation)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
+                written = WrittenInWhileLoops(root);
+                writtenInWhileLoops.Add(root, written);
             }
+
+            return written.Contains(local);
+        }
+
+        /// <summary>The locals written inside a <c>while</c> or <c>do</c> loop under <paramref name="root"/>: one walk with a stack (deep expressions do not deepen the call stack).</summary>
+        private static HashSet<ILocalSymbol> WrittenInWhileLoops(IOperation root)
+        {
+            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var pending = new Stack<(IOperation Operation, bool InWhileLoop)>();
+            pending.Push((root, root is IWhileLoopOperation));
+            while (pending.Count > 0)
+            {
+                (IOperation operation, bool inWhileLoop) = pending.Pop();
+                foreach (IOperation child in operation.ChildOperations)
+                {
+                    if (inWhileLoop && child is ILocalReferenceOperation reference && Writes(reference))
+                    {
+                        written.Add(reference.Local);
+                    }
+
+                    pending.Push((child, inWhileLoop || child is IWhileLoopOperation));
+                }
+            }
+
+            return written;
         }
 
         private void UnboundedLoop(IWhileLoopOperation loop, List<Stmt> into, string what)
