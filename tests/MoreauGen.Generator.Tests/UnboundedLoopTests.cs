@@ -42,4 +42,40 @@ public sealed class UnboundedLoopTests
 
         LayerOracleChecks.AssertLayerOracles(layer, w, x, [0.8, -1.1, 0.5], new Random(12), tolerance: 1e-6);
     }
+
+    /// <summary>
+    /// The taped Forward's mark before each sample's reserve, in float and double: -1 for every sample of the nested loops
+    /// whose trips (hundreds of inner ones) overflow it, so that the gradients the corpus checks of that entry come from
+    /// the pooled tape; the number of values recorded, within the reserve, for every sample of the loops whose room per
+    /// trip the tape prelude counts, so that theirs come from the call's tape.
+    /// </summary>
+    [Fact]
+    public void The_overflow_entry_overflows_the_reserve_and_the_prelude_counted_entry_fits_it()
+    {
+        const int m = 3;
+        Assert.All(Marks<double>("NestedLoopsWithJumpsOverflowTheReserve", 2, m), mark => Assert.Equal(-1, mark));
+        Assert.All(Marks<float>("NestedLoopsWithJumpsOverflowTheReserve", 2, m), mark => Assert.Equal(-1, mark));
+        foreach (string name in new[] { "TriangularLoopInsideUnboundedLoop", "LoopsInUnboundedLoopsVaryWithTheLoopsAround" })
+        {
+            Assert.All(Marks<double>(name, 3, m), mark => Assert.True(mark > 0, name + ": mark " + mark));
+            Assert.All(Marks<float>(name, 3, m), mark => Assert.True(mark > 0, name + ": mark " + mark));
+        }
+    }
+
+    /// <summary>Runs the taped Forward of a corpus entry on m samples and returns the mark before each sample's reserve (one value in each m-th of the tape).</summary>
+    private static double[] Marks<T>(string name, int inputs, int m)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        IMoreauLayer<T> layer = CorpusAssembly.Default.Create<T>(LayerCorpus.Find(name), typeof(T) == typeof(double) ? "Double" : "Single");
+        T[] w = [T.CreateChecked(0.7), T.CreateChecked(-1.3)];
+        T[] x = Enumerable.Range(0, m * inputs).Select(i => T.CreateChecked(0.9 * Math.Sin(i + 1.0))).ToArray();
+        T[] y = new T[m * layer.OutputCount];
+        T[] tape = new T[layer.TapeLength(m)];
+        layer.Forward(w, x, y, tape);
+        int perSample = tape.Length / m;
+        Assert.Equal(m * perSample, tape.Length);
+        double[] marks = Enumerable.Range(0, m).Select(s => double.CreateChecked(tape[s * perSample])).ToArray();
+        Assert.All(marks, mark => Assert.True(mark < perSample, name + ": mark " + mark + " of " + perSample));
+        return marks;
+    }
 }
