@@ -124,6 +124,9 @@ namespace MoreauGen.Generator.Differentiation
             return depth;
         }
 
+        /// <summary>Σ, the records of one trip of each unbounded loop together (R less S); set by <see cref="Run"/>.</summary>
+        public Expr TripSlots { get; private set; } = IntLiteral(0);
+
         /// <summary>R, the room each trip of an unbounded loop (and the sample's start) makes past the cursor; set by <see cref="Run"/>.</summary>
         public Expr Reserve { get; private set; } = IntLiteral(0);
 
@@ -136,7 +139,8 @@ namespace MoreauGen.Generator.Differentiation
         /// </summary>
         private (Expr Reserve, List<Stmt> Prelude) GrowableLayout(Expr slots, List<Stmt> prelude)
         {
-            Expr reserve = UnboundedLoops(state.Top).Aggregate(FixSizes(slots), (total, loop) => IntMath.Add(total, UnboundedTrip(loop, prelude)));
+            Expr trips = UnboundedLoops(state.Top).Aggregate((Expr)IntLiteral(0), (total, loop) => IntMath.Add(total, UnboundedTrip(loop, prelude)));
+            Expr reserve = IntMath.Add(FixSizes(slots), trips);
             List<Stmt> statements = prelude.Select(FixSizes).ToList();
             HashSet<string> varying = Undeclared(statements, reserve);
             if (varying.Count > 0)
@@ -147,6 +151,7 @@ namespace MoreauGen.Generator.Differentiation
             }
 
             Reserve = reserve;
+            TripSlots = trips;
             return (reserve, statements);
         }
 

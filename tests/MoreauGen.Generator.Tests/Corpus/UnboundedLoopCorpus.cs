@@ -297,6 +297,36 @@ internal static class UnboundedLoopCorpus
                 }
             }
             """),
+        new("LargeStraightPartAndSmallWhileLoop", $$"""
+            public partial class LargeStraightPartAndSmallWhileLoop
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 64, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // 64 × 64 tanh products recorded by for loops, then a small loop with no trip bound that halves z
+                    // until it is tiny: 30 trips, 64 (as many as the reserve of the call's tape has room for) when
+                    // x[0]² ≥ 0.5, about 80 (more) when x[1]² ≥ 0.5. (The start is piecewise constant in x.)
+                    T a = 0;
+                    for (int i = 0; i < 64; i++)
+                    {
+                        for (int j = 0; j < 64; j++)
+                        {
+                            a += M.Tanh(w[0] * x[i] * x[j]);
+                        }
+                    }
+
+                    T z = 1 + 1.5e10f * M.Floor(2 * x[0] * x[0]) + 1e15f * M.Floor(2 * x[1] * x[1]);
+                    T s = 0;
+                    while (M.Abs(z) > 1e-9f)
+                    {
+                        s += M.Sin(w[1] * s + x[2]) * 0.1f;
+                        z *= 0.5f;
+                    }
+
+                    y[0] = a * 0.01f + s * w[2];
+                }
+            }
+            """),
         new("NestedLoopsWithJumpsOverflowTheReserve", $$"""
             public partial class NestedLoopsWithJumpsOverflowTheReserve
             {

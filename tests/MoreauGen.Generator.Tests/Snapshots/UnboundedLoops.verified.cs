@@ -17,7 +17,7 @@ namespace Samples
 
         /// <inheritdoc/>
         /// <remarks>The tape holds, per sample, the number of values the loops recorded (-1 when they overflowed) and a reserve for them, room for 64 trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.</remarks>
-        public int TapeLength(int batch) => batch * 846;
+        public int TapeLength(int batch) => checked(batch * 531);
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -90,15 +90,15 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 846, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 531, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                global::System.Span<double> tape_s = tape.Slice(s * 846 + 1, 845);
+                global::System.Span<double> tape_s = tape.Slice(s * 531 + 1, 530);
                 // Forward pass, recording on the tape the values the reverse pass reads.
                 int tp = 0;
-                tape[s * 846] = 0;
+                tape[s * 531] = 0;
                 double px = 0.0;
                 double py = 0.5;
                 double vx = x_s[0];
@@ -114,7 +114,7 @@ namespace Samples
                 {
                     if (tp + 13 > tape_s.Length)
                     {
-                        tape[s * 846] = -1;
+                        tape[s * 531] = -1;
                         tp = 0;
                     }
                     bool c1 = stopped == 0.0;
@@ -201,7 +201,7 @@ namespace Samples
                 {
                     if (tp + 13 > tape_s.Length)
                     {
-                        tape[s * 846] = -1;
+                        tape[s * 531] = -1;
                         tp = 0;
                     }
                     bool c5 = stopped_2 == 0.0;
@@ -262,9 +262,9 @@ namespace Samples
                 tape_s[tp++] = t5;
                 tape_s[tp++] = t6;
                 tape_s[tp++] = t4;
-                if (tape[s * 846] >= 0)
+                if (tape[s * 531] >= 0)
                 {
-                    tape[s * 846] = tp;
+                    tape[s * 531] = tp;
                 }
             }
         }
@@ -274,7 +274,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 846, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 531, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 1, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -296,12 +296,12 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
-                int tape_used = (int)tape[s * 846];
+                int tape_used = (int)tape[s * 531];
                 global::System.ReadOnlySpan<double> tape_r;
                 if (tape_used >= 0)
                 {
                     // The taped Forward's records fitted the sample's reserve: the reverse pass reads them there.
-                    tape_r = tape.Slice(s * 846 + 1, tape_used);
+                    tape_r = tape.Slice(s * 531 + 1, tape_used);
                 }
                 else
                 {
