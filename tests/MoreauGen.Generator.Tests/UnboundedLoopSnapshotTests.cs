@@ -6,8 +6,9 @@ namespace MoreauGen.Generator.Tests;
 /// The generated source of a layer with <c>while</c> and <c>do</c> loops that no int counter bounds (a projectile
 /// integrated <c>while (!landed)</c> with a hit test and the landing point interpolated, then Newton's method
 /// <c>do { … } while (Math.Abs(dz) &gt; 1e-12)</c>), pinned by a snapshot (Snapshots/UnboundedLoops.verified.cs): the
-/// tape of a call holds nothing, Pullback and the subproblems record on a pooled tape that grows with the trips. It
-/// compiles with every warning on and without diagnostics.
+/// taped Forward records the trips in a fixed reserve per sample of the call's tape, Pullback reads them there (or records
+/// a sample that overflowed it again on a pooled tape that grows with the trips), the subproblems always record on the
+/// pooled tape. It compiles with every warning on and without diagnostics.
 /// </summary>
 public sealed class UnboundedLoopSnapshotTests
 {

@@ -168,6 +168,7 @@ namespace MoreauGen.Generator.Differentiation
             {
                 ScratchArrays = EquatableArray.From(state.Scratch),
                 GrowableTape = layout.Growable,
+                TripSlots = layout.TripSlots,
             };
         }
 

@@ -32,7 +32,8 @@ namespace MoreauGen.Generator.Differentiation
             Expr? count = null;
             if (loop.Unbounded)
             {
-                count = UnboundedTrip(loop);
+                // Laid out with the tape (GrowableLayout): its trips grow the tape by R, and the count it records is what the reverse pass reads.
+                count = UnboundedTrip(loop, new List<Stmt>());
             }
             else if (loop.EndsAtStop)
             {

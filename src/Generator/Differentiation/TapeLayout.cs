@@ -33,7 +33,7 @@ namespace MoreauGen.Generator.Differentiation
             state.Cursor = state.Names.Fresh("tp");
             var prelude = new List<Stmt>();
             Expr slots = Count(state.Top, prelude, inScope: false);
-            return Growable ? (GrowableLayout(slots, prelude), new List<Stmt>()) : (FixSizes(slots), prelude.Select(FixSizes).ToList());
+            return Growable ? GrowableLayout(slots, prelude) : (FixSizes(slots), prelude.Select(FixSizes).ToList());
         }
 
         private bool AnyLoopRecords(Region region, bool insideLoop)

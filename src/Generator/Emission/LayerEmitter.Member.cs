@@ -35,8 +35,13 @@ namespace MoreauGen.Generator.Emission
             /// <summary>The sample index of the loop being written.</summary>
             public string S => s;
 
-            /// <summary>The tape values per sample as C#: a number, or a local computed here from the sizes.</summary>
-            public string TapeSlots() => TapeSlots(owner.body);
+            private string? tapeSlots;
+
+            /// <summary>
+            /// The tape values per sample as C#: a number, or a local computed here from the sizes (the statements that
+            /// compute it printed once per member, where first asked for: before the sample loop).
+            /// </summary>
+            public string TapeSlots() => tapeSlots ??= TapeSlots(owner.body);
 
             public string TapeSlots(DifferentiatedBody program)
             {

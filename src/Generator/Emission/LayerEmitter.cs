@@ -88,10 +88,10 @@ namespace MoreauGen.Generator.Emission
             LayerMember kind = taped ? LayerMember.TapedForward : LayerMember.Forward;
             var member = new Member(this, kind);
             string m = member.Open(kind);
-            string? slots = !taped ? null : body.GrowableTape ? "0" : member.TapeSlots();
+            ReservedTape? reserved = taped && body.GrowableTape ? Reserved(member) : null;
+            string? slots = !taped ? null : reserved is not null ? reserved.PerSample : member.TapeSlots();
             member.CheckSpans(kind, m, member.Times(m, LayerSize.Inputs), slots is null ? null : MemberFrame.Product(m, slots));
-            // A growable tape is recorded by Pullback itself: the taped Forward runs the plain body.
-            bool plain = !taped || body.GrowableTape;
+            bool plain = !taped;
             IReadOnlyList<Stmt> statements = plain ? ScratchCleared(layer.Body) : body.Primal;
             member.Constants(statements);
             ScratchBuffers(member, values: true, adjoints: false, plainForward: plain);
@@ -100,7 +100,11 @@ namespace MoreauGen.Generator.Emission
             {
                 member.Slice(SpanRole.X, member.Param("x"), LayerSize.Inputs, readOnly: true, "x_s", statements);
                 member.Slice(SpanRole.Y, member.Param("y"), LayerSize.Outputs, readOnly: false, "y_s");
-                if (slots is not null && !body.GrowableTape)
+                if (reserved is not null)
+                {
+                    SliceReserve(member, reserved);
+                }
+                else if (slots is not null)
                 {
                     member.SliceTape(member.Param("tape"), slots, readOnly: false);
                 }
@@ -126,7 +130,8 @@ namespace MoreauGen.Generator.Emission
         {
             var member = new Member(this, LayerMember.Pullback);
             string m = member.Open(LayerMember.Pullback);
-            string slots = body.GrowableTape ? "0" : member.TapeSlots();
+            ReservedTape? reserved = body.GrowableTape ? Reserved(member) : null;
+            string slots = reserved is not null ? reserved.PerSample : member.TapeSlots();
             member.CheckSpans(LayerMember.Pullback, m, member.Times(m, LayerSize.Inputs), MemberFrame.Product(m, slots));
             (string needW, string needX) = member.NeedFlags(clear: true);
 
@@ -148,7 +153,7 @@ namespace MoreauGen.Generator.Emission
                 }
                 else
                 {
-                    RecordForward(member, growing, outputs!);
+                    RecordsOf(member, reserved!, growing, outputs!);
 
                     // The reverse pass in a scope of its own: it declares the forward pass's names again.
                     code.OpenBlock();

@@ -86,6 +86,13 @@ namespace MoreauGen.Generator.Model
 
         /// <summary>The pooled array under a growable tape (see <see cref="GrowTape"/>).</summary>
         TapeArray,
+
+        /// <summary>
+        /// The value before the sample's records in the call's tape when a body with an unbounded loop records there
+        /// (a C# element access, see <see cref="GrowTape"/>): the number of values recorded, or −1 when they overflowed
+        /// the sample's reserve.
+        /// </summary>
+        TapeMark,
     }
 
     /// <summary>Primitive operations. Arithmetic and elementwise math have derivative rules (see Rules/).</summary>
@@ -299,7 +306,9 @@ namespace MoreauGen.Generator.Model
     /// <summary>
     /// The growable tape of a body with a loop that has no trip bound (<see cref="For.Continue"/>): printed on the span
     /// bound to <see cref="SpanRole.Tape"/> and its pooled array (<see cref="SpanRole.TapeArray"/>), cursor
-    /// <paramref name="Cursor"/>.
+    /// <paramref name="Cursor"/>. When no array is bound but <see cref="SpanRole.TapeMark"/> is, the tape is the sample's
+    /// fixed reserve in the call's tape: a trip that lacks room marks the sample as overflowed (−1) and records on from the
+    /// reserve's start (records the reverse pass then never reads), and the end writes the cursor to the mark.
     /// </summary>
     internal sealed record GrowTape(TapeGrowth Growth, string Cursor, Expr Reserve) : Stmt;
 

@@ -51,6 +51,12 @@ namespace MoreauGen.Generator.Model
         /// </summary>
         public bool GrowableTape { get; init; }
 
+        /// <summary>
+        /// With <see cref="GrowableTape"/>: Σ, the records of one trip of each loop with no trip bound together (outside the
+        /// unbounded loops each trip holds); <see cref="TapeSlots"/> is then R = S + Σ, S the records outside their trips.
+        /// </summary>
+        public Expr TripSlots { get; init; } = new Literal(IrType.Int, 0);
+
         /// <summary>The tape size per sample when it is fixed, else null.</summary>
         public int? FixedTapeSlots => TapeSlots is Literal literal ? (int)literal.Value : null;
     }

@@ -15,8 +15,9 @@ namespace MoreauGen.Generator.Parsing
     /// <code>
     /// while (c) { body }   →  stopped = 0; for (trip = 0; stopped == 0; trip++) { if (stopped == 0) { if (!c) stopped = 1; } if (stopped == 0) { body } }
     /// </code>
-    /// A call's tape is fixed before the data is seen, so the trips cannot be recorded there: the layer's Pullback re-runs
-    /// the sample's forward pass recording on a pooled tape that grows with the trips (<c>TapeLayout.Unbounded.cs</c>,
+    /// A call's tape is fixed before the data is seen, so it holds a fixed reserve per sample: the taped Forward records the
+    /// trips there while they fit, and the layer's Pullback re-runs the forward pass of a sample that overflowed, recording
+    /// on a pooled tape that grows with the trips (<c>TapeLayout.Unbounded.cs</c>, <c>LayerEmitter.Growable.cs</c>,
     /// <c>MoreauGen.Generated.GrowableTape</c>). Only layer bodies (and the helpers inlined into them) take such a loop; an
     /// objective or a helper with a pullback of its own still needs a counter (MG0023). The loop must end for the call to:
     /// that is the user's to ensure, as in the plain C#.
@@ -27,6 +28,8 @@ namespace MoreauGen.Generator.Parsing
         /// Whether <paramref name="local"/> (declared without a value) is written in a <c>while</c> or <c>do</c> loop:
         /// <c>double dz; do { dz = …; } while (Math.Abs(dz) &gt; 1e-12);</c>. C# proves every read follows a write, but the
         /// lowered loop (a <c>for</c> under a stop flag) hides that proof, so the local starts at zero, which changes nothing.
+        /// The locals written in such loops are collected once per method (one walk of its operations, kept in
+        /// <see cref="writtenInWhileLoops"/>), not once per local.
         /// </summary>
         private bool WrittenInWhileLoop(ILocalSymbol local, IOperation declarator)
         {
@@ -36,39 +39,37 @@ namespace MoreauGen.Generator.Parsing
                 root = root.Parent;
             }
 
-            // One walk per operation tree for all its locals (a walk per declaration made a body of n locals cost n²).
             if (!writtenInWhileLoops.TryGetValue(root, out HashSet<ILocalSymbol>? written))
             {
-                written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-                foreach (IOperation operation in root.Descendants())
-                {
-                    if (operation is ILocalReferenceOperation reference && Writes(reference) && InWhileLoop(reference))
-                    {
-                        written.Add(reference.Local);
-                    }
-                }
-
+                written = WrittenInWhileLoops(root);
                 writtenInWhileLoops.Add(root, written);
             }
 
             return written.Contains(local);
-
-            static bool InWhileLoop(IOperation operation)
-            {
-                for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
-                {
-                    if (parent is IWhileLoopOperation)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
         }
 
-        /// <summary>The locals written inside a <c>while</c> or <c>do</c> loop, per operation tree (the body's, an inlined helper's).</summary>
-        private readonly Dictionary<IOperation, HashSet<ILocalSymbol>> writtenInWhileLoops = new();
+        /// <summary>The locals written inside a <c>while</c> or <c>do</c> loop under <paramref name="root"/>: one walk with a stack (deep expressions do not deepen the call stack).</summary>
+        private static HashSet<ILocalSymbol> WrittenInWhileLoops(IOperation root)
+        {
+            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var pending = new Stack<(IOperation Operation, bool InWhileLoop)>();
+            pending.Push((root, root is IWhileLoopOperation));
+            while (pending.Count > 0)
+            {
+                (IOperation operation, bool inWhileLoop) = pending.Pop();
+                foreach (IOperation child in operation.ChildOperations)
+                {
+                    if (inWhileLoop && child is ILocalReferenceOperation reference && Writes(reference))
+                    {
+                        written.Add(reference.Local);
+                    }
+
+                    pending.Push((child, inWhileLoop || child is IWhileLoopOperation));
+                }
+            }
+
+            return written;
+        }
 
         private void UnboundedLoop(IWhileLoopOperation loop, List<Stmt> into, string what)
         {

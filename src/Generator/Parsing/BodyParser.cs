@@ -66,6 +66,10 @@ namespace MoreauGen.Generator.Parsing
         private readonly Dictionary<ILocalSymbol, string> localNames = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ILocalSymbol, int> declaredAtScope = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> rejectedLocals = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Per method (the root of its operations): the locals written inside a <c>while</c> or <c>do</c> loop (<see cref="WrittenInWhileLoop"/>).</summary>
+        private readonly Dictionary<IOperation, HashSet<ILocalSymbol>> writtenInWhileLoops = new();
+
         private readonly HashSet<string> reserved = new(StringComparer.Ordinal);
         private readonly HashSet<string> handedOut = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> suffixNext = new(StringComparer.Ordinal);

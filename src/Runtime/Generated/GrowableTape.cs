@@ -5,10 +5,11 @@ namespace MoreauGen.Generated;
 
 /// <summary>
 /// The pooled tape of a layer whose body has a <c>while</c> or <c>do</c> loop with no trip bound: the number of trips is
-/// known only as the loop runs, so the generated reverse pass re-runs the sample's forward pass recording into an array
-/// rented from <see cref="ArrayPool{T}.Shared"/> that grows (doubling) as the trips need room, then walks the records
-/// back. The array is rented once per call and returned at its end: nothing is allocated per call once the pool holds
-/// an array of the size the loops reach, and each call (each thread) has an array of its own. Not meant to be called by
+/// known only as the loop runs. The taped Forward records into a fixed reserve per sample of the call's tape; for a sample
+/// whose trips overflow it, the generated reverse pass re-runs the sample's forward pass recording into an array rented
+/// from <see cref="ArrayPool{T}.Shared"/> that grows (doubling) as the trips need room, then walks the records back. The
+/// array is rented once per call and returned at its end: nothing is allocated per call once the pool holds an array of
+/// the size the loops reach, and each call (each thread) has an array of its own. Not meant to be called by
 /// hand.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

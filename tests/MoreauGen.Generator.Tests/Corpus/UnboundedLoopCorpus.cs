@@ -1,8 +1,9 @@
 namespace MoreauGen.Generator.Tests.Corpus;
 
 /// <summary>
-/// Layers with <c>while</c> and <c>do</c> loops that no int counter bounds: the trips are known only as the loop runs, and
-/// the reverse pass re-runs the sample's forward pass on a pooled tape that grows with them. Each loop ends for every
+/// Layers with <c>while</c> and <c>do</c> loops that no int counter bounds: the trips are known only as the loop runs; the
+/// taped Forward records them in a fixed reserve per sample of the call's tape, and the reverse pass re-runs the forward
+/// pass on a pooled tape that grows with them only for a sample that overflowed it. Each loop ends for every
 /// input the checks draw (a value that falls by a fixed step, a contraction, Newton's method, a projectile that falls).
 /// Same conventions as <see cref="LayerCorpus"/>; the gradients are those of the piece the sample falls in.
 /// </summary>
@@ -273,6 +274,210 @@ internal static class UnboundedLoopCorpus
                     }
 
                     y[0] = s * w[1] + h;
+                }
+            }
+            """),
+        new("SomeSamplesOverflowTheReserve", $$"""
+            public partial class SomeSamplesOverflowTheReserve
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // About 20 trips when x[0]² < 0.5, about 1,020 when not: a batch mixes samples whose trips fit the
+                    // reserve of the call's tape with samples that overflow it. (The start is piecewise constant in x.)
+                    T h = 0.2f + 10 * M.Floor(2 * x[0] * x[0]);
+                    T s = 0;
+                    while (h > 0)
+                    {
+                        s += M.Sin(w[0] * h + x[1]) * 0.01f;
+                        h -= 0.01f;
+                    }
+
+                    y[0] = s * w[1] + x[0] * h;
+                }
+            }
+            """),
+        new("LargeStraightPartAndSmallWhileLoop", $$"""
+            public partial class LargeStraightPartAndSmallWhileLoop
+            {
+                [MoreauLayer(Parameters = 3, Inputs = 64, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // 64 × 64 tanh products recorded by for loops, then a small loop with no trip bound that halves z
+                    // until it is tiny: 30 trips, 64 (as many as the reserve of the call's tape has room for) when
+                    // x[0]² ≥ 0.5, about 80 (more) when x[1]² ≥ 0.5. (The start is piecewise constant in x.)
+                    T a = 0;
+                    for (int i = 0; i < 64; i++)
+                    {
+                        for (int j = 0; j < 64; j++)
+                        {
+                            a += M.Tanh(w[0] * x[i] * x[j]);
+                        }
+                    }
+
+                    T z = 1 + 1.5e10f * M.Floor(2 * x[0] * x[0]) + 1e15f * M.Floor(2 * x[1] * x[1]);
+                    T s = 0;
+                    while (M.Abs(z) > 1e-9f)
+                    {
+                        s += M.Sin(w[1] * s + x[2]) * 0.1f;
+                        z *= 0.5f;
+                    }
+
+                    y[0] = a * 0.01f + s * w[2];
+                }
+            }
+            """),
+        new("NestedLoopsWithJumpsOverflowTheReserve", $$"""
+            public partial class NestedLoopsWithJumpsOverflowTheReserve
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 2, Outputs = 2)]
+                public void Apply{{Span3}}
+                {
+                    // 40 to 80 outer trips of about 10 inner ones each: every sample overflows the reserve of the call's
+                    // tape (room for 64 trips of each loop), so Pullback records it again. A break ends the inner loop; a
+                    // return two loops deep ends both once a falls below a level set by x[0] (never, for x[0] near -1).
+                    T a = 2 + M.Floor(2 * x[0] * x[0]);
+                    T s = 0;
+                    while (a > 0)
+                    {
+                        T b = 1 + 0.1f * x[1];
+                        while (true)
+                        {
+                            if (b < 0.05f)
+                            {
+                                break;
+                            }
+
+                            s += M.Sin(w[0] * b + x[1]) * 0.1f;
+                            if (a < 0.5f + 0.5f * x[0] && b < 0.5f)
+                            {
+                                y[0] = s * w[1];
+                                y[1] = a;
+                                return;
+                            }
+
+                            b -= 0.1f;
+                        }
+
+                        s = s * (1 + 0.01f * w[1]);
+                        a -= 0.05f;
+                    }
+
+                    y[0] = s;
+                    y[1] = a + w[0];
+                }
+            }
+            """),
+        new("TriangularLoopInsideUnboundedLoop", $$"""
+            public partial class TriangularLoopInsideUnboundedLoop
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 3, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // The records of a trip of the while loop are not a closed form of the sizes: a triangular loop, and a
+                    // loop bounded by an int local computed in the trip. They are counted before the sample runs.
+                    T h = 1 + 0.1f * x[0];
+                    T s = 0;
+                    while (h > 0)
+                    {
+                        for (int i = 0; i < x.Length; i++)
+                        {
+                            for (int j = 0; j <= i; j++)
+                            {
+                                s += M.Sin(w[j % 2] * h + x[i]) * 0.1f;
+                            }
+                        }
+
+                        int last = x.Length - 1;
+                        for (int k = 0; k < last; k++)
+                        {
+                            s += M.Tanh(w[1] * x[k + 1] * h);
+                        }
+
+                        h -= 0.3f;
+                    }
+
+                    y[0] = s * w[1] + h;
+                }
+            }
+            """),
+        new("TriangularLoopBesideUnboundedLoop", $$"""
+            public partial class TriangularLoopBesideUnboundedLoop
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 3, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // A triangular loop outside the while loop, bounded by an int local: the records outside the trips are
+                    // not a closed form either; the same local bounds a loop in the trips.
+                    int n = x.Length - 1;
+                    T s = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        for (int j = i; j < n; j++)
+                        {
+                            s += M.Tanh(w[0] * x[i] * x[j + 1]);
+                        }
+                    }
+
+                    T h = 1 + 0.1f * x[2];
+                    while (h > 0)
+                    {
+                        s += M.Sin(w[1] * h + s) * 0.2f;
+                        for (int k = 0; k < n; k++)
+                        {
+                            s += M.Cos(w[0] * h + x[k]) * 0.1f;
+                        }
+
+                        h -= 0.25f;
+                    }
+
+                    y[0] = s;
+                }
+            }
+            """),
+        new("LoopsInUnboundedLoopsVaryWithTheLoopsAround", $$"""
+            public partial class LoopsInUnboundedLoopsVaryWithTheLoopsAround
+            {
+                [MoreauLayer(Parameters = 2, Inputs = 3, Outputs = 1)]
+                public void Apply{{Span3}}
+                {
+                    // Inside while loops with no counter, loops bounded by the index of the for loop around them (directly
+                    // and through an int local) and by an int local of a while loop's trip: the room a trip makes is the
+                    // largest over the for loop's trips.
+                    T s = 0;
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        int upto = i + 1;
+                        T h = 1 + 0.1f * x[i];
+                        while (h > 0)
+                        {
+                            for (int j = 0; j <= i; j++)
+                            {
+                                s += M.Sin(w[0] * h + x[j]) * 0.1f;
+                            }
+
+                            int n = x.Length - 1;
+                            T b = h;
+                            while (b > 0)
+                            {
+                                for (int k = 0; k < n; k++)
+                                {
+                                    s += M.Tanh(w[1] * b * x[k + 1]) * 0.1f;
+                                }
+
+                                for (int k = 0; k < upto; k++)
+                                {
+                                    s += M.Cos(w[1] * b + x[k]) * 0.05f;
+                                }
+
+                                b -= 0.4f;
+                            }
+
+                            h -= 0.3f;
+                        }
+                    }
+
+                    y[0] = s * w[0];
                 }
             }
             """),

@@ -16,8 +16,8 @@ namespace Samples
         public int OutputCount => 2;
 
         /// <inheritdoc/>
-        /// <remarks>Nothing is recorded: a loop's trips are known only as it runs, so Pullback re-runs the forward pass on a pooled tape that grows with them.</remarks>
-        public int TapeLength(int batch) => 0;
+        /// <remarks>The tape holds, per sample, the number of values the loops recorded (-1 when they overflowed) and a reserve for them, room for 64 trips of each loop with no trip bound; Pullback re-runs the forward pass of a sample that overflowed on a pooled tape.</remarks>
+        public int TapeLength(int batch) => checked(batch * 531);
 
         /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
@@ -90,12 +90,15 @@ namespace Samples
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, y.Length, 2, "y");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
             global::MoreauGen.Generated.LayerChecks.Length(y.Length, m * 2, "y");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 531, "tape");
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
                 global::System.Span<double> y_s = y.Slice(s * 2, 2);
-                // The body of Apply, for sample s.
+                global::System.Span<double> tape_s = tape.Slice(s * 531 + 1, 530);
+                // Forward pass, recording on the tape the values the reverse pass reads.
+                int tp = 0;
+                tape[s * 531] = 0;
                 double px = 0.0;
                 double py = 0.5;
                 double vx = x_s[0];
@@ -104,49 +107,165 @@ namespace Samples
                 double lastY = py;
                 double landed = 0.0;
                 double stopped = 0.0;
-                for (int trip = 0; stopped == 0.0; trip++)
+                double px_5 = px;
+                double py_5 = py;
+                int trips = 2147483647;
+                for (int trip = 0; trip < trips; trip++)
                 {
-                    if (stopped == 0.0)
+                    if (tp + 13 > tape_s.Length)
                     {
-                        if (!!(landed != 0.0))
-                        {
-                            stopped = 1.0;
-                        }
+                        tape[s * 531] = -1;
+                        tp = 0;
                     }
-                    if (stopped == 0.0)
+                    bool c1 = stopped == 0.0;
+                    double stopped_6;
+                    if (c1)
                     {
-                        lastX = px;
-                        lastY = py;
-                        vy -= global::Samples.UnboundedLoops.Dt * (9.81 + w[0] * w[0] * vy);
-                        px += global::Samples.UnboundedLoops.Dt * vx;
-                        py += global::Samples.UnboundedLoops.Dt * vy;
-                        if (py < 0.0)
+                        bool c2 = !(landed != 0.0);
+                        double stopped_5;
+                        if (c2)
                         {
-                            landed = 1.0;
+                            stopped_5 = stopped;
                         }
+                        else
+                        {
+                            stopped_5 = 1.0;
+                        }
+                        stopped_6 = stopped_5;
+                    }
+                    else
+                    {
+                        stopped_6 = stopped;
+                    }
+                    bool c3 = stopped_6 == 0.0;
+                    double landed_5;
+                    double lastX_4;
+                    double lastY_4;
+                    double px_4;
+                    double py_4;
+                    double vy_4;
+                    if (c3)
+                    {
+                        double vy_3 = vy - global::Samples.UnboundedLoops.Dt * (9.81 + w[0] * w[0] * vy);
+                        double py_3 = py_5 + global::Samples.UnboundedLoops.Dt * vy_3;
+                        bool c4 = py_3 < 0.0;
+                        double landed_4;
+                        if (c4)
+                        {
+                            landed_4 = 1.0;
+                        }
+                        else
+                        {
+                            landed_4 = landed;
+                        }
+                        landed_5 = landed_4;
+                        lastX_4 = px_5;
+                        lastY_4 = py_5;
+                        px_4 = px_5 + global::Samples.UnboundedLoops.Dt * vx;
+                        py_4 = py_3;
+                        vy_4 = vy_3;
+                    }
+                    else
+                    {
+                        landed_5 = landed;
+                        lastX_4 = lastX;
+                        lastY_4 = lastY;
+                        px_4 = px_5;
+                        py_4 = py_5;
+                        vy_4 = vy;
+                    }
+                    tape_s[tp++] = c3 ? 1.0 : 0.0;
+                    tape_s[tp++] = vy;
+                    stopped = stopped_6;
+                    lastX = lastX_4;
+                    lastY = lastY_4;
+                    vy = vy_4;
+                    px_5 = px_4;
+                    py_5 = py_4;
+                    landed = landed_5;
+                    if (stopped != 0.0)
+                    {
+                        trips = trip + 1;
                     }
                 }
-                double range = lastX + lastY / (lastY - py) * (px - lastX);
+                tape_s[tp++] = (double)trips;
+                double t5 = lastY - py_5;
+                double t6 = lastY / t5;
+                double t4 = px_5 - lastX;
+                double range = lastX + t6 * t4;
                 double z = range + 1.0;
                 double dz = 0.0;
                 double stopped_2 = 0.0;
-                for (int trip_2 = 0; stopped_2 == 0.0; trip_2++)
+                int trips_2 = 2147483647;
+                for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                 {
-                    if (stopped_2 == 0.0)
+                    if (tp + 13 > tape_s.Length)
                     {
-                        dz = (z * z * z - range) / (3.0 * z * z);
-                        z -= dz;
+                        tape[s * 531] = -1;
+                        tp = 0;
                     }
-                    if (stopped_2 == 0.0)
+                    bool c5 = stopped_2 == 0.0;
+                    double dz_4;
+                    double z_4;
+                    if (c5)
                     {
-                        if (!(global::System.Math.Abs(dz) > 1E-12))
+                        double t2 = z * z;
+                        double t3 = 3.0 * z;
+                        double t1 = t3 * z;
+                        double dz_3 = (t2 * z - range) / t1;
+                        dz_4 = dz_3;
+                        z_4 = z - dz_3;
+                        tape_s[tp++] = t2;
+                        tape_s[tp++] = t3;
+                        tape_s[tp++] = t1;
+                        tape_s[tp++] = dz_3;
+                    }
+                    else
+                    {
+                        dz_4 = dz;
+                        z_4 = z;
+                        tp += 4;
+                    }
+                    bool c6 = stopped_2 == 0.0;
+                    double stopped_2_5;
+                    if (c6)
+                    {
+                        bool c7 = global::System.Math.Abs(dz_4) > 1E-12;
+                        double stopped_2_4;
+                        if (c7)
                         {
-                            stopped_2 = 1.0;
+                            stopped_2_4 = stopped_2;
                         }
+                        else
+                        {
+                            stopped_2_4 = 1.0;
+                        }
+                        stopped_2_5 = stopped_2_4;
+                    }
+                    else
+                    {
+                        stopped_2_5 = stopped_2;
+                    }
+                    tape_s[tp++] = c5 ? 1.0 : 0.0;
+                    tape_s[tp++] = z;
+                    dz = dz_4;
+                    z = z_4;
+                    stopped_2 = stopped_2_5;
+                    if (stopped_2 != 0.0)
+                    {
+                        trips_2 = trip_2 + 1;
                     }
                 }
+                tape_s[tp++] = (double)trips_2;
                 y_s[0] = range;
                 y_s[1] = z;
+                tape_s[tp++] = t5;
+                tape_s[tp++] = t6;
+                tape_s[tp++] = t4;
+                if (tape[s * 531] >= 0)
+                {
+                    tape[s * 531] = tp;
+                }
             }
         }
 
@@ -155,7 +274,7 @@ namespace Samples
         {
             int m = global::MoreauGen.Generated.LayerChecks.BatchSize(x.Length, 2, lambda.Length, 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.Length(w.Length, 1, "w");
-            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, 0, "tape");
+            global::MoreauGen.Generated.LayerChecks.Length(tape.Length, m * 531, "tape");
             global::MoreauGen.Generated.LayerChecks.Length(lambda.Length, m * 2, "lambda");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradW.Length, 1, "gradW");
             global::MoreauGen.Generated.LayerChecks.LengthOrEmpty(gradX.Length, m * 2, "gradX");
@@ -177,180 +296,191 @@ namespace Samples
             for (int s = 0; s < m; s++)
             {
                 global::System.ReadOnlySpan<double> x_s = x.Slice(s * 2, 2);
-                // Forward pass, recording on the pooled tape.
+                int tape_used = (int)tape[s * 531];
+                global::System.ReadOnlySpan<double> tape_r;
+                if (tape_used >= 0)
                 {
-                    int tp = 0;
-                    tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, 0, 13);
-                    double px = 0.0;
-                    double py = 0.5;
-                    double vx = x_s[0];
-                    double vy = x_s[1];
-                    double lastX = px;
-                    double lastY = py;
-                    double landed = 0.0;
-                    double stopped = 0.0;
-                    double px_5 = px;
-                    double py_5 = py;
-                    int trips = 2147483647;
-                    for (int trip = 0; trip < trips; trip++)
+                    // The taped Forward's records fitted the sample's reserve: the reverse pass reads them there.
+                    tape_r = tape.Slice(s * 531 + 1, tape_used);
+                }
+                else
+                {
+                    // The sample's trips overflowed its reserve in the call's tape: its forward pass again, recording on the pooled tape.
                     {
-                        if (tp + 13 > tape_s.Length)
+                        int tp = 0;
+                        tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, 0, 13);
+                        double px = 0.0;
+                        double py = 0.5;
+                        double vx = x_s[0];
+                        double vy = x_s[1];
+                        double lastX = px;
+                        double lastY = py;
+                        double landed = 0.0;
+                        double stopped = 0.0;
+                        double px_5 = px;
+                        double py_5 = py;
+                        int trips = 2147483647;
+                        for (int trip = 0; trip < trips; trip++)
                         {
-                            tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, tp, tp + 13);
-                        }
-                        bool c1 = stopped == 0.0;
-                        double stopped_6;
-                        if (c1)
-                        {
-                            bool c2 = !(landed != 0.0);
-                            double stopped_5;
-                            if (c2)
+                            if (tp + 13 > tape_s.Length)
                             {
-                                stopped_5 = stopped;
+                                tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, tp, tp + 13);
+                            }
+                            bool c1 = stopped == 0.0;
+                            double stopped_6;
+                            if (c1)
+                            {
+                                bool c2 = !(landed != 0.0);
+                                double stopped_5;
+                                if (c2)
+                                {
+                                    stopped_5 = stopped;
+                                }
+                                else
+                                {
+                                    stopped_5 = 1.0;
+                                }
+                                stopped_6 = stopped_5;
                             }
                             else
                             {
-                                stopped_5 = 1.0;
+                                stopped_6 = stopped;
                             }
-                            stopped_6 = stopped_5;
-                        }
-                        else
-                        {
-                            stopped_6 = stopped;
-                        }
-                        bool c3 = stopped_6 == 0.0;
-                        double landed_5;
-                        double lastX_4;
-                        double lastY_4;
-                        double px_4;
-                        double py_4;
-                        double vy_4;
-                        if (c3)
-                        {
-                            double vy_3 = vy - global::Samples.UnboundedLoops.Dt * (9.81 + w[0] * w[0] * vy);
-                            double py_3 = py_5 + global::Samples.UnboundedLoops.Dt * vy_3;
-                            bool c4 = py_3 < 0.0;
-                            double landed_4;
-                            if (c4)
+                            bool c3 = stopped_6 == 0.0;
+                            double landed_5;
+                            double lastX_4;
+                            double lastY_4;
+                            double px_4;
+                            double py_4;
+                            double vy_4;
+                            if (c3)
                             {
-                                landed_4 = 1.0;
+                                double vy_3 = vy - global::Samples.UnboundedLoops.Dt * (9.81 + w[0] * w[0] * vy);
+                                double py_3 = py_5 + global::Samples.UnboundedLoops.Dt * vy_3;
+                                bool c4 = py_3 < 0.0;
+                                double landed_4;
+                                if (c4)
+                                {
+                                    landed_4 = 1.0;
+                                }
+                                else
+                                {
+                                    landed_4 = landed;
+                                }
+                                landed_5 = landed_4;
+                                lastX_4 = px_5;
+                                lastY_4 = py_5;
+                                px_4 = px_5 + global::Samples.UnboundedLoops.Dt * vx;
+                                py_4 = py_3;
+                                vy_4 = vy_3;
                             }
                             else
                             {
-                                landed_4 = landed;
+                                landed_5 = landed;
+                                lastX_4 = lastX;
+                                lastY_4 = lastY;
+                                px_4 = px_5;
+                                py_4 = py_5;
+                                vy_4 = vy;
                             }
-                            landed_5 = landed_4;
-                            lastX_4 = px_5;
-                            lastY_4 = py_5;
-                            px_4 = px_5 + global::Samples.UnboundedLoops.Dt * vx;
-                            py_4 = py_3;
-                            vy_4 = vy_3;
+                            tape_s[tp++] = c3 ? 1.0 : 0.0;
+                            tape_s[tp++] = vy;
+                            stopped = stopped_6;
+                            lastX = lastX_4;
+                            lastY = lastY_4;
+                            vy = vy_4;
+                            px_5 = px_4;
+                            py_5 = py_4;
+                            landed = landed_5;
+                            if (stopped != 0.0)
+                            {
+                                trips = trip + 1;
+                            }
                         }
-                        else
+                        tape_s[tp++] = (double)trips;
+                        double t5 = lastY - py_5;
+                        double t6 = lastY / t5;
+                        double t4 = px_5 - lastX;
+                        double range = lastX + t6 * t4;
+                        double z = range + 1.0;
+                        double dz = 0.0;
+                        double stopped_2 = 0.0;
+                        int trips_2 = 2147483647;
+                        for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
                         {
-                            landed_5 = landed;
-                            lastX_4 = lastX;
-                            lastY_4 = lastY;
-                            px_4 = px_5;
-                            py_4 = py_5;
-                            vy_4 = vy;
+                            if (tp + 13 > tape_s.Length)
+                            {
+                                tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, tp, tp + 13);
+                            }
+                            bool c5 = stopped_2 == 0.0;
+                            double dz_4;
+                            double z_4;
+                            if (c5)
+                            {
+                                double t2 = z * z;
+                                double t3 = 3.0 * z;
+                                double t1 = t3 * z;
+                                double dz_3 = (t2 * z - range) / t1;
+                                dz_4 = dz_3;
+                                z_4 = z - dz_3;
+                                tape_s[tp++] = t2;
+                                tape_s[tp++] = t3;
+                                tape_s[tp++] = t1;
+                                tape_s[tp++] = dz_3;
+                            }
+                            else
+                            {
+                                dz_4 = dz;
+                                z_4 = z;
+                                tp += 4;
+                            }
+                            bool c6 = stopped_2 == 0.0;
+                            double stopped_2_5;
+                            if (c6)
+                            {
+                                bool c7 = global::System.Math.Abs(dz_4) > 1E-12;
+                                double stopped_2_4;
+                                if (c7)
+                                {
+                                    stopped_2_4 = stopped_2;
+                                }
+                                else
+                                {
+                                    stopped_2_4 = 1.0;
+                                }
+                                stopped_2_5 = stopped_2_4;
+                            }
+                            else
+                            {
+                                stopped_2_5 = stopped_2;
+                            }
+                            tape_s[tp++] = c5 ? 1.0 : 0.0;
+                            tape_s[tp++] = z;
+                            dz = dz_4;
+                            z = z_4;
+                            stopped_2 = stopped_2_5;
+                            if (stopped_2 != 0.0)
+                            {
+                                trips_2 = trip_2 + 1;
+                            }
                         }
-                        tape_s[tp++] = c3 ? 1.0 : 0.0;
-                        tape_s[tp++] = vy;
-                        stopped = stopped_6;
-                        lastX = lastX_4;
-                        lastY = lastY_4;
-                        vy = vy_4;
-                        px_5 = px_4;
-                        py_5 = py_4;
-                        landed = landed_5;
-                        if (stopped != 0.0)
-                        {
-                            trips = trip + 1;
-                        }
+                        tape_s[tp++] = (double)trips_2;
+                        y_s[0] = range;
+                        y_s[1] = z;
+                        tape_s[tp++] = t5;
+                        tape_s[tp++] = t6;
+                        tape_s[tp++] = t4;
+                        tape_s = tape_s.Slice(0, tp);
                     }
-                    tape_s[tp++] = (double)trips;
-                    double t5 = lastY - py_5;
-                    double t6 = lastY / t5;
-                    double t4 = px_5 - lastX;
-                    double range = lastX + t6 * t4;
-                    double z = range + 1.0;
-                    double dz = 0.0;
-                    double stopped_2 = 0.0;
-                    int trips_2 = 2147483647;
-                    for (int trip_2 = 0; trip_2 < trips_2; trip_2++)
-                    {
-                        if (tp + 13 > tape_s.Length)
-                        {
-                            tape_s = global::MoreauGen.Generated.GrowableTape.Grow(ref tape_array, tp, tp + 13);
-                        }
-                        bool c5 = stopped_2 == 0.0;
-                        double dz_4;
-                        double z_4;
-                        if (c5)
-                        {
-                            double t2 = z * z;
-                            double t3 = 3.0 * z;
-                            double t1 = t3 * z;
-                            double dz_3 = (t2 * z - range) / t1;
-                            dz_4 = dz_3;
-                            z_4 = z - dz_3;
-                            tape_s[tp++] = t2;
-                            tape_s[tp++] = t3;
-                            tape_s[tp++] = t1;
-                            tape_s[tp++] = dz_3;
-                        }
-                        else
-                        {
-                            dz_4 = dz;
-                            z_4 = z;
-                            tp += 4;
-                        }
-                        bool c6 = stopped_2 == 0.0;
-                        double stopped_2_5;
-                        if (c6)
-                        {
-                            bool c7 = global::System.Math.Abs(dz_4) > 1E-12;
-                            double stopped_2_4;
-                            if (c7)
-                            {
-                                stopped_2_4 = stopped_2;
-                            }
-                            else
-                            {
-                                stopped_2_4 = 1.0;
-                            }
-                            stopped_2_5 = stopped_2_4;
-                        }
-                        else
-                        {
-                            stopped_2_5 = stopped_2;
-                        }
-                        tape_s[tp++] = c5 ? 1.0 : 0.0;
-                        tape_s[tp++] = z;
-                        dz = dz_4;
-                        z = z_4;
-                        stopped_2 = stopped_2_5;
-                        if (stopped_2 != 0.0)
-                        {
-                            trips_2 = trip_2 + 1;
-                        }
-                    }
-                    tape_s[tp++] = (double)trips_2;
-                    y_s[0] = range;
-                    y_s[1] = z;
-                    tape_s[tp++] = t5;
-                    tape_s[tp++] = t6;
-                    tape_s[tp++] = t4;
-                    tape_s = tape_s.Slice(0, tp);
+                    tape_r = tape_s;
                 }
                 {
                     global::System.ReadOnlySpan<double> lambda_s = lambda.Slice(s * 2, 2);
                     // Forward values the reverse pass reads: from the tape, or recomputed from w and x.
-                    int tp = tape_s.Length;
-                    double t4 = tape_s[--tp];
-                    double t6 = tape_s[--tp];
-                    double t5 = tape_s[--tp];
+                    int tp = tape_r.Length;
+                    double t4 = tape_r[--tp];
+                    double t6 = tape_r[--tp];
+                    double t5 = tape_r[--tp];
                     if (needW && needX)
                     {
                         // Reverse pass for both gradients: the adjoint of λᵀy for this sample, pulled back through Apply.
@@ -360,20 +490,20 @@ namespace Samples
                         double d_z_5 = lambda_s[1];
                         double d_range = lambda_s[0];
                         double d_dz = 0.0;
-                        int trips_3 = (int)tape_s[--tp];
+                        int trips_3 = (int)tape_r[--tp];
                         for (int trip_2 = trips_3 - 1; trip_2 >= 0; trip_2--)
                         {
-                            double z_2 = tape_s[--tp];
-                            bool c5 = tape_s[--tp] != 0.0;
+                            double z_2 = tape_r[--tp];
+                            bool c5 = tape_r[--tp] != 0.0;
                             double d_dz_4 = d_dz;
                             double d_z_2;
                             double d_dz_2;
                             if (c5)
                             {
-                                double dz_3 = tape_s[--tp];
-                                double t1 = tape_s[--tp];
-                                double t3 = tape_s[--tp];
-                                double t2 = tape_s[--tp];
+                                double dz_3 = tape_r[--tp];
+                                double t1 = tape_r[--tp];
+                                double t3 = tape_r[--tp];
+                                double t2 = tape_r[--tp];
                                 d_dz_2 = 0.0;
                                 d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
@@ -409,11 +539,11 @@ namespace Samples
                         d_lastX_5 -= d_t4;
                         double d_vy = 0.0;
                         double d_vx = 0.0;
-                        int trips_4 = (int)tape_s[--tp];
+                        int trips_4 = (int)tape_r[--tp];
                         for (int trip = trips_4 - 1; trip >= 0; trip--)
                         {
-                            double vy_2 = tape_s[--tp];
-                            bool c3 = tape_s[--tp] != 0.0;
+                            double vy_2 = tape_r[--tp];
+                            bool c3 = tape_r[--tp] != 0.0;
                             double d_px_2;
                             double d_py_2;
                             double d_vy_2;
@@ -463,20 +593,20 @@ namespace Samples
                         double d_z_5 = lambda_s[1];
                         double d_range = lambda_s[0];
                         double d_dz = 0.0;
-                        int trips_5 = (int)tape_s[--tp];
+                        int trips_5 = (int)tape_r[--tp];
                         for (int trip_2 = trips_5 - 1; trip_2 >= 0; trip_2--)
                         {
-                            double z_2 = tape_s[--tp];
-                            bool c5 = tape_s[--tp] != 0.0;
+                            double z_2 = tape_r[--tp];
+                            bool c5 = tape_r[--tp] != 0.0;
                             double d_dz_4 = d_dz;
                             double d_z_2;
                             double d_dz_2;
                             if (c5)
                             {
-                                double dz_3 = tape_s[--tp];
-                                double t1 = tape_s[--tp];
-                                double t3 = tape_s[--tp];
-                                double t2 = tape_s[--tp];
+                                double dz_3 = tape_r[--tp];
+                                double t1 = tape_r[--tp];
+                                double t3 = tape_r[--tp];
+                                double t2 = tape_r[--tp];
                                 d_dz_2 = 0.0;
                                 d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
@@ -507,11 +637,11 @@ namespace Samples
                         d_lastY_5 += d_t5;
                         double d_py_5 = -d_t5;
                         double d_vy = 0.0;
-                        int trips_6 = (int)tape_s[--tp];
+                        int trips_6 = (int)tape_r[--tp];
                         for (int trip = trips_6 - 1; trip >= 0; trip--)
                         {
-                            double vy_2 = tape_s[--tp];
-                            bool c3 = tape_s[--tp] != 0.0;
+                            double vy_2 = tape_r[--tp];
+                            bool c3 = tape_r[--tp] != 0.0;
                             double d_py_2;
                             double d_vy_2;
                             double d_lastY_2;
@@ -547,20 +677,20 @@ namespace Samples
                         double d_z_5 = lambda_s[1];
                         double d_range = lambda_s[0];
                         double d_dz = 0.0;
-                        int trips_7 = (int)tape_s[--tp];
+                        int trips_7 = (int)tape_r[--tp];
                         for (int trip_2 = trips_7 - 1; trip_2 >= 0; trip_2--)
                         {
-                            double z_2 = tape_s[--tp];
-                            bool c5 = tape_s[--tp] != 0.0;
+                            double z_2 = tape_r[--tp];
+                            bool c5 = tape_r[--tp] != 0.0;
                             double d_dz_4 = d_dz;
                             double d_z_2;
                             double d_dz_2;
                             if (c5)
                             {
-                                double dz_3 = tape_s[--tp];
-                                double t1 = tape_s[--tp];
-                                double t3 = tape_s[--tp];
-                                double t2 = tape_s[--tp];
+                                double dz_3 = tape_r[--tp];
+                                double t1 = tape_r[--tp];
+                                double t3 = tape_r[--tp];
+                                double t2 = tape_r[--tp];
                                 d_dz_2 = 0.0;
                                 d_z_2 = d_z_5;
                                 double d_dz_3 = d_dz_4 - d_z_5;
@@ -596,11 +726,11 @@ namespace Samples
                         d_lastX_5 -= d_t4;
                         double d_vy = 0.0;
                         double d_vx = 0.0;
-                        int trips_8 = (int)tape_s[--tp];
+                        int trips_8 = (int)tape_r[--tp];
                         for (int trip = trips_8 - 1; trip >= 0; trip--)
                         {
-                            double vy_2 = tape_s[--tp];
-                            bool c3 = tape_s[--tp] != 0.0;
+                            double vy_2 = tape_r[--tp];
+                            bool c3 = tape_r[--tp] != 0.0;
                             double d_px_2;
                             double d_py_2;
                             double d_vy_2;
