@@ -12,7 +12,7 @@ namespace MoreauGen.Kernels;
 /// </summary>
 /// <remarks>
 /// Each panel is packed from the operand as usual (<see cref="GemmPacking"/>), the mask's panel is packed the same way
-/// into a per-thread scratch panel, and the two are combined in L1 with the exact operation of
+/// into a scratch panel on the stack, 64 values of p at a time, and the two are combined in L1 with the exact operation of
 /// <see cref="Ops.ReluBackward{T}"/> (<c>GreaterThan(mask, 0) &amp; value</c>; a NaN mask gives 0, a NaN value under a
 /// positive mask stays NaN). The padding of a panel packs as 0 in the mask, so it stays 0. The packed values are thus
 /// bit for bit those of ReluBackward followed by the plain product, which sums them in the same order; column sums
@@ -43,23 +43,32 @@ internal static unsafe class GemmOperandMask
     }
 
     /// <summary>After <see cref="GemmPacking.PackA{T}"/> of the operand into <paramref name="dst"/>: the same panel of the mask, applied.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void ApplyToPanelA<T>(T* mask, int m, int k, bool transA, int row0, int rows, int pc, int kc, T* dst, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T* scratch = MaskScratch<T>.Panel((nint)mr * kc);
-        GemmPacking.PackA(mask, m, k, transA, row0, rows, pc, kc, scratch, mr);
-        Apply(scratch, dst, (nint)mr * kc);
+        // A packed panel is k-major (mr values per p), so the mask is packed and applied StackDepth values of p at a time.
+        T* scratch = stackalloc T[mr * StackDepth];
+        for (int p0 = 0; p0 < kc; p0 += StackDepth)
+        {
+            int depth = Math.Min(StackDepth, kc - p0);
+            GemmPacking.PackA(mask, m, k, transA, row0, rows, pc + p0, depth, scratch, mr);
+            Apply(scratch, dst + (nint)p0 * mr, (nint)mr * depth);
+        }
     }
 
     /// <summary>After <see cref="GemmPacking.PackB{T}"/> of the operand into <paramref name="dst"/>: the same panel of the mask, applied.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void ApplyToPanelB<T>(T* mask, int k, int n, bool transB, int pc, int kc, int col0, int cols, T* dst, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T* scratch = MaskScratch<T>.Panel((nint)nr * kc);
-        GemmPacking.PackB(mask, k, n, transB, pc, kc, col0, cols, scratch, nr);
-        Apply(scratch, dst, (nint)nr * kc);
+        T* scratch = stackalloc T[nr * StackDepth]; // k-major as in ApplyToPanelA
+        for (int p0 = 0; p0 < kc; p0 += StackDepth)
+        {
+            int depth = Math.Min(StackDepth, kc - p0);
+            GemmPacking.PackB(mask, k, n, transB, pc + p0, depth, col0, cols, scratch, nr);
+            Apply(scratch, dst + (nint)p0 * nr, (nint)nr * depth);
+        }
     }
 
     /// <summary>
@@ -112,21 +121,23 @@ internal static unsafe class GemmOperandMask
             dst[i] = mask[i] > T.Zero ? values[i] : T.Zero;
     }
 
-    /// <summary>The per-thread buffers: one packed mask panel, and the masked copies of the unpacked path.</summary>
+    /// <summary>
+    /// The values of p a packed mask panel takes at a time, on the stack (at most 48 × 64 floats or 24 × 64 doubles, 12 KiB). A per-thread
+    /// heap panel grew on a worker thread the first time that worker packed a masked panel, which under load could be
+    /// a warm step rather than a warm-up one: whichever thread claims a panel packs it.
+    /// </summary>
+    private const int StackDepth = 64;
+
+    /// <summary>The calling thread's buffer for the masked copies of the unpacked path (which runs on the calling thread).</summary>
     private static class MaskScratch<T> where T : unmanaged
     {
-        [ThreadStatic] private static AlignedBuffer<T>? t_panel;
         [ThreadStatic] private static AlignedBuffer<T>? t_direct;
 
-        public static T* Panel(nint length) => Ensure(ref t_panel, length);
-
-        public static T* Direct(nint length) => Ensure(ref t_direct, length);
-
-        private static T* Ensure(ref AlignedBuffer<T>? buffer, nint length)
+        public static T* Direct(nint length)
         {
-            buffer ??= new AlignedBuffer<T>();
-            buffer.EnsureCapacity(length);
-            return buffer.Pointer;
+            t_direct ??= new AlignedBuffer<T>();
+            t_direct.EnsureCapacity(length);
+            return t_direct.Pointer;
         }
     }
 }
