@@ -5,7 +5,11 @@ namespace MoreauGen.Kernels;
 
 /// <summary>Cache-blocking sizes of the packed GEMM, in elements.</summary>
 /// <param name="MC">Rows of op(A) packed at a time (the Ã block lives in L2).</param>
-/// <param name="KC">Depth of one packed block (a kc×NR panel of B̃ lives in L1).</param>
+/// <param name="KC">
+/// Depth of one packed block: at the kernels' default KC a kc×NR panel of B̃ lives in L1. For m in (MC, 2·MC] (a batch of
+/// 256) <see cref="GemmTask{T, TKernel}.Prepare"/> deepens the block up to 4·KC, so the panel (kc = 784: 98 KB of floats at
+/// NR = 32) is read from L2 beside Ã instead, and C is read and written once per product.
+/// </param>
 /// <param name="NC">Columns of op(B) packed at a time (the B̃ block lives in L3).</param>
 internal readonly record struct GemmBlocking(int MC, int KC, int NC);
 

@@ -149,9 +149,11 @@ public sealed class GemmTests
     {
         // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
         // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads; 300×520×150 (one or two MC
-        // blocks, at least two NR-panels per thread) it shares by columns.
+        // blocks, at least two NR-panels per thread) it shares by columns. m in (MC, 2·MC] deepens the depth block up to
+        // 4·KC while Ã stays within 1 MB: k = 1100 at m = 300 and k = 700 at m = 460 cross that deeper limit.
         var random = new Random(3);
-        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40), (300, 520, 150)];
+        (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40), (300, 520, 150),
+                                    (300, 1100, 70), (460, 700, 90)];
         GemmOptions options = Options(path);
         foreach ((int m, int k, int n) in shapes)
         {
@@ -162,6 +164,42 @@ public sealed class GemmTests
     }
 
     private static void AssertPasses(string? failure) => Assert.True(failure is null, failure);
+
+    [Theory]
+    [InlineData(300, 1100, 70)]  // m in (MC, 2·MC]: depth blocks up to 4·KC (two of 550 floats, three of 367 doubles)
+    [InlineData(256, 784, 500)]  // the batch-256 shapes: one depth block
+    [InlineData(460, 700, 90)]   // Ã of all rows at the 1 MB bound: two depth blocks of 350 floats
+    [InlineData(1000, 800, 40)]  // m above 2·MC: the default KC
+    public void Every_split_sums_in_the_same_order(int m, int k, int n)
+    {
+        // The blocking depends on the shape alone, so one thread and every split of two threads add the same products in the
+        // same order: the results agree bit for bit (the fused epilogues and the step's single-thread fallback rely on it).
+        var random = new Random(m + k + n);
+        foreach ((bool transA, bool transB) in GemmCheck.StorageOrders)
+        {
+            SameOnEverySplit<float>(m, k, n, transA, transB, random);
+            SameOnEverySplit<double>(m, k, n, transA, transB, random);
+        }
+    }
+
+    private static void SameOnEverySplit<T>(int m, int k, int n, bool transA, bool transB, Random random)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T[] a = [.. Enumerable.Range(0, m * k).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
+        T[] b = [.. Enumerable.Range(0, k * n).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
+        foreach (GemmKernel kernel in new[] { GemmKernel.Avx512, GemmKernel.Avx2 })
+        {
+            var expected = new T[m * n];
+            Gemm.Multiply<T>(a, b, expected, m, k, n, transA, transB, accumulate: false, Packed(kernel, blocking: null, threads: 1));
+            foreach (GemmSplit split in new[] { GemmSplit.Auto, GemmSplit.Tiles, GemmSplit.Rows, GemmSplit.Columns })
+            {
+                var actual = new T[m * n];
+                Gemm.Multiply<T>(a, b, actual, m, k, n, transA, transB, accumulate: false, Packed(kernel, blocking: null, threads: 2) with { Split = split });
+                int differ = Enumerable.Range(0, m * n).FirstOrDefault(i => actual[i] != expected[i], -1);
+                Assert.True(differ < 0, $"{typeof(T).Name} {kernel} {split} transA={transA} transB={transB}: element {differ} differs from one thread's");
+            }
+        }
+    }
 
     [Fact]
     public void Products_running_on_several_threads_at_once_are_each_correct()
