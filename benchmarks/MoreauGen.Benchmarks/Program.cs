@@ -6,7 +6,7 @@ namespace MoreauGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
-/// (<see cref="GemmRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
+/// (<see cref="GemmRounds"/>), or <c>-- gemm-pack</c> for the packing alone, plain against transposed (<see cref="GemmPackRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
 /// rest of that step goes (<see cref="Mlp.StepProfile"/>), or
 /// <c>-- variant-rounds</c> for the paper's variants against SGD (<see cref="Mlp.VariantRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or
@@ -20,6 +20,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "gemm-rounds")
             return GemmRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "gemm-pack")
+            return GemmPackRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "conv-rounds")
             return ConvRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "conv-profile")

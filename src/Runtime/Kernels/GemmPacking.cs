@@ -164,13 +164,21 @@ internal static unsafe class GemmPacking
 /// the packing of non-transposed A panels and transposed B panels. Works on 8×8 float or 4×4 double tiles
 /// in ymm registers; a last, shorter group of rows repeats its final row (those lanes are not stored).
 /// </summary>
-internal static unsafe class Transposer
+internal static unsafe partial class Transposer
 {
     public static bool IsSupported<T>() => Avx.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     public static void Transpose<T>(T* src, nint ld, int rows, int kc, T* dst, int stride) where T : unmanaged
     {
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) && rows >= 16 && kc >= 16 && Avx512F.IsSupported)
+        {
+            // Transposed B̃ panels of the AVX-512 kernels: 16×16 tiles in zmm registers (TransposeFloat16), then any rows left.
+            int done = rows & ~15;
+            TransposeFloat16((float*)src, ld, done, kc, (float*)dst, stride);
+            if (done < rows)
+                TransposeFloat((float*)src + done * ld, ld, rows - done, kc, (float*)dst + done, stride);
+        }
+        else if (typeof(T) == typeof(float))
             TransposeFloat((float*)src, ld, rows, kc, (float*)dst, stride);
         else
             TransposeDouble((double*)src, ld, rows, kc, (double*)dst, stride);
