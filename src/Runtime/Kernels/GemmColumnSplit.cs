@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace MoreauGen.Kernels;
 
@@ -103,28 +102,13 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                         }
                         // Each NR-panel of B̃ is packed into the thread's one panel buffer and multiplied by all of Ã while it
                         // is in L1: B̃ never makes a round trip through L2 or L3 (n = 4000: 2000 columns per thread).
-                        int endColumn = Math.Min(_n, end * nr);
-                        for (int jc = first * nr; jc < endColumn; jc += nr)
+                        for (int jc = first * nr; jc < Math.Min(_n, end * nr); jc += nr)
                         {
                             int cols = Math.Min(nr, _n - jc);
                             // Column sums once per column: B̃ is packed again for every further row block.
                             PackB(pc, kc, jc, cols, packB, sums: ic == 0);
-                            int next = jc + nr;
-                            if (next >= endColumn || !Sse.IsSupported)
-                            {
-                                ComputeUnits(0, 1, 1, mrPanels, 1, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
-                                             pc + kc >= _k, packA, packB, tile);
-                                continue;
-                            }
-                            // While this panel is multiplied, Ã panel by Ã panel, the source of the next one is fetched into L2
-                            // a slice per Ã panel: its packing then reads L2, not L3 (m = 256: B is read once per product, so
-                            // its packing cost about a tenth of the time, the threads' FMA units idle meanwhile).
-                            for (int ir = 0; ir < mrPanels; ir++)
-                            {
-                                GemmPacking.PrefetchB(_b, _k, _n, _transB, pc, kc, next, Math.Min(nr, _n - next), ir, mrPanels);
-                                ComputeUnits(ir, ir + 1, 1, 1, mrPanels, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
-                                             pc + kc >= _k, packA, packB, tile);
-                            }
+                            ComputeUnits(0, 1, 1, mrPanels, 1, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
+                                         pc + kc >= _k, packA, packB, tile);
                         }
                     }
                     Volatile.Write(ref blockSteps, step + 1);

@@ -126,28 +126,6 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>
-    /// Starts fetching part <paramref name="slice"/> of <paramref name="slices"/> of the source of the panel
-    /// <see cref="PackB{T}"/> would pack from the same arguments into L2 (prefetcht1), so that a panel packed after the
-    /// current one is computed reads its source from L2 rather than L3 or memory: the source rows pc.. (plain) or the
-    /// stored rows col0.. (transposed), split evenly into the slices.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PrefetchB<T>(T* b, int k, int n, bool transB, int pc, int kc, int col0, int cols, int slice, int slices)
-        where T : unmanaged
-    {
-        int lines = transB ? cols : kc;                 // source rows of the panel
-        int first = (int)((long)slice * lines / slices), end = (int)((long)(slice + 1) * lines / slices);
-        nint bytes = (nint)(transB ? kc : cols) * sizeof(T), stride = (nint)(transB ? k : n) * sizeof(T);
-        byte* row = (byte*)(transB ? b + (nint)(col0 + first) * k + pc : b + (nint)(pc + first) * n + col0);
-        for (int r = first; r < end; r++, row += stride)
-        {
-            for (nint o = 0; o < bytes; o += 64)
-                Sse.Prefetch1(row + o);
-            Sse.Prefetch1(row + bytes - 1); // the last line when the row starts inside one
-        }
-    }
-
     /// <summary>Zeroes lanes [used, width) of each of the kc rows of a panel (nothing when the panel is full).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ClearPadding<T>(T* dst, int kc, int used, int width) where T : unmanaged
