@@ -168,6 +168,11 @@ internal readonly unsafe partial struct Avx512Kernel<T> : IMicroKernel<T> where 
 
         for (nint p = 0; p < kc; p++)
         {
+            // Both packed streams 8 steps ahead (B̃: two lines a step; Ã: 48 or 96 bytes), as OpenBLAS's SkylakeX kernel fetches
+            // its packed panel: a deep block's B̃ panel (kc up to 4·KC) and every Ã panel come from L2.
+            Sse.Prefetch0(b + 16 * w);
+            Sse.Prefetch0(b + 17 * w);
+            Sse.Prefetch0(a + 96);
             Vector512<T> b0 = Vector512.Load(b);
             Vector512<T> b1 = Vector512.Load(b + w);
             Vector512<T> ai = Vector512.Create(a[0]);
