@@ -16,7 +16,8 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
     /// <summary>
     /// Blocking of the column split: Ã holds up to 2·MC rows (m = 256 in one block, so each thread packs its B̃ once per
     /// KC step), shared and double-buffered (or one per thread, <paramref name="ownA"/>); the column blocks are whole NR-panels,
-    /// at most NC columns, and B̃ is one panel per thread.
+    /// at most NC columns, plus a share of the Ã panels of the panels left over (<see cref="RunColumns"/>), and B̃ is one
+    /// panel per thread.
     /// </summary>
     private void PrepareColumns(int m, int n, GemmBlocking blocking, int threads, bool ownA)
     {
@@ -44,6 +45,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
     ///     for each column block claimed by this thread
     ///       wait until this block has done step s − 1 (it wrote the columns of C this step adds to)
     ///       for each NR-panel of the block: pack it into this thread's panel buffer, multiply every panel of Ã by it
+    ///       for each NR-panel left over (P mod B of them): pack it, multiply the block's share of the Ã panels by it
     /// </code>
     /// B̃ never leaves the core that packed it, and the shared operand is the smaller Ã (256 rows against n columns).
     /// With <see cref="GemmOptions.ColumnsPackOwnA"/> each thread packs all of Ã itself before its first block of a step,
@@ -83,12 +85,17 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                     int u = (home + i) % blocks;
                     if (!TryClaimBlock(u, step))
                         continue;
-                    // Block u holds the panels [u·P/B, (u+1)·P/B): shares differ by at most one panel.
+                    // Block u holds the whole panels [u·W, (u+1)·W), W = ⌊P/B⌋, and of each of the P − W·B panels left over the
+                    // Ã panels [u·R/B, (u+1)·R/B) (R Ã panels): every block gets the same share of the product to within one
+                    // Ã panel. Whole panels to one block and the rest to the other would leave a thread idle for a panel's time
+                    // (256×500×784: 25 panels, 12 against 13 of which the last is 16 columns wide).
                     ref long blockSteps = ref _blockSteps[u * BlockStride];
                     WaitFor(ref blockSteps, step);
-                    int first = (int)((long)u * panels / blocks);
-                    int end = (int)((long)(u + 1) * panels / blocks);
-                    if (first < end)
+                    int whole = panels / blocks;
+                    int first = u * whole, end = first + whole;
+                    int tailFirst = (int)((long)u * mrPanels / blocks), tailEnd = (int)((long)(u + 1) * mrPanels / blocks);
+                    bool tailWork = whole * blocks < panels && (tailFirst < tailEnd || (u == 0 && ic == 0));
+                    if (first < end || tailWork)
                     {
                         if (!packed)
                         {
@@ -102,13 +109,24 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                         }
                         // Each NR-panel of B̃ is packed into the thread's one panel buffer and multiplied by all of Ã while it
                         // is in L1: B̃ never makes a round trip through L2 or L3 (n = 4000: 2000 columns per thread).
-                        for (int jc = first * nr; jc < Math.Min(_n, end * nr); jc += nr)
+                        for (int jc = first * nr; jc < end * nr; jc += nr)
                         {
                             int cols = Math.Min(nr, _n - jc);
                             // Column sums once per column: B̃ is packed again for every further row block.
                             PackB(pc, kc, jc, cols, packB, sums: ic == 0);
                             ComputeUnits(0, 1, 1, mrPanels, 1, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
                                          pc + kc >= _k, packA, packB, tile);
+                        }
+                        // The panels left over: every block packs them, block 0 alone adds their column sums.
+                        for (int jc = whole * blocks * nr; tailWork && jc < _n; jc += nr)
+                        {
+                            int cols = Math.Min(nr, _n - jc);
+                            PackB(pc, kc, jc, cols, packB, sums: ic == 0 && u == 0);
+                            for (int ir = tailFirst; ir < tailEnd; ir++)
+                            {
+                                ComputeUnits(ir, ir + 1, 1, 1, mrPanels, 1, mrPanels, ic, jc, mc, cols, kc, accumulate,
+                                             pc + kc >= _k, packA, packB, tile);
+                            }
                         }
                     }
                     Volatile.Write(ref blockSteps, step + 1);

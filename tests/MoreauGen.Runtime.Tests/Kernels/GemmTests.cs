@@ -168,6 +168,7 @@ public sealed class GemmTests
     [Theory]
     [InlineData(300, 1100, 70)]  // m in (MC, 2·MC]: depth blocks up to 4·KC (two of 550 floats, three of 367 doubles)
     [InlineData(256, 784, 500)]  // the batch-256 shapes: one depth block
+    [InlineData(256, 500, 784)]  // 25 NR-panels on two column blocks: the panel left over shared out by Ã panels
     [InlineData(460, 700, 90)]   // Ã of all rows at the 1 MB bound: two depth blocks of 350 floats
     [InlineData(1000, 800, 40)]  // m above 2·MC: the default KC
     public void Every_split_sums_in_the_same_order(int m, int k, int n)
