@@ -42,15 +42,7 @@ public sealed class GemmPackingTests
             fixed (T* pb = b)
             fixed (T* dst = panel)
                 GemmPacking.PackB(pb, k, n, transB, pc, kc, col0, cols, dst, width);
-            for (int p = 0; p < kc; p++)
-            {
-                for (int j = 0; j < width; j++)
-                {
-                    T want = j < cols ? expected(p, j) : T.Zero;
-                    Assert.True(panel[p * width + j] == want,
-                        $"{typeof(T).Name} transB={transB} nr={width} cols={cols} kc={kc}: panel[{p}, {j}] = {panel[p * width + j]}, expected {want}");
-                }
-            }
+            AssertPanel(panel, kc, width, cols, expected, $"{typeof(T).Name} transB={transB} nr={width} cols={cols} kc={kc}");
         }
     }
 
@@ -75,15 +67,23 @@ public sealed class GemmPackingTests
                     fixed (float* pa = a)
                     fixed (float* dst = panel)
                         GemmPacking.PackA(pa, m, k, transA, row0, rows, pc, kc, dst, mr);
-                    for (int p = 0; p < kc; p++)
-                    {
-                        for (int i = 0; i < mr; i++)
-                        {
-                            float want = i >= rows ? 0f : transA ? a[(pc + p) * m + row0 + i] : a[(row0 + i) * k + pc + p];
-                            Assert.True(panel[p * mr + i] == want, $"transA={transA} mr={mr} rows={rows} kc={kc}: panel[{p}, {i}] = {panel[p * mr + i]}, expected {want}");
-                        }
-                    }
+                    AssertPanel(panel, kc, mr, rows, (p, i) => transA ? a[(pc + p) * m + row0 + i] : a[(row0 + i) * k + pc + p],
+                                $"transA={transA} mr={mr} rows={rows} kc={kc}");
                 }
+            }
+        }
+    }
+
+    /// <summary>panel[p·width + j] is expected(p, j) for j &lt; used and zero for the padding, p &lt; kc.</summary>
+    private static void AssertPanel<T>(T[] panel, int kc, int width, int used, Func<int, int, T> expected, string where)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                T want = j < used ? expected(p, j) : T.Zero;
+                Assert.True(panel[p * width + j] == want, $"{where}: panel[{p}, {j}] = {panel[p * width + j]}, expected {want}");
             }
         }
     }
