@@ -14,7 +14,7 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// alone, so OpenBLAS picks its own kernels:
 /// <code>
 /// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
-///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide,rows-rb1,columns,columns-own]
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide,rows-rb1,columns,columns-own] [--turns blocks|calls]
 /// </code>
 /// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
 /// </summary>
@@ -27,6 +27,12 @@ internal static class GemmRounds
         int rounds = Option(args, "--rounds", 9);
         int threads = Option(args, "--threads", 2);
         string csv = OptionText(args, "--csv") ?? "gemm-rounds.csv";
+        bool byCalls = (OptionText(args, "--turns") ?? "blocks") switch
+        {
+            "blocks" => false,
+            "calls" => true,
+            var other => throw new ArgumentException($"--turns {other}: write blocks (each side's calls in one block, the default) or calls"),
+        };
         if (!OpenBlas.IsAvailable)
         {
             Console.Error.WriteLine(OpenBlas.MissingMessage);
@@ -77,7 +83,8 @@ internal static class GemmRounds
         }
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, "
                           + $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"}; threads {threads}; "
-                          + $"ours: {Gemm.Resolve<float>(GemmKernel.Auto, 512)} kernel");
+                          + $"ours: {Gemm.Resolve<float>(GemmKernel.Auto, 512)} kernel; sides take turns "
+                          + (byCalls ? "call by call" : $"in blocks, {IdleWorkers.TotalMilliseconds:F0} ms idle before each"));
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
 
         string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six)
@@ -105,7 +112,7 @@ internal static class GemmRounds
             {
                 GemmShape shape = shapes[i];
                 var (a, b, c) = operands[i];
-                (double Median, double Best)[] ms = Milliseconds(sides, shape, a, b, c);
+                (double Median, double Best)[] ms = Milliseconds(sides, shape, a, b, c, byCalls, round);
                 for (int s = 0; s < sides.Length; s++)
                 {
                     double rate = Flops(shape) / (ms[s].Median * 1e6), bestRate = Flops(shape) / (ms[s].Best * 1e6);
@@ -163,14 +170,31 @@ internal static class GemmRounds
         return (Fill(shape.M * shape.K), Fill(shape.K * shape.N), new float[shape.M * shape.N]);
     }
 
+    /// <summary>How long the process sleeps before each side's block, so idle workers of the side before have stopped spinning.</summary>
+    private static readonly TimeSpan IdleWorkers = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
-    /// The median and the shortest time of each side over enough calls to fill about 0.3 s per side (at least 5), the sides taking
-    /// turns call by call (the first side alternating), so that both meet the same moments of a shared machine.
+    /// The median and the shortest time of each side over enough calls to fill about 0.3 s per side (at least 5). By
+    /// default each side makes all its calls in one block after <see cref="IdleWorkers"/> of sleep, the first side
+    /// rotating with <paramref name="round"/>; with <paramref name="byCalls"/> the sides take turns call by call.
     /// </summary>
-    private static (double Median, double Best)[] Milliseconds(Side[] sides, GemmShape shape, float[] a, float[] b, float[] c)
+    private static (double Median, double Best)[] Milliseconds(Side[] sides, GemmShape shape, float[] a, float[] b, float[] c, bool byCalls, int round)
     {
         int calls = (int)Math.Clamp(0.3 * 250e9 / Flops(shape), 5, 2000);
-        double[][] times = Rounds.InterleavedTimes([.. sides.Select(side => (Action)(() => side.Multiply(shape, a, b, c)))], calls);
+        Action[] actions = [.. sides.Select(side => (Action)(() => side.Multiply(shape, a, b, c)))];
+        double[][] times = byCalls ? Rounds.InterleavedTimes(actions, calls) : new double[sides.Length][];
+        for (int j = 0; !byCalls && j < sides.Length; j++)
+        {
+            int s = (round + j) % sides.Length;
+            Thread.Sleep(IdleWorkers);
+            times[s] = new double[calls];
+            for (int i = 0; i < calls; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                actions[s]();
+                times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        }
         return [.. times.Select(t => (Rounds.Median(t), t.Min()))];
     }
 
