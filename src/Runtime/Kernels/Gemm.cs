@@ -228,8 +228,6 @@ internal static unsafe class Gemm
         where TKernel : struct, IMicroKernel<T>
     {
         GemmBlocking blocking = options.Blocking ?? DefaultBlocking<T>(Resolve<T>(options.Kernel, n));
-        if (epilogue.Descent.Parameters != null && blocking.NC % TKernel.NR != 0)
-            throw new ArgumentException($"The descent epilogue needs NC a multiple of NR = {TKernel.NR} (its ‖w‖² slots are NR-panels); NC is {blocking.NC}.", nameof(options));
         WorkerPool pool = WorkerPool.Shared;
         int threads = options.MaxThreads > 0 ? Math.Min(options.MaxThreads, pool.ThreadCount) : pool.ThreadCount;
         if (threads > 1 && work >= options.ParallelWorkAtLeast)

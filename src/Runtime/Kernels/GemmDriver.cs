@@ -418,8 +418,6 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                     int rows = Math.Min(mr, mc - ir * mr);
                     T* aPanel = packA + (nint)ir * mr * kc;
                     T* c = _c + (nint)(ic + ir * mr) * ldc + jc + jr * nr;
-                    if (finish && _epilogue.Descent.Parameters != null)
-                        GemmDescentKernels.Prefetch(ldc, rows, cols, (nint)(c - _c), _epilogue.Descent);
                     if (rows == mr && cols == nr)
                     {
                         TKernel.Run(kc, aPanel, bPanel, c, ldc, accumulate);
@@ -428,11 +426,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                     {
                         TKernel.RunEdge(kc, aPanel, bPanel, c, ldc, accumulate, rows, cols, tile);
                     }
-                    if (finish && _epilogue.Descent.Parameters != null)
-                    {
-                        GemmDescentKernels.Tile(c, ldc, rows, cols, (nint)(c - _c), _epilogue.Descent); // C = ∇W is final: the update (GemmDescent)
-                    }
-                    else if (finish)
+                    if (finish)
                     {
                         // The tile's sums are final: add the bias, take the ReLU and copy it while it is in L1 (GemmEpilogue).
                         GemmEpilogueKernels.Finish(c, ldc, rows, cols, _epilogue.Bias == null ? null : _epilogue.Bias + jc + jr * nr,

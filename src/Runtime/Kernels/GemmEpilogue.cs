@@ -58,15 +58,8 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <summary>Whether <see cref="Copy"/> receives C before the ReLU (after the bias) rather than after it.</summary>
     public bool CopyBeforeRelu { get; }
 
-    /// <summary>
-    /// Gradient descent's update in place of C's final write (<see cref="GemmDescent{T}"/>: C = ∇W, the old W written
-    /// into C and the updated one into W); its <see cref="GemmDescent{T}.Parameters"/> is null for none. Not combined with a
-    /// bias, a ReLU or a copy.
-    /// </summary>
-    public GemmDescent<T> Descent { get; init; }
-
-    /// <summary>Whether each finished tile of C needs more work (bias, ReLU, copy or descent).</summary>
-    public bool FinishesC => Bias != null || Relu || Copy != null || Descent.Parameters != null;
+    /// <summary>Whether each finished tile of C needs more work (bias, ReLU or copy).</summary>
+    public bool FinishesC => Bias != null || Relu || Copy != null;
 }
 
 /// <summary>The loops of <see cref="GemmEpilogue{T}"/>.</summary>
@@ -143,8 +136,7 @@ internal static unsafe class GemmEpilogueKernels
 
     /// <summary>
     /// The epilogue as separate passes after a product computed without it (the unpacked path): exactly
-    /// <see cref="Ops.SumRows{T}"/> of op(B), then <see cref="Ops.AddBias{T}"/> and <see cref="Ops.Relu{T}"/> on C, or the
-    /// descent on C.
+    /// <see cref="Ops.SumRows{T}"/> of op(B), then <see cref="Ops.AddBias{T}"/> and <see cref="Ops.Relu{T}"/> on C.
     /// </summary>
     public static void Separately<T>(in GemmEpilogue<T> epilogue, T* b, T* c, int m, int k, int n, bool transB)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -166,9 +158,7 @@ internal static unsafe class GemmEpilogueKernels
                 }
             }
         }
-        if (epilogue.Descent.Parameters != null)
-            GemmDescentKernels.Whole(c, m, n, epilogue.Descent);
-        else if (epilogue.FinishesC)
+        if (epilogue.FinishesC)
             Finish(c, n, m, n, epilogue.Bias, epilogue.Relu, epilogue.Copy, epilogue.CopyBeforeRelu);
     }
 }

@@ -14,8 +14,6 @@ namespace MoreauGen;
 /// <typeparam name="T">float or double.</typeparam>
 public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly DenseDescent<T> _dense = new();
-
     /// <summary>Creates the oracle for <paramref name="chain"/>.</summary>
     public Backpropagation(Chain<T> chain)
         : base(chain)
@@ -60,9 +58,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>
     /// The backward pass above with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
     /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
-    /// <paramref name="scratch"/>; the layers before t read only their own parameters. A dense layer
-    /// (<see cref="IDenseStructure"/>) takes its pullback's products here instead, the update written by the weight
-    /// gradient's product (<see cref="DenseDescent{T}"/>). The same values as
+    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
     /// </summary>
@@ -87,25 +83,14 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
                 Span<T> gradient = chain.Parameters(scratch, i);
                 Span<T> parameters = chain.Parameters(w, i);
                 Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
-                if (DenseGramSolve<T>.Declared(chain[i], workspace.BatchSize, workspace.Tape(i).Length) is { } dense)
-                {
-                    // A dense layer: its products here, the update in the weight gradient's final write (DenseDescent).
-                    if (!_dense.TryStep(dense, parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous, ParameterL2, addL2,
-                                        -stepScale, out T layerSquares))
-                        break; // the layer is as it was
-                    squares += layerSquares;
-                }
-                else
-                {
-                    chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
-                    if (!NonFinite.AllFinite<T>(previous))
-                        break;
-                    DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);
-                    if (!sweep.Completed)
-                        break; // the sweep left this layer as it was
-                    squares += sweep.SumOfSquares;
-                }
+                chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+                if (!NonFinite.AllFinite<T>(previous))
+                    break;
+                DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);
+                if (!sweep.Completed)
+                    break; // the sweep left this layer as it was
                 updated = i;
+                squares += sweep.SumOfSquares;
                 lambda = previous;
                 current = 1 - current;
             }
