@@ -8,8 +8,7 @@ namespace MoreauGen.Benchmarks;
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
 /// (<see cref="GemmRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
 /// rest of that step goes (<see cref="Mlp.StepProfile"/>), or <c>-- step-fusion</c> for what each of its fused products costs over
-/// the plain one (<see cref="Mlp.FusionProfile"/>), or <c>-- step-dense</c> for the step with the dense layers' reverse pass taken
-/// by the oracle against the step through their pullbacks (<see cref="Mlp.DenseStepRounds"/>), or
+/// the plain one (<see cref="Mlp.FusionProfile"/>), or
 /// <c>-- variant-rounds</c> for the paper's variants against SGD (<see cref="Mlp.VariantRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or
 /// <c>-- control-flow-rounds</c> for generated adjoints of break/return bodies against hand-written ones (<see cref="ControlFlow.ControlFlowRounds"/>), or
@@ -30,8 +29,6 @@ public static class Program
             return Mlp.StepRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-profile")
             return Mlp.StepProfile.Run(args[1..]);
-        if (args.Length > 0 && args[0] == "step-dense")
-            return Mlp.DenseStepRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-fusion")
             return Mlp.FusionProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "variant-rounds")

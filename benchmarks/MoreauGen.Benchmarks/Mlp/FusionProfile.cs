@@ -26,8 +26,6 @@ internal static class FusionProfile
         "dx = dz·Wᵀ, plain (no first layer)",
         "dx, λ masked in packing",
         "dz = λ ⊙ 1[z > 0] written once",
-        "dx + dz below and check in its finish",
-        "λ finite, one pass over dx",
     ];
 
     public static int Run(string[] args)
@@ -49,7 +47,7 @@ internal static class FusionProfile
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape}, dense layers (load {Rounds.LoadAverage()}):"));
                 for (int s = 0; s < Names.Length; s++)
                 {
-                    double plain = s switch { 1 => m[0], 3 or 4 => m[2], 6 or 8 => m[5], _ => double.NaN };
+                    double plain = s switch { 1 => m[0], 3 or 4 => m[2], 6 => m[5], _ => double.NaN };
                     string over = double.IsNaN(plain) ? "" : string.Create(CultureInfo.InvariantCulture, $"  {m[s] / plain:F3} of plain (+{m[s] - plain:F3} ms)");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Names[s],-36} {m[s],8:F3} ms{over}"));
                 }
@@ -77,22 +75,5 @@ internal static class FusionProfile
             sides[6].Add(() => Ops.MatMulReluMask<float>(lambda, z, weights, gradX, Batch, o, n, transposeA: false, transposeB: true));
         }
         sides[7].Add(() => Ops.ReluBackward<float>(z, lambda, dz));
-        if (!first)
-        {
-            float[] zBelow = Fill(Batch * n);
-            sides[8].Add(() => MaskedFinish(lambda, weights, gradX, zBelow, Batch, o, n));
-            sides[9].Add(() => NonFinite.AllFinite<float>(gradX));
-        }
-    }
-
-    /// <summary>dx = dz·Wᵀ written as dz of the layer below, λ checked, in the product's finish (as DenseBackward runs it).</summary>
-    private static unsafe void MaskedFinish(float[] dz, float[] weights, float[] gradX, float[] zBelow, int m, int k, int n)
-    {
-        int notFinite = 0;
-        fixed (float* pz = zBelow)
-        {
-            var epilogue = new MoreauGen.Kernels.GemmEpilogue<float>(null, false, null) { MaskC = pz, NotFinite = &notFinite };
-            MoreauGen.Kernels.Gemm.Multiply<float>(dz, weights, gradX, m, k, n, transA: false, transB: true, accumulate: false, new MoreauGen.Kernels.GemmOptions(), epilogue);
-        }
     }
 }

@@ -58,17 +58,8 @@ internal readonly unsafe struct GemmEpilogue<T> where T : unmanaged
     /// <summary>Whether <see cref="Copy"/> receives C before the ReLU (after the bias) rather than after it.</summary>
     public bool CopyBeforeRelu { get; }
 
-    /// <summary>
-    /// A matrix stored like C: each finished value of C is checked to be finite, then replaced by mask &gt; 0 ? C : 0
-    /// (<see cref="GemmMaskedFinish"/>), or null. Not combined with a bias, a ReLU or a copy.
-    /// </summary>
-    public T* MaskC { get; init; }
-
-    /// <summary>With <see cref="MaskC"/>: set to 1 when a value of C before the mask is a NaN or an infinity (never cleared here).</summary>
-    public int* NotFinite { get; init; }
-
-    /// <summary>Whether each finished tile of C needs more work (bias, ReLU, copy or mask).</summary>
-    public bool FinishesC => Bias != null || Relu || Copy != null || MaskC != null;
+    /// <summary>Whether each finished tile of C needs more work (bias, ReLU or copy).</summary>
+    public bool FinishesC => Bias != null || Relu || Copy != null;
 }
 
 /// <summary>The loops of <see cref="GemmEpilogue{T}"/>.</summary>
@@ -145,8 +136,7 @@ internal static unsafe class GemmEpilogueKernels
 
     /// <summary>
     /// The epilogue as separate passes after a product computed without it (the unpacked path): exactly
-    /// <see cref="Ops.SumRows{T}"/> of op(B), then <see cref="Ops.AddBias{T}"/> and <see cref="Ops.Relu{T}"/> on C, or the
-    /// check and mask of <see cref="GemmEpilogue{T}.MaskC"/>.
+    /// <see cref="Ops.SumRows{T}"/> of op(B), then <see cref="Ops.AddBias{T}"/> and <see cref="Ops.Relu{T}"/> on C.
     /// </summary>
     public static void Separately<T>(in GemmEpilogue<T> epilogue, T* b, T* c, int m, int k, int n, bool transB)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -168,9 +158,7 @@ internal static unsafe class GemmEpilogueKernels
                 }
             }
         }
-        if (epilogue.MaskC != null)
-            GemmMaskedFinish.Run(c, n, m, n, epilogue.MaskC, epilogue.NotFinite);
-        else if (epilogue.FinishesC)
+        if (epilogue.FinishesC)
             Finish(c, n, m, n, epilogue.Bias, epilogue.Relu, epilogue.Copy, epilogue.CopyBeforeRelu);
     }
 }

@@ -58,9 +58,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>
     /// The backward pass above with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
     /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
-    /// <paramref name="scratch"/>; the layers before t read only their own parameters. Dense layers (<see cref="IDenseStructure"/>)
-    /// take their pullback's products here (<see cref="DenseBackward"/>), so that the ReLU's reverse pass and the check of
-    /// λ_{t−1} are done in the product that writes λ_{t−1}. The same values as
+    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
     /// </summary>
@@ -78,8 +76,6 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         bool addL2 = !T.IsZero(ParameterL2);
         T squares = T.Zero;
         int updated = count; // layers updated..count − 1 hold their update, their old parameters in scratch
-        bool lambdaIsDz = false; // whether lambda holds dz_t, the ReLU's mask applied by the layer above (DenseBackward)
-        int batch = workspace.BatchSize;
         try
         {
             for (int i = count - 1; i >= 0; i--)
@@ -87,24 +83,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
                 Span<T> gradient = chain.Parameters(scratch, i);
                 Span<T> parameters = chain.Parameters(w, i);
                 Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
-                if (DenseGramSolve<T>.Declared(chain[i], batch, workspace.Tape(i).Length) is { } dense)
-                {
-                    // A dense layer: its products here, writing dz_{t−1} for a ReLU layer below (DenseBackward).
-                    ReadOnlySpan<T> maskBelow = i > 0 && DenseGramSolve<T>.Declared(chain[i - 1], batch, workspace.Tape(i - 1).Length) is
-                                                    { Activation: DenseActivation.Relu } below
-                        ? workspace.Tape(i - 1).Slice(below.PreActivationTapeOffset, previous.Length)
-                        : ReadOnlySpan<T>.Empty;
-                    if (!DenseBackward.TryPullback<T>(dense, parameters, workspace.State(i), workspace.Tape(i), lambda, lambdaIsDz, gradient, previous, maskBelow))
-                        break;
-                    lambdaIsDz = !maskBelow.IsEmpty;
-                }
-                else
-                {
-                    chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
-                    if (!NonFinite.AllFinite<T>(previous))
-                        break;
-                    lambdaIsDz = false;
-                }
+                chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+                if (!NonFinite.AllFinite<T>(previous))
+                    break;
                 DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);
                 if (!sweep.Completed)
                     break; // the sweep left this layer as it was
