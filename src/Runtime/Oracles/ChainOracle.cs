@@ -124,6 +124,10 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>The workspace this oracle uses for batches of <paramref name="batch"/> samples (created on first use).</summary>
+    /// <remarks>
+    /// After gradient descent's fused step (<see cref="GradientDescent{T}"/> on a network), its state 0 does not hold that
+    /// step's x₀: the step reads x₀ where the caller keeps it.
+    /// </remarks>
     public ChainWorkspace<T> Workspace(int batch)
     {
         ChainWorkspace<T>[] workspaces = _workspaces;
