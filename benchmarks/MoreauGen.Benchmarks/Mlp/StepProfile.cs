@@ -44,7 +44,7 @@ internal static class StepProfile
                 ("SGD step", Warm(() => sgd.Step(w, x, objective))), ("its products, each alone", () => Rounds.WarmSum(plain)),
                 ("fused products, each alone", () => Rounds.WarmSum(fused)),
                 .. passes.Select(p => (p.Name, Warm(p.Run))), .. replaced.Select(p => (p.Name, Warm(p.Run))),
-                ("was: its products in sequence, after another side", () => Cold(() => StepRounds.RunAll(products))),
+                ("was: its products in sequence, after another side", Rounds.Timed(() => StepRounds.RunAll(products))),
             ];
             bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
             int calls = small ? 21 : 5;
@@ -68,13 +68,6 @@ internal static class StepProfile
     }
 
     private static Func<double> Warm(Action run) => () => Rounds.WarmSum([run]);
-
-    private static double Cold(Action run)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        run();
-        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-    }
 
     /// <summary>The step's products as the generated layers call them, one call each: with their fused epilogues and masked operands.</summary>
     private static List<Action> FusedProducts(int[] sizes, float[] w)

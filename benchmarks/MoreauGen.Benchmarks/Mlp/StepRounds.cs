@@ -90,20 +90,14 @@ internal static class StepRounds
             int calls = small ? 21 : 5;
             for (int round = 1; round <= rounds; round++)
             {
-                var times = new double[sides.Length][];
-                for (int s = 0; s < sides.Length; s++)
-                    times[s] = new double[calls];
                 double evaluations = 0;
-                for (int i = 0; i < calls; i++)
+                double[][] times = Rounds.InterleavedTimes([.. sides.Select((parts, s) => (Func<double>)(() =>
                 {
-                    for (int j = 0; j < sides.Length; j++)
-                    {
-                        int s = (i + j) % sides.Length;
-                        times[s][i] = Rounds.WarmSum(sides[s]);
-                        if (s == 2)
-                            evaluations += mor.Oracle.LastStatistics.Evaluations;
-                    }
-                }
+                    double time = Rounds.WarmSum(parts);
+                    if (s == 2)
+                        evaluations += mor.Oracle.LastStatistics.Evaluations;
+                    return time;
+                }))], calls);
                 double[] medians = [.. times.Select(Rounds.Median)];
                 stepRatios.Add(medians[0] / medians[1]);
                 morRatios.Add(medians[2] / medians[0]);
