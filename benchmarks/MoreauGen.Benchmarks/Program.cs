@@ -7,7 +7,9 @@ namespace MoreauGen.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
 /// (<see cref="GemmRounds"/>), or <c>-- gemm-pack</c> for the packing alone, plain against transposed (<see cref="GemmPackRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
-/// rest of that step goes (<see cref="Mlp.StepProfile"/>), or
+/// rest of that step goes (<see cref="Mlp.StepProfile"/>), or <c>-- step-fusion</c> for what each of its fused products costs over
+/// the plain one (<see cref="Mlp.FusionProfile"/>), or <c>-- step-threads</c> for its products on the pool against the calling thread
+/// alone (<see cref="Mlp.ThreadsProfile"/>), or
 /// <c>-- variant-rounds</c> for the paper's variants against SGD (<see cref="Mlp.VariantRounds"/>), or
 /// <c>-- pendulum-rounds</c> for MorGD against GD on the pendulum (<see cref="Pendulum.PendulumRounds"/>), or
 /// <c>-- control-flow-rounds</c> for generated adjoints of break/return bodies against hand-written ones (<see cref="ControlFlow.ControlFlowRounds"/>), or
@@ -30,6 +32,10 @@ public static class Program
             return Mlp.StepRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-profile")
             return Mlp.StepProfile.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-fusion")
+            return Mlp.FusionProfile.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-threads")
+            return Mlp.ThreadsProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "variant-rounds")
             return Mlp.VariantRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "scratch-rounds")

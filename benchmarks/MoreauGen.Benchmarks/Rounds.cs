@@ -41,7 +41,10 @@ internal static class Rounds
     public static double[] InterleavedMedians(Action[] sides, int calls) => [.. InterleavedTimes(sides, calls).Select(Median)];
 
     /// <summary>The time in ms of each call of each of <paramref name="sides"/>, taking turns as <see cref="InterleavedMedians"/> does.</summary>
-    public static double[][] InterleavedTimes(Action[] sides, int calls)
+    public static double[][] InterleavedTimes(Action[] sides, int calls) => InterleavedTimes([.. sides.Select(Timed)], calls);
+
+    /// <summary>The times in ms that each of <paramref name="sides"/> returns, call by call, taking turns as <see cref="InterleavedMedians"/> does.</summary>
+    public static double[][] InterleavedTimes(Func<double>[] sides, int calls)
     {
         var times = new double[sides.Length][];
         for (int s = 0; s < sides.Length; s++)
@@ -51,13 +54,49 @@ internal static class Rounds
             for (int j = 0; j < sides.Length; j++)
             {
                 int s = (i + j) % sides.Length;
-                long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                sides[s]();
-                times[s][i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                times[s][i] = sides[s]();
             }
         }
         return times;
     }
+
+    /// <summary>A side that times one call of <paramref name="side"/>, in ms.</summary>
+    public static Func<double> Timed(Action side) => () =>
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        side();
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    };
+
+    /// <summary>
+    /// The time in ms of <paramref name="parts"/>, each timed on a call made right after an untimed call of itself, summed:
+    /// every part finds its own operands where a loop of it alone leaves them (a training step after the previous step, a
+    /// product measured alone), whatever ran before. For the products of a step this is "the sum of its products' times
+    /// measured alone", the strongest honest baseline: a product timed in a sequence after other work finds its operands
+    /// evicted and is slower.
+    /// </summary>
+    public static double WarmSum(IReadOnlyList<Action> parts)
+    {
+        double total = 0;
+        foreach (Action part in parts)
+        {
+            part();
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            part();
+            total += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The median over <paramref name="calls"/> of each side's <see cref="WarmSum"/>, the sides taking turns call by call as in
+    /// <see cref="InterleavedMedians"/>.
+    /// </summary>
+    public static double[] InterleavedWarmMedians(IReadOnlyList<Action>[] sides, int calls) =>
+        InterleavedMedians([.. sides.Select(parts => (Func<double>)(() => WarmSum(parts)))], calls);
+
+    /// <summary>The median over <paramref name="calls"/> of the times in ms that each of <paramref name="sides"/> returns, taking turns as in <see cref="InterleavedMedians"/>.</summary>
+    public static double[] InterleavedMedians(Func<double>[] sides, int calls) => [.. InterleavedTimes(sides, calls).Select(Median)];
 
     /// <summary>The 1-, 5- and 15-minute load averages from /proc/loadavg, or "unknown".</summary>
     public static string LoadAverage() =>

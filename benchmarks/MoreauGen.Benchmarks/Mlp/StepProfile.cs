@@ -4,13 +4,14 @@ using MoreauGen.Samples.Mlp;
 namespace MoreauGen.Benchmarks.Mlp;
 
 /// <summary>
-/// Where the MLP sample's SGD step goes beyond its products: the step, its products alone (as in
-/// <see cref="StepRounds"/>), the same products with the work the generated layers fuse into them (bias, ReLU and tape
+/// Where the MLP sample's SGD step goes beyond its products: the step, its products each timed alone (as in
+/// <see cref="StepRounds"/>: every side on a call right after an untimed call of itself, <see cref="Rounds.WarmSum"/>), the same products with the work the generated layers fuse into them (bias, ReLU and tape
 /// copy in the forward epilogues; the ReLU mask in the backward packing; the bias gradient from the packed dz), and each
 /// pass the step still makes over its activations and parameters, measured alone at the step's sizes, interleaved call
 /// by call. What is left of the step after the fused products and the passes is call and check overhead. The passes that
-/// these replaced (a separate copy of x₀, one check of all states at the end, the parameter sweep and then the update over
-/// all parameters) are timed beside them, marked "was:", and not counted.
+/// these replaced (a separate copy of x₀, then its copy and check in one pass, where the first layer now reads x₀ in place;
+/// one check of all states at the end; the parameter sweep and then the update over all parameters) are timed beside them,
+/// marked "was:", and not counted.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-profile [--rounds 3]
 /// </code>
@@ -35,13 +36,23 @@ internal static class StepProfile
             var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             List<StepRounds.Product> products = StepRounds.SgdProducts(sizes);
             (string Name, Action Run)[] passes = Passes(sizes, x, w), replaced = ReplacedPasses(sizes, x, w);
-            (string Name, Action Run)[] sides = [("SGD step", () => sgd.Step(w, x, objective)), ("its products", () => StepRounds.RunAll(products)),
-                                                 ("fused products", FusedProducts(sizes, w)), .. passes, .. replaced];
-            int calls = shape.StartsWith("784-500", StringComparison.Ordinal) ? 21 : 5;
-            Rounds.WarmUp(shape.StartsWith("784-500", StringComparison.Ordinal) ? 2 : 4, [.. sides.Select(s => s.Run)]);
+            List<Action> plain = StepRounds.Parts(products), fused = FusedProducts(sizes, w);
+            // Every side is timed on a call right after an untimed call of itself, the products each alone (Rounds.WarmSum);
+            // the last row times the products in one sequence after whatever side ran before, as this profile did first.
+            (string Name, Func<double> Time)[] sides =
+            [
+                ("SGD step", Warm(() => sgd.Step(w, x, objective))), ("its products, each alone", () => Rounds.WarmSum(plain)),
+                ("fused products, each alone", () => Rounds.WarmSum(fused)),
+                .. passes.Select(p => (p.Name, Warm(p.Run))), .. replaced.Select(p => (p.Name, Warm(p.Run))),
+                ("was: its products in sequence, after another side", Rounds.Timed(() => StepRounds.RunAll(products))),
+            ];
+            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
+            int calls = small ? 21 : 5;
+            Rounds.WarmUp(small ? 2 : 4, [() => sgd.Step(w, x, objective), .. plain, .. fused,
+                                          .. passes.Select(p => p.Run), .. replaced.Select(p => p.Run)]);
             for (int round = 1; round <= rounds; round++)
             {
-                double[] medians = Rounds.InterleavedMedians([.. sides.Select(s => s.Run)], calls);
+                double[] medians = Rounds.InterleavedMedians([.. sides.Select(s => s.Time)], calls);
                 double passTotal = medians[3..(3 + passes.Length)].Sum();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
                 for (int s = 0; s < 3 + passes.Length; s++)
@@ -56,8 +67,10 @@ internal static class StepProfile
         return 0;
     }
 
-    /// <summary>The step's products as the generated layers call them: with their fused epilogues and masked operands.</summary>
-    private static Action FusedProducts(int[] sizes, float[] w)
+    private static Func<double> Warm(Action run) => () => Rounds.WarmSum([run]);
+
+    /// <summary>The step's products as the generated layers call them, one call each: with their fused epilogues and masked operands.</summary>
+    private static List<Action> FusedProducts(int[] sizes, float[] w)
     {
         var calls = new List<Action>();
         int offset = 0;
@@ -69,25 +82,21 @@ internal static class StepProfile
             offset += n * o + o;
             float[] x = Fill(Batch * n, l), y = new float[Batch * o], tape = new float[Batch * o], lambda = Fill(Batch * o, l + 7);
             float[] gradW = new float[n * o + o], gradX = new float[Batch * n];
-            calls.Add(() =>
+            if (dense)
             {
-                ReadOnlySpan<float> weights = w.AsSpan(at, n * o), bias = w.AsSpan(at + n * o, o);
-                if (dense)
-                {
-                    Ops.MatMulBiasReluAndCopy<float>(x, weights, bias, y, tape, Batch, n, o);
-                    Ops.MatMulSumRowsReluMask<float>(x, lambda, tape, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true);
-                    if (at > 0)
-                        Ops.MatMulReluMask<float>(lambda, tape, weights, gradX, Batch, o, n, transposeA: false, transposeB: true);
-                }
-                else
-                {
-                    Ops.MatMulBias<float>(x, weights, bias, y, Batch, n, o);
-                    Ops.MatMulSumRows<float>(x, lambda, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true);
-                    Ops.MatMul<float>(lambda, weights, gradX, Batch, o, n, transposeA: false, transposeB: true);
-                }
-            });
+                calls.Add(() => Ops.MatMulBiasReluAndCopy<float>(x, w.AsSpan(at, n * o), w.AsSpan(at + n * o, o), y, tape, Batch, n, o));
+                calls.Add(() => Ops.MatMulSumRowsReluMask<float>(x, lambda, tape, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true));
+                if (at > 0)
+                    calls.Add(() => Ops.MatMulReluMask<float>(lambda, tape, w.AsSpan(at, n * o), gradX, Batch, o, n, transposeA: false, transposeB: true));
+            }
+            else
+            {
+                calls.Add(() => Ops.MatMulBias<float>(x, w.AsSpan(at, n * o), w.AsSpan(at + n * o, o), y, Batch, n, o));
+                calls.Add(() => Ops.MatMulSumRows<float>(x, lambda, gradW.AsSpan(0, n * o), gradW.AsSpan(n * o), n, Batch, o, transposeA: true));
+                calls.Add(() => Ops.MatMul<float>(lambda, w.AsSpan(at, n * o), gradX, Batch, o, n, transposeA: false, transposeB: true));
+            }
         }
-        return () => calls.ForEach(c => c());
+        return calls;
     }
 
     /// <summary>The passes a step makes besides its products, each alone at the step's sizes.</summary>
@@ -102,7 +111,7 @@ internal static class StepProfile
         objective.SetLabels([.. Enumerable.Range(0, Batch).Select(i => i % sizes[^1])]);
         return
         [
-            ("pass: copy x0 and check it (one pass)", () => NonFinite.CopyAllFinite<float>(x0, stateBuffer)),
+            ("pass: check x0 (read where it is)", () => NonFinite.AllFinite<float>(x0)),
             ("pass: each state finite, after its layer", () => EachFinite(states, stateLengths[1..])),
             ("pass: loss value and gradient", () => objective.ValueAndGradient(output, outputGradient)),
             ("pass: each multiplier finite", () => EachFinite(multiplierBuffer, multiplierLengths)),
@@ -127,6 +136,7 @@ internal static class StepProfile
         return
         [
             ("was: copy x0 into the workspace", () => x0.AsSpan().CopyTo(stateBuffer)),
+            ("was: copy x0 and check it (one pass)", () => NonFinite.CopyAllFinite<float>(x0, stateBuffer)),
             ("was: states finite (one pass over all)", () => NonFinite.AllFinite<float>(stateBuffer)),
             ("was: d = ∇ + μw and bounds (all at once)", () => ParameterUpdate.AddL2<float>(w, 1e-4f, direction, addL2: true)),
             ("was: w ← w − η·d", () => ParameterUpdate.Descend<float>(direction, -1e-12f, target)),

@@ -8,7 +8,9 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <summary>
 /// The MLP sample's training step against the matrix products it contains, interleaved call by call in one process:
 /// per network, one SGD step, one MorSGD step, the SGD step's products alone and the MorSGD step's products alone
-/// (same shapes, transposes and buffers sizes, through <see cref="Ops"/>), round after round. Reports per round
+/// (same shapes, transposes and buffers sizes, through <see cref="Ops"/>), round after round. Each product is timed alone
+/// and the step on its own repeat (<see cref="Rounds.WarmSum"/>), as <see cref="StepProfile"/> times them, so both report the
+/// same "step / the sum of its products' times measured alone". Reports per round
 /// step / its products and MorSGD / SGD, and the median over rounds; writes the raw rounds to a CSV file.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-rounds [--rounds 5] [--csv file]
@@ -58,43 +60,44 @@ internal static class StepRounds
             List<Product> runProducts = [.. sgdProducts, .. MoreauExtraProducts(sizes, gramWherePays: true)];
             int expectedEvaluations = 2 * (sizes.Length - 2) - 1;
 
-            Action[] sides =
+            // Each side is timed on a call right after an untimed call of itself, and the products each alone
+            // (Rounds.WarmSum): the step finds its parameters and workspace as a training loop leaves them, and each product
+            // its operands as a loop of that product alone does, whichever side ran before.
+            IReadOnlyList<Action>[] sides =
             [
-                () => sgd.Step(wSgd, x, objective),
-                () => RunAll(sgdProducts),
-                () => mor.Step(wMor, x, objective),
-                () => RunAll(morProducts),
-                () => RunAll(runProducts),
+                [() => sgd.Step(wSgd, x, objective)],
+                Parts(sgdProducts),
+                [() => mor.Step(wMor, x, objective)],
+                Parts(morProducts),
+                Parts(runProducts),
             ];
-            foreach (Action side in sides)
+            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
+            if (small)
             {
-                for (int i = 0; i < 3; i++)
-                    side();
+                Rounds.WarmUp(2, [.. sides.SelectMany(parts => parts)]);
+            }
+            else
+            {
+                // Rounds.WarmUp's 200 calls would take minutes here; 10 calls call each layer's methods 40 times.
+                for (int i = 0; i < 10; i++)
+                    sides.SelectMany(parts => parts).ToList().ForEach(part => part());
             }
 
             var stepRatios = new List<double>();
             var morRatios = new List<double>();
             var morProductRatios = new List<double>();
             var runProductRatios = new List<double>();
-            int calls = shape.StartsWith("784-500", StringComparison.Ordinal) ? 21 : 5;
+            int calls = small ? 21 : 5;
             for (int round = 1; round <= rounds; round++)
             {
-                var times = new double[sides.Length][];
-                for (int s = 0; s < sides.Length; s++)
-                    times[s] = new double[calls];
                 double evaluations = 0;
-                for (int i = 0; i < calls; i++)
+                double[][] times = Rounds.InterleavedTimes([.. sides.Select((parts, s) => (Func<double>)(() =>
                 {
-                    for (int j = 0; j < sides.Length; j++)
-                    {
-                        int s = (i + j) % sides.Length;
-                        long start = Stopwatch.GetTimestamp();
-                        sides[s]();
-                        times[s][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                        if (s == 2)
-                            evaluations += mor.Oracle.LastStatistics.Evaluations;
-                    }
-                }
+                    double time = Rounds.WarmSum(parts);
+                    if (s == 2)
+                        evaluations += mor.Oracle.LastStatistics.Evaluations;
+                    return time;
+                }))], calls);
                 double[] medians = [.. times.Select(Rounds.Median)];
                 stepRatios.Add(medians[0] / medians[1]);
                 morRatios.Add(medians[2] / medians[0]);
@@ -172,6 +175,11 @@ internal static class StepRounds
         return new Product(m, k, n, transA, transB, Fill(m * k), Fill(k * n), new float[m * n]);
     }
 
+    /// <summary>One call per product, for <see cref="Rounds.WarmSum"/> (each product timed alone).</summary>
+    internal static List<Action> Parts(List<Product> products) =>
+        [.. products.Select(p => (Action)(() => Ops.MatMul<float>(p.A, p.B, p.C, p.M, p.K, p.N, p.TransposeA, p.TransposeB)))];
+
+    /// <summary>The products one after the other, untimed between them (how this benchmark timed "its products" before 2026-12-06).</summary>
     internal static void RunAll(List<Product> products)
     {
         foreach (Product p in products)

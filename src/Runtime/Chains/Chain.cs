@@ -157,11 +157,20 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="NonFiniteValueException">A state x_t has a NaN or an infinity (names the layer).</exception>
     public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, ChainWorkspace<T> workspace) => Forward(w, x0, workspace, record: true);
 
-    internal void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, ChainWorkspace<T> workspace, bool record)
+    /// <param name="w">The parameters.</param>
+    /// <param name="x0">The batch of inputs.</param>
+    /// <param name="workspace">The workspace of the batch size.</param>
+    /// <param name="record">Whether the layers record their tapes.</param>
+    /// <param name="copyInput">
+    /// Whether x₀ is copied into the workspace (its state 0); without it the first layer reads <paramref name="x0"/> where it
+    /// is, which is only checked, and the workspace's state 0 is left as it was: the caller then reads x₀ from
+    /// <paramref name="x0"/> (which must stay unchanged until it has).
+    /// </param>
+    internal void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, ChainWorkspace<T> workspace, bool record, bool copyInput = true)
     {
         CheckParameters(w, nameof(w));
         CheckWorkspace(workspace, x0);
-        if (!NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+        if (!(copyInput ? NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)) : NonFinite.AllFinite(x0)))
             ThrowForInput(x0);
 
         // Large states are checked right after their layer wrote them, while they are still in cache (a pass over all
@@ -170,10 +179,11 @@ public sealed class Chain<T> where T : unmanaged, IFloatingPointIeee754<T>
         bool eachLayer = workspace.AllStates.Length - x0.Length >= EachLayerCheckMinimum * _layers.Length;
         for (int i = 0; i < _layers.Length; i++)
         {
+            ReadOnlySpan<T> input = i == 0 && !copyInput ? x0 : workspace.State(i);
             if (record)
-                _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1), workspace.TapeBuffer(i));
+                _layers[i].Forward(Parameters(w, i), input, workspace.StateBuffer(i + 1), workspace.TapeBuffer(i));
             else
-                _layers[i].Forward(Parameters(w, i), workspace.State(i), workspace.StateBuffer(i + 1));
+                _layers[i].Forward(Parameters(w, i), input, workspace.StateBuffer(i + 1));
             if (eachLayer)
                 NonFinite.Check(workspace.State(i + 1), this, i, NonFiniteQuantity.State);
         }

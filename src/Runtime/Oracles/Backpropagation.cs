@@ -58,13 +58,14 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>
     /// The backward pass above with gradient descent's update fused in (<see cref="FusedDescent"/>): right after layer t's
     /// pullback, whose products read w_t, one sweep writes w_t ← w_t − η·(∇ + μw_t) in place and keeps the old w_t in
-    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The same values as
+    /// <paramref name="scratch"/>; the layers before t read only their own parameters. The first layer reads x₀ where it is
+    /// (checked, not copied into the workspace). The same values as
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
     /// </summary>
     internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
-        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch);
+        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch, out ReadOnlySpan<T> input);
         Chain<T> chain = Chain;
         int count = chain.Length;
         int current = 0;
@@ -83,7 +84,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
                 Span<T> gradient = chain.Parameters(scratch, i);
                 Span<T> parameters = chain.Parameters(w, i);
                 Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
-                chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+                chain[i].Pullback(parameters, i == 0 ? input : workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
                 if (!NonFinite.AllFinite<T>(previous))
                     break;
                 DescentSweep<T> sweep = FusedDescent.Run(parameters, ParameterL2, gradient, addL2, -stepScale);

@@ -83,8 +83,14 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         return false;
     }
 
-    /// <summary>What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward pass.</summary>
-    private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch)
+    /// <summary>
+    /// What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward
+    /// pass. The first layer reads <paramref name="x0"/> where it is, checked but not copied into the workspace, unless it
+    /// overlaps w or <paramref name="scratch"/>, which the step writes before the first layer's pullback reads its input; the
+    /// returned span is that layer's input for the backward pass.
+    /// </summary>
+    private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch,
+                                                             out ReadOnlySpan<T> input)
     {
         CheckObjective(objective);
         Chain.CheckParameters(w, nameof(w));
@@ -92,8 +98,10 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         if (w.Overlaps(scratch))
             throw new ArgumentException("scratch overlaps w.", nameof(scratch));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
-        Chain.Forward(w, x0, workspace, record: true);
+        bool inPlace = !x0.Overlaps(w) && !x0.Overlaps(scratch);
+        Chain.Forward(w, x0, workspace, record: true, copyInput: !inPlace);
         LastSweep = null;
+        input = inPlace ? x0 : workspace.State(0);
         return workspace;
     }
 
@@ -116,6 +124,10 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>The workspace this oracle uses for batches of <paramref name="batch"/> samples (created on first use).</summary>
+    /// <remarks>
+    /// After gradient descent's fused step (<see cref="GradientDescent{T}"/> on a network), its state 0 does not hold that
+    /// step's x₀: the step reads x₀ where the caller keeps it.
+    /// </remarks>
     public ChainWorkspace<T> Workspace(int batch)
     {
         ChainWorkspace<T>[] workspaces = _workspaces;
