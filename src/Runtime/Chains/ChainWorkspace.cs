@@ -77,6 +77,15 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The largest |w_t| or m·|x_t|: the dimension of the largest subproblem of a backward pass.</summary>
     public int MaxSubproblemDimension { get; }
 
+    /// <summary>
+    /// Whether <paramref name="values"/> shares memory with the states, tapes, multipliers or scratch of this workspace,
+    /// which a pass writes: an input that does must be copied before a pass that reads it after writing them.
+    /// </summary>
+    internal bool Overlaps(ReadOnlySpan<T> values) =>
+        values.Overlaps(_states) || values.Overlaps(_tapes) || values.Overlaps(_multipliers)
+        || values.Overlaps(_stateScratch) || values.Overlaps(_parameterScratch)
+        || (_gramScratch is { } gram && values.Overlaps(gram));
+
     internal Span<T> StateBuffer(int t) => _states.AsSpan(_stateOffsets[t], _stateOffsets[t + 1] - _stateOffsets[t]);
 
     internal Span<T> TapeBuffer(int index) => _tapes.AsSpan(_tapeOffsets[index], _tapeOffsets[index + 1] - _tapeOffsets[index]);

@@ -86,8 +86,9 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>
     /// What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward
     /// pass. The first layer reads <paramref name="x0"/> where it is, checked but not copied into the workspace, unless it
-    /// overlaps w or <paramref name="scratch"/>, which the step writes before the first layer's pullback reads its input; the
-    /// returned span is that layer's input for the backward pass.
+    /// overlaps w, <paramref name="scratch"/> or the workspace itself (e.g. x₀ = <see cref="ChainWorkspace{T}.Output"/> of
+    /// the last step), which the step writes before the first layer's pullback reads its input; the returned span is that
+    /// layer's input for the backward pass.
     /// </summary>
     private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch,
                                                              out ReadOnlySpan<T> input)
@@ -98,7 +99,7 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         if (w.Overlaps(scratch))
             throw new ArgumentException("scratch overlaps w.", nameof(scratch));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
-        bool inPlace = !x0.Overlaps(w) && !x0.Overlaps(scratch);
+        bool inPlace = !x0.Overlaps(w) && !x0.Overlaps(scratch) && !workspace.Overlaps(x0);
         Chain.Forward(w, x0, workspace, record: true, copyInput: !inPlace);
         LastSweep = null;
         input = inPlace ? x0 : workspace.State(0);

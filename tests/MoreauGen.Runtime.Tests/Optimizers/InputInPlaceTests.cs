@@ -66,4 +66,33 @@ public class InputInPlaceTests
         Assert.Equal(expectedValue, value);
         Assert.Equal(reference, w.ToArray()); // bit for bit
     }
+
+    [Fact]
+    public void An_input_in_the_optimizers_own_workspace_is_copied_and_the_iterates_are_those_of_the_separate_passes()
+    {
+        // 300 → 200 → 300 → 10: x₀ is the state x₂ of the last step, which the second layer's forward overwrites before the
+        // first layer's pullback reads x₀.
+        var chain = new Chain<float>([
+            new DenseTestLayer<float>(300, 200, bias: true, DenseActivation.Relu, declare: true),
+            new DenseTestLayer<float>(200, 300, bias: true, DenseActivation.Relu, declare: true),
+            new DenseTestLayer<float>(300, 10, bias: true, DenseActivation.Identity, declare: true),
+        ]);
+        const int batch = 3;
+        float[] w = Random(chain.ParameterCount, 7, 0.2f);
+        var h = new SquaredDistance<float>(10, Random(batch * 10, 8, 1f));
+        var descent = new GradientDescent<float>(chain, 0.05f, 1e-3f);
+        descent.Step(w, Random(batch * 300, 9, 1f), h);
+        ReadOnlySpan<float> x0 = descent.Oracle.Workspace(batch).State(2);
+        Assert.Equal(batch * 300, x0.Length);
+        Assert.Contains(x0.ToArray(), v => v != 0f);
+
+        float[] reference = [.. w], input = x0.ToArray();
+        var direction = new float[w.Length];
+        float expectedValue = new Backpropagation<float>(chain) { ParameterL2 = 1e-3f }.Evaluate(reference, input, h, direction);
+        TensorPrimitives.MultiplyAdd<float>(direction, -0.05f, reference, reference);
+
+        float value = descent.Step(w, x0, h);
+        Assert.Equal(expectedValue, value);
+        Assert.Equal(reference, w); // bit for bit
+    }
 }
