@@ -57,7 +57,7 @@ public sealed class GemmTests
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, null),
     };
 
-    private static GemmOptions Packed(GemmKernel kernel, GemmBlocking? blocking, int threads) => new()
+    internal static GemmOptions Packed(GemmKernel kernel, GemmBlocking? blocking, int threads) => new()
     {
         Kernel = kernel,
         Blocking = blocking,
@@ -164,43 +164,6 @@ public sealed class GemmTests
     }
 
     private static void AssertPasses(string? failure) => Assert.True(failure is null, failure);
-
-    [Theory]
-    [InlineData(300, 1100, 70)]  // m in (MC, 2·MC]: depth blocks up to 4·KC (two of 550 floats, three of 367 doubles)
-    [InlineData(256, 784, 500)]  // the batch-256 shapes: one depth block
-    [InlineData(256, 500, 784)]  // 25 NR-panels on two column blocks: the panel left over shared out by Ã panels
-    [InlineData(460, 700, 90)]   // Ã of all rows at the 1 MB bound: two depth blocks of 350 floats
-    [InlineData(1000, 800, 40)]  // m above 2·MC: the default KC
-    public void Every_split_sums_in_the_same_order(int m, int k, int n)
-    {
-        // The blocking depends on the shape alone, so one thread and every split of two threads add the same products in the
-        // same order: the results agree bit for bit (the fused epilogues and the step's single-thread fallback rely on it).
-        var random = new Random(m + k + n);
-        foreach ((bool transA, bool transB) in GemmCheck.StorageOrders)
-        {
-            SameOnEverySplit<float>(m, k, n, transA, transB, random);
-            SameOnEverySplit<double>(m, k, n, transA, transB, random);
-        }
-    }
-
-    private static void SameOnEverySplit<T>(int m, int k, int n, bool transA, bool transB, Random random)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        T[] a = [.. Enumerable.Range(0, m * k).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
-        T[] b = [.. Enumerable.Range(0, k * n).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
-        foreach (GemmKernel kernel in new[] { GemmKernel.Avx512, GemmKernel.Avx2 })
-        {
-            var expected = new T[m * n];
-            Gemm.Multiply<T>(a, b, expected, m, k, n, transA, transB, accumulate: false, Packed(kernel, blocking: null, threads: 1));
-            foreach (GemmSplit split in new[] { GemmSplit.Auto, GemmSplit.Tiles, GemmSplit.Rows, GemmSplit.Columns })
-            {
-                var actual = new T[m * n];
-                Gemm.Multiply<T>(a, b, actual, m, k, n, transA, transB, accumulate: false, Packed(kernel, blocking: null, threads: 2) with { Split = split });
-                int differ = Enumerable.Range(0, m * n).FirstOrDefault(i => actual[i] != expected[i], -1);
-                Assert.True(differ < 0, $"{typeof(T).Name} {kernel} {split} transA={transA} transB={transB}: element {differ} differs from one thread's");
-            }
-        }
-    }
 
     [Fact]
     public void Products_running_on_several_threads_at_once_are_each_correct()
