@@ -199,7 +199,10 @@ internal static unsafe class Gemm
     /// <summary>The cache blocking of a kernel (elements; see <see cref="GemmBlocking"/>).</summary>
     /// <remarks>
     /// For the 48 KB L1d / 1 MB L2 per core of the machines we tune on (AMD Zen 5): KC = 256 keeps a kc×NR
-    /// panel of B̃ in L1 (16 KB for the AVX2 float kernel, 32 KB for AVX-512); MC = 240 floats (120 doubles)
+    /// panel of B̃ in L1 (16 KB for the AVX2 float kernel, 32 KB for AVX-512 doubles); the AVX-512 float kernel takes
+    /// KC = 384 (a 48 KB panel, read partly from L2 with the kernel's prefetch), which halves C's re-reads at large k:
+    /// 1024³ at 377–379 GFLOP/s against 371–374 with KC = 256 in two alternating pairs, the other five shapes of
+    /// gemm-rounds unchanged (benchmarks/results/kc384-*). MC = 240 floats (120 doubles)
     /// makes the Ã block 240 KB, well inside L2 next to the B̃ panels streaming through; NC = 4096 floats
     /// (2048 doubles) bounds the shared B̃ block to 4 MB. The blocks are then evened out per product
     /// (<see cref="GemmTask{T, TKernel}.Prepare"/>), and deepened up to 4·KC for m in (MC, 2·MC], where the B̃ panel no
@@ -215,7 +218,7 @@ internal static unsafe class Gemm
         bool isFloat = sizeof(T) == 4;
         return kernel switch
         {
-            GemmKernel.Avx512 => isFloat ? new GemmBlocking(MC: 240, KC: 256, NC: 4096) : new GemmBlocking(120, 256, 2048),
+            GemmKernel.Avx512 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096) : new GemmBlocking(120, 256, 2048),
             // A kc×48 float panel of B̃ at KC = 192 is 36 KB, inside the 48 KB L1d beside a 6 KB Ã panel.
             GemmKernel.Avx512Wide => isFloat ? new GemmBlocking(MC: 256, KC: 192, NC: 4080) : new GemmBlocking(128, 192, 2040),
             GemmKernel.Avx2 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096) : new GemmBlocking(120, 256, 2048),
