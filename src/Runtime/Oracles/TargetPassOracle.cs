@@ -154,14 +154,16 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             {
                 // x⁺_{t−1} = x_{t−1} + u (Alg. 9 line 4, Alg. 11, Alg. 13).
                 previous = scratch.Target(1 - current, context.X.Length);
-                Solve(in context, LayerArgument.Input, scratch, workspace, startX, bracket, T.Zero, previous, ref statistics);
-                Vectors.Add(context.X, previous, previous);
+                if (Solve(in context, LayerArgument.Input, scratch, workspace, startX, bracket, T.Zero, previous, ref statistics))
+                    Vectors.Subtract(context.X, previous, previous); // x + u = x − (−u) exactly
+                else
+                    Vectors.Add(context.X, previous, previous);
             }
 
             // d_t = w_t − w⁺_t = −u (Alg. 9 line 5, Alg. 11, Alg. 13).
             Span<T> update = chain.Parameters(direction, i);
-            Solve(in context, LayerArgument.Parameters, scratch, workspace, startW, bracket, ParameterL2, update, ref statistics);
-            Vectors.Negate(update, update);
+            if (!Solve(in context, LayerArgument.Parameters, scratch, workspace, startW, bracket, ParameterL2, update, ref statistics))
+                Vectors.Negate(update, update);
 
             NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
             NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
@@ -173,8 +175,12 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
         return value;
     }
 
-    /// <summary>Solves one subproblem of the layer in <paramref name="context"/>, writing the offset u into <paramref name="u"/>.</summary>
-    private void Solve(in LayerContext context, LayerArgument argument, TargetWorkspace<T> scratch, ChainWorkspace<T> workspace,
+    /// <summary>
+    /// Solves one subproblem of the layer in <paramref name="context"/>, writing the offset u into <paramref name="u"/>, or
+    /// −u when it returns true: the inner solver's Moreau gradient is −argmin (Alg. 11, 13: d_t = w_t − w⁺_t = −u), so
+    /// the caller takes that sign as it is rather than negating twice (negation is exact: same iterates).
+    /// </summary>
+    private bool Solve(in LayerContext context, LayerArgument argument, TargetWorkspace<T> scratch, ChainWorkspace<T> workspace,
                        Span<T> start, T bracket, T mu, Span<T> u, ref InnerSolveStatistics<T> statistics)
     {
         bool input = argument == LayerArgument.Input;
@@ -191,7 +197,8 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
         if (!T.IsZero(mu))
             Vectors.MultiplyAdd(z0, mu, start, start);
         T scale = Scale(step, extra, out T rho);
-        Vectors.Multiply(start, scale, start);
+        if (scale != T.One) // s = 1 without a proximal term (target propagation): x·1 = x
+            Vectors.Multiply(start, scale, start);
         T value0 = scale * (bracket + muTerm);
 
         bool affine = input ? Chain.IsAffineInInputs(context.Index) : Chain.IsAffineInParameters(context.Index);
@@ -201,7 +208,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
                                                            scratch.Point, scratch.Output.AsSpan(0, context.State.Length), scratch.Offset);
             AffineLeastSquares<T>.Solve(context.Layer, argument, context.W, context.X, context.Tape, start, scale * terms.Kappa,
                                         rho + scale * mu, ConjugateGradientIterations, ConjugateGradientTolerance, u, buffers, out _);
-            return;
+            return false;
         }
 
         SolverWorkspace<T> solverWorkspace = workspace.SolverWorkspace(Solver);
@@ -215,20 +222,19 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             int slot = 2 * context.Index + (input ? 0 : 1);
             T firstTrial = ScaledFirstTrial ? scratch.FirstTrials[slot] : T.NaN;
             SolverReport<T> report = Solver.MoreauGradient(ref subproblem, u, value0, start, solverWorkspace, firstTrial);
-            statistics.Add(report);
-            Vectors.Negate(u, u); // the solver returns −argmin
+            statistics.Add(report); // u holds −argmin
 
             T c = report.Curvature;
             if (ScaledFirstTrial)
                 scratch.FirstTrials[slot] = c > T.Zero && T.IsFinite(c) ? T.One / c : T.NaN;
             bool violated = !T.IsZero(rho) && (report.Status == SolverStatus.LineSearchFailed || c <= T.Zero);
             if (!violated)
-                return;
+                return true;
             T safe = SafeStep(c, scale, extra);
             bool backOff = BackOffSteps && input && attempt == 0;
             ConvexityViolated?.Invoke(new ConvexityWarning<T>(context.Index + 1, argument, step, c, safe, report.Status, backOff));
             if (!backOff)
-                return;
+                return true;
 
             T reduced = safe > T.Zero && safe < step ? safe * half : step * half;
             _inputStepCaps[context.Index] = reduced;
