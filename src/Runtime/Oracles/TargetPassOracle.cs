@@ -193,7 +193,8 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
 
         // F(0) = s·(bracket + (μ/2)‖z₀‖²), ∇F(0) = s·((β + κ)Jᵀr + μz₀): both proportional to s.
         T lead = terms.Beta + terms.Kappa;
-        Vectors.Multiply(start, lead, start);
+        if (lead != T.One) // β + κ = 1 (e.g. κ = 1 without multipliers): x·1 = x
+            Vectors.Multiply(start, lead, start);
         if (!T.IsZero(mu))
             Vectors.MultiplyAdd(z0, mu, start, start);
         T scale = Scale(step, extra, out T rho);
