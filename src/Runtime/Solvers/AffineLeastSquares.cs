@@ -58,8 +58,10 @@ internal static class AffineLeastSquares<T> where T : unmanaged, IFloatingPointI
                 layer.Pullback(w, x, tape, output, q, Span<T>.Empty);
             else
                 layer.Pullback(w, x, tape, output, Span<T>.Empty, q);
-            Vectors.Multiply(q, scaledKappa, q);
-            Vectors.MultiplyAdd(p, diagonal, q, q);
+            if (scaledKappa != T.One) // sκ = 1 (target propagation at κ = 1): q·1 = q
+                Vectors.Multiply(q, scaledKappa, q);
+            if (!T.IsZero(diagonal)) // c = 0 (no proximal or ℓ2 term, e.g. TP's Φx): q + 0·p = q up to the sign of a zero
+                Vectors.MultiplyAdd(p, diagonal, q, q);
             T pq = Vectors.Dot(p, q);
             T pp = Vectors.SumOfSquares<T>(p);
             T c = pq / pp;
