@@ -51,33 +51,7 @@ internal static class GemmRounds
             // Schedules to compare with the default in the same run (for tuning), e.g. rows, rows-mc96, auto-kc384.
             foreach (string variant in variants.Split(','))
             {
-                string[] parts = variant.Split('-');
-                GemmOptions options = ours with { Split = Enum.Parse<GemmSplit>(parts[0], ignoreCase: true) };
-                GemmKernel kernel = parts.Contains("wide") ? GemmKernel.Avx512Wide : GemmKernel.Avx512;
-                options = options with { Kernel = kernel };
-                GemmBlocking blocking = Gemm.DefaultBlocking<float>(kernel);
-                foreach (string part in parts[1..].Where(p => p != "wide"))
-                {
-                    if (part == "own")
-                    {
-                        options = options with { ColumnsPackOwnA = true }; // columns-own: each thread packs all of Ã
-                        continue;
-                    }
-                    if (part.StartsWith("rb", StringComparison.Ordinal))
-                    {
-                        options = options with { RowBlocksPerThread = int.Parse(part[2..], CultureInfo.InvariantCulture) };
-                        continue;
-                    }
-                    int value = int.Parse(part[2..], CultureInfo.InvariantCulture);
-                    blocking = part[..2] switch
-                    {
-                        "mc" => blocking with { MC = value },
-                        "kc" => blocking with { KC = value },
-                        "nc" => blocking with { NC = value },
-                        _ => throw new ArgumentException($"variant '{variant}': write e.g. rows-mc96-kc384 or rows-rb4 (row blocks per thread)"),
-                    };
-                }
-                options = options with { Blocking = blocking };
+                GemmOptions options = Variant(variant, ours);
                 sides = [.. sides, new Side("ours " + variant, (s, a, b, c) => Gemm.Multiply<float>(a, b, c, s.M, s.K, s.N, s.TransposeA, s.TransposeB, false, options))];
             }
         }
@@ -155,9 +129,50 @@ internal static class GemmRounds
         return 0;
     }
 
-    private static double Flops(GemmShape shape) => 2.0 * shape.M * shape.K * shape.N;
+    /// <summary>
+    /// Our options for a variant name: the split (tiles, rows, columns, auto), then any of wide (the 8×48 kernel), t1 (one thread), own (the
+    /// column split's Ã packed by each thread), rbN (row blocks per thread), mcN, kcN, ncN, dkN (blocking; dk0: no deeper depth block above 2·MC rows), e.g. rows-rb4-kc256.
+    /// </summary>
+    public static GemmOptions Variant(string variant, GemmOptions ours)
+    {
+        string[] parts = variant.Split('-');
+        GemmOptions options = ours with { Split = Enum.Parse<GemmSplit>(parts[0], ignoreCase: true) };
+        GemmKernel kernel = parts.Contains("wide") ? GemmKernel.Avx512Wide : GemmKernel.Avx512;
+        options = options with { Kernel = kernel };
+        GemmBlocking blocking = Gemm.DefaultBlocking<float>(kernel);
+        foreach (string part in parts[1..].Where(p => p != "wide"))
+        {
+            if (part == "own")
+            {
+                options = options with { ColumnsPackOwnA = true }; // columns-own: each thread packs all of Ã
+                continue;
+            }
+            if (part == "t1")
+            {
+                options = options with { MaxThreads = 1 }; // one thread: the kernel alone, no schedule
+                continue;
+            }
+            if (part.StartsWith("rb", StringComparison.Ordinal))
+            {
+                options = options with { RowBlocksPerThread = int.Parse(part[2..], CultureInfo.InvariantCulture) };
+                continue;
+            }
+            int value = int.Parse(part[2..], CultureInfo.InvariantCulture);
+            blocking = part[..2] switch
+            {
+                "mc" => blocking with { MC = value },
+                "kc" => blocking with { KC = value },
+                "nc" => blocking with { NC = value },
+                "dk" => blocking with { DeepKC = value }, // dk0: depth blocks of KC above 2·MC rows too
+                _ => throw new ArgumentException($"variant '{variant}': write e.g. rows-mc96-kc384 or rows-rb4 (row blocks per thread)"),
+            };
+        }
+        return options with { Blocking = blocking };
+    }
 
-    private static (float[] A, float[] B, float[] C) Operands(GemmShape shape)
+    internal static double Flops(GemmShape shape) => 2.0 * shape.M * shape.K * shape.N;
+
+    internal static (float[] A, float[] B, float[] C) Operands(GemmShape shape)
     {
         var random = new Random(42);
         float[] Fill(int length)
@@ -211,10 +226,10 @@ internal static class GemmRounds
         return rates.Max();
     }
 
-    private static int Option(string[] args, string name, int fallback) =>
+    internal static int Option(string[] args, string name, int fallback) =>
         OptionText(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
-    private static string? OptionText(string[] args, string name)
+    internal static string? OptionText(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -211,6 +211,10 @@ internal static unsafe class Gemm
     /// The AVX2 float kernel takes KC = 384 (a 24 KB B̃ panel and a 9 KB Ã panel, still inside L1): against
     /// OpenBLAS at 4000×4000×256 (k = 4000, so C is re-read and re-written once per KC block) KC = 256 measured
     /// 1.05–1.08 of OpenBLAS's time on one core and KC = 384 0.99–1.02 (benchmarks/RESULTS.md, run 4).
+    /// Above 2·MC rows the AVX-512 float kernel takes depth blocks up to DeepKC = 1024 with MC and NC shrunk to keep Ã and B̃
+    /// at their sizes (<see cref="GemmBlocking.DeepKC"/>): C is then read and written once per 1024 of depth, not once per
+    /// 384 (1024³ and 4000×4000×256: +4–6 % in calls not preempted, benchmarks/RESULTS.md, "1024³ call by call").
+    /// Measured on this kernel only; the others keep KC.
     /// </remarks>
     public static GemmBlocking DefaultBlocking<T>(GemmKernel kernel)
         where T : unmanaged
@@ -218,7 +222,7 @@ internal static unsafe class Gemm
         bool isFloat = sizeof(T) == 4;
         return kernel switch
         {
-            GemmKernel.Avx512 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096) : new GemmBlocking(120, 256, 2048),
+            GemmKernel.Avx512 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096, DeepKC: 1024) : new GemmBlocking(120, 256, 2048),
             // A kc×48 float panel of B̃ at KC = 192 is 36 KB, inside the 48 KB L1d beside a 6 KB Ã panel.
             GemmKernel.Avx512Wide => isFloat ? new GemmBlocking(MC: 256, KC: 192, NC: 4080) : new GemmBlocking(128, 192, 2040),
             GemmKernel.Avx2 => isFloat ? new GemmBlocking(MC: 240, KC: 384, NC: 4096) : new GemmBlocking(120, 256, 2048),

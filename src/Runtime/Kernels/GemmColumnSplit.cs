@@ -60,7 +60,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
         T* packB = _packB.Pointer + t * _bBlock;
         long packBase = 0;
         int step = 0;
-        (int mcMax, int kcMax, _) = _blocking;
+        (int mcMax, int kcMax, _, _) = _blocking;
         int panels = (_n + nr - 1) / nr;
         int blocks = _columnBlocks;
 
@@ -90,7 +90,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel>
                     // Ã panel. Whole panels to one block and the rest to the other would leave a thread idle for a panel's time
                     // (256×500×784: 25 panels, 12 against 13 of which the last is 16 columns wide).
                     ref long blockSteps = ref _blockSteps[u * BlockStride];
-                    WaitFor(ref blockSteps, step);
+                    WaitFor(ref blockSteps, step, GemmTrace.Field.WaitBlock);
                     int whole = panels / blocks;
                     int first = u * whole, end = first + whole;
                     int tailFirst = (int)((long)u * mrPanels / blocks), tailEnd = (int)((long)(u + 1) * mrPanels / blocks);

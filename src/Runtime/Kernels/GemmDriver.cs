@@ -11,7 +11,12 @@ namespace MoreauGen.Kernels;
 /// NR = 32) is read from L2 beside Ã instead, and C is read and written once per product.
 /// </param>
 /// <param name="NC">Columns of op(B) packed at a time (the B̃ block lives in L3).</param>
-internal readonly record struct GemmBlocking(int MC, int KC, int NC);
+/// <param name="DeepKC">
+/// For m above 2·MC: the deepest depth block (0: KC). A depth block deeper than KC is read from L2 as in the batch-256 case,
+/// and <see cref="GemmTask{T, TKernel}.Prepare"/> shrinks MC and NC by the same factor, so Ã and B̃ keep their sizes: C is
+/// read and written once per depth block, k/kc times per product (1024³ at KC = 384: three times, at 1024 once).
+/// </param>
+internal readonly record struct GemmBlocking(int MC, int KC, int NC, int DeepKC = 0);
 
 /// <summary>
 /// One packed matrix product C (+)= op(A)·op(B) in the Goto/BLIS structure, run by one or several threads:
@@ -86,8 +91,21 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         int kcLimit = blocking.KC;
         if (m > blocking.MC && m <= 2 * blocking.MC)
             kcLimit = Math.Min(4 * blocking.KC, Math.Max(blocking.KC, (int)((1 << 20) / (sizeof(T) * RoundUp(m, mr)))));
-        _blocking = new GemmBlocking(Balance(m, blocking.MC, mr), Balance(k, kcLimit, 1), Balance(n, blocking.NC, nr));
-        int kc = _blocking.KC;
+        else if (m > 2 * blocking.MC)
+            kcLimit = Math.Max(blocking.KC, blocking.DeepKC); // GemmBlocking.DeepKC
+        int kc = Balance(k, kcLimit, 1);
+        // A deeper block keeps B̃'s size (KC·NC elements: 6 MB of floats, not up to 4 times that pinned) and, above 2·MC rows, Ã's
+        // (MC·KC) by fewer columns and rows per block. Neither changes the order of any sum (only the depth blocks do), so every
+        // split and one thread still agree bit for bit. 1024³ on two threads, unpreempted calls of gemm-calls (benchmarks/RESULTS.md):
+        // KC 1024 with MC 96 or 72, 371 GFLOP/s against 351 at KC 384 (MC 240), 360 at KC 512.
+        int mcLimit = blocking.MC, ncLimit = blocking.NC;
+        if (kc > blocking.KC)
+        {
+            ncLimit = Math.Max(nr, (int)((long)blocking.NC * blocking.KC / kc) / nr * nr);
+            if (m > 2 * blocking.MC)
+                mcLimit = Math.Max(mr, (int)((long)blocking.MC * blocking.KC / kc) / mr * mr);
+        }
+        _blocking = new GemmBlocking(Balance(m, mcLimit, mr), kc, Balance(n, ncLimit, nr));
         _aBlock = RoundUp(_blocking.MC, mr) * (nint)kc;
         _bBlock = RoundUp(_blocking.NC, nr) * (nint)kc;
         _rowBlocks = (m + _blocking.MC - 1) / _blocking.MC;
@@ -127,6 +145,9 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         }
     }
 
+    /// <summary>Elements of one B̃ block as last prepared (for tests of the buffers' bound).</summary>
+    internal nint BBlockElements => _bBlock;
+
     /// <summary>Releases the operand pointers once the product is done.</summary>
     public void Clear()
     {
@@ -139,16 +160,30 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     {
         if (t >= _threads)
             return;
+#if GEMM_TRACE
+        GemmTrace.Enter(t);
+#endif
         if (_rowSplit)
         {
             RunRows(t);
-            return;
         }
-        if (_columnSplit)
+        else if (_columnSplit)
         {
             RunColumns(t);
-            return;
         }
+        else
+        {
+            RunTiles(t);
+        }
+#if GEMM_TRACE
+        GemmTrace.Leave();
+#endif
+    }
+
+    /// <summary>The <see cref="GemmSplit.Tiles"/> schedule (and the single thread's) of thread <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
+    private void RunTiles(int t)
+    {
 
         int mr = TKernel.MR, nr = TKernel.NR;
         int threads = _threads;
@@ -158,7 +193,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         // gets an index past the end, i.e. exactly once too many, so all threads agree on the next base.
         long counterBase = 0, packBase = 0;
         int aStep = 0, bStep = 0;
-        (int mcMax, int kcMax, int ncMax) = _blocking;
+        (int mcMax, int kcMax, int ncMax, _) = _blocking;
 
         for (int jc = 0; jc < _n; jc += ncMax)
         {
@@ -249,7 +284,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         T* packA = _packA.Pointer + t * _aBlock;
         long packBase = 0;
         int step = 0;
-        (_, int kcMax, int ncMax) = _blocking;
+        (_, int kcMax, int ncMax, _) = _blocking;
         int edgeRows = TKernel.EdgeRows;
         int rowGroups = (_m + edgeRows - 1) / edgeRows;
         int rowBlocks = _rowBlocks;
@@ -274,7 +309,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                     // group, and a block's last, partial panel costs only its groups (m = 256 on two threads: 128 rows each,
                     // 10 panels of 12 and one of 8, where whole panels would give one thread 132 rows).
                     ref long blockSteps = ref _blockSteps[u * BlockStride];
-                    WaitFor(ref blockSteps, step);
+                    WaitFor(ref blockSteps, step, GemmTrace.Field.WaitBlock);
                     int first = (int)((long)u * rowGroups / rowBlocks);
                     int end = (int)((long)(u + 1) * rowGroups / rowBlocks);
                     if (first < end)
@@ -289,6 +324,10 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                         }
                         ComputeUnits(0, 1, nrPanels, mrPanels, 1, nrPanels, mrPanels, ic, jc, mc, nc, kc, accumulate,
                                      pc + kc >= _k, packA, packB, tile);
+#if GEMM_TRACE
+                        GemmTrace.Add(GemmTrace.Field.Blocks, 1);
+                        GemmTrace.Add(GemmTrace.Field.RowPanels, mrPanels);
+#endif
                     }
                     Volatile.Write(ref blockSteps, step + 1);
                 }
@@ -305,7 +344,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     private void PackShared(bool packB, int step, int blocks, ref long packBase, int first, int size, int pc, int kc, T* dst)
     {
         for (int u = 0; u < blocks; u++)
-            WaitFor(ref _blockSteps[u * BlockStride], step - 1);
+            WaitFor(ref _blockSteps[u * BlockStride], step - 1, GemmTrace.Field.WaitBuffer);
         int width = packB ? TKernel.NR : TKernel.MR;
         int panels = (size + width - 1) / width;
         for (int u = ClaimBounded(ref _packCounter.Value, packBase, panels); u < panels;
@@ -318,9 +357,12 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
             else
                 PackA(first + offset, Math.Min(width, size - offset), pc, kc, panel);
             Interlocked.Increment(ref _packedDone.Value);
+#if GEMM_TRACE
+            GemmTrace.Add(GemmTrace.Field.Panels, 1);
+#endif
         }
         packBase += panels;
-        WaitFor(ref _packedDone.Value, packBase);
+        WaitFor(ref _packedDone.Value, packBase, GemmTrace.Field.WaitPacked);
     }
 
     /// <summary>
@@ -356,14 +398,22 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         return units;
     }
 
-    /// <summary>Spins until <paramref name="counter"/> reaches <paramref name="target"/>.</summary>
-    private static void WaitFor(ref long counter, long target)
+    /// <summary>Spins until <paramref name="counter"/> reaches <paramref name="target"/> (the spin counted as <paramref name="what"/> in a <see cref="GemmTrace"/> build).</summary>
+    private static void WaitFor(ref long counter, long target, GemmTrace.Field what)
     {
         if (Volatile.Read(ref counter) >= target)
             return;
+#if GEMM_TRACE
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+#endif
         var spin = new SpinWait();
         while (Volatile.Read(ref counter) < target)
             spin.SpinOnce(sleep1Threshold: -1);
+#if GEMM_TRACE
+        GemmTrace.Add(what, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+#else
+        _ = what;
+#endif
     }
 
     /// <summary>Packs one NR-panel of B̃ (cols ≤ NR columns from col0) and adds its columns' sums when the epilogue asks for them.</summary>

@@ -16,7 +16,9 @@ public class GemmSplitOrderTests
     [InlineData(256, 784, 500)]  // the batch-256 shapes: one depth block
     [InlineData(256, 500, 784)]  // 25 NR-panels on two column blocks: the panel left over shared out by Ã panels
     [InlineData(460, 700, 90)]   // Ã of all rows at the 1 MB bound: two depth blocks of 350 floats
-    [InlineData(1000, 800, 40)]  // m above 2·MC: the default KC
+    [InlineData(1000, 800, 40)]  // m above 2·MC: one depth block of 800 floats (DeepKC), MC shrunk to 108; doubles keep KC
+    [InlineData(600, 1100, 40)]  // two deep depth blocks of 550 floats
+    [InlineData(490, 1000, 1600)] // one deep block of 1000 floats: NC shrunk to 1568, so n = 1600 is two column blocks
     public void Every_split_sums_in_the_same_order(int m, int k, int n)
     {
         // The blocking depends on the shape alone, so one thread and every split of two threads add the same products in the

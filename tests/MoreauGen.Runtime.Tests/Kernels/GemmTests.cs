@@ -25,6 +25,8 @@ public sealed class GemmTests
         "avx512-wide-small-blocks-column-split",
         "avx512-wide-small-blocks",      // the 8×48 kernel, every block edge, both splits
         "avx512-wide-small-blocks-tiles",
+        "avx512-small-blocks-deep-rows",   // depth blocks deeper than KC above 2·MC rows, MC and NC shrunk to match (DeepKC)
+        "avx512-small-blocks-deep-1-thread",
         "avx2-default-blocks-1-thread",
         "direct",                   // the unpacked path for every size
     ];
@@ -53,6 +55,12 @@ public sealed class GemmTests
         "avx512-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx512, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
         "avx512-wide-small-blocks" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Rows },
         "avx512-wide-small-blocks-tiles" => Packed(GemmKernel.Avx512Wide, new GemmBlocking(MC: 29, KC: 19, NC: 70), threads: 2) with { Split = GemmSplit.Tiles },
+        "avx512-small-blocks-deep-rows" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70, DeepKC: 50), threads: 2) with { Split = GemmSplit.Rows },
+        "avx512-small-blocks-deep-1-thread" => Packed(GemmKernel.Avx512, new GemmBlocking(MC: 29, KC: 19, NC: 70, DeepKC: 50), threads: 1),
+        "avx512-wide-default-blocks-1-thread" => Packed(GemmKernel.Avx512Wide, blocking: null, threads: 1),
+        "avx512-wide-default-blocks-2-threads-rows" => Packed(GemmKernel.Avx512Wide, blocking: null, threads: 2) with { Split = GemmSplit.Rows },
+        "avx512-wide-default-blocks-2-threads-tiles" => Packed(GemmKernel.Avx512Wide, blocking: null, threads: 2) with { Split = GemmSplit.Tiles },
+        "avx512-wide-default-blocks-2-threads-columns" => Packed(GemmKernel.Avx512Wide, blocking: null, threads: 2) with { Split = GemmSplit.Columns },
         "direct" => new GemmOptions { DirectRowsBelow = int.MaxValue },
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, null),
     };
@@ -145,15 +153,21 @@ public sealed class GemmTests
     [InlineData("avx512-default-blocks-1-thread")]
     [InlineData("avx512-default-blocks-2-threads-rows")]
     [InlineData("avx512-default-blocks-2-threads-columns")]
+    [InlineData("avx512-wide-default-blocks-1-thread")]  // the 8×48 kernel at the blocking it runs with (MC 256, KC 192, NC 4080)
+    [InlineData("avx512-wide-default-blocks-2-threads-rows")]
+    [InlineData("avx512-wide-default-blocks-2-threads-tiles")]
+    [InlineData("avx512-wide-default-blocks-2-threads-columns")]
     public void Crosses_every_edge_of_the_production_blocks(string path)
     {
         // KC = 256/384 and MC = 240 (float) are crossed by k = 520/800 and m = 250/490/1000; NC = 4096 by n = 4100.
         // 1000×800×40 has 5 row blocks, which the automatic split shares by rows on 2 threads; 300×520×150 (one or two MC
         // blocks, at least two NR-panels per thread) it shares by columns. m in (MC, 2·MC] deepens the depth block up to
-        // 4·KC while Ã stays within 1 MB: k = 1100 at m = 300 and k = 700 at m = 460 cross that deeper limit.
+        // 4·KC while Ã stays within 1 MB: k = 1100 at m = 300 and k = 700 at m = 460 cross that deeper limit. Above 2·MC rows the
+        // AVX-512 float kernel's depth blocks go up to DeepKC = 1024: k = 1100 at m = 500 is two of 550, with MC shrunk to 156.
+        // The 8×48 kernel (MC 256, KC 192, NC 4080) is crossed by the same shapes: m = 490 and 1000, k = 300, 520 and 800, n = 4100.
         var random = new Random(3);
         (int, int, int)[] shapes = [(250, 520, 100), (490, 300, 50), (10, 40, 4100), (600, 1, 600), (1, 700, 300), (3, 300, 1), (250, 17, 18), (1000, 800, 40), (300, 520, 150),
-                                    (300, 1100, 70), (460, 700, 90)];
+                                    (300, 1100, 70), (460, 700, 90), (500, 1100, 70)];
         GemmOptions options = Options(path);
         foreach ((int m, int k, int n) in shapes)
         {
