@@ -213,7 +213,8 @@ internal static unsafe class Gemm
     /// 1.05–1.08 of OpenBLAS's time on one core and KC = 384 0.99–1.02 (benchmarks/RESULTS.md, run 4).
     /// Above 2·MC rows the AVX-512 float kernel takes depth blocks up to DeepKC = 1024 with MC and NC shrunk to keep Ã and B̃
     /// at their sizes (<see cref="GemmBlocking.DeepKC"/>): C is then read and written once per 1024 of depth, not once per
-    /// 384 (1024³ and 4000×4000×256: +4–6 % in calls not preempted, benchmarks/RESULTS.md, "1024³ call by call").
+    /// 384 (1024³ +5.7 % and 4000×4000×256 +3.7 % in calls not preempted; benchmarks/RESULTS.md, "Issue 17: why calls of
+    /// 1024³ vary").
     /// Measured on this kernel only; the others keep KC.
     /// </remarks>
     public static GemmBlocking DefaultBlocking<T>(GemmKernel kernel)
