@@ -16,27 +16,28 @@ internal static class HotLoop
 {
     /// <summary>
     /// The <c>--cold SHAPE SIZE REPS [--gc]</c> option: the whole cold run of the generator (a fresh compilation each
-    /// time) REPS times after two warm-ups, with the collections and large-object allocations seen meanwhile: what
+    /// time) REPS times after the warm-ups, with the collections and large-object allocations seen meanwhile: what
     /// the garbage collector does while the compilation's bound body is alive beside the differentiator's work.
     /// </summary>
     public static void Cold(Shape shape, int size, int reps, bool gcEvents)
     {
         var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
-        for (int i = 0; i < 2; i++)
-        {
-            GeneratorDriver warm = GeneratorRun.Driver();
-            GeneratorRun.Time(ref warm, run.Compilation());
-        }
-
         var costs = new List<Cost>();
         GcEvents? events = null;
-        for (int i = 0; i < reps; i++)
+        for (int i = -GeneratorRun.WarmUps; i < reps; i++)
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            events ??= gcEvents ? new GcEvents() : null;
+            GeneratorRun.Settle();
+            events ??= gcEvents && i >= 0 ? new GcEvents() : null;
             GeneratorDriver driver = GeneratorRun.Driver();
-            costs.Add(GeneratorRun.Time(ref driver, run.Compilation()));
+            Cost cost = GeneratorRun.Time(ref driver, run.Compilation());
+            if (i < 0)
+            {
+                continue;
+            }
+
+            costs.Add(cost);
+            Console.WriteLine($"  rep {i}: {cost.CpuMs:F1} ms CPU, {cost.ThreadBytes / (1024.0 * 1024.0):F1} MiB, GC pauses {cost.GcPauseMs:F1} ms, collections {cost.Collections} " +
+                              $"(gen 1+ {cost.Gen1Collections}, gen 2 {cost.FullCollections}), page faults {cost.PageFaults:N0} ({cost.KernelMs:F1} ms in the kernel), methods JIT-compiled {cost.JitMethods}");
         }
 
         Cost median = costs.OrderBy(c => c.CpuMs).ElementAt(reps / 2);
