@@ -8,7 +8,7 @@ namespace MoreauGen.GeneratorBenchmarks;
 
 /// <summary>
 /// The <c>--hot SHAPE SIZE REPS [FILE] [--gc]</c> option: reads one synthetic layer once, then differentiates and emits it REPS times
-/// in a row, printing the CPU time and allocations of each phase (median), and with FILE writes the layer and its generated source there. A loop long enough for a sampling profiler
+/// in a row (each differentiation after a full collection), printing the CPU time and allocations of each phase (median), and with FILE writes the layer and its generated source there. A loop long enough for a sampling profiler
 /// (dotnet-trace) to see where the differentiator and the emitter spend their time; <c>--gc</c> adds the collections and
 /// large-object allocations seen meanwhile (<see cref="GcEvents"/>).
 /// </summary>
@@ -58,6 +58,7 @@ internal static class HotLoop
         for (int i = 0; i < reps; i++)
         {
             object program = null!;
+            GeneratorRun.Settle();
             differentiate.Add(GeneratorRun.Measured(() => program = layer.Batched
                 ? TensorDifferentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard)
                 : Differentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard), 0));
