@@ -1,6 +1,7 @@
 #!/bin/bash
 # The generator harness at an older commit beside this checkout's, alternating, under the benchmark lock: the same
-# --phases command with each, ROUNDS times (default 2). Builds the older harness in a scratch clone under /tmp.
+# --phases command with each, ROUNDS times (default 2). Builds the older harness in a scratch clone under /tmp. With
+# BENCH_LOCK set to a file, every timed run holds flock on it (so that no other timed run overlaps).
 # Raw output: benchmarks/results/generator-harness-ab-NAME.txt.
 # Usage: benchmarks/generator-harness-ab.sh OLD_COMMIT NAME [ROUNDS] [harness options...]
 #   e.g. benchmarks/generator-harness-ab.sh 0f93765 2026-12-06 2 --phases --shapes fresh,overwrite,loop,batched --sizes 1000,5000,10000 --reps 3
@@ -23,7 +24,8 @@ declare -A dll=([old]=$scratch/benchmarks/MoreauGen.GeneratorBenchmarks/bin/Rele
   for round in $(seq "$rounds"); do
     for side in old new; do
       echo "== $side harness, round $round, $(date -u +%H:%M:%S) load: $(cut -d' ' -f1-3 /proc/loadavg)"
-      (cd /tmp && flock /work/wt/bench.lock dotnet "${dll[$side]}" "${options[@]}")
+      if [ -n "${BENCH_LOCK:-}" ]; then (cd /tmp && flock "$BENCH_LOCK" dotnet "${dll[$side]}" "${options[@]}")
+      else (cd /tmp && dotnet "${dll[$side]}" "${options[@]}"); fi
     done
   done
   echo "== end $(date -u +%H:%M:%S) load: $(cut -d' ' -f1-3 /proc/loadavg)"
