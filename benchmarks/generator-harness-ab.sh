@@ -12,7 +12,7 @@ shift 3 || shift $#
 options=("$@")
 [ ${#options[@]} -gt 0 ] || options=(--phases --shapes fresh,overwrite,loop,batched --sizes 1000,5000,10000 --reps 3)
 scratch=/tmp/generator-harness-$old
-[ -d "$scratch" ] || git clone -q "$PWD" "$scratch"
+[ -d "$scratch" ] || git clone -q --shared "$PWD" "$scratch"
 git -C "$scratch" checkout -q "$old"
 dotnet build "$scratch/benchmarks/MoreauGen.GeneratorBenchmarks" -c Release > /dev/null
 dotnet build benchmarks/MoreauGen.GeneratorBenchmarks -c Release > /dev/null
