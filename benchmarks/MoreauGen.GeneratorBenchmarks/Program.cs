@@ -3,8 +3,8 @@ using MoreauGen.GeneratorBenchmarks;
 
 // Times the MoreauGen source generator with CSharpGeneratorDriver on synthetic layers (see SyntheticLayers) and
 // prints Markdown tables: per body shape and size, the cold run, the second run after an unrelated edit and after an
-// in-layer edit (medians of --reps runs after GeneratorRun.WarmUps warm-ups, each run right after a full collection); the growth exponents between the smallest and largest
-// size; then K small layers.
+// in-layer edit (medians of --reps runs after GeneratorRun.WarmUps warm-ups, each run over newly parsed trees and right
+// after a full collection); the growth exponents between the smallest and largest size; then K small layers.
 // Usage: dotnet run -c Release --project benchmarks/MoreauGen.GeneratorBenchmarks --
 //        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5] [--floor]
 // (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
