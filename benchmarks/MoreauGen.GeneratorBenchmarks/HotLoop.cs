@@ -8,7 +8,7 @@ namespace MoreauGen.GeneratorBenchmarks;
 
 /// <summary>
 /// The <c>--hot SHAPE SIZE REPS [FILE] [--gc]</c> option: reads one synthetic layer once, then differentiates and emits it REPS times
-/// in a row, printing the CPU time and allocations of each phase (median), and with FILE writes the layer and its generated source there. A loop long enough for a sampling profiler
+/// in a row (each differentiation after a full collection), printing the CPU time and allocations of each phase (median), and with FILE writes the layer and its generated source there. A loop long enough for a sampling profiler
 /// (dotnet-trace) to see where the differentiator and the emitter spend their time; <c>--gc</c> adds the collections and
 /// large-object allocations seen meanwhile (<see cref="GcEvents"/>).
 /// </summary>
@@ -16,27 +16,28 @@ internal static class HotLoop
 {
     /// <summary>
     /// The <c>--cold SHAPE SIZE REPS [--gc]</c> option: the whole cold run of the generator (a fresh compilation each
-    /// time) REPS times after two warm-ups, with the collections and large-object allocations seen meanwhile: what
+    /// time) REPS times after the warm-ups, with the collections and large-object allocations seen meanwhile: what
     /// the garbage collector does while the compilation's bound body is alive beside the differentiator's work.
     /// </summary>
     public static void Cold(Shape shape, int size, int reps, bool gcEvents)
     {
         var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
-        for (int i = 0; i < 2; i++)
-        {
-            GeneratorDriver warm = GeneratorRun.Driver();
-            GeneratorRun.Time(ref warm, run.Compilation());
-        }
-
         var costs = new List<Cost>();
         GcEvents? events = null;
-        for (int i = 0; i < reps; i++)
+        for (int i = -GeneratorRun.WarmUps; i < reps; i++)
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            events ??= gcEvents ? new GcEvents() : null;
+            GeneratorRun.Settle();
+            events ??= gcEvents && i >= 0 ? new GcEvents() : null;
             GeneratorDriver driver = GeneratorRun.Driver();
-            costs.Add(GeneratorRun.Time(ref driver, run.Compilation()));
+            Cost cost = GeneratorRun.Time(ref driver, run.Compilation());
+            if (i < 0)
+            {
+                continue;
+            }
+
+            costs.Add(cost);
+            Console.WriteLine($"  rep {i}: {cost.CpuMs:F1} ms CPU, {cost.ThreadBytes / (1024.0 * 1024.0):F1} MiB, GC pauses {cost.GcPauseMs:F1} ms, collections {cost.Collections} " +
+                              $"(gen 1+ {cost.Gen1Collections}, gen 2 {cost.FullCollections}), page faults {cost.PageFaults:N0} ({cost.KernelMs:F1} ms in the kernel), methods JIT-compiled {cost.JitMethods}");
         }
 
         Cost median = costs.OrderBy(c => c.CpuMs).ElementAt(reps / 2);
@@ -57,6 +58,7 @@ internal static class HotLoop
         for (int i = 0; i < reps; i++)
         {
             object program = null!;
+            GeneratorRun.Settle();
             differentiate.Add(GeneratorRun.Measured(() => program = layer.Batched
                 ? TensorDifferentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard)
                 : Differentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard), 0));

@@ -40,11 +40,14 @@ internal static class PhaseProfile
         GeneratorDriver driver = GeneratorRun.Driver(generator);
         Cost whole = GeneratorRun.Time(ref driver, run.Compilation());
         LayerModel layer = model ?? throw new InvalidOperationException("The reader never ran.");
+        // Each phase again apart, from a settled heap as the whole run starts from (the run's result stays alive).
+        GeneratorRun.Settle();
         object program = null!;
         Cost differentiate = GeneratorRun.Measured(() => program = layer.Batched
             ? TensorDifferentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard)
             : Differentiator.Differentiate(layer, RuleTable.Standard, DifferentiatorSteps.Standard), 0);
         Microsoft.CodeAnalysis.Text.SourceText source = null!;
+        GeneratorRun.Settle();
         Cost emit = GeneratorRun.Measured(() => source = program is BatchedProgram batched
             ? BatchedLayerEmitter.EmitText(batched, RuleTable.Standard)
             : LayerEmitter.EmitText((LayerProgram)program, RuleTable.Standard), 0);

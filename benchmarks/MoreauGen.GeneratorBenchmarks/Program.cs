@@ -3,14 +3,14 @@ using MoreauGen.GeneratorBenchmarks;
 
 // Times the MoreauGen source generator with CSharpGeneratorDriver on synthetic layers (see SyntheticLayers) and
 // prints Markdown tables: per body shape and size, the cold run, the second run after an unrelated edit and after an
-// in-layer edit (medians of --reps runs after two warm-ups); the growth exponents between the smallest and largest
-// size; then K small layers.
+// in-layer edit (medians of --reps runs after GeneratorRun.WarmUps warm-ups, each run over newly parsed trees and right
+// after a full collection); the growth exponents between the smallest and largest size; then K small layers.
 // Usage: dotnet run -c Release --project benchmarks/MoreauGen.GeneratorBenchmarks --
 //        [--shapes fresh,overwrite,loop,batched] [--sizes 1000,5000,10000] [--layers 100,500] [--reps 5] [--floor]
 // (--floor drives a generator that only finds the layer methods: Roslyn's own share of a run.)
 // (--shapes none or --layers none skips that part.)
 // --phases: instead, the cold run of each shape and size split into the parse step (binding included),
-// differentiation and emission (each median of --reps runs after two warm-ups; "Roslyn and driver" is the rest), and
+// differentiation and emission (each median of --reps runs after the warm-ups; "Roslyn and driver" is the rest), and
 // Roslyn's binding of the body alone on a fresh compilation (BindingFloor: the floor under the parse phase).
 // --phases --bound: the same with every body bound (no syntax reader of batched or per-sample bodies): the parse before them.
 // --binding: instead, Roslyn's binding of the layer bodies three ways (with nullable analysis, with the experimental
@@ -18,6 +18,8 @@ using MoreauGen.GeneratorBenchmarks;
 // --hot SHAPE SIZE REPS [FILE] [--gc]: differentiate and emit one layer REPS times in a row (for a sampling profiler; see
 // HotLoop); --gc adds the garbage collections and large-object allocations seen meanwhile (GcEvents).
 // --cold SHAPE SIZE REPS [--gc]: the whole cold run REPS times, with the collections seen meanwhile (HotLoop.Cold).
+// --shared-trees SHAPE SIZE REPS: cold runs over newly parsed trees beside cold runs over the trees of a live earlier
+// compilation (SharedTrees): the parse cache made the second kind partly warm.
 string[] shapes = Option("--shapes", "fresh,overwrite,loop,batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 int[] sizes = Ints(Option("--sizes", "1000,5000,10000"));
 int[] layerCounts = Ints(Option("--layers", "100,500"));
@@ -26,9 +28,10 @@ GeneratorRun.Floor = args.Contains("--floor");
 PhaseProfile.Bound = args.Contains("--bound");
 
 Console.WriteLine($"MoreauGen generator harness: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
-                  $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after two warm-ups" +
+                  $"Roslyn {typeof(Microsoft.CodeAnalysis.Compilation).Assembly.GetName().Version}, medians of {reps} runs after {GeneratorRun.WarmUps} warm-ups" +
                   (GeneratorRun.Floor ? ", FLOOR generator (finds the layers, generates nothing)" : string.Empty) +
                   (PhaseProfile.Bound ? ", every body BOUND (no syntax reader of batched or per-sample bodies)" : string.Empty));
+Console.WriteLine("GC: " + string.Join(", ", GC.GetConfigurationVariables().OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")));
 Console.WriteLine();
 if (args.Contains("--binding"))
 {
@@ -42,6 +45,12 @@ if (Array.IndexOf(args, "--hot") is int hot and >= 0)
     return;
 }
 
+if (Array.IndexOf(args, "--shared-trees") is int shared and >= 0)
+{
+    SharedTrees.Run(Enum.Parse<Shape>(args[shared + 1], ignoreCase: true), int.Parse(args[shared + 2], CultureInfo.InvariantCulture), int.Parse(args[shared + 3], CultureInfo.InvariantCulture));
+    return;
+}
+
 if (Array.IndexOf(args, "--cold") is int coldAt and >= 0)
 {
     HotLoop.Cold(Enum.Parse<Shape>(args[coldAt + 1], ignoreCase: true), int.Parse(args[coldAt + 2], CultureInfo.InvariantCulture), int.Parse(args[coldAt + 3], CultureInfo.InvariantCulture), args.Contains("--gc"));
@@ -50,27 +59,37 @@ if (Array.IndexOf(args, "--cold") is int coldAt and >= 0)
 
 if (args.Contains("--phases"))
 {
-    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB | GC pause ms: cold, differentiate, emit | collections (gen 2) in the cold run |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| shape | statements | cold CPU ms | cold MiB | parse ms | parse MiB | differentiate ms | differentiate MiB | emit ms | emit MiB | Roslyn and driver ms | Roslyn and driver MiB | binding alone ms | binding alone MiB | GC pause ms: cold, differentiate, emit | collections (gen 1+, gen 2) in the cold run | page faults in the cold run | methods JIT-compiled in the cold run |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (string name in shapes)
     {
         Shape shape = Enum.Parse<Shape>(name, ignoreCase: true);
         foreach (int size in sizes)
         {
             var run = new GeneratorRun(new[] { SyntheticLayers.Layer("Big", shape, size, 0) }, SyntheticLayers.Layer("Big", shape, size, 1));
-            PhaseProfile.Measure(run);
-            PhaseProfile.Measure(run);
-            BindingFloor.Measure(run);
+            // The runs of each kind in a row, never interleaved: a cold run right after the binding floor's run (a
+            // smaller heap) touched 18,000-21,000 new pages at the loop shape's 10,000 statements, after another cold
+            // run a few hundred; the collector keeps committed what the last workload needed.
             var samples = new List<PhaseCost>();
             var bindings = new List<Cost>();
-            for (int i = 0; i < reps; i++)
+            for (int i = 0; i < GeneratorRun.WarmUps + reps; i++)
             {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                samples.Add(PhaseProfile.Measure(run));
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                bindings.Add(BindingFloor.Measure(run));
+                GeneratorRun.Settle();
+                PhaseCost phases = PhaseProfile.Measure(run);
+                if (i >= GeneratorRun.WarmUps)
+                {
+                    samples.Add(phases);
+                }
+            }
+
+            for (int i = 0; i < GeneratorRun.WarmUps + reps; i++)
+            {
+                GeneratorRun.Settle();
+                Cost binding = BindingFloor.Measure(run);
+                if (i >= GeneratorRun.WarmUps)
+                {
+                    bindings.Add(binding);
+                }
             }
 
             Cost whole = Of(samples.Select(p => p.Run)), parse = Of(samples.Select(p => p.Parse));
@@ -79,7 +98,7 @@ if (args.Contains("--phases"))
             Console.WriteLine($"| {name} | {size:N0} (per 1,000 st.) | {Per(whole)} | {Per(parse)} | {Per(differentiate)} | {Per(emit)} | " +
                               $"{(whole.CpuMs - parse.CpuMs - differentiate.CpuMs - emit.CpuMs) * 1000 / size:F1} | " +
                               $"{Mib(whole.ThreadBytes - parse.ThreadBytes - differentiate.ThreadBytes - emit.ThreadBytes) * 1000 / size:F1} | {Per(Of(bindings))} | " +
-                              $"{whole.GcPauseMs * 1000 / size:F1}, {differentiate.GcPauseMs * 1000 / size:F1}, {emit.GcPauseMs * 1000 / size:F1} | {whole.Collections} ({whole.FullCollections}) |");
+                              $"{whole.GcPauseMs * 1000 / size:F1}, {differentiate.GcPauseMs * 1000 / size:F1}, {emit.GcPauseMs * 1000 / size:F1} | {whole.Collections} ({whole.Gen1Collections}, {whole.FullCollections}) | {whole.PageFaults:N0} | {whole.JitMethods} |");
         }
     }
 
@@ -88,8 +107,8 @@ if (args.Contains("--phases"))
 
 if (shapes.Length > 0 && sizes.Length > 0)
 {
-    Console.WriteLine("| shape | statements | run | wall ms | CPU ms | thread MiB | total MiB | output KiB | CPU ms / 1,000 st. | MiB / 1,000 st. |");
-    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| shape | statements | run | wall ms | CPU ms | thread MiB | total MiB | output KiB | CPU ms / 1,000 st. | MiB / 1,000 st. | collections (gen 1+, gen 2) | page faults | methods JIT-compiled |");
+    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     var exponents = new List<string>();
     foreach (string name in shapes)
     {
@@ -165,14 +184,15 @@ static void BindingTable(string[] shapes, int[] sizes, int[] layerCounts, int re
             var row = new List<string>();
             foreach (Binding binding in Enum.GetValues<Binding>())
             {
-                measure(run, binding);
-                measure(run, binding);
                 var samples = new List<Cost>();
-                for (int i = 0; i < reps; i++)
+                for (int i = 0; i < GeneratorRun.WarmUps + reps; i++)
                 {
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    samples.Add(measure(run, binding));
+                    GeneratorRun.Settle();
+                    Cost cost = measure(run, binding);
+                    if (i >= GeneratorRun.WarmUps)
+                    {
+                        samples.Add(cost);
+                    }
                 }
 
                 Cost median = Of(samples);
@@ -186,14 +206,15 @@ static void BindingTable(string[] shapes, int[] sizes, int[] layerCounts, int re
 
 static (Cost, Cost, Cost) Median(GeneratorRun run, int reps)
 {
-    run.Measure();
-    run.Measure();
     var samples = new List<(Cost Cold, Cost Unrelated, Cost InLayer)>();
-    for (int i = 0; i < reps; i++)
+    for (int i = 0; i < GeneratorRun.WarmUps + reps; i++)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        samples.Add(run.Measure());
+        GeneratorRun.Settle();
+        (Cost, Cost, Cost) costs = run.Measure();
+        if (i >= GeneratorRun.WarmUps)
+        {
+            samples.Add(costs);
+        }
     }
 
     return (Of(samples.Select(s => s.Cold)), Of(samples.Select(s => s.Unrelated)), Of(samples.Select(s => s.InLayer)));
@@ -204,12 +225,14 @@ static Cost Of(IEnumerable<Cost> costs)
 {
     Cost[] all = costs.ToArray();
     T Mid<T>(Func<Cost, T> field) => all.Select(field).Order().ElementAt(all.Length / 2);
-    return new Cost(Mid(c => c.WallMs), Mid(c => c.CpuMs), Mid(c => c.ThreadBytes), Mid(c => c.TotalBytes), Mid(c => c.OutputChars), Mid(c => c.GcPauseMs), Mid(c => c.Collections), Mid(c => c.FullCollections));
+    return new Cost(Mid(c => c.WallMs), Mid(c => c.CpuMs), Mid(c => c.ThreadBytes), Mid(c => c.TotalBytes), Mid(c => c.OutputChars), Mid(c => c.GcPauseMs), Mid(c => c.Collections), Mid(c => c.FullCollections),
+        Mid(c => c.PageFaults), Mid(c => c.KernelMs), Mid(c => c.Gen1Collections), Mid(c => c.JitMethods));
 }
 
 static void Row(string shape, int size, string label, Cost cost, int statements) =>
     Console.WriteLine($"| {shape} | {size:N0} | {label} | {cost.WallMs:F1} | {cost.CpuMs:F1} | {Mib(cost.ThreadBytes):F1} | {Mib(cost.TotalBytes):F1} | " +
-                      $"{cost.OutputChars / 1024.0:F0} | {cost.CpuMs * 1000 / statements:F1} | {Mib(cost.ThreadBytes) * 1000 / statements:F1} |");
+                      $"{cost.OutputChars / 1024.0:F0} | {cost.CpuMs * 1000 / statements:F1} | {Mib(cost.ThreadBytes) * 1000 / statements:F1} | " +
+                      $"{cost.Collections} ({cost.Gen1Collections}, {cost.FullCollections}) | {cost.PageFaults:N0} | {cost.JitMethods} |");
 
 static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 
