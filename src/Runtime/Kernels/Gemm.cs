@@ -204,7 +204,7 @@ internal static unsafe class Gemm
     /// 1024³ at 377–379 GFLOP/s against 371–374 with KC = 256 in two alternating pairs, the other five shapes of
     /// gemm-rounds unchanged (benchmarks/results/kc384-*). MC = 240 floats (120 doubles)
     /// makes the Ã block 240 KB, well inside L2 next to the B̃ panels streaming through; NC = 4096 floats
-    /// (2048 doubles) bounds the shared B̃ block to 4 MB. The blocks are then evened out per product
+    /// (2048 doubles) bounds the shared B̃ block to KC·NC elements (4 MB at KC = 256, 6 MB at KC = 384). The blocks are then evened out per product
     /// (<see cref="GemmTask{T, TKernel}.Prepare"/>), and deepened up to 4·KC for m in (MC, 2·MC], where the B̃ panel no
     /// longer fits in L1 (<see cref="GemmBlocking"/>). Measured on one core: MC 120–480 and KC 192–512 are all
     /// within ±3% of each other on the benchmark shapes.
