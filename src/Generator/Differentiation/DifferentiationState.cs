@@ -134,6 +134,10 @@ namespace MoreauGen.Generator.Differentiation
         /// <summary>The cursor steps that pad each arm of an if/else to the room of the larger one, with the statements computing them.</summary>
         public Dictionary<IfItem, (Expr Then, Expr Else, List<Stmt> Prelude)> BranchPads { get; } = new();
 
+        private readonly Dictionary<SpanRole, SpanRef> spanRefs = new();
+        private CursorStep? pushStep;
+        private CursorStep? popStep;
+
         // ----- Small IR helpers -----
 
         public IrType ReadOnlySpan => IrType.SpanOf(Element.Scalar, readOnly: true);
@@ -145,10 +149,30 @@ namespace MoreauGen.Generator.Differentiation
         public static Literal Zero(IrType type) => new(type, 0);
 
         /// <summary>Element <paramref name="index"/> of the span of <paramref name="role"/>.</summary>
+        /// <remarks>
+        /// The span's reference is made once per role and shared (the IR is immutable): a new one, with its type, at every
+        /// tape store and read was a large share of the passes' allocations in a large body.
+        /// </remarks>
         public Element ElementOf(SpanRole role, Expr index, IrType type)
         {
-            bool readOnly = role is SpanRole.W or SpanRole.X or SpanRole.Lambda;
-            return new Element(new SpanRef(role, IrType.SpanOf(Element.Scalar, readOnly)), index, type);
+            if (!spanRefs.TryGetValue(role, out SpanRef? span))
+            {
+                bool readOnly = role is SpanRole.W or SpanRole.X or SpanRole.Lambda;
+                spanRefs[role] = span = new SpanRef(role, IrType.SpanOf(Element.Scalar, readOnly));
+            }
+
+            return new Element(span, index, type);
+        }
+
+        /// <summary>The step of <see cref="Cursor"/> forward (a push) or back (a pop), made once per cursor name and shared.</summary>
+        public CursorStep CursorStepOf(bool push)
+        {
+            if (push)
+            {
+                return pushStep is { } step && step.Cursor == Cursor ? step : pushStep = new CursorStep(Cursor, Push: true);
+            }
+
+            return popStep is { } back && back.Cursor == Cursor ? back : popStep = new CursorStep(Cursor, Push: false);
         }
 
         /// <summary>Adds <paramref name="value"/> to the value table.</summary>

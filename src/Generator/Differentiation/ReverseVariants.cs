@@ -54,7 +54,7 @@ namespace MoreauGen.Generator.Differentiation
                     case Restore { Source: PopPlaceholder pop } restore:
                     {
                         Value value = state.ByName[pop.Name];
-                        Expr index = state.Steps.RestoreIndex(state.CursorMode ? new CursorStep(state.Cursor, Push: false) : IntLiteral(value.TapeSlot));
+                        Expr index = state.Steps.RestoreIndex(state.CursorMode ? state.CursorStepOf(push: false) : IntLiteral(value.TapeSlot));
                         Expr read = state.ElementOf(SpanRole.Tape, index, state.Element);
                         if (value.Type == IrType.Bool)
                         {

@@ -95,21 +95,44 @@ namespace MoreauGen.Generator.Differentiation
                         return false;
                 }
 
-                foreach (Expr expr in IrWalk.ExpressionsOf(statement))
+                if (!OwnExpressionsKnown(statement))
                 {
-                    if (!IrWalk.Nodes(expr).All(Known))
-                    {
-                        return false;
-                    }
+                    return false;
                 }
             }
 
             return true;
         }
 
+        /// <summary>
+        /// Whether every node of the statement's own expressions is <see cref="Known"/>: a loop's bounds and step, a branch's
+        /// condition; the statements nested in them are checked by <see cref="CollectDeclarations"/> itself.
+        /// </summary>
+        /// <remarks>
+        /// One walk with no list of nodes: a list of nodes and an array of expressions per statement, with the nested bodies
+        /// walked again at every level, were the largest allocation of this pass in a body of many loops.
+        /// </remarks>
+        private static bool OwnExpressionsKnown(Stmt statement)
+        {
+            var unknown = new FindUnknown();
+            return statement switch
+            {
+                For loop => !IrVisit.Nodes(loop.From, ref unknown) && !IrVisit.Nodes(loop.To, ref unknown) && !IrVisit.Nodes(loop.Step, ref unknown),
+                If branch => !IrVisit.Nodes(branch.Condition, ref unknown),
+                Block => true,
+                _ => !IrVisit.Nodes(statement, ref unknown),
+            };
+        }
+
         /// <summary>The expressions <see cref="Substitute(Expr, string, int)"/> rebuilds.</summary>
         private static bool Known(Expr expr) =>
             expr is Literal or Local or LayerData or SpanRef or SpanLength or Element or Slice or Apply or Conditional or Call or NewSpan or OpsCall;
+
+        /// <summary>Stops the walk at the first node that is not <see cref="Known"/>.</summary>
+        private readonly struct FindUnknown : INodeVisitor
+        {
+            public bool Visit(Expr node) => !Known(node);
+        }
 
         // ---- Unrolling -----------------------------------------------------------------------------------
 

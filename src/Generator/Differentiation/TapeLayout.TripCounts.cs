@@ -86,7 +86,7 @@ namespace MoreauGen.Generator.Differentiation
                 yield return new Assign(new Local(state.Cursor, IrType.Int), AssignKind.Add, IntMath.Multiply(IntMath.Subtract(FixSizes(loop.To), local), perTripCount));
             }
 
-            yield return new Assign(state.ElementOf(SpanRole.Tape, new CursorStep(state.Cursor, Push: true), state.Element), AssignKind.Assign,
+            yield return new Assign(state.ElementOf(SpanRole.Tape, state.CursorStepOf(push: true), state.Element), AssignKind.Assign,
                 new Apply(Op.Convert, state.Element, EquatableArray.Of<Expr>(local)));
         }
 
@@ -96,7 +96,7 @@ namespace MoreauGen.Generator.Differentiation
         /// </summary>
         public IEnumerable<Stmt> ReadTrips(LoopItem loop, Expr perTripCount, string trips)
         {
-            Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(new CursorStep(state.Cursor, Push: false)), state.Element);
+            Expr read = state.ElementOf(SpanRole.Tape, state.Steps.RestoreIndex(state.CursorStepOf(push: false)), state.Element);
             Expr recorded = new Apply(Op.Convert, IrType.Int, EquatableArray.Of(read));
             if (loop.Unbounded)
             {

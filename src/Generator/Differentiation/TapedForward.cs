@@ -247,7 +247,7 @@ namespace MoreauGen.Generator.Differentiation
             var stores = new List<Stmt>();
             foreach (Value value in region.Pushed)
             {
-                Expr index = state.CursorMode ? new CursorStep(state.Cursor, Push: true) : IntLiteral(value.TapeSlot);
+                Expr index = state.CursorMode ? state.CursorStepOf(push: true) : IntLiteral(value.TapeSlot);
                 Expr stored = new Local(value.ReadName, value.Type);
                 if (value.Type == IrType.Bool)
                 {
@@ -299,51 +299,73 @@ namespace MoreauGen.Generator.Differentiation
         /// further sine or cosine of e in the list (a value and the partial of the other one, <c>sin a</c> in the rule of
         /// <c>cos a</c>) becomes a copy of the first, so that one call computes them all.
         /// </summary>
-        private List<Stmt> FuseSinCos(List<Stmt> statements)
+        private List<Stmt> FuseSinCos(List<Stmt> statements) => Fused(statements) ?? statements;
+
+        /// <summary>
+        /// The statements with the fusions of <see cref="FuseSinCos"/>, or null when there is none (in nested loops and
+        /// branches neither): most loop bodies are then neither copied nor indexed.
+        /// </summary>
+        private List<Stmt>? Fused(IReadOnlyList<Stmt> statements)
         {
-            // The positions of each (op, type, argument) among the list's one-argument declarations, in order, with a
-            // cursor past the positions already used: finding a partner and the later copies is then linear in the list,
-            // not a scan of the rest of it for every fused pair.
-            var positions = new Dictionary<(Op, IrType, Expr), Positions>();
+            // The positions of each (op, type, argument) among the list's one-argument declarations of an op that fuses or
+            // is fused with, in order, with a cursor past the positions already used: finding a partner and the later
+            // copies is then linear in the list, not a scan of the rest of it for every fused pair.
+            HashSet<Op>? fusing = null;
             for (int i = 0; i < statements.Count; i++)
             {
-                if (statements[i] is Declare { Value: Apply { Args.Count: 1 } apply } && apply.Type.IsReal)
+                if (statements[i] is Declare { Value: Apply { Args.Count: 1 } apply } && apply.Type.IsReal && state.Rules.Find(apply.Op)?.FusedWith is Op other)
                 {
-                    var key = (apply.Op, apply.Type, apply.Args[0]);
-                    if (!positions.TryGetValue(key, out Positions? list))
-                    {
-                        positions[key] = list = new Positions();
-                    }
-
-                    list.Indices.Add(i);
+                    fusing ??= new HashSet<Op>();
+                    fusing.Add(apply.Op);
+                    fusing.Add(other);
                 }
             }
 
-            var result = new List<Stmt>();
-            var removed = new HashSet<int>();
-            var copies = new Dictionary<int, Stmt>();
+            Dictionary<(Op, IrType, Expr), Positions>? positions = null;
+            if (fusing is not null)
+            {
+                positions = new Dictionary<(Op, IrType, Expr), Positions>();
+                for (int i = 0; i < statements.Count; i++)
+                {
+                    if (statements[i] is Declare { Value: Apply { Args.Count: 1 } apply } && apply.Type.IsReal && fusing.Contains(apply.Op))
+                    {
+                        var key = (apply.Op, apply.Type, apply.Args[0]);
+                        if (!positions.TryGetValue(key, out Positions? list))
+                        {
+                            positions[key] = list = new Positions();
+                        }
+
+                        list.Indices.Add(i);
+                    }
+                }
+            }
+
+            List<Stmt>? result = null;
+            HashSet<int>? removed = null;
+            Dictionary<int, Stmt>? copies = null;
             for (int i = 0; i < statements.Count; i++)
             {
-                if (copies.TryGetValue(i, out Stmt? copy))
+                if (copies is not null && copies.TryGetValue(i, out Stmt? copy))
                 {
-                    result.Add(copy);
+                    result!.Add(copy);
                     continue;
                 }
 
-                if (removed.Contains(i))
+                if (removed is not null && removed.Contains(i))
                 {
                     continue;
                 }
 
                 Stmt statement = statements[i];
+                Stmt? changed = null;
                 switch (statement)
                 {
-                    case Declare { Value: Apply { Args.Count: 1 } first } declare when first.Type.IsReal && state.Rules.Find(first.Op)?.FusedWith is Op other:
+                    case Declare { Value: Apply { Args.Count: 1 } first } declare when positions is not null && first.Type.IsReal && state.Rules.Find(first.Op)?.FusedWith is Op other:
                     {
+                        removed ??= new HashSet<int>();
                         int match = positions.TryGetValue((other, first.Type, first.Args[0]), out Positions? partners) ? partners.NextAfter(i, removed) : -1;
                         if (match < 0)
                         {
-                            result.Add(statement);
                             break;
                         }
 
@@ -351,7 +373,8 @@ namespace MoreauGen.Generator.Differentiation
                         removed.Add(match);
                         string sin = first.Op == Op.Sin ? declare.Name : partner.Name;
                         string cos = first.Op == Op.Sin ? partner.Name : declare.Name;
-                        result.Add(new SinCos(first.Type, sin, cos, first.Args[0]));
+                        changed = new SinCos(first.Type, sin, cos, first.Args[0]);
+                        copies ??= new Dictionary<int, Stmt>();
                         foreach (Positions? same in new[] { positions[(first.Op, first.Type, first.Args[0])], partners })
                         {
                             for (int j; (j = same!.NextAfter(i, removed)) >= 0; same.Cursor++)
@@ -365,16 +388,33 @@ namespace MoreauGen.Generator.Differentiation
                         break;
                     }
 
-                    case For loop:
-                        result.Add(loop with { Body = EquatableArray.From(FuseSinCos(loop.Body.ToList())) });
+                    case For loop when Fused(loop.Body) is { } body:
+                        changed = loop with { Body = EquatableArray.From(body) };
                         break;
                     case If branch:
-                        result.Add(branch with { Then = EquatableArray.From(FuseSinCos(branch.Then.ToList())), Else = EquatableArray.From(FuseSinCos(branch.Else.ToList())) });
+                    {
+                        List<Stmt>? then = Fused(branch.Then);
+                        List<Stmt>? otherwise = Fused(branch.Else);
+                        if (then is not null || otherwise is not null)
+                        {
+                            changed = branch with { Then = then is null ? branch.Then : EquatableArray.From(then), Else = otherwise is null ? branch.Else : EquatableArray.From(otherwise) };
+                        }
+
                         break;
-                    default:
-                        result.Add(statement);
-                        break;
+                    }
                 }
+
+                if (changed is not null && result is null)
+                {
+                    // The first change: the statements before it are kept as they are.
+                    result = new List<Stmt>(statements.Count);
+                    for (int k = 0; k < i; k++)
+                    {
+                        result.Add(statements[k]);
+                    }
+                }
+
+                result?.Add(changed ?? statement);
             }
 
             return result;
