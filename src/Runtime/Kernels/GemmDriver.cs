@@ -184,7 +184,6 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call
     private void RunTiles(int t)
     {
-
         int mr = TKernel.MR, nr = TKernel.NR;
         int threads = _threads;
         bool doubleBuffer = threads > 1;
