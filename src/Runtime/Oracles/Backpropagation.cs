@@ -14,13 +14,29 @@ namespace MoreauGen;
 /// <typeparam name="T">float or double.</typeparam>
 public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private BackwardStreams<T>? _streams;
+
     /// <summary>Creates the oracle for <paramref name="chain"/>.</summary>
     public Backpropagation(Chain<T> chain)
         : base(chain)
     {
     }
 
-    private protected override T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction)
+    /// <summary>
+    /// Whether layers count−1..1 run as two streams (<see cref="BackwardStreams{T}"/>): null (the default) where that
+    /// pays (<see cref="BackwardStreams{T}.Pays"/>), or always / never (tests compare both paths).
+    /// </summary>
+    internal bool? TwoStreams { get; set; }
+
+    /// <summary>The two-stream job when the pass takes it at this batch, else null.</summary>
+    private BackwardStreams<T>? Streams(ChainWorkspace<T> workspace)
+    {
+        Chain<T> chain = Chain;
+        bool use = chain.Length >= 2 && (TwoStreams ?? BackwardStreams<T>.Pays(chain, workspace.BatchSize));
+        return use ? _streams ??= new BackwardStreams<T>(chain) : null;
+    }
+
+    private protected override unsafe T Backward(ReadOnlySpan<T> w, IMoreauObjective<T> objective, ChainWorkspace<T> workspace, Span<T> direction)
     {
         Chain<T> chain = Chain;
         int count = chain.Length;
@@ -33,22 +49,43 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         // One sweep per layer after its pullback checks ∇, adds μw and records ‖w‖² and the bounds the optimiser's
         // in-place update needs (ParameterUpdate): no further pass over the parameters in this oracle.
         bool addL2 = !T.IsZero(ParameterL2);
+        int first = count - 1; // the first layer this loop pulls back; the layers above it ran as two streams
+        BackwardStreams<T>? streams = Streams(workspace);
+        if (streams is not null)
+        {
+            fixed (T* pw = w)
+            fixed (T* pd = direction)
+                streams.Run(workspace, pw, pd, w.Length, ParameterL2, addL2, descend: false, T.Zero);
+            streams.FirstError?.Throw(); // the failure the layer-by-layer pass would have met first
+            first = 0;
+            lambda = streams.Multiplier(1);
+        }
+
         T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
         for (int i = count - 1; i >= 0; i--)
         {
-            Span<T> gradient = chain.Parameters(direction, i);
-            ReadOnlySpan<T> parameters = chain.Parameters(w, i);
-            Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
-            chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
-            ParameterSweep<T> sweep = ParameterUpdate.AddL2(parameters, ParameterL2, gradient, addL2);
-            if (!sweep.GradientFinite)
-                NonFinite.Check(gradient, chain, i, NonFiniteQuantity.Direction);
-            NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+            ParameterSweep<T> sweep;
+            if (i > first)
+            {
+                sweep = streams!.Sweep(i);
+            }
+            else
+            {
+                Span<T> gradient = chain.Parameters(direction, i);
+                ReadOnlySpan<T> parameters = chain.Parameters(w, i);
+                Span<T> previous = i > 0 ? workspace.Multiplier(1 - current, workspace.StateLength(i)) : Span<T>.Empty;
+                chain[i].Pullback(parameters, workspace.State(i), workspace.Tape(i), lambda, gradient, previous);
+                sweep = ParameterUpdate.AddL2(parameters, ParameterL2, gradient, addL2);
+                if (!sweep.GradientFinite)
+                    NonFinite.Check(gradient, chain, i, NonFiniteQuantity.Direction);
+                NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+                lambda = previous;
+                current = 1 - current;
+            }
+
             squares += sweep.SumOfSquares;
             maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
             maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
-            lambda = previous;
-            current = 1 - current;
         }
 
         LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
@@ -63,7 +100,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
     /// </summary>
-    internal override bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
+    internal override unsafe bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
         ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch, out ReadOnlySpan<T> input);
         Chain<T> chain = Chain;
@@ -79,7 +116,22 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         int updated = count; // layers updated..count − 1 hold their update, their old parameters in scratch
         try
         {
-            for (int i = count - 1; i >= 0; i--)
+            int first = count - 1; // the first layer this loop pulls back; the layers above it ran as two streams
+            BackwardStreams<T>? streams = Streams(workspace);
+            if (streams is not null)
+            {
+                fixed (T* pw = w)
+                fixed (T* ps = scratch)
+                    streams.Run(workspace, pw, ps, w.Length, ParameterL2, addL2, descend: true, -stepScale);
+                updated = streams.LowestUpdated;
+                streams.FirstError?.Throw(); // restored below, as for an exception in the loop
+                first = streams.Failed ? -1 : 0; // a failure: nothing more runs, the updated layers are restored
+                for (int i = count - 1; i > first && i >= updated; i--)
+                    squares += streams.Descent(i).SumOfSquares; // in the loop's order
+                lambda = streams.Multiplier(1);
+            }
+
+            for (int i = first; i >= 0; i--)
             {
                 Span<T> gradient = chain.Parameters(scratch, i);
                 Span<T> parameters = chain.Parameters(w, i);

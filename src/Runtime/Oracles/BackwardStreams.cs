@@ -1,0 +1,269 @@
+using System.Numerics;
+using System.Runtime.ExceptionServices;
+using MoreauGen.Kernels;
+
+namespace MoreauGen;
+
+/// <summary>
+/// The backward pass of <see cref="Backpropagation{T}"/> over layers count−1..1 as two streams side by side
+/// (<see cref="PairJob"/>): part 0 runs the chain of multipliers λ_{t−1} = ∇_x(λ_tᵀφ_t) (paper Alg. 3–4), each layer's
+/// pullback asked for the input gradient only, and part 1 runs each layer's parameter gradient g_t = ∇_w(λ_tᵀφ_t) with
+/// its parameter sweep as soon as part 0 has published λ_t. Only the λ chain is sequential; g_t needs only λ_t, so on
+/// 784-500-300-100-10 the products pair up as dX_t ‖ dW_t, each multiplied by one core with no fork and join per product.
+/// Layer 0 (whose pullback has no multiplier to pass on) is left to the caller, on the whole pool.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Part 0 never waits for part 1, and <see cref="PairJob"/> claims part 0 first, so part 1's waits always end: side by
+/// side part 0 is running on the other thread, one after the other it has already finished. Each λ_t has its own buffer
+/// (part 1 may lag part 0 by any number of layers). In the fused descent part 1 updates w_t in place (<see cref="FusedDescent"/>)
+/// once part 0 has passed layer t, whose input-gradient product reads the old w_t; so the layers updated are always
+/// count−1 down to <see cref="LowestUpdated"/>, as in the sequential pass.
+/// </para>
+/// <para>
+/// Values: a product gives the same bits on one thread as on the pool, and a sweep the same sums (chunk order), so the
+/// gradients, multipliers and iterates are those of the sequential pass bit for bit. Failures: each part stops at its
+/// first failure (an exception from a layer, a non-finite multiplier, gradient or update) and records it with its rank
+/// in the order the sequential pass meets them (layer t from the top, then within a layer: the pullback's exception,
+/// then for the oracle's pass the gradient and then the multiplier check, for the fused descent the multiplier check
+/// and then the sweep). Part 0 publishes its failure so that part 1 stops waiting; part 1 publishes its own so that part 0
+/// skips the layers below. Every failure that ranks before a recorded one has been looked for by then, so the earliest
+/// recorded is the one the sequential pass would have reported.
+/// </para>
+/// </remarks>
+internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// The fewest multiply-adds Σ_{t≥1} |w_t|·m of a part's products (≈ each part's, for dense layers) for which the two
+    /// streams are taken: 2²¹, about 0.1 ms of products on one core. Below it (the pendulum's one-parameter layers, small
+    /// chains) a pullback is too short for the overlap to pay its hand-offs.
+    /// </summary>
+    internal const long MinimumWork = 1L << 21;
+
+    private const int None = int.MaxValue;
+
+    private readonly Chain<T> _chain;
+    private readonly int[] _multiplierOffsets;
+    private readonly ParameterSweep<T>[] _sweeps;
+    private readonly DescentSweep<T>[] _descents;
+    private T[] _multipliers = [];
+
+    // One call's operands (pinned by the caller around Run).
+    private ChainWorkspace<T>? _workspace;
+    private T* _w, _gradient;
+    private int _length;
+    private bool _descend, _addL2;
+    private T _mu, _minusStep;
+
+    // Progress and failures.
+    private int _ready;       // part 0 has written the multiplier of state _ready (the input of layer _ready); count at the start
+    private int _halted;      // part 0 stopped early
+    private int _stopBelow;   // part 1 failed at this layer: part 0 skips the layers below it
+    private int _lowestUpdated;
+    private int _rank0, _rank1;
+    private ExceptionDispatchInfo? _error0, _error1;
+
+    /// <summary>The job for <paramref name="chain"/> (allocated once per oracle).</summary>
+    public BackwardStreams(Chain<T> chain)
+    {
+        _chain = chain;
+        _multiplierOffsets = new int[chain.Length + 1];
+        _sweeps = new ParameterSweep<T>[chain.Length];
+        _descents = new DescentSweep<T>[chain.Length];
+    }
+
+    /// <summary>
+    /// Whether the two streams pay for <paramref name="chain"/> at batch <paramref name="batch"/>: at least two layers,
+    /// a pool with a second thread, and <see cref="MinimumWork"/> multiply-adds in layers 1.. .
+    /// </summary>
+    public static bool Pays(Chain<T> chain, int batch)
+    {
+        if (chain.Length < 2 || WorkerPool.Shared.ThreadCount < 2)
+            return false;
+        long work = 0;
+        for (int i = 1; i < chain.Length; i++)
+            work += (long)chain[i].ParameterCount * batch;
+        return work >= MinimumWork;
+    }
+
+    /// <summary>The multiplier λ on state <paramref name="t"/> (the output of layer t − 1) after <see cref="Run(ChainWorkspace{T}, T*, T*, int, T, bool, bool, T)"/>, t ≥ 1.</summary>
+    public Span<T> Multiplier(int t) => Lambda(t);
+
+    /// <summary>Layer t's parameter sweep of the oracle's pass (t ≥ 1), after a run without failure.</summary>
+    public ParameterSweep<T> Sweep(int t) => _sweeps[t];
+
+    /// <summary>Layer t's update sweep of the fused descent (t ≥ 1), for the layers updated.</summary>
+    public DescentSweep<T> Descent(int t) => _descents[t];
+
+    /// <summary>The fused descent updated layers count−1 down to this one (count: none).</summary>
+    public int LowestUpdated => _lowestUpdated;
+
+    /// <summary>Whether a part met a failure.</summary>
+    public bool Failed => _rank0 != None || _rank1 != None;
+
+    /// <summary>The exception of the earliest failure, null when there is none or it was not an exception (fused descent).</summary>
+    public ExceptionDispatchInfo? FirstError => _rank1 <= _rank0 ? _error1 : _error0;
+
+    /// <summary>
+    /// Runs layers count−1..1 of the backward pass as two streams. With <paramref name="descend"/> false: g_t (+ μw_t)
+    /// into <paramref name="gradient"/> with <see cref="ParameterUpdate.AddL2"/>'s sweep; true: w_t updated in place by
+    /// <see cref="FusedDescent.Run"/> with −η = <paramref name="minusStep"/>, the old w_t left in <paramref name="gradient"/>.
+    /// </summary>
+    public void Run(ChainWorkspace<T> workspace, T* w, T* gradient, int length, T mu, bool addL2, bool descend, T minusStep)
+    {
+        int count = _chain.Length;
+        int total = 0;
+        for (int t = 1; t < count; t++)
+        {
+            _multiplierOffsets[t] = total;
+            total = checked(total + workspace.StateLength(t));
+        }
+        if (_multipliers.Length < total)
+            _multipliers = new T[total];
+
+        _workspace = workspace;
+        _w = w;
+        _gradient = gradient;
+        _length = length;
+        _mu = mu;
+        _addL2 = addL2;
+        _descend = descend;
+        _minusStep = minusStep;
+        _ready = count;
+        _halted = 0;
+        _stopBelow = 0;
+        _lowestUpdated = count;
+        _rank0 = _rank1 = None;
+        _error0 = _error1 = null;
+        try
+        {
+            Run();
+        }
+        finally
+        {
+            _w = _gradient = null; // the workspace stays, for Multiplier(1)
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void RunPart(int part)
+    {
+        if (part == 0)
+            Multipliers();
+        else
+            ParameterGradients();
+    }
+
+    private int Rank(int layer, int kind) => (_chain.Length - 1 - layer) * 3 + kind;
+
+    private Span<T> Lambda(int t) =>
+        t == _chain.Length
+            ? _workspace!.Multiplier(0, _workspace.StateLength(t))
+            : _multipliers.AsSpan(_multiplierOffsets[t], _workspace!.StateLength(t));
+
+    private Span<T> Parameters(int t) => _chain.Parameters(new Span<T>(_w, _length), t);
+
+    private Span<T> Gradient(int t) => _chain.Parameters(new Span<T>(_gradient, _length), t);
+
+    /// <summary>Part 0: λ_{t−1} = ∇_x(λ_tᵀφ_t) for t = count−1..1, each published once checked.</summary>
+    private void Multipliers()
+    {
+        ChainWorkspace<T> workspace = _workspace!;
+        for (int t = _chain.Length - 1; t >= 1; t--)
+        {
+            if (Volatile.Read(ref _stopBelow) > t)
+                break; // part 1 failed at a later layer: what comes after it is never reported
+            int kind = 0;
+            try
+            {
+                Span<T> previous = Lambda(t);
+                _chain[t].Pullback(Parameters(t), workspace.State(t), workspace.Tape(t), Lambda(t + 1), Span<T>.Empty, previous);
+                if (_descend)
+                {
+                    if (!NonFinite.AllFinite<T>(previous))
+                    {
+                        _rank0 = Rank(t, 1);
+                        break;
+                    }
+                }
+                else
+                {
+                    kind = 2;
+                    NonFinite.Check(previous, _chain, t, NonFiniteQuantity.Multiplier); // throws, naming the layer
+                }
+            }
+            catch (Exception e)
+            {
+                _error0 = ExceptionDispatchInfo.Capture(e);
+                _rank0 = Rank(t, kind);
+                break;
+            }
+            Volatile.Write(ref _ready, t);
+        }
+        Volatile.Write(ref _halted, 1);
+    }
+
+    /// <summary>Part 1: g_t for t = count−1..1 as λ_t becomes ready, with its sweep (and the update of w_t).</summary>
+    private void ParameterGradients()
+    {
+        ChainWorkspace<T> workspace = _workspace!;
+        for (int t = _chain.Length - 1; t >= 1; t--)
+        {
+            if (!WaitFor(t + 1))
+                return; // part 0 stopped before λ_t
+            int kind = 0;
+            try
+            {
+                Span<T> gradient = Gradient(t);
+                _chain[t].Pullback(Parameters(t), workspace.State(t), workspace.Tape(t), Lambda(t + 1), gradient, Span<T>.Empty);
+                if (!_descend)
+                {
+                    kind = 1;
+                    ParameterSweep<T> sweep = ParameterUpdate.AddL2(Parameters(t), _mu, gradient, _addL2);
+                    if (!sweep.GradientFinite)
+                        NonFinite.Check(gradient, _chain, t, NonFiniteQuantity.Direction); // throws, naming the layer
+                    _sweeps[t] = sweep;
+                }
+                else
+                {
+                    if (!WaitFor(t))
+                        return; // part 0 failed at this layer: it is not updated
+                    kind = 2;
+                    DescentSweep<T> sweep = FusedDescent.Run(Parameters(t), _mu, gradient, _addL2, _minusStep);
+                    if (!sweep.Completed)
+                    {
+                        Fail1(Rank(t, kind), null, t);
+                        return; // the sweep left this layer as it was
+                    }
+                    _descents[t] = sweep;
+                    _lowestUpdated = t;
+                }
+            }
+            catch (Exception e)
+            {
+                Fail1(Rank(t, kind), ExceptionDispatchInfo.Capture(e), t);
+                return;
+            }
+        }
+    }
+
+    private void Fail1(int rank, ExceptionDispatchInfo? error, int layer)
+    {
+        _rank1 = rank;
+        _error1 = error;
+        Volatile.Write(ref _stopBelow, layer);
+    }
+
+    /// <summary>Waits until part 0 has written λ on state <paramref name="t"/>; false when it stopped before.</summary>
+    private bool WaitFor(int t)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _ready) > t)
+        {
+            if (Volatile.Read(ref _halted) != 0)
+                return Volatile.Read(ref _ready) <= t;
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
+    }
+}
