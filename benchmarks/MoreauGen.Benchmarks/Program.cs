@@ -38,6 +38,8 @@ public static class Program
             return Mlp.FusionProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-threads")
             return Mlp.ThreadsProfile.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-streams")
+            return Mlp.StreamsRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "variant-rounds")
             return Mlp.VariantRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "scratch-rounds")

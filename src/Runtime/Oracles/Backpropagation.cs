@@ -28,11 +28,17 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// </summary>
     internal bool? TwoStreams { get; set; }
 
+    /// <summary>Whether the last backward pass ran its two streams on two threads (a diagnostic for the benchmarks).</summary>
+    internal bool LastSideBySide => _streams is { SideBySide: true } && _lastUsedStreams;
+
+    private bool _lastUsedStreams;
+
     /// <summary>The two-stream job when the pass takes it at this batch, else null.</summary>
     private BackwardStreams<T>? Streams(ChainWorkspace<T> workspace)
     {
         Chain<T> chain = Chain;
         bool use = chain.Length >= 2 && (TwoStreams ?? BackwardStreams<T>.Pays(chain, workspace.BatchSize));
+        _lastUsedStreams = use;
         return use ? _streams ??= new BackwardStreams<T>(chain) : null;
     }
 
@@ -55,7 +61,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         {
             fixed (T* pw = w)
             fixed (T* pd = direction)
-                streams.Run(workspace, pw, pd, w.Length, ParameterL2, addL2, descend: false, T.Zero);
+                streams.Run(workspace, pw, pd, w.Length, ParameterL2, addL2, descend: false);
             streams.FirstError?.Throw(); // the failure the layer-by-layer pass would have met first
             first = 0;
             lambda = streams.Multiplier(1);
@@ -99,6 +105,8 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// (checked, not copied into the workspace). The same values as
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
+    /// With the two streams (<see cref="BackwardStreams{T}"/>) the products of layers count−1..1 run first, then their
+    /// update sweeps in the same order on the whole pool, then layer 0: the same values, failures and restores.
     /// </summary>
     internal override unsafe bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
@@ -122,12 +130,28 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             {
                 fixed (T* pw = w)
                 fixed (T* ps = scratch)
-                    streams.Run(workspace, pw, ps, w.Length, ParameterL2, addL2, descend: true, -stepScale);
-                updated = streams.LowestUpdated;
-                streams.FirstError?.Throw(); // restored below, as for an exception in the loop
-                first = streams.Failed ? -1 : 0; // a failure: nothing more runs, the updated layers are restored
-                for (int i = count - 1; i > first && i >= updated; i--)
-                    squares += streams.Descent(i).SumOfSquares; // in the loop's order
+                    streams.Run(workspace, pw, ps, w.Length, ParameterL2, addL2, descend: true);
+
+                // The update sweeps of layers count−1..1 on the whole pool, in the loop's order, up to the first failure.
+                bool swept = true;
+                for (int i = count - 1; i >= 1 && swept; i--)
+                {
+                    if (!streams.SweepPrecedes(i))
+                    {
+                        streams.FirstError?.Throw(); // restored below, as for an exception in the loop
+                        swept = false; // a non-finite multiplier
+                        break;
+                    }
+                    DescentSweep<T> sweep = FusedDescent.Run(chain.Parameters(w, i), ParameterL2, chain.Parameters(scratch, i), addL2, -stepScale);
+                    swept = sweep.Completed; // a failed sweep left its layer as it was
+                    if (swept)
+                    {
+                        updated = i;
+                        squares += sweep.SumOfSquares;
+                    }
+                }
+
+                first = swept ? 0 : -1; // after a failure nothing more runs, and the updated layers are restored
                 lambda = streams.Multiplier(1);
             }
 

@@ -48,8 +48,10 @@ public sealed class BackwardStreamsTests
     }
 
     [Fact]
-    public void The_streams_are_taken_for_the_test_network_and_not_for_the_pendulum_or_small_chains()
+    public void The_streams_are_taken_for_the_test_network_and_not_for_the_pendulum_small_chains_or_very_large_layers()
     {
+        Assert.False(BackwardStreams<float>.Pays(new Chain<float>([new DenseTestLayer<float>(784, 4000, true, DenseActivation.Relu, true),
+            new DenseTestLayer<float>(4000, 1000, true, DenseActivation.Relu, true), new DenseTestLayer<float>(1000, 10, true, DenseActivation.Identity, true)]), 256));
         Assert.True(BackwardStreams<float>.Pays(Network<float>(), Batch));
         Assert.False(BackwardStreams<double>.Pays(Chain<double>.Repeat(new DenseTestLayer<double>(2, 2, bias: false, DenseActivation.Identity, declare: false), 100), 1));
         Assert.False(BackwardStreams<float>.Pays(new Chain<float>([new DenseTestLayer<float>(300, 200, true, DenseActivation.Relu, true),

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using MoreauGen.Samples.Mlp;
+
+namespace MoreauGen.Benchmarks.Mlp;
+
+/// <summary>
+/// The MLP sample's SGD step with its backward pass as two streams (<see cref="BackwardStreams{T}"/>: the multiplier
+/// chain on one thread, the parameter gradients and updates on the other) against the same step pulling back layer by
+/// layer, interleaved call by call in one process, each side timed on a call right after an untimed call of itself
+/// (<see cref="Rounds.WarmSum"/>), with the sum of the step's products each alone beside them. Reports per round the two
+/// steps, their ratio, each against the products, and how many of the two-stream steps ran their streams on two threads.
+/// <code>
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-streams [--rounds 5] [--csv file]
+/// </code>
+/// </summary>
+internal static class StreamsRounds
+{
+    private const int Batch = 256;
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        int csvAt = Array.IndexOf(args, "--csv");
+        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "step-streams.csv";
+        var raw = new StringBuilder("round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        {
+            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
+            var random = new Random(3);
+            float scale = 2f / MathF.Sqrt(sizes[0]);
+            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => (random.NextSingle() - 0.5f) * scale)];
+            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
+            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            float[] wSplit = network.InitialParameters(0), wPlain = network.InitialParameters(0);
+            var split = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
+            var plain = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
+            var splitOracle = (Backpropagation<float>)split.Oracle;
+            splitOracle.TwoStreams = true;
+            ((Backpropagation<float>)plain.Oracle).TwoStreams = false;
+            List<StepRounds.Product> products = StepRounds.SgdProducts(sizes);
+            int sideBySide = 0, splitCalls = 0;
+            IReadOnlyList<Action>[] sides =
+            [
+                [() => { split.Step(wSplit, x, objective); splitCalls++; sideBySide += splitOracle.LastSideBySide ? 1 : 0; }],
+                [() => plain.Step(wPlain, x, objective)],
+                StepRounds.Parts(products),
+            ];
+            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
+            if (small)
+            {
+                Rounds.WarmUp(2, [.. sides.SelectMany(parts => parts)]);
+            }
+            else
+            {
+                for (int i = 0; i < 10; i++)
+                    sides.SelectMany(parts => parts).ToList().ForEach(part => part());
+            }
+
+            var ratios = new List<double>();
+            int calls = small ? 21 : 5;
+            for (int round = 1; round <= rounds; round++)
+            {
+                sideBySide = splitCalls = 0;
+                double[] m = [.. Rounds.InterleavedTimes([.. sides.Select(parts => (Func<double>)(() => Rounds.WarmSum(parts)))], calls).Select(Rounds.Median)];
+                ratios.Add(m[0] / m[1]);
+                raw.Append(CultureInfo.InvariantCulture, $"{round},{shape},{m[0]:F4},{m[1]:F4},{m[2]:F4},{(double)sideBySide / splitCalls:F2}\n");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round} {shape}: two streams {m[0]:F3} ms ({m[0] / m[2]:F3} of the products), layer by layer {m[1]:F3} ms ({m[1] / m[2]:F3}), "
+                    + $"ratio {m[0] / m[1]:F3}; products {m[2]:F3} ms; streams on two threads in {sideBySide} of {splitCalls} steps; load {Rounds.LoadAverage()}"));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{shape}: two streams / layer by layer median {Rounds.Median(ratios):F3} ({ratios.Min():F3}–{ratios.Max():F3})"));
+        }
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        File.WriteAllText(csv, raw.ToString());
+        Console.WriteLine($"raw rounds: {csv}");
+        return 0;
+    }
+}
