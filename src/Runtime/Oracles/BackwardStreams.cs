@@ -220,7 +220,7 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
         Volatile.Write(ref _halted, 1);
     }
 
-    /// <summary>Part 1: g_t for t = count−1..1 as λ_t becomes ready, with its sweep (and the update of w_t).</summary>
+    /// <summary>Part 1: g_t for t = count−1..1 as λ_t becomes ready, and for the oracle's pass its sweep d_t = g_t + μw_t.</summary>
     private void ParameterGradients()
     {
         ChainWorkspace<T> workspace = _workspace!;
@@ -241,7 +241,6 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
                         NonFinite.Check(gradient, _chain, t, NonFiniteQuantity.Direction); // throws, naming the layer
                     _sweeps[t] = sweep;
                 }
-
             }
             catch (Exception e)
             {
@@ -251,7 +250,7 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
         }
     }
 
-    private void Fail1(int rank, ExceptionDispatchInfo? error, int layer)
+    private void Fail1(int rank, ExceptionDispatchInfo error, int layer)
     {
         _rank1 = rank;
         _error1 = error;
