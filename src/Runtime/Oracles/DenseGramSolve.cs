@@ -22,7 +22,7 @@ namespace MoreauGen;
 /// product. At the accepted step s₁, with δ = dz₁ − dz₀ and c = −s₁(1 + κ): g₁ = (1 + c)·g₀ + A(δ), so the
 /// Barzilai–Borwein sums are dᵀd = ‖g₀‖², dᵀr = −g₀ᵀ(g₁ − g₀) = −c‖g₀‖² − ⟨δ, P⟩, η = s₁·dᵀd/dᵀr (safeguarded as the
 /// solver does), ‖g₁‖² = (1 + c)²‖g₀‖² + 2(1 + c)⟨δ, P⟩ + ⟨δ, G·δ⟩, and the result s₁g₀ + η·g₁ is
-/// A(β·dz₀ + η·δ) + κβ·w with β = s₁ + η(1 + c): one product xᵀ(β·dz₀ + η·δ) (and its column sums), which takes the place
+/// A(β·dz₀ + η·δ) + κβ·w with β = s₁ + η(1 + c) (κβ·w added by the caller's sweep over the direction): one product xᵀ(β·dz₀ + η·δ) (and its column sums), which takes the place
 /// of the pullback's xᵀdz₀. Cost per layer m²·k (x·xᵀ) + m²·n (G·dz₀) + m·k·n, against 2·m·k·n per evaluation on the
 /// parameters (<see cref="Pays"/>).
 /// </para>
@@ -78,15 +78,20 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     /// <param name="lambda">The multiplier scaled by the step α, m×n.</param>
     /// <param name="kappa">κ = αμ.</param>
     /// <param name="startValue">F(0) = λᵀφ(w, x) + (κ/2)‖w‖² without the ℓ2 part: α·λᵀy (the ℓ2 part is added here).</param>
-    /// <param name="update">Receives the result, |w| values.</param>
+    /// <param name="update">
+    /// Receives the result but its ℓ2 part: A(β·dz₀ + η·δ), |w| values; the caller adds <paramref name="weightScale"/>·w in
+    /// its sweep over the direction (<see cref="ParameterUpdate.AddL2"/>, the same operations as a separate pass).
+    /// </param>
     /// <param name="scratch">m² + 3·m·n + 4 values.</param>
     /// <param name="indices">n + 1 + m·n ints.</param>
+    /// <param name="weightScale">κβ, the multiple of w the result still lacks (0 when κ = 0 or the line search failed).</param>
     /// <param name="report">What the solve did.</param>
     public static bool TrySolve(TwoStepSolver<T> solver, in DenseStructure s, ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> z0,
                                 ReadOnlySpan<T> lambda, T kappa, T startValue, Span<T> update, Span<T> scratch, Span<int> indices,
-                                out SolverReport<T> report)
+                                out T weightScale, out SolverReport<T> report)
     {
         report = default;
+        weightScale = T.Zero;
         int k = s.Inputs, n = s.Outputs, m = x.Length / k, mn = m * n;
         bool relu = s.Activation == DenseActivation.Relu;
         Span<T> gram = scratch[..(m * m)];
@@ -155,7 +160,7 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
         else
             Ops.MatMul<T>(x, e, weights, k, m, n, transposeA: true);
         if (!T.IsZero(kappa))
-            Vectors.MultiplyAdd(w, kappa * beta, update, update);
+            weightScale = kappa * beta; // + κβ·w: in the caller's sweep, which reads w and the direction anyway
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
         T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, -s1 * dd);
