@@ -246,6 +246,14 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// <summary>Whether a Gram-form Φw may run beside the chain of multipliers (<see cref="MoreauPairJob{T}"/>); false: one after the other, as before.</summary>
     internal bool PairedGramForm { get; set; } = true;
 
+    /// <summary>
+    /// The most weights (k·n) of a Gram-form layer for which the pass is paired. Each product inside a part runs on one core:
+    /// that pays where a product on two cores is far from twice as fast and the passes between products are a large share
+    /// (784-500-300-100-10 at batch 256: 392,000 weights at most, the step 13 % faster), not on 784-4000-1000-4000-10
+    /// (3.1–4 M weights a layer: 2–3 % slower paired, morsgd-pair-rounds).
+    /// </summary>
+    internal const long PairedWeightLimit = 1L << 20;
+
     // The pair job of the last workspace that had a Gram-form layer to take (null: none for _pairWorkspace).
     private MoreauPairJob<T>? _pair;
     private ChainWorkspace<T>? _pairWorkspace;
@@ -263,12 +271,15 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             return _pair;
 
         var structures = new DenseStructure?[Chain.Length];
-        bool any = false;
+        bool any = false, small = true;
         for (int i = 0; i < Chain.Length; i++)
         {
             structures[i] = GramForm(Chain[i], i, workspace);
             any |= structures[i] is not null;
+            small &= structures[i] is not { } s || (long)s.Inputs * s.Outputs <= PairedWeightLimit;
         }
+
+        any &= small;
 
         _pair = any ? new MoreauPairJob<T>(this, workspace, structures) : null;
         _pairWorkspace = workspace;
@@ -305,6 +316,27 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 continue;
             if (job.FailsBefore(i, MoreauPairJob<T>.ParameterSolve))
                 break;
+            if (i == job.Last)
+            {
+                // λ_i came last: its Gram solve on the whole pool, with the G part 1 formed.
+                ReadOnlySpan<T> wt = Chain.Parameters(w, i);
+                Span<T> update = Chain.Parameters(direction, i);
+                ReadOnlySpan<T> lambda = job.Lambda(i);
+                ReadOnlySpan<T> state = workspace.State(i + 1);
+                T alpha = Schedule.ParameterStep(i);
+                int m = workspace.BatchSize, n = state.Length / m;
+                if (TryGramForm(job.Structure(i), wt, workspace.State(i), state, lambda, alpha, alpha * ParameterL2, alpha * Vectors.Dot(lambda, state),
+                                workspace.Tape(i), update, workspace.StateScratch(1, lambda.Length), job.Gram(i), workspace.GramScratch(GramScratchLength(m, n)),
+                                workspace.GramIndices(GramIndexLength(m, n)), out T weightScale, out SolverReport<T> report))
+                {
+                    statistics.Add(report);
+                    job.Sweeps[i] = Sweep(wt, weightScale, update, i);
+                    continue;
+                }
+
+                job.Declined[i] = true;
+            }
+
             if (job.HasReport[i])
             {
                 statistics.Add(job.Reports[i]);
@@ -457,7 +489,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     {
         int m = workspace.BatchSize, n = structure.Outputs;
         if (!TryGramForm(structure, wt, input, state, lambda, alpha, kappa, startValue, workspace.Tape(index), update, workspace.StateScratch(1, lambda.Length),
-                         workspace.GramScratch(GramScratchLength(m, n)), workspace.GramIndices(GramIndexLength(m, n)), out weightScale, out SolverReport<T> report))
+                         ReadOnlySpan<T>.Empty, workspace.GramScratch(GramScratchLength(m, n)), workspace.GramIndices(GramIndexLength(m, n)), out weightScale, out SolverReport<T> report))
         {
             return false;
         }
@@ -473,18 +505,19 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     internal static int GramIndexLength(int m, int n) => n + 1 + m * n;
 
     /// <summary>
-    /// Φw of a dense layer by <see cref="DenseGramSolve{T}"/> on the given scratch (<paramref name="scaledLambda"/>: |λ| values),
+    /// Φw of a dense layer by <see cref="DenseGramSolve{T}"/> on the given scratch (<paramref name="scaledLambda"/>: |λ| values;
+    /// <paramref name="gram"/>: G formed beforehand, or empty),
     /// but its ℓ2 part <paramref name="weightScale"/>·w, which <see cref="Sweep"/> adds; false when it declines (nothing written
     /// to <paramref name="update"/>).
     /// </summary>
     internal bool TryGramForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> state, ReadOnlySpan<T> lambda,
-                              T alpha, T kappa, T startValue, ReadOnlySpan<T> tape, Span<T> update, Span<T> scaledLambda, Span<T> scratch, Span<int> indices,
-                              out T weightScale, out SolverReport<T> report)
+                              T alpha, T kappa, T startValue, ReadOnlySpan<T> tape, Span<T> update, Span<T> scaledLambda, ReadOnlySpan<T> gram,
+                              Span<T> scratch, Span<int> indices, out T weightScale, out SolverReport<T> report)
     {
         int mn = lambda.Length;
         ReadOnlySpan<T> z0 = structure.PreActivationTapeOffset >= 0 ? tape.Slice(structure.PreActivationTapeOffset, mn) : state;
         Vectors.Multiply(lambda, alpha, scaledLambda);
-        return DenseGramSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, input, z0, scaledLambda, kappa, startValue, update, scratch, indices, out weightScale, out report);
+        return DenseGramSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, input, z0, scaledLambda, kappa, startValue, update, gram, scratch, indices, out weightScale, out report);
     }
 }
 

@@ -9,7 +9,9 @@ namespace MoreauGen;
 /// Φw for the layers not taken here), publishing each λ_{t−1} once it is checked; part 1 solves, as their multipliers are
 /// published, the Φw of the layers whose Φw takes the Gram form (<see cref="DenseGramSolve{T}"/>), which needs λ_t, x_{t−1},
 /// the tape and w_t but not λ_{t−1} (Alg. 2 line 5), and sweeps their directions. Part 0 never waits on part 1, and part 0 is
-/// claimed first, so run one after the other (the pool held elsewhere) the parts still finish.
+/// claimed first, so run one after the other (the pool held elsewhere) the parts still finish. Part 1 first forms every
+/// G = x·xᵀ (+ 11ᵀ), which needs no multiplier; the lowest layer taken (<see cref="Last"/>, whose λ comes when the chain is
+/// done) is solved after the pair, its products on the whole pool.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -32,7 +34,8 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
     private readonly MoreauBackpropagation<T> _oracle;
     private readonly ChainWorkspace<T> _workspace;
     private readonly DenseStructure?[] _structures;
-    private readonly T[][] _lambdas;
+    private readonly T[][] _lambdas, _grams;
+    private readonly bool[] _gramFormed;
     private readonly T[] _scaledLambda, _gramScratch;
     private readonly int[] _gramIndices;
 
@@ -53,11 +56,18 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         _structures = structures;
         int count = structures.Length, m = workspace.BatchSize, maxState = 0, scratch = 0, indices = 0;
         _lambdas = new T[count][];
+        _grams = new T[count][];
+        _gramFormed = new bool[count];
+        Last = -1;
         for (int t = 0; t < count; t++)
         {
             _lambdas[t] = t + 1 < count ? new T[workspace.StateLength(t + 1)] : [];
+            _grams[t] = [];
             if (structures[t] is { } s)
             {
+                if (Last < 0)
+                    Last = t;
+                _grams[t] = new T[m * m];
                 maxState = Math.Max(maxState, workspace.StateLength(t + 1));
                 scratch = Math.Max(scratch, MoreauBackpropagation<T>.GramScratchLength(m, s.Outputs));
                 indices = Math.Max(indices, MoreauBackpropagation<T>.GramIndexLength(m, s.Outputs));
@@ -71,6 +81,23 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         Reports = new SolverReport<T>[count];
         HasReport = new bool[count];
         Declined = new bool[count];
+    }
+
+    /// <summary>
+    /// The lowest layer taken: its λ comes last, when part 0 is done, so its Gram solve runs after <see cref="PairJob.Run()"/> on
+    /// the whole pool (its G formed by part 1 meanwhile).
+    /// </summary>
+    public int Last { get; }
+
+    /// <summary>G = x·xᵀ (+ 11ᵀ) of layer <paramref name="t"/> (taken), formed by part 1, or here if it was not.</summary>
+    public ReadOnlySpan<T> Gram(int t)
+    {
+        if (!_gramFormed[t])
+        {
+            DenseGramSolve<T>.FormGram(_structures[t]!.Value, _workspace.State(t), _grams[t]);
+            _gramFormed[t] = true;
+        }
+        return _grams[t];
     }
 
     /// <summary>Per layer, its direction's sweep (written by the part that formed the direction).</summary>
@@ -87,6 +114,9 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
 
     /// <summary>Part 0's statistics (with the objective's, given to <see cref="Start"/>).</summary>
     public InnerSolveStatistics<T> ChainStatistics => _chainStatistics;
+
+    /// <summary>The structure of layer <paramref name="t"/> (taken).</summary>
+    public DenseStructure Structure(int t) => _structures[t]!.Value;
 
     /// <summary>Whether part 1 takes the Φw of layer <paramref name="t"/>.</summary>
     public bool Takes(int t) => _structures[t] is not null;
@@ -117,6 +147,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         _chainStatistics = statistics;
         Array.Clear(HasReport);
         Array.Clear(Declined);
+        Array.Clear(_gramFormed);
     }
 
     /// <summary>Forgets the pinned pointers after the run.</summary>
@@ -175,7 +206,25 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         MoreauSchedule<T> schedule = _oracle.Schedule;
         ReadOnlySpan<T> w = new(_w, _wLength);
         Span<T> direction = new(_direction, _directionLength);
+
+        // First every G = x·xᵀ (+ 11ᵀ): they need no multiplier, so part 0 need not be waited for.
         for (int t = _structures.Length - 1; t >= 0; t--)
+        {
+            if (_structures[t] is not { } taken)
+                continue;
+            try
+            {
+                DenseGramSolve<T>.FormGram(taken, _workspace.State(t), _grams[t]);
+                _gramFormed[t] = true;
+            }
+            catch (Exception exception)
+            {
+                _failure1 = new Failure(exception, t, ParameterSolve);
+                return;
+            }
+        }
+
+        for (int t = _structures.Length - 1; t > Last; t--)
         {
             if (_structures[t] is not { } structure)
                 continue;
@@ -201,7 +250,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
                 T startValue = alpha * Vectors.Dot(lambda, state);
                 int m = _workspace.BatchSize, n = structure.Outputs;
                 if (!_oracle.TryGramForm(structure, wt, _workspace.State(t), state, lambda, alpha, alpha * _oracle.ParameterL2, startValue,
-                                         _workspace.Tape(t), update, _scaledLambda.AsSpan(0, lambda.Length),
+                                         _workspace.Tape(t), update, _scaledLambda.AsSpan(0, lambda.Length), _grams[t],
                                          _gramScratch.AsSpan(0, MoreauBackpropagation<T>.GramScratchLength(m, n)),
                                          _gramIndices.AsSpan(0, MoreauBackpropagation<T>.GramIndexLength(m, n)), out T weightScale, out SolverReport<T> report))
                 {
