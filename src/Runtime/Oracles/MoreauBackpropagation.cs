@@ -104,7 +104,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         if (PairedLayers(workspace) is { } paired)
             return BackwardPaired(w, workspace, direction, value, paired, ref statistics);
 
-        // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |d| (ParameterUpdate),
+        // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |g| (ParameterUpdate),
         // as back-propagation does: the ℓ2 value and the optimiser's in-place update w ← w − g need no further pass.
         var sums = new SweepSums();
         Layers(w, workspace, direction, lambda, current, ref solverWorkspace, ref statistics, null, ref sums);
@@ -242,6 +242,12 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             current = 1 - current;
         }
     }
+
+    /// <summary>
+    /// Whether the Gram form's κβ·w is added by a pass of its own before the sweep, as before it joined the sweep (same bits):
+    /// kept only so that morsgd-pair-rounds can time the pass as it was against the pass as it is, step by step in one process.
+    /// </summary>
+    internal bool SeparateGramWeightPass { get; set; }
 
     /// <summary>Whether a Gram-form Φw may run beside the chain of multipliers (<see cref="MoreauPairJob{T}"/>); false: one after the other, as before.</summary>
     internal bool PairedGramForm { get; set; } = true;
@@ -381,6 +387,12 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// </summary>
     internal ParameterSweep<T> Sweep(ReadOnlySpan<T> wt, T weightScale, Span<T> update, int index)
     {
+        if (SeparateGramWeightPass && !T.IsZero(weightScale))
+        {
+            Vectors.MultiplyAdd(wt, weightScale, update, update);
+            weightScale = T.Zero;
+        }
+
         bool scaled = !T.IsZero(weightScale);
         ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, weightScale, update, addL2: scaled);
         if (!sweep.GradientFinite || (scaled && T.IsNaN(sweep.MaxDirection)))
