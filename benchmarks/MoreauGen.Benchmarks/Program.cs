@@ -32,6 +32,8 @@ public static class Program
             return ConvProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-rounds")
             return Mlp.StepRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "morsgd-pair-rounds")
+            return Mlp.MorPairRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-profile")
             return Mlp.StepProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-fusion")

@@ -22,7 +22,7 @@ namespace MoreauGen;
 /// product. At the accepted step s₁, with δ = dz₁ − dz₀ and c = −s₁(1 + κ): g₁ = (1 + c)·g₀ + A(δ), so the
 /// Barzilai–Borwein sums are dᵀd = ‖g₀‖², dᵀr = −g₀ᵀ(g₁ − g₀) = −c‖g₀‖² − ⟨δ, P⟩, η = s₁·dᵀd/dᵀr (safeguarded as the
 /// solver does), ‖g₁‖² = (1 + c)²‖g₀‖² + 2(1 + c)⟨δ, P⟩ + ⟨δ, G·δ⟩, and the result s₁g₀ + η·g₁ is
-/// A(β·dz₀ + η·δ) + κβ·w with β = s₁ + η(1 + c): one product xᵀ(β·dz₀ + η·δ) (and its column sums), which takes the place
+/// A(β·dz₀ + η·δ) + κβ·w with β = s₁ + η(1 + c) (κβ·w added by the caller's sweep over the direction): one product xᵀ(β·dz₀ + η·δ) (and its column sums), which takes the place
 /// of the pullback's xᵀdz₀. Cost per layer m²·k (x·xᵀ) + m²·n (G·dz₀) + m·k·n, against 2·m·k·n per evaluation on the
 /// parameters (<see cref="Pays"/>).
 /// </para>
@@ -78,23 +78,34 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     /// <param name="lambda">The multiplier scaled by the step α, m×n.</param>
     /// <param name="kappa">κ = αμ.</param>
     /// <param name="startValue">F(0) = λᵀφ(w, x) + (κ/2)‖w‖² without the ℓ2 part: α·λᵀy (the ℓ2 part is added here).</param>
-    /// <param name="update">Receives the result, |w| values.</param>
+    /// <param name="update">
+    /// Receives the result but its ℓ2 part: A(β·dz₀ + η·δ), |w| values; the caller adds <paramref name="weightScale"/>·w in
+    /// its sweep over the direction (<see cref="ParameterUpdate.AddL2"/>, the same operations as a separate pass).
+    /// </param>
+    /// <param name="gram">G = x·xᵀ (+ 11ᵀ) formed beforehand (<see cref="FormGram"/>), or empty: formed here, into the scratch.</param>
     /// <param name="scratch">m² + 3·m·n + 4 values.</param>
     /// <param name="indices">n + 1 + m·n ints.</param>
+    /// <param name="weightScale">κβ, the multiple of w the result still lacks (0 when κ = 0 or the line search failed).</param>
     /// <param name="report">What the solve did.</param>
     public static bool TrySolve(TwoStepSolver<T> solver, in DenseStructure s, ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> z0,
-                                ReadOnlySpan<T> lambda, T kappa, T startValue, Span<T> update, Span<T> scratch, Span<int> indices,
-                                out SolverReport<T> report)
+                                ReadOnlySpan<T> lambda, T kappa, T startValue, Span<T> update, ReadOnlySpan<T> gram, Span<T> scratch, Span<int> indices,
+                                out T weightScale, out SolverReport<T> report)
     {
         report = default;
+        weightScale = T.Zero;
         int k = s.Inputs, n = s.Outputs, m = x.Length / k, mn = m * n;
         bool relu = s.Activation == DenseActivation.Relu;
-        Span<T> gram = scratch[..(m * m)];
+        if (gram.IsEmpty)
+        {
+            FormGram(s, x, scratch[..(m * m)]);
+            gram = scratch[..(m * m)];
+        }
+
         Span<T> p = scratch.Slice(m * m, mn);
         Span<T> dz0Buffer = scratch.Slice(m * m + mn, mn);
         Span<T> dz1 = scratch.Slice(m * m + 2 * mn, mn);
         ReadOnlySpan<T> dz0 = relu ? dz0Buffer : lambda;
-        (T value, T dd, T wg, T ww) = Start(s, w, x, z0, lambda, kappa, startValue, scratch);
+        (T value, T dd, T wg, T ww) = Start(s, w, x, z0, lambda, kappa, startValue, gram, scratch);
         T two = T.One + T.One;
 
         // Decline where the solver on the parameters would rescale (max |g₀| outside 2^±Band; ‖g₀‖ bounds it within √|w|).
@@ -155,7 +166,7 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
         else
             Ops.MatMul<T>(x, e, weights, k, m, n, transposeA: true);
         if (!T.IsZero(kappa))
-            Vectors.MultiplyAdd(w, kappa * beta, update, update);
+            weightScale = kappa * beta; // + κβ·w: in the caller's sweep, which reads w and the direction anyway
 
         SolverStatus status = outcome == LineSearchOutcome.Accepted ? SolverStatus.Completed : SolverStatus.LineSearchFailed;
         T curvature = StepCurvature<T>.Along(in problem, s1 * s1 * dd, s1 * dr, value, value1, -s1 * dd);
@@ -164,14 +175,26 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>
-    /// The start: dz₀ = σ'(z₀)⊙λ (ReLU: into the scratch), G = x·xᵀ (+ 11ᵀ), P = G·dz₀ + κz₀, and the scalars F(0), ‖g₀‖²,
-    /// wᵀg₀ and ‖w‖² (0 when κ = 0). Scratch layout: G (m²), P, dz₀, dz₁ (m·n each).
+    /// G = x·xᵀ (+ 11ᵀ with a bias) into <paramref name="gram"/> (m², m = |x|/k): it needs only the layer's input, so it may be
+    /// formed before the multiplier is known (<see cref="MoreauPairJob{T}"/>).
+    /// </summary>
+    public static void FormGram(in DenseStructure s, ReadOnlySpan<T> x, Span<T> gram)
+    {
+        int m = x.Length / s.Inputs;
+        Ops.MatMul(x, x, gram, m, s.Inputs, m, transposeA: false, transposeB: true);
+        if (s.HasBias)
+            System.Numerics.Tensors.TensorPrimitives.Add(gram, T.One, gram);
+    }
+
+    /// <summary>
+    /// The start: dz₀ = σ'(z₀)⊙λ (ReLU: into the scratch), P = G·dz₀ + κz₀ (G formed), and the scalars F(0), ‖g₀‖²,
+    /// wᵀg₀ and ‖w‖² (0 when κ = 0). Scratch layout: G's place (m², unused here), P, dz₀, dz₁ (m·n each).
     /// </summary>
     private static (T Value, T StartSquared, T WeightDotStart, T WeightSquared) Start(in DenseStructure s, ReadOnlySpan<T> w, ReadOnlySpan<T> x,
-                                                                                    ReadOnlySpan<T> z0, ReadOnlySpan<T> lambda, T kappa, T startValue, Span<T> scratch)
+                                                                                    ReadOnlySpan<T> z0, ReadOnlySpan<T> lambda, T kappa, T startValue,
+                                                                                    ReadOnlySpan<T> gram, Span<T> scratch)
     {
         int k = s.Inputs, n = s.Outputs, m = x.Length / k, mn = m * n;
-        Span<T> gram = scratch[..(m * m)];
         Span<T> p = scratch.Slice(m * m, mn);
         ReadOnlySpan<T> dz0 = lambda;
         if (s.Activation == DenseActivation.Relu)
@@ -181,9 +204,6 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
             dz0 = dz0Buffer;
         }
 
-        Ops.MatMul(x, x, gram, m, k, m, transposeA: false, transposeB: true);
-        if (s.HasBias)
-            System.Numerics.Tensors.TensorPrimitives.Add(gram, T.One, gram);
         Ops.MatMul(gram, dz0, p, m, m, n);
         T dzGdz = Vectors.Dot(dz0, p);
         T dzZ = Vectors.Dot(dz0, z0);
@@ -202,7 +222,8 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
                                                       ReadOnlySpan<T> lambda, T kappa, T startValue, T step, Span<T> scratch)
     {
         int m = x.Length / s.Inputs, mn = m * s.Outputs;
-        (_, T dd, T wg, T ww) = Start(s, w, x, z0, lambda, kappa, startValue, scratch);
+        FormGram(s, x, scratch[..(m * m)]);
+        (_, T dd, T wg, T ww) = Start(s, w, x, z0, lambda, kappa, startValue, scratch[..(m * m)], scratch);
         var line = new GramLine(s.Activation, z0, scratch.Slice(m * m, mn), lambda, scratch.Slice(m * m + 2 * mn, mn), kappa / (T.One + T.One) * ww, dd, wg, kappa);
         Span<T> point = scratch.Slice(m * m + 3 * mn, 2);
         point[0] = step;

@@ -73,7 +73,6 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         Chain<T> chain = Chain;
         MoreauSchedule<T> schedule = Schedule;
         int count = chain.Length;
-        T mu = ParameterL2;
         var statistics = new InnerSolveStatistics<T>();
         SolverWorkspace<T>? solverWorkspace = null;
 
@@ -100,9 +99,32 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             Vectors.Multiply(lambda, objectiveScale, lambda);
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
+        // Where a layer's Φw takes the Gram form, its solve needs only λ_t, x_{t−1}, the tape and w_t, not λ_{t−1}: it runs
+        // on a second core (MoreauPairJob) beside the chain of multipliers, which alone is sequential.
+        if (PairedLayers(workspace) is { } paired)
+            return BackwardPaired(w, workspace, direction, value, paired, ref statistics);
+
         // One sweep per layer after its direction is formed checks it, sums ‖w‖² and bounds |w| and |g| (ParameterUpdate),
         // as back-propagation does: the ℓ2 value and the optimiser's in-place update w ← w − g need no further pass.
-        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
+        var sums = new SweepSums();
+        Layers(w, workspace, direction, lambda, current, ref solverWorkspace, ref statistics, null, ref sums);
+        LastStatistics = statistics;
+        LastSweep = sums.Sweep;
+        return value;
+    }
+
+    /// <summary>
+    /// The layers τ..1 of Alg. 2 from λ_τ = <paramref name="lambda"/>: per layer the pullback, λ_{t−1} (Φx) and, unless
+    /// <paramref name="job"/> takes it (a Gram-form Φw solved beside this chain), g_t (Φw) and its sweep. With a job, λ_{t−1}
+    /// goes to the job's buffer of layer t − 1 and is published once checked.
+    /// </summary>
+    private void Layers(ReadOnlySpan<T> w, ChainWorkspace<T> workspace, Span<T> direction, Span<T> lambda, int current,
+                        ref SolverWorkspace<T>? solverWorkspace, ref InnerSolveStatistics<T> statistics, MoreauPairJob<T>? job, ref SweepSums sums)
+    {
+        Chain<T> chain = Chain;
+        MoreauSchedule<T> schedule = Schedule;
+        int count = chain.Length;
+        T mu = ParameterL2;
         for (int i = count - 1; i >= 0; i--)
         {
             IMoreauLayer<T> layer = chain[i];
@@ -115,6 +137,8 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
             // A dense layer whose Φw the Gram form solves (DenseGramSolve) needs no ∇_w λᵀφ from the pullback.
             DenseStructure? dense = GramForm(layer, i, workspace);
+            bool deferred = job is not null && dense is not null && job.Takes(i);
+            job?.At(i, MoreauPairJob<T>.Pullback);
 
             // ∇_w λᵀφ and ∇_x λᵀφ at the forward pass's tape: the subproblems' gradients at 0, up to their steps.
             layer.Pullback(wt, input, workspace.Tape(i), lambda, dense is null ? update : Span<T>.Empty, inputGradient);
@@ -128,7 +152,8 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
             if (needInput)
             {
                 // λ_{t−1} = b·∇env(c·λ_tᵀφ_t(w_t, ·))(x_{t−1}) (Alg. 2 line 4; eq. 52).
-                previous = workspace.Multiplier(1 - current, input.Length);
+                previous = job is null ? workspace.Multiplier(1 - current, input.Length) : job.Lambda(i - 1);
+                job?.At(i, MoreauPairJob<T>.InputSolve);
                 T c = schedule.InputStep(i);
                 if (chain.IsAffineInInputs(i))
                 {
@@ -164,7 +189,20 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                 }
             }
 
+            if (deferred)
+            {
+                // g_t and its sweep are the job's other part; λ_{t−1} checked, it may start on layer t − 1.
+                job!.At(i, MoreauPairJob<T>.MultiplierCheck);
+                NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
+                job.Publish(i - 1);
+                lambda = previous;
+                current = 1 - current;
+                continue;
+            }
+
             // g_t = ∇env(α_t·λ_tᵀφ_t(·, x_{t−1}) + (α_tμ/2)‖·‖²)(w_t) (Alg. 2 line 5; App. D.6).
+            job?.At(i, MoreauPairJob<T>.ParameterSolve);
+            T weightScale = T.Zero; // the Gram form's ℓ2 part κβ·w, which the sweep adds
             T alpha = schedule.ParameterStep(i);
             T kappa = alpha * mu;
             if (chain.IsAffineInParameters(i))
@@ -180,55 +218,238 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
                     Vectors.MultiplyAdd(wt, kappa * shrink, update, update);
                 }
             }
-            else if (dense is { } structure && TryGramForm(structure, wt, input, state, lambda, alpha, kappa, alpha * lambdaDotState, workspace, i, update, ref statistics))
+            else if (dense is { } structure && TryGramForm(structure, wt, input, state, lambda, alpha, kappa, alpha * lambdaDotState, workspace, i, update,
+                                                           out weightScale, ref statistics))
             {
                 // Φw solved in the Gram form (same iterates as the solve below).
             }
             else if (update.Length > 0)
             {
-                if (dense is not null)
-                    layer.Pullback(wt, input, workspace.Tape(i), lambda, update, Span<T>.Empty); // the Gram form declined: ∇_w λᵀφ after all
-                solverWorkspace ??= workspace.SolverWorkspace(Solver);
-                Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
-                T startValue = alpha * parameterDotState;
-                if (T.IsZero(kappa))
-                {
-                    Vectors.Multiply(update, alpha, startGradient);
-                }
-                else
-                {
-                    // α·∇_wλᵀφ + κ·w and ‖w‖² in one pass.
-                    startValue += kappa / (T.One + T.One) * FusedVectors.CombineWithSquares(alpha, update, kappa, wt, startGradient);
-                }
-
-                Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-                Vectors.Multiply(lambda, alpha, scaledLambda);
-                var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
-                if (Partition is null)
-                {
-                    statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
-                }
-                else
-                {
-                    var whole = new PartitionedSubproblem<T, LayerParameterSubproblem<T>>(subproblem, Partition, wt, kappa);
-                    statistics.Add(Solver.MoreauGradient(ref whole, update, startValue, startGradient, solverWorkspace));
-                }
+                SolveOnParameters(layer, wt, input, workspace.Tape(i), lambda, update, alpha, kappa, parameterDotState, dense is not null,
+                                  workspace, ref solverWorkspace, ref statistics);
             }
 
-            ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, T.Zero, update, addL2: false);
-            if (!sweep.GradientFinite)
-                NonFinite.Check(update, chain, i, NonFiniteQuantity.Direction);
+            job?.At(i, MoreauPairJob<T>.DirectionCheck);
+            ParameterSweep<T> sweep = Sweep(wt, weightScale, update, i);
+            job?.At(i, MoreauPairJob<T>.MultiplierCheck);
             NonFinite.Check(previous, chain, i, NonFiniteQuantity.Multiplier);
-            squares += sweep.SumOfSquares;
-            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
-            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
+            if (job is null)
+                sums.Add(sweep);
+            else
+                job.Sweeps[i] = sweep;
+            job?.Publish(i - 1);
             lambda = previous;
             current = 1 - current;
         }
+    }
 
+    /// <summary>
+    /// Whether the Gram form's κβ·w is added by a pass of its own before the sweep, as before it joined the sweep (same bits):
+    /// kept only so that morsgd-pair-rounds can time the pass as it was against the pass as it is, step by step in one process.
+    /// </summary>
+    internal bool SeparateGramWeightPass { get; set; }
+
+    /// <summary>Whether a Gram-form Φw may run beside the chain of multipliers (<see cref="MoreauPairJob{T}"/>); false: one after the other, as before.</summary>
+    internal bool PairedGramForm { get; set; } = true;
+
+    /// <summary>
+    /// The most weights (k·n) of a Gram-form layer for which the pass is paired. Each product inside a part runs on one core:
+    /// that pays where a product on two cores is far from twice as fast and the passes between products are a large share
+    /// (784-500-300-100-10 at batch 256: 392,000 weights at most, the step 13 % faster), not on 784-4000-1000-4000-10
+    /// (3.1–4 M weights a layer: 2–3 % slower paired, morsgd-pair-rounds).
+    /// </summary>
+    internal const long PairedWeightLimit = 1L << 20;
+
+    // The pair job of the last workspace that had a Gram-form layer to take (null: none for _pairWorkspace).
+    private MoreauPairJob<T>? _pair;
+    private ChainWorkspace<T>? _pairWorkspace;
+
+    /// <summary>
+    /// The job that solves the Gram-form Φw beside the chain for <paramref name="workspace"/> (made on its first use), or
+    /// null when no layer takes the Gram form or pairing is off. Small chains without dense layers (the pendulum's) keep the
+    /// sequential pass.
+    /// </summary>
+    private MoreauPairJob<T>? PairedLayers(ChainWorkspace<T> workspace)
+    {
+        if (!PairedGramForm || Partition is not null || Solver is not TwoStepSolver<T> { EvaluateFinalGradient: false })
+            return null;
+        if (ReferenceEquals(_pairWorkspace, workspace))
+            return _pair;
+
+        var structures = new DenseStructure?[Chain.Length];
+        bool any = false, small = true;
+        for (int i = 0; i < Chain.Length; i++)
+        {
+            structures[i] = GramForm(Chain[i], i, workspace);
+            any |= structures[i] is not null;
+            small &= structures[i] is not { } s || (long)s.Inputs * s.Outputs <= PairedWeightLimit;
+        }
+
+        any &= small;
+
+        _pair = any ? new MoreauPairJob<T>(this, workspace, structures) : null;
+        _pairWorkspace = workspace;
+        return _pair;
+    }
+
+    /// <summary>
+    /// <see cref="Layers"/> on the calling thread (part 0) while the job's other part solves the Gram-form Φw of the layers it
+    /// takes as their multipliers are published; then the solves the Gram form declined, the first failure in the sequential
+    /// order rethrown, and the statistics and sweeps combined in layer order (the same sums as the sequential pass).
+    /// </summary>
+    private unsafe T BackwardPaired(ReadOnlySpan<T> w, ChainWorkspace<T> workspace, Span<T> direction, T value, MoreauPairJob<T> job,
+                                    ref InnerSolveStatistics<T> statistics)
+    {
+        fixed (T* pw = w)
+        fixed (T* pd = direction)
+        {
+            job.Start(pw, w.Length, pd, direction.Length, statistics);
+            try
+            {
+                job.Run();
+            }
+            finally
+            {
+                job.Unpin();
+            }
+        }
+
+        statistics = job.ChainStatistics;
+        int count = Chain.Length;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            if (!job.Takes(i))
+                continue;
+            if (job.FailsBefore(i, MoreauPairJob<T>.ParameterSolve))
+                break;
+            if (i == job.Last)
+            {
+                // λ_i came last: its Gram solve on the whole pool, with the G part 1 formed.
+                ReadOnlySpan<T> wt = Chain.Parameters(w, i);
+                Span<T> update = Chain.Parameters(direction, i);
+                ReadOnlySpan<T> lambda = job.Lambda(i);
+                ReadOnlySpan<T> state = workspace.State(i + 1);
+                T alpha = Schedule.ParameterStep(i);
+                int m = workspace.BatchSize, n = state.Length / m;
+                if (TryGramForm(job.Structure(i), wt, workspace.State(i), state, lambda, alpha, alpha * ParameterL2, alpha * Vectors.Dot(lambda, state),
+                                workspace.Tape(i), update, workspace.StateScratch(1, lambda.Length), job.Gram(i), workspace.GramScratch(GramScratchLength(m, n)),
+                                workspace.GramIndices(GramIndexLength(m, n)), out T weightScale, out SolverReport<T> report))
+                {
+                    statistics.Add(report);
+                    job.Sweeps[i] = Sweep(wt, weightScale, update, i);
+                    continue;
+                }
+
+                job.Declined[i] = true;
+            }
+
+            if (job.HasReport[i])
+            {
+                statistics.Add(job.Reports[i]);
+            }
+            else if (job.Declined[i])
+            {
+                // The Gram form declined (nothing written): the solve on the parameters, here on the whole pool.
+                IMoreauLayer<T> layer = Chain[i];
+                ReadOnlySpan<T> wt = Chain.Parameters(w, i);
+                Span<T> update = Chain.Parameters(direction, i);
+                ReadOnlySpan<T> lambda = job.Lambda(i);
+                T alpha = Schedule.ParameterStep(i);
+                SolverWorkspace<T>? solverWorkspace = null;
+                SolveOnParameters(layer, wt, workspace.State(i), workspace.Tape(i), lambda, update, alpha, alpha * ParameterL2,
+                                  Vectors.Dot(lambda, workspace.State(i + 1)), true, workspace, ref solverWorkspace, ref statistics);
+                job.Sweeps[i] = Sweep(wt, T.Zero, update, i);
+            }
+        }
+
+        job.ThrowFailure();
+        var sums = new SweepSums();
+        for (int i = count - 1; i >= 0; i--)
+            sums.Add(job.Sweeps[i]);
         LastStatistics = statistics;
-        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
+        LastSweep = sums.Sweep;
         return value;
+    }
+
+    /// <summary>Part 0 of <see cref="MoreauPairJob{T}"/>: the chain of multipliers from λ_τ (in the workspace's first multiplier buffer).</summary>
+    internal void RunChain(ReadOnlySpan<T> w, ChainWorkspace<T> workspace, Span<T> direction, MoreauPairJob<T> job, ref InnerSolveStatistics<T> statistics)
+    {
+        SolverWorkspace<T>? solverWorkspace = null;
+        var sums = new SweepSums();
+        Layers(w, workspace, direction, workspace.Multiplier(0, workspace.Output.Length), 0, ref solverWorkspace, ref statistics, job, ref sums);
+    }
+
+    /// <summary>
+    /// The sweep over layer <paramref name="index"/>'s direction (<see cref="ParameterUpdate.AddL2"/>): g ← g + <paramref name="weightScale"/>·w
+    /// (the Gram form's ℓ2 part, the operations of the separate pass it replaces), its check, ‖w‖² and the bounds. A non-finite
+    /// g, or a sum that overflows (the bounds NaN), throws as the check of g + κβ·w did: the values before the first non-finite
+    /// one are written, so the check finds it at the same place.
+    /// </summary>
+    internal ParameterSweep<T> Sweep(ReadOnlySpan<T> wt, T weightScale, Span<T> update, int index)
+    {
+        if (SeparateGramWeightPass && !T.IsZero(weightScale))
+        {
+            Vectors.MultiplyAdd(wt, weightScale, update, update);
+            weightScale = T.Zero;
+        }
+
+        bool scaled = !T.IsZero(weightScale);
+        ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, weightScale, update, addL2: scaled);
+        if (!sweep.GradientFinite || (scaled && T.IsNaN(sweep.MaxDirection)))
+            NonFinite.Check(update, Chain, index, NonFiniteQuantity.Direction);
+        return sweep;
+    }
+
+    /// <summary>‖w‖², max |w| and max |g| over the layers' sweeps, added in layer order.</summary>
+    private struct SweepSums
+    {
+        private T _squares, _maxParameter, _maxDirection;
+
+        public void Add(in ParameterSweep<T> sweep)
+        {
+            _squares += sweep.SumOfSquares;
+            _maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(_maxParameter, sweep.MaxParameter);
+            _maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(_maxDirection, sweep.MaxDirection);
+        }
+
+        public readonly ParameterSweep<T> Sweep => new(true, _squares, _maxParameter, _maxDirection);
+    }
+
+    /// <summary>
+    /// Φw of layer <paramref name="layer"/> by <see cref="Solver"/> on its parameters, started at 0 with the pullback's ∇_w λᵀφ
+    /// in <paramref name="update"/> (formed here first when <paramref name="gramDeclined"/>: the Gram form was to replace it).
+    /// </summary>
+    private void SolveOnParameters(IMoreauLayer<T> layer, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda,
+                                   Span<T> update, T alpha, T kappa, T parameterDotState, bool gramDeclined, ChainWorkspace<T> workspace,
+                                   ref SolverWorkspace<T>? solverWorkspace, ref InnerSolveStatistics<T> statistics)
+    {
+        if (gramDeclined)
+            layer.Pullback(wt, input, tape, lambda, update, Span<T>.Empty); // the Gram form declined: ∇_w λᵀφ after all
+        solverWorkspace ??= workspace.SolverWorkspace(Solver);
+        Span<T> startGradient = workspace.ParameterScratch(0, update.Length);
+        T startValue = alpha * parameterDotState;
+        if (T.IsZero(kappa))
+        {
+            Vectors.Multiply(update, alpha, startGradient);
+        }
+            else
+            {
+                // α·∇_wλᵀφ + κ·w and ‖w‖² in one pass.
+                startValue += kappa / (T.One + T.One) * FusedVectors.CombineWithSquares(alpha, update, kappa, wt, startGradient);
+            }
+
+            Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
+            Vectors.Multiply(lambda, alpha, scaledLambda);
+            var subproblem = new LayerParameterSubproblem<T>(layer, wt, input, scaledLambda, kappa, workspace.ParameterScratch(1, update.Length));
+            if (Partition is null)
+            {
+                statistics.Add(Solver.MoreauGradient(ref subproblem, update, startValue, startGradient, solverWorkspace));
+            }
+            else
+            {
+                var whole = new PartitionedSubproblem<T, LayerParameterSubproblem<T>>(subproblem, Partition, wt, kappa);
+                statistics.Add(Solver.MoreauGradient(ref whole, update, startValue, startGradient, solverWorkspace));
+            }
     }
 
     /// <summary>
@@ -275,20 +496,40 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
     /// <summary>Φw of a dense layer by <see cref="DenseGramSolve{T}"/>; false when it declines (nothing written).</summary>
     private bool TryGramForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> state, ReadOnlySpan<T> lambda,
-                             T alpha, T kappa, T startValue, ChainWorkspace<T> workspace, int index, Span<T> update, ref InnerSolveStatistics<T> statistics)
+                             T alpha, T kappa, T startValue, ChainWorkspace<T> workspace, int index, Span<T> update, out T weightScale,
+                             ref InnerSolveStatistics<T> statistics)
     {
-        int m = workspace.BatchSize, n = structure.Outputs, mn = m * n;
-        ReadOnlySpan<T> z0 = structure.PreActivationTapeOffset >= 0 ? workspace.Tape(index).Slice(structure.PreActivationTapeOffset, mn) : state;
-        Span<T> scaledLambda = workspace.StateScratch(1, lambda.Length);
-        Vectors.Multiply(lambda, alpha, scaledLambda);
-        if (!DenseGramSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, input, z0, scaledLambda, kappa, startValue, update,
-                                        workspace.GramScratch(m * m + 3 * mn + 4), workspace.GramIndices(n + 1 + mn), out SolverReport<T> report))
+        int m = workspace.BatchSize, n = structure.Outputs;
+        if (!TryGramForm(structure, wt, input, state, lambda, alpha, kappa, startValue, workspace.Tape(index), update, workspace.StateScratch(1, lambda.Length),
+                         ReadOnlySpan<T>.Empty, workspace.GramScratch(GramScratchLength(m, n)), workspace.GramIndices(GramIndexLength(m, n)), out weightScale, out SolverReport<T> report))
         {
             return false;
         }
 
         statistics.Add(report);
         return true;
+    }
+
+    /// <summary>Values of scratch <see cref="DenseGramSolve{T}.TrySolve"/> needs for a batch of m and n outputs.</summary>
+    internal static int GramScratchLength(int m, int n) => m * m + 3 * m * n + 4;
+
+    /// <summary>Ints of index scratch <see cref="DenseGramSolve{T}.TrySolve"/> needs for a batch of m and n outputs.</summary>
+    internal static int GramIndexLength(int m, int n) => n + 1 + m * n;
+
+    /// <summary>
+    /// Φw of a dense layer by <see cref="DenseGramSolve{T}"/> on the given scratch (<paramref name="scaledLambda"/>: |λ| values;
+    /// <paramref name="gram"/>: G formed beforehand, or empty),
+    /// but its ℓ2 part <paramref name="weightScale"/>·w, which <see cref="Sweep"/> adds; false when it declines (nothing written
+    /// to <paramref name="update"/>).
+    /// </summary>
+    internal bool TryGramForm(in DenseStructure structure, ReadOnlySpan<T> wt, ReadOnlySpan<T> input, ReadOnlySpan<T> state, ReadOnlySpan<T> lambda,
+                              T alpha, T kappa, T startValue, ReadOnlySpan<T> tape, Span<T> update, Span<T> scaledLambda, ReadOnlySpan<T> gram,
+                              Span<T> scratch, Span<int> indices, out T weightScale, out SolverReport<T> report)
+    {
+        int mn = lambda.Length;
+        ReadOnlySpan<T> z0 = structure.PreActivationTapeOffset >= 0 ? tape.Slice(structure.PreActivationTapeOffset, mn) : state;
+        Vectors.Multiply(lambda, alpha, scaledLambda);
+        return DenseGramSolve<T>.TrySolve((TwoStepSolver<T>)Solver, structure, wt, input, z0, scaledLambda, kappa, startValue, update, gram, scratch, indices, out weightScale, out report);
     }
 }
 
