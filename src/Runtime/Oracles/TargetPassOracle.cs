@@ -33,6 +33,13 @@ namespace MoreauGen;
 /// is none) for this and every later pass of this oracle, and the subproblem is solved again. These caps, and the first
 /// trial steps of <see cref="ScaledFirstTrial"/>, are the only state an oracle keeps between calls.
 /// </para>
+/// <para>
+/// <b>Two parts side by side.</b> Φw_t needs x⁺_t but nothing needs w⁺_t, so layers τ..2 run as two parts on the
+/// worker pool: one solves Φx_t layer after layer, moving the targets down, the other follows it with Φw_t (each
+/// product inside a part on one thread, same bits as on the pool); layer 1's Φw_1 then runs alone on the pool. Every
+/// iterate is the same, bit for bit, as solving the layers one after the other. The solver's statistics, the guard's
+/// warnings (raised on the calling thread once the parts are done) and any failure come in the order of that pass.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
 public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -96,7 +103,10 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
     /// <summary>Whether a <see cref="ConvexityWarning{T}"/> on a state subproblem caps that layer's γ_{t−1} and solves again (default false).</summary>
     public bool BackOffSteps { get; init; }
 
-    /// <summary>Raised by the Prop. 2.3 guard (see the remarks); the handler runs on the thread evaluating.</summary>
+    /// <summary>
+    /// Raised by the Prop. 2.3 guard (see the remarks); the handler runs on the thread evaluating, in the order of the
+    /// pass, for layers τ..2 once their subproblems are solved (a back-off has then already been taken).
+    /// </summary>
     public event Action<ConvexityWarning<T>>? ConvexityViolated;
 
     /// <summary>What the inner solver did during the last <see cref="ChainOracle{T}.Evaluate"/>.</summary>
