@@ -214,6 +214,10 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
         var job = (PassJob?)scratch.PassJob;
         if (job is null)
             scratch.PassJob = job = new PassJob(this, scratch);
+        // A part that fails before a solve leaves that solve's slot as the last pass left it (with warnings unraised if that
+        // pass failed above it): nothing of it may be raised or counted.
+        scratch.ReportCounts.AsSpan().Clear();
+        scratch.WarningCounts.AsSpan().Clear();
 
         fixed (T* pw = w, pd = direction)
         {

@@ -61,6 +61,44 @@ public sealed class TargetPassSideBySideTests
     }
 
     [Theory]
+    [InlineData(LayerArgument.Input)]
+    [InlineData(LayerArgument.Parameters)]
+    public void A_pass_that_fails_raises_only_its_own_warnings(LayerArgument argument)
+    {
+        List<ConvexityWarning<double>> WarningsOfTheFailingStep(bool sideBySide)
+        {
+            var faulty = new FaultyLayer[3];
+            var layers = new IMoreauLayer<double>[] { new GenericTanhLayer<double>(5, 9), new GenericTanhLayer<double>(9, 8),
+                                                      new GenericTanhLayer<double>(8, 6), new GenericTanhLayer<double>(6, 3) };
+            for (int i = 1; i < 4; i++)
+                layers[i] = faulty[i - 1] = new FaultyLayer(layers[i], argument, nan: false) { Armed = false };
+            var chain = new Chain<double>(layers);
+            var oracle = new AugmentedLagrangianBackpropagation<double>(chain, PenaltySchedule<double>.Constant(8, 1, 64, 1e-5))
+                { SideBySide = sideBySide, BackOffSteps = true };
+            var warnings = new List<ConvexityWarning<double>>();
+            oracle.ConvexityViolated += warnings.Add;
+            var optimizer = new AugmentedLagrangianGradientDescent<double>(oracle);
+            (double[] w, double[] x0, SquaredDistance<double> h) = Problem<double>(chain, new Random(4));
+            // Step until a pass warns on a layer solved side by side, then make that layer's pullback fail in the next pass.
+            int layer = 0;
+            for (int step = 0; step < 20 && layer == 0; step++)
+            {
+                warnings.Clear();
+                optimizer.Step(w, x0, h);
+                layer = warnings.Where(v => v.Layer > 1 && v.Argument == argument).Select(v => v.Layer).FirstOrDefault();
+            }
+
+            Assert.True(layer > 1, $"no {argument} warning on layers 4..2 in 20 steps");
+            warnings.Clear();
+            faulty[layer - 2].Armed = true;
+            Assert.Throws<InvalidOperationException>(() => optimizer.Step(w, x0, h));
+            return warnings;
+        }
+
+        Assert.Equal(WarningsOfTheFailingStep(sideBySide: false), WarningsOfTheFailingStep(sideBySide: true));
+    }
+
+    [Theory]
     [InlineData(3, LayerArgument.Input, false)] // part 0 stops at the top layer: part 1 must be released, not left waiting
     [InlineData(3, LayerArgument.Parameters, false)] // part 1 stops while part 0 goes on
     [InlineData(2, LayerArgument.Input, false)]
@@ -178,6 +216,9 @@ public sealed class TargetPassSideBySideTests
     /// <summary>Delegates to <paramref name="inner"/>, but its pullback into <paramref name="argument"/>'s gradient throws (or, with <paramref name="nan"/>, writes NaN).</summary>
     private sealed class FaultyLayer(IMoreauLayer<double> inner, LayerArgument argument, bool nan) : IMoreauLayer<double>
     {
+        /// <summary>Whether the fault is on (default).</summary>
+        public bool Armed { get; set; } = true;
+
         public int ParameterCount => inner.ParameterCount;
         public int InputCount => inner.InputCount;
         public int OutputCount => inner.OutputCount;
@@ -190,7 +231,7 @@ public sealed class TargetPassSideBySideTests
         {
             inner.Pullback(w, x, tape, lambda, gradW, gradX);
             Span<double> faulty = argument == LayerArgument.Input ? gradX : gradW;
-            if (faulty.IsEmpty)
+            if (faulty.IsEmpty || !Armed)
                 return;
             if (!nan)
                 throw new InvalidOperationException($"the {argument} pullback of a {InputCount}→{OutputCount} layer failed");
