@@ -22,6 +22,9 @@ public sealed class StepAllocationTests
     [Theory]
     [InlineData("784-500-300-100-10", TrainingMethod.Sgd, 5)]
     [InlineData("784-500-300-100-10", TrainingMethod.MorSgd, 5)]
+    [InlineData("784-500-300-100-10", TrainingMethod.AlMsgd, 3)]
+    [InlineData("784-500-300-100-10", TrainingMethod.TargetProp, 3)]
+    [InlineData("784-500-300-100-10", TrainingMethod.ProxProp, 3)]
     [InlineData("784-4000-1000-4000-10", TrainingMethod.Sgd, 2)]
     [InlineData("784-4000-1000-4000-10", TrainingMethod.MorSgd, 2)]
     public void A_warm_step_allocates_nothing_on_any_thread(string shape, TrainingMethod method, int steps)
@@ -35,10 +38,17 @@ public sealed class StepAllocationTests
         int[] labels = [.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))];
         var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
         objective.SetLabels(labels);
-        ChainOptimizer<float> optimizer = method == TrainingMethod.Sgd
-            ? new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2)
-            : new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant(1e-3f, 1f),
-                                               new TwoStepSolver<float>(), (float)MlpSettings.PaperL2);
+        float l2 = (float)MlpSettings.PaperL2;
+        ChainOptimizer<float> optimizer = method switch
+        {
+            TrainingMethod.Sgd => new GradientDescent<float>(network.Chain, 1e-3f, l2),
+            TrainingMethod.MorSgd => new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant(1e-3f, 1f), new TwoStepSolver<float>(), l2),
+            // The variants solve layers τ..2 in two parts, one of them on a pool worker (TargetPassOracle.SideBySide).
+            TrainingMethod.AlMsgd => new AugmentedLagrangianGradientDescent<float>(network.Chain, PenaltySchedule<float>.Constant(1f / 256, 1f, 4f, 1e-5f),
+                                                                                   new TwoStepSolver<float>(), l2),
+            TrainingMethod.TargetProp => new TargetPassDescent<float>(new TargetPropagation<float>(network.Chain, 1f) { ParameterL2 = l2 }, 1f / 64),
+            _ => new TargetPassDescent<float>(new ProximalBackpropagation<float>(network.Chain, 1f, 1f, 1f) { ParameterL2 = l2 }),
+        };
 
         for (int i = 0; i < 3; i++)
             optimizer.Step(w, x, objective); // warm-up: pack buffers, workspaces, worker threads, JIT
