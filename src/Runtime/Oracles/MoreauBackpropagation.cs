@@ -260,9 +260,9 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// </summary>
     internal const long PairedWeightLimit = 1L << 20;
 
-    // The pair job of the last workspace that had a Gram-form layer to take (null: none for _pairWorkspace).
-    private MoreauPairJob<T>? _pair;
-    private ChainWorkspace<T>? _pairWorkspace;
+    // The pair job of each workspace seen (Job null: none for that workspace), so a batch size that alternates (an epoch's
+    // last partial batch) finds its job again instead of making a new one.
+    private (ChainWorkspace<T> Workspace, MoreauPairJob<T>? Job)[] _pairs = [];
 
     /// <summary>
     /// The job that solves the Gram-form Φw beside the chain for <paramref name="workspace"/> (made on its first use), or
@@ -273,8 +273,12 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     {
         if (!PairedGramForm || Partition is not null || Solver is not TwoStepSolver<T> { EvaluateFinalGradient: false })
             return null;
-        if (ReferenceEquals(_pairWorkspace, workspace))
-            return _pair;
+        var pairs = _pairs;
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            if (ReferenceEquals(pairs[i].Workspace, workspace))
+                return pairs[i].Job;
+        }
 
         var structures = new DenseStructure?[Chain.Length];
         bool any = false, small = true;
@@ -287,9 +291,9 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
         any &= small;
 
-        _pair = any ? new MoreauPairJob<T>(this, workspace, structures) : null;
-        _pairWorkspace = workspace;
-        return _pair;
+        MoreauPairJob<T>? job = any ? new MoreauPairJob<T>(this, workspace, structures) : null;
+        _pairs = [.. pairs, (workspace, job)];
+        return job;
     }
 
     /// <summary>
@@ -382,7 +386,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
     /// <summary>
     /// The sweep over layer <paramref name="index"/>'s direction (<see cref="ParameterUpdate.AddL2"/>): g ← g + <paramref name="weightScale"/>·w
     /// (the Gram form's ℓ2 part, the operations of the separate pass it replaces), its check, ‖w‖² and the bounds. A non-finite
-    /// g, or a sum that overflows (the bounds NaN), throws as the check of g + κβ·w did: the values before the first non-finite
+    /// g, or a sum that overflows (a bound NaN or infinite), throws as the check of g + κβ·w did: the values before the first non-finite
     /// one are written, so the check finds it at the same place.
     /// </summary>
     internal ParameterSweep<T> Sweep(ReadOnlySpan<T> wt, T weightScale, Span<T> update, int index)
@@ -395,7 +399,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
         bool scaled = !T.IsZero(weightScale);
         ParameterSweep<T> sweep = ParameterUpdate.AddL2(wt, weightScale, update, addL2: scaled);
-        if (!sweep.GradientFinite || (scaled && T.IsNaN(sweep.MaxDirection)))
+        if (!sweep.GradientFinite || (scaled && !T.IsFinite(sweep.MaxDirection)))
             NonFinite.Check(update, Chain, index, NonFiniteQuantity.Direction);
         return sweep;
     }

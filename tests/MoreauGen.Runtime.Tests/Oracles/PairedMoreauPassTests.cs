@@ -202,4 +202,26 @@ public sealed class PairedMoreauPassTests
         setup.Paired.Evaluate(setup.W, setup.X, setup.Objective, dPaired);
         AssertSameBits(dSequential, dPaired, "direction after the failure");
     }
+
+    /// <summary>
+    /// The direction's sweep adds κβ·w to a finite g: a sum that overflows to ±∞ is reported as a non-finite direction
+    /// wherever it falls, in the sweep's vector part (bounds NaN) or in its scalar tail (a bound +∞).
+    /// </summary>
+    [Theory]
+    [InlineData(7, 6)]   // shorter than a vector: the scalar tail
+    [InlineData(37, 36)] // the last value, past the whole vectors
+    [InlineData(37, 3)]  // inside the first vector
+    public void An_overflowing_direction_in_the_sweep_is_reported(int length, int at)
+    {
+        var setup = new Setup<float>(DenseActivation.Relu, bias: true, l2: 1e-3);
+        var w = new float[length];
+        var update = new float[length];
+        Array.Fill(w, 1f);
+        Array.Fill(update, 0.5f);
+        w[at] = float.MaxValue;
+        update[at] = float.MaxValue;
+        var error = Assert.Throws<NonFiniteValueException>(() => setup.Paired.Sweep(w, 1f, update, 1));
+        Assert.Equal("the update direction of w_2", error.Quantity);
+        Assert.Equal(at, error.Index);
+    }
 }
