@@ -105,7 +105,9 @@ internal sealed class WorkerPool
         var workers = new Thread[_threadCount - 1];
         for (int i = 0; i < workers.Length; i++)
         {
-            workers[i] = new Thread(WorkerLoop, maxStackSize: 256 * 1024)
+            // A worker may run a layer's own code and an inner solver (a PairJob part), as the calling thread does: give it
+            // the stack a process's main thread has on Linux, not a kernel's few frames.
+            workers[i] = new Thread(WorkerLoop, maxStackSize: 8 * 1024 * 1024)
             {
                 IsBackground = true,
                 Name = $"MoreauGen kernel worker {i + 1}",
