@@ -85,7 +85,7 @@ public sealed class PairedMoreauPassTests
             X = Random(random, Batch * 40, 1.0);
             Objective = new SquaredDistance<T>(5, Random(random, Batch * 5, 1.0));
             MoreauSchedule<T> schedule = MoreauSchedule<T>.Constant(T.CreateChecked(0.05), T.CreateChecked(0.5));
-            Paired = new MoreauBackpropagation<T>(Chain, schedule) { ParameterL2 = T.CreateChecked(l2) };
+            Paired = new MoreauBackpropagation<T>(Chain, schedule) { ParameterL2 = T.CreateChecked(l2), PairedGramForm = true };
             Sequential = new MoreauBackpropagation<T>(Chain, schedule) { ParameterL2 = T.CreateChecked(l2), PairedGramForm = false };
         }
 
