@@ -100,7 +100,7 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
         NonFinite.CheckObjective(lambda, chain, objective, NonFiniteQuantity.ObjectiveGradient);
 
         // Where a layer's Φw takes the Gram form, its solve needs only λ_t, x_{t−1}, the tape and w_t, not λ_{t−1}: it runs
-        // on a second core (MoreauPairJob, when PairedGramForm is on) beside the chain of multipliers, which alone is sequential.
+        // on a second core (MoreauPairJob) beside the chain of multipliers, which alone is sequential.
         if (PairedLayers(workspace) is { } paired)
             return BackwardPaired(w, workspace, direction, value, paired, ref statistics);
 
@@ -251,12 +251,13 @@ public sealed class MoreauBackpropagation<T> : ChainOracle<T> where T : unmanage
 
     /// <summary>Whether a Gram-form Φw may run beside the chain of multipliers (<see cref="MoreauPairJob{T}"/>); false: one after the other, as before.</summary>
     /// <remarks>
-    /// Off by default: a product inside a part runs on the thread-local GEMM instance of whichever thread claimed the part,
-    /// and the parts change threads from step to step, so a warm step can still grow a thread's pack buffers (1.2 MB seen
-    /// once in StepAllocationTests on 784-500-300-100-10). Turning it on by default needs those buffers sized for both
-    /// parts' products on both threads first.
+    /// A product inside a part runs on the thread-local GEMM instance of whichever thread claimed the part, and the parts
+    /// may change threads from step to step: a thread's pack buffers grow (once, to the largest product it has run) the
+    /// first time it runs the other part, which can be after the first steps (1.2 MB seen once in StepAllocationTests on
+    /// 784-500-300-100-10, which measures rounds until one allocates nothing). They never shrink, so the steps after that
+    /// allocate nothing.
     /// </remarks>
-    internal bool PairedGramForm { get; set; }
+    internal bool PairedGramForm { get; set; } = true;
 
     /// <summary>
     /// The most weights (k·n) of a Gram-form layer for which the pass is paired. Each product inside a part runs on one core:
