@@ -11,6 +11,14 @@ internal static class Rounds
         return sorted.Length % 2 == 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
     }
 
+    /// <summary>The options of a rounds subcommand: <c>--rounds N</c> first (default 5) and <c>--csv FILE</c> anywhere.</summary>
+    public static (int Rounds, string Csv) Options(string[] args, string defaultCsv)
+    {
+        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        int csvAt = Array.IndexOf(args, "--csv");
+        return (rounds, csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : defaultCsv);
+    }
+
     /// <summary>
     /// Calls each of <paramref name="sides"/> in turn for at least <paramref name="seconds"/> (and 200 times), so that the
     /// JIT's tiered compilation has replaced their first, unoptimized code before anything is timed: it starts counting

@@ -16,25 +16,16 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// </summary>
 internal static class MorPairRounds
 {
-    private const int Batch = 256;
-
     public static int Run(string[] args)
     {
-        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        int csvAt = Array.IndexOf(args, "--csv");
-        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "morsgd-pair-rounds.csv";
+        (int rounds, string csv) = Rounds.Options(args, "morsgd-pair-rounds.csv");
         var raw = new StringBuilder("round,network,before_ms,sequential_ms,paired_ms\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var summary = new List<string>();
-        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        foreach (string shape in MlpBatch.Shapes)
         {
-            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
-            var random = new Random(3);
-            float scale = 2f / MathF.Sqrt(sizes[0]);
-            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => (random.NextSingle() - 0.5f) * scale)];
-            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
-            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            var batch = MlpBatch.Create(shape);
+            (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;
             float[] wBefore = network.InitialParameters(0), wSequential = network.InitialParameters(0), wPaired = network.InitialParameters(0);
             MoreauGradientDescent<float> Optimizer(bool paired, bool separate)
             {
@@ -47,12 +38,8 @@ internal static class MorPairRounds
 
             MoreauGradientDescent<float> before = Optimizer(false, true), sequential = Optimizer(false, false), paired = Optimizer(true, false);
             Action[] sides = [() => before.Step(wBefore, x, objective), () => sequential.Step(wSequential, x, objective), () => paired.Step(wPaired, x, objective)];
-            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
-            if (small)
-                Rounds.WarmUp(2, sides);
-            else
-                for (int i = 0; i < 10; i++)
-                    Array.ForEach(sides, side => side());
+            bool small = batch.Small;
+            batch.WarmUp(sides);
             Check(wBefore, wSequential, shape, 0);
             Check(wBefore, wPaired, shape, 0);
 

@@ -31,27 +31,20 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// </remarks>
 internal static class StepRounds
 {
-    private const int Batch = 256;
+    private const int Batch = MlpBatch.Size;
 
     internal sealed record Product(int M, int K, int N, bool TransposeA, bool TransposeB, float[] A, float[] B, float[] C);
 
     public static int Run(string[] args)
     {
-        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        int csvAt = Array.IndexOf(args, "--csv");
-        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "step-rounds.csv";
+        (int rounds, string csv) = Rounds.Options(args, "step-rounds.csv");
         var raw = new StringBuilder("round,network,sgd_ms,sgd_products_ms,morsgd_ms,morsgd_products_ms,evaluations_per_step,morsgd_products_as_run_ms\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var summary = new List<string>();
-        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        foreach (string shape in MlpBatch.Shapes)
         {
-            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
-            var random = new Random(3);
-            float scale = 2f / MathF.Sqrt(sizes[0]);
-            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => (random.NextSingle() - 0.5f) * scale)];
-            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
-            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            var batch = MlpBatch.Create(shape);
+            (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;
             float[] wSgd = network.InitialParameters(0), wMor = network.InitialParameters(0);
             var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             var mor = new MoreauGradientDescent<float>(network.Chain, MoreauSchedule<float>.Constant(1e-3f, 1f),
@@ -71,17 +64,8 @@ internal static class StepRounds
                 Parts(morProducts),
                 Parts(runProducts),
             ];
-            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
-            if (small)
-            {
-                Rounds.WarmUp(2, [.. sides.SelectMany(parts => parts)]);
-            }
-            else
-            {
-                // Rounds.WarmUp's 200 calls would take minutes here; 10 calls call each layer's methods 40 times.
-                for (int i = 0; i < 10; i++)
-                    sides.SelectMany(parts => parts).ToList().ForEach(part => part());
-            }
+            bool small = batch.Small;
+            batch.WarmUp(sides.SelectMany(parts => parts));
 
             var stepRatios = new List<double>();
             var morRatios = new List<double>();

@@ -16,24 +16,15 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// </summary>
 internal static class StreamsRounds
 {
-    private const int Batch = 256;
-
     public static int Run(string[] args)
     {
-        int rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        int csvAt = Array.IndexOf(args, "--csv");
-        string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "step-streams.csv";
+        (int rounds, string csv) = Rounds.Options(args, "step-streams.csv");
         var raw = new StringBuilder("round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
-        foreach (string shape in new[] { "784-500-300-100-10", "784-4000-1000-4000-10" })
+        foreach (string shape in MlpBatch.Shapes)
         {
-            int[] sizes = [.. shape.Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            var network = new Network(sizes[0], sizes[1..^1], sizes[^1]);
-            var random = new Random(3);
-            float scale = 2f / MathF.Sqrt(sizes[0]);
-            float[] x = [.. Enumerable.Range(0, Batch * sizes[0]).Select(_ => (random.NextSingle() - 0.5f) * scale)];
-            var objective = ClassificationObjective.Create(LossKind.Squared, sizes[^1], Batch);
-            objective.SetLabels([.. Enumerable.Range(0, Batch).Select(_ => random.Next(sizes[^1]))]);
+            var batch = MlpBatch.Create(shape);
+            (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;
             float[] wSplit = network.InitialParameters(0), wPlain = network.InitialParameters(0);
             var split = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             var plain = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
@@ -48,16 +39,8 @@ internal static class StreamsRounds
                 [() => plain.Step(wPlain, x, objective)],
                 StepRounds.Parts(products),
             ];
-            bool small = shape.StartsWith("784-500", StringComparison.Ordinal);
-            if (small)
-            {
-                Rounds.WarmUp(2, [.. sides.SelectMany(parts => parts)]);
-            }
-            else
-            {
-                for (int i = 0; i < 10; i++)
-                    sides.SelectMany(parts => parts).ToList().ForEach(part => part());
-            }
+            bool small = batch.Small;
+            batch.WarmUp(sides.SelectMany(parts => parts));
 
             var ratios = new List<double>();
             int calls = small ? 21 : 5;
