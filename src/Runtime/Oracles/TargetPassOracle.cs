@@ -201,7 +201,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
     /// Layers τ..2 on a <see cref="PassJob"/>: part 0 moves the targets down, x⁺_{t−1} from Φx_t (Alg. 9 line 4,
     /// Alg. 11, Alg. 13), part 1 follows it with Φw_t, d_t = w_t − w⁺_t (Alg. 9 line 5), which needs x⁺_t only. Then, on
     /// the calling thread and in the order of the pass, each layer's reports are counted, the guard's warnings raised,
-    /// a failure rethrown (Φx_t's before Φw_t's) and d_t and x⁺_{t−1} checked, as if the layers had been solved one after
+    /// a failure rethrown (the pullback's, then Φx_t's, then Φw_t's) and d_t and x⁺_{t−1} checked, as if the layers had been solved one after
     /// the other.
     /// </summary>
     private unsafe void PassAbove(ReadOnlySpan<T> w, ChainWorkspace<T> workspace, TargetWorkspace<T> scratch, Span<T> direction,
@@ -234,6 +234,9 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
 
         for (int i = count - 1; i >= 1; i--)
         {
+            // The pass in order pulls back once for both start gradients, before Φx_t: a failure there comes first.
+            if (job.ParameterFailureLayer == i && job.ParameterFailureInPullback)
+                job.ParameterFailure!.Throw();
             Raise(scratch, i, LayerArgument.Input);
             if (job.InputFailureLayer == i)
                 job.InputFailure!.Throw();
@@ -463,6 +466,9 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
 
         public ExceptionDispatchInfo? ParameterFailure { get; private set; }
 
+        /// <summary>Whether part 1's failure came from the layer's pullback, which the pass in order calls before Φx_t.</summary>
+        public bool ParameterFailureInPullback { get; private set; }
+
         /// <summary>Sets up a pass over <paramref name="workspace"/> at the pinned parameters and direction (both <paramref name="length"/> values).</summary>
         public void Start(ChainWorkspace<T> workspace, T* w, int length, T* direction)
         {
@@ -474,6 +480,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             _stopped = false;
             InputFailureLayer = ParameterFailureLayer = -1;
             InputFailure = ParameterFailure = null;
+            ParameterFailureInPullback = false;
         }
 
         /// <summary>Drops the references and pointers of the pass.</summary>
@@ -532,6 +539,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             var w = new ReadOnlySpan<T>(_w, _length);
             var direction = new Span<T>(_direction, _length);
             int i = oracle.Chain.Length - 1;
+            bool inPullback = false;
             try
             {
                 for (; i >= 1; i--)
@@ -540,7 +548,9 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
                         return;
                     LayerContext context = oracle.Context(i, w, workspace, scratch);
                     Span<T> start = scratch.StartParameters.AsSpan(0, context.W.Length);
+                    inPullback = true;
                     context.Layer.Pullback(context.W, context.X, context.Tape, context.Residual, start, Span<T>.Empty);
+                    inPullback = false;
                     Span<T> update = oracle.Chain.Parameters(direction, i);
                     if (!oracle.Solve(in context, LayerArgument.Parameters, scratch, scratch.Parameters, start, oracle.ParameterL2, update,
                                       deferWarnings: true))
@@ -551,6 +561,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             {
                 ParameterFailure = ExceptionDispatchInfo.Capture(exception);
                 ParameterFailureLayer = i;
+                ParameterFailureInPullback = inPullback;
             }
         }
 
