@@ -62,8 +62,7 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
     private T _mu;
 
     // Progress and failures.
-    private int _ready;       // part 0 has written the multiplier of state _ready (the input of layer _ready); count at the start
-    private int _halted;      // part 0 stopped early
+    private ChainProgress _ready; // part 0 has written the multiplier of state t (the input of layer t); count at the start
     private int _stopBelow;   // part 1 failed at this layer: part 0 skips the layers below it
     private int _rank0, _rank1;
     private ExceptionDispatchInfo? _error0, _error1;
@@ -141,8 +140,7 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
         _mu = mu;
         _addL2 = addL2;
         _descend = descend;
-        _ready = count;
-        _halted = 0;
+        _ready.Reset(count);
         _stopBelow = 0;
         _rank0 = _rank1 = None;
         _error0 = _error1 = null;
@@ -215,9 +213,9 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
                 _rank0 = Rank(t, kind);
                 break;
             }
-            Volatile.Write(ref _ready, t);
+            _ready.Publish(t);
         }
-        Volatile.Write(ref _halted, 1);
+        _ready.Stop();
     }
 
     /// <summary>Part 1: g_t for t = count−1..1 as λ_t becomes ready, and for the oracle's pass its sweep d_t = g_t + μw_t.</summary>
@@ -226,7 +224,7 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
         ChainWorkspace<T> workspace = _workspace!;
         for (int t = _chain.Length - 1; t >= 1; t--)
         {
-            if (!WaitFor(t + 1))
+            if (!_ready.WaitFor(t + 1))
                 return; // part 0 stopped before λ_t
             int kind = 0;
             try
@@ -255,18 +253,5 @@ internal sealed unsafe class BackwardStreams<T> : PairJob where T : unmanaged, I
         _rank1 = rank;
         _error1 = error;
         Volatile.Write(ref _stopBelow, layer);
-    }
-
-    /// <summary>Waits until part 0 has written λ on state <paramref name="t"/>; false when it stopped before.</summary>
-    private bool WaitFor(int t)
-    {
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _ready) > t)
-        {
-            if (Volatile.Read(ref _halted) != 0)
-                return Volatile.Read(ref _ready) <= t;
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-        return true;
     }
 }

@@ -41,8 +41,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
 
     private T* _w, _direction;
     private int _wLength, _directionLength;
-    private int _ready;                // the lowest t whose λ_t is published
-    private int _chainDone;            // 1 once part 0 has stopped (done or failed)
+    private ChainProgress _ready;      // the lowest t whose λ_t is published, and whether part 0 has stopped (done or failed)
     private int _layer0, _stage0;      // where part 0 is
     private Failure _failure0, _failure1;
     private InnerSolveStatistics<T> _chainStatistics;
@@ -132,7 +131,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
     }
 
     /// <summary>λ_t is final and checked: part 1 may read it.</summary>
-    public void Publish(int t) => Volatile.Write(ref _ready, t);
+    public void Publish(int t) => _ready.Publish(t);
 
     /// <summary>Prepares a run on the pinned parameters and direction; <paramref name="statistics"/>: what the pass did so far.</summary>
     public void Start(T* w, int wLength, T* direction, int directionLength, in InnerSolveStatistics<T> statistics)
@@ -141,8 +140,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         _wLength = wLength;
         _direction = direction;
         _directionLength = directionLength;
-        _ready = _structures.Length - 1;
-        _chainDone = 0;
+        _ready.Reset(_structures.Length - 1);
         _failure0 = _failure1 = default;
         _chainStatistics = statistics;
         Array.Clear(HasReport);
@@ -196,7 +194,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
         }
         finally
         {
-            Volatile.Write(ref _chainDone, 1);
+            _ready.Stop();
         }
     }
 
@@ -230,13 +228,8 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
                 continue;
 
             // Wait for λ_t (part 0 is running: it was claimed first), or stop when part 0 stopped without it.
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _ready) > t)
-            {
-                if (Volatile.Read(ref _chainDone) != 0 && Volatile.Read(ref _ready) > t)
-                    return;
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
+            if (!_ready.WaitFor(t))
+                return;
 
             int stage = ParameterSolve;
             try

@@ -446,11 +446,8 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
     /// </summary>
     private sealed unsafe class PassJob(TargetPassOracle<T> oracle, TargetWorkspace<T> scratch) : PairJob
     {
-        /// <summary>The lowest layer index part 0 has published (its target, residual and bracket are ready).</summary>
-        private int _published;
-
-        /// <summary>Set when part 0 publishes no more layers.</summary>
-        private bool _stopped;
+        /// <summary>The lowest layer index part 0 has published (its target, residual and bracket are ready), and whether it stopped.</summary>
+        private ChainProgress _published;
 
         private ChainWorkspace<T>? _workspace;
         private T* _w, _direction;
@@ -476,8 +473,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             _w = w;
             _direction = direction;
             _length = length;
-            _published = oracle.Chain.Length;
-            _stopped = false;
+            _published.Reset(oracle.Chain.Length);
             InputFailureLayer = ParameterFailureLayer = -1;
             InputFailure = ParameterFailure = null;
             ParameterFailureInPullback = false;
@@ -509,7 +505,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
                 for (; i >= 1; i--)
                 {
                     LayerContext context = oracle.Prepare(i, w, workspace, scratch);
-                    Volatile.Write(ref _published, i);
+                    _published.Publish(i);
                     Span<T> start = scratch.StartInput.AsSpan(0, context.X.Length);
                     context.Layer.Pullback(context.W, context.X, context.Tape, context.Residual, Span<T>.Empty, start);
                     Span<T> previous = scratch.Target(i - 1);
@@ -528,7 +524,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             }
             finally
             {
-                Volatile.Write(ref _stopped, true);
+                _published.Stop();
             }
         }
 
@@ -544,7 +540,7 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
             {
                 for (; i >= 1; i--)
                 {
-                    if (!WaitFor(i))
+                    if (!_published.WaitFor(i))
                         return;
                     LayerContext context = oracle.Context(i, w, workspace, scratch);
                     Span<T> start = scratch.StartParameters.AsSpan(0, context.W.Length);
@@ -562,20 +558,6 @@ public abstract class TargetPassOracle<T> : ChainOracle<T> where T : unmanaged, 
                 ParameterFailure = ExceptionDispatchInfo.Capture(exception);
                 ParameterFailureLayer = i;
                 ParameterFailureInPullback = inPullback;
-            }
-        }
-
-        /// <summary>Waits until part 0 has published layer <paramref name="index"/> (true) or stopped before it (false).</summary>
-        private bool WaitFor(int index)
-        {
-            var spin = new SpinWait();
-            while (true)
-            {
-                if (Volatile.Read(ref _published) <= index)
-                    return true;
-                if (Volatile.Read(ref _stopped))
-                    return Volatile.Read(ref _published) <= index;
-                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
     }
