@@ -42,6 +42,10 @@ public static class Program
             return Mlp.ThreadsProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-streams")
             return Mlp.StreamsRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "halves-profile")
+            return Mlp.HalvesProfile.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-halves")
+            return Mlp.StreamsRounds.Run(args[1..], halves: true);
         if (args.Length > 0 && args[0] == "variant-rounds")
             return Mlp.VariantRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "scratch-rounds")

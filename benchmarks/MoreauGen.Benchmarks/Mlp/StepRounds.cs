@@ -109,16 +109,16 @@ internal static class StepRounds
         return 0;
     }
 
-    internal static List<Product> SgdProducts(int[] sizes)
+    internal static List<Product> SgdProducts(int[] sizes, int batch = Batch)
     {
         var products = new List<Product>();
         for (int l = 0; l + 1 < sizes.Length; l++)
         {
             int n = sizes[l], o = sizes[l + 1];
-            products.Add(Make(Batch, n, o, false, false));      // forward: x·W
-            products.Add(Make(n, Batch, o, true, false));       // dW = xᵀ·dz
+            products.Add(Make(batch, n, o, false, false));      // forward: x·W
+            products.Add(Make(n, batch, o, true, false));       // dW = xᵀ·dz
             if (l > 0)
-                products.Add(Make(Batch, o, n, false, true));   // dx = dz·Wᵀ
+                products.Add(Make(batch, o, n, false, true));   // dx = dz·Wᵀ
         }
         return products;
     }

@@ -13,13 +13,19 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-streams [--rounds 5] [--csv file]
 /// </code>
+/// With <c>step-halves</c> the same for the step on the batch's two halves side by side (<see cref="BatchHalves{T}"/>)
+/// against the step on the whole batch (two streams where they pay, as without the halves).
 /// </summary>
 internal static class StreamsRounds
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, halves: false);
+
+    public static int Run(string[] args, bool halves)
     {
-        (int rounds, string csv) = Rounds.Options(args, "step-streams.csv");
-        var raw = new StringBuilder("round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
+        (string a, string b) = halves ? ("halves", "whole batch") : ("two streams", "layer by layer");
+        (int rounds, string csv) = Rounds.Options(args, halves ? "step-halves.csv" : "step-streams.csv");
+        var raw = new StringBuilder(halves ? "round,network,halves_ms,whole_batch_ms,products_ms,side_by_side\n"
+                                           : "round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         foreach (string shape in MlpBatch.Shapes)
         {
@@ -29,13 +35,21 @@ internal static class StreamsRounds
             var split = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             var plain = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             var splitOracle = (Backpropagation<float>)split.Oracle;
-            splitOracle.TwoStreams = true;
-            ((Backpropagation<float>)plain.Oracle).TwoStreams = false;
+            if (halves)
+            {
+                splitOracle.Halves = true;
+                ((Backpropagation<float>)plain.Oracle).Halves = false;
+            }
+            else
+            {
+                splitOracle.TwoStreams = true;
+                ((Backpropagation<float>)plain.Oracle).TwoStreams = false;
+            }
             List<StepRounds.Product> products = StepRounds.SgdProducts(sizes);
             int sideBySide = 0, splitCalls = 0;
             IReadOnlyList<Action>[] sides =
             [
-                [() => { split.Step(wSplit, x, objective); splitCalls++; sideBySide += splitOracle.LastSideBySide ? 1 : 0; }],
+                [() => { split.Step(wSplit, x, objective); splitCalls++; sideBySide += (halves ? splitOracle.LastHalves.SideBySide : splitOracle.LastSideBySide) ? 1 : 0; }],
                 [() => plain.Step(wPlain, x, objective)],
                 StepRounds.Parts(products),
             ];
@@ -51,11 +65,11 @@ internal static class StreamsRounds
                 ratios.Add(m[0] / m[1]);
                 raw.Append(CultureInfo.InvariantCulture, $"{round},{shape},{m[0]:F4},{m[1]:F4},{m[2]:F4},{(double)sideBySide / splitCalls:F2}\n");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round} {shape}: two streams {m[0]:F3} ms ({m[0] / m[2]:F3} of the products), layer by layer {m[1]:F3} ms ({m[1] / m[2]:F3}), "
-                    + $"ratio {m[0] / m[1]:F3}; products {m[2]:F3} ms; streams on two threads in {sideBySide} of {splitCalls} steps; load {Rounds.LoadAverage()}"));
+                    $"round {round} {shape}: {a} {m[0]:F3} ms ({m[0] / m[2]:F3} of the products), {b} {m[1]:F3} ms ({m[1] / m[2]:F3}), "
+                    + $"ratio {m[0] / m[1]:F3}; products {m[2]:F3} ms; {a} on two threads in {sideBySide} of {splitCalls} steps; load {Rounds.LoadAverage()}"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{shape}: two streams / layer by layer median {Rounds.Median(ratios):F3} ({ratios.Min():F3}–{ratios.Max():F3})"));
+                $"{shape}: {a} / {b} median {Rounds.Median(ratios):F3} ({ratios.Min():F3}–{ratios.Max():F3})"));
         }
         Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         File.WriteAllText(csv, raw.ToString());

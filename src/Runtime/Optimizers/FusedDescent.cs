@@ -31,20 +31,23 @@ internal static class FusedDescent
     /// One layer's sweep: d = w·μ + ∇ (d = ∇ without <paramref name="addL2"/>), w ← d·(−η) + w with −η =
     /// <paramref name="minusStep"/>, the old w left in <paramref name="direction"/>. On failure every value of
     /// <paramref name="w"/> and <paramref name="direction"/> this call changed is as it was, except that a chunk's old w
-    /// sits in <paramref name="direction"/> (see <see cref="Restore"/>).
+    /// sits in <paramref name="direction"/> (see <see cref="Restore"/>). With a non-empty <paramref name="addend"/> (the
+    /// gradient of the batch's other half, <see cref="BatchHalves{T}"/>) the gradient is ∇ = direction + addend.
     /// </summary>
-    public static unsafe DescentSweep<T> Run<T>(Span<T> w, T mu, Span<T> direction, bool addL2, T minusStep)
+    public static unsafe DescentSweep<T> Run<T>(Span<T> w, T mu, Span<T> direction, bool addL2, T minusStep, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (w.Length != direction.Length)
             throw new ArgumentException($"w has {w.Length} values and the direction {direction.Length}.", nameof(direction));
+        ParameterUpdate.CheckAddend(addend, w.Length);
         if (ParameterUpdate.ChunkCount(w.Length) <= 1)
-            return Chunk(w, mu, direction, addL2, minusStep);
+            return Chunk(w, mu, direction, addL2, minusStep, addend);
 
         fixed (T* pw = w)
         fixed (T* pd = direction)
+        fixed (T* pa = addend)
         {
-            ParameterSweep<T> sweep = ParameterJob<T>.Run(pw, pd, w.Length, mu, addL2 ? ParameterJobKind.FusedDescentL2 : ParameterJobKind.FusedDescent, minusStep);
+            ParameterSweep<T> sweep = ParameterJob<T>.Run(pw, pd, w.Length, mu, addL2 ? ParameterJobKind.FusedDescentL2 : ParameterJobKind.FusedDescent, minusStep, pa);
             return new DescentSweep<T>(sweep.GradientFinite, sweep.GradientFinite ? sweep.SumOfSquares : T.Zero);
         }
     }
@@ -57,22 +60,24 @@ internal static class FusedDescent
 
     /// <summary><see cref="Run"/> on one chunk of at most <see cref="ParameterUpdate.Chunk"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static DescentSweep<T> Chunk<T>(Span<T> w, T mu, Span<T> direction, bool addL2, T minusStep)
+    internal static DescentSweep<T> Chunk<T>(Span<T> w, T mu, Span<T> direction, bool addL2, T minusStep, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
+        bool sum = !addend.IsEmpty;
         T squares = T.Zero;
         if (Vector.IsHardwareAccelerated && w.Length >= Vector<T>.Count)
         {
             Span<Vector<T>> vw = MemoryMarshal.Cast<T, Vector<T>>(w);
             Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(direction);
+            ReadOnlySpan<Vector<T>> va = MemoryMarshal.Cast<T, Vector<T>>(addend);
             var vmu = new Vector<T>(mu);
             var s = new Vector<T>(minusStep);
             var infinity = new Vector<T>(T.PositiveInfinity);
             Vector<T> accumulated = Vector<T>.Zero;
             for (int v = 0; v < vw.Length; v++)
             {
-                Vector<T> wv = vw[v], g = vd[v];
+                Vector<T> wv = vw[v], g = sum ? vd[v] + va[v] : vd[v];
                 Vector<T> d = addL2 ? wv * vmu + g : g;  // the values of AddL2
                 Vector<T> next = d * s + wv;              // the values of Descend
                 if (!(Vector.LessThanAll(Vector.Abs(g), infinity) & Vector.LessThanAll(Vector.Abs(next), infinity)))
@@ -91,7 +96,7 @@ internal static class FusedDescent
 
         for (; i < w.Length; i++)
         {
-            T wi = w[i], g = direction[i];
+            T wi = w[i], g = sum ? direction[i] + addend[i] : direction[i];
             T d = addL2 ? wi * mu + g : g;
             T next = d * minusStep + wi;
             if (!T.IsFinite(g) || !T.IsFinite(next))

@@ -36,47 +36,59 @@ internal static class ParameterUpdate
     /// With <paramref name="addL2"/>: direction ← w·μ + direction (the gradient ∇ becomes d = ∇ + μw); without it
     /// direction is only read (d = ∇). One sweep; stops at the first vector of ∇ that holds a NaN or an infinity
     /// (<see cref="ParameterSweep{T}.GradientFinite"/> false; the values before it already hold d).
+    /// With a non-empty <paramref name="addend"/> (the gradient of the batch's other half, <see cref="BatchHalves{T}"/>) the
+    /// gradient is ∇ = direction + addend, written into direction with or without the ℓ2 term.
     /// </summary>
-    public static unsafe ParameterSweep<T> AddL2<T>(ReadOnlySpan<T> w, T mu, Span<T> direction, bool addL2)
+    public static unsafe ParameterSweep<T> AddL2<T>(ReadOnlySpan<T> w, T mu, Span<T> direction, bool addL2, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (w.Length != direction.Length)
             throw new ArgumentException($"w has {w.Length} values and the direction {direction.Length}.", nameof(direction));
+        CheckAddend(addend, w.Length);
         int chunks = ChunkCount(w.Length);
         if (chunks <= 1)
-            return AddL2Chunk(w, mu, direction, addL2);
+            return AddL2Chunk(w, mu, direction, addL2, addend);
 
         fixed (T* pw = w)
         fixed (T* pd = direction)
-            return ParameterJob<T>.Run(pw, pd, w.Length, mu, addL2 ? ParameterJobKind.AddL2 : ParameterJobKind.Sweep);
+        fixed (T* pa = addend)
+            return ParameterJob<T>.Run(pw, pd, w.Length, mu, addL2 ? ParameterJobKind.AddL2 : ParameterJobKind.Sweep, addend: pa);
+    }
+
+    /// <summary>Checks that an addend gradient is empty or as long as the parameters.</summary>
+    internal static void CheckAddend<T>(ReadOnlySpan<T> addend, int length)
+    {
+        if (!addend.IsEmpty && addend.Length != length)
+            throw new ArgumentException($"The second gradient has {addend.Length} values and w {length}.", nameof(addend));
     }
 
     /// <summary><see cref="AddL2"/> on one chunk of at most <see cref="Chunk"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static ParameterSweep<T> AddL2Chunk<T>(ReadOnlySpan<T> w, T mu, Span<T> direction, bool addL2)
+    internal static ParameterSweep<T> AddL2Chunk<T>(ReadOnlySpan<T> w, T mu, Span<T> direction, bool addL2, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
+        bool sum = !addend.IsEmpty;
         T squares = T.Zero, maxW = T.Zero, maxD = T.Zero;
         if (Vector.IsHardwareAccelerated && w.Length >= Vector<T>.Count)
         {
             ReadOnlySpan<Vector<T>> vw = MemoryMarshal.Cast<T, Vector<T>>(w);
             Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(direction);
+            ReadOnlySpan<Vector<T>> va = MemoryMarshal.Cast<T, Vector<T>>(addend);
             var vmu = new Vector<T>(mu);
             var infinity = new Vector<T>(T.PositiveInfinity);
             Vector<T> accumulated = Vector<T>.Zero, largestW = Vector<T>.Zero, largestD = Vector<T>.Zero;
             bool finite = true; // every |w| and |d| below infinity (false for NaN); the maxima hold only finite values
             for (int v = 0; v < vw.Length; v++)
             {
-                Vector<T> wv = vw[v], g = vd[v];
+                Vector<T> wv = vw[v], g = sum ? vd[v] + va[v] : vd[v];
                 if (!Vector.LessThanAll(Vector.Abs(g), infinity))
                     return new ParameterSweep<T>(false, squares, maxW, maxD);
                 Vector<T> d = g;
                 if (addL2)
-                {
                     d = wv * vmu + g;
+                if (addL2 || sum)
                     vd[v] = d;
-                }
                 accumulated += wv * wv;
                 Vector<T> absW = Vector.Abs(wv), absD = Vector.Abs(d);
                 finite &= Vector.LessThanAll(absW, infinity) & Vector.LessThanAll(absD, infinity);
@@ -97,15 +109,14 @@ internal static class ParameterUpdate
 
         for (; i < w.Length; i++)
         {
-            T g = direction[i];
+            T g = sum ? direction[i] + addend[i] : direction[i];
             if (!T.IsFinite(g))
                 return new ParameterSweep<T>(false, squares, maxW, maxD);
             T d = g;
             if (addL2)
-            {
                 d = w[i] * mu + g;
+            if (addL2 || sum)
                 direction[i] = d;
-            }
             squares += w[i] * w[i];
             maxW = Larger(maxW, T.Abs(w[i]));
             maxD = Larger(maxD, T.Abs(d));
@@ -231,7 +242,7 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
 
     private ParameterSweep<T>[] _results = [];
     private PaddedCounter _next;
-    private T* _w, _d;
+    private T* _w, _d, _addend;
     private int _length, _chunks;
     private T _scalar, _minusStep;
     private ParameterJobKind _kind;
@@ -243,9 +254,10 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
     /// <remarks>
     /// For <see cref="FusedDescent.Run"/> (<paramref name="minusStep"/> = −η): <see cref="ParameterSweep{T}.GradientFinite"/>
     /// says whether every chunk completed; when one did not, the chunks that did are copied back first, so that a failed
-    /// sweep leaves w as it was.
+    /// sweep leaves w as it was. A non-null <paramref name="addend"/> (length values) is added to the gradient in d
+    /// (<see cref="ParameterUpdate.AddL2"/>, <see cref="FusedDescent.Run"/>).
     /// </remarks>
-    public static ParameterSweep<T> Run(T* w, T* d, int length, T scalar, ParameterJobKind kind, T minusStep = default)
+    public static ParameterSweep<T> Run(T* w, T* d, int length, T scalar, ParameterJobKind kind, T minusStep = default, T* addend = null)
     {
         WorkerPool pool = WorkerPool.Shared;
         if (pool.TryReserve())
@@ -253,20 +265,20 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
             ParameterJob<T> shared = s_shared ??= new ParameterJob<T>();
             try
             {
-                shared.Prepare(w, d, length, scalar, kind);
+                shared.Prepare(w, d, length, scalar, kind, addend);
                 shared._minusStep = minusStep;
                 pool.RunReserved(shared);
                 return shared.Combine();
             }
             finally
             {
-                shared._w = shared._d = null;
+                shared._w = shared._d = shared._addend = null;
                 pool.Release();
             }
         }
 
         ParameterJob<T> local = t_local ??= new ParameterJob<T>();
-        local.Prepare(w, d, length, scalar, kind);
+        local.Prepare(w, d, length, scalar, kind, addend);
         local._minusStep = minusStep;
         local.Run(0);
         try
@@ -275,7 +287,7 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
         }
         finally
         {
-            local._w = local._d = null;
+            local._w = local._d = local._addend = null;
         }
     }
 
@@ -309,9 +321,9 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
         return new ParameterSweep<T>(finite, squares, maxW, maxD);
     }
 
-    private void Prepare(T* w, T* d, int length, T scalar, ParameterJobKind kind)
+    private void Prepare(T* w, T* d, int length, T scalar, ParameterJobKind kind, T* addend)
     {
-        _w = w; _d = d; _length = length; _scalar = scalar; _kind = kind;
+        _w = w; _d = d; _addend = addend; _length = length; _scalar = scalar; _kind = kind;
         _chunks = ParameterUpdate.ChunkCount(length);
         if (_results.Length < _chunks)
             _results = new ParameterSweep<T>[_chunks];
@@ -326,17 +338,18 @@ internal sealed unsafe class ParameterJob<T> : ParallelJob where T : unmanaged, 
             int count = Math.Min(ParameterUpdate.Chunk, _length - start);
             var w = new Span<T>(_w + start, count);
             var d = new Span<T>(_d + start, count);
+            ReadOnlySpan<T> addend = _addend == null ? default : new ReadOnlySpan<T>(_addend + start, count);
             if (_kind == ParameterJobKind.Descend)
             {
                 ParameterUpdate.DescendChunk<T>(d, _scalar, w);
             }
             else if (_kind is ParameterJobKind.FusedDescent or ParameterJobKind.FusedDescentL2)
             {
-                DescentSweep<T> sweep = FusedDescent.Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.FusedDescentL2, _minusStep);
+                DescentSweep<T> sweep = FusedDescent.Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.FusedDescentL2, _minusStep, addend);
                 _results[c] = new ParameterSweep<T>(sweep.Completed, sweep.SumOfSquares, T.Zero, T.Zero);
             }
             else
-                _results[c] = ParameterUpdate.AddL2Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.AddL2);
+                _results[c] = ParameterUpdate.AddL2Chunk<T>(w, _scalar, d, _kind == ParameterJobKind.AddL2, addend);
         }
     }
 }

@@ -15,6 +15,7 @@ namespace MoreauGen;
 public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private BackwardStreams<T>? _streams;
+    private BatchHalves<T>[] _halves = [];
 
     /// <summary>Creates the oracle for <paramref name="chain"/>.</summary>
     public Backpropagation(Chain<T> chain)
@@ -27,6 +28,34 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// pays (<see cref="BackwardStreams{T}.Pays"/>), or always / never (tests compare both paths).
     /// </summary>
     internal bool? TwoStreams { get; set; }
+
+    /// <summary>
+    /// Whether a batch runs as two halves side by side (<see cref="BatchHalves{T}"/>): null (the default) where that pays
+    /// (<see cref="BatchHalves{T}.Pays"/>), or always (batches of two samples or more) / never (tests compare both paths).
+    /// </summary>
+    internal bool? Halves { get; set; }
+
+    /// <summary>Whether the last pass ran on the batch's two halves, and whether on two threads (diagnostics for the benchmarks).</summary>
+    internal (bool Halves, bool SideBySide) LastHalves { get; private set; }
+
+    /// <summary>The halves of <paramref name="workspace"/>'s batch when the passes take them, else null.</summary>
+    private BatchHalves<T>? HalvesOf(ChainWorkspace<T> workspace)
+    {
+        LastHalves = default;
+        int batch = workspace.BatchSize;
+        if (batch < 2 || !(Halves ?? BatchHalves<T>.Pays(Chain, batch)))
+            return null;
+        BatchHalves<T>[] halves = _halves;
+        for (int i = 0; i < halves.Length; i++)
+        {
+            if (ReferenceEquals(halves[i].Workspace, workspace))
+                return halves[i];
+        }
+
+        var created = new BatchHalves<T>(workspace);
+        _halves = [.. halves, created];
+        return created;
+    }
 
     /// <summary>Whether the last backward pass ran its two streams on two threads (a diagnostic for the benchmarks).</summary>
     internal bool LastSideBySide => _streams is { SideBySide: true } && _lastUsedStreams;
@@ -67,7 +96,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             lambda = streams.Multiplier(1);
         }
 
-        T squares = T.Zero, maxParameter = T.Zero, maxDirection = T.Zero;
+        ParameterSweep<T> sweeps = new(true, T.Zero, T.Zero, T.Zero);
         for (int i = count - 1; i >= 0; i--)
         {
             ParameterSweep<T> sweep;
@@ -89,13 +118,110 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
                 current = 1 - current;
             }
 
-            squares += sweep.SumOfSquares;
-            maxParameter = T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(maxParameter, sweep.MaxParameter);
-            maxDirection = T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(maxDirection, sweep.MaxDirection);
+            sweeps = Then(sweeps, sweep);
         }
 
-        LastSweep = new ParameterSweep<T>(true, squares, maxParameter, maxDirection);
+        LastSweep = sweeps;
         return value;
+    }
+
+    /// <summary>Two layers' sweeps as one: ‖w‖² summed in the order of the calls, the bounds' maxima (NaN once either is NaN).</summary>
+    private static ParameterSweep<T> Then(ParameterSweep<T> sweeps, ParameterSweep<T> sweep) =>
+        new(true, sweeps.SumOfSquares + sweep.SumOfSquares,
+            T.IsNaN(sweep.MaxParameter) ? sweep.MaxParameter : T.Max(sweeps.MaxParameter, sweep.MaxParameter),
+            T.IsNaN(sweep.MaxDirection) ? sweep.MaxDirection : T.Max(sweeps.MaxDirection, sweep.MaxDirection));
+
+    /// <summary>
+    /// <see cref="ChainOracle{T}.Evaluate"/>'s passes on the batch's two halves (<see cref="BatchHalves{T}"/>): each half's
+    /// forward pass and pullbacks side by side, the objective on the whole output between them, then one sweep per layer
+    /// from the last that forms d_t = (g_t of the first half + g_t of the second) + μw_t, as the whole batch's pass sweeps.
+    /// False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
+    /// </summary>
+    private protected override bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
+                                                      ChainWorkspace<T> workspace, Span<T> direction, out T value)
+    {
+        value = T.Zero;
+        if (HalvesOf(workspace) is not { } halves)
+            return false;
+
+        // x₀ into state 0, as the whole batch's forward pass copies it: each half its own samples, unless x₀ lies in the
+        // workspace, which the halves write.
+        bool copyFirst = workspace.Overlaps(x0);
+        if (copyFirst && !NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+            return false;
+        if (!halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false)
+            || !TryObjective(workspace, objective, out T h)
+            || !halves.Backward(w, workspace.State(0), direction))
+        {
+            return false;
+        }
+
+        Chain<T> chain = Chain;
+        bool addL2 = !T.IsZero(ParameterL2);
+        ParameterSweep<T> sweeps = new(true, T.Zero, T.Zero, T.Zero);
+        for (int i = chain.Length - 1; i >= 0; i--)
+        {
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(chain.Parameters(w, i), ParameterL2, chain.Parameters(direction, i), addL2,
+                                                            chain.Parameters(halves.SecondGradient, i));
+            if (!sweep.GradientFinite)
+                return false;
+            sweeps = Then(sweeps, sweep);
+        }
+
+        LastSweep = sweeps;
+        LastHalves = (true, halves.SideBySide);
+        value = h;
+        return true;
+    }
+
+    /// <summary>h(x_τ) and λ_τ = ∇h(x_τ) into the workspace's first multiplier buffer; false when either is not finite.</summary>
+    private bool TryObjective(ChainWorkspace<T> workspace, IMoreauObjective<T> objective, out T value)
+    {
+        Span<T> lambda = workspace.Multiplier(0, workspace.StateLength(Chain.Length));
+        value = objective.ValueAndGradient(workspace.Output, lambda);
+        return T.IsFinite(value) && NonFinite.AllFinite<T>(lambda);
+    }
+
+    /// <summary>
+    /// <see cref="TryDescend"/> on the batch's two halves: their passes as in <see cref="TryEvaluateHalves"/>, the first half's
+    /// gradients in <paramref name="scratch"/>, then per layer from the last the fused update sweep with the second half's
+    /// gradient added (<see cref="FusedDescent.Run"/>). False with w as it was when a value on the way was not finite.
+    /// </summary>
+    private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> x0, bool inPlace, IMoreauObjective<T> objective,
+                                  Span<T> scratch, T stepScale, out T value)
+    {
+        value = T.Zero;
+        ChainWorkspace<T> workspace = halves.Workspace;
+        if (!inPlace && !NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+            return false;
+        ReadOnlySpan<T> input = inPlace ? x0 : workspace.State(0);
+        if (!halves.Forward(w, input, copyInput: false, checkInput: inPlace)
+            || !TryObjective(workspace, objective, out T h)
+            || !halves.Backward(w, input, scratch))
+        {
+            return false;
+        }
+
+        Chain<T> chain = Chain;
+        int count = chain.Length;
+        bool addL2 = !T.IsZero(ParameterL2);
+        T squares = T.Zero;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            DescentSweep<T> sweep = FusedDescent.Run(chain.Parameters(w, i), ParameterL2, chain.Parameters(scratch, i), addL2, -stepScale,
+                                                     chain.Parameters(halves.SecondGradient, i));
+            if (!sweep.Completed) // the sweep left this layer as it was; the layers above it hold their old values in scratch
+            {
+                for (int j = i + 1; j < count; j++)
+                    FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
+                return false;
+            }
+            squares += sweep.SumOfSquares;
+        }
+
+        LastHalves = (true, halves.SideBySide);
+        value = h + ParameterL2 / (T.One + T.One) * squares;
+        return true;
     }
 
     /// <summary>
@@ -110,7 +236,12 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// </summary>
     internal override unsafe bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
-        ChainWorkspace<T> workspace = ForwardBeforeDescent(w, x0, objective, scratch, out ReadOnlySpan<T> input);
+        ChainWorkspace<T> workspace = CheckDescent(w, x0, objective, scratch, out bool inPlace);
+        if (HalvesOf(workspace) is { } halves && TryDescendHalves(halves, w, x0, inPlace, objective, scratch, stepScale, out value))
+            return true;
+
+        Chain.Forward(w, x0, workspace, record: true, copyInput: !inPlace);
+        ReadOnlySpan<T> input = inPlace ? x0 : workspace.State(0);
         Chain<T> chain = Chain;
         int count = chain.Length;
         int current = 0;

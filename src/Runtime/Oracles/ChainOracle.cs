@@ -59,10 +59,26 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         if (w.Overlaps(direction))
             throw new ArgumentException("direction overlaps w.", nameof(direction));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
-        Chain.Forward(w, x0, workspace, record: true);
         LastSweep = null;
-        T value = Backward(w, objective, workspace, direction);
+        if (!TryEvaluateHalves(w, x0, objective, workspace, direction, out T value))
+        {
+            Chain.Forward(w, x0, workspace, record: true);
+            LastSweep = null;
+            value = Backward(w, objective, workspace, direction);
+        }
         return value + (LastSweep is { } sweep ? ParameterL2 / (T.One + T.One) * sweep.SumOfSquares : Regularization(w));
+    }
+
+    /// <summary>
+    /// The forward and backward passes of <see cref="Evaluate"/> on the two halves of the batch side by side, for oracles that
+    /// take them (<see cref="Backpropagation{T}"/>, <see cref="BatchHalves{T}"/>): returns false when the oracle does not at
+    /// this batch or a value on the way was not finite, and <see cref="Evaluate"/> then runs the whole batch's passes.
+    /// </summary>
+    private protected virtual bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
+                                                     ChainWorkspace<T> workspace, Span<T> direction, out T value)
+    {
+        value = T.Zero;
+        return false;
     }
 
     /// <summary>
@@ -84,14 +100,14 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>
-    /// What <see cref="TryDescend"/> does before its backward pass: the checks of <see cref="Evaluate"/> and the taped forward
-    /// pass. The first layer reads <paramref name="x0"/> where it is, checked but not copied into the workspace, unless it
-    /// overlaps w, <paramref name="scratch"/> or the workspace itself (e.g. x₀ = <see cref="ChainWorkspace{T}.Output"/> of
-    /// the last step), which the step writes before the first layer's pullback reads its input; the returned span is that
-    /// layer's input for the backward pass.
+    /// The checks <see cref="TryDescend"/> makes before its forward pass, and where that pass's first layer reads x₀:
+    /// <paramref name="inPlace"/>, where it is (checked, not copied into the workspace), unless it overlaps w,
+    /// <paramref name="scratch"/> or the workspace itself (e.g. x₀ = <see cref="ChainWorkspace{T}.Output"/> of the last
+    /// step), which the step writes before the first layer's pullback reads its input; then x₀ goes into the workspace's
+    /// state 0 first.
     /// </summary>
-    private protected ChainWorkspace<T> ForwardBeforeDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch,
-                                                             out ReadOnlySpan<T> input)
+    private protected ChainWorkspace<T> CheckDescent(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch,
+                                                     out bool inPlace)
     {
         CheckObjective(objective);
         Chain.CheckParameters(w, nameof(w));
@@ -99,10 +115,8 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         if (w.Overlaps(scratch))
             throw new ArgumentException("scratch overlaps w.", nameof(scratch));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
-        bool inPlace = !x0.Overlaps(w) && !x0.Overlaps(scratch) && !workspace.Overlaps(x0);
-        Chain.Forward(w, x0, workspace, record: true, copyInput: !inPlace);
+        inPlace = !x0.Overlaps(w) && !x0.Overlaps(scratch) && !workspace.Overlaps(x0);
         LastSweep = null;
-        input = inPlace ? x0 : workspace.State(0);
         return workspace;
     }
 

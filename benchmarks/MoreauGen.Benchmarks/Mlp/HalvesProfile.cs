@@ -1,0 +1,94 @@
+using System.Globalization;
+using MoreauGen.Kernels;
+using MoreauGen.Samples.Mlp;
+
+namespace MoreauGen.Benchmarks.Mlp;
+
+/// <summary>
+/// Where the MLP sample's SGD step on the batch's two halves (<see cref="BatchHalves{T}"/>) goes, small network first:
+/// the step; its products at the whole batch each alone on the pool (the baseline of <see cref="StepRounds"/>); one
+/// half's products each alone on one core, and both halves' products side by side (one half per core, as the step runs
+/// them); the halves' forward pass and backward pass alone (each one hand-off to the other thread); and the update sweeps
+/// with the second half's gradient added. Interleaved call by call, each side on a call right after an untimed call of
+/// itself (<see cref="Rounds.WarmSum"/>).
+/// <code>
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3]
+/// </code>
+/// </summary>
+internal static class HalvesProfile
+{
+    public static int Run(string[] args)
+    {
+        (int rounds, _) = Rounds.Options(args, "");
+        Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+        foreach (string shape in MlpBatch.Shapes)
+        {
+            var batch = MlpBatch.Create(shape);
+            (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;
+            float[] w = network.InitialParameters(0), wStep = network.InitialParameters(0);
+            var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
+            ((Backpropagation<float>)sgd.Oracle).Halves = true;
+            ChainWorkspace<float> workspace = network.Chain.CreateWorkspace(MlpBatch.Size);
+            var halves = new BatchHalves<float>(workspace);
+            float[] gradient = new float[w.Length], scratch = new float[w.Length], target = (float[])w.Clone();
+            halves.Forward(w, x, copyInput: false, checkInput: true);
+            objective.ValueAndGradient(workspace.Output, workspace.Multiplier(0, workspace.StateLength(network.Chain.Length)));
+            int[] layerSizes = [.. Enumerable.Range(0, sizes.Length - 1).Select(l => sizes[l] * sizes[l + 1] + sizes[l + 1])];
+
+            List<StepRounds.Product> whole = StepRounds.SgdProducts(sizes), half = StepRounds.SgdProducts(sizes, MlpBatch.Size / 2);
+            List<StepRounds.Product> otherHalf = StepRounds.SgdProducts(sizes, MlpBatch.Size / 2);
+            var pair = new ProductPair(half, otherHalf);
+            (string Name, IReadOnlyList<Action> Parts)[] sides =
+            [
+                ("SGD step on the halves", [() => sgd.Step(wStep, x, objective)]),
+                ("its products at the whole batch, each alone", StepRounds.Parts(whole)),
+                ("one half's products, one core", [.. StepRounds.Parts(half).Select(OneCore)]),
+                ("both halves' products side by side", [pair.Run]),
+                ("halves: forward pass", [() => halves.Forward(w, x, copyInput: false, checkInput: true)]),
+                ("halves: backward pass", [() => halves.Backward(w, x, gradient)]),
+                ("update sweeps, second gradient added", [() =>
+                {
+                    // The sweep leaves the old w where the first gradient was; the next call reads it as its gradient.
+                    for (int l = 0, at = 0; l < layerSizes.Length; at += layerSizes[l], l++)
+                    {
+                        FusedDescent.Run<float>(target.AsSpan(at, layerSizes[l]), 1e-4f, scratch.AsSpan(at, layerSizes[l]), addL2: true, -1e-12f,
+                                                halves.SecondGradient.Slice(at, layerSizes[l]));
+                    }
+                }]),
+            ];
+            batch.WarmUp(sides.SelectMany(s => s.Parts));
+            int calls = batch.Small ? 21 : 5;
+            for (int round = 1; round <= rounds; round++)
+            {
+                double[] m = Rounds.InterleavedWarmMedians([.. sides.Select(s => s.Parts)], calls);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
+                for (int s = 0; s < sides.Length; s++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sides[s].Name,-44} {m[s],8:F3} ms  {m[s] / m[1],6:F3} of the products"));
+            }
+        }
+        Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>A product on the calling thread alone: the pool held around it, as inside a half.</summary>
+    private static Action OneCore(Action product) => () =>
+    {
+        WorkerPool pool = WorkerPool.Shared;
+        bool held = pool.TryReserve();
+        try
+        {
+            product();
+        }
+        finally
+        {
+            if (held)
+                pool.Release();
+        }
+    };
+
+    /// <summary>Two halves' products side by side, one list per core.</summary>
+    private sealed class ProductPair(List<StepRounds.Product> first, List<StepRounds.Product> second) : PairJob
+    {
+        protected override void RunPart(int part) => StepRounds.RunAll(part == 0 ? first : second);
+    }
+}

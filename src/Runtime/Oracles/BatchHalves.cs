@@ -1,0 +1,244 @@
+using System.Numerics;
+using MoreauGen.Kernels;
+
+namespace MoreauGen;
+
+/// <summary>
+/// Back-propagation (paper Alg. 3–4) on the two halves of a batch side by side (<see cref="PairJob"/>): each thread runs
+/// the taped forward pass and then the pullbacks of every layer on its own block of samples, every product inside on one
+/// core, and the parameter gradient of the batch is the sum of the two halves' gradients (a layer's gradient is a sum over
+/// its samples, <see cref="IMoreauLayer{T}.Pullback"/>), formed in the sweep that follows (<see cref="ParameterUpdate.AddL2"/>,
+/// <see cref="FusedDescent.Run"/> with their second gradient). A step then hands work to the other thread three times (the
+/// forward pass, the backward pass, the sweeps) instead of once per product: on 784-500-300-100-10 at batch 256 the
+/// pool's fork and join around each of the step's 11 products cost more than the products' own split gains.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The halves are rows 0..m/2−1 and m/2..m−1 of every state and multiplier of the batch's <see cref="ChainWorkspace{T}"/>
+/// (a state holds its samples back to back), so the objective reads the whole output and writes the whole λ_τ in between,
+/// on the calling thread. Each half has its own tapes, kept here: after a pass on the halves the workspace's tapes are not
+/// those of its last forward pass.
+/// </para>
+/// <para>
+/// Values: which thread runs a half never changes what it computes, so the gradient, its sums and the iterates are the
+/// same bits side by side or one after the other (pool busy); they differ from the whole batch's in rounding (the sums
+/// over the samples are grouped by half). Failures: a half stops at its first non-finite state or multiplier or exception
+/// from a layer and the pass returns false, having changed nothing the caller keeps; the caller then runs the whole
+/// batch's pass, which names the failure as before.
+/// </para>
+/// </remarks>
+internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// The fewest multiply-adds Σ_t |w_t|·m/2 of one half's forward products for which the halves are taken: as
+    /// <see cref="BackwardStreams{T}.MinimumWork"/>, about 0.1 ms of products on one core, so that a half's work pays its
+    /// hand-offs.
+    /// </summary>
+    internal const long MinimumWork = BackwardStreams<T>.MinimumWork;
+
+    private readonly Chain<T> _chain;
+    private readonly ChainWorkspace<T> _workspace;
+    private readonly int _rows0;
+    private readonly T[][] _tapes;
+    private readonly int[][] _tapeOffsets;
+    private readonly T[] _gradient1;
+
+    // One call's operands (pinned by the caller around Run).
+    private T* _w, _input, _gradient0;
+    private int _length, _inputLength;
+    private bool _backward, _copyInput, _checkInput;
+    private int _failed;
+    private int _thread0, _thread1;
+
+    /// <summary>The halves of <paramref name="workspace"/>'s batch (at least two samples), allocated once per workspace.</summary>
+    public BatchHalves(ChainWorkspace<T> workspace)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workspace.BatchSize, 2);
+        _chain = workspace.Chain;
+        _workspace = workspace;
+        _rows0 = workspace.BatchSize / 2;
+        int count = _chain.Length;
+        _tapes = new T[2][];
+        _tapeOffsets = new int[2][];
+        for (int part = 0; part < 2; part++)
+        {
+            int rows = part == 0 ? _rows0 : workspace.BatchSize - _rows0;
+            int[] offsets = new int[count + 1];
+            for (int i = 0; i < count; i++)
+            {
+                int tape = _chain[i].TapeLength(rows);
+                if (tape < 0)
+                    throw new ArgumentException($"{_chain.Describe(i)} reports a negative tape length ({tape}) for a batch of {rows}.", nameof(workspace));
+                offsets[i + 1] = checked(offsets[i] + tape);
+            }
+            _tapeOffsets[part] = offsets;
+            _tapes[part] = new T[offsets[count]];
+        }
+        _gradient1 = new T[_chain.ParameterCount];
+    }
+
+    /// <summary>
+    /// Whether the halves pay for <paramref name="chain"/> at batch <paramref name="batch"/>: a pool of two threads (the
+    /// machine this was measured on; with more threads the products keep the whole pool), at least two samples,
+    /// <see cref="MinimumWork"/> multiply-adds in a half, and no layer larger than
+    /// <see cref="BackwardStreams{T}.MaximumLayerParameters"/> (on 784-4000-1000-4000-10 each half's products would stream
+    /// their weights from memory side by side, where a product on the pool shares its packed operand between the threads).
+    /// </summary>
+    public static bool Pays(Chain<T> chain, int batch)
+    {
+        if (batch < 2 || WorkerPool.Shared.ThreadCount != 2)
+            return false;
+        long work = 0;
+        for (int i = 0; i < chain.Length; i++)
+        {
+            if (chain[i].ParameterCount > BackwardStreams<T>.MaximumLayerParameters)
+                return false;
+            work += (long)chain[i].ParameterCount * (batch / 2);
+        }
+        return work >= MinimumWork;
+    }
+
+    /// <summary>Whether the last pass ran its halves on two threads (a diagnostic for the benchmarks).</summary>
+    public bool SideBySide => _thread0 != _thread1;
+
+    /// <summary>The workspace whose batch this splits.</summary>
+    public ChainWorkspace<T> Workspace => _workspace;
+
+    /// <summary>The second half's parameter gradients after <see cref="Backward"/> (|w| values), to add to the first half's.</summary>
+    public ReadOnlySpan<T> SecondGradient => _gradient1;
+
+    /// <summary>
+    /// The taped forward pass of both halves at <paramref name="w"/> on <paramref name="input"/> (the batch's x₀): with
+    /// <paramref name="copyInput"/> each half copies its samples into the workspace's state 0 and checks them; otherwise the
+    /// first layer reads them where they are, checked when <paramref name="checkInput"/>. Returns false when a half met a
+    /// non-finite input or state or an exception.
+    /// </summary>
+    public bool Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, bool copyInput, bool checkInput)
+    {
+        fixed (T* pw = w)
+        fixed (T* px = input)
+            return Run(pw, w.Length, px, input.Length, null, backward: false, copyInput, checkInput);
+    }
+
+    /// <summary>
+    /// The pullbacks of both halves from λ_τ (the workspace's first multiplier buffer, written by the objective after
+    /// <see cref="Forward"/>): the first half's parameter gradients into <paramref name="gradient"/>, the second half's into
+    /// <see cref="SecondGradient"/>; <paramref name="input"/> is the first layer's input as in <see cref="Forward"/> (x₀ where
+    /// it is, or the workspace's state 0 after a copy). Returns false when a half met a non-finite multiplier or an exception.
+    /// </summary>
+    public bool Backward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient)
+    {
+        if (gradient.Length != w.Length)
+            throw new ArgumentException($"The gradient has {gradient.Length} values and w {w.Length}.", nameof(gradient));
+        fixed (T* pw = w)
+        fixed (T* px = input)
+        fixed (T* pg = gradient)
+            return Run(pw, w.Length, px, input.Length, pg, backward: true, copyInput: false, checkInput: false);
+    }
+
+    private bool Run(T* w, int length, T* input, int inputLength, T* gradient, bool backward, bool copyInput, bool checkInput)
+    {
+        _w = w;
+        _length = length;
+        _input = input;
+        _inputLength = inputLength;
+        _gradient0 = gradient;
+        _backward = backward;
+        _copyInput = copyInput;
+        _checkInput = checkInput;
+        _failed = 0;
+        try
+        {
+            Run();
+        }
+        finally
+        {
+            _w = _input = _gradient0 = null;
+        }
+        return _failed == 0;
+    }
+
+    /// <inheritdoc/>
+    protected override void RunPart(int part)
+    {
+        if (part == 0)
+            _thread0 = Environment.CurrentManagedThreadId;
+        else
+            _thread1 = Environment.CurrentManagedThreadId;
+        bool done;
+        try
+        {
+            done = _backward ? BackwardHalf(part) : ForwardHalf(part);
+        }
+        catch (Exception)
+        {
+            done = false; // the whole batch's pass, run next, meets it again and reports it
+        }
+        if (!done)
+            Volatile.Write(ref _failed, 1);
+    }
+
+    /// <summary>This half's rows of a batch-sized <paramref name="values"/> (the batch's samples back to back).</summary>
+    private Span<T> Rows(Span<T> values, int part)
+    {
+        int perSample = values.Length / _workspace.BatchSize;
+        int split = perSample * _rows0;
+        return part == 0 ? values[..split] : values[split..];
+    }
+
+    private Span<T> Tape(int part, int layer) =>
+        _tapes[part].AsSpan(_tapeOffsets[part][layer], _tapeOffsets[part][layer + 1] - _tapeOffsets[part][layer]);
+
+    private ReadOnlySpan<T> Parameters(int layer) => _chain.Parameters(new ReadOnlySpan<T>(_w, _length), layer);
+
+    private bool ForwardHalf(int part)
+    {
+        ChainWorkspace<T> workspace = _workspace;
+        ReadOnlySpan<T> input = Rows(new Span<T>(_input, _inputLength), part);
+        if (_copyInput)
+        {
+            Span<T> state0 = Rows(workspace.StateBuffer(0), part);
+            if (!NonFinite.CopyAllFinite(input, state0))
+                return false;
+            input = state0;
+        }
+        else if (_checkInput && !NonFinite.AllFinite(input))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < _chain.Length; i++)
+        {
+            if (Volatile.Read(ref _failed) != 0)
+                return false; // the other half failed: the whole batch runs next
+            Span<T> output = Rows(workspace.StateBuffer(i + 1), part);
+            _chain[i].Forward(Parameters(i), input, output, Tape(part, i));
+            if (!NonFinite.AllFinite<T>(output))
+                return false;
+            input = output;
+        }
+        return true;
+    }
+
+    private bool BackwardHalf(int part)
+    {
+        ChainWorkspace<T> workspace = _workspace;
+        int count = _chain.Length;
+        Span<T> gradient = part == 0 ? new Span<T>(_gradient0, _length) : _gradient1;
+        int current = 0;
+        ReadOnlySpan<T> lambda = Rows(workspace.Multiplier(current, workspace.StateLength(count)), part);
+        for (int i = count - 1; i >= 0; i--)
+        {
+            if (Volatile.Read(ref _failed) != 0)
+                return false;
+            Span<T> previous = i > 0 ? Rows(workspace.Multiplier(1 - current, workspace.StateLength(i)), part) : Span<T>.Empty;
+            ReadOnlySpan<T> input = i == 0 ? Rows(new Span<T>(_input, _inputLength), part) : Rows(workspace.StateBuffer(i), part);
+            _chain[i].Pullback(Parameters(i), input, Tape(part, i), lambda, _chain.Parameters(gradient, i), previous);
+            if (!NonFinite.AllFinite<T>(previous))
+                return false;
+            lambda = previous;
+            current = 1 - current;
+        }
+        return true;
+    }
+}
