@@ -43,7 +43,9 @@ public sealed class BackwardStreamsTests
     private static GradientDescent<T> Sgd<T>(Chain<T> chain, T mu, bool? twoStreams) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sgd = new GradientDescent<T>(chain, T.CreateChecked(1e-3), mu);
-        ((Backpropagation<T>)sgd.Oracle).TwoStreams = twoStreams;
+        var oracle = (Backpropagation<T>)sgd.Oracle;
+        oracle.TwoStreams = twoStreams;
+        oracle.Halves = false; // the whole batch's pass, which these tests are about (BatchHalves.Pays holds at this batch)
         return sgd;
     }
 
