@@ -8,8 +8,8 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// Where the MLP sample's SGD step on the batch's two halves (<see cref="BatchHalves{T}"/>) goes, small network first:
 /// the step; its products at the whole batch each alone on the pool (the baseline of <see cref="StepRounds"/>); one
 /// half's products each alone on one core, and both halves' products side by side (one half per core, as the step runs
-/// them); the halves' forward pass and backward pass alone (each one hand-off to the other thread; the backward pass with
-/// its sweeps d = g + μw, which the step's pass replaces by the update); and the update sweeps alone, second gradient added. Interleaved call by call, each side on a call right after an untimed call of
+/// them); the halves' forward pass and backward pass alone (each one hand-off to the other thread); and the update sweeps
+/// with the second half's gradient added. Interleaved call by call, each side on a call right after an untimed call of
 /// itself (<see cref="Rounds.WarmSum"/>).
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3]
@@ -45,8 +45,8 @@ internal static class HalvesProfile
                 ("one half's products, one core", [.. StepRounds.Parts(half).Select(OneCore)]),
                 ("both halves' products side by side", [pair.Run]),
                 ("halves: forward pass", [() => halves.Forward(w, x, copyInput: false, checkInput: true)]),
-                ("halves: backward pass with d = g + μw", [() => halves.Evaluate(w, x, gradient, 1e-4f, addL2: true)]),
-                ("update sweeps alone, second gradient added", [() =>
+                ("halves: backward pass", [() => halves.Backward(w, x, gradient)]),
+                ("update sweeps, second gradient added", [() =>
                 {
                     // The sweep leaves the old w where the first gradient was; the next call reads it as its gradient.
                     for (int l = 0, at = 0; l < layerSizes.Length; at += layerSizes[l], l++)

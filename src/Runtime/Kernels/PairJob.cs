@@ -21,12 +21,6 @@ internal abstract class PairJob : ParallelJob
     /// <summary>Runs part 0 or part 1.</summary>
     protected abstract void RunPart(int part);
 
-    /// <summary>
-    /// From inside part 0: whether part 1 has been claimed, and so runs on another thread at the same time (the thread that
-    /// runs part 0 claims part 1 only after it). Part 0 may then wait on part 1, as part 1 may always wait on part 0.
-    /// </summary>
-    protected bool SecondPartRunning => Volatile.Read(ref _claimed) >= 2;
-
     /// <inheritdoc/>
     public sealed override void Run(int thread)
     {

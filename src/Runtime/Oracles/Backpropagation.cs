@@ -133,8 +133,8 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
 
     /// <summary>
     /// <see cref="ChainOracle{T}.Evaluate"/>'s passes on the batch's two halves (<see cref="BatchHalves{T}"/>): each half's
-    /// forward pass and pullbacks side by side, the objective on the whole output between them, and each layer's sweep
-    /// d_t = (g_t of the first half + g_t of the second) + μw_t as soon as both halves have pulled it back.
+    /// forward pass and pullbacks side by side, the objective on the whole output between them, then one sweep per layer
+    /// from the last that forms d_t = (g_t of the first half + g_t of the second) + μw_t, as the whole batch's pass sweeps.
     /// False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
     /// </summary>
     private protected override bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
@@ -151,14 +151,22 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             return false;
         if (!halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false)
             || !TryObjective(workspace, objective, out T h)
-            || !halves.Evaluate(w, workspace.State(0), direction, ParameterL2, !T.IsZero(ParameterL2)))
+            || !halves.Backward(w, workspace.State(0), direction))
         {
             return false;
         }
 
+        Chain<T> chain = Chain;
+        bool addL2 = !T.IsZero(ParameterL2);
         ParameterSweep<T> sweeps = new(true, T.Zero, T.Zero, T.Zero);
-        for (int i = Chain.Length - 1; i >= 0; i--)
-            sweeps = Then(sweeps, halves.LayerSweep(i));
+        for (int i = chain.Length - 1; i >= 0; i--)
+        {
+            ParameterSweep<T> sweep = ParameterUpdate.AddL2(chain.Parameters(w, i), ParameterL2, chain.Parameters(direction, i), addL2,
+                                                            chain.Parameters(halves.SecondGradient, i));
+            if (!sweep.GradientFinite)
+                return false;
+            sweeps = Then(sweeps, sweep);
+        }
 
         LastSweep = sweeps;
         LastHalves = (true, halves.SideBySide);
@@ -176,8 +184,8 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
 
     /// <summary>
     /// <see cref="TryDescend"/> on the batch's two halves: their passes as in <see cref="TryEvaluateHalves"/>, the first half's
-    /// gradients in <paramref name="scratch"/>, and each layer's fused update sweep with the second half's gradient added
-    /// (<see cref="FusedDescent.Run"/>'s values). False with w as it was when a value on the way was not finite.
+    /// gradients in <paramref name="scratch"/>, then per layer from the last the fused update sweep with the second half's
+    /// gradient added (<see cref="FusedDescent.Run"/>). False with w as it was when a value on the way was not finite.
     /// </summary>
     private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> x0, bool inPlace, IMoreauObjective<T> objective,
                                   Span<T> scratch, T stepScale, out T value)
@@ -189,14 +197,27 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         ReadOnlySpan<T> input = inPlace ? x0 : workspace.State(0);
         if (!halves.Forward(w, input, copyInput: false, checkInput: inPlace)
             || !TryObjective(workspace, objective, out T h)
-            || !halves.Descend(w, input, scratch, ParameterL2, !T.IsZero(ParameterL2), -stepScale))
+            || !halves.Backward(w, input, scratch))
         {
-            return false; // w as it was
+            return false;
         }
 
+        Chain<T> chain = Chain;
+        int count = chain.Length;
+        bool addL2 = !T.IsZero(ParameterL2);
         T squares = T.Zero;
-        for (int i = Chain.Length - 1; i >= 0; i--)
-            squares += halves.LayerSweep(i).SumOfSquares;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            DescentSweep<T> sweep = FusedDescent.Run(chain.Parameters(w, i), ParameterL2, chain.Parameters(scratch, i), addL2, -stepScale,
+                                                     chain.Parameters(halves.SecondGradient, i));
+            if (!sweep.Completed) // the sweep left this layer as it was; the layers above it hold their old values in scratch
+            {
+                for (int j = i + 1; j < count; j++)
+                    FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
+                return false;
+            }
+            squares += sweep.SumOfSquares;
+        }
 
         LastHalves = (true, halves.SideBySide);
         value = h + ParameterL2 / (T.One + T.One) * squares;
