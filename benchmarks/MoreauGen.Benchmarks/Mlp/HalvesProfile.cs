@@ -12,7 +12,7 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// with the second half's gradient added. Interleaved call by call, each side on a call right after an untimed call of
 /// itself (<see cref="Rounds.WarmSum"/>).
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3] [--network 784-500-300-100-10]
 /// </code>
 /// </summary>
 internal static class HalvesProfile
@@ -21,7 +21,7 @@ internal static class HalvesProfile
     {
         (int rounds, _) = Rounds.Options(args, "");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
-        foreach (string shape in MlpBatch.Shapes)
+        foreach (string shape in MlpBatch.ShapesOf(args))
         {
             var batch = MlpBatch.Create(shape);
             (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;

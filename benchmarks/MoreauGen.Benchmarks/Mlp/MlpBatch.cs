@@ -15,6 +15,13 @@ internal sealed record MlpBatch(int[] Sizes, Network Network, float[] X, Classif
     /// <summary>The shapes the step benchmarks run, small first.</summary>
     public static readonly string[] Shapes = ["784-500-300-100-10", "784-4000-1000-4000-10"];
 
+    /// <summary>The shapes a step benchmark runs: the one after <c>--network</c> in <paramref name="args"/>, else <see cref="Shapes"/>.</summary>
+    public static string[] ShapesOf(string[] args)
+    {
+        int at = Array.IndexOf(args, "--network");
+        return at >= 0 && at + 1 < args.Length ? [args[at + 1]] : Shapes;
+    }
+
     /// <summary>Whether this is the small network (warmed up by time, not by a count of calls).</summary>
     public bool Small => Sizes[1] == 500;
 

@@ -11,7 +11,7 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// own: <see cref="MoreauBackpropagation{T}.SeparateGramWeightPass"/>), in one process, step by step in turn, on both MLPs at
 /// batch 256; after every round the three sides' parameters must be the same bits.
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- morsgd-pair-rounds [--rounds 5] [--csv file]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- morsgd-pair-rounds [--rounds 5] [--csv file] [--network 784-500-300-100-10]
 /// </code>
 /// </summary>
 internal static class MorPairRounds
@@ -22,7 +22,7 @@ internal static class MorPairRounds
         var raw = new StringBuilder("round,network,before_ms,sequential_ms,paired_ms\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var summary = new List<string>();
-        foreach (string shape in MlpBatch.Shapes)
+        foreach (string shape in MlpBatch.ShapesOf(args))
         {
             var batch = MlpBatch.Create(shape);
             (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;

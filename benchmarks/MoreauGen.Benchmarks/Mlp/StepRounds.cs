@@ -13,7 +13,7 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// same "step / the sum of its products' times measured alone". Reports per round
 /// step / its products and MorSGD / SGD, and the median over rounds; writes the raw rounds to a CSV file.
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-rounds [--rounds 5] [--csv file]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-rounds [--rounds 5] [--csv file] [--network 784-500-300-100-10]
 /// </code>
 /// </summary>
 /// <remarks>
@@ -41,7 +41,7 @@ internal static class StepRounds
         var raw = new StringBuilder("round,network,sgd_ms,sgd_products_ms,morsgd_ms,morsgd_products_ms,evaluations_per_step,morsgd_products_as_run_ms\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         var summary = new List<string>();
-        foreach (string shape in MlpBatch.Shapes)
+        foreach (string shape in MlpBatch.ShapesOf(args))
         {
             var batch = MlpBatch.Create(shape);
             (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;

@@ -11,7 +11,7 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// (<see cref="Rounds.WarmSum"/>), with the sum of the step's products each alone beside them. Reports per round the two
 /// steps, their ratio, each against the products, and how many of the two-stream steps ran their streams on two threads.
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-streams [--rounds 5] [--csv file]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-streams [--rounds 5] [--csv file] [--network 784-500-300-100-10]
 /// </code>
 /// With <c>step-halves</c> the same for the step on the batch's two halves side by side (<see cref="BatchHalves{T}"/>)
 /// against the step on the whole batch (two streams where they pay, as without the halves).
@@ -27,7 +27,7 @@ internal static class StreamsRounds
         var raw = new StringBuilder(halves ? "round,network,halves_ms,whole_batch_ms,products_ms,side_by_side\n"
                                            : "round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
-        foreach (string shape in MlpBatch.Shapes)
+        foreach (string shape in MlpBatch.ShapesOf(args))
         {
             var batch = MlpBatch.Create(shape);
             (int[] sizes, Network network, float[] x, ClassificationObjective objective) = batch;
