@@ -71,7 +71,10 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>x_τ, the output of the last forward pass.</summary>
     public ReadOnlySpan<T> Output => StateBuffer(Chain.Length);
 
-    /// <summary>The tape the layer at <paramref name="index"/> (= t − 1) recorded in the last taped forward pass.</summary>
+    /// <summary>
+    /// The tape the layer at <paramref name="index"/> (= t − 1) recorded in the last taped forward pass into this workspace
+    /// (a pass on the batch's two halves keeps the halves' tapes elsewhere; see <see cref="ChainOracle{T}.Workspace"/>).
+    /// </summary>
     public ReadOnlySpan<T> Tape(int index) => _tapes.AsSpan(_tapeOffsets[index], _tapeOffsets[index + 1] - _tapeOffsets[index]);
 
     /// <summary>The largest |w_t| or m·|x_t|: the dimension of the largest subproblem of a backward pass.</summary>

@@ -15,7 +15,7 @@ namespace MoreauGen;
 public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private BackwardStreams<T>? _streams;
-    private BatchHalves<T>[] _halves = [];
+    private (ChainWorkspace<T> Workspace, BatchHalves<T>? Halves)[] _halves = [];
 
     /// <summary>Creates the oracle for <paramref name="chain"/>.</summary>
     public Backpropagation(Chain<T> chain)
@@ -38,22 +38,34 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>Whether the last pass ran on the batch's two halves, and whether on two threads (diagnostics for the benchmarks).</summary>
     internal (bool Halves, bool SideBySide) LastHalves { get; private set; }
 
-    /// <summary>The halves of <paramref name="workspace"/>'s batch when the passes take them, else null.</summary>
+    /// <summary>
+    /// The halves of <paramref name="workspace"/>'s batch when the passes take them, else null (also for good when a layer
+    /// cannot give the halves' tape lengths, which the whole batch's pass never asks for).
+    /// </summary>
     private BatchHalves<T>? HalvesOf(ChainWorkspace<T> workspace)
     {
         LastHalves = default;
+        _lastUsedStreams = false;
         int batch = workspace.BatchSize;
         if (batch < 2 || !(Halves ?? BatchHalves<T>.Pays(Chain, batch)))
             return null;
-        BatchHalves<T>[] halves = _halves;
+        var halves = _halves;
         for (int i = 0; i < halves.Length; i++)
         {
             if (ReferenceEquals(halves[i].Workspace, workspace))
-                return halves[i];
+                return halves[i].Halves;
         }
 
-        var created = new BatchHalves<T>(workspace);
-        _halves = [.. halves, created];
+        BatchHalves<T>? created;
+        try
+        {
+            created = new BatchHalves<T>(workspace);
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException or InvalidOperationException or NotSupportedException)
+        {
+            created = null; // e.g. TapeLength refuses half the batch: the whole batch, as before
+        }
+        _halves = [.. halves, (workspace, created)];
         return created;
     }
 
@@ -138,18 +150,23 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
     /// </summary>
     private protected override bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
-                                                      ChainWorkspace<T> workspace, Span<T> direction, out T value)
+                                                      ChainWorkspace<T> workspace, Span<T> direction, out T value, out bool inputCopied)
     {
         value = T.Zero;
+        inputCopied = false;
         if (HalvesOf(workspace) is not { } halves)
             return false;
 
         // x₀ into state 0, as the whole batch's forward pass copies it: each half its own samples, unless x₀ lies in the
-        // workspace, which the halves write.
+        // workspace, which the halves write. Once copied, the whole batch's pass after a failure reads the copy: the halves
+        // may have written over x₀ (in the workspace, or overlapping the direction).
         bool copyFirst = workspace.Overlaps(x0);
         if (copyFirst && !NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
             return false;
-        if (!halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false)
+        inputCopied = copyFirst;
+        bool forward = halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false);
+        inputCopied |= forward;
+        if (!forward
             || !TryObjective(workspace, objective, out T h)
             || !halves.Backward(w, workspace.State(0), direction))
         {
@@ -187,15 +204,12 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// gradients in <paramref name="scratch"/>, then per layer from the last the fused update sweep with the second half's
     /// gradient added (<see cref="FusedDescent.Run"/>). False with w as it was when a value on the way was not finite.
     /// </summary>
-    private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> x0, bool inPlace, IMoreauObjective<T> objective,
+    private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> input, bool checkInput, IMoreauObjective<T> objective,
                                   Span<T> scratch, T stepScale, out T value)
     {
         value = T.Zero;
         ChainWorkspace<T> workspace = halves.Workspace;
-        if (!inPlace && !NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
-            return false;
-        ReadOnlySpan<T> input = inPlace ? x0 : workspace.State(0);
-        if (!halves.Forward(w, input, copyInput: false, checkInput: inPlace)
+        if (!halves.Forward(w, input, copyInput: false, checkInput)
             || !TryObjective(workspace, objective, out T h)
             || !halves.Backward(w, input, scratch))
         {
@@ -232,13 +246,38 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <see cref="ChainOracle{T}.Evaluate"/> and the separate update; on a non-finite multiplier, gradient or update, or an
     /// exception from a layer, the layers already updated are restored and the call returns false (or rethrows).
     /// With the two streams (<see cref="BackwardStreams{T}"/>) the products of layers count−1..1 run first, then their
-    /// update sweeps in the same order on the whole pool, then layer 0: the same values, failures and restores.
+    /// update sweeps in the same order on the whole pool, then layer 0: the same values, failures and restores. On the
+    /// batch's two halves (<see cref="BatchHalves{T}"/>, tried first where they are taken) the same values as
+    /// <see cref="ChainOracle{T}.Evaluate"/> on the halves; any failure there runs this pass on the whole batch, which
+    /// reports it. An x₀ that lies in the workspace returns false at once: the separate passes copy it before writing.
     /// </summary>
     internal override unsafe bool TryDescend(Span<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective, Span<T> scratch, T stepScale, out T value)
     {
         ChainWorkspace<T> workspace = CheckDescent(w, x0, objective, scratch, out bool inPlace);
-        if (HalvesOf(workspace) is { } halves && TryDescendHalves(halves, w, x0, inPlace, objective, scratch, stepScale, out value))
-            return true;
+        if (workspace.Overlaps(x0))
+        {
+            // x₀ lies in the workspace, which the pass overwrites: were the step to fail on the way, the separate passes the
+            // caller takes next would read the overwritten x₀. They copy it first and run the same step.
+            value = T.Zero;
+            return false;
+        }
+
+        if (HalvesOf(workspace) is { } halves)
+        {
+            // x₀ overlapping w or scratch goes into state 0 first; the whole batch's pass after a failed step on the halves
+            // then reads that copy (the halves wrote the first half's gradients into scratch).
+            bool copied = !inPlace && NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0));
+            if (inPlace || copied)
+            {
+                if (TryDescendHalves(halves, w, inPlace ? x0 : workspace.State(0), checkInput: inPlace, objective, scratch, stepScale, out value))
+                    return true;
+                if (copied)
+                {
+                    x0 = workspace.State(0);
+                    inPlace = true;
+                }
+            }
+        }
 
         Chain.Forward(w, x0, workspace, record: true, copyInput: !inPlace);
         ReadOnlySpan<T> input = inPlace ? x0 : workspace.State(0);

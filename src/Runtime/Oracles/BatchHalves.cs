@@ -25,8 +25,14 @@ namespace MoreauGen;
 /// Values: which thread runs a half never changes what it computes, so the gradient, its sums and the iterates are the
 /// same bits side by side or one after the other (pool busy); they differ from the whole batch's in rounding (the sums
 /// over the samples are grouped by half). Failures: a half stops at its first non-finite state or multiplier or exception
-/// from a layer and the pass returns false, having changed nothing the caller keeps; the caller then runs the whole
-/// batch's pass, which names the failure as before.
+/// from a layer and the pass returns false, having changed nothing the caller keeps but the workspace and the gradient
+/// buffer; the caller then runs the whole batch's pass, which names the failure as before (reading x₀ from state 0 once it
+/// was copied there, since the halves may have written over x₀ itself where it lies in the workspace or the gradient).
+/// </para>
+/// <para>
+/// Allocation: none per pass. A thread's pack buffers for the products are its own and grow to the largest product it has
+/// run; with an odd batch the halves differ by one sample, so a thread that has only run the smaller half grows them once
+/// the first time it runs the larger.
 /// </para>
 /// </remarks>
 internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloatingPointIeee754<T>

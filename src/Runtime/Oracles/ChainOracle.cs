@@ -60,9 +60,10 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
             throw new ArgumentException("direction overlaps w.", nameof(direction));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
         LastSweep = null;
-        if (!TryEvaluateHalves(w, x0, objective, workspace, direction, out T value))
+        if (!TryEvaluateHalves(w, x0, objective, workspace, direction, out T value, out bool inputCopied))
         {
-            Chain.Forward(w, x0, workspace, record: true);
+            // After the halves copied x₀ into state 0, that copy is x₀ (the halves may have written over x₀ itself).
+            Chain.Forward(w, inputCopied ? workspace.State(0) : x0, workspace, record: true, copyInput: !inputCopied);
             LastSweep = null;
             value = Backward(w, objective, workspace, direction);
         }
@@ -70,14 +71,17 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>
-    /// The forward and backward passes of <see cref="Evaluate"/> on the two halves of the batch side by side, for oracles that
-    /// take them (<see cref="Backpropagation{T}"/>, <see cref="BatchHalves{T}"/>): returns false when the oracle does not at
-    /// this batch or a value on the way was not finite, and <see cref="Evaluate"/> then runs the whole batch's passes.
+    /// The forward and backward passes of <see cref="Evaluate"/> on the two halves of the batch side by side
+    /// (<see cref="BatchHalves{T}"/>), for the oracles that take them (<see cref="Backpropagation{T}"/>): returns false when
+    /// the oracle does not at this batch or a value on the way was not finite, and <see cref="Evaluate"/> then runs the whole
+    /// batch's passes, reading x₀ from the workspace's state 0 when <paramref name="inputCopied"/> (the halves copied it
+    /// there and may have written over <paramref name="x0"/> itself).
     /// </summary>
     private protected virtual bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
-                                                     ChainWorkspace<T> workspace, Span<T> direction, out T value)
+                                                     ChainWorkspace<T> workspace, Span<T> direction, out T value, out bool inputCopied)
     {
         value = T.Zero;
+        inputCopied = false;
         return false;
     }
 
@@ -141,7 +145,9 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The workspace this oracle uses for batches of <paramref name="batch"/> samples (created on first use).</summary>
     /// <remarks>
     /// After gradient descent's fused step (<see cref="GradientDescent{T}"/> on a network), its state 0 does not hold that
-    /// step's x₀: the step reads x₀ where the caller keeps it.
+    /// step's x₀: the step reads x₀ where the caller keeps it. After a pass of <see cref="Backpropagation{T}"/> on the batch's
+    /// two halves (large enough batches on two cores), its tapes and multiplier buffers are not that pass's: each half keeps
+    /// its own.
     /// </remarks>
     public ChainWorkspace<T> Workspace(int batch)
     {
