@@ -14,7 +14,7 @@ namespace MoreauGen.Benchmarks.Kernels;
 /// alone, so OpenBLAS picks its own kernels:
 /// <code>
 /// env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- \
-///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt] [--variants tiles,rows-mc96,auto-wide,rows-rb1,columns,columns-own] [--turns blocks|calls]
+///     gemm-rounds [--rounds 9] [--threads 2] [--csv file] [--shapes 256x784x500,256x500x784-Bt (any m×k×n[-At][-Bt])] [--variants tiles,rows-mc96,auto-wide,rows-rb1,columns,columns-own] [--turns blocks|calls]
 /// </code>
 /// <c>--variants</c> adds our GEMM with another split or blocking as further sides, for tuning.
 /// </summary>
@@ -61,8 +61,8 @@ internal static class GemmRounds
                           + (byCalls ? "call by call" : $"in blocks, {IdleWorkers.TotalMilliseconds:F0} ms idle before each"));
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
 
-        string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six)
-        List<GemmShape> shapes = [.. GemmBenchmarks.Shapes().Where(s => only is null || only.Split(',').Contains(s.ToString().Replace(' ', '-')))];
+        string? only = OptionText(args, "--shapes"); // e.g. 256x784x500,1024x1024x1024 (default: all six), or any m×k×n[-At][-Bt]
+        List<GemmShape> shapes = only is null ? [.. GemmBenchmarks.Shapes()] : [.. only.Split(',').Select(ParseShape)];
         var operands = shapes.Select(Operands).ToList();
         var peak = new FmaPeakBenchmarks();
         var rows = new StringBuilder("round,shape,side,gflops,ms,best_gflops,best_ms\n");
@@ -127,6 +127,16 @@ internal static class GemmRounds
         File.WriteAllText(csv, rows.ToString());
         Console.WriteLine($"raw rounds: {csv}");
         return 0;
+    }
+
+    /// <summary>A shape written as m×k×n with optional -At / -Bt (e.g. 128x784x500, 784x128x500-At), as the table prints it.</summary>
+    internal static GemmShape ParseShape(string text)
+    {
+        string[] parts = text.Split('-');
+        int[] sizes = [.. parts[0].Split('x').Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        if (sizes.Length != 3 || sizes.Any(v => v < 1) || parts.Skip(1).Any(p => p is not ("At" or "Bt")))
+            throw new ArgumentException($"--shapes: '{text}' is not m×k×n with optional -At / -Bt, e.g. 128x784x500 or 784x128x500-At.");
+        return new GemmShape(sizes[0], sizes[1], sizes[2], parts.Contains("At"), parts.Contains("Bt"));
     }
 
     /// <summary>
