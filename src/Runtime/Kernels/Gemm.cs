@@ -205,8 +205,8 @@ internal static unsafe class Gemm
     /// gemm-rounds unchanged (benchmarks/results/kc384-*). MC = 240 floats (120 doubles)
     /// makes the Ã block 240 KB, well inside L2 next to the B̃ panels streaming through; NC = 4096 floats
     /// (2048 doubles) bounds the shared B̃ block to KC·NC elements (4 MB at KC = 256, 6 MB at KC = 384). The blocks are
-    /// then evened out per product (<see cref="GemmTask{T, TKernel}.Prepare"/>), and deepened up to 4·KC for m in
-    /// (MC, 2·MC], where the B̃ panel no longer fits in L1 (<see cref="GemmBlocking"/>). Measured on one core: MC 120–480 and KC 192–512 are all
+    /// then evened out per product (<see cref="GemmTask{T, TKernel}.Prepare"/>), and deepened up to 4·KC for m up
+    /// to 2·MC, where the B̃ panel no longer fits in L1 (<see cref="GemmBlocking"/>). Measured on one core: MC 120–480 and KC 192–512 are all
     /// within ±3% of each other on the benchmark shapes.
     /// The AVX2 float kernel takes KC = 384 (a 24 KB B̃ panel and a 9 KB Ã panel, still inside L1): against
     /// OpenBLAS at 4000×4000×256 (k = 4000, so C is re-read and re-written once per KC block) KC = 256 measured

@@ -6,9 +6,9 @@ namespace MoreauGen.Kernels;
 /// <summary>Cache-blocking sizes of the packed GEMM, in elements.</summary>
 /// <param name="MC">Rows of op(A) packed at a time (the Ã block lives in L2).</param>
 /// <param name="KC">
-/// Depth of one packed block: at the kernels' default KC a kc×NR panel of B̃ lives in L1. For m in (MC, 2·MC] (a batch of
-/// 256) <see cref="GemmTask{T, TKernel}.Prepare"/> deepens the block up to 4·KC, so the panel (kc = 784: 98 KB of floats at
-/// NR = 32) is read from L2 beside Ã instead, and C is read and written once per product.
+/// Depth of one packed block: at the kernels' default KC a kc×NR panel of B̃ lives in L1. For m up to 2·MC (a batch of 256,
+/// or half of one) <see cref="GemmTask{T, TKernel}.Prepare"/> deepens the block up to 4·KC, so the panel (kc = 784: 98 KB of
+/// floats at NR = 32) is read from L2 beside Ã instead, and C is read and written once per product.
 /// </param>
 /// <param name="NC">Columns of op(B) packed at a time (the B̃ block lives in L3).</param>
 /// <param name="DeepKC">
@@ -83,13 +83,15 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
         int mr = TKernel.MR, nr = TKernel.NR;
         // Balance the blocks: k = 784 with KC = 256 becomes 4 blocks of 196 rather than 3 of 256 and a thin
         // one of 16 (whose micro-kernel calls would be dominated by loading and storing C); likewise MC, NC.
-        // m in (MC, 2·MC] (a batch of 256, the column split's shapes): depth up to 4·KC in one block while an Ã of all m rows
-        // stays within 1 MB (a core's L2); C is then read and written once rather than once per KC step. Set from the shape
-        // alone, so every split and the single-thread fallback sum in the same order. m = 256, Avx512 float, best call of 5
-        // rounds (gemm-rounds --variants columns-kc500,columns-kc784): k = 500 in one block against two of 250 311 vs
-        // 285 GFLOP/s (256×500×300) and 331 vs 309 (256×500×784, B transposed); k = 784 in one against four 320 vs 301.
+        // m up to 2·MC (a batch of 256, the column split's shapes; half of it, each half of the SGD step on two halves):
+        // depth up to 4·KC in one block while an Ã of all m rows stays within 1 MB (a core's L2); C is then read and written
+        // once rather than once per KC step. Set from the shape alone, so every split and the single-thread fallback sum in
+        // the same order. m = 256, Avx512 float, best call of 5 rounds (gemm-rounds --variants columns-kc500,columns-kc784):
+        // k = 500 in one block against two of 250 311 vs 285 GFLOP/s (256×500×300) and 331 vs 309 (256×500×784, B
+        // transposed); k = 784 in one against four 320 vs 301. m = 128 on one core (gemm-rounds --threads 1 --variants
+        // auto-kc784, median of 7 rounds, benchmarks/RESULTS.md): k = 784 in one block against three 143.9 vs 134.6 GFLOP/s.
         int kcLimit = blocking.KC;
-        if (m > blocking.MC && m <= 2 * blocking.MC)
+        if (m <= 2 * blocking.MC)
             kcLimit = Math.Min(4 * blocking.KC, Math.Max(blocking.KC, (int)((1 << 20) / (sizeof(T) * RoundUp(m, mr)))));
         else if (m > 2 * blocking.MC)
             kcLimit = Math.Max(blocking.KC, blocking.DeepKC); // GemmBlocking.DeepKC

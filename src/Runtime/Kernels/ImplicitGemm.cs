@@ -127,7 +127,7 @@ internal static unsafe class ImplicitGemm
         Pad(x, padded, shape);
 
         // Depth blocks as even as the GEMM's at its default KC (k = 500 with KC = 256 gives two blocks of 250); the GEMM's deeper
-        // blocks (for m in (MC, 2·MC], and DeepKC above 2·MC on the AVX-512 float kernel) are not used here, so sums may
+        // blocks (for m up to 2·MC, and DeepKC above 2·MC on the AVX-512 float kernel) are not used here, so sums may
         // differ from the GEMM's in the last bits (its tests use tolerances).
         int kcMax = Gemm.DefaultBlocking<T>(KernelOf<T, TKernel>()).KC;
         int blocks = (k + kcMax - 1) / kcMax;
