@@ -141,6 +141,41 @@ public sealed partial class BatchHalvesTests
         }
     }
 
+    /// <summary>
+    /// Evaluate with x₀ overlapping the end of the direction, where the halves write the first half's gradients of the last
+    /// layers before the poisoned layer fails: the whole batch's pass then reads x₀'s copy in state 0.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void After_a_failure_only_on_the_halves_an_input_overlapping_the_direction_gives_the_whole_batchs_evaluate_on_a_copy(int at)
+    {
+        Check<float>(at);
+        Check<double>(at);
+
+        static void Check<T>(int at) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>([300, 200, 30, 10], at);
+            (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, FailureBatch);
+            int p = chain.ParameterCount, n = x0.Length;
+            T mu = T.CreateChecked(1e-3);
+            Backpropagation<T> aliased = Oracle(chain, mu, halves: true), whole = Oracle(chain, mu, halves: false);
+            aliased.Evaluate(w, x0, h, new T[p]);
+            Assert.True(aliased.LastHalves.Halves);
+            poisoned.Mode = "partial-pullback";
+
+            var direction = new T[p];
+            int offset = p - n;
+            x0.CopyTo(direction, offset);
+            T[] expectedDirection = new T[p];
+            T expected = whole.Evaluate(w, [.. x0], h, expectedDirection);
+            T actual = aliased.Evaluate(w, direction.AsSpan(offset, n), h, direction);
+            Assert.False(aliased.LastHalves.Halves);
+            Assert.Equal(expected, actual);
+            Assert.Equal(expectedDirection, direction); // bit for bit
+        }
+    }
+
     /// <summary>A failure the whole batch meets too, with x₀ in the workspace: the exception of the whole batch on a copy.</summary>
     [Theory]
     [InlineData("nan-multiplier", 1)]
