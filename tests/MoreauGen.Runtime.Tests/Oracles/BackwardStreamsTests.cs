@@ -101,33 +101,16 @@ public sealed class BackwardStreamsTests
             for (int k = 0; k < 4; k++)
             {
                 T expected = sequential.Step(reference, x0, h);
-                T actual = Held(poolHeld, () => split.Step(w, x0, h));
+                T actual = PoolHold.Held(poolHeld, () => split.Step(w, x0, h));
                 Assert.Equal(expected, actual);
                 Assert.Equal(reference, w); // bit for bit
             }
 
             T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
             T expectedValue = sequential.Oracle.Evaluate(w, x0, h, expectedDirection);
-            Assert.Equal(expectedValue, Held(poolHeld, () => split.Oracle.Evaluate(w, x0, h, direction)));
+            Assert.Equal(expectedValue, PoolHold.Held(poolHeld, () => split.Oracle.Evaluate(w, x0, h, direction)));
             Assert.Equal(expectedDirection, direction);
             Assert.Equal(sequential.Oracle.LastSweep, split.Oracle.LastSweep);
-        }
-    }
-
-    /// <summary>Runs <paramref name="action"/> with the pool held as another caller would hold it, when asked.</summary>
-    private static TResult Held<TResult>(bool hold, Func<TResult> action)
-    {
-        if (!hold)
-            return action();
-        WorkerPool pool = WorkerPool.Shared;
-        SpinWait.SpinUntil(pool.TryReserve); // wait for a concurrent test to let go of it
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            pool.Release();
         }
     }
 
@@ -169,7 +152,7 @@ public sealed class BackwardStreamsTests
         armed.Value = true;
         float[] before = [.. w];
         Exception? expected = Record.Exception(() => sequential.Step(reference, x0, h));
-        Exception? actual = Held(poolHeld, () => Record.Exception(() => split.Step(w, x0, h)));
+        Exception? actual = PoolHold.Held(poolHeld, () => Record.Exception(() => split.Step(w, x0, h)));
         Assert.Equal(expected?.GetType(), actual?.GetType());
         Assert.Equal(expected?.Message, actual?.Message);
         Assert.Equal(reference, w); // bit for bit: the iterate, or w as it was
@@ -178,7 +161,7 @@ public sealed class BackwardStreamsTests
 
         var expectedDirection = new float[w.Length];
         expected = Record.Exception(() => sequential.Oracle.Evaluate(w, x0, h, expectedDirection));
-        actual = Held(poolHeld, () => Record.Exception(() => split.Oracle.Evaluate(w, x0, h, new float[w.Length])));
+        actual = PoolHold.Held(poolHeld, () => Record.Exception(() => split.Oracle.Evaluate(w, x0, h, new float[w.Length])));
         Assert.NotNull(expected); // every poison here reaches the oracle's pass
         Assert.Equal(expected.GetType(), actual?.GetType());
         Assert.Equal(expected.Message, actual?.Message);

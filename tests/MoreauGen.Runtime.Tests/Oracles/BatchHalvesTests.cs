@@ -52,23 +52,6 @@ public sealed partial class BatchHalvesTests
     private static Backpropagation<T> Backprop<T>(ChainOptimizer<T> optimizer) where T : unmanaged, IFloatingPointIeee754<T> =>
         (Backpropagation<T>)optimizer.Oracle;
 
-    /// <summary>Runs <paramref name="action"/> with the pool held as another caller would hold it, when asked.</summary>
-    private static TResult Held<TResult>(bool hold, Func<TResult> action)
-    {
-        if (!hold)
-            return action();
-        WorkerPool pool = WorkerPool.Shared;
-        SpinWait.SpinUntil(pool.TryReserve); // wait for a concurrent test to let go of it
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            pool.Release();
-        }
-    }
-
     private static double Norm<T>(T[] v) where T : unmanaged, IFloatingPointIeee754<T> =>
         Math.Sqrt(v.Sum(x => double.CreateChecked(x) * double.CreateChecked(x)));
 
@@ -123,7 +106,7 @@ public sealed partial class BatchHalvesTests
                     T[] expected = new T[w.Length], actual = new T[w.Length];
                     T expectedValue = whole.Evaluate(w, x0, h, expected);
                     Assert.False(whole.LastHalves.Halves);
-                    T value = Held(poolHeld, () => halves.Evaluate(w, x0, h, actual)); // held: the halves one after the other
+                    T value = PoolHold.Held(poolHeld, () => halves.Evaluate(w, x0, h, actual)); // held: the halves one after the other
                     Assert.True(halves.LastHalves.Halves);
 
                     double norm = Norm(expected);
@@ -222,7 +205,7 @@ public sealed partial class BatchHalvesTests
                 T expected = free.Step(a, x0, h);
                 Assert.True(Backprop(free).LastHalves.Halves);
                 sideBySide |= Backprop(free).LastHalves.SideBySide;
-                T actual = Held(true, () => held.Step(b, x0, h));
+                T actual = PoolHold.Held(true, () => held.Step(b, x0, h));
                 Assert.Equal((true, false), Backprop(held).LastHalves); // both halves on this thread
                 Assert.Equal(expected, actual);
                 Assert.Equal(a, b); // bit for bit
@@ -237,7 +220,7 @@ public sealed partial class BatchHalvesTests
                 T expectedValue = free.Oracle.Evaluate(w, x0, h, expectedDirection);
                 Assert.True(Backprop(free).LastHalves.Halves);
                 sideBySide = Backprop(free).LastHalves.SideBySide;
-                Assert.Equal(expectedValue, Held(true, () => held.Oracle.Evaluate(w, x0, h, direction)));
+                Assert.Equal(expectedValue, PoolHold.Held(true, () => held.Oracle.Evaluate(w, x0, h, direction)));
                 Assert.Equal((true, false), Backprop(held).LastHalves);
                 Assert.Equal(expectedDirection, direction);
                 Assert.Equal(free.Oracle.LastSweep, held.Oracle.LastSweep);
@@ -396,7 +379,7 @@ public sealed partial class BatchHalvesTests
 
             T[] expectedW = [.. w0], actualW = [.. w0];
             Exception? expected = Record.Exception(() => whole.Step(expectedW, x0, h));
-            Exception? actual = Held(poolHeld, () => Record.Exception(() => halves.Step(actualW, x0, h)));
+            Exception? actual = PoolHold.Held(poolHeld, () => Record.Exception(() => halves.Step(actualW, x0, h)));
             Assert.NotNull(expected);
             Assert.IsType(kind switch
             {
@@ -414,7 +397,7 @@ public sealed partial class BatchHalvesTests
 
             // Evaluate on the halves reports the same.
             expected = Record.Exception(() => whole.Oracle.Evaluate(w0, x0, h, new T[w0.Length]));
-            actual = Held(poolHeld, () => Record.Exception(() => halves.Oracle.Evaluate(w0, x0, h, new T[w0.Length])));
+            actual = PoolHold.Held(poolHeld, () => Record.Exception(() => halves.Oracle.Evaluate(w0, x0, h, new T[w0.Length])));
             if (kind == "overflow")
             {
                 Assert.Null(expected); // the direction is finite; only the update overflows
