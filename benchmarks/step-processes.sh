@@ -1,0 +1,34 @@
+#!/bin/bash
+# step-rounds in several processes one after another: the MLP step's ratio to its products moves more between processes
+# (each with its own memory layout and thread placement) than between the rounds of one process, so one process's median
+# is not the machine's. Runs `step-rounds --network SHAPE --rounds 3` N times under one hold of the benchmark lock and
+# prints, per process, the median over its rounds of SGD step / its products and MorSGD / SGD, then the median and range
+# over the processes. Build first (dotnet build benchmarks/MoreauGen.Benchmarks -c Release); from the repository root:
+#   benchmarks/step-processes.sh [N=8] [SHAPE=784-500-300-100-10] [out-prefix=benchmarks/results/step-processes-DATE]
+set -u
+cd "$(dirname "$0")/.."
+N=${1:-8}
+SHAPE=${2:-784-500-300-100-10}
+R=${3:-benchmarks/results/step-processes-$(date -u +%F)}
+D=benchmarks/MoreauGen.Benchmarks/bin/Release/net10.0/MoreauGen.Benchmarks.dll
+exec 9> "${BENCH_LOCK:-/work/wt/bench.lock}"
+flock 9
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in $(seq 1 "$N"); do
+  dotnet $D step-rounds --rounds 3 --network "$SHAPE" --csv "$R-$i.csv" > "$R-$i.txt" 2>&1 || { echo "process $i failed: $R-$i.txt"; exit 1; }
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$R" "$N" <<'PY'
+import csv, statistics, sys
+prefix, n = sys.argv[1], int(sys.argv[2])
+steps, mors = [], []
+for i in range(1, n + 1):
+    rows = list(csv.DictReader(open(f"{prefix}-{i}.csv")))
+    s = statistics.median(float(r["sgd_ms"]) / float(r["sgd_products_ms"]) for r in rows)
+    m = statistics.median(float(r["morsgd_ms"]) / float(r["sgd_ms"]) for r in rows)
+    products = statistics.median(float(r["sgd_products_ms"]) for r in rows)
+    steps.append(s); mors.append(m)
+    print(f"process {i}: SGD step / its products {s:.3f}, MorSGD / SGD {m:.3f}, products {products:.3f} ms")
+print(f"over {n} processes: SGD step / its products median {statistics.median(steps):.3f} ({min(steps):.3f}-{max(steps):.3f}), "
+      f"MorSGD / SGD median {statistics.median(mors):.3f} ({min(mors):.3f}-{max(mors):.3f})")
+PY
