@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using MoreauGen.Kernels;
 using MoreauGen.Tests.TestLayers;
 
@@ -13,22 +12,47 @@ namespace MoreauGen.Tests.Oracles;
 /// </summary>
 public sealed partial class BatchHalvesTests
 {
-    /// <summary>A network on <paramref name="sizes"/> with layer <paramref name="at"/> poisoned for batches of <see cref="FailureBatch"/>.</summary>
-    private static (Chain<T> Chain, Poison<T> Poisoned) Poisoned<T>(int[] sizes, int at) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// <see cref="Poisoned{T}"/>'s network on <paramref name="sizes"/> with layer <paramref name="at"/> poisoned, its problem at
+    /// <see cref="FailureBatch"/>, and two of what <paramref name="make"/> builds on it with μ = 10⁻³: <c>Aliased</c> on the halves,
+    /// <c>Whole</c> on the whole batch. A healthy pass of <c>Aliased</c> (<paramref name="warm"/>; when null Evaluate on x₀, which
+    /// fills the workspace) takes the halves; then the layer fails as <paramref name="mode"/> says.
+    /// </summary>
+    private static (Chain<T> Chain, Poison<T> Poisoned, T[] W, T[] X0, SquaredDistance<T> H, TRun Aliased, TRun Whole) FailingOnHalves<T, TRun>(
+        int at, int[]? sizes, string mode, Func<Chain<T>, T, bool, TRun> make, Func<TRun, Backpropagation<T>> oracle,
+        Action<Backpropagation<T>, T[], T[], SquaredDistance<T>>? warm) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Poison<T>? poisoned = null;
-        Chain<T> chain = Network<T>(sizes, (i, layer) => i == at ? poisoned = new Poison<T>(layer, FailureBatch) : layer);
-        return (chain, poisoned!);
+        (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(at, sizes);
+        (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, FailureBatch);
+        T mu = T.CreateChecked(1e-3);
+        TRun aliased = make(chain, mu, true), whole = make(chain, mu, false);
+        if (warm is null)
+            oracle(aliased).Evaluate(w, x0, h, new T[w.Length]);
+        else
+            warm(oracle(aliased), w, x0, h);
+        Assert.True(oracle(aliased).LastHalves.Halves);
+        poisoned.Mode = mode;
+        return (chain, poisoned, w, x0, h, aliased, whole);
     }
 
-    /// <summary>
-    /// "output": 200-300-200, x₀ is the workspace's output; "state": 200-300-200-10, x₀ is its state x₂. Both above the
-    /// optimiser's fused-step minimum.
-    /// </summary>
-    private static int[] AliasShape(string where) => where == "output" ? [200, 300, 200] : [200, 300, 200, 10];
+    /// <summary><see cref="FailingOnHalves{T, TRun}"/> with two oracles.</summary>
+    private static (Chain<T> Chain, Poison<T> Poisoned, T[] W, T[] X0, SquaredDistance<T> H, Backpropagation<T> Aliased, Backpropagation<T> Whole)
+        OraclesFailingOnHalves<T>(int at, int[]? sizes, string mode, Action<Backpropagation<T>, T[], T[], SquaredDistance<T>>? warm = null)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        FailingOnHalves<T, Backpropagation<T>>(at, sizes, mode, (chain, mu, halves) => Oracle(chain, mu, halves), oracle => oracle, warm);
 
-    private static ReadOnlySpan<T> InWorkspace<T>(ChainWorkspace<T> workspace, string where) where T : unmanaged, IFloatingPointIeee754<T> =>
-        where == "output" ? workspace.Output : workspace.State(2);
+    /// <summary><see cref="FailingOnHalves{T, TRun}"/> with two SGD optimisers (η = 0.01).</summary>
+    private static (Chain<T> Chain, Poison<T> Poisoned, T[] W, T[] X0, SquaredDistance<T> H, GradientDescent<T> Aliased, GradientDescent<T> Whole)
+        StepsFailingOnHalves<T>(int at, int[]? sizes, string mode) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FailingOnHalves<T, GradientDescent<T>>(at, sizes, mode, (chain, mu, halves) => Sgd(chain, T.CreateChecked(0.01), mu, halves), sgd => Backprop(sgd), null);
+
+    /// <summary>A buffer of <paramref name="length"/> zeros with x₀ copied into its end, and x₀'s offset in it.</summary>
+    private static (T[] Buffer, int Offset) WithInputAtTheEnd<T>(T[] x0, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var buffer = new T[length];
+        x0.CopyTo(buffer, length - x0.Length);
+        return (buffer, length - x0.Length);
+    }
 
     // ---- 8. a failure on the halves with x₀ where the halves write ----
 
@@ -50,25 +74,11 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(string where, string mode, int at) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(AliasShape(where), at);
-            (T[] w, T[] start, SquaredDistance<T> h) = Problem(chain, FailureBatch);
-            T mu = T.CreateChecked(1e-3);
-            Backpropagation<T> aliased = Oracle(chain, mu, halves: true), whole = Oracle(chain, mu, halves: false);
-            aliased.Evaluate(w, start, h, new T[w.Length]); // fills the workspace, on the halves
-            Assert.True(aliased.LastHalves.Halves);
-
+            var (_, _, w, _, h, aliased, whole) = OraclesFailingOnHalves<T>(at, AliasShape(where), mode);
             ReadOnlySpan<T> x0 = InWorkspace(aliased.Workspace(FailureBatch), where);
             T[] input = x0.ToArray();
             Assert.Contains(input, v => v != T.Zero);
-            poisoned.Mode = mode;
-
-            T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
-            T expected = whole.Evaluate(w, input, h, expectedDirection);
-            T actual = aliased.Evaluate(w, x0, h, direction); // the halves fail, then the whole batch
-            Assert.False(aliased.LastHalves.Halves);
-            Assert.Equal(expected, actual);
-            Assert.Equal(expectedDirection, direction); // bit for bit
-            Assert.Equal(whole.LastSweep, aliased.LastSweep);
+            EvaluateIsTheWholeBatchs(aliased, x0, whole, input, w, h); // the halves fail, then the whole batch
         }
     }
 
@@ -81,26 +91,16 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(string where, string mode, int at) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(AliasShape(where), at);
+            // Evaluate warms: the workspace's states are of this w and batch.
+            var (chain, _, w, _, h, aliased, whole) = StepsFailingOnHalves<T>(at, AliasShape(where), mode);
             Assert.True(chain.ParameterCount >= ChainOptimizer<T>.FusedDescentMinimum);
-            (T[] w, T[] start, SquaredDistance<T> h) = Problem(chain, FailureBatch);
-            T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
-            GradientDescent<T> aliased = Sgd(chain, eta, mu, halves: true), whole = Sgd(chain, eta, mu, halves: false);
-            aliased.Oracle.Evaluate(w, start, h, new T[w.Length]); // the workspace's states are of this w and batch
-            Assert.True(Backprop(aliased).LastHalves.Halves);
-            poisoned.Mode = mode;
-
             T[] reference = [.. w];
             for (int k = 0; k < 2; k++)
             {
                 ReadOnlySpan<T> x0 = InWorkspace(aliased.Oracle.Workspace(FailureBatch), where);
                 T[] input = x0.ToArray();
                 Assert.Contains(input, v => v != T.Zero);
-                T expected = whole.Step(reference, input, h);
-                T actual = aliased.Step(w, x0, h);
-                Assert.False(Backprop(aliased).LastHalves.Halves);
-                Assert.Equal(expected, actual);
-                Assert.Equal(reference, w); // bit for bit
+                StepIsTheWholeBatchs(aliased, w, x0, whole, reference, input, h);
             }
         }
     }
@@ -119,22 +119,14 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(int at) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>([300, 200, 30, 10], at);
-            (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, FailureBatch);
-            int p = chain.ParameterCount, n = x0.Length;
-            T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
-            Backpropagation<T> aliased = Oracle(chain, mu, halves: true), whole = Oracle(chain, mu, halves: false);
-            Assert.True(aliased.TryDescend([.. w], x0, h, new T[p], eta, out _)); // warm, on the halves
-            Assert.True(aliased.LastHalves.Halves);
-            poisoned.Mode = "partial-pullback";
-
-            var scratch = new T[p];
-            int offset = p - n; // layer 2's gradient and the end of layer 1's
+            T eta = T.CreateChecked(0.01);
+            var (chain, _, w, x0, h, aliased, whole) = OraclesFailingOnHalves<T>(at, null, "partial-pullback",
+                (oracle, v, x, f) => Assert.True(oracle.TryDescend([.. v], x, f, new T[v.Length], eta, out _))); // warm, on the halves
+            (T[] scratch, int offset) = WithInputAtTheEnd(x0, w.Length); // layer 2's gradient and the end of layer 1's
             Assert.True(offset < chain.ParameterOffset(2));
-            x0.CopyTo(scratch, offset);
             T[] reference = [.. w];
-            Assert.True(whole.TryDescend(reference, [.. x0], h, new T[p], eta, out T expected));
-            Assert.True(aliased.TryDescend(w, scratch.AsSpan(offset, n), h, scratch, eta, out T actual));
+            Assert.True(whole.TryDescend(reference, [.. x0], h, new T[w.Length], eta, out T expected));
+            Assert.True(aliased.TryDescend(w, scratch.AsSpan(offset, x0.Length), h, scratch, eta, out T actual));
             Assert.False(aliased.LastHalves.Halves);
             Assert.Equal(expected, actual);
             Assert.Equal(reference, w); // bit for bit
@@ -155,21 +147,11 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(int at) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>([300, 200, 30, 10], at);
-            (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, FailureBatch);
-            int p = chain.ParameterCount, n = x0.Length;
-            T mu = T.CreateChecked(1e-3);
-            Backpropagation<T> aliased = Oracle(chain, mu, halves: true), whole = Oracle(chain, mu, halves: false);
-            aliased.Evaluate(w, x0, h, new T[p]);
-            Assert.True(aliased.LastHalves.Halves);
-            poisoned.Mode = "partial-pullback";
-
-            var direction = new T[p];
-            int offset = p - n;
-            x0.CopyTo(direction, offset);
-            T[] expectedDirection = new T[p];
+            var (_, _, w, x0, h, aliased, whole) = OraclesFailingOnHalves<T>(at, null, "partial-pullback");
+            (T[] direction, int offset) = WithInputAtTheEnd(x0, w.Length);
+            T[] expectedDirection = new T[w.Length];
             T expected = whole.Evaluate(w, [.. x0], h, expectedDirection);
-            T actual = aliased.Evaluate(w, direction.AsSpan(offset, n), h, direction);
+            T actual = aliased.Evaluate(w, direction.AsSpan(offset, x0.Length), h, direction);
             Assert.False(aliased.LastHalves.Halves);
             Assert.Equal(expected, actual);
             Assert.Equal(expectedDirection, direction); // bit for bit
@@ -188,14 +170,7 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(string mode, int at) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(AliasShape("output"), at);
-            (T[] w0, T[] start, SquaredDistance<T> h) = Problem(chain, FailureBatch);
-            T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
-            GradientDescent<T> aliased = Sgd(chain, eta, mu, halves: true), whole = Sgd(chain, eta, mu, halves: false);
-            aliased.Oracle.Evaluate(w0, start, h, new T[w0.Length]);
-            Assert.True(Backprop(aliased).LastHalves.Halves);
-            poisoned.Mode = mode;
-
+            var (_, poisoned, w0, start, h, aliased, whole) = StepsFailingOnHalves<T>(at, AliasShape("output"), mode);
             T[] input = aliased.Oracle.Workspace(FailureBatch).Output.ToArray();
             Exception? expected = Record.Exception(() => whole.Oracle.Evaluate(w0, input, h, new T[w0.Length]));
             Exception? actual = Record.Exception(() => aliased.Oracle.Evaluate(w0, aliased.Oracle.Workspace(FailureBatch).Output, h, new T[w0.Length]));
@@ -234,7 +209,7 @@ public sealed partial class BatchHalvesTests
 
         static void Check<T>(bool halves) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(AliasShape("output"), 0);
+            (Chain<T> chain, Poison<T> poisoned) = Poisoned<T>(0, AliasShape("output"));
             (T[] w0, T[] start, SquaredDistance<T> h) = Problem(chain, FailureBatch);
             T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
             GradientDescent<T> aliased = Sgd(chain, eta, mu, halves), reference = Sgd(chain, eta, mu, halves);
@@ -300,18 +275,8 @@ public sealed partial class BatchHalvesTests
             T[] reference = [.. w];
             for (int k = 0; k < 2; k++)
             {
-                T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
-                T expectedValue = whole.Oracle.Evaluate(w, x0, h, expectedDirection);
-                Assert.Equal(expectedValue, halves.Oracle.Evaluate(w, x0, h, direction));
-                Assert.False(Backprop(halves).LastHalves.Halves);
-                Assert.Equal(expectedDirection, direction); // bit for bit
-                Assert.Equal(whole.Oracle.LastSweep, halves.Oracle.LastSweep);
-
-                T expected = whole.Step(reference, x0, h);
-                T actual = halves.Step(w, x0, h);
-                Assert.False(Backprop(halves).LastHalves.Halves);
-                Assert.Equal(expected, actual);
-                Assert.Equal(reference, w); // bit for bit
+                EvaluateIsTheWholeBatchs(Backprop(halves), x0, Backprop(whole), x0, w, h);
+                StepIsTheWholeBatchs(halves, w, x0, whole, reference, x0, h);
             }
         }
     }
@@ -430,26 +395,7 @@ public sealed partial class BatchHalvesTests
         Step<double>(shape);
 
         // The fused step on the halves against Evaluate on the halves and the separate update, bit for bit.
-        static void Step<T>(string shape) where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            Chain<T> chain = SmallShape<T>(shape);
-            (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, 3);
-            T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
-            GradientDescent<T> sgd = Sgd(chain, eta, mu, halves: true);
-            Backpropagation<T> separate = Oracle(chain, mu, halves: true);
-            T[] reference = [.. w];
-            for (int k = 0; k < 3; k++)
-            {
-                var direction = new T[w.Length];
-                T expected = separate.Evaluate(reference, x0, h, direction);
-                Assert.True(separate.LastHalves.Halves);
-                TensorPrimitives.MultiplyAdd<T>(direction, -eta, reference, reference);
-
-                T actual = sgd.Step(w, x0, h);
-                Assert.True(Backprop(sgd).LastHalves.Halves);
-                Assert.Equal(expected, actual);
-                Assert.Equal(reference, w); // bit for bit
-            }
-        }
+        static void Step<T>(string shape) where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedStepIsEvaluateAndUpdate(SmallShape<T>(shape), 3, T.CreateChecked(1e-3));
     }
 }

@@ -153,23 +153,32 @@ public sealed partial class BatchHalvesTests
         {
             Chain<T> chain = Network<T>(sizes);
             Assert.True(chain.ParameterCount >= ChainOptimizer<T>.FusedDescentMinimum); // the step takes the fused pass
-            (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, batch);
-            T eta = T.CreateChecked(0.01);
-            GradientDescent<T> sgd = Sgd(chain, eta, mu, halves: true);
-            Backpropagation<T> separate = Oracle(chain, mu, halves: true);
-            T[] reference = [.. w];
-            for (int k = 0; k < 3; k++)
-            {
-                var direction = new T[w.Length];
-                T expected = separate.Evaluate(reference, x0, h, direction);
-                Assert.True(separate.LastHalves.Halves);
-                TensorPrimitives.MultiplyAdd<T>(direction, -eta, reference, reference); // the separate update pass
+            FusedStepIsEvaluateAndUpdate(chain, batch, mu);
+        }
+    }
 
-                T actual = sgd.Step(w, x0, h);
-                Assert.True(Backprop(sgd).LastHalves.Halves);
-                Assert.Equal(expected, actual);
-                Assert.Equal(reference, w); // bit for bit
-            }
+    /// <summary>
+    /// Three fused SGD steps on the halves (η = 0.01) of <paramref name="chain"/> at <paramref name="batch"/> are Evaluate on
+    /// the halves and the separate update pass, bit for bit.
+    /// </summary>
+    private static void FusedStepIsEvaluateAndUpdate<T>(Chain<T> chain, int batch, T mu) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (T[] w, T[] x0, SquaredDistance<T> h) = Problem(chain, batch);
+        T eta = T.CreateChecked(0.01);
+        GradientDescent<T> sgd = Sgd(chain, eta, mu, halves: true);
+        Backpropagation<T> separate = Oracle(chain, mu, halves: true);
+        T[] reference = [.. w];
+        for (int k = 0; k < 3; k++)
+        {
+            var direction = new T[w.Length];
+            T expected = separate.Evaluate(reference, x0, h, direction);
+            Assert.True(separate.LastHalves.Halves);
+            TensorPrimitives.MultiplyAdd<T>(direction, -eta, reference, reference); // the separate update pass
+
+            T actual = sgd.Step(w, x0, h);
+            Assert.True(Backprop(sgd).LastHalves.Halves);
+            Assert.Equal(expected, actual);
+            Assert.Equal(reference, w); // bit for bit
         }
     }
 
@@ -299,12 +308,45 @@ public sealed partial class BatchHalvesTests
 
     private const int FailureBatch = 8;
 
-    /// <summary>300-200-30-10 at batch 8 with layer <paramref name="at"/> poisoned: 66,540 parameters, so steps take the fused pass.</summary>
-    private static (Chain<T> Chain, Poison<T> Poisoned) Poisoned<T>(int at) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The network on <paramref name="sizes"/> (when null 300-200-30-10: 66,540 parameters, so steps take the fused pass)
+    /// with layer <paramref name="at"/> poisoned for batches of <see cref="FailureBatch"/>.
+    /// </summary>
+    private static (Chain<T> Chain, Poison<T> Poisoned) Poisoned<T>(int at, int[]? sizes = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Poison<T>? poisoned = null;
-        Chain<T> chain = Network<T>([300, 200, 30, 10], (i, layer) => i == at ? poisoned = new Poison<T>(layer, FailureBatch) : layer);
+        Chain<T> chain = Network<T>(sizes ?? [300, 200, 30, 10], (i, layer) => i == at ? poisoned = new Poison<T>(layer, FailureBatch) : layer);
         return (chain, poisoned!);
+    }
+
+    /// <summary>
+    /// A step of <paramref name="halves"/> from w on <paramref name="x0"/> ran on the whole batch and is
+    /// <paramref name="whole"/>'s step from <paramref name="reference"/> on <paramref name="wholeX0"/> (x₀ or its copy), bit for bit.
+    /// </summary>
+    private static void StepIsTheWholeBatchs<T>(GradientDescent<T> halves, T[] w, ReadOnlySpan<T> x0, GradientDescent<T> whole, T[] reference,
+                                               ReadOnlySpan<T> wholeX0, SquaredDistance<T> h) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T expected = whole.Step(reference, wholeX0, h);
+        T actual = halves.Step(w, x0, h);
+        Assert.False(Backprop(halves).LastHalves.Halves); // fell back
+        Assert.Equal(expected, actual);
+        Assert.Equal(reference, w); // bit for bit
+    }
+
+    /// <summary>
+    /// Evaluate of <paramref name="halves"/> at w on <paramref name="x0"/> ran on the whole batch and is <paramref name="whole"/>'s
+    /// on <paramref name="wholeX0"/> (x₀ or its copy): the value, the direction bit for bit, the sweep.
+    /// </summary>
+    private static void EvaluateIsTheWholeBatchs<T>(Backpropagation<T> halves, ReadOnlySpan<T> x0, Backpropagation<T> whole, ReadOnlySpan<T> wholeX0,
+                                                   T[] w, SquaredDistance<T> h) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
+        T expected = whole.Evaluate(w, wholeX0, h, expectedDirection);
+        T actual = halves.Evaluate(w, x0, h, direction);
+        Assert.False(halves.LastHalves.Halves);
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedDirection, direction); // bit for bit
+        Assert.Equal(whole.LastSweep, halves.LastSweep);
     }
 
     public static TheoryData<string, int, bool> Failures()
@@ -434,24 +476,21 @@ public sealed partial class BatchHalvesTests
             poisoned.Mode = mode;
             T[] reference = [.. w];
             for (int k = 0; k < 3; k++)
-            {
-                T expected = whole.Step(reference, x0, h);
-                T actual = halves.Step(w, x0, h);
-                Assert.False(Backprop(halves).LastHalves.Halves); // fell back
-                Assert.Equal(expected, actual);
-                Assert.Equal(reference, w); // bit for bit
-            }
-
-            T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
-            T expectedValue = whole.Oracle.Evaluate(w, x0, h, expectedDirection);
-            Assert.Equal(expectedValue, halves.Oracle.Evaluate(w, x0, h, direction));
-            Assert.False(Backprop(halves).LastHalves.Halves);
-            Assert.Equal(expectedDirection, direction);
-            Assert.Equal(whole.Oracle.LastSweep, halves.Oracle.LastSweep);
+                StepIsTheWholeBatchs(halves, w, x0, whole, reference, x0, h);
+            EvaluateIsTheWholeBatchs(Backprop(halves), x0, Backprop(whole), x0, w, h);
         }
     }
 
     // ---- 5. x₀ in the workspace or the scratch ----
+
+    /// <summary>
+    /// "output": 200-300-200, x₀ is the workspace's output; "state": 200-300-200-10, x₀ is its state x₂. Both above the
+    /// optimiser's fused-step minimum.
+    /// </summary>
+    private static int[] AliasShape(string where) => where == "output" ? [200, 300, 200] : [200, 300, 200, 10];
+
+    private static ReadOnlySpan<T> InWorkspace<T>(ChainWorkspace<T> workspace, string where) where T : unmanaged, IFloatingPointIeee754<T> =>
+        where == "output" ? workspace.Output : workspace.State(2);
 
     [Theory]
     [InlineData("output")]
@@ -465,16 +504,15 @@ public sealed partial class BatchHalvesTests
         {
             // 200-300-200: x₀ is the last step's output; 200-300-200-10: x₀ is its state x₂, which the second layer's forward
             // (on either half) overwrites before the first layer's pullback reads x₀.
-            int[] sizes = where == "output" ? [200, 300, 200] : [200, 300, 200, 10];
             const int batch = 9;
-            Chain<T> chain = Network<T>(sizes);
+            Chain<T> chain = Network<T>(AliasShape(where));
             (T[] w, T[] start, SquaredDistance<T> h) = Problem(chain, batch);
             T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
             GradientDescent<T> sgd = Sgd(chain, eta, mu, halves: true), onCopy = Sgd(chain, eta, mu, halves: true);
             sgd.Step(w, start, h);
             onCopy.Step([.. w], start, h); // warm too
             ChainWorkspace<T> workspace = sgd.Oracle.Workspace(batch);
-            ReadOnlySpan<T> x0 = where == "output" ? workspace.Output : workspace.State(2);
+            ReadOnlySpan<T> x0 = InWorkspace(workspace, where);
             Assert.Equal(batch * 200, x0.Length);
             Assert.Contains(x0.ToArray(), v => v != T.Zero);
 
@@ -487,7 +525,7 @@ public sealed partial class BatchHalvesTests
             Assert.Equal(reference, w); // bit for bit
 
             // Evaluate, whose halves copy x₀ into state 0 before they write the workspace.
-            x0 = where == "output" ? workspace.Output : workspace.State(2);
+            x0 = InWorkspace(workspace, where);
             input = x0.ToArray();
             T[] expectedDirection = new T[w.Length], direction = new T[w.Length];
             T expectedValue = onCopy.Oracle.Evaluate(w, input, h, expectedDirection);
