@@ -18,27 +18,11 @@ public sealed class BackwardStreamsTests
 
     private static int[] Sizes => [256, 192, 128, 64, 10];
 
-    private static Chain<T> Network<T>(Func<int, IMoreauLayer<T>, IMoreauLayer<T>>? wrap = null) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int[] sizes = Sizes;
-        var layers = new IMoreauLayer<T>[sizes.Length - 1];
-        for (int i = 0; i < layers.Length; i++)
-        {
-            IMoreauLayer<T> layer = new DenseTestLayer<T>(sizes[i], sizes[i + 1], bias: true,
-                i + 1 < layers.Length ? DenseActivation.Relu : DenseActivation.Identity, declare: true);
-            layers[i] = wrap is null ? layer : wrap(i, layer);
-        }
-        return new Chain<T>(layers);
-    }
+    private static Chain<T> Network<T>(Func<int, IMoreauLayer<T>, IMoreauLayer<T>>? wrap = null) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ReluNetwork.Build(Sizes, wrap);
 
-    private static (T[] W, T[] X0, SquaredDistance<T> H) Problem<T>(Chain<T> chain) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var random = new Random(7);
-        T[] w = [.. Enumerable.Range(0, chain.ParameterCount).Select(_ => T.CreateChecked((random.NextDouble() - 0.5) * 0.2))];
-        T[] x0 = [.. Enumerable.Range(0, Batch * chain.InputCount).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
-        T[] targets = [.. Enumerable.Range(0, Batch * chain.OutputCount).Select(_ => T.CreateChecked(random.NextDouble()))];
-        return (w, x0, new SquaredDistance<T>(chain.OutputCount, targets));
-    }
+    private static (T[] W, T[] X0, SquaredDistance<T> H) Problem<T>(Chain<T> chain) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ReluNetwork.Problem(chain, Batch);
 
     private static GradientDescent<T> Sgd<T>(Chain<T> chain, T mu, bool? twoStreams) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -15,29 +15,11 @@ namespace MoreauGen.Tests.Oracles;
 /// </summary>
 public sealed partial class BatchHalvesTests
 {
-    /// <summary>A dense network of ReLU layers and an identity last layer on <paramref name="sizes"/>.</summary>
     private static Chain<T> Network<T>(int[] sizes, Func<int, IMoreauLayer<T>, IMoreauLayer<T>>? wrap = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var layers = new IMoreauLayer<T>[sizes.Length - 1];
-        for (int i = 0; i < layers.Length; i++)
-        {
-            IMoreauLayer<T> layer = new DenseTestLayer<T>(sizes[i], sizes[i + 1], bias: true,
-                i + 1 < layers.Length ? DenseActivation.Relu : DenseActivation.Identity, declare: true);
-            layers[i] = wrap is null ? layer : wrap(i, layer);
-        }
-        return new Chain<T>(layers);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReluNetwork.Build(sizes, wrap);
 
     private static (T[] W, T[] X0, SquaredDistance<T> H) Problem<T>(Chain<T> chain, int batch, int seed = 7)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var random = new Random(seed);
-        T[] w = [.. Enumerable.Range(0, chain.ParameterCount).Select(_ => T.CreateChecked((random.NextDouble() - 0.5) * 0.2))];
-        T[] x0 = [.. Enumerable.Range(0, batch * chain.InputCount).Select(_ => T.CreateChecked(random.NextDouble() - 0.5))];
-        T[] targets = [.. Enumerable.Range(0, batch * chain.OutputCount).Select(_ => T.CreateChecked(random.NextDouble()))];
-        return (w, x0, new SquaredDistance<T>(chain.OutputCount, targets));
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReluNetwork.Problem(chain, batch, seed);
 
     private static Backpropagation<T> Oracle<T>(Chain<T> chain, T mu, bool? halves) where T : unmanaged, IFloatingPointIeee754<T> =>
         new(chain) { ParameterL2 = mu, Halves = halves };
