@@ -10,9 +10,9 @@ namespace MoreauGen;
 /// its samples, <see cref="IMoreauLayer{T}.Pullback"/>), formed in the sweep that follows (<see cref="ParameterUpdate.AddL2"/>,
 /// <see cref="FusedDescent.Run"/> with their second gradient, on the pool). A step then hands work to the other thread for
 /// the forward pass, the backward pass and the sweep of each layer of more than one chunk, instead of around each product:
-/// on 784-500-300-100-10 at batch 256 that step took 0.93–0.96 of the whole batch's (<c>step-halves</c>). Sweeping each
-/// layer inside the backward pass, as soon as both halves had pulled it back, measured 1–3 % slower than these sweeps
-/// after it.
+/// on 784-500-300-100-10 at batch 256 that step took 0.94 of the whole batch's when that sat at 1.23 of its products, and
+/// about 1.01 when it sat at 1.06–1.10 (<c>step-halves</c>, benchmarks/RESULTS.md). Sweeping each layer inside the
+/// backward pass, as soon as both halves had pulled it back, measured 1–3 % slower than these sweeps after it.
 /// </summary>
 /// <remarks>
 /// <para>
