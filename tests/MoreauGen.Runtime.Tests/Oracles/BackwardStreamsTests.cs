@@ -155,7 +155,7 @@ public sealed class BackwardStreamsTests
         [.. poisons.Split(',').Where(p => p.EndsWith($"@{layer}", StringComparison.Ordinal)).Select(p => p[..p.IndexOf('@')])];
 
     /// <summary>Delegates to a layer and records which gradients each pullback asked for.</summary>
-    private sealed class Spy<T>(IMoreauLayer<T> inner, int index, List<(int, bool, bool)> calls) : Delegating<T>(inner)
+    private sealed class Spy<T>(IMoreauLayer<T> inner, int index, List<(int, bool, bool)> calls) : DelegatingLayer<T>(inner)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public override void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX)
@@ -167,7 +167,7 @@ public sealed class BackwardStreamsTests
     }
 
     /// <summary>When armed, writes NaN into the gradients asked for, throws, or sleeps (see <see cref="Failures"/>).</summary>
-    private sealed class Poison<T>(IMoreauLayer<T> inner, string[] kinds, StrongBox<bool> armed) : Delegating<T>(inner)
+    private sealed class Poison<T>(IMoreauLayer<T> inner, string[] kinds, StrongBox<bool> armed) : DelegatingLayer<T>(inner)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public override void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX)
@@ -184,24 +184,5 @@ public sealed class BackwardStreamsTests
             if (!gradX.IsEmpty && kinds.Contains("x"))
                 gradX[gradX.Length / 2] = T.NaN;
         }
-    }
-
-    private abstract class Delegating<T>(IMoreauLayer<T> inner) : IMoreauLayer<T>
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        protected IMoreauLayer<T> Inner => inner;
-        public int ParameterCount => inner.ParameterCount;
-        public int InputCount => inner.InputCount;
-        public int OutputCount => inner.OutputCount;
-        public int TapeLength(int batch) => inner.TapeLength(batch);
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y) => inner.Forward(w, x, y);
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, Span<T> tape) => inner.Forward(w, x, y, tape);
-        public abstract void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX);
-
-        public T SubproblemW(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> v, Span<T> grad) =>
-            inner.SubproblemW(w, x, lambda, v, grad);
-
-        public T SubproblemX(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> grad) =>
-            inner.SubproblemX(w, x, lambda, u, grad);
     }
 }

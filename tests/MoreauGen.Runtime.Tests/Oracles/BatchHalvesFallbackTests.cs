@@ -235,26 +235,10 @@ public sealed partial class BatchHalvesTests
     // ---- 9. a layer that refuses the halves' tape lengths ----
 
     /// <summary>Delegates to <paramref name="inner"/>, but its tape length is defined only for the whole batch of <paramref name="batch"/>.</summary>
-    private sealed class WholeBatchOnly<T>(IMoreauLayer<T> inner, int batch) : IMoreauLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class WholeBatchOnly<T>(IMoreauLayer<T> inner, int batch) : DelegatingLayer<T>(inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public int ParameterCount => inner.ParameterCount;
-        public int InputCount => inner.InputCount;
-        public int OutputCount => inner.OutputCount;
-
-        public int TapeLength(int rows) =>
-            rows == batch ? inner.TapeLength(rows) : throw new ArgumentException($"no tape for {rows} samples", nameof(rows));
-
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y) => inner.Forward(w, x, y);
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, Span<T> tape) => inner.Forward(w, x, y, tape);
-
-        public void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX) =>
-            inner.Pullback(w, x, tape, lambda, gradW, gradX);
-
-        public T SubproblemW(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> v, Span<T> grad) =>
-            inner.SubproblemW(w, x, lambda, v, grad);
-
-        public T SubproblemX(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> grad) =>
-            inner.SubproblemX(w, x, lambda, u, grad);
+        public override int TapeLength(int rows) =>
+            rows == batch ? Inner.TapeLength(rows) : throw new ArgumentException($"no tape for {rows} samples", nameof(rows));
     }
 
     [Theory]

@@ -231,22 +231,18 @@ public sealed partial class BatchHalvesTests
     /// or g_t after the pullback; "nan-gradient-marked" writes NaN into g_t when an input row starts with the marker; "throws" throws in the pullback; "partial-forward" / "partial-pullback" throw when called
     /// with fewer samples than the whole batch of <paramref name="batch"/>.
     /// </summary>
-    private sealed class Poison<T>(IMoreauLayer<T> inner, int batch) : IMoreauLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Poison<T>(IMoreauLayer<T> inner, int batch) : DelegatingLayer<T>(inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         public string? Mode { get; set; }
-        public int ParameterCount => inner.ParameterCount;
-        public int InputCount => inner.InputCount;
-        public int OutputCount => inner.OutputCount;
-        public int TapeLength(int rows) => inner.TapeLength(rows);
 
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y) => Forward(w, x, y, new T[TapeLength(x.Length / InputCount)]);
+        public override void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y) => Forward(w, x, y, new T[TapeLength(x.Length / InputCount)]);
 
-        public void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, Span<T> tape)
+        public override void Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, Span<T> tape)
         {
             int rows = x.Length / InputCount;
             if (Mode == "partial-forward" && rows != batch)
                 throw new InvalidOperationException($"called with {rows} samples");
-            inner.Forward(w, x, y, tape);
+            Inner.Forward(w, x, y, tape);
             if (Mode != "nan-state")
                 return;
             for (int s = 0; s < rows; s++)
@@ -256,11 +252,11 @@ public sealed partial class BatchHalvesTests
             }
         }
 
-        public void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX)
+        public override void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX)
         {
             if (Mode == "partial-pullback" && x.Length / InputCount != batch)
                 throw new InvalidOperationException($"pulled back with {x.Length / InputCount} samples");
-            inner.Pullback(w, x, tape, lambda, gradW, gradX);
+            Inner.Pullback(w, x, tape, lambda, gradW, gradX);
             switch (Mode)
             {
                 case "throws":
@@ -280,12 +276,6 @@ public sealed partial class BatchHalvesTests
                     break;
             }
         }
-
-        public T SubproblemW(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> v, Span<T> grad) =>
-            inner.SubproblemW(w, x, lambda, v, grad);
-
-        public T SubproblemX(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> grad) =>
-            inner.SubproblemX(w, x, lambda, u, grad);
     }
 
     private const int FailureBatch = 8;

@@ -172,13 +172,13 @@ public sealed class DenseGramFormTests
         var objective = new SquaredDistance<double>(5, Random<double>(random, Batch * 5, 1.0));
         var oracle = new MoreauBackpropagation<double>(chain, MoreauSchedule<double>.Constant(0.05, 0.5));
         oracle.Evaluate(w, x, objective, new double[w.Length]);
-        Assert.True(misdeclared.Inner.SubproblemWCalls > 0);
+        Assert.True(misdeclared.Dense.SubproblemWCalls > 0);
     }
 
     /// <summary>Declares 39 inputs for a 40-input layer.</summary>
     private sealed class MisdeclaredDense(DenseTestLayer<double> inner) : UndeclaredLayer(inner), IDenseStructure
     {
-        public DenseTestLayer<double> Inner { get; } = inner;
+        public DenseTestLayer<double> Dense { get; } = inner;
         public DenseStructure? DenseStructure => new DenseStructure(39, 30, 0, 39 * 30, DenseActivation.Relu, 0);
     }
 }

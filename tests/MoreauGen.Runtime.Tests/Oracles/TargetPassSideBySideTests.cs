@@ -214,22 +214,15 @@ public sealed class TargetPassSideBySideTests
     }
 
     /// <summary>Delegates to <paramref name="inner"/>, but its pullback into <paramref name="argument"/>'s gradient throws (or, with <paramref name="nan"/>, writes NaN).</summary>
-    private sealed class FaultyLayer(IMoreauLayer<double> inner, LayerArgument argument, bool nan) : IMoreauLayer<double>
+    private sealed class FaultyLayer(IMoreauLayer<double> inner, LayerArgument argument, bool nan) : DelegatingLayer<double>(inner)
     {
         /// <summary>Whether the fault is on (default).</summary>
         public bool Armed { get; set; } = true;
 
-        public int ParameterCount => inner.ParameterCount;
-        public int InputCount => inner.InputCount;
-        public int OutputCount => inner.OutputCount;
-        public int TapeLength(int batch) => inner.TapeLength(batch);
-        public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => inner.Forward(w, x, y);
-        public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y, Span<double> tape) => inner.Forward(w, x, y, tape);
-
-        public void Pullback(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> tape, ReadOnlySpan<double> lambda,
+        public override void Pullback(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> tape, ReadOnlySpan<double> lambda,
                              Span<double> gradW, Span<double> gradX)
         {
-            inner.Pullback(w, x, tape, lambda, gradW, gradX);
+            Inner.Pullback(w, x, tape, lambda, gradW, gradX);
             Span<double> faulty = argument == LayerArgument.Input ? gradX : gradW;
             if (faulty.IsEmpty || !Armed)
                 return;
@@ -237,11 +230,5 @@ public sealed class TargetPassSideBySideTests
                 throw new InvalidOperationException($"the {argument} pullback of a {InputCount}→{OutputCount} layer failed");
             faulty[0] = double.NaN;
         }
-
-        public double SubproblemW(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> v, Span<double> grad) =>
-            inner.SubproblemW(w, x, lambda, v, grad);
-
-        public double SubproblemX(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> u, Span<double> grad) =>
-            inner.SubproblemX(w, x, lambda, u, grad);
     }
 }

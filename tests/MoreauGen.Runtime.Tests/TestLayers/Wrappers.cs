@@ -1,21 +1,7 @@
 namespace MoreauGen.Tests.TestLayers;
 
 /// <summary>Delegates every oracle to another layer but declares no affinity, so the Moreau oracle uses its inner solver.</summary>
-internal class UndeclaredLayer(IMoreauLayer<double> inner) : IMoreauLayer<double>
-{
-    public int ParameterCount => inner.ParameterCount;
-    public int InputCount => inner.InputCount;
-    public int OutputCount => inner.OutputCount;
-    public int TapeLength(int batch) => inner.TapeLength(batch);
-    public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y) => inner.Forward(w, x, y);
-    public void Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y, Span<double> tape) => inner.Forward(w, x, y, tape);
-    public void Pullback(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> tape, ReadOnlySpan<double> lambda, Span<double> gradW, Span<double> gradX) =>
-        inner.Pullback(w, x, tape, lambda, gradW, gradX);
-    public double SubproblemW(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> v, Span<double> grad) =>
-        inner.SubproblemW(w, x, lambda, v, grad);
-    public double SubproblemX(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> lambda, ReadOnlySpan<double> u, Span<double> grad) =>
-        inner.SubproblemX(w, x, lambda, u, grad);
-}
+internal class UndeclaredLayer(IMoreauLayer<double> inner) : DelegatingLayer<double>(inner);
 
 /// <summary>h(x) = Σᵢ log(1 + xᵢ²): smooth, non-convex (h'' ≥ −¼), with no closed-form Moreau gradient.</summary>
 internal sealed class LogSquareObjective(int inputs) : IMoreauObjective<double>
