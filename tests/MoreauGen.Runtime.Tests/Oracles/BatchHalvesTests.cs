@@ -13,6 +13,7 @@ namespace MoreauGen.Tests.Oracles;
 /// back to the whole batch's iterate when only the halves fail; x₀ inside the workspace or the scratch; alternating batch
 /// sizes without allocation; and where the halves are taken by default (<see cref="BatchHalves{T}.Pays"/>).
 /// </summary>
+[Collection(nameof(HalvesAloneCollection))]
 public sealed partial class BatchHalvesTests
 {
     private static Chain<T> Network<T>(int[] sizes, Func<int, IMoreauLayer<T>, IMoreauLayer<T>>? wrap = null)
@@ -610,15 +611,19 @@ public sealed partial class BatchHalvesTests
     }
 }
 
-/// <summary>Runs alone, so that no other test runs work on the pool's threads while their allocations are counted.</summary>
-[CollectionDefinition(nameof(HalvesAllocationCollection), DisableParallelization = true)]
-public sealed class HalvesAllocationCollection;
+/// <summary>
+/// Runs alone, so that no other test holds the pool or runs work on its threads: while the allocations of a step on the
+/// halves are counted, and while a test waits for the halves or the two streams to run side by side at least once
+/// (another test holding the pool throughout made that wait fail).
+/// </summary>
+[CollectionDefinition(nameof(HalvesAloneCollection), DisableParallelization = true)]
+public sealed class HalvesAloneCollection;
 
 /// <summary>
 /// Steps on the halves at alternating batch sizes allocate nothing on any thread after warm-up: the calling thread and
 /// every worker of the pool, each read on its own thread (as the samples' StepAllocationTests read them).
 /// </summary>
-[Collection(nameof(HalvesAllocationCollection))]
+[Collection(nameof(HalvesAloneCollection))]
 public sealed class BatchHalvesAllocationTests
 {
     [Fact]
