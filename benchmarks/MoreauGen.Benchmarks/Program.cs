@@ -6,7 +6,7 @@ namespace MoreauGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet benchmarks, or <c>-- gemm-rounds</c> for the interleaved GEMM comparison with OpenBLAS
-/// (<see cref="GemmRounds"/>), or <c>-- gemm-calls</c> for why calls of one shape vary (<see cref="GemmCalls"/>), or <c>-- gemm-pack</c> for the packing alone, plain against transposed (<see cref="GemmPackRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
+/// (<see cref="GemmRounds"/>), or <c>-- gemm-calls</c> for why calls of one shape vary (<see cref="GemmCalls"/>), or <c>-- core-handoff</c> for what handing data from one core to the other costs (<see cref="CoreHandoff"/>), or <c>-- gemm-pack</c> for the packing alone, plain against transposed (<see cref="GemmPackRounds"/>), or <c>-- conv-profile</c> for where a ConvNet SGD step goes (<see cref="ConvProfile"/>), or <c>-- step-rounds</c> for the MLP step against its products (<see cref="Mlp.StepRounds"/>), or <c>-- step-profile</c> for where the
 /// rest of that step goes (<see cref="Mlp.StepProfile"/>), or <c>-- step-fusion</c> for what each of its fused products costs over
 /// the plain one (<see cref="Mlp.FusionProfile"/>), or <c>-- step-threads</c> for its products on the pool against the calling thread
 /// alone (<see cref="Mlp.ThreadsProfile"/>), or
@@ -24,6 +24,8 @@ public static class Program
             return GemmRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "gemm-calls")
             return GemmCalls.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "core-handoff")
+            return CoreHandoff.Run(args[1..]);
         if (args.Length > 0 && args[0] == "gemm-pack")
             return GemmPackRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "conv-rounds")

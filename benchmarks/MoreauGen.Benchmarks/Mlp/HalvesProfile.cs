@@ -10,7 +10,10 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// half's products each alone on one core, and both halves' products side by side (one half per core, as the step runs
 /// them); the halves' forward pass and backward pass alone (each one hand-off to the other thread); and the update sweeps
 /// with the second half's gradient added. Interleaved call by call, each side on a call right after an untimed call of
-/// itself (<see cref="Rounds.WarmSum"/>).
+/// itself (<see cref="Rounds.WarmSum"/>). Then the same phases timed inside steps: a replica of the fused step on the
+/// halves (forward pass, objective, backward pass, update sweeps, one after the other on w that each step updates), whose
+/// phases find their data where the phase before left it (the parameters and the second half's gradient in the other
+/// core's cache), unlike the phases above, each repeated alone.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3] [--network 784-500-300-100-10]
 /// </code>
@@ -64,10 +67,59 @@ internal static class HalvesProfile
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
                 for (int s = 0; s < sides.Length; s++)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sides[s].Name,-44} {m[s],8:F3} ms  {m[s] / m[1],6:F3} of the products"));
+
+                // The phases inside steps, against the products of the same round.
+                double[] phases = StepPhases(halves, network.Chain, (float[])w.Clone(), x, objective, layerSizes, batch.Small ? 101 : 21);
+                string[] names = ["in a step: forward pass", "in a step: objective", "in a step: backward pass", "in a step: update sweeps", "in a step: all four"];
+                for (int p = 0; p < phases.Length; p++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[p],-44} {phases[p],8:F3} ms  {phases[p] / m[1],6:F3} of the products"));
             }
         }
         Console.WriteLine($"load average at end: {Rounds.LoadAverage()}");
         return 0;
+    }
+
+    /// <summary>
+    /// The median time in ms of each phase of <paramref name="steps"/> fused SGD steps on the halves (η = 10⁻³, the paper's ℓ2)
+    /// at <paramref name="w"/>, which they update: the forward pass, the objective, the backward pass and the update sweeps
+    /// of <c>Backpropagation</c>'s step on the halves, one after the other as it runs them; the fifth value is their sum.
+    /// </summary>
+    private static double[] StepPhases(BatchHalves<float> halves, Chain<float> chain, float[] w, float[] x, ClassificationObjective objective,
+                                       int[] layerSizes, int steps)
+    {
+        ChainWorkspace<float> workspace = halves.Workspace;
+        float[] scratch = new float[w.Length];
+        var times = new double[5][];
+        for (int p = 0; p < times.Length; p++)
+            times[p] = new double[steps];
+        float mu = (float)MlpSettings.PaperL2;
+        for (int step = -5; step < steps; step++) // five steps untimed first
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!halves.Forward(w, x, copyInput: false, checkInput: true))
+                throw new InvalidOperationException("The forward pass on the halves failed.");
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            objective.ValueAndGradient(workspace.Output, workspace.Multiplier(0, workspace.StateLength(chain.Length)));
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!halves.Backward(w, x, scratch))
+                throw new InvalidOperationException("The backward pass on the halves failed.");
+            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (int l = layerSizes.Length - 1, at = w.Length; l >= 0; l--)
+            {
+                at -= layerSizes[l];
+                if (!FusedDescent.Run<float>(w.AsSpan(at, layerSizes[l]), mu, scratch.AsSpan(at, layerSizes[l]), addL2: true, -1e-3f,
+                                             halves.SecondGradient.Slice(at, layerSizes[l])).Completed)
+                    throw new InvalidOperationException("An update sweep failed.");
+            }
+            long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (step < 0)
+                continue;
+            long[] marks = [t0, t1, t2, t3, t4];
+            for (int p = 0; p < 4; p++)
+                times[p][step] = System.Diagnostics.Stopwatch.GetElapsedTime(marks[p], marks[p + 1]).TotalMilliseconds;
+            times[4][step] = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t4).TotalMilliseconds;
+        }
+        return [.. times.Select(Rounds.Median)];
     }
 
     /// <summary>A product on the calling thread alone: the pool held around it, as inside a half.</summary>

@@ -88,6 +88,26 @@ public class FusedVectorsTests
         Close(expected, FusedVectors.ShiftedSquares<double>(w, y, kappa, Span<double>.Empty), 1e-13, expected);
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MaxMagnitude_is_the_largest_absolute_value_whatever_its_sign(int n)
+    {
+        foreach (double sign in new[] { -1.0, 1.0 })
+        {
+            double[] x = Random(n, 3);
+            if (n > 0)
+                x[n / 2] = sign * 5; // the largest magnitude, negative or positive
+            double expected = x.Length == 0 ? 0 : x.Max(Math.Abs);
+            Assert.Equal(expected, Vectors.MaxMagnitude<double>(x));
+            Assert.Equal((float)expected, Vectors.MaxMagnitude<float>([.. x.Select(v => (float)v)]));
+            if (n > 0)
+            {
+                x[n - 1] = double.NaN;
+                Assert.True(double.IsNaN(Vectors.MaxMagnitude<double>(x)));
+            }
+        }
+    }
+
     [Fact]
     public void Vectors_of_different_lengths_are_rejected()
     {
