@@ -20,7 +20,7 @@ def latency_of(path):
     for line in open(path):
         if line.startswith("median:"):
             return float(re.search(r"latency (\d+) ns", line).group(1))
-    raise ValueError(f"no median line in {path}")
+    return None  # core-handoff failed before this process
 
 
 def phase(text, name):
@@ -42,6 +42,9 @@ def main():
         if iteration in excluded:
             continue
         latency = latency_of(handoff)
+        if latency is None:
+            print(f"no latency in {handoff}: process left out")
+            continue
         rows = list(csv.DictReader(open(handoff.replace("-handoff.txt", ".csv"))))
         ratio = statistics.median(float(r["sgd_ms"]) / float(r["sgd_products_ms"]) for r in rows)
         processes.append((iteration, process, latency, ratio))
