@@ -4,10 +4,11 @@ cache-line latency between the two cores that core-handoff measured just before 
 shared a last-level cache; 150 ns and above: they did not), and per iteration the update sweeps inside steps against the
 same sweeps repeated alone (halves-profile).
 
-    python3 benchmarks/handoff-summary.py PREFIX [--exclude 5,7] [--csv combined.csv]
+    python3 benchmarks/handoff-summary.py PREFIX [PREFIX ...] [--exclude 5,7] [--csv combined.csv]
 
-PREFIX is the out-prefix given to handoff-rounds.sh; --exclude drops iterations (e.g. one disturbed by other work);
---csv writes every step-rounds row with its iteration, process and latency into one file.
+PREFIX is the out-prefix given to handoff-rounds.sh (several runs: several prefixes); --exclude drops iterations of the
+first prefix (e.g. one disturbed by other work); --csv writes every step-rounds row with its run, iteration, process and
+latency into one file.
 """
 import argparse
 import csv
@@ -20,7 +21,16 @@ def latency_of(path):
     for line in open(path):
         if line.startswith("median:"):
             return float(re.search(r"latency (\d+) ns", line).group(1))
-    raise ValueError(f"no median line in {path}")
+    return None  # core-handoff failed before this process
+
+
+def read_rates_of(path):
+    """GB/s of reading 2 MB right after the other thread wrote it, and after this thread did (core-handoff's medians)."""
+    for line in open(path):
+        if line.startswith("median:"):
+            match = re.search(r"other thread wrote ([\d.]+) GB/s, after itself ([\d.]+) GB/s", line)
+            return float(match.group(1)), float(match.group(2))
+    return None, None
 
 
 def phase(text, name):
@@ -30,41 +40,59 @@ def phase(text, name):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("prefix")
+    parser.add_argument("prefixes", nargs="+")
     parser.add_argument("--exclude", default="")
     parser.add_argument("--csv")
     args = parser.parse_args()
     excluded = {int(i) for i in args.exclude.split(",") if i}
 
     processes, combined = [], []
-    for handoff in sorted(glob.glob(f"{args.prefix}-sp-*-*-handoff.txt")):
-        iteration, process = map(int, re.search(r"-sp-(\d+)-(\d+)-handoff\.txt$", handoff).groups())
-        if iteration in excluded:
-            continue
-        latency = latency_of(handoff)
-        rows = list(csv.DictReader(open(handoff.replace("-handoff.txt", ".csv"))))
-        ratio = statistics.median(float(r["sgd_ms"]) / float(r["sgd_products_ms"]) for r in rows)
-        processes.append((iteration, process, latency, ratio))
-        combined += [{"iteration": iteration, "process": process, "latency_ns": latency, **r} for r in rows]
+    for run, prefix in enumerate(args.prefixes):
+        skip = excluded if run == 0 else set()
+        for handoff in sorted(glob.glob(f"{prefix}-sp-*-*-handoff.txt")):
+            iteration, process = map(int, re.search(r"-sp-(\d+)-(\d+)-handoff\.txt$", handoff).groups())
+            if iteration in skip:
+                continue
+            latency = latency_of(handoff)
+            if latency is None:
+                print(f"no latency in {handoff}: process left out")
+                continue
+            rows = list(csv.DictReader(open(handoff.replace("-handoff.txt", ".csv"))))
+            ratio = statistics.median(float(r["sgd_ms"]) / float(r["sgd_products_ms"]) for r in rows)
+            processes.append((run, iteration, process, latency, ratio))
+            other, itself = read_rates_of(handoff)
+            combined += [{"run": run, "iteration": iteration, "process": process, "latency_ns": latency,
+                          "read_after_other_gbs": other, "read_after_itself_gbs": itself, **r} for r in rows]
 
-    print(f"{len(processes)} processes (iterations excluded: {sorted(excluded) or 'none'})")
+    print(f"{len(processes)} processes in {len(args.prefixes)} run(s) (iterations of the first excluded: {sorted(excluded) or 'none'})")
     for label, keep in (("latency below 100 ns", lambda ns: ns < 100), ("latency 150 ns or more", lambda ns: ns >= 150)):
-        ratios = sorted(r for _, _, ns, r in processes if keep(ns))
+        ratios = sorted(r for *_, ns, r in processes if keep(ns))
         if ratios:
             within = sum(1 for r in ratios if r <= 1.15)
+            rounds = [r for r in combined if keep(r["latency_ns"])]
+            step = statistics.median(float(r["sgd_ms"]) for r in rounds)
+            products = statistics.median(float(r["sgd_products_ms"]) for r in rounds)
+            latencies = [r["latency_ns"] for r in rounds]
+            other = statistics.median(r["read_after_other_gbs"] for r in rounds)
+            itself = statistics.median(r["read_after_itself_gbs"] for r in rounds)
             print(f"{label}: {len(ratios)} processes, SGD step / its products median {statistics.median(ratios):.3f} "
-                  f"({ratios[0]:.3f}-{ratios[-1]:.3f}), {within} of {len(ratios)} at or below 1.15")
+                  f"({ratios[0]:.3f}-{ratios[-1]:.3f}), {within} of {len(ratios)} at or below 1.15; "
+                  f"over their {len(rounds)} rounds the step {step:.3f} ms and its products {products:.3f} ms (medians); "
+                  f"latency {min(latencies):.0f}-{max(latencies):.0f} ns, 2 MB read after the other core wrote it "
+                  f"{other:.1f} GB/s, after the same core {itself:.1f} GB/s (medians)")
 
-    print("iteration: latencies before its processes (ns); step / products, update sweeps alone and inside steps (halves-profile)")
-    for path in sorted(glob.glob(f"{args.prefix}-hp-*.txt"), key=lambda p: int(re.search(r"-hp-(\d+)\.txt$", p).group(1))):
-        iteration = int(re.search(r"-hp-(\d+)\.txt$", path).group(1))
-        if iteration in excluded:
-            continue
-        text = open(path).read()
-        latencies = " ".join(f"{ns:.0f}" for i, _, ns, _ in processes if i == iteration)
-        print(f"{iteration:3d}: {latencies:>12}; step {phase(text, 'SGD step on the halves')}, "
-              f"sweeps alone {phase(text, 'update sweeps, second gradient added')}, "
-              f"in steps {phase(text, 'in a step: update sweeps')}")
+    print("run iteration: latencies before its processes (ns); step / products, update sweeps alone and inside steps (halves-profile)")
+    for run, prefix in enumerate(args.prefixes):
+        skip = excluded if run == 0 else set()
+        for path in sorted(glob.glob(f"{prefix}-hp-*.txt"), key=lambda p: int(re.search(r"-hp-(\d+)\.txt$", p).group(1))):
+            iteration = int(re.search(r"-hp-(\d+)\.txt$", path).group(1))
+            if iteration in skip:
+                continue
+            text = open(path).read()
+            latencies = " ".join(f"{ns:.0f}" for r, i, _, ns, _ in processes if r == run and i == iteration)
+            print(f"{run} {iteration:3d}: {latencies:>12}; step {phase(text, 'SGD step on the halves')}, "
+                  f"sweeps alone {phase(text, 'update sweeps, second gradient added')}, "
+                  f"in steps {phase(text, 'in a step: update sweeps')}")
 
     if args.csv:
         with open(args.csv, "w", newline="") as out:

@@ -18,7 +18,7 @@ exec 9> "${BENCH_LOCK:-/work/wt/bench.lock}"
 flock 9
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq 1 "$N"); do
-  dotnet $D core-handoff --rounds 1 > "$R-$i-handoff.txt" 2>&1 || { echo "core-handoff $i failed: $R-$i-handoff.txt"; exit 1; }
+  dotnet $D core-handoff --rounds 1 > "$R-$i-handoff.txt" 2>&1 || echo "core-handoff before process $i failed ($R-$i-handoff.txt); going on without it"
   dotnet $D step-rounds --rounds 3 --network "$SHAPE" --csv "$R-$i.csv" > "$R-$i.txt" 2>&1 || { echo "process $i failed: $R-$i.txt"; exit 1; }
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
