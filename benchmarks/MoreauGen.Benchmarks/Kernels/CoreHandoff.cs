@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using MoreauGen.Kernels;
 
 namespace MoreauGen.Benchmarks.Kernels;
 
@@ -25,6 +24,11 @@ internal static class CoreHandoff
     {
         int rounds = Option(args, "--rounds", 5);
         int megabytes = Option(args, "--megabytes", 2);
+        if (rounds < 1 || megabytes < 1)
+        {
+            Console.Error.WriteLine("core-handoff: --rounds and --megabytes take a positive count.");
+            return 1;
+        }
         if (Environment.ProcessorCount < 2)
         {
             Console.Error.WriteLine("core-handoff needs two processors.");
@@ -37,9 +41,11 @@ internal static class CoreHandoff
         var remote = new List<double>();
         var local = new List<double>();
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
+        BounceNanoseconds(Bounces / 10); // untimed: thread start-up and the first compilation of the loops
+        ReadRates(buffer);
         for (int round = 1; round <= rounds; round++)
         {
-            double latency = BounceNanoseconds();
+            double latency = BounceNanoseconds(Bounces);
             (double fromOther, double fromSelf) = ReadRates(buffer);
             latencies.Add(latency);
             remote.Add(fromOther);
@@ -54,31 +60,38 @@ internal static class CoreHandoff
         return 0;
     }
 
-    /// <summary>Half the round trip of a counter bounced between two spinning threads, in ns.</summary>
-    private static double BounceNanoseconds()
+    /// <summary>
+    /// Half the round trip of a counter bounced <paramref name="bounces"/> times between two spinning threads, in ns. The
+    /// threads never yield: on a machine where a third thread wants a core (a build, say) the figure is the scheduler's.
+    /// </summary>
+    private static double BounceNanoseconds(long bounces)
     {
-        var line = new PaddedCounter();
+        long[] line = new long[3 * LineLongs]; // the counter alone on its cache line, a line of padding on each side
+        const int At = LineLongs;
         var other = new Thread(() =>
         {
-            for (long i = 0; i < Bounces; i++)
+            for (long i = 0; i < bounces; i++)
             {
-                while (Volatile.Read(ref line.Value) != 2 * i + 1)
+                while (Volatile.Read(ref line[At]) != 2 * i + 1)
                     Thread.SpinWait(1);
-                Volatile.Write(ref line.Value, 2 * i + 2);
+                Volatile.Write(ref line[At], 2 * i + 2);
             }
         }) { IsBackground = true };
         other.Start();
         long start = Stopwatch.GetTimestamp();
-        for (long i = 0; i < Bounces; i++)
+        for (long i = 0; i < bounces; i++)
         {
-            Volatile.Write(ref line.Value, 2 * i + 1);
-            while (Volatile.Read(ref line.Value) != 2 * i + 2)
+            Volatile.Write(ref line[At], 2 * i + 1);
+            while (Volatile.Read(ref line[At]) != 2 * i + 2)
                 Thread.SpinWait(1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         other.Join();
-        return seconds / Bounces / 2 * 1e9;
+        return seconds / bounces / 2 * 1e9;
     }
+
+    /// <summary>longs in two cache lines (128 bytes, the adjacent-line prefetch's unit).</summary>
+    private const int LineLongs = 16;
 
     /// <summary>
     /// GB/s of a read pass over <paramref name="buffer"/> right after the other thread wrote all of it, and right after this
@@ -89,15 +102,16 @@ internal static class CoreHandoff
         const int HandOvers = 21;
         var fromOther = new double[HandOvers];
         var fromSelf = new double[HandOvers];
-        var turn = new PaddedCounter();
+        long[] turn = new long[3 * LineLongs];
+        const int At = LineLongs;
         var writer = new Thread(() =>
         {
             for (int i = 0; i < HandOvers; i++)
             {
-                while (Volatile.Read(ref turn.Value) != 2 * i + 1)
+                while (Volatile.Read(ref turn[At]) != 2 * i + 1)
                     Thread.SpinWait(1);
                 buffer.AsSpan().Fill(i);
-                Volatile.Write(ref turn.Value, 2 * i + 2);
+                Volatile.Write(ref turn[At], 2 * i + 2);
             }
         }) { IsBackground = true };
         writer.Start();
@@ -105,8 +119,8 @@ internal static class CoreHandoff
         float sink = 0;
         for (int i = 0; i < HandOvers; i++)
         {
-            Volatile.Write(ref turn.Value, 2 * i + 1);
-            while (Volatile.Read(ref turn.Value) != 2 * i + 2)
+            Volatile.Write(ref turn[At], 2 * i + 1);
+            while (Volatile.Read(ref turn[At]) != 2 * i + 2)
                 Thread.SpinWait(1);
             long start = Stopwatch.GetTimestamp();
             sink += Sum(buffer);

@@ -82,7 +82,8 @@ internal static class HalvesProfile
     /// <summary>
     /// The median time in ms of each phase of <paramref name="steps"/> fused SGD steps on the halves (η = 10⁻³, the paper's ℓ2)
     /// at <paramref name="w"/>, which they update: the forward pass, the objective, the backward pass and the update sweeps
-    /// of <c>Backpropagation</c>'s step on the halves, one after the other as it runs them; the fifth value is their sum.
+    /// of <c>Backpropagation</c>'s step on the halves, one after the other as it runs them (without its finiteness check of
+    /// λ_τ); the fifth value is the median of the steps' whole times. Timed right after the round's interleaved sides.
     /// </summary>
     private static double[] StepPhases(BatchHalves<float> halves, Chain<float> chain, float[] w, float[] x, ClassificationObjective objective,
                                        int[] layerSizes, int steps)
@@ -93,17 +94,18 @@ internal static class HalvesProfile
         for (int p = 0; p < times.Length; p++)
             times[p] = new double[steps];
         float mu = (float)MlpSettings.PaperL2;
+        long[] marks = new long[5];
         for (int step = -5; step < steps; step++) // five steps untimed first
         {
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            marks[0] = System.Diagnostics.Stopwatch.GetTimestamp();
             if (!halves.Forward(w, x, copyInput: false, checkInput: true))
                 throw new InvalidOperationException("The forward pass on the halves failed.");
-            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            marks[1] = System.Diagnostics.Stopwatch.GetTimestamp();
             objective.ValueAndGradient(workspace.Output, workspace.Multiplier(0, workspace.StateLength(chain.Length)));
-            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            marks[2] = System.Diagnostics.Stopwatch.GetTimestamp();
             if (!halves.Backward(w, x, scratch))
                 throw new InvalidOperationException("The backward pass on the halves failed.");
-            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            marks[3] = System.Diagnostics.Stopwatch.GetTimestamp();
             for (int l = layerSizes.Length - 1, at = w.Length; l >= 0; l--)
             {
                 at -= layerSizes[l];
@@ -111,13 +113,12 @@ internal static class HalvesProfile
                                              halves.SecondGradient.Slice(at, layerSizes[l])).Completed)
                     throw new InvalidOperationException("An update sweep failed.");
             }
-            long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+            marks[4] = System.Diagnostics.Stopwatch.GetTimestamp();
             if (step < 0)
                 continue;
-            long[] marks = [t0, t1, t2, t3, t4];
             for (int p = 0; p < 4; p++)
                 times[p][step] = System.Diagnostics.Stopwatch.GetElapsedTime(marks[p], marks[p + 1]).TotalMilliseconds;
-            times[4][step] = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t4).TotalMilliseconds;
+            times[4][step] = System.Diagnostics.Stopwatch.GetElapsedTime(marks[0], marks[4]).TotalMilliseconds;
         }
         return [.. times.Select(Rounds.Median)];
     }

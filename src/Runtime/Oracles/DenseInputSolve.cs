@@ -70,9 +70,8 @@ internal static class DenseInputSolve<T> where T : unmanaged, IFloatingPointIeee
         report = default;
         int k = s.Inputs, n = s.Outputs, m = z0.Length / n, mn = m * n;
 
-        // max |c·g| = |c|·max |g| (rounding is monotonic): the solver's choice of σ, made before g₀ is formed (MaxMagnitude
-        // may return the value of largest magnitude with its sign).
-        if (!T.IsFinite(startValue) || !ScaledProblem<T>.IsUnscaled(T.Abs(c) * T.Abs(Vectors.MaxMagnitude<T>(inputGradient))))
+        // max |c·g| = |c|·max |g| (rounding is monotonic): the solver's choice of σ, made before g₀ is formed.
+        if (!T.IsFinite(startValue) || !ScaledProblem<T>.IsUnscaled(T.Abs(c) * Vectors.MaxMagnitude<T>(inputGradient)))
             return false;
         Vectors.Multiply<T>(inputGradient, c, inputGradient);
         ReadOnlySpan<T> g0 = inputGradient;

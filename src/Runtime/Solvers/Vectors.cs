@@ -48,7 +48,7 @@ internal static class Vectors
     public static T MaxMagnitude<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length > Small)
-            return T.Abs(TensorPrimitives.MaxMagnitude(x)); // the element of largest magnitude, with its sign
+            return T.Abs(TensorPrimitives.MaxMagnitude(x)); // TensorPrimitives returns the element itself, with its sign
         T max = T.Zero;
         for (int i = 0; i < x.Length; i++)
         {

@@ -104,6 +104,7 @@ public class FusedVectorsTests
             {
                 x[n - 1] = double.NaN;
                 Assert.True(double.IsNaN(Vectors.MaxMagnitude<double>(x)));
+                Assert.True(float.IsNaN(Vectors.MaxMagnitude<float>([.. x.Select(v => (float)v)])));
             }
         }
     }
