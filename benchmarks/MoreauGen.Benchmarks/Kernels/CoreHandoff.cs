@@ -22,8 +22,8 @@ internal static class CoreHandoff
 
     public static int Run(string[] args)
     {
-        int rounds = Option(args, "--rounds", 5);
-        int megabytes = Option(args, "--megabytes", 2);
+        int rounds = GemmRounds.Option(args, "--rounds", 5);
+        int megabytes = GemmRounds.Option(args, "--megabytes", 2);
         if (rounds < 1 || megabytes < 1)
         {
             Console.Error.WriteLine("core-handoff: --rounds and --megabytes take a positive count.");
@@ -149,11 +149,5 @@ internal static class CoreHandoff
         for (; v < vectors.Length; v++)
             a += vectors[v];
         return Vector.Sum(a + b);
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }
