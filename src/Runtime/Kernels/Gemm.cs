@@ -92,22 +92,13 @@ internal readonly record struct GemmOptions
     /// <summary>
     /// The distance between consecutive stored rows of A, or 0 for a dense A (k when A is stored m×k, m when stored k×m
     /// transposed): a larger one reads a block of columns of a wider stored matrix from a pointer to the block's first
-    /// column. Any leading dimension takes the packed path, never the unpacked one.
+    /// column (x₀'s columns of one core's rows of a dense first layer's weights, <see cref="BatchHalves{T}"/>). Takes the
+    /// packed path, never the unpacked one.
     /// </summary>
     public int LeadingDimensionA { get; init; }
 
-    /// <summary>The distance between consecutive stored rows of B, or 0 for a dense B (n, or k when stored n×k transposed); as <see cref="LeadingDimensionA"/>.</summary>
-    public int LeadingDimensionB { get; init; }
-
-    /// <summary>
-    /// The distance between consecutive rows of C, or 0 for a dense C (n): a larger one writes a block of columns of a wider
-    /// matrix (e.g. one core's columns of a dense layer's output for the whole batch, <see cref="BatchHalves{T}"/>); as
-    /// <see cref="LeadingDimensionA"/>.
-    /// </summary>
-    public int LeadingDimensionC { get; init; }
-
-    /// <summary>Whether any operand has a leading dimension of its own.</summary>
-    internal bool Strided => LeadingDimensionA != 0 || LeadingDimensionB != 0 || LeadingDimensionC != 0;
+    /// <summary>Whether A has a leading dimension of its own.</summary>
+    internal bool Strided => LeadingDimensionA != 0;
 }
 
 /// <summary>
@@ -141,7 +132,7 @@ internal static unsafe class Gemm
         if (n == 0)
             return;
         if (options.Strided)
-            CheckStrided(a.Length, b.Length, c.Length, m, k, n, transA, transB, options, epilogue);
+            CheckStrided(a.Length, m, k, n, transA, options, epilogue);
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
@@ -180,26 +171,17 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>Refuses leading dimensions shorter than their rows or operands too short for them, and the masks (which read dense operands).</summary>
-    private static void CheckStrided<T>(int aLength, int bLength, int cLength, int m, int k, int n, bool transA, bool transB,
-                                        in GemmOptions options, in GemmEpilogue<T> epilogue)
+    /// <summary>Refuses a leading dimension shorter than A's rows or an A too short for it, and the masks (which read dense operands).</summary>
+    private static void CheckStrided<T>(int aLength, int m, int k, int n, bool transA, in GemmOptions options, in GemmEpilogue<T> epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(options.LeadingDimensionA, transA ? k : m, transA ? m : k, aLength, "A");
-        Check(options.LeadingDimensionB, transB ? n : k, transB ? k : n, bLength, "B");
-        Check(options.LeadingDimensionC, m, n, cLength, "C");
+        int ld = options.LeadingDimensionA, rows = transA ? k : m, columns = transA ? m : k; // A as stored
+        if (ld < columns || (rows > 0 && columns > 0 && aLength < (long)(rows - 1) * ld + columns))
+            throw new ArgumentException($"A leading dimension of {ld} for A does not fit its {rows}×{columns} values in {aLength}.", nameof(options));
         if (epilogue.MaskA != null || epilogue.MaskB != null)
             throw new ArgumentException("A masked operand takes no leading dimension.", nameof(options));
         if (k == 0 && m > 0 && n > 0)
             throw new ArgumentException("A product of depth 0 takes no leading dimension.", nameof(options));
-
-        static void Check(int ld, int rows, int columns, int length, string name)
-        {
-            if (ld == 0)
-                return;
-            if (ld < columns || (rows > 0 && columns > 0 && length < (long)(rows - 1) * ld + columns))
-                throw new ArgumentException($"A leading dimension of {ld} for {name} does not fit its {rows}×{columns} values in {length}.", "options");
-        }
     }
 
     /// <summary>
@@ -293,7 +275,7 @@ internal static unsafe class Gemm
                 try
                 {
                     shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread,
-                                   options.ColumnsPackOwnA, options.LeadingDimensionA, options.LeadingDimensionB, options.LeadingDimensionC);
+                                   options.ColumnsPackOwnA, options.LeadingDimensionA);
                     pool.RunReserved(shared);
                 }
                 finally
@@ -306,8 +288,7 @@ internal static unsafe class Gemm
         }
 
         GemmTask<T, TKernel> local = GemmTask<T, TKernel>.Local;
-        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles, epilogue, lda: options.LeadingDimensionA,
-                      ldb: options.LeadingDimensionB, ldc: options.LeadingDimensionC);
+        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles, epilogue, lda: options.LeadingDimensionA);
         local.Run(0);
         local.Clear();
     }

@@ -52,7 +52,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
-    private int _lda, _ldb, _ldc; // the rows' distances in the stored A and B and in C (GemmOptions' leading dimensions, or the dense ones)
+    private int _lda; // the distance of the stored rows of A (GemmOptions.LeadingDimensionA, or the dense one)
     private bool _transA, _transB, _accumulate;
     private GemmBlocking _blocking;
     private int _threads;
@@ -73,12 +73,10 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
                         GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2,
-                        bool columnsPackOwnA = false, int lda = 0, int ldb = 0, int ldc = 0)
+                        bool columnsPackOwnA = false, int lda = 0)
     {
         _a = a; _b = b; _c = c;
         _lda = lda != 0 ? lda : transA ? m : k;
-        _ldb = ldb != 0 ? ldb : transB ? k : n;
-        _ldc = ldc != 0 ? ldc : n;
         _epilogue = epilogue;
         _m = m; _k = k; _n = n;
         _transA = transA; _transB = transB; _accumulate = accumulate;
@@ -426,8 +424,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     private void PackB(int pc, int kc, int col0, int cols, T* panel, bool sums = true)
     {
         int nr = TKernel.NR;
-        // PackB reads the stored rows k apart when transposed, else n apart: the leading dimension stands in for that one.
-        GemmPacking.PackB(_b, _transB ? _ldb : _k, _transB ? _n : _ldb, _transB, pc, kc, col0, cols, panel, nr);
+        GemmPacking.PackB(_b, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
         if (_epilogue.MaskB != null)
             GemmOperandMask.ApplyToPanelB(_epilogue.MaskB, _k, _n, _transB, pc, kc, col0, cols, panel, nr);
         if (sums && _epilogue.ColumnSums != null)
@@ -472,7 +469,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
                               int ic, int jc, int mc, int nc, int kc, bool accumulate, bool lastBlock, T* packA, T* packB, T* tile)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        nint ldc = _ldc;
+        nint ldc = _n;
         bool finish = lastBlock && _epilogue.FinishesC;
         for (int u = first; u < end; u++)
         {
