@@ -48,6 +48,8 @@ public static class Program
             return Mlp.HalvesProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-halves")
             return Mlp.StreamsRounds.Run(args[1..], halves: true);
+        if (args.Length > 0 && args[0] == "step-rows")
+            return Mlp.StreamsRounds.Run(args[1..], halves: true, rows: true);
         if (args.Length > 0 && args[0] == "variant-rounds")
             return Mlp.VariantRounds.Run(args[1..]);
         if (args.Length > 0 && args[0] == "scratch-rounds")

@@ -34,9 +34,13 @@ public readonly record struct DenseStructure(int Inputs, int Outputs, int Weight
 /// Declares that a layer is dense, y = σ(x·W + 1bᵀ) (<see cref="DenseStructure"/>): the generator implements it for a
 /// batched body of the form <c>MatMul(x, W, y, …)</c> [+ <c>AddBias(y, b, …)</c>] [+ an element-wise activation of y]. The
 /// Moreau back-propagation then may solve Φw in the m-dimensional space of the batch (the Gram form,
-/// <see cref="MoreauBackpropagation{T}"/>) with the same iterates as on the parameters.
+/// <see cref="MoreauBackpropagation{T}"/>) with the same iterates as on the parameters, and back-propagation on the batch's
+/// two halves may run a dense first layer by rows of its weights (<see cref="BatchHalves{T}.FirstLayerByRows"/>).
 /// </summary>
-/// <remarks>A declaration: declaring a structure the layer does not have makes Φw wrong, not an error.</remarks>
+/// <remarks>
+/// A declaration: declaring a structure the layer does not have makes Φw, and the first layer's forward pass and gradient
+/// on the halves, wrong, not an error.
+/// </remarks>
 public interface IDenseStructure
 {
     /// <summary>The layer's structure at its current sizes, or null when it does not have that form at them.</summary>

@@ -13,7 +13,9 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// itself (<see cref="Rounds.WarmSum"/>). Then the same phases timed inside steps: a replica of the fused step on the
 /// halves (forward pass, objective, backward pass, update sweeps, one after the other on w that each step updates), whose
 /// phases find their data where the phase before left it (the parameters and the second half's gradient in the other
-/// core's cache), unlike the phases above, each repeated alone.
+/// core's cache), unlike the phases above, each repeated alone. It profiles the halves with all of the first layer's
+/// weights multiplied by each half's samples (<c>Backpropagation.FirstLayerByRows</c> off), the path its phases replicate;
+/// <c>step-rows</c> compares that step with the one main takes, the first layer by rows.
 /// <code>
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- halves-profile [--rounds 3] [--network 784-500-300-100-10]
 /// </code>
@@ -31,6 +33,7 @@ internal static class HalvesProfile
             float[] w = network.InitialParameters(0), wStep = network.InitialParameters(0);
             var sgd = new GradientDescent<float>(network.Chain, 1e-3f, (float)MlpSettings.PaperL2);
             ((Backpropagation<float>)sgd.Oracle).Halves = true;
+            ((Backpropagation<float>)sgd.Oracle).FirstLayerByRows = false;
             ChainWorkspace<float> workspace = network.Chain.CreateWorkspace(MlpBatch.Size);
             var halves = new BatchHalves<float>(workspace);
             float[] gradient = new float[w.Length], scratch = new float[w.Length], target = (float[])w.Clone();

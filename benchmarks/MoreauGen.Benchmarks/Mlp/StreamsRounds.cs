@@ -14,18 +14,21 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- step-streams [--rounds 5] [--csv file] [--network 784-500-300-100-10]
 /// </code>
 /// With <c>step-halves</c> the same for the step on the batch's two halves side by side (<see cref="BatchHalves{T}"/>)
-/// against the step on the whole batch (two streams where they pay, as without the halves).
+/// against the step on the whole batch (two streams where they pay, as without the halves); with <c>step-rows</c> the
+/// step on the halves with the first layer by rows of its weights (<see cref="BatchHalves{T}.FirstLayerByRows"/>) against
+/// the step on the halves with all of the first layer's weights multiplied by each half's samples.
 /// </summary>
 internal static class StreamsRounds
 {
     public static int Run(string[] args) => Run(args, halves: false);
 
-    public static int Run(string[] args, bool halves)
+    public static int Run(string[] args, bool halves, bool rows = false)
     {
-        (string a, string b) = halves ? ("halves", "whole batch") : ("two streams", "layer by layer");
-        (int rounds, string csv) = Rounds.Options(args, halves ? "step-halves.csv" : "step-streams.csv");
-        var raw = new StringBuilder(halves ? "round,network,halves_ms,whole_batch_ms,products_ms,side_by_side\n"
-                                           : "round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
+        (string a, string b) = rows ? ("first layer by rows", "halves") : halves ? ("halves", "whole batch") : ("two streams", "layer by layer");
+        (int rounds, string csv) = Rounds.Options(args, rows ? "step-rows.csv" : halves ? "step-halves.csv" : "step-streams.csv");
+        var raw = new StringBuilder(rows ? "round,network,rows_ms,halves_ms,products_ms,side_by_side\n"
+                                    : halves ? "round,network,halves_ms,whole_batch_ms,products_ms,side_by_side\n"
+                                    : "round,network,two_streams_ms,layer_by_layer_ms,products_ms,side_by_side\n");
         Console.WriteLine($"load average at start: {Rounds.LoadAverage()}");
         foreach (string shape in MlpBatch.ShapesOf(args))
         {
@@ -38,7 +41,9 @@ internal static class StreamsRounds
             if (halves)
             {
                 splitOracle.Halves = true;
-                ((Backpropagation<float>)plain.Oracle).Halves = false;
+                splitOracle.FirstLayerByRows = true;
+                ((Backpropagation<float>)plain.Oracle).Halves = rows;
+                ((Backpropagation<float>)plain.Oracle).FirstLayerByRows = false;
             }
             else
             {

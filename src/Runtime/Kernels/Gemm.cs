@@ -88,6 +88,17 @@ internal readonly record struct GemmOptions
 
     /// <summary>Whether the unpacked path may be used at all.</summary>
     public bool AllowDirect { get; init; } = true;
+
+    /// <summary>
+    /// The distance between consecutive stored rows of A, or 0 for a dense A (k when A is stored m×k, m when stored k×m
+    /// transposed): a larger one reads a block of columns of a wider stored matrix from a pointer to the block's first
+    /// column (x₀'s columns of one core's rows of a dense first layer's weights, <see cref="BatchHalves{T}"/>). Takes the
+    /// packed path, never the unpacked one.
+    /// </summary>
+    public int LeadingDimensionA { get; init; }
+
+    /// <summary>Whether A has a leading dimension of its own.</summary>
+    internal bool Strided => LeadingDimensionA != 0;
 }
 
 /// <summary>
@@ -120,12 +131,14 @@ internal static unsafe class Gemm
     {
         if (n == 0)
             return;
+        if (options.Strided)
+            CheckStrided(a.Length, m, k, n, transA, options, epilogue);
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
             long work = (long)m * k * n;
-            if (m == 0 || k == 0 || (options.AllowDirect && (m < options.DirectRowsBelow || work <= options.DirectWorkAtMost)))
+            if (m == 0 || k == 0 || (options.AllowDirect && !options.Strided && (m < options.DirectRowsBelow || work <= options.DirectWorkAtMost)))
             {
                 T* da = pa, db = pb; // the operands, or their masked copies (GemmOperandMask)
                 if (m > 0 && k > 0)
@@ -156,6 +169,19 @@ internal static unsafe class Gemm
                     break;
             }
         }
+    }
+
+    /// <summary>Refuses a leading dimension shorter than A's rows or an A too short for it, and the masks (which read dense operands).</summary>
+    private static void CheckStrided<T>(int aLength, int m, int k, int n, bool transA, in GemmOptions options, in GemmEpilogue<T> epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ld = options.LeadingDimensionA, rows = transA ? k : m, columns = transA ? m : k; // A as stored
+        if (ld < columns || (rows > 0 && columns > 0 && aLength < (long)(rows - 1) * ld + columns))
+            throw new ArgumentException($"A leading dimension of {ld} for A does not fit its {rows}×{columns} values in {aLength}.", nameof(options));
+        if (epilogue.MaskA != null || epilogue.MaskB != null)
+            throw new ArgumentException("A masked operand takes no leading dimension.", nameof(options));
+        if (k == 0 && m > 0 && n > 0)
+            throw new ArgumentException("A product of depth 0 takes no leading dimension.", nameof(options));
     }
 
     /// <summary>
@@ -249,7 +275,7 @@ internal static unsafe class Gemm
                 try
                 {
                     shared.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads, options.Split, epilogue, options.RowBlocksPerThread,
-                                   options.ColumnsPackOwnA);
+                                   options.ColumnsPackOwnA, options.LeadingDimensionA);
                     pool.RunReserved(shared);
                 }
                 finally
@@ -262,7 +288,7 @@ internal static unsafe class Gemm
         }
 
         GemmTask<T, TKernel> local = GemmTask<T, TKernel>.Local;
-        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles, epilogue);
+        local.Prepare(a, b, c, m, k, n, transA, transB, accumulate, blocking, threads: 1, GemmSplit.Tiles, epilogue, lda: options.LeadingDimensionA);
         local.Run(0);
         local.Clear();
     }

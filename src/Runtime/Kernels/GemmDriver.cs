@@ -52,6 +52,7 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
 
     private T* _a, _b, _c;
     private int _m, _k, _n;
+    private int _lda; // the distance of the stored rows of A (GemmOptions.LeadingDimensionA, or the dense one)
     private bool _transA, _transB, _accumulate;
     private GemmBlocking _blocking;
     private int _threads;
@@ -72,9 +73,10 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     /// <summary>Sets the problem and makes sure the pack buffers are large enough.</summary>
     public void Prepare(T* a, T* b, T* c, int m, int k, int n, bool transA, bool transB, bool accumulate,
                         GemmBlocking blocking, int threads, GemmSplit split, in GemmEpilogue<T> epilogue, int rowBlocksPerThread = 2,
-                        bool columnsPackOwnA = false)
+                        bool columnsPackOwnA = false, int lda = 0)
     {
         _a = a; _b = b; _c = c;
+        _lda = lda != 0 ? lda : transA ? m : k;
         _epilogue = epilogue;
         _m = m; _k = k; _n = n;
         _transA = transA; _transB = transB; _accumulate = accumulate;
@@ -434,7 +436,8 @@ internal sealed unsafe partial class GemmTask<T, TKernel> : ParallelJob
     private void PackA(int row0, int rows, int pc, int kc, T* panel)
     {
         int mr = TKernel.MR;
-        GemmPacking.PackA(_a, _m, _k, _transA, row0, rows, pc, kc, panel, mr);
+        // PackA reads the stored rows m apart when transposed, else k apart: the leading dimension stands in for that one.
+        GemmPacking.PackA(_a, _transA ? _lda : _m, _transA ? _k : _lda, _transA, row0, rows, pc, kc, panel, mr);
         if (_epilogue.MaskA != null)
             GemmOperandMask.ApplyToPanelA(_epilogue.MaskA, _m, _k, _transA, row0, rows, pc, kc, panel, mr);
     }

@@ -3,7 +3,9 @@ namespace MoreauGen.Kernels;
 /// <summary>
 /// Two independent pieces of work run side by side, one per thread: the calling thread and a pool worker each claim a
 /// part, and the caller runs whatever part no worker has claimed, so a worker that is asleep or preempted costs nothing
-/// but the overlap. A product started inside a part finds the pool held and runs on its own thread
+/// but the overlap. Each thread claims its own part first (part 0 the calling thread's, part 1 a worker's), so that in
+/// consecutive pairs the same part runs on the same core whenever both join: what a part writes in one pair is then in
+/// its own core's cache for the next (<see cref="MoreauGen.BatchHalves{T}"/>'s first layer by rows). A product started inside a part finds the pool held and runs on its own thread
 /// (<see cref="WorkerPool.TryReserve"/>), so two products of a pair are each multiplied by one core.
 /// </summary>
 /// <remarks>
@@ -13,7 +15,7 @@ namespace MoreauGen.Kernels;
 /// </remarks>
 internal abstract class PairJob : ParallelJob
 {
-    private int _claimed;
+    private int _claimed0, _claimed1;
 
     /// <inheritdoc/>
     public sealed override bool WorkersOptional => true;
@@ -24,10 +26,14 @@ internal abstract class PairJob : ParallelJob
     /// <inheritdoc/>
     public sealed override void Run(int thread)
     {
-        int part;
-        while ((part = Interlocked.Increment(ref _claimed) - 1) < 2)
-            RunPart(part);
+        int own = thread == 0 ? 0 : 1;
+        if (Claim(own))
+            RunPart(own);
+        if (Claim(1 - own))
+            RunPart(1 - own);
     }
+
+    private bool Claim(int part) => Interlocked.Exchange(ref part == 0 ? ref _claimed0 : ref _claimed1, 1) == 0;
 
     /// <summary>
     /// Runs both parts, side by side when the pool is free and has a second thread, else one after the other on the
@@ -35,7 +41,8 @@ internal abstract class PairJob : ParallelJob
     /// </summary>
     public void Run()
     {
-        Volatile.Write(ref _claimed, 0);
+        Volatile.Write(ref _claimed0, 0);
+        Volatile.Write(ref _claimed1, 0);
         WorkerPool pool = WorkerPool.Shared;
         if (pool.TryReserve())
         {

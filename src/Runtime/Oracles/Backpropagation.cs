@@ -35,6 +35,16 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// </summary>
     internal bool? Halves { get; set; }
 
+    /// <summary>
+    /// Whether the halves run a dense first layer by rows of its weights, each core owning a block of them for the whole
+    /// batch (<see cref="BatchHalves{T}.FirstLayerByRows"/>): true (the default), or false to multiply all of it by each
+    /// half's samples (tests and benchmarks compare both).
+    /// </summary>
+    internal bool FirstLayerByRows { get; set; } = true;
+
+    /// <summary>Whether the last pass on the halves ran the first layer by rows (a diagnostic for tests and benchmarks).</summary>
+    internal bool LastByRows { get; private set; }
+
     /// <summary>Whether the last pass ran on the batch's two halves, and whether on two threads (diagnostics for the benchmarks).</summary>
     internal (bool Halves, bool SideBySide) LastHalves { get; private set; }
 
@@ -45,6 +55,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     private BatchHalves<T>? HalvesOf(ChainWorkspace<T> workspace)
     {
         LastHalves = default;
+        LastByRows = false;
         _lastUsedStreams = false;
         int batch = workspace.BatchSize;
         if (batch < 2 || !(Halves ?? BatchHalves<T>.Pays(Chain, batch)))
@@ -164,11 +175,14 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         if (copyFirst && !NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
             return false;
         inputCopied = copyFirst;
-        bool forward = halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false);
+        bool byRows = FirstLayerByRows && halves.FirstLayerByRows;
+        LastByRows = byRows;
+        bool forward = halves.Forward(w, copyFirst ? workspace.State(0) : x0, copyInput: !copyFirst, checkInput: false, byRows);
         inputCopied |= forward;
         if (!forward
             || !TryObjective(workspace, objective, out T h)
-            || !halves.Backward(w, workspace.State(0), direction))
+            || !halves.Backward(w, workspace.State(0), direction, byRows)
+            || (byRows && !halves.FirstLayerGradient(w, workspace.State(0), direction, ParameterL2, !T.IsZero(ParameterL2))))
         {
             return false;
         }
@@ -176,13 +190,18 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         Chain<T> chain = Chain;
         bool addL2 = !T.IsZero(ParameterL2);
         ParameterSweep<T> sweeps = new(true, T.Zero, T.Zero, T.Zero);
-        for (int i = chain.Length - 1; i >= 0; i--)
+        for (int i = chain.Length - 1; i >= (byRows ? 1 : 0); i--)
         {
             ParameterSweep<T> sweep = ParameterUpdate.AddL2(chain.Parameters(w, i), ParameterL2, chain.Parameters(direction, i), addL2,
                                                             chain.Parameters(halves.SecondGradient, i));
             if (!sweep.GradientFinite)
                 return false;
             sweeps = Then(sweeps, sweep);
+        }
+        if (byRows)
+        {
+            foreach (ParameterSweep<T> block in halves.FirstSweeps) // the first layer's blocks, formed by rows
+                sweeps = Then(sweeps, block);
         }
 
         LastSweep = sweeps;
@@ -209,18 +228,22 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     {
         value = T.Zero;
         ChainWorkspace<T> workspace = halves.Workspace;
-        if (!halves.Forward(w, input, copyInput: false, checkInput)
+        bool addL2 = !T.IsZero(ParameterL2);
+        bool byRows = FirstLayerByRows && halves.FirstLayerByRows;
+        LastByRows = byRows;
+        if (!halves.Forward(w, input, copyInput: false, checkInput, byRows)
             || !TryObjective(workspace, objective, out T h)
-            || !halves.Backward(w, input, scratch))
+            || !halves.Backward(w, input, scratch, byRows)
+            || (byRows && !halves.DescendFirstLayer(w, input, scratch, ParameterL2, addL2, -stepScale)))
         {
-            return false;
+            return false; // w as it was
         }
 
+        // The sweeps of the layers the halves pulled back, from the last; by rows the first layer is updated already.
         Chain<T> chain = Chain;
         int count = chain.Length;
-        bool addL2 = !T.IsZero(ParameterL2);
         T squares = T.Zero;
-        for (int i = count - 1; i >= 0; i--)
+        for (int i = count - 1; i >= (byRows ? 1 : 0); i--)
         {
             DescentSweep<T> sweep = FusedDescent.Run(chain.Parameters(w, i), ParameterL2, chain.Parameters(scratch, i), addL2, -stepScale,
                                                      chain.Parameters(halves.SecondGradient, i));
@@ -228,11 +251,18 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             {
                 for (int j = i + 1; j < count; j++)
                     FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
+                if (byRows)
+                    FusedDescent.Restore<T>(chain.Parameters(scratch, 0), chain.Parameters(w, 0));
                 return false;
             }
             squares += sweep.SumOfSquares;
         }
 
+        if (byRows)
+        {
+            foreach (ParameterSweep<T> block in halves.FirstSweeps) // ‖w₀‖² last, block by block, as Evaluate's sweeps add it
+                squares += block.SumOfSquares;
+        }
         LastHalves = (true, halves.SideBySide);
         value = h + ParameterL2 / (T.One + T.One) * squares;
         return true;

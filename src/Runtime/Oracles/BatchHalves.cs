@@ -12,7 +12,9 @@ namespace MoreauGen;
 /// the forward pass, the backward pass and the sweep of each layer of more than one chunk, instead of around each product:
 /// on 784-500-300-100-10 at batch 256 that step took 0.94 of the whole batch's when that sat at 1.23 of its products, and
 /// about 1.01 when it sat at 1.06–1.10 (<c>step-halves</c>, benchmarks/RESULTS.md). Sweeping each layer inside the
-/// backward pass, as soon as both halves had pulled it back, measured 1–3 % slower than these sweeps after it.
+/// backward pass, as soon as both halves had pulled it back, measured 1–3 % slower than these sweeps after it. A dense
+/// first layer runs by rows of its weights instead, each core owning a block of them for the whole batch
+/// (<see cref="FirstLayerByRows"/>, BatchHalves.FirstLayer.cs).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -35,7 +37,7 @@ namespace MoreauGen;
 /// the first time it runs the larger.
 /// </para>
 /// </remarks>
-internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// The fewest multiply-adds Σ_t |w_t|·m/2 of one half's forward products for which the halves are taken: as
@@ -55,7 +57,8 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
     // One call's operands (pinned by the caller around Run).
     private T* _w, _input, _gradient0;
     private int _length, _inputLength;
-    private bool _backward, _copyInput, _checkInput;
+    private bool _copyInput, _checkInput, _byRows;
+    private Pass _pass;
     private int _failed;
     private int _thread0, _thread1;
 
@@ -92,6 +95,7 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
         for (int i = 1; i < count; i++)
             widest = Math.Max(widest, _chain[i].InputCount);
         _multipliers = [new T[checked(2 * widest * _rows0)], new T[checked(2 * widest * (workspace.BatchSize - _rows0))]];
+        (_first, _firstPartials, _firstDeltas) = FirstLayer(_chain, workspace.BatchSize);
     }
 
     /// <summary>
@@ -127,26 +131,37 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
     /// <summary>
     /// The taped forward pass of both halves at <paramref name="w"/> on <paramref name="input"/> (the batch's x₀): with
     /// <paramref name="copyInput"/> each half copies its samples into the workspace's state 0 and checks them; otherwise the
-    /// first layer reads them where they are, checked when <paramref name="checkInput"/>. Returns false when a half met a
-    /// non-finite input or state or an exception.
+    /// first layer reads them where they are, checked when <paramref name="checkInput"/>. With <paramref name="byRows"/> (a
+    /// <see cref="FirstLayerByRows"/> chain) the first layer runs by rows of its weights first. Returns false when a half met
+    /// a non-finite input or state or an exception.
     /// </summary>
-    public bool Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, bool copyInput, bool checkInput)
+    public bool Forward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, bool copyInput, bool checkInput, bool byRows = false)
     {
         fixed (T* pw = w)
         fixed (T* px = input)
-            return Run(pw, w.Length, px, input.Length, null, backward: false, copyInput, checkInput);
+        {
+            _byRows = byRows;
+            if (byRows && !RunFirstForward(pw, w.Length, px, input.Length, copyInput, checkInput))
+                return false;
+            return Run(pw, w.Length, px, input.Length, null, backward: false, copyInput && !byRows, checkInput && !byRows);
+        }
     }
 
     /// <summary>
     /// The pullbacks of both halves from λ_τ (the workspace's first multiplier buffer, written by the objective after
     /// <see cref="Forward"/>): the first half's parameter gradients into <paramref name="gradient"/>, the second half's into
     /// <see cref="SecondGradient"/>; <paramref name="input"/> is the first layer's input as in <see cref="Forward"/> (x₀ where
-    /// it is, or the workspace's state 0 after a copy). Returns false when a half met a non-finite multiplier or an exception.
+    /// it is, or the workspace's state 0 after a copy). With <paramref name="byRows"/> (after <see cref="Forward"/> by rows) the
+    /// halves stop at layer 1, each leaving its dz₁ for <see cref="FirstLayerGradient"/> or <see cref="DescendFirstLayer"/>,
+    /// which take the first layer's gradient. Returns false when a half met a non-finite multiplier or an exception.
     /// </summary>
-    public bool Backward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient)
+    public bool Backward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient, bool byRows = false)
     {
         if (gradient.Length != w.Length)
             throw new ArgumentException($"The gradient has {gradient.Length} values and w {w.Length}.", nameof(gradient));
+        _byRows = byRows;
+        if (byRows && _chain.Length == 1)
+            return true; // the first layer is the whole chain: FirstLayerGradient pulls it back
         fixed (T* pw = w)
         fixed (T* px = input)
         fixed (T* pg = gradient)
@@ -160,7 +175,7 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
         _input = input;
         _inputLength = inputLength;
         _gradient0 = gradient;
-        _backward = backward;
+        _pass = backward ? Pass.Backward : Pass.Forward;
         _copyInput = copyInput;
         _checkInput = checkInput;
         _failed = 0;
@@ -185,7 +200,13 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
         bool done;
         try
         {
-            done = _backward ? BackwardHalf(part) : ForwardHalf(part);
+            done = _pass switch
+            {
+                Pass.Forward => ForwardHalf(part),
+                Pass.Backward => BackwardHalf(part),
+                Pass.FirstForward => FirstForwardPart(part),
+                _ => FirstBackwardPart(part),
+            };
         }
         catch (Exception)
         {
@@ -219,8 +240,15 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
     private bool ForwardHalf(int part)
     {
         ChainWorkspace<T> workspace = _workspace;
-        ReadOnlySpan<T> input = Rows(new Span<T>(_input, _inputLength), part);
-        if (_copyInput)
+        int first = _byRows ? 1 : 0; // by rows the first layer's partial products are in (FirstForwardPart), summed here
+        ReadOnlySpan<T> input = _byRows ? Rows(workspace.StateBuffer(1), part) : Rows(new Span<T>(_input, _inputLength), part);
+        if (_byRows)
+        {
+            GatherFirstOutputs(part);
+            if (!NonFinite.AllFinite(input))
+                return false;
+        }
+        else if (_copyInput)
         {
             Span<T> state0 = Rows(workspace.StateBuffer(0), part);
             if (!NonFinite.CopyAllFinite(input, state0))
@@ -232,7 +260,7 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
             return false;
         }
 
-        for (int i = 0; i < _chain.Length; i++)
+        for (int i = first; i < _chain.Length; i++)
         {
             if (Volatile.Read(ref _failed) != 0)
                 return false; // the other half failed: the whole batch runs next
@@ -252,7 +280,8 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
         Span<T> gradient = part == 0 ? new Span<T>(_gradient0, _length) : _gradient1;
         int current = 0;
         ReadOnlySpan<T> lambda = Rows(workspace.Multiplier(current, workspace.StateLength(count)), part);
-        for (int i = count - 1; i >= 0; i--)
+        int last = _byRows ? 1 : 0; // by rows the first layer is pulled back in FirstBackwardPart, from both halves' dz₁
+        for (int i = count - 1; i >= last; i--)
         {
             if (Volatile.Read(ref _failed) != 0)
                 return false;
@@ -264,6 +293,20 @@ internal sealed unsafe class BatchHalves<T> : PairJob where T : unmanaged, IFloa
             lambda = previous;
             current = 1 - current;
         }
+        if (_byRows && count > 1)
+        {
+            _firstMultiplier[part] = current; // where this half's λ₀ is, made dz₁ here for FirstBackwardPart
+            FirstDeltaHalf(part, Multiplier(part, current, _chain[0].OutputCount));
+        }
         return true;
+    }
+
+    /// <summary>Which pass <see cref="RunPart"/> runs.</summary>
+    private enum Pass
+    {
+        Forward,
+        Backward,
+        FirstForward,
+        FirstBackward,
     }
 }

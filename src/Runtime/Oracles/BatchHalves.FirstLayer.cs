@@ -1,0 +1,290 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using MoreauGen.Kernels;
+
+namespace MoreauGen;
+
+/// <summary>
+/// The first layer by rows of its weights: when it is dense (<see cref="IDenseStructure"/>, σ the identity or the ReLU, w₀
+/// made of W₀ and b₀ alone), each core owns a block of W₀'s rows (the layer's inputs), a contiguous block of w, for the
+/// whole batch instead of multiplying all of W₀ by its half of the samples. No other core then reads or writes those
+/// weights: the core's partial product x₀[:, I_c]·W₀[I_c, :] of all samples in the forward pass, ∇W₀[I_c, :] =
+/// x₀[:, I_c]ᵀ·dz₁ (paper Alg. 3–4) over all samples in the backward pass, and in a step the block's update right after.
+/// What the cores hand each other are the partial products and dz₁ of the other half's samples instead of W₀ and its
+/// gradient, and a step writes no line of W₀ that the other core has read. On 784-500-300-100-10 at batch 256 the step
+/// took 0.93–0.95 of the halves' step without it, with the two cores on different dies (<c>step-rows</c>,
+/// benchmarks/RESULTS.md); giving each core W₀'s columns instead, or every layer's weight gradient by row blocks, measured
+/// slower than the halves (branches <c>dense</c> and <c>dense-rows</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Forward: one <see cref="PairJob"/> (<see cref="FirstForwardPart"/>) writes each core's partial product into its own
+/// buffer and checks (or copies into state 0) its own half's samples of x₀; then each half forms its rows of
+/// x₁ = σ(P₀ + P₁ + b₀), checks them and runs layers 1.. as before. Backward: each half pulls back layers τ−1..1 as before,
+/// ending with its rows of λ₀ (the multiplier of x₁), which it turns into dz₁ = λ₀ ⊙ σ′ in place (the ReLU's mask is
+/// x₁ &gt; 0); then one job (<see cref="FirstBackwardPart"/>) forms each block ∇W₀[I_c, :] from both halves' dz₁ in the
+/// gradient buffer (∇b₀ with the second block), and in a step updates the block (<see cref="FusedDescent"/>), the old
+/// values left in the buffer, or otherwise forms its direction (<see cref="ParameterUpdate.AddL2"/>'s values).
+/// </para>
+/// <para>
+/// Values: each block is the same products whichever core computes it, so the values are the same bits side by side or
+/// one after the other, and a step is the same bits as the gradient alone followed by the separate update, ‖w₀‖² summed
+/// block by block in both. They differ from the whole batch's pass in rounding. Failures: a non-finite value in x₁, a
+/// multiplier, the gradient or the update stops the pass; a step restores the blocks it updated and returns false.
+/// </para>
+/// </remarks>
+internal sealed unsafe partial class BatchHalves<T>
+{
+    private readonly DenseStructure? _first;
+    private readonly T[][] _firstPartials;       // per part: x₀[:, I_c]·W₀[I_c, :] of all samples, batch × n
+    private readonly T[] _firstDeltas;           // the first layer is the last: dz₁ of all samples
+    private readonly int[] _firstMultiplier = new int[2]; // which of a half's multiplier buffers holds its dz₁
+    private readonly bool[] _blockDone = new bool[3];     // a step: W₀'s two blocks and b₀ updated
+    private readonly ParameterSweep<T>[] _firstSweeps = new ParameterSweep<T>[3]; // the blocks' sweeps, in order
+
+    private bool _descend, _addL2;
+    private T _mu, _minusStep;
+
+    /// <summary>Whether the first layer can run by rows (see the type's remarks).</summary>
+    public bool FirstLayerByRows => _first is not null;
+
+    /// <summary>The three sweeps of the first layer's last pass (W₀'s blocks, then b₀), to add in this order.</summary>
+    public ReadOnlySpan<ParameterSweep<T>> FirstSweeps => _firstSweeps;
+
+    /// <summary>The first layer's structure when it can run by rows, and its buffers.</summary>
+    private static (DenseStructure? First, T[][] Partials, T[] Deltas) FirstLayer(Chain<T> chain, int batch)
+    {
+        IMoreauLayer<T> layer = chain[0];
+        if (layer is not IDenseStructure declared || declared.DenseStructure is not { } s)
+            return (null, [], []);
+        long weights = (long)s.Inputs * s.Outputs, end = s.WeightOffset + weights;
+        bool fits = s.Activation is DenseActivation.Identity or DenseActivation.Relu
+                    && s.Inputs == layer.InputCount && s.Outputs == layer.OutputCount && s.Inputs >= 2 && s.Outputs > 0
+                    && weights + (s.HasBias ? s.Outputs : 0) == layer.ParameterCount
+                    && s.WeightOffset >= 0 && end <= layer.ParameterCount
+                    && (!s.HasBias || (s.BiasOffset >= 0 && s.BiasOffset + (long)s.Outputs <= layer.ParameterCount
+                                       && (s.BiasOffset + (long)s.Outputs <= s.WeightOffset || s.BiasOffset >= end)));
+        if (!fits)
+            return (null, [], []);
+        return (s, [new T[checked(batch * s.Outputs)], new T[checked(batch * s.Outputs)]],
+                chain.Length == 1 ? new T[checked(batch * s.Outputs)] : []);
+    }
+
+    /// <summary>Part <paramref name="part"/>'s rows I_c of W₀: where they start and how many.</summary>
+    private (int First, int Count) FirstRows(int part)
+    {
+        int k = _first!.Value.Inputs, split = k / 2;
+        return part == 0 ? (0, split) : (split, k - split);
+    }
+
+    private bool RunFirstForward(T* w, int length, T* input, int inputLength, bool copyInput, bool checkInput)
+    {
+        _w = w;
+        _length = length;
+        _input = input;
+        _inputLength = inputLength;
+        _copyInput = copyInput;
+        _checkInput = checkInput;
+        _pass = Pass.FirstForward;
+        _failed = 0;
+        try
+        {
+            Run();
+        }
+        finally
+        {
+            _w = _input = null;
+        }
+        return _failed == 0;
+    }
+
+    /// <summary>Part <paramref name="part"/> of the first layer's forward pass by rows (see the type's remarks).</summary>
+    private bool FirstForwardPart(int part)
+    {
+        DenseStructure s = _first!.Value;
+        ChainWorkspace<T> workspace = _workspace;
+        ReadOnlySpan<T> own = Rows(new Span<T>(_input, _inputLength), part);
+        if (_copyInput)
+        {
+            // Into state 0 for the passes after this one; this job reads x₀ where it is, which the other half may not have
+            // copied yet.
+            if (!NonFinite.CopyAllFinite(own, Rows(workspace.StateBuffer(0), part)))
+                return false;
+        }
+        else if (_checkInput && !NonFinite.AllFinite(own))
+        {
+            return false;
+        }
+
+        (int row, int count) = FirstRows(part);
+        ReadOnlySpan<T> parameters = _chain.Parameters(new ReadOnlySpan<T>(_w, _length), 0);
+        Gemm.Multiply(new ReadOnlySpan<T>(_input, _inputLength)[row..], parameters.Slice(s.WeightOffset + row * s.Outputs, count * s.Outputs),
+                      _firstPartials[part], workspace.BatchSize, count, s.Outputs, transA: false, transB: false, accumulate: false,
+                      new GemmOptions { LeadingDimensionA = s.Inputs });
+        return true; // each half checks its rows of x₁ before its next layer (ForwardHalf)
+    }
+
+    /// <summary>This half's rows of x₁ = σ(P₀ + P₁ + b₀) from the two parts' partial products (<see cref="FirstForwardPart"/>).</summary>
+    private void GatherFirstOutputs(int part)
+    {
+        DenseStructure s = _first!.Value;
+        int n = s.Outputs;
+        Span<T> x1 = Rows(_workspace.StateBuffer(1), part);
+        int first = part == 0 ? 0 : _rows0;
+        ReadOnlySpan<T> bias = s.HasBias ? _chain.Parameters(new ReadOnlySpan<T>(_w, _length), 0).Slice(s.BiasOffset, n) : ReadOnlySpan<T>.Empty;
+        for (int r = 0; r < x1.Length / n; r++)
+        {
+            Span<T> row = x1.Slice(r * n, n);
+            TensorPrimitives.Add(_firstPartials[0].AsSpan((first + r) * n, n), _firstPartials[1].AsSpan((first + r) * n, n), row);
+            if (s.HasBias)
+                TensorPrimitives.Add(row, bias, row);
+            if (s.Activation == DenseActivation.Relu)
+                TensorPrimitives.Max(row, T.Zero, row);
+        }
+    }
+
+    /// <summary>In a half's backward pass by rows: its λ₀ into dz₁ in place (the ReLU's mask x₁ &gt; 0).</summary>
+    private void FirstDeltaHalf(int part, Span<T> lambda0)
+    {
+        if (_first!.Value.Activation == DenseActivation.Relu)
+            Ops.ReluBackward<T>(Rows(_workspace.StateBuffer(1), part), lambda0, lambda0);
+    }
+
+    /// <summary>
+    /// The first layer's gradient by rows after <see cref="Backward"/> by rows: ∇w₀ of the whole batch into
+    /// <paramref name="gradient"/>'s first layer turned into the direction ∇ + μw₀ as <see cref="ParameterUpdate.AddL2"/> does
+    /// (<see cref="FirstSweeps"/>). Returns false when a value was not finite or a product threw.
+    /// </summary>
+    public bool FirstLayerGradient(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient, T mu, bool addL2)
+    {
+        fixed (T* pw = w)
+        fixed (T* px = input)
+        fixed (T* pg = gradient)
+            return RunFirstBackward(pw, w.Length, px, input.Length, pg, descend: false, mu, addL2, T.Zero);
+    }
+
+    /// <summary>
+    /// The first layer's gradient by rows with gradient descent's update fused in: each core's block of W₀ (and b₀) becomes
+    /// w ← w − η·(∇ + μw) right after its gradient (−η = <paramref name="minusStep"/>), the old values left in
+    /// <paramref name="scratch"/>'s first layer; ‖w₀‖² of the old w₀ block by block in <see cref="FirstSweeps"/>. False with
+    /// w₀ as it was when a value on the way was not finite or a product threw.
+    /// </summary>
+    public bool DescendFirstLayer(Span<T> w, ReadOnlySpan<T> input, Span<T> scratch, T mu, bool addL2, T minusStep)
+    {
+        fixed (T* pw = w)
+        fixed (T* px = input)
+        fixed (T* pg = scratch)
+            return RunFirstBackward(pw, w.Length, px, input.Length, pg, descend: true, mu, addL2, minusStep);
+    }
+
+    private bool RunFirstBackward(T* w, int length, T* input, int inputLength, T* gradient, bool descend, T mu, bool addL2, T minusStep)
+    {
+        if (_first is null)
+            throw new InvalidOperationException("The first layer does not run by rows.");
+        _w = w;
+        _length = length;
+        _input = input;
+        _inputLength = inputLength;
+        _gradient0 = gradient;
+        _descend = descend;
+        _mu = mu;
+        _addL2 = addL2;
+        _minusStep = minusStep;
+        _blockDone.AsSpan().Clear();
+        _firstSweeps.AsSpan().Clear();
+        _pass = Pass.FirstBackward;
+        _failed = 0;
+        try
+        {
+            if (_chain.Length == 1)
+            {
+                // λ_τ is λ₀: dz₁ of all samples here, as each half forms its own rows after a longer chain's pullbacks.
+                ReadOnlySpan<T> lambda = _workspace.Multiplier(0, _workspace.StateLength(1));
+                if (_first.Value.Activation == DenseActivation.Relu)
+                    Ops.ReluBackward<T>(_workspace.StateBuffer(1), lambda, _firstDeltas);
+                else
+                    lambda.CopyTo(_firstDeltas);
+            }
+            Run();
+            if (_failed != 0 && descend)
+                RestoreFirst();
+        }
+        finally
+        {
+            _w = _input = _gradient0 = null;
+        }
+        return _failed == 0;
+    }
+
+    /// <summary>This half's dz₁ (rows of the batch's samples from <paramref name="half"/>'s first).</summary>
+    private ReadOnlySpan<T> FirstDelta(int half)
+    {
+        int n = _first!.Value.Outputs;
+        if (_chain.Length == 1)
+            return Rows(_firstDeltas, half);
+        return Multiplier(half, _firstMultiplier[half], n);
+    }
+
+    /// <summary>Part <paramref name="part"/> of the first layer's backward pass by rows (see the type's remarks).</summary>
+    private bool FirstBackwardPart(int part)
+    {
+        DenseStructure s = _first!.Value;
+        int batch = _workspace.BatchSize, n = s.Outputs, k = s.Inputs;
+        (int row, int count) = FirstRows(part);
+        Span<T> layerGradient = _chain.Parameters(new Span<T>(_gradient0, _length), 0);
+        Span<T> block = layerGradient.Slice(s.WeightOffset + row * n, count * n);
+        ReadOnlySpan<T> x0 = new(_input, _inputLength);
+        var options = new GemmOptions { LeadingDimensionA = k };
+        for (int half = 0; half < 2; half++)
+        {
+            // x₀[samples of the half, I_c]ᵀ·dz₁[samples of the half, :], the second half added.
+            int first = half == 0 ? 0 : _rows0, samples = half == 0 ? _rows0 : batch - _rows0;
+            Gemm.Multiply(x0[(first * k + row)..], FirstDelta(half), block, count, samples, n, transA: true, transB: false,
+                          accumulate: half == 1, options);
+        }
+        Span<T> biasGradient = s.HasBias ? layerGradient.Slice(s.BiasOffset, n) : Span<T>.Empty;
+        if (part == 1 && s.HasBias)
+        {
+            Ops.SumRows(FirstDelta(0), biasGradient, _rows0, n);
+            Ops.SumRowsAdd(FirstDelta(1), biasGradient, batch - _rows0, n);
+        }
+
+        Span<T> parameters = _chain.Parameters(new Span<T>(_w, _length), 0);
+        if (!Sweep(parameters.Slice(s.WeightOffset + row * n, count * n), block, part))
+            return false;
+        return part == 0 || !s.HasBias || Sweep(parameters.Slice(s.BiasOffset, n), biasGradient, 2);
+    }
+
+    /// <summary>One block's update in a step, or its direction otherwise; false when a value was not finite.</summary>
+    private bool Sweep(Span<T> parameters, Span<T> gradient, int block)
+    {
+        if (_descend)
+        {
+            DescentSweep<T> sweep = FusedDescent.Chunk(parameters, _mu, gradient, _addL2, _minusStep);
+            if (!sweep.Completed)
+                return false; // the block as it was
+            _blockDone[block] = true;
+            _firstSweeps[block] = new ParameterSweep<T>(true, sweep.SumOfSquares, T.Zero, T.Zero);
+            return true;
+        }
+        ParameterSweep<T> direction = ParameterUpdate.AddL2Chunk<T>(parameters, _mu, gradient, _addL2);
+        _firstSweeps[block] = direction;
+        return direction.GradientFinite;
+    }
+
+    /// <summary>After a failed step on the first layer: its updated blocks ← the old values left in the gradient buffer.</summary>
+    private void RestoreFirst()
+    {
+        DenseStructure s = _first!.Value;
+        int n = s.Outputs;
+        Span<T> parameters = _chain.Parameters(new Span<T>(_w, _length), 0), old = _chain.Parameters(new Span<T>(_gradient0, _length), 0);
+        for (int part = 0; part < 2; part++)
+        {
+            (int row, int count) = FirstRows(part);
+            if (_blockDone[part])
+                FusedDescent.Restore<T>(old.Slice(s.WeightOffset + row * n, count * n), parameters.Slice(s.WeightOffset + row * n, count * n));
+        }
+        if (_blockDone[2])
+            FusedDescent.Restore<T>(old.Slice(s.BiasOffset, n), parameters.Slice(s.BiasOffset, n));
+    }
+}
