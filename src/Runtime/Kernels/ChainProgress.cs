@@ -3,7 +3,8 @@ namespace MoreauGen.Kernels;
 /// <summary>
 /// How far part 0 of a <see cref="PairJob"/> has gone down a chain of layers, for part 1 to wait on: part 0 publishes each
 /// index as it finishes it (counting down) and stops once, done or failed; part 1 waits for an index or learns that part 0
-/// stopped before it. Part 0 never waits on part 1 and is always claimed first, so a wait ends.
+/// stopped before it. Part 0 never waits on part 1, and the calling thread claims part 0 before anything else (a worker
+/// that joins claims part 1 first, <see cref="PairJob"/>), so part 0 always runs and a wait ends.
 /// </summary>
 /// <remarks>A mutable struct: keep it in a field of the job and call it there, never on a copy.</remarks>
 internal struct ChainProgress

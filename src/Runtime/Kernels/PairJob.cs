@@ -4,8 +4,8 @@ namespace MoreauGen.Kernels;
 /// Two independent pieces of work run side by side, one per thread: the calling thread and a pool worker each claim a
 /// part, and the caller runs whatever part no worker has claimed, so a worker that is asleep or preempted costs nothing
 /// but the overlap. Each thread claims its own part first (part 0 the calling thread's, part 1 a worker's), so that in
-/// consecutive pairs the same part runs on the same core whenever both join: what a part writes in one pair is then in
-/// its own core's cache for the next (<see cref="MoreauGen.BatchHalves{T}"/>'s first layer by rows). A product started inside a part finds the pool held and runs on its own thread
+/// consecutive pairs the same part runs on the same thread whenever both join (and so, unless the system moves the thread,
+/// on the same core): what a part writes in one pair is then in its core's cache for the next (<see cref="MoreauGen.BatchHalves{T}"/>'s first layer by rows). A product started inside a part finds the pool held and runs on its own thread
 /// (<see cref="WorkerPool.TryReserve"/>), so two products of a pair are each multiplied by one core.
 /// </summary>
 /// <remarks>

@@ -58,7 +58,10 @@ internal static class FusedDescent
     public static void Restore<T>(ReadOnlySpan<T> direction, Span<T> w) where T : unmanaged, IFloatingPointIeee754<T> =>
         direction.CopyTo(w);
 
-    /// <summary><see cref="Run"/> on one chunk of at most <see cref="ParameterUpdate.Chunk"/> values.</summary>
+    /// <summary>
+    /// <see cref="Run"/> on one chunk of at most <see cref="ParameterUpdate.Chunk"/> values, or on any span on one thread
+    /// (‖w‖² then summed in one pass over it, not chunk by chunk: <see cref="BatchHalves{T}"/>'s first layer by rows).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static DescentSweep<T> Chunk<T>(Span<T> w, T mu, Span<T> direction, bool addL2, T minusStep, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -62,7 +62,10 @@ internal static class ParameterUpdate
             throw new ArgumentException($"The second gradient has {addend.Length} values and w {length}.", nameof(addend));
     }
 
-    /// <summary><see cref="AddL2"/> on one chunk of at most <see cref="Chunk"/> values.</summary>
+    /// <summary>
+    /// <see cref="AddL2"/> on one chunk of at most <see cref="Chunk"/> values, or on any span on one thread (‖w‖² then summed
+    /// in one pass over it, not chunk by chunk: <see cref="BatchHalves{T}"/>'s first layer by rows).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static ParameterSweep<T> AddL2Chunk<T>(ReadOnlySpan<T> w, T mu, Span<T> direction, bool addL2, ReadOnlySpan<T> addend = default)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -45,6 +45,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>Whether the last pass on the halves ran the first layer by rows (a diagnostic for tests and benchmarks).</summary>
     internal bool LastByRows { get; private set; }
 
+    /// <summary>Whether the last step was the fused step on the halves with the first layer by rows, completed (a diagnostic for tests).</summary>
+    internal bool LastFusedByRows { get; private set; }
+
     /// <summary>Whether the last pass ran on the batch's two halves, and whether on two threads (diagnostics for the benchmarks).</summary>
     internal (bool Halves, bool SideBySide) LastHalves { get; private set; }
 
@@ -56,6 +59,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     {
         LastHalves = default;
         LastByRows = false;
+        LastFusedByRows = false;
         _lastUsedStreams = false;
         int batch = workspace.BatchSize;
         if (batch < 2 || !(Halves ?? BatchHalves<T>.Pays(Chain, batch)))
@@ -158,7 +162,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <see cref="ChainOracle{T}.Evaluate"/>'s passes on the batch's two halves (<see cref="BatchHalves{T}"/>): each half's
     /// forward pass and pullbacks side by side, the objective on the whole output between them, then one sweep per layer
     /// from the last that forms d_t = (g_t of the first half + g_t of the second) + μw_t, as the whole batch's pass sweeps.
-    /// False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
+    /// A first layer by rows (<see cref="FirstLayerByRows"/>) instead has its gradient and d₀ formed block by block in its own
+    /// pair job after the halves' pullbacks (<see cref="BatchHalves{T}.FirstLayerGradient"/>), its ‖w₀‖² added last, block
+    /// by block. False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
     /// </summary>
     private protected override bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
                                                       ChainWorkspace<T> workspace, Span<T> direction, out T value, out bool inputCopied)
@@ -221,7 +227,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>
     /// <see cref="TryDescend"/> on the batch's two halves: their passes as in <see cref="TryEvaluateHalves"/>, the first half's
     /// gradients in <paramref name="scratch"/>, then per layer from the last the fused update sweep with the second half's
-    /// gradient added (<see cref="FusedDescent.Run"/>). False with w as it was when a value on the way was not finite.
+    /// gradient added (<see cref="FusedDescent.Run"/>). A first layer by rows is updated first instead, block by block right
+    /// after each block's gradient (<see cref="BatchHalves{T}.DescendFirstLayer"/>), and restored if a later sweep fails.
+    /// False with w as it was when a value on the way was not finite.
     /// </summary>
     private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> input, bool checkInput, IMoreauObjective<T> objective,
                                   Span<T> scratch, T stepScale, out T value)
@@ -263,6 +271,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             foreach (ParameterSweep<T> block in halves.FirstSweeps) // ‖w₀‖² last, block by block, as Evaluate's sweeps add it
                 squares += block.SumOfSquares;
         }
+        LastFusedByRows = byRows;
         LastHalves = (true, halves.SideBySide);
         value = h + ParameterL2 / (T.One + T.One) * squares;
         return true;

@@ -15,8 +15,9 @@ namespace MoreauGen;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Part 0 never waits for part 1, and <see cref="PairJob"/> claims part 0 first, so part 1's waits always end: side by
-/// side part 0 is running on the other thread, one after the other it has already finished. Each λ_t has its own buffer
+/// Part 0 never waits for part 1, and the calling thread claims part 0 before anything else (<see cref="PairJob"/>), so
+/// part 1's waits always end: side by side part 0 is running on the other thread, one after the other it has already
+/// finished. Each λ_t has its own buffer
 /// (part 1 may lag part 0 by any number of layers).
 /// </para>
 /// <para>

@@ -179,7 +179,8 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     {
         if (T.IsZero(ParameterL2))
             return T.Zero;
-        // Layer by layer from the last, in the order of Backpropagation's sweeps, so Value and Evaluate agree bit for bit.
+        // Layer by layer from the last, in the order of Backpropagation's sweeps, so Value and Evaluate agree bit for bit
+        // (but for a first layer by rows on the halves, whose ‖w₀‖² Evaluate sums block by block: there to rounding).
         T squares = T.Zero;
         for (int i = Chain.Length - 1; i >= 0; i--)
             squares += ParameterUpdate.SumOfSquares(Chain.Parameters(w, i));

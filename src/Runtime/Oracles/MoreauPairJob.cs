@@ -8,8 +8,9 @@ namespace MoreauGen;
 /// The Moreau backward pass (paper Alg. 2) on two cores: part 0 runs the chain of multipliers λ_τ → λ_0 (pullback, Φx; and
 /// Φw for the layers not taken here), publishing each λ_{t−1} once it is checked; part 1 solves, as their multipliers are
 /// published, the Φw of the layers whose Φw takes the Gram form (<see cref="DenseGramSolve{T}"/>), which needs λ_t, x_{t−1},
-/// the tape and w_t but not λ_{t−1} (Alg. 2 line 5), and sweeps their directions. Part 0 never waits on part 1, and part 0 is
-/// claimed first, so run one after the other (the pool held elsewhere) the parts still finish. Part 1 first forms every
+/// the tape and w_t but not λ_{t−1} (Alg. 2 line 5), and sweeps their directions. Part 0 never waits on part 1, and the
+/// calling thread claims part 0 before anything else (<see cref="PairJob"/>), so side by side or one after the other (the
+/// pool held elsewhere) the parts still finish. Part 1 first forms every
 /// G = x·xᵀ (+ 11ᵀ), which needs no multiplier; the lowest layer taken (<see cref="Last"/>, whose λ comes when the chain is
 /// done) is solved after the pair, its products on the whole pool.
 /// </summary>
@@ -227,7 +228,7 @@ internal sealed unsafe class MoreauPairJob<T> : PairJob where T : unmanaged, IFl
             if (_structures[t] is not { } structure)
                 continue;
 
-            // Wait for λ_t (part 0 is running: it was claimed first), or stop when part 0 stopped without it.
+            // Wait for λ_t (part 0 runs on the calling thread, which claims it first), or stop when part 0 stopped without it.
             if (!_ready.WaitFor(t))
                 return;
 
