@@ -57,12 +57,7 @@ public sealed partial class BatchHalvesTests
         var gradient = new double[w.Length];
         double value = halves.Evaluate(w, x0, h, gradient);
         Assert.Equal((true, halves.LastHalves.SideBySide), halves.LastHalves);
-
-        double[] fd = FiniteDifferences.Gradient(v => whole.Value(v, x0, h), w);
-        double norm = Norm(fd);
-        Assert.True(norm > 1e-3, $"the gradient is too small to check ({norm})");
-        Assert.True(Distance(fd, gradient) <= 1e-6 * norm, $"‖fd − g‖ = {Distance(fd, gradient)}, ‖fd‖ = {norm}");
-        Assert.Equal(whole.Value(w, x0, h), value, 1e-12 * Math.Abs(value));
+        ReluNetwork.AssertCentralDifferences(whole, w, x0, h, gradient, value);
     }
 
     [Theory]

@@ -23,6 +23,21 @@ internal static class ReluNetwork
         return new Chain<T>(layers);
     }
 
+    /// <summary>
+    /// Asserts that <paramref name="gradient"/> is the central differences of <paramref name="whole"/>'s value at w (to 10⁻⁶
+    /// of their norm, which must be large enough to check) and <paramref name="value"/> its value (to 10⁻¹²).
+    /// </summary>
+    public static void AssertCentralDifferences(Backpropagation<double> whole, double[] w, double[] x0, SquaredDistance<double> h,
+                                                double[] gradient, double value)
+    {
+        double[] fd = FiniteDifferences.Gradient(v => whole.Value(v, x0, h), w);
+        double norm = Math.Sqrt(fd.Sum(x => x * x));
+        double distance = Math.Sqrt(fd.Zip(gradient, (a, b) => (a - b) * (a - b)).Sum());
+        Assert.True(norm > 1e-3, $"the gradient is too small to check ({norm})");
+        Assert.True(distance <= 1e-6 * norm, $"‖fd − g‖ = {distance}, ‖fd‖ = {norm}");
+        Assert.Equal(whole.Value(w, x0, h), value, 1e-12 * Math.Abs(value));
+    }
+
     /// <summary>w in [−0.1, 0.1], x₀ in [−0.5, 0.5] and targets in [0, 1] for <paramref name="batch"/> samples, drawn in that order.</summary>
     public static (T[] W, T[] X0, SquaredDistance<T> H) Problem<T>(Chain<T> chain, int batch, int seed = 7)
         where T : unmanaged, IFloatingPointIeee754<T>
