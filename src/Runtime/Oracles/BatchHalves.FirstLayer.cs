@@ -12,7 +12,7 @@ namespace MoreauGen;
 /// x₀[:, I_c]ᵀ·dz₁ (paper Alg. 3–4) over all samples in the backward pass, and in a step the block's update right after.
 /// What the cores hand each other are the partial products and dz₁ of the other half's samples instead of W₀ and its
 /// gradient, and a step writes no line of W₀ that the other core has read (but the one line the two blocks may share). On 784-500-300-100-10 at batch 256 the step
-/// took 0.92–0.96 of the halves' step without it, with the two cores on different dies (<c>step-rows</c>,
+/// took 0.91–0.94 of the halves' step without it, with the two cores on different dies (<c>step-rows</c>,
 /// benchmarks/RESULTS.md); giving each core W₀'s columns instead, or every layer's weight gradient by row blocks, measured
 /// slower than the halves (branches <c>dense</c> and <c>dense-rows</c>).
 /// </summary>
