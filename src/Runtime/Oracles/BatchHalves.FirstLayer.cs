@@ -54,17 +54,8 @@ internal sealed unsafe partial class BatchHalves<T>
     /// <summary>The first layer's structure when it can run by rows, and its buffers.</summary>
     private static (DenseStructure? First, T[][] Partials, T[] Deltas) FirstLayer(Chain<T> chain, int batch)
     {
-        IMoreauLayer<T> layer = chain[0];
-        if (layer is not IDenseStructure declared || declared.DenseStructure is not { } s)
-            return (null, [], []);
-        long weights = (long)s.Inputs * s.Outputs, end = s.WeightOffset + weights;
-        bool fits = s.Activation is DenseActivation.Identity or DenseActivation.Relu
-                    && s.Inputs == layer.InputCount && s.Outputs == layer.OutputCount && s.Inputs >= 2 && s.Outputs > 0
-                    && weights + (s.HasBias ? s.Outputs : 0) == layer.ParameterCount
-                    && s.WeightOffset >= 0 && end <= layer.ParameterCount
-                    && (!s.HasBias || (s.BiasOffset >= 0 && s.BiasOffset + (long)s.Outputs <= layer.ParameterCount
-                                       && (s.BiasOffset + (long)s.Outputs <= s.WeightOffset || s.BiasOffset >= end)));
-        if (!fits)
+        // Two blocks of rows need two inputs; the tape is not read (x₁'s rows give the ReLU's mask).
+        if (DenseGramSolve<T>.Consistent(chain[0]) is not { Inputs: >= 2 } s)
             return (null, [], []);
         return (s, [new T[checked(batch * s.Outputs)], new T[checked(batch * s.Outputs)]],
                 chain.Length == 1 ? new T[checked(batch * s.Outputs)] : []);

@@ -51,7 +51,17 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
     /// The structure <paramref name="layer"/> declares when it is consistent with its sizes and its tape for a batch of
     /// <paramref name="batch"/> (the pre-activation recorded, or the identity); else null.
     /// </summary>
-    public static DenseStructure? Declared(IMoreauLayer<T> layer, int batch, int tapeLength)
+    public static DenseStructure? Declared(IMoreauLayer<T> layer, int batch, int tapeLength) =>
+        Consistent(layer) is { } s
+        && (s.PreActivationTapeOffset >= 0 ? s.PreActivationTapeOffset + (long)batch * s.Outputs <= tapeLength : s.Activation == DenseActivation.Identity)
+            ? s
+            : null;
+
+    /// <summary>
+    /// The structure <paramref name="layer"/> declares when it is consistent with its sizes (w made of W and b alone, σ the
+    /// identity or the ReLU), whatever its tape; else null.
+    /// </summary>
+    public static DenseStructure? Consistent(IMoreauLayer<T> layer)
     {
         if (layer is not IDenseStructure declared || declared.DenseStructure is not { } s)
             return null;
@@ -61,8 +71,7 @@ internal static class DenseGramSolve<T> where T : unmanaged, IFloatingPointIeee7
                           && layer.ParameterCount == weights + (s.HasBias ? n : 0)
                           && s.WeightOffset >= 0 && s.WeightOffset + weights <= layer.ParameterCount
                           && (!s.HasBias || (s.BiasOffset + n <= layer.ParameterCount && (s.BiasOffset + n <= s.WeightOffset || s.BiasOffset >= s.WeightOffset + weights)))
-                          && s.Activation is DenseActivation.Identity or DenseActivation.Relu
-                          && (s.PreActivationTapeOffset >= 0 ? s.PreActivationTapeOffset + (long)batch * n <= tapeLength : s.Activation == DenseActivation.Identity);
+                          && s.Activation is DenseActivation.Identity or DenseActivation.Relu;
         return consistent ? s : null;
     }
 
