@@ -44,6 +44,8 @@ public static class Program
             return Mlp.ThreadsProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-streams")
             return Mlp.StreamsRounds.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "rows-profile")
+            return Mlp.RowsProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "halves-profile")
             return Mlp.HalvesProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-halves")

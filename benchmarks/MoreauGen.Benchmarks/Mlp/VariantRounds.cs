@@ -17,10 +17,12 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// over rounds, the batch loss before the last timed step (each side trains on the batch for the same number of steps), the matrix products of one step (counted by <see cref="CountingLayer"/>, in multiples of SGD's), the inner solver's evaluations and the bytes
 /// the calling thread allocated per step. The bar: each variant ≤ 3× SGD, 0 B per step.
 /// <code>
-/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file] [--first-steps 8,12,16]
+/// dotnet run -c Release --project benchmarks/MoreauGen.Benchmarks -- variant-rounds [--rounds 5] [--calls 15] [--csv file] [--first-steps 8,12,16] [--forward-ab]
 /// </code>
 /// TP and ProxProp start each line search at 1/c of the curvature seen in the previous step
-/// (<see cref="TargetPassOracle{T}.ScaledFirstTrial"/>, their default). <c>--first-steps</c> adds them with that off
+/// (<see cref="TargetPassOracle{T}.ScaledFirstTrial"/>, their default). <c>--forward-ab</c> adds MorSGD, AL-MSGD, TP and
+/// ProxProp with their forward pass on the whole batch (<c>ChainOracle.ForwardHalves</c> off) beside the same steps with it
+/// on the batch's halves, their default since the twelfth round. <c>--first-steps</c> adds them with that off
 /// and the two-step solver's fixed first trial 2^−e for each e listed (<c>0</c>: the unit first trial of the
 /// solver's <see cref="TwoStepSolver{T}.InitialStep"/>, these variants' earlier default).
 /// </summary>
@@ -55,9 +57,19 @@ internal static class VariantRounds
             new ProximalBackpropagation<float>(chain, 1f, 1f, 1f, new TwoStepSolver<float> { InitialStep = s0 }) { ParameterL2 = L2, ScaledFirstTrial = false }));
     }
 
+    /// <summary>The side with its forward pass on the whole batch (<c>ChainOracle.ForwardHalves</c> off), as before 2026-12-07's twelfth round.</summary>
+    private static Side WholeBatchForward(Side side) => new($"{side.Name} whole-batch forward", chain =>
+    {
+        ChainOptimizer<float> optimizer = side.Create(chain);
+        optimizer.Oracle.ForwardHalves = false;
+        return optimizer;
+    });
+
     public static int Run(string[] args)
     {
         int rounds = Option(args, "--rounds", 5), calls = Option(args, "--calls", 15);
+        if (args.Contains("--forward-ab"))
+            Sides = [.. Standard, .. Standard.Skip(1).Where(side => side.Name != "AL-MSGD T2").Select(WholeBatchForward)];
         int csvAt = Array.IndexOf(args, "--csv");
         string csv = csvAt >= 0 && csvAt + 1 < args.Length ? args[csvAt + 1] : "variant-rounds.csv";
         int firstAt = Array.IndexOf(args, "--first-steps");

@@ -42,6 +42,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// </summary>
     internal bool FirstLayerByRows { get; set; } = true;
 
+    /// <summary>Its passes on the batch's halves are its own (<see cref="TryEvaluateHalves"/>): the whole batch's passes after them are the fallback.</summary>
+    private protected override bool TakesForwardHalves => false;
+
     /// <summary>Whether the last pass on the halves ran the first layer by rows (a diagnostic for tests and benchmarks).</summary>
     internal bool LastByRows { get; private set; }
 

@@ -52,13 +52,14 @@ internal sealed unsafe partial class BatchHalves<T>
     public ReadOnlySpan<ParameterSweep<T>> FirstSweeps => _firstSweeps;
 
     /// <summary>The first layer's structure when it can run by rows, and its buffers.</summary>
-    private static (DenseStructure? First, T[][] Partials, T[] Deltas) FirstLayer(Chain<T> chain, int batch)
+    private static (DenseStructure? First, T[][] Partials, T[] Deltas) FirstLayer(Chain<T> chain, int batch, bool forwardOnly)
     {
-        // Two blocks of rows need two inputs; the tape is not read (x₁'s rows give the ReLU's mask).
+        // Two blocks of rows need two inputs. The halves' own backward pass does not read the tape (x₁'s rows give the
+        // ReLU's mask); forward only, each half writes its rows of z₁ into the workspace's tape (TapesByRows).
         if (DenseGramSolve<T>.Consistent(chain[0]) is not { Inputs: >= 2 } s)
             return (null, [], []);
         return (s, [new T[checked(batch * s.Outputs)], new T[checked(batch * s.Outputs)]],
-                chain.Length == 1 ? new T[checked(batch * s.Outputs)] : []);
+                chain.Length == 1 && !forwardOnly ? new T[checked(batch * s.Outputs)] : []);
     }
 
     /// <summary>Part <paramref name="part"/>'s rows I_c of W₀: where they start and how many.</summary>
@@ -123,12 +124,15 @@ internal sealed unsafe partial class BatchHalves<T>
         Span<T> x1 = Rows(_workspace.StateBuffer(1), part);
         int first = part == 0 ? 0 : _rows0;
         ReadOnlySpan<T> bias = s.HasBias ? _chain.Parameters(new ReadOnlySpan<T>(_w, _length), 0).Slice(s.BiasOffset, n) : ReadOnlySpan<T>.Empty;
+        Span<T> tape = _forwardOnly ? Tape(part, 0) : Span<T>.Empty; // z₁'s rows when the layer records them (TapesByRows)
         for (int r = 0; r < x1.Length / n; r++)
         {
             Span<T> row = x1.Slice(r * n, n);
             TensorPrimitives.Add(_firstPartials[0].AsSpan((first + r) * n, n), _firstPartials[1].AsSpan((first + r) * n, n), row);
             if (s.HasBias)
                 TensorPrimitives.Add(row, bias, row);
+            if (!tape.IsEmpty)
+                row.CopyTo(tape.Slice(r * n, n));
             if (s.Activation == DenseActivation.Relu)
                 TensorPrimitives.Max(row, T.Zero, row);
         }
@@ -170,8 +174,8 @@ internal sealed unsafe partial class BatchHalves<T>
 
     private bool RunFirstBackward(T* w, int length, T* input, int inputLength, T* gradient, bool descend, T mu, bool addL2, T minusStep)
     {
-        if (_first is null)
-            throw new InvalidOperationException("The first layer does not run by rows.");
+        if (_first is null || _forwardOnly)
+            throw new InvalidOperationException(_forwardOnly ? "These halves run the forward pass only." : "The first layer does not run by rows.");
         _w = w;
         _length = length;
         _input = input;

@@ -57,26 +57,35 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
     // One call's operands (pinned by the caller around Run).
     private T* _w, _input, _gradient0;
     private int _length, _inputLength;
+    private readonly bool _forwardOnly; // the workspace's tapes, forward pass only
     private bool _copyInput, _checkInput, _byRows;
     private Pass _pass;
     private int _failed;
     private int _thread0, _thread1;
 
-    /// <summary>The halves of <paramref name="workspace"/>'s batch (at least two samples), allocated once per workspace.</summary>
-    public BatchHalves(ChainWorkspace<T> workspace)
+    /// <summary>
+    /// The halves of <paramref name="workspace"/>'s batch (at least two samples), allocated once per workspace. With
+    /// <paramref name="forwardOnly"/> (a chain whose tapes split by rows, <see cref="TapesByRows"/>) they run only the
+    /// forward pass, each half writing its rows of the workspace's own tapes, so that any oracle's backward pass reads them
+    /// as after the whole batch's forward pass.
+    /// </summary>
+    public BatchHalves(ChainWorkspace<T> workspace, bool forwardOnly = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workspace.BatchSize, 2);
         _chain = workspace.Chain;
         _workspace = workspace;
         _rows0 = workspace.BatchSize / 2;
+        _forwardOnly = forwardOnly;
         int count = _chain.Length;
+        if (forwardOnly && !TapesByRows(_chain, workspace.BatchSize))
+            throw new ArgumentException("A layer's tape of a block of samples is not those samples' rows of the batch's tape.", nameof(workspace));
         _tapes = new T[2][];
         _tapeOffsets = new int[2][];
         for (int part = 0; part < 2; part++)
         {
             int rows = part == 0 ? _rows0 : workspace.BatchSize - _rows0;
             int[] offsets = new int[count + 1];
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count && !forwardOnly; i++)
             {
                 int tape = _chain[i].TapeLength(rows);
                 if (tape < 0)
@@ -86,16 +95,50 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
             _tapeOffsets[part] = offsets;
             _tapes[part] = new T[offsets[count]];
         }
-        _gradient1 = new T[_chain.ParameterCount];
+        _gradient1 = forwardOnly ? [] : new T[_chain.ParameterCount];
 
         // The workspace's two multiplier buffers cannot be shared: a half's rows of λ_t start at its first sample times
         // |x_t|, which changes from layer to layer, so one half writing λ_{t−1} would overwrite rows of λ_{t+1} the other,
         // a layer behind, still reads.
         int widest = 0;
-        for (int i = 1; i < count; i++)
+        for (int i = 1; i < count && !forwardOnly; i++)
             widest = Math.Max(widest, _chain[i].InputCount);
         _multipliers = [new T[checked(2 * widest * _rows0)], new T[checked(2 * widest * (workspace.BatchSize - _rows0))]];
-        (_first, _firstPartials, _firstDeltas) = FirstLayer(_chain, workspace.BatchSize);
+        (_first, _firstPartials, _firstDeltas) = FirstLayer(_chain, workspace.BatchSize, forwardOnly);
+    }
+
+    /// <summary>
+    /// Whether every layer's tape of a block of samples is those samples' rows of the batch's tape, so that the halves may
+    /// write the workspace's tapes (<see cref="BatchHalves{T}(ChainWorkspace{T}, bool)"/> forward only): a layer records
+    /// nothing, or it is dense (<see cref="DenseGramSolve{T}.Consistent"/>) and records its pre-activations z = x·W + 1bᵀ
+    /// alone, m×n from the tape's start. Other tapes may hold values of the whole batch (a sum over its samples, say), which
+    /// the halves cannot split.
+    /// </summary>
+    public static bool TapesByRows(Chain<T> chain, int batch)
+    {
+        if (batch < 2)
+            return false;
+        int rows0 = batch / 2, rows1 = batch - rows0;
+        try
+        {
+            for (int i = 0; i < chain.Length; i++)
+            {
+                IMoreauLayer<T> layer = chain[i];
+                if (layer.TapeLength(batch) == 0 && layer.TapeLength(rows0) == 0 && layer.TapeLength(rows1) == 0)
+                    continue;
+                if (DenseGramSolve<T>.Consistent(layer) is not { PreActivationTapeOffset: 0 } s
+                    || layer.TapeLength(batch) != (long)batch * s.Outputs || layer.TapeLength(rows0) != (long)rows0 * s.Outputs
+                    || layer.TapeLength(rows1) != (long)rows1 * s.Outputs)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException or InvalidOperationException or NotSupportedException)
+        {
+            return false; // a layer that cannot give a block's tape length
+        }
+        return true;
     }
 
     /// <summary>
@@ -157,6 +200,8 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
     /// </summary>
     public bool Backward(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient, bool byRows = false)
     {
+        if (_forwardOnly)
+            throw new InvalidOperationException("These halves run the forward pass only.");
         if (gradient.Length != w.Length)
             throw new ArgumentException($"The gradient has {gradient.Length} values and w {w.Length}.", nameof(gradient));
         _byRows = byRows;
@@ -232,8 +277,9 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
         return buffers.AsSpan(which * (buffers.Length / 2), rows * width);
     }
 
-    private Span<T> Tape(int part, int layer) =>
-        _tapes[part].AsSpan(_tapeOffsets[part][layer], _tapeOffsets[part][layer + 1] - _tapeOffsets[part][layer]);
+    private Span<T> Tape(int part, int layer) => _forwardOnly
+        ? Rows(_workspace.TapeBuffer(layer), part)
+        : _tapes[part].AsSpan(_tapeOffsets[part][layer], _tapeOffsets[part][layer + 1] - _tapeOffsets[part][layer]);
 
     private ReadOnlySpan<T> Parameters(int layer) => _chain.Parameters(new ReadOnlySpan<T>(_w, _length), layer);
 

@@ -60,10 +60,12 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
             throw new ArgumentException("direction overlaps w.", nameof(direction));
         ChainWorkspace<T> workspace = Workspace(Chain.BatchSize(x0));
         LastSweep = null;
+        LastForwardHalves = false;
         if (!TryEvaluateHalves(w, x0, objective, workspace, direction, out T value, out bool inputCopied))
         {
             // After the halves copied x₀ into state 0, that copy is x₀ (the halves may have written over x₀ itself).
-            Chain.Forward(w, inputCopied ? workspace.State(0) : x0, workspace, record: true, copyInput: !inputCopied);
+            if (!TryForwardHalves(w, x0, workspace, ref inputCopied))
+                Chain.Forward(w, inputCopied ? workspace.State(0) : x0, workspace, record: true, copyInput: !inputCopied);
             LastSweep = null;
             value = Backward(w, objective, workspace, direction);
         }
@@ -83,6 +85,76 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         value = T.Zero;
         inputCopied = false;
         return false;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Evaluate"/>'s forward pass runs on the batch's two halves side by side (<see cref="BatchHalves{T}"/>,
+    /// forward only, a dense first layer by rows of its weights) before the oracle's backward pass on the whole batch: null
+    /// (the default) where that pays (<see cref="BatchHalves{T}.Pays"/>), or always (batches of two samples or more) / never
+    /// (tests compare both). Only where every layer's tape splits by rows (<see cref="BatchHalves{T}.TapesByRows"/>), and
+    /// not for <see cref="Backpropagation{T}"/>, whose passes on the halves are its own.
+    /// </summary>
+    internal bool? ForwardHalves { get; set; }
+
+    /// <summary>Whether the last <see cref="Evaluate"/> ran its forward pass on the halves (<see cref="ForwardHalves"/>; a diagnostic for tests and benchmarks).</summary>
+    internal bool LastForwardHalves { get; private set; }
+
+    /// <summary>Whether this oracle's forward pass may take the halves (<see cref="ForwardHalves"/>).</summary>
+    private protected virtual bool TakesForwardHalves => true;
+
+    // The forward-only halves of each workspace seen (Halves null: not taken for that workspace).
+    private (ChainWorkspace<T> Workspace, BatchHalves<T>? Halves)[] _forwardHalves = [];
+
+    /// <summary>
+    /// <see cref="Evaluate"/>'s taped forward pass on the batch's two halves (<see cref="ForwardHalves"/>): the states and
+    /// tapes the whole batch's pass writes, state 0 included, to rounding (a dense first layer's sum over its inputs is
+    /// grouped by two blocks of them). False when the halves are not taken or a value was not finite; the whole batch's
+    /// pass then runs and names it, reading x₀ from state 0 when <paramref name="inputCopied"/> (set here when x₀ lies in
+    /// the workspace, which the halves write, and is copied there first).
+    /// </summary>
+    private bool TryForwardHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, ChainWorkspace<T> workspace, ref bool inputCopied)
+    {
+        if (!TakesForwardHalves || ForwardHalvesOf(workspace) is not { } halves)
+            return false;
+        if (!inputCopied && workspace.Overlaps(x0))
+        {
+            if (!NonFinite.CopyAllFinite(x0, workspace.StateBuffer(0)))
+                return false;
+            inputCopied = true;
+        }
+
+        // Copied or not, x₀ itself is unchanged: the halves write the workspace alone, x₀ only where it is state 0's copy.
+        bool forward = halves.Forward(w, inputCopied ? workspace.State(0) : x0, copyInput: !inputCopied, checkInput: false,
+                                      byRows: halves.FirstLayerByRows);
+        LastForwardHalves = forward;
+        return forward;
+    }
+
+    /// <summary>The forward-only halves of <paramref name="workspace"/>'s batch when <see cref="ForwardHalves"/> takes them, else null.</summary>
+    private BatchHalves<T>? ForwardHalvesOf(ChainWorkspace<T> workspace)
+    {
+        int batch = workspace.BatchSize;
+        if (batch < 2 || !(ForwardHalves ?? BatchHalves<T>.Pays(Chain, batch)))
+            return null;
+        var halves = _forwardHalves;
+        for (int i = 0; i < halves.Length; i++)
+        {
+            if (ReferenceEquals(halves[i].Workspace, workspace))
+                return halves[i].Halves;
+        }
+
+        BatchHalves<T>? created = null;
+        try
+        {
+            if (BatchHalves<T>.TapesByRows(Chain, batch))
+                created = new BatchHalves<T>(workspace, forwardOnly: true);
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException or InvalidOperationException or NotSupportedException)
+        {
+            created = null; // a layer refuses the halves' sizes: the whole batch, as before
+        }
+        _forwardHalves = [.. halves, (workspace, created)];
+        return created;
     }
 
     /// <summary>

@@ -73,6 +73,10 @@ public sealed class StepAllocationTests
         }
         Assert.Equal(new long[allocated.Length], allocated);
         Assert.All(w, v => Assert.True(float.IsFinite(v)));
+
+        // On two cores the small network's variants run their forward pass on the batch's halves (ChainOracle.ForwardHalves).
+        if (method != TrainingMethod.Sgd && BatchHalves<float>.Pays(network.Chain, Batch))
+            Assert.True(optimizer.Oracle.LastForwardHalves);
     }
 }
 
