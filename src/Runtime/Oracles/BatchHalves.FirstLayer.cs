@@ -27,8 +27,8 @@ namespace MoreauGen;
 /// (<see cref="FusedDescent"/>), the old values left in the buffer, or otherwise forms its direction
 /// (<see cref="ParameterUpdate.AddL2"/>'s values); then both parts claim the other layers' chunks and do the same with the
 /// two halves' gradients summed, the sweeps that otherwise follow the job on the pool, one hand-off fewer per layer. On
-/// 784-500-300-100-10 the step without its extra job for those sweeps and with one product instead of one per half took
-/// 0.9x of the time before (<c>step-sweeps</c>, benchmarks/RESULTS.md).
+/// 784-500-300-100-10 that and one product instead of one per half took the step from 1.060 to 1.032 of its products
+/// (medians of four runs in alternation, benchmarks/step-ab.sh; benchmarks/RESULTS.md).
 /// </para>
 /// <para>
 /// Values: each block is the same products whichever core computes it, so the values are the same bits side by side or
