@@ -7,9 +7,9 @@ namespace MoreauGen.Benchmarks.Mlp;
 /// <summary>
 /// Where the MLP sample's SGD step with the first layer by rows (<see cref="BatchHalves{T}.FirstLayerByRows"/>) goes: a
 /// replica of <c>Backpropagation</c>'s fused step on the halves, one phase after the other on w that each step updates —
-/// the forward pass (the first layer by rows, then the halves), the objective, the halves' backward pass down to dz₁, the
-/// first layer's gradient and update by rows, and the other layers' update sweeps with the second half's gradient added —
-/// each phase's median time against the products it contains, each alone on the pool (<see cref="Rounds.WarmSum"/>),
+/// the forward pass (the first layer by rows, then the halves), the objective, the halves' backward pass down to dz₁, and
+/// the first layer's job (W₀'s gradient by rows, its update, and every other layer's update chunk by chunk with the second
+/// half's gradient added) — each phase's median time against the products it contains, each alone on the pool (<see cref="Rounds.WarmSum"/>),
 /// timed in the same round right before. Then the taped forward pass alone three ways, interleaved call by call: on the
 /// whole batch (each product on the pool), on the halves forward only with the first layer by rows (the Moreau and
 /// target-pass oracles' forward pass, <c>ChainOracle.ForwardHalves</c>), and on the halves without the rows.
@@ -32,7 +32,6 @@ internal static class RowsProfile
             var halves = new BatchHalves<float>(workspace);
             if (!halves.FirstLayerByRows)
                 throw new InvalidOperationException($"{shape}: the first layer does not run by rows.");
-            int[] layerSizes = [.. Enumerable.Range(0, sizes.Length - 1).Select(l => sizes[l] * sizes[l + 1] + sizes[l + 1])];
 
             // The products of each phase: forward x·W of every layer; the halves' backward dW and dx of layers L..1; the
             // first layer's dW.
@@ -53,8 +52,7 @@ internal static class RowsProfile
             }
             IReadOnlyList<Action>[] sides = [StepRounds.Parts(forward), StepRounds.Parts(backward), StepRounds.Parts([first!]), StepRounds.Parts(all)];
             batch.WarmUp(sides.SelectMany(parts => parts));
-            string[] names = ["forward: first layer by rows + halves", "objective", "backward: halves to dz₁", "first layer: gradient + update by rows",
-                              "update sweeps of layers L..1", "whole step"];
+            string[] names = ["forward: first layer by rows + halves", "objective", "backward: halves to dz₁", "first layer's job: ∇W₀, every update", "whole step"];
             ChainWorkspace<float> forwardWorkspace = network.Chain.CreateWorkspace(MlpBatch.Size);
             var forwardOnly = new BatchHalves<float>(forwardWorkspace, forwardOnly: true);
             IReadOnlyList<Action>[] forwards =
@@ -68,8 +66,8 @@ internal static class RowsProfile
             for (int round = 1; round <= rounds; round++)
             {
                 double[] p = Rounds.InterleavedWarmMedians([.. sides], batch.Small ? 21 : 5);
-                double[] phases = StepPhases(halves, network.Chain, w, x, objective, layerSizes, steps);
-                double[] against = [p[0], 0, p[1], p[2], 0, p[3]];
+                double[] phases = StepPhases(halves, network.Chain, w, x, objective, steps);
+                double[] against = [p[0], 0, p[1], p[2], p[3]];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {shape} (load {Rounds.LoadAverage()}):"));
                 for (int i = 0; i < phases.Length; i++)
                 {
@@ -77,8 +75,8 @@ internal static class RowsProfile
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[i],-44} {phases[i],8:F3} ms  {ratio}"));
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  beyond the products: {phases[5] - p[3]:F3} ms; forward {phases[0] - p[0]:F3}, objective {phases[1]:F3}, backward {phases[2] - p[1]:F3}, "
-                    + $"first layer {phases[3] - p[2]:F3}, sweeps {phases[4]:F3}"));
+                    $"  beyond the products: {phases[4] - p[3]:F3} ms; forward {phases[0] - p[0]:F3}, objective {phases[1]:F3}, backward {phases[2] - p[1]:F3}, "
+                    + $"first layer's job {phases[3] - p[2]:F3}"));
                 double[] f = Rounds.InterleavedWarmMedians(forwards, batch.Small ? 21 : 5);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  taped forward pass: whole batch {f[0]:F3} ms, halves by rows {f[1]:F3} ms ({f[1] / f[0]:F3}), halves {f[2]:F3} ms ({f[2] / f[0]:F3})"));
@@ -96,11 +94,11 @@ internal static class RowsProfile
 
     /// <summary>The median time in ms of each phase of <paramref name="steps"/> fused SGD steps by rows, and of the whole steps.</summary>
     private static double[] StepPhases(BatchHalves<float> halves, Chain<float> chain, float[] w, float[] x, ClassificationObjective objective,
-                                       int[] layerSizes, int steps)
+                                       int steps)
     {
         ChainWorkspace<float> workspace = halves.Workspace;
         float[] scratch = new float[w.Length];
-        const int count = 6;
+        const int count = 5;
         var times = new double[count][];
         for (int p = 0; p < count; p++)
             times[p] = new double[steps];
@@ -118,16 +116,8 @@ internal static class RowsProfile
                 throw new InvalidOperationException("The backward pass by rows failed.");
             marks[3] = Stopwatch.GetTimestamp();
             if (!halves.DescendFirstLayer(w, x, scratch, mu, addL2: true, -1e-3f))
-                throw new InvalidOperationException("The first layer's update failed.");
+                throw new InvalidOperationException("The first layer's job failed.");
             marks[4] = Stopwatch.GetTimestamp();
-            for (int l = layerSizes.Length - 1, at = w.Length; l >= 1; l--)
-            {
-                at -= layerSizes[l];
-                if (!FusedDescent.Run<float>(w.AsSpan(at, layerSizes[l]), mu, scratch.AsSpan(at, layerSizes[l]), addL2: true, -1e-3f,
-                                             halves.SecondGradient.Slice(at, layerSizes[l])).Completed)
-                    throw new InvalidOperationException("An update sweep failed.");
-            }
-            marks[5] = Stopwatch.GetTimestamp();
             if (step < 0)
                 continue;
             for (int p = 0; p < count - 1; p++)

@@ -165,9 +165,10 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <see cref="ChainOracle{T}.Evaluate"/>'s passes on the batch's two halves (<see cref="BatchHalves{T}"/>): each half's
     /// forward pass and pullbacks side by side, the objective on the whole output between them, then one sweep per layer
     /// from the last that forms d_t = (g_t of the first half + g_t of the second) + μw_t, as the whole batch's pass sweeps.
-    /// A first layer by rows (<see cref="FirstLayerByRows"/>) instead has its gradient and d₀ formed block by block in its own
-    /// pair job after the halves' pullbacks (<see cref="BatchHalves{T}.FirstLayerGradient"/>), its ‖w₀‖² added last, block
-    /// by block. False (nothing the caller keeps changed) when the halves are not taken or a value was not finite.
+    /// With a first layer by rows (<see cref="FirstLayerByRows"/>) every d_t is formed in one more pair job after the halves'
+    /// pullbacks (<see cref="BatchHalves{T}.FirstLayerGradient"/>): d₀ block by block, then the other layers chunk by chunk;
+    /// the sums are added in the same order, ‖w₀‖² last, block by block. False (nothing the caller keeps changed) when the
+    /// halves are not taken or a value was not finite.
     /// </summary>
     private protected override bool TryEvaluateHalves(ReadOnlySpan<T> w, ReadOnlySpan<T> x0, IMoreauObjective<T> objective,
                                                       ChainWorkspace<T> workspace, Span<T> direction, out T value, out bool inputCopied)
@@ -199,10 +200,13 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         Chain<T> chain = Chain;
         bool addL2 = !T.IsZero(ParameterL2);
         ParameterSweep<T> sweeps = new(true, T.Zero, T.Zero, T.Zero);
-        for (int i = chain.Length - 1; i >= (byRows ? 1 : 0); i--)
+        for (int i = chain.Length - 1; i >= 0; i--)
         {
-            ParameterSweep<T> sweep = ParameterUpdate.AddL2(chain.Parameters(w, i), ParameterL2, chain.Parameters(direction, i), addL2,
-                                                            chain.Parameters(halves.SecondGradient, i));
+            if (byRows && i == 0)
+                break; // the first layer's blocks, added below
+            ParameterSweep<T> sweep = byRows
+                ? halves.RestSweep(i) // formed chunk by chunk in the first layer's job, finite (else it returned false)
+                : ParameterUpdate.AddL2(chain.Parameters(w, i), ParameterL2, chain.Parameters(direction, i), addL2, chain.Parameters(halves.SecondGradient, i));
             if (!sweep.GradientFinite)
                 return false;
             sweeps = Then(sweeps, sweep);
@@ -230,9 +234,9 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
     /// <summary>
     /// <see cref="TryDescend"/> on the batch's two halves: their passes as in <see cref="TryEvaluateHalves"/>, the first half's
     /// gradients in <paramref name="scratch"/>, then per layer from the last the fused update sweep with the second half's
-    /// gradient added (<see cref="FusedDescent.Run"/>). A first layer by rows is updated first instead, block by block right
-    /// after each block's gradient (<see cref="BatchHalves{T}.DescendFirstLayer"/>), and restored if a later sweep fails.
-    /// False with w as it was when a value on the way was not finite.
+    /// gradient added (<see cref="FusedDescent.Run"/>). With a first layer by rows every layer is updated in the first
+    /// layer's job instead (<see cref="BatchHalves{T}.DescendFirstLayer"/>): each block of W₀ right after its gradient, then
+    /// the other layers chunk by chunk. False with w as it was when a value on the way was not finite.
     /// </summary>
     private bool TryDescendHalves(BatchHalves<T> halves, Span<T> w, ReadOnlySpan<T> input, bool checkInput, IMoreauObjective<T> objective,
                                   Span<T> scratch, T stepScale, out T value)
@@ -250,11 +254,19 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             return false; // w as it was
         }
 
-        // The sweeps of the layers the halves pulled back, from the last; by rows the first layer is updated already.
+        // ‖w‖² from the last layer. By rows every layer is updated already, in the first layer's job, its sums added here in
+        // the same order as Evaluate's; else the sweeps of the layers the halves pulled back run here, from the last.
         Chain<T> chain = Chain;
         int count = chain.Length;
         T squares = T.Zero;
-        for (int i = count - 1; i >= (byRows ? 1 : 0); i--)
+        if (byRows)
+        {
+            for (int i = count - 1; i >= 1; i--)
+                squares += halves.RestSweep(i).SumOfSquares;
+            foreach (ParameterSweep<T> block in halves.FirstSweeps) // ‖w₀‖² last, block by block
+                squares += block.SumOfSquares;
+        }
+        for (int i = count - 1; i >= 0 && !byRows; i--)
         {
             DescentSweep<T> sweep = FusedDescent.Run(chain.Parameters(w, i), ParameterL2, chain.Parameters(scratch, i), addL2, -stepScale,
                                                      chain.Parameters(halves.SecondGradient, i));
@@ -262,18 +274,11 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
             {
                 for (int j = i + 1; j < count; j++)
                     FusedDescent.Restore<T>(chain.Parameters(scratch, j), chain.Parameters(w, j));
-                if (byRows)
-                    FusedDescent.Restore<T>(chain.Parameters(scratch, 0), chain.Parameters(w, 0));
                 return false;
             }
             squares += sweep.SumOfSquares;
         }
 
-        if (byRows)
-        {
-            foreach (ParameterSweep<T> block in halves.FirstSweeps) // ‖w₀‖² last, block by block, as Evaluate's sweeps add it
-                squares += block.SumOfSquares;
-        }
         LastFusedByRows = byRows;
         LastHalves = (true, halves.SideBySide);
         value = h + ParameterL2 / (T.One + T.One) * squares;

@@ -21,10 +21,14 @@ namespace MoreauGen;
 /// Forward: one <see cref="PairJob"/> (<see cref="FirstForwardPart"/>) writes each core's partial product into its own
 /// buffer and checks (or copies into state 0) its own half's samples of x₀; then each half forms its rows of
 /// x₁ = σ(P₀ + P₁ + b₀), checks them and runs layers 1.. as before. Backward: each half pulls back layers τ−1..1 as before,
-/// ending with its rows of λ₀ (the multiplier of x₁), which it turns into dz₁ = λ₀ ⊙ σ′ in place (the ReLU's mask is
-/// x₁ &gt; 0); then one job (<see cref="FirstBackwardPart"/>) forms each block ∇W₀[I_c, :] from both halves' dz₁ in the
-/// gradient buffer (∇b₀ with the second block), and in a step updates the block (<see cref="FusedDescent"/>), the old
-/// values left in the buffer, or otherwise forms its direction (<see cref="ParameterUpdate.AddL2"/>'s values).
+/// ending with its rows of λ₀ (the multiplier of x₁) in one buffer of the batch's dz₁, which it turns into dz₁ = λ₀ ⊙ σ′ in
+/// place (the ReLU's mask is x₁ &gt; 0); then one job (<see cref="FirstBackwardPart"/>) forms each block ∇W₀[I_c, :] from
+/// all of dz₁ in one product into the gradient buffer (∇b₀ with the second block), and in a step updates the block
+/// (<see cref="FusedDescent"/>), the old values left in the buffer, or otherwise forms its direction
+/// (<see cref="ParameterUpdate.AddL2"/>'s values); then both parts claim the other layers' chunks and do the same with the
+/// two halves' gradients summed, the sweeps that otherwise follow the job on the pool, one hand-off fewer per layer. On
+/// 784-500-300-100-10 that and one product instead of one per half took the step from 1.060 to 1.032 of its products
+/// (medians of four runs in alternation, benchmarks/step-ab.sh; benchmarks/RESULTS.md).
 /// </para>
 /// <para>
 /// Values: each block is the same products whichever core computes it, so the values are the same bits side by side or
@@ -37,10 +41,12 @@ internal sealed unsafe partial class BatchHalves<T>
 {
     private readonly DenseStructure? _first;
     private readonly T[][] _firstPartials;       // per part: x₀[:, I_c]·W₀[I_c, :] of all samples, batch × n
-    private readonly T[] _firstDeltas;           // the first layer is the last: dz₁ of all samples
-    private readonly int[] _firstMultiplier = new int[2]; // which of a half's multiplier buffers holds its dz₁
+    private readonly T[] _firstDeltas;           // dz₁ of all samples, each half's rows written by that half
     private readonly bool[] _blockDone = new bool[3];     // a step: W₀'s two blocks and b₀ updated
     private readonly ParameterSweep<T>[] _firstSweeps = new ParameterSweep<T>[3]; // the blocks' sweeps, in order
+    private readonly (int Layer, int Start, int Count)[] _restChunks; // layers τ−1..1 by chunks, in the sweeps' order
+    private readonly ParameterSweep<T>[] _restResults;                // each chunk's sweep (Completed: its update written)
+    private PaddedCounter _nextChunk;
 
     private bool _descend, _addL2;
     private T _mu, _minusStep;
@@ -51,6 +57,28 @@ internal sealed unsafe partial class BatchHalves<T>
     /// <summary>The three sweeps of the first layer's last pass (W₀'s blocks, then b₀), to add in this order.</summary>
     public ReadOnlySpan<ParameterSweep<T>> FirstSweeps => _firstSweeps;
 
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s sweep (1 ≤ layer &lt; τ) in the first layer's last pass by rows: its chunks' results
+    /// combined in chunk order, as <see cref="ParameterUpdate.AddL2"/> and <see cref="FusedDescent.Run"/> combine them, so the
+    /// same sums whichever part swept a chunk.
+    /// </summary>
+    public ParameterSweep<T> RestSweep(int layer)
+    {
+        bool finite = true;
+        T squares = T.Zero, maxW = T.Zero, maxD = T.Zero;
+        for (int c = 0; c < _restChunks.Length; c++)
+        {
+            if (_restChunks[c].Layer != layer)
+                continue;
+            ParameterSweep<T> r = _restResults[c];
+            finite &= r.GradientFinite;
+            squares += r.SumOfSquares;
+            maxW = ParameterUpdate.Larger(maxW, r.MaxParameter);
+            maxD = ParameterUpdate.Larger(maxD, r.MaxDirection);
+        }
+        return new ParameterSweep<T>(finite, squares, maxW, maxD);
+    }
+
     /// <summary>The first layer's structure when it can run by rows, and its buffers.</summary>
     private static (DenseStructure? First, T[][] Partials, T[] Deltas) FirstLayer(Chain<T> chain, int batch, bool forwardOnly)
     {
@@ -58,8 +86,20 @@ internal sealed unsafe partial class BatchHalves<T>
         // ReLU's mask); forward only, each half writes its rows of z₁ into the workspace's tape (TapesByRows).
         if (DenseGramSolve<T>.Consistent(chain[0]) is not { Inputs: >= 2 } s)
             return (null, [], []);
-        return (s, [new T[checked(batch * s.Outputs)], new T[checked(batch * s.Outputs)]],
-                chain.Length == 1 && !forwardOnly ? new T[checked(batch * s.Outputs)] : []);
+        return (s, [new T[checked(batch * s.Outputs)], new T[checked(batch * s.Outputs)]], forwardOnly ? [] : new T[checked(batch * s.Outputs)]);
+    }
+
+    /// <summary>Layers τ−1..1 cut into <see cref="ParameterUpdate.Chunk"/>s, the last layer first, each layer's chunks in order.</summary>
+    private static (int Layer, int Start, int Count)[] RestChunks(Chain<T> chain, bool byRows)
+    {
+        var chunks = new List<(int, int, int)>();
+        for (int i = chain.Length - 1; i >= 1 && byRows; i--)
+        {
+            int offset = chain.ParameterOffset(i), length = chain[i].ParameterCount;
+            for (int start = 0; start < length; start += ParameterUpdate.Chunk)
+                chunks.Add((i, offset + start, Math.Min(ParameterUpdate.Chunk, length - start)));
+        }
+        return [.. chunks];
     }
 
     /// <summary>Part <paramref name="part"/>'s rows I_c of W₀: where they start and how many.</summary>
@@ -138,6 +178,9 @@ internal sealed unsafe partial class BatchHalves<T>
         }
     }
 
+    /// <summary>In a half's backward pass by rows: where layer 1's pullback writes its rows of λ₀ (the multiplier of x₁).</summary>
+    private Span<T> FirstMultiplier(int part) => Rows(_firstDeltas, part);
+
     /// <summary>In a half's backward pass by rows: its λ₀ into dz₁ in place (the ReLU's mask x₁ &gt; 0).</summary>
     private void FirstDeltaHalf(int part, Span<T> lambda0)
     {
@@ -148,7 +191,8 @@ internal sealed unsafe partial class BatchHalves<T>
     /// <summary>
     /// The first layer's gradient by rows after <see cref="Backward"/> by rows: ∇w₀ of the whole batch into
     /// <paramref name="gradient"/>'s first layer turned into the direction ∇ + μw₀ as <see cref="ParameterUpdate.AddL2"/> does
-    /// (<see cref="FirstSweeps"/>). Returns false when a value was not finite or a product threw.
+    /// (<see cref="FirstSweeps"/>), and in the same job the other layers' directions, the second half's gradient added, chunk
+    /// by chunk (<see cref="RestSweep"/>). Returns false when a value was not finite or a product threw.
     /// </summary>
     public bool FirstLayerGradient(ReadOnlySpan<T> w, ReadOnlySpan<T> input, Span<T> gradient, T mu, bool addL2)
     {
@@ -161,8 +205,10 @@ internal sealed unsafe partial class BatchHalves<T>
     /// <summary>
     /// The first layer's gradient by rows with gradient descent's update fused in: each core's block of W₀ (and b₀) becomes
     /// w ← w − η·(∇ + μw) right after its gradient (−η = <paramref name="minusStep"/>), the old values left in
-    /// <paramref name="scratch"/>'s first layer; ‖w₀‖² of the old w₀ block by block in <see cref="FirstSweeps"/>. False with
-    /// w₀ as it was when a value on the way was not finite or a product threw.
+    /// <paramref name="scratch"/>'s first layer; ‖w₀‖² of the old w₀ block by block in <see cref="FirstSweeps"/>. In the same
+    /// job the other layers are updated chunk by chunk with the second half's gradient added (<see cref="FusedDescent"/>),
+    /// their old values left in <paramref name="scratch"/> (<see cref="RestSweep"/>). False with w as it was when a value on
+    /// the way was not finite or a product threw.
     /// </summary>
     public bool DescendFirstLayer(Span<T> w, ReadOnlySpan<T> input, Span<T> scratch, T mu, bool addL2, T minusStep)
     {
@@ -187,6 +233,8 @@ internal sealed unsafe partial class BatchHalves<T>
         _minusStep = minusStep;
         _blockDone.AsSpan().Clear();
         _firstSweeps.AsSpan().Clear();
+        _restResults.AsSpan().Clear();
+        _nextChunk.Value = 0;
         _pass = Pass.FirstBackward;
         _failed = 0;
         try
@@ -202,22 +250,13 @@ internal sealed unsafe partial class BatchHalves<T>
             }
             Run();
             if (_failed != 0 && descend)
-                RestoreFirst();
+                RestoreAll();
         }
         finally
         {
             _w = _input = _gradient0 = null;
         }
         return _failed == 0;
-    }
-
-    /// <summary>This half's dz₁ (rows of the batch's samples from <paramref name="half"/>'s first).</summary>
-    private ReadOnlySpan<T> FirstDelta(int half)
-    {
-        int n = _first!.Value.Outputs;
-        if (_chain.Length == 1)
-            return Rows(_firstDeltas, half);
-        return Multiplier(half, _firstMultiplier[half], n);
     }
 
     /// <summary>Part <paramref name="part"/> of the first layer's backward pass by rows (see the type's remarks).</summary>
@@ -228,26 +267,51 @@ internal sealed unsafe partial class BatchHalves<T>
         (int row, int count) = FirstRows(part);
         Span<T> layerGradient = _chain.Parameters(new Span<T>(_gradient0, _length), 0);
         Span<T> block = layerGradient.Slice(s.WeightOffset + row * n, count * n);
-        ReadOnlySpan<T> x0 = new(_input, _inputLength);
-        var options = new GemmOptions { LeadingDimensionA = k };
-        for (int half = 0; half < 2; half++)
-        {
-            // x₀[samples of the half, I_c]ᵀ·dz₁[samples of the half, :], the second half added.
-            int first = half == 0 ? 0 : _rows0, samples = half == 0 ? _rows0 : batch - _rows0;
-            Gemm.Multiply(x0[(first * k + row)..], FirstDelta(half), block, count, samples, n, transA: true, transB: false,
-                          accumulate: half == 1, options);
-        }
+        // x₀[:, I_c]ᵀ·dz₁ over all samples (both halves' rows of dz₁ are in one buffer).
+        Gemm.Multiply(new ReadOnlySpan<T>(_input, _inputLength)[row..], _firstDeltas, block, count, batch, n, transA: true, transB: false,
+                      accumulate: false, new GemmOptions { LeadingDimensionA = k });
         Span<T> biasGradient = s.HasBias ? layerGradient.Slice(s.BiasOffset, n) : Span<T>.Empty;
         if (part == 1 && s.HasBias)
-        {
-            Ops.SumRows(FirstDelta(0), biasGradient, _rows0, n);
-            Ops.SumRowsAdd(FirstDelta(1), biasGradient, batch - _rows0, n);
-        }
+            Ops.SumRows<T>(_firstDeltas, biasGradient, batch, n);
 
         Span<T> parameters = _chain.Parameters(new Span<T>(_w, _length), 0);
         if (!Sweep(parameters.Slice(s.WeightOffset + row * n, count * n), block, part))
             return false;
-        return part == 0 || !s.HasBias || Sweep(parameters.Slice(s.BiasOffset, n), biasGradient, 2);
+        if (part == 1 && s.HasBias && !Sweep(parameters.Slice(s.BiasOffset, n), biasGradient, 2))
+            return false;
+        return RestChunkSweeps();
+    }
+
+    /// <summary>
+    /// After a part's block of W₀: chunks of layers τ−1..1 claimed one at a time, each swept as <see cref="Sweep"/> sweeps a
+    /// block, the second half's gradient added; false at a chunk whose values were not finite, or once the other part failed.
+    /// </summary>
+    private bool RestChunkSweeps()
+    {
+        Span<T> w = new(_w, _length), gradient = new(_gradient0, _length);
+        for (long c = Interlocked.Increment(ref _nextChunk.Value) - 1; c < _restChunks.Length; c = Interlocked.Increment(ref _nextChunk.Value) - 1)
+        {
+            if (Volatile.Read(ref _failed) != 0)
+                return false;
+            (_, int start, int count) = _restChunks[c];
+            Span<T> parameters = w.Slice(start, count), direction = gradient.Slice(start, count);
+            ReadOnlySpan<T> addend = _gradient1.AsSpan(start, count);
+            if (_descend)
+            {
+                DescentSweep<T> sweep = FusedDescent.Chunk(parameters, _mu, direction, _addL2, _minusStep, addend);
+                _restResults[c] = new ParameterSweep<T>(sweep.Completed, sweep.SumOfSquares, T.Zero, T.Zero);
+                if (!sweep.Completed)
+                    return false; // the chunk as it was
+            }
+            else
+            {
+                ParameterSweep<T> sweep = ParameterUpdate.AddL2Chunk<T>(parameters, _mu, direction, _addL2, addend);
+                _restResults[c] = sweep;
+                if (!sweep.GradientFinite)
+                    return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>One block's update in a step, or its direction otherwise; false when a value was not finite.</summary>
@@ -265,6 +329,19 @@ internal sealed unsafe partial class BatchHalves<T>
         ParameterSweep<T> direction = ParameterUpdate.AddL2Chunk<T>(parameters, _mu, gradient, _addL2);
         _firstSweeps[block] = direction;
         return direction.GradientFinite;
+    }
+
+    /// <summary>After a failed step by rows: every updated block of W₀ and chunk of the other layers ← the old values left in the gradient buffer.</summary>
+    private void RestoreAll()
+    {
+        Span<T> w = new(_w, _length), old = new(_gradient0, _length);
+        for (int c = 0; c < _restChunks.Length; c++)
+        {
+            (_, int start, int count) = _restChunks[c];
+            if (_restResults[c].GradientFinite) // completed: its update written
+                FusedDescent.Restore<T>(old.Slice(start, count), w.Slice(start, count));
+        }
+        RestoreFirst();
     }
 
     /// <summary>After a failed step on the first layer: its updated blocks ← the old values left in the gradient buffer.</summary>

@@ -105,6 +105,8 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
             widest = Math.Max(widest, _chain[i].InputCount);
         _multipliers = [new T[checked(2 * widest * _rows0)], new T[checked(2 * widest * (workspace.BatchSize - _rows0))]];
         (_first, _firstPartials, _firstDeltas) = FirstLayer(_chain, workspace.BatchSize, forwardOnly);
+        _restChunks = RestChunks(_chain, _first is not null && !forwardOnly);
+        _restResults = new ParameterSweep<T>[_restChunks.Length];
     }
 
     /// <summary>
@@ -331,7 +333,8 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
         {
             if (Volatile.Read(ref _failed) != 0)
                 return false;
-            Span<T> previous = i > 0 ? Multiplier(part, 1 - current, _chain[i].InputCount) : Span<T>.Empty;
+            Span<T> previous = i == 1 && _byRows ? FirstMultiplier(part) // λ₀'s rows beside the other half's
+                               : i > 0 ? Multiplier(part, 1 - current, _chain[i].InputCount) : Span<T>.Empty;
             ReadOnlySpan<T> input = i == 0 ? Rows(new Span<T>(_input, _inputLength), part) : Rows(workspace.StateBuffer(i), part);
             _chain[i].Pullback(Parameters(i), input, Tape(part, i), lambda, _chain.Parameters(gradient, i), previous);
             if (!NonFinite.AllFinite<T>(previous))
@@ -340,10 +343,7 @@ internal sealed unsafe partial class BatchHalves<T> : PairJob where T : unmanage
             current = 1 - current;
         }
         if (_byRows && count > 1)
-        {
-            _firstMultiplier[part] = current; // where this half's λ₀ is, made dz₁ here for FirstBackwardPart
-            FirstDeltaHalf(part, Multiplier(part, current, _chain[0].OutputCount));
-        }
+            FirstDeltaHalf(part, FirstMultiplier(part)); // this half's λ₀ made dz₁ here for FirstBackwardPart
         return true;
     }
 

@@ -8,7 +8,7 @@ namespace MoreauGen.Tests.Oracles;
 /// chains take it; the gradient against central differences for a ReLU or identity first layer, with or without a bias,
 /// and for a first layer that is the whole chain; the gradient and the step against the halves without it to rounding;
 /// the fused step against Evaluate and the separate update bit for bit, side by side and one after the other; and on a
-/// failure in the first layer's update, in a later layer's update or in x₀, w exactly as it was and the whole batch's
+/// failure in the first layer's update, in a later layer's update or gradient or in x₀, w exactly as it was and the whole batch's
 /// exception. (The halves' other tests run the small ReLU networks by rows too, by default.)
 /// </summary>
 [Collection(nameof(HalvesAloneCollection))]
@@ -102,7 +102,7 @@ public sealed class FirstLayerByRowsTests
 
         void Check<T>(double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            Chain<T> chain = ReluNetwork.Build<T>([256, 192, 128, 64, 10]);
+            Chain<T> chain = ReluNetwork.Build<T>([256, 320, 128, 64, 10]); // layer 1 swept in two chunks
             (T[] w, T[] x0, SquaredDistance<T> h) = ReluNetwork.Problem(chain, batch);
             T mu = T.CreateChecked(1e-3), eta = T.CreateChecked(0.05);
             Backpropagation<T> rows = Oracle(chain, mu, byRows: true), plain = Oracle(chain, mu, byRows: false);
@@ -133,7 +133,7 @@ public sealed class FirstLayerByRowsTests
     public static TheoryData<string, bool, DenseActivation, int> StepChains()
     {
         var data = new TheoryData<string, bool, DenseActivation, int>();
-        foreach (string sizes in new[] { "300-200-30-10", "400-200" })
+        foreach (string sizes in new[] { "300-200-30-10", "400-200", "64-300-200-10" }) // the last: layer 1 swept in two chunks
         {
             foreach (bool bias in new[] { true, false })
             {
@@ -185,6 +185,7 @@ public sealed class FirstLayerByRowsTests
         {
             data.Add("first-layer-update", poolHeld); // the first layer's update overflows
             data.Add("later-update", poolHeld);       // the first layer's update is finite (zero gradient), a later layer's overflows
+            data.Add("middle-gradient", poolHeld);    // layer 1's gradient holds a NaN: the last layer's update, swept before it, is undone
             data.Add("x0-second", poolHeld);          // a NaN in a sample of the second half
             data.Add("x0-first", poolHeld);           // an infinity in a sample of the first half
         }
@@ -201,7 +202,8 @@ public sealed class FirstLayerByRowsTests
         void Check<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             const int batch = 8;
-            Chain<T> chain = ReluNetwork.Build<T>([300, 200, 30, 10]);
+            NaNGradient<T>? faulty = null;
+            Chain<T> chain = ReluNetwork.Build<T>([300, 200, 30, 10], (i, layer) => i == 1 && kind == "middle-gradient" ? faulty = new NaNGradient<T>(layer) : layer);
             Assert.True(chain.ParameterCount >= ChainOptimizer<T>.FusedDescentMinimum); // the step takes the fused pass
             (T[] w0, T[] x0, SquaredDistance<T> h) = ReluNetwork.Problem(chain, batch);
             T eta = T.CreateChecked(0.01), mu = T.CreateChecked(1e-3);
@@ -242,6 +244,9 @@ public sealed class FirstLayerByRowsTests
 
             switch (kind)
             {
+                case "middle-gradient":
+                    faulty!.Fails = true;
+                    break;
                 case "x0-second":
                     x0[6 * chain.InputCount + 5] = T.NaN;
                     break;
@@ -261,6 +266,19 @@ public sealed class FirstLayerByRowsTests
             Assert.Equal(w0, expectedW);
             Assert.Equal(w0, actualW); // bit for bit: w as it was
             Assert.True(((Backpropagation<T>)rows.Oracle).LastByRows); // the halves by rows were tried (the fallback's Evaluate too)
+        }
+    }
+
+    /// <summary>A layer whose parameter gradient holds a NaN once <see cref="Fails"/> is set.</summary>
+    private sealed class NaNGradient<T>(IMoreauLayer<T> inner) : DelegatingLayer<T>(inner) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public bool Fails { get; set; }
+
+        public override void Pullback(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> tape, ReadOnlySpan<T> lambda, Span<T> gradW, Span<T> gradX)
+        {
+            base.Pullback(w, x, tape, lambda, gradW, gradX);
+            if (Fails && !gradW.IsEmpty)
+                gradW[gradW.Length / 2] = T.NaN;
         }
     }
 }
