@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Before/after comparison of the MLP step (step-rounds: SGD step / its products, MorSGD / SGD) for two commits of this
 # repository, run in alternation so that both see the same machine: builds each commit's benchmark program in its own
-# clone, then runs the two programs turn about, each run under the shared benchmark lock with core-handoff before it, and
-# prints one line per run and the medians per side.
+# clone, then runs the two programs turn about (before first in odd runs, after first in even ones), each run under the
+# shared benchmark lock with core-handoff before it, and prints one line per run and the medians per side.
 #
 #   benchmarks/step-ab.sh <before-commit> <after-commit> [runs=4] [rounds=3] [network=784-500-300-100-10] [out-dir=benchmarks/results/step-ab]
 #
@@ -15,7 +15,7 @@ runs=${3:-4}
 rounds=${4:-3}
 network=${5:-784-500-300-100-10}
 repo=$(git rev-parse --show-toplevel)
-out=${6:-$repo/benchmarks/results/step-ab}
+out=$(realpath -m "${6:-$repo/benchmarks/results/step-ab}") # absolute: the runs start in /tmp
 lock=${BENCH_LOCK:-/work/wt/bench.lock}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -24,7 +24,11 @@ for side in before after; do
   commit=${!side}
   git clone -q --no-checkout "$repo" "$work/$side"
   git -C "$work/$side" checkout -q "$commit"
-  dotnet build "$work/$side/benchmarks/MoreauGen.Benchmarks" -c Release -v q -nologo > "$work/$side.build.txt"
+  if ! dotnet build "$work/$side/benchmarks/MoreauGen.Benchmarks" -c Release -v q -nologo > "$work/$side.build.txt" 2>&1; then
+    cat "$work/$side.build.txt" >&2
+    echo "the build of $side ($commit) failed" >&2
+    exit 1
+  fi
 done
 dotnet build-server shutdown > /dev/null 2>&1 || true
 
@@ -32,12 +36,14 @@ mkdir -p "$out"
 summary=$out/step-ab.txt
 echo "before $before, after $after, $network, $runs runs of $rounds rounds; load at start: $(cut -d' ' -f1-3 /proc/loadavg)" > "$summary"
 for run in $(seq 1 "$runs"); do
-  for side in before after; do
+  order="before after"
+  [ $((run % 2)) -eq 0 ] && order="after before"
+  for side in $order; do
     dll=$work/$side/benchmarks/MoreauGen.Benchmarks/bin/Release/net10.0/MoreauGen.Benchmarks.dll
     base=$out/step-ab-$side-$run
     (cd /tmp && flock "$lock" bash -c "dotnet '$dll' core-handoff --rounds 1 > '$base-handoff.txt' 2>&1; \
        dotnet '$dll' step-rounds --rounds $rounds --network $network --csv '$base.csv' > '$base.txt' 2>&1")
-    handoff=$(grep -oE 'one-way latency [0-9]+ ns' "$base-handoff.txt" | head -1)
+    handoff=$(grep -oE 'one-way latency [0-9]+ ns' "$base-handoff.txt" | head -1 || true)
     # round,network,sgd_ms,sgd_products_ms,morsgd_ms,...: medians over the run's rounds
     line=$(python3 - "$base.csv" <<'PY'
 import csv, statistics, sys

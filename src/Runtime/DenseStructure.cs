@@ -39,7 +39,9 @@ public readonly record struct DenseStructure(int Inputs, int Outputs, int Weight
 /// </summary>
 /// <remarks>
 /// A declaration: declaring a structure the layer does not have makes Φw, and the first layer's forward pass and gradient
-/// on the halves, wrong, not an error.
+/// on the halves, wrong, not an error. So does a <see cref="DenseStructure.PreActivationTapeOffset"/> of 0 on a tape that
+/// holds more than z: the other oracles' forward pass on the batch's halves then splits the tape by rows
+/// (<see cref="ChainOracle{T}.ForwardHalves"/>).
 /// </remarks>
 public interface IDenseStructure
 {

@@ -73,7 +73,8 @@ public sealed class ChainWorkspace<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>
     /// The tape the layer at <paramref name="index"/> (= t − 1) recorded in the last taped forward pass into this workspace
-    /// (a pass on the batch's two halves keeps the halves' tapes elsewhere; see <see cref="ChainOracle{T}.Workspace"/>).
+    /// (back-propagation's passes on the batch's two halves keep the halves' tapes elsewhere; see <see cref="ChainOracle{T}.Workspace"/>;
+    /// the forward pass on the halves of the other oracles writes these, <see cref="ChainOracle{T}.ForwardHalves"/>).
     /// </summary>
     public ReadOnlySpan<T> Tape(int index) => _tapes.AsSpan(_tapeOffsets[index], _tapeOffsets[index + 1] - _tapeOffsets[index]);
 

@@ -34,7 +34,8 @@ namespace MoreauGen;
 /// Values: each block is the same products whichever core computes it, so the values are the same bits side by side or
 /// one after the other, and a step is the same bits as the gradient alone followed by the separate update, ‖w₀‖² summed
 /// block by block in both. They differ from the whole batch's pass in rounding. Failures: a non-finite value in x₁, a
-/// multiplier, the gradient or the update stops the pass; a step restores the blocks it updated and returns false.
+/// multiplier, the gradient or the update stops the pass; a step restores the blocks of W₀ and the chunks of the other
+/// layers it updated and returns false.
 /// </para>
 /// </remarks>
 internal sealed unsafe partial class BatchHalves<T>

@@ -13,15 +13,19 @@ namespace MoreauGen;
 /// on 784-500-300-100-10 at batch 256 that step took 0.94 of the whole batch's when that sat at 1.23 of its products, and
 /// about 1.01 when it sat at 1.06–1.10 (<c>step-halves</c>, benchmarks/RESULTS.md). Sweeping each layer inside the
 /// backward pass, as soon as both halves had pulled it back, measured 1–3 % slower than these sweeps after it. A dense
-/// first layer runs by rows of its weights instead, each core owning a block of them for the whole batch
-/// (<see cref="FirstLayerByRows"/>, BatchHalves.FirstLayer.cs).
+/// first layer runs by rows of its weights instead, each core owning a block of them for the whole batch, and then every
+/// layer's sweep runs in the first layer's job, chunk by chunk, not on the pool after it (<see cref="FirstLayerByRows"/>,
+/// BatchHalves.FirstLayer.cs). Forward only (<see cref="BatchHalves{T}(ChainWorkspace{T}, bool)"/>), the halves run the
+/// forward pass of the oracles whose backward pass is on the whole batch (<see cref="ChainOracle{T}.ForwardHalves"/>).
 /// </summary>
 /// <remarks>
 /// <para>
 /// The halves are rows 0..m/2−1 and m/2..m−1 of every state of the batch's <see cref="ChainWorkspace{T}"/> (a state holds
 /// its samples back to back) and of λ_τ, so the objective reads the whole output and writes the whole λ_τ in between, on
 /// the calling thread. Each half has its own tapes and multipliers λ_t (t &lt; τ), kept here: after a pass on the halves
-/// the workspace's tapes and multiplier buffers are not those of its last passes.
+/// the workspace's tapes and multiplier buffers are not those of its last passes. Forward only, the halves write their rows
+/// of the workspace's own tapes instead (every tape splits by rows, <see cref="TapesByRows"/>), which the whole batch's
+/// backward pass then reads.
 /// </para>
 /// <para>
 /// Values: which thread runs a half never changes what it computes, so the gradient, its sums and the iterates are the

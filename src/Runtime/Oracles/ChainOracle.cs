@@ -219,7 +219,7 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
     /// After gradient descent's fused step (<see cref="GradientDescent{T}"/> on a network), its state 0 does not hold that
     /// step's x₀: the step reads x₀ where the caller keeps it. After a pass of <see cref="Backpropagation{T}"/> on the batch's
     /// two halves (large enough batches on two cores), its tapes and multiplier buffers are not that pass's: each half keeps
-    /// its own.
+    /// its own. The other oracles' forward pass on the halves writes the workspace's states and tapes (<see cref="ForwardHalves"/>).
     /// </remarks>
     public ChainWorkspace<T> Workspace(int batch)
     {

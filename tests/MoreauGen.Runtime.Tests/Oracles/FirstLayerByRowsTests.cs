@@ -185,7 +185,8 @@ public sealed class FirstLayerByRowsTests
         {
             data.Add("first-layer-update", poolHeld); // the first layer's update overflows
             data.Add("later-update", poolHeld);       // the first layer's update is finite (zero gradient), a later layer's overflows
-            data.Add("middle-gradient", poolHeld);    // layer 1's gradient holds a NaN: the last layer's update, swept before it, is undone
+            data.Add("middle-gradient", poolHeld);    // layer 1's gradient holds a NaN: the updates before it are undone (with the
+                                                      // pool held, the last layer's chunk is always swept before layer 1's)
             data.Add("x0-second", poolHeld);          // a NaN in a sample of the second half
             data.Add("x0-first", poolHeld);           // an infinity in a sample of the first half
         }

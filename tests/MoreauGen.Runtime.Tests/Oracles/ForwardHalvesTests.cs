@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using MoreauGen.Tests.TestLayers;
 
 namespace MoreauGen.Tests.Oracles;
@@ -8,8 +9,8 @@ namespace MoreauGen.Tests.Oracles;
 /// (<see cref="ChainOracle{T}.ForwardHalves"/>, a dense first layer by rows of its weights): which chains take it (every tape
 /// split by rows, <see cref="BatchHalves{T}.TapesByRows"/>); the states, tapes, value and direction of the Moreau, target
 /// propagation, ProxProp and augmented-Lagrangian oracles against their whole batch's pass to rounding, with the pool free or
-/// held; x₀ inside the workspace; a non-finite x₀ or state named as before; back-propagation keeping its own halves; and no
-/// allocation once warm.
+/// held, and with a first layer not by rows; x₀ inside the workspace; a non-finite x₀ or state named as before; a chain not
+/// taken running the whole batch; back-propagation keeping its own halves; and no allocation once warm.
 /// </summary>
 [Collection(nameof(HalvesAloneCollection))]
 public sealed class ForwardHalvesTests
@@ -132,15 +133,79 @@ public sealed class ForwardHalvesTests
         double[] expected = new double[w.Length], actual = new double[w.Length];
         double expectedValue = whole.Evaluate(w, x0, h, expected);
 
-        // x₀ in the halves' own state 0, which their forward pass writes.
+        // x₀ where the forward pass writes states 1 and 2: read before they are, from its copy in state 0.
         ChainWorkspace<double> workspace = halves.Workspace(20);
-        halves.Evaluate(w, x0, h, actual);
-        Assert.True(halves.LastForwardHalves);
-        double value = halves.Evaluate(w, workspace.State(0), h, actual);
+        Assert.True(workspace.AllStates.Length >= 2 * x0.Length);
+        Span<double> inside = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(workspace.StateBuffer(1)), x0.Length); // states 1 and 2
+        x0.CopyTo(inside);
+        double value = halves.Evaluate(w, inside, h, actual);
         Assert.True(halves.LastForwardHalves);
         Assert.Equal(x0, workspace.State(0).ToArray());
         AssertClose<double>(expected, actual, 1e-11, "direction");
         Assert.Equal(expectedValue, value, 1e-12 * Math.Abs(expectedValue));
+
+        // The same with weights that overflow a state: the whole batch's pass after the halves reads the copy and names it.
+        double[] huge = Overflowing(w);
+        var wholeError = Assert.Throws<NonFiniteValueException>(() => whole.Evaluate(huge, x0, h, expected));
+        x0.CopyTo(inside);
+        NonFiniteValueException? halvesError = null;
+        try
+        {
+            halves.Evaluate(huge, inside, h, actual);
+        }
+        catch (NonFiniteValueException e)
+        {
+            halvesError = e;
+        }
+        Assert.NotNull(halvesError);
+        Assert.Equal(wholeError.Message, halvesError.Message);
+        Assert.False(halves.LastForwardHalves);
+        Assert.Equal(x0, workspace.State(0).ToArray());
+    }
+
+    /// <summary>w with the second layer's weights so large that its state overflows.</summary>
+    private static double[] Overflowing(double[] w)
+    {
+        double[] huge = [.. w];
+        for (int j = 48 * 40 + 40; j < 48 * 40 + 40 + 40 * 24; j++)
+            huge[j] = 1e308;
+        return huge;
+    }
+
+    [Theory]
+    [InlineData("MorSGD")]
+    [InlineData("TP")]
+    [InlineData("ProxProp")]
+    [InlineData("AL-MSGD")]
+    public void A_first_layer_not_by_rows_has_its_tape_written_by_the_halves(string name)
+    {
+        // A first layer that records nothing and is not dense: each half copies its rows of x₀ and runs every layer.
+        var chain = new Chain<double>([new LinearLayer(48, 40), new DenseTestLayer<double>(40, 24, true, DenseActivation.Relu, true),
+                                       new DenseTestLayer<double>(24, 10, true, DenseActivation.Relu, true)]);
+        (double[] w, double[] x0, SquaredDistance<double> h) = ReluNetwork.Problem(chain, 33);
+        ChainOracle<double> halves = Oracle(name, chain, halves: true), whole = Oracle(name, chain, halves: false);
+        double[] expected = new double[w.Length], actual = new double[w.Length];
+        double expectedValue = whole.Evaluate(w, x0, h, expected);
+        double value = halves.Evaluate(w, x0, h, actual);
+        Assert.True(halves.LastForwardHalves);
+        for (int i = 0; i < chain.Length; i++)
+            AssertClose(whole.Workspace(33).Tape(i), halves.Workspace(33).Tape(i), 1e-12, $"{name}: tape {i}");
+        AssertClose<double>(expected, actual, 1e-11, $"{name}: direction");
+        Assert.Equal(expectedValue, value, 1e-12 * Math.Abs(expectedValue));
+    }
+
+    [Fact]
+    public void A_chain_whose_tapes_do_not_split_runs_the_whole_batch_bit_for_bit()
+    {
+        Chain<float> chain = ReluNetwork.Build<float>([48, 40, 24, 10]); // an identity last layer with a tape it does not describe
+        (float[] w, float[] x0, SquaredDistance<float> h) = ReluNetwork.Problem(chain, 20);
+        ChainOracle<float> forced = Oracle("MorSGD", chain, halves: true), whole = Oracle("MorSGD", chain, halves: false);
+        float[] expected = new float[w.Length], actual = new float[w.Length];
+        float expectedValue = whole.Evaluate(w, x0, h, expected);
+        float value = forced.Evaluate(w, x0, h, actual);
+        Assert.False(forced.LastForwardHalves);
+        Assert.Equal(expectedValue, value);
+        Assert.Equal(expected, actual);
     }
 
     [Fact]
@@ -164,9 +229,7 @@ public sealed class ForwardHalvesTests
         }
 
         // Weights that overflow the second layer's state.
-        double[] huge = [.. w];
-        for (int j = 48 * 40 + 40; j < 48 * 40 + 40 + 40 * 24; j++)
-            huge[j] = 1e308;
+        double[] huge = Overflowing(w);
         var wholeError = Assert.Throws<NonFiniteValueException>(() => Oracle("MorSGD", chain, halves: false).Evaluate(huge, x0, h, direction));
         ChainOracle<double> oracle = Oracle("MorSGD", chain, halves: true);
         var halvesError = Assert.Throws<NonFiniteValueException>(() => oracle.Evaluate(huge, x0, h, direction));
