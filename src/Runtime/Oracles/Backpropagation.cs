@@ -67,24 +67,7 @@ public sealed class Backpropagation<T> : ChainOracle<T> where T : unmanaged, IFl
         int batch = workspace.BatchSize;
         if (batch < 2 || !(Halves ?? BatchHalves<T>.Pays(Chain, batch)))
             return null;
-        var halves = _halves;
-        for (int i = 0; i < halves.Length; i++)
-        {
-            if (ReferenceEquals(halves[i].Workspace, workspace))
-                return halves[i].Halves;
-        }
-
-        BatchHalves<T>? created;
-        try
-        {
-            created = new BatchHalves<T>(workspace);
-        }
-        catch (Exception e) when (e is ArgumentException or OverflowException or InvalidOperationException or NotSupportedException)
-        {
-            created = null; // e.g. TapeLength refuses half the batch: the whole batch, as before
-        }
-        _halves = [.. halves, (workspace, created)];
-        return created;
+        return CachedHalves(ref _halves, workspace, static w => new BatchHalves<T>(w));
     }
 
     /// <summary>Whether the last backward pass ran its two streams on two threads (a diagnostic for the benchmarks).</summary>

@@ -136,24 +136,35 @@ public abstract class ChainOracle<T> where T : unmanaged, IFloatingPointIeee754<
         int batch = workspace.BatchSize;
         if (batch < 2 || !(ForwardHalves ?? BatchHalves<T>.Pays(Chain, batch)))
             return null;
-        var halves = _forwardHalves;
-        for (int i = 0; i < halves.Length; i++)
+        return CachedHalves(ref _forwardHalves, workspace,
+                            static w => BatchHalves<T>.TapesByRows(w.Chain, w.BatchSize) ? new BatchHalves<T>(w, forwardOnly: true) : null);
+    }
+
+    /// <summary>
+    /// The halves <paramref name="cache"/> holds for <paramref name="workspace"/>, else those <paramref name="create"/> makes,
+    /// cached (null too: not taken for that workspace, also when a layer refuses the halves' sizes, for good: the whole
+    /// batch's pass never asks for them).
+    /// </summary>
+    private protected static BatchHalves<T>? CachedHalves(ref (ChainWorkspace<T> Workspace, BatchHalves<T>? Halves)[] cache, ChainWorkspace<T> workspace,
+                                                          Func<ChainWorkspace<T>, BatchHalves<T>?> create)
+    {
+        var entries = cache;
+        for (int i = 0; i < entries.Length; i++)
         {
-            if (ReferenceEquals(halves[i].Workspace, workspace))
-                return halves[i].Halves;
+            if (ReferenceEquals(entries[i].Workspace, workspace))
+                return entries[i].Halves;
         }
 
-        BatchHalves<T>? created = null;
+        BatchHalves<T>? created;
         try
         {
-            if (BatchHalves<T>.TapesByRows(Chain, batch))
-                created = new BatchHalves<T>(workspace, forwardOnly: true);
+            created = create(workspace);
         }
         catch (Exception e) when (e is ArgumentException or OverflowException or InvalidOperationException or NotSupportedException)
         {
-            created = null; // a layer refuses the halves' sizes: the whole batch, as before
+            created = null; // e.g. TapeLength refuses half the batch: the whole batch, as before
         }
-        _forwardHalves = [.. halves, (workspace, created)];
+        cache = [.. entries, (workspace, created)];
         return created;
     }
 
